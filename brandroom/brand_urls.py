@@ -1,0 +1,14 @@
+"""Routes under one brand, mounted at /brands/<slug>/ and at a brand's own hostname."""
+
+from django.urls import include, path
+
+from tenants.api.brand_views import BrandRootView
+
+api_v1 = [
+    path("", BrandRootView.as_view(), name="brand-root"),
+    path("", include("content.api.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+]

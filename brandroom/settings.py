@@ -1,0 +1,299 @@
+"""Brandroom settings: every value is read from the environment here and nowhere else.
+
+BRANDROOM_ENV picks the mode: ``production`` (the default, strict), ``development`` (what the
+run command uses) or ``test`` (what the test command uses). Bad or missing values fail loudly at
+start-up rather than at the first request. See README.md and .env.example for every variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+
+BRANDROOM_ENV = env.str("BRANDROOM_ENV", default="production")
+if BRANDROOM_ENV not in {"production", "development", "test"}:
+    raise ImproperlyConfigured(
+        f"BRANDROOM_ENV must be production, development or test, not {BRANDROOM_ENV!r}"
+    )
+PRODUCTION = BRANDROOM_ENV == "production"
+TESTING = BRANDROOM_ENV == "test"
+
+DEBUG = env.bool("DEBUG", default=BRANDROOM_ENV == "development")
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if PRODUCTION:
+    if not SECRET_KEY:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set in production (BRANDROOM_ENV=production)"
+        )
+    if DEBUG:
+        raise ImproperlyConfigured("DEBUG must be off in production (BRANDROOM_ENV=production)")
+elif not SECRET_KEY:
+    SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# --- Applications -------------------------------------------------------------------------
+# The public schema holds the platform: agencies, brands, users, memberships, API keys.
+SHARED_APPS = [
+    # Our tenants app comes first so its migrate/migrate_schemas commands (which also keep the
+    # brand template schema migrated) take precedence over django-tenants' own.
+    "tenants",
+    "django_tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "drf_standardized_errors",
+    "django_dramatiq",
+    "dramatiq_crontab",
+]
+# Everything a brand owns lives in the brand's own schema.
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "content",
+    "approvals",
+    "media",
+]
+INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Brand"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+# New brands are cloned from this always-migrated template schema instead of running every
+# migration (see tenants/provisioning.py).
+TENANT_BASE_SCHEMA = "brand_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+AUTH_USER_MODEL = "tenants.User"
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tenants.routing.BrandRoutingMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "brandroom.urls"
+# Requests that arrive on a brand's own hostname use these routes (no /brands/<slug>/ prefix).
+BRAND_HOST_URLCONF = "brandroom.urls_brand_host"
+WSGI_APPLICATION = "brandroom.wsgi.application"
+ASGI_APPLICATION = "brandroom.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+if not env.str("DATABASE_URL", default=""):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. Use platform/run or platform/run-tests, which start an "
+        "embedded PostgreSQL when none is configured, or point DATABASE_URL at PostgreSQL."
+    )
+_db = env.db_url("DATABASE_URL", engine="django_tenants.postgresql_backend")
+# A libpq URL may carry the host (a socket folder) in its query string.
+if not _db.get("HOST") and _db.get("OPTIONS", {}).get("host"):
+    _db["HOST"] = _db["OPTIONS"].pop("host")
+_db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+_db["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Broker (dramatiq) --------------------------------------------------------------------
+BROKER_URL = env.str("BROKER_URL", default="")
+WORKER_MIDDLEWARE = [
+    "dramatiq.middleware.AgeLimit",
+    "dramatiq.middleware.TimeLimit",
+    "dramatiq.middleware.Callbacks",
+    "dramatiq.middleware.Retries",
+    "django_dramatiq.middleware.DbConnectionsMiddleware",
+    # Must come after DbConnectionsMiddleware: it sets the brand on a fresh connection.
+    "tenants.worker.BrandContextMiddleware",
+]
+
+
+def _broker_settings() -> dict[str, object]:
+    if not BROKER_URL:
+        # Embedded default: a PostgreSQL-backed queue in the same database.
+        libpq = {
+            "dbname": ("test_" if TESTING else "") + str(_db["NAME"]),
+            "user": _db.get("USER") or "",
+            "password": _db.get("PASSWORD") or "",
+            "host": str(_db.get("HOST") or ""),
+            "port": str(_db.get("PORT") or ""),
+        }
+        return {
+            "BROKER": "dramatiq_postgres.PostgresBroker",
+            "OPTIONS": {"url": {k: v for k, v in libpq.items() if v}, "results": False},
+            "MIDDLEWARE": WORKER_MIDDLEWARE,
+        }
+    if BROKER_URL.startswith(("redis://", "rediss://")):
+        return {
+            "BROKER": "dramatiq.brokers.redis.RedisBroker",
+            "OPTIONS": {"url": BROKER_URL},
+            "MIDDLEWARE": WORKER_MIDDLEWARE,
+        }
+    if BROKER_URL.startswith(("amqp://", "amqps://")):
+        return {
+            "BROKER": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
+            "OPTIONS": {"url": BROKER_URL},
+            "MIDDLEWARE": WORKER_MIDDLEWARE,
+        }
+    raise ImproperlyConfigured(
+        f"BROKER_URL must start with redis://, rediss://, amqp:// or amqps://, not {BROKER_URL!r}"
+    )
+
+
+DRAMATIQ_BROKER = _broker_settings()
+DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
+DRAMATIQ_CRONTAB: dict[str, str] = {}
+
+# --- Auth, sessions and security ----------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+LOGIN_URL = "/admin/login/"
+
+# --- Internationalisation -----------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and uploaded files ------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / ".data" / "staticfiles"
+# Uploaded files are kept apart from the paid-media app (``media/``) on purpose.
+MEDIA_URL = "/uploads/"
+MEDIA_ROOT = env.path("UPLOADS_ROOT", default=BASE_DIR / ".data" / "uploads")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if not PRODUCTION
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- Email --------------------------------------------------------------------------------
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "")
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+if TESTING:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Brandroom <noreply@brandroom.local>")
+
+# --- REST API -----------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tenants.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.IsPerson"],
+    "DEFAULT_PAGINATION_CLASS": "brandroom.pagination.CreatedCursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "brandroom.errors.exception_handler",
+    "DATETIME_FORMAT": "iso-8601",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+DRF_STANDARDIZED_ERRORS = {
+    "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": False,
+}
+_ERRORS = "drf_standardized_errors.openapi_serializers"
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Brandroom API",
+    "DESCRIPTION": (
+        "Multi-brand social media operations: brands, content, approvals and paid media. "
+        "Brand routes live under /brands/{brand}/api/v1/ (or a brand's own hostname)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        name: f"{_ERRORS}.{name}.choices"
+        for name in [
+            "ValidationErrorEnum",
+            "ClientErrorEnum",
+            "ServerErrorEnum",
+            "ErrorCode401Enum",
+            "ErrorCode403Enum",
+            "ErrorCode404Enum",
+            "ErrorCode405Enum",
+            "ErrorCode406Enum",
+            "ErrorCode415Enum",
+            "ErrorCode429Enum",
+            "ErrorCode500Enum",
+        ]
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+    ],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The scheduler logs every lock renewal at INFO; only its problems matter.
+        "apscheduler": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,233 @@
+"""Platform API (public schema): the caller, agencies, brands, memberships and API keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, generics, permissions, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from brandroom.broker import check_broker
+from tenants import selectors, services
+from tenants.api import serializers as s
+from tenants.models import Agency, Brand, Membership, User
+from tenants.roles import role_may
+
+
+def brand_for(request: Request, slug: str, action: str) -> Brand:
+    """The brand named in the URL, if the caller may do ``action`` on it; 404 for non-members."""
+    brand = Brand.objects.filter(slug=slug).select_related("agency").first()
+    role = selectors.role_on_brand(user=request.user, brand=brand) if brand else None
+    if brand is None or role is None:
+        raise exceptions.NotFound("Brand not found.")
+    if not role_may(role, action):
+        raise exceptions.PermissionDenied(f"The role '{role}' may not do '{action}'.")
+    return brand
+
+
+class HealthView(APIView):
+    """Liveness and readiness: the database and the broker both answer."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses={200: dict, 503: dict})
+    def get(self, request: Request) -> Response:
+        checks: dict[str, str] = {}
+        healthy = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            checks["database"] = "ok"
+        except Exception as exc:  # a health check reports failures, it does not raise them
+            checks["database"] = f"error: {exc.__class__.__name__}"
+            healthy = False
+        try:
+            checks["broker"] = f"ok ({check_broker()})"
+        except Exception as exc:
+            checks["broker"] = f"error: {exc.__class__.__name__}"
+            healthy = False
+        return Response(
+            {"status": "ok" if healthy else "unavailable", "checks": checks},
+            status=status.HTTP_200_OK if healthy else status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token (for staff tools)."""
+
+
+class MeView(generics.RetrieveAPIView):
+    serializer_class = s.MeSerializer
+
+    def get_object(self) -> User:
+        if not isinstance(self.request.user, User):
+            raise exceptions.PermissionDenied("API keys have no user profile.")
+        return self.request.user
+
+
+class AgencyListView(generics.ListCreateAPIView):
+    """Agencies the caller belongs to; platform staff may create new ones."""
+
+    serializer_class = s.AgencySerializer
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Agency.objects.none()
+        return selectors.agencies_for_user(user=self.request.user)
+
+    def perform_create(self, serializer: s.AgencySerializer) -> None:
+        if not self.request.user.is_staff:
+            raise exceptions.PermissionDenied("Only platform staff may create agencies.")
+        serializer.instance = services.create_agency(
+            name=serializer.validated_data["name"],
+            slug=serializer.validated_data["slug"],
+            admin=self.request.user,
+        )
+
+
+class BrandListView(APIView):
+    """Brands the caller is a member of; agency admins create brands here."""
+
+    @extend_schema(responses=s.BrandSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        brands = selectors.brands_for_user(user=request.user)
+        return Response(s.BrandSerializer(brands, many=True).data)
+
+    @extend_schema(request=s.BrandCreateSerializer, responses={201: s.BrandSerializer})
+    def post(self, request: Request) -> Response:
+        data = s.BrandCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        agency = Agency.objects.filter(slug=values["agency"]).first()
+        if agency is None or not selectors.is_agency_admin(user=request.user, agency=agency):
+            raise exceptions.ValidationError(
+                {"agency": ["No agency with this slug that you administer."]}
+            )
+        brand = services.create_brand(
+            agency=agency,
+            name=values["name"],
+            slug=values["slug"],
+            timezone_name=values["timezone"],
+            locale=values["locale"],
+            hostname=values.get("hostname") or None,
+            created_by=request.user,
+        )
+        return Response(s.BrandSerializer(brand).data, status=status.HTTP_201_CREATED)
+
+
+class BrandDetailView(APIView):
+    """One brand: read it, rename or suspend/reactivate it, delete it with confirmation."""
+
+    @extend_schema(responses=s.BrandSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        return Response(s.BrandSerializer(brand_for(request, slug, "brand.read")).data)
+
+    @extend_schema(request=s.BrandUpdateSerializer, responses=s.BrandSerializer)
+    def patch(self, request: Request, slug: str) -> Response:
+        brand = brand_for(request, slug, "brand.update")
+        data = s.BrandUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        new_status = values.pop("status", None)
+        if new_status and new_status != brand.status:
+            if not selectors.is_agency_admin(user=request.user, agency=brand.agency):
+                raise exceptions.PermissionDenied("Only the agency's admins may suspend a brand.")
+            if new_status == Brand.Status.SUSPENDED:
+                services.suspend_brand(brand=brand)
+            else:
+                services.activate_brand(brand=brand)
+        services.update_brand(
+            brand=brand,
+            name=values.get("name"),
+            timezone_name=values.get("timezone"),
+            locale=values.get("locale"),
+        )
+        return Response(s.BrandSerializer(brand).data)
+
+    @extend_schema(request=s.BrandDeleteSerializer, responses={204: None})
+    def delete(self, request: Request, slug: str) -> Response:
+        brand = brand_for(request, slug, "brand.read")
+        if not selectors.is_agency_admin(user=request.user, agency=brand.agency):
+            raise exceptions.PermissionDenied("Only the agency's admins may delete a brand.")
+        confirm = request.data.get("confirm") or request.query_params.get("confirm")
+        services.delete_brand(brand=brand, confirm=confirm)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MembershipListView(APIView):
+    """The brand's members; account leads and agency admins add people by email."""
+
+    @extend_schema(responses=s.MembershipSerializer(many=True))
+    def get(self, request: Request, slug: str) -> Response:
+        brand = brand_for(request, slug, "members.read")
+        members = selectors.memberships_of_brand(brand=brand)
+        return Response(s.MembershipSerializer(members, many=True).data)
+
+    @extend_schema(request=s.MembershipCreateSerializer, responses={201: s.MembershipSerializer})
+    def post(self, request: Request, slug: str) -> Response:
+        brand = brand_for(request, slug, "members.manage")
+        data = s.MembershipCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = User.objects.filter(email__iexact=data.validated_data["email"]).first()
+        if user is None:
+            raise exceptions.ValidationError({"email": ["No user with this email address."]})
+        membership = services.add_member(brand=brand, user=user, role=data.validated_data["role"])
+        return Response(s.MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+class MembershipDetailView(APIView):
+    @extend_schema(request=s.MembershipUpdateSerializer, responses=s.MembershipSerializer)
+    def patch(self, request: Request, slug: str, pk: int) -> Response:
+        brand = brand_for(request, slug, "members.manage")
+        membership = get_object_or_404(Membership, brand=brand, pk=pk)
+        data = s.MembershipUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.add_member(
+            brand=brand, user=membership.user, role=data.validated_data["role"]
+        )
+        return Response(s.MembershipSerializer(membership).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, slug: str, pk: int) -> Response:
+        brand = brand_for(request, slug, "members.manage")
+        services.remove_member(membership=get_object_or_404(Membership, brand=brand, pk=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiKeyListView(APIView):
+    """The brand's API keys. The secret is returned once, when the key is created."""
+
+    @extend_schema(responses=s.ApiKeySerializer(many=True))
+    def get(self, request: Request, slug: str) -> Response:
+        brand = brand_for(request, slug, "api_keys.manage")
+        keys = selectors.api_keys_of_brand(brand=brand)
+        return Response(s.ApiKeySerializer(keys, many=True).data)
+
+    @extend_schema(request=s.ApiKeyCreateSerializer, responses={201: s.ApiKeyCreatedSerializer})
+    def post(self, request: Request, slug: str) -> Response:
+        brand = brand_for(request, slug, "api_keys.manage")
+        data = s.ApiKeyCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        key, secret = services.create_api_key(
+            brand=brand,
+            name=data.validated_data["name"],
+            scopes=data.validated_data["scopes"],
+            created_by=request.user,
+        )
+        body = s.ApiKeySerializer(key).data | {"secret": secret}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ApiKeyRevokeView(APIView):
+    @extend_schema(request=None, responses=s.ApiKeySerializer)
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        brand = brand_for(request, slug, "api_keys.manage")
+        key = services.revoke_api_key(key=get_object_or_404(brand.api_keys, pk=pk))
+        return Response(s.ApiKeySerializer(key).data)

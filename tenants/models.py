@@ -1,0 +1,131 @@
+"""Platform data in the public schema: agencies, brands (tenants), users, memberships, API keys."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django_tenants.models import DomainMixin, TenantMixin
+
+from tenants.roles import AgencyRole, Role
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$",
+    "Use 1-40 lowercase letters, digits and hyphens, not starting or ending with a hyphen.",
+)
+
+
+class User(AbstractUser):
+    """A person: agency staff or a client approver. Lives in the public schema."""
+
+    email = models.EmailField(unique=True)
+
+    REQUIRED_FIELDS = ["email"]
+
+
+class Agency(models.Model):
+    """An organisation that runs social media for the brands it owns."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=40, unique=True, validators=[slug_validator])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgencyMembership(models.Model):
+    """Agency staff; agency admins may create brands and manage their people."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="agency_memberships")
+    role = models.CharField(max_length=32, choices=AgencyRole.choices, default=AgencyRole.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "user"], name="unique_agency_membership"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.role} of {self.agency}"
+
+
+class Brand(TenantMixin):
+    """A client brand: the tenant. Everything it owns lives in its own PostgreSQL schema."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        SUSPENDED = "suspended"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="brands")
+    name = models.CharField(max_length=200)
+    slug = models.CharField(max_length=40, unique=True, validators=[slug_validator])
+    timezone = models.CharField(max_length=64, default="UTC")
+    locale = models.CharField(max_length=16, default="en")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Schemas are created explicitly by tenants.provisioning so the cost is visible and cloned.
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "suspended"]), name="brand_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Domain(DomainMixin):
+    """A hostname that routes straight to one brand (optional; path routing always works)."""
+
+
+class Membership(models.Model):
+    """A user's role on one brand; the only thing that grants access to a brand's data."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "user"], name="unique_brand_membership"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.role} on {self.brand}"
+
+
+class ApiKey(models.Model):
+    """An integrator's credential for one brand. Only a hash of the secret is stored."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,97 @@
+"""Roles and the permission table: the one place that says who may do what on a brand.
+
+Every brand endpoint names an action from ``PERMISSIONS``; ``tenants.permissions.BrandPermission``
+grants it when the caller's membership role is listed, or, for an integrator's API key, when the
+key holds the action's scope. Actions with no scope are never open to API keys.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    # Agency side
+    AGENCY_ADMIN = "agency_admin"
+    ACCOUNT_LEAD = "account_lead"
+    STRATEGIST = "strategist"
+    COPYWRITER = "copywriter"
+    COMMUNITY_MANAGER = "community_manager"
+    MEDIA_SPECIALIST = "media_specialist"
+    ANALYST = "analyst"
+    # Client side
+    CLIENT_APPROVER = "client_approver"
+    CLIENT_LEGAL = "client_legal"
+    CLIENT_PR = "client_pr"
+    CLIENT_VIEWER = "client_viewer"
+
+
+class AgencyRole(models.TextChoices):
+    AGENCY_ADMIN = "agency_admin"
+    STAFF = "staff"
+
+
+AGENCY_ROLES = frozenset(
+    {
+        Role.AGENCY_ADMIN,
+        Role.ACCOUNT_LEAD,
+        Role.STRATEGIST,
+        Role.COPYWRITER,
+        Role.COMMUNITY_MANAGER,
+        Role.MEDIA_SPECIALIST,
+        Role.ANALYST,
+    }
+)
+CLIENT_ROLES = frozenset(
+    {Role.CLIENT_APPROVER, Role.CLIENT_LEGAL, Role.CLIENT_PR, Role.CLIENT_VIEWER}
+)
+ALL_ROLES = AGENCY_ROLES | CLIENT_ROLES
+LEADS = frozenset({Role.AGENCY_ADMIN, Role.ACCOUNT_LEAD})
+WRITERS = LEADS | {Role.STRATEGIST, Role.COPYWRITER, Role.COMMUNITY_MANAGER}
+CLIENT_DECIDERS = frozenset({Role.CLIENT_APPROVER, Role.CLIENT_LEGAL, Role.CLIENT_PR})
+
+
+class Scope(models.TextChoices):
+    READ = "read"
+    WRITE_CONTENT = "write:content"
+    WRITE_APPROVALS = "write:approvals"
+    WRITE_MEDIA = "write:media"
+    INGEST_INBOX = "ingest:inbox"
+    INGEST_METRICS = "ingest:metrics"
+
+
+# action -> (roles that may do it, API key scope that may do it or None)
+PERMISSIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    "brand.read": (ALL_ROLES, Scope.READ),
+    "brand.update": (LEADS, None),
+    "members.read": (ALL_ROLES, None),
+    "members.manage": (LEADS, None),
+    "api_keys.manage": (frozenset({Role.AGENCY_ADMIN}), None),
+    "content.read": (ALL_ROLES, Scope.READ),
+    "content.write": (WRITERS, Scope.WRITE_CONTENT),
+    "voice.write": (LEADS | {Role.STRATEGIST}, Scope.WRITE_CONTENT),
+    "inbox.ingest": (WRITERS, Scope.INGEST_INBOX),
+    "usage.read": (AGENCY_ROLES, Scope.READ),
+    "approvals.read": (ALL_ROLES, Scope.READ),
+    "approvals.decide": (LEADS | CLIENT_DECIDERS, Scope.WRITE_APPROVALS),
+    "approvals.policy": (LEADS, None),
+    "rota.manage": (LEADS, None),
+    "incidents.manage": (LEADS | {Role.COMMUNITY_MANAGER, Role.CLIENT_PR, Role.CLIENT_LEGAL}, None),
+    "audit.read": (LEADS | CLIENT_DECIDERS, Scope.READ),
+    "media.read": (ALL_ROLES, Scope.READ),
+    "media.write": (LEADS | {Role.MEDIA_SPECIALIST}, Scope.WRITE_MEDIA),
+    "metrics.ingest": (LEADS | {Role.MEDIA_SPECIALIST}, Scope.INGEST_METRICS),
+    "webhooks.manage": (frozenset({Role.AGENCY_ADMIN}), None),
+}
+
+
+def role_may(role: str | None, action: str) -> bool:
+    """True when a member with ``role`` may perform ``action`` on their brand."""
+    roles, _scope = PERMISSIONS[action]
+    return role is not None and role in roles
+
+
+def scopes_may(scopes: list[str], action: str) -> bool:
+    """True when an API key holding ``scopes`` may perform ``action``."""
+    _roles, scope = PERMISSIONS[action]
+    return scope is not None and scope in scopes

@@ -1,0 +1,42 @@
+"""Reads over the platform data: brands, memberships and roles."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from tenants.models import Agency, ApiKey, Brand, Membership, User
+from tenants.roles import AgencyRole
+
+
+def role_on_brand(*, user: User, brand: Brand) -> str | None:
+    """The user's role on the brand, or None when they are not a member."""
+    return (
+        Membership.objects.filter(user_id=user.pk, brand_id=brand.pk)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def brands_for_user(*, user: User) -> QuerySet[Brand]:
+    """Brands the user is a member of (membership is the only way into a brand)."""
+    return Brand.objects.filter(memberships__user=user).select_related("agency").order_by("name")
+
+
+def is_agency_admin(*, user: User, agency: Agency) -> bool:
+    """True when the user administers the agency."""
+    return agency.memberships.filter(user=user, role=AgencyRole.AGENCY_ADMIN).exists()
+
+
+def agencies_for_user(*, user: User) -> QuerySet[Agency]:
+    """Agencies the user belongs to."""
+    return Agency.objects.filter(memberships__user=user).order_by("name")
+
+
+def memberships_of_brand(*, brand: Brand) -> QuerySet[Membership]:
+    """The brand's members with their users, for listing."""
+    return Membership.objects.filter(brand=brand).select_related("user").order_by("created_at")
+
+
+def api_keys_of_brand(*, brand: Brand) -> QuerySet[ApiKey]:
+    """The brand's API keys, newest first (secrets are never readable)."""
+    return ApiKey.objects.filter(brand=brand).order_by("-created_at")

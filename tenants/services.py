@@ -1,0 +1,174 @@
+"""Changes to platform data: agencies, brands and their schemas, memberships, API keys."""
+
+from __future__ import annotations
+
+import secrets
+import zoneinfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tenants import provisioning
+from tenants.authentication import hash_secret
+from tenants.errors import ConfirmationRequired, InvalidRole, SlugTaken, TenantsError
+from tenants.models import Agency, AgencyMembership, ApiKey, Brand, Domain, Membership, User
+from tenants.roles import AgencyRole, Role, Scope
+from tenants.signals import brand_provisioned
+
+
+def create_agency(*, name: str, slug: str, admin: User | None = None) -> Agency:
+    """Create an agency, optionally with its first admin."""
+    with transaction.atomic():
+        agency = Agency.objects.create(name=name, slug=slug)
+        if admin is not None:
+            AgencyMembership.objects.create(agency=agency, user=admin, role=AgencyRole.AGENCY_ADMIN)
+    return agency
+
+
+def _check_timezone(name: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise TenantsError(f"Unknown time zone '{name}'.", field="timezone") from None
+
+
+def schema_name_for(slug: str) -> str:
+    return "brand_" + slug.replace("-", "_")
+
+
+def create_brand(
+    *,
+    agency: Agency,
+    name: str,
+    slug: str,
+    timezone_name: str = "UTC",
+    locale: str = "en",
+    created_by: User | None = None,
+    hostname: str | None = None,
+) -> Brand:
+    """Create a brand with its own schema (cloned from the template) and seed its defaults.
+
+    The creator becomes the brand's agency admin. If the schema cannot be created the brand
+    row is removed again, so no half-made brand is left behind.
+    """
+    _check_timezone(timezone_name)
+    if Brand.objects.filter(slug=slug).exists():
+        raise SlugTaken(f"A brand with the slug '{slug}' already exists.", field="slug")
+    if hostname and Domain.objects.filter(domain=hostname.lower()).exists():
+        raise SlugTaken(f"The hostname '{hostname}' already belongs to a brand.", field="hostname")
+    try:
+        with transaction.atomic():
+            brand = Brand.objects.create(
+                agency=agency,
+                name=name,
+                slug=slug,
+                schema_name=schema_name_for(slug),
+                timezone=timezone_name,
+                locale=locale,
+            )
+            if hostname:
+                Domain.objects.create(tenant=brand, domain=hostname.lower(), is_primary=True)
+            if created_by is not None:
+                Membership.objects.create(brand=brand, user=created_by, role=Role.AGENCY_ADMIN)
+    except IntegrityError as exc:  # lost a race with a concurrent create of the same brand
+        field = "hostname" if "domain" in str(exc) else "slug"
+        raise SlugTaken(f"The {field} is already taken.", field=field) from exc
+    try:
+        provisioning.create_brand_schema(brand)
+        brand_provisioned.send(sender=Brand, brand=brand)
+    except BaseException:
+        brand.delete(force_drop=True)
+        raise
+    return brand
+
+
+def suspend_brand(*, brand: Brand) -> Brand:
+    """Block API and view access to the brand; nothing is deleted."""
+    Brand.objects.filter(pk=brand.pk).update(status=Brand.Status.SUSPENDED)
+    brand.status = Brand.Status.SUSPENDED
+    return brand
+
+
+def activate_brand(*, brand: Brand) -> Brand:
+    """Restore access to a suspended brand."""
+    Brand.objects.filter(pk=brand.pk).update(status=Brand.Status.ACTIVE)
+    brand.status = Brand.Status.ACTIVE
+    return brand
+
+
+def update_brand(
+    *,
+    brand: Brand,
+    name: str | None = None,
+    timezone_name: str | None = None,
+    locale: str | None = None,
+) -> Brand:
+    """Change a brand's name, time zone or locale."""
+    fields = []
+    if name is not None:
+        brand.name = name
+        fields.append("name")
+    if timezone_name is not None:
+        _check_timezone(timezone_name)
+        brand.timezone = timezone_name
+        fields.append("timezone")
+    if locale is not None:
+        brand.locale = locale
+        fields.append("locale")
+    if fields:
+        brand.save(update_fields=fields)
+    return brand
+
+
+def delete_brand(*, brand: Brand, confirm: str | None) -> None:
+    """Delete a brand and drop its schema, only when ``confirm`` repeats the brand's slug."""
+    if confirm != brand.slug:
+        raise ConfirmationRequired(
+            f"Deleting a brand drops all its data; repeat its slug '{brand.slug}' in 'confirm'.",
+            field="confirm",
+        )
+    brand.delete(force_drop=True)
+
+
+def add_member(*, brand: Brand, user: User, role: str) -> Membership:
+    """Give a user a role on a brand (or change the role they have)."""
+    if role not in Role.values:
+        raise InvalidRole(f"Unknown role '{role}'.", field="role")
+    membership, _ = Membership.objects.update_or_create(
+        brand=brand, user=user, defaults={"role": role}
+    )
+    return membership
+
+
+def remove_member(*, membership: Membership) -> None:
+    """Take a user's access to a brand away."""
+    membership.delete()
+
+
+def create_api_key(
+    *, brand: Brand, name: str, scopes: list[str], created_by: User | None = None
+) -> tuple[ApiKey, str]:
+    """Create an API key for the brand; returns the key and its full secret, shown only once."""
+    unknown = sorted(set(scopes) - set(Scope.values))
+    if unknown:
+        raise TenantsError(f"Unknown scope(s): {', '.join(unknown)}.", field="scopes")
+    if not scopes:
+        raise TenantsError("Give the key at least one scope.", field="scopes")
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey.objects.create(
+        brand=brand,
+        name=name,
+        prefix=prefix,
+        secret_hash=hash_secret(secret),
+        scopes=sorted(set(scopes)),
+        created_by=created_by,
+    )
+    return key, f"{prefix}.{secret}"
+
+
+def revoke_api_key(*, key: ApiKey) -> ApiKey:
+    """Revoke a key; requests with it fail from now on. Revoking twice keeps the first time."""
+    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    key.refresh_from_db(fields=["revoked_at"])
+    return key

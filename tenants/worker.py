@@ -1,0 +1,55 @@
+"""Brand context for dramatiq messages.
+
+Every message records the brand (schema) it was sent for; the worker activates that brand
+before the actor runs and puts the connection back on the public schema afterwards, whether the
+actor succeeded, failed or was skipped, so one message's brand never leaks into the next on the
+same worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import dramatiq
+from django.db import connection
+from dramatiq.middleware import Middleware, SkipMessage
+
+logger = logging.getLogger(__name__)
+
+OPTION = "brand_schema"
+
+
+class BrandContextMiddleware(Middleware):
+    @property
+    def actor_options(self) -> set[str]:
+        return {OPTION}
+
+    def before_enqueue(
+        self, broker: dramatiq.Broker, message: dramatiq.Message, delay: Any
+    ) -> None:
+        if OPTION not in message.options:
+            schema = getattr(connection, "schema_name", "public")
+            message.options[OPTION] = schema if schema != "public" else None
+
+    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+        from tenants.models import Brand
+
+        connection.set_schema_to_public()
+        schema = message.options.get(OPTION)
+        if not schema:
+            return
+        brand = Brand.objects.filter(schema_name=schema).first()
+        if brand is None:
+            logger.warning("Skipping %s: its brand schema %s no longer exists", message, schema)
+            raise SkipMessage()
+        if not brand.is_active:
+            logger.info("Skipping %s: brand %s is suspended", message, brand.slug)
+            raise SkipMessage()
+        connection.set_tenant(brand)
+
+    def _reset(self, *args: Any, **kwargs: Any) -> None:
+        connection.set_schema_to_public()
+
+    after_process_message = _reset
+    after_skip_message = _reset

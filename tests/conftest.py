@@ -1,0 +1,81 @@
+"""Shared fixtures: two brands created once per session (cloned from the template schema),
+with one named person per role on each, so tests read like "Alice cannot see Bob's brand"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tenants import services
+from tenants.models import Agency, Brand, User
+from tenants.roles import Role
+from tests.factories import UserFactory
+
+
+@dataclass
+class BrandWorld:
+    brand: Brand
+    people: dict[str, User] = field(default_factory=dict)
+
+    def person(self, role: str) -> User:
+        return self.people[role]
+
+
+@dataclass
+class World:
+    agency: Agency
+    admin: User
+    a: BrandWorld
+    b: BrandWorld
+
+
+def _make_brand(agency: Agency, admin: User, slug: str, name: str, tz: str) -> BrandWorld:
+    brand = services.create_brand(
+        agency=agency, name=name, slug=slug, timezone_name=tz, created_by=admin
+    )
+    world = BrandWorld(brand=brand, people={Role.AGENCY_ADMIN: admin})
+    for role in Role:
+        if role == Role.AGENCY_ADMIN:
+            continue
+        user = UserFactory(username=f"{slug}-{role.value}")
+        services.add_member(brand=brand, user=user, role=role)
+        world.people[role] = user
+    return world
+
+
+@pytest.fixture(scope="session")
+def world(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[World]:
+    """Brand A (Alpine Coffee) and brand B (Bayside Bikes) with a member per role each; the
+    agency admin is on both. Created once, outside any test transaction."""
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        admin = UserFactory(username="ada-admin")
+        agency = services.create_agency(name="Test Agency", slug="test-agency", admin=admin)
+        world = World(
+            agency=agency,
+            admin=admin,
+            a=_make_brand(agency, admin, "alpine-coffee", "Alpine Coffee", "Europe/Zurich"),
+            b=_make_brand(agency, admin, "bayside-bikes", "Bayside Bikes", "America/Los_Angeles"),
+        )
+        connection.set_schema_to_public()
+    yield world
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests() -> Iterator[None]:
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+def client_for(user: User) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
