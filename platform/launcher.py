@@ -46,6 +46,23 @@ def start_embedded_postgres(*, keep_running: bool = False) -> str:
     return server.get_uri(EMBEDDED_DB_NAME)
 
 
+def ensure_database_exists(url: str) -> None:
+    """Create the configured database if the server does not have it yet (a fresh server)."""
+    import psycopg
+    from psycopg import sql
+
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    name = info.get("dbname")
+    if not name:
+        return
+    maintenance = psycopg.conninfo.make_conninfo(url, dbname="postgres")
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not found:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(str(name))))
+            print(f"brandroom: created database {name}", file=sys.stderr)
+
+
 def prepare_environment(*, mode: str) -> None:
     """Fill in the environment the Django settings read, defaulting to embedded services."""
     os.environ.setdefault("BRANDROOM_ENV", mode)
@@ -53,6 +70,8 @@ def prepare_environment(*, mode: str) -> None:
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = start_embedded_postgres()
         print("brandroom: embedded PostgreSQL running in .data/postgres", file=sys.stderr)
+    else:
+        ensure_database_exists(os.environ["DATABASE_URL"])
 
 
 def manage(*args: str) -> None:

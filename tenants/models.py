@@ -129,3 +129,19 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class WorkerPing(models.Model):
+    """A round trip through the broker and a worker, recording which brand the worker ran in.
+
+    Operators use it (``manage.py check_worker``) to prove that workers consume messages and
+    that a message sent for a brand runs in that brand's schema.
+    """
+
+    requested_schema = models.CharField(max_length=63)
+    ran_in_schema = models.CharField(max_length=63, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"ping {self.pk} for {self.requested_schema}"

@@ -5,13 +5,22 @@ from __future__ import annotations
 import secrets
 import zoneinfo
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tenants import provisioning
 from tenants.authentication import hash_secret
 from tenants.errors import ConfirmationRequired, InvalidRole, SlugTaken, TenantsError
-from tenants.models import Agency, AgencyMembership, ApiKey, Brand, Domain, Membership, User
+from tenants.models import (
+    Agency,
+    AgencyMembership,
+    ApiKey,
+    Brand,
+    Domain,
+    Membership,
+    User,
+    WorkerPing,
+)
 from tenants.roles import AgencyRole, Role, Scope
 from tenants.signals import brand_provisioned
 
@@ -172,3 +181,20 @@ def revoke_api_key(*, key: ApiKey) -> ApiKey:
     ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     key.refresh_from_db(fields=["revoked_at"])
     return key
+
+
+def request_worker_ping() -> WorkerPing:
+    """Ask a worker to answer from the current brand's schema (or public); sent on commit."""
+    from tenants.tasks import answer_worker_ping
+    from tenants.worker import enqueue_on_commit
+
+    ping = WorkerPing.objects.create(requested_schema=connection.schema_name)
+    enqueue_on_commit(answer_worker_ping, ping.pk)
+    return ping
+
+
+def complete_worker_ping(*, ping_id: int) -> None:
+    """Record, from inside the worker, which schema the message ran in. Safe to run twice."""
+    WorkerPing.objects.filter(pk=ping_id, completed_at__isnull=True).update(
+        ran_in_schema=connection.schema_name, completed_at=timezone.now()
+    )

@@ -53,3 +53,16 @@ class BrandContextMiddleware(Middleware):
 
     after_process_message = _reset
     after_skip_message = _reset
+
+
+def enqueue_on_commit(actor: dramatiq.Actor, *args: Any, **kwargs: Any) -> None:
+    """Send ``actor`` once the current transaction commits, for the brand active *now*.
+
+    Capturing the schema at call time (not at commit time) keeps the message in the right
+    brand even if the connection has switched schema by the time the outer transaction ends.
+    """
+    from django.db import transaction
+
+    schema = getattr(connection, "schema_name", "public")
+    options = {OPTION: schema if schema != "public" else None}
+    transaction.on_commit(lambda: actor.send_with_options(args=args, kwargs=kwargs, **options))

@@ -48,6 +48,19 @@ def _make_brand(agency: Agency, admin: User, slug: str, name: str, tz: str) -> B
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_test_environment: None, django_db_blocker) -> Iterator[None]:
+    """Always create the test database, even when the only tests selected (say the integration
+    tests, which commit their data for a worker process to see) carry no django_db mark."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=0)
+
+
+@pytest.fixture(scope="session")
 def world(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[World]:
     """Brand A (Alpine Coffee) and brand B (Bayside Bikes) with a member per role each; the
     agency admin is on both. Created once, outside any test transaction."""
@@ -79,3 +92,14 @@ def client_for(user: User) -> APIClient:
     client = APIClient()
     client.force_authenticate(user=user)
     return client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_broker_connections(django_db_setup: None) -> Iterator[None]:
+    """Release the broker's own database connections before the test database is dropped."""
+    yield
+    import dramatiq
+
+    broker = dramatiq.get_broker()
+    if hasattr(broker, "pool"):
+        broker.close()

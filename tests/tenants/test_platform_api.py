@@ -1,0 +1,200 @@
+"""The public platform API: the caller, brands, memberships, API keys, health and schema."""
+
+from __future__ import annotations
+
+import pytest
+from django_tenants.utils import schema_exists
+from rest_framework.test import APIClient
+
+from tenants.models import ApiKey, Brand, Membership
+from tenants.roles import Role
+from tests.conftest import client_for
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_reports_database_and_broker_ok() -> None:
+    response = APIClient().get("/api/v1/health/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["broker"].startswith("ok")
+
+
+def test_openapi_schema_covers_platform_and_brand_routes() -> None:
+    response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert "/api/v1/brands/" in schema["paths"]
+    assert "/brands/{brand_slug}/api/v1/channels/" in schema["paths"]
+    assert "apiKey" in schema["components"]["securitySchemes"]
+    assert APIClient().get("/api/docs/").status_code == 200
+
+
+def test_token_sign_in_then_me_lists_my_brands(world) -> None:
+    person = world.a.person(Role.COPYWRITER)
+    token = APIClient().post(
+        "/api/v1/auth/token/", {"username": person.username, "password": PASSWORD}
+    )
+    assert token.status_code == 200
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    me = client.get("/api/v1/me/").json()
+    assert me["username"] == person.username
+    assert me["memberships"] == [
+        {"brand": "alpine-coffee", "brand_name": "Alpine Coffee", "role": "copywriter"}
+    ]
+
+
+def test_brand_list_shows_only_brands_i_belong_to(world) -> None:
+    slugs = [
+        b["slug"]
+        for b in client_for(world.b.person(Role.CLIENT_APPROVER)).get("/api/v1/brands/").json()
+    ]
+    assert slugs == ["bayside-bikes"]
+    admin_slugs = {b["slug"] for b in client_for(world.admin).get("/api/v1/brands/").json()}
+    assert {"alpine-coffee", "bayside-bikes"} <= admin_slugs
+
+
+def test_agency_admin_creates_a_brand_through_the_api(world) -> None:
+    response = client_for(world.admin).post(
+        "/api/v1/brands/",
+        {
+            "agency": "test-agency",
+            "name": "Fjord Fish",
+            "slug": "fjord-fish",
+            "timezone": "Europe/Oslo",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["api_root"] == "/brands/fjord-fish/api/v1/"
+    assert schema_exists("brand_fjord_fish")
+    assert Membership.objects.get(brand__slug="fjord-fish").role == Role.AGENCY_ADMIN
+
+
+def test_brand_create_with_bad_input_names_the_field_and_creates_nothing(world) -> None:
+    client = client_for(world.admin)
+    bad_slug = client.post(
+        "/api/v1/brands/", {"agency": "test-agency", "name": "X", "slug": "Not A Slug"}
+    )
+    assert bad_slug.status_code == 400
+    assert bad_slug.json()["errors"][0]["attr"] == "slug"
+
+    bad_tz = client.post(
+        "/api/v1/brands/",
+        {"agency": "test-agency", "name": "X", "slug": "x-brand", "timezone": "Nowhere/Land"},
+    )
+    assert bad_tz.status_code == 400
+    assert bad_tz.json()["errors"][0]["attr"] == "timezone"
+
+    taken = client.post(
+        "/api/v1/brands/", {"agency": "test-agency", "name": "X", "slug": "alpine-coffee"}
+    )
+    assert taken.status_code == 409
+    assert taken.json()["errors"][0]["attr"] == "slug"
+    assert not Brand.objects.filter(slug="x-brand").exists()
+
+
+def test_non_admin_cannot_create_a_brand(world) -> None:
+    lead = world.a.person(Role.ACCOUNT_LEAD)
+    response = client_for(lead).post(
+        "/api/v1/brands/", {"agency": "test-agency", "name": "No", "slug": "no-brand"}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "agency"
+    assert not Brand.objects.filter(slug="no-brand").exists()
+
+
+def test_only_agency_admin_suspends_and_deletion_needs_confirmation(world) -> None:
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    refused = lead.patch("/api/v1/brands/alpine-coffee/", {"status": "suspended"})
+    assert refused.status_code == 403
+    assert Brand.objects.get(slug="alpine-coffee").status == "active"
+
+    admin = client_for(world.admin)
+    unconfirmed = admin.delete("/api/v1/brands/alpine-coffee/", {"confirm": "yes"})
+    assert unconfirmed.status_code == 400
+    assert unconfirmed.json()["errors"][0]["attr"] == "confirm"
+    assert schema_exists("brand_alpine_coffee")
+
+
+def test_account_lead_manages_members_by_email(world) -> None:
+    newcomer = UserFactory(username="nina-new")
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    added = lead.post(
+        "/api/v1/brands/alpine-coffee/memberships/",
+        {"email": newcomer.email, "role": "client_viewer"},
+    )
+    assert added.status_code == 201
+    membership_id = added.json()["id"]
+    changed = lead.patch(
+        f"/api/v1/brands/alpine-coffee/memberships/{membership_id}/", {"role": "client_legal"}
+    )
+    assert changed.json()["role"] == "client_legal"
+    unknown = lead.post(
+        "/api/v1/brands/alpine-coffee/memberships/",
+        {"email": "ghost@example.test", "role": "client_viewer"},
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"][0]["attr"] == "email"
+
+
+def test_copywriter_and_outsider_cannot_manage_members(world) -> None:
+    victim = UserFactory(username="vic")
+    for person, expected in [
+        (world.a.person(Role.COPYWRITER), 403),
+        (world.b.person(Role.ACCOUNT_LEAD), 404),
+    ]:
+        response = client_for(person).post(
+            "/api/v1/brands/alpine-coffee/memberships/",
+            {"email": victim.email, "role": "agency_admin"},
+        )
+        assert response.status_code == expected
+    assert not Membership.objects.filter(user=victim).exists()
+
+
+def test_api_key_secret_is_shown_once_and_stored_hashed(world) -> None:
+    admin = client_for(world.admin)
+    created = admin.post(
+        "/api/v1/brands/alpine-coffee/api-keys/",
+        {"name": "crm", "scopes": ["read", "ingest:inbox"]},
+        format="json",
+    )
+    assert created.status_code == 201
+    secret = created.json()["secret"]
+    key = ApiKey.objects.get(pk=created.json()["id"])
+    assert secret.split(".", 1)[1] not in key.secret_hash
+    listed = admin.get("/api/v1/brands/alpine-coffee/api-keys/").json()
+    assert all("secret" not in row for row in listed)
+
+    works = APIClient(HTTP_AUTHORIZATION=f"Api-Key {secret}").get("/brands/alpine-coffee/api/v1/")
+    assert works.status_code == 200
+    assert ApiKey.objects.get(pk=key.pk).last_used_at is not None
+
+    revoked = admin.post(f"/api/v1/brands/alpine-coffee/api-keys/{key.pk}/revoke/")
+    assert revoked.json()["revoked_at"] is not None
+    refused = APIClient(HTTP_AUTHORIZATION=f"Api-Key {secret}").get("/brands/alpine-coffee/api/v1/")
+    assert refused.status_code == 401
+
+
+def test_api_key_with_unknown_scope_is_refused_naming_the_field(world) -> None:
+    response = client_for(world.admin).post(
+        "/api/v1/brands/alpine-coffee/api-keys/",
+        {"name": "x", "scopes": ["root"]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"].startswith("scopes")
+
+
+def test_only_agency_admin_manages_api_keys(world) -> None:
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    response = lead.post(
+        "/api/v1/brands/alpine-coffee/api-keys/",
+        {"name": "x", "scopes": ["read"]},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert not ApiKey.objects.filter(name="x").exists()
