@@ -1,0 +1,217 @@
+"""Generation jobs through the real ``openai`` client against the fake OpenAI-compatible server:
+each provider outcome ends in the right job state, and a failed job keeps its inputs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from content import services
+from content.assistant import jobs
+from content.models import Draft, GenerationJob
+from content.signals import draft_failed, draft_ready
+from content.tasks import run_generation_job
+from tests.content.fake_ai import Answer, completion, drafts, error
+
+pytestmark = pytest.mark.django_db
+
+GOOD = "Our autumn blend is back at the café. Come taste it this week. #AlpineCoffee"
+GOOD_2 = "Autumn in a cup: the blend you asked for returns to the café this week. #AlpineCoffee"
+
+
+@pytest.fixture
+def brief(x_channel, voice):  # type: ignore[no-untyped-def]
+    return services.create_brief(
+        title="Autumn blend",
+        key_message="Our autumn blend is back",
+        call_to_action="Come taste it this week",
+        channels=[x_channel],
+    )
+
+
+def run(job: GenerationJob) -> GenerationJob:
+    run_generation_job.fn(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def test_success_delivers_checked_attributed_drafts(fake_ai, brief) -> None:
+    fake_ai.script(drafts(GOOD, GOOD_2, risk_score=10, risk_reasons=["mild"]))
+    job = jobs.request_post_drafts(brief=brief, variants=2)
+    assert job.status == "queued"
+
+    job = run(job)
+
+    assert job.status == "succeeded"
+    assert (job.provider, job.model, job.tokens_in, job.tokens_out) == (
+        "openai",
+        "test-model",
+        120,
+        40,
+    )
+    assert job.cost_estimate > 0
+    delivered = list(Draft.objects.filter(job=job).order_by("variant"))
+    assert [d.text for d in delivered] == [GOOD, GOOD_2]
+    for draft in delivered:
+        assert draft.status == "ready"
+        assert draft.provider == "openai"
+        assert draft.model == "test-model"
+        assert draft.prompt_version == "v1"
+        assert draft.voice_version == 1
+        assert draft.guardrail_violations == []
+        assert draft.flags == []
+        assert draft.risk_score is not None
+        assert draft.brief_id == brief.pk
+    sent = fake_ai.requests[0]["body"]
+    assert sent["model"] == "test-model"
+    assert sent["response_format"]["type"] == "json_schema"
+    assert fake_ai.requests[0]["path"] == "/v1/chat/completions"
+
+
+def test_delivered_drafts_announce_draft_ready(fake_ai, brief, django_capture_on_commit_callbacks):
+    fake_ai.script(drafts(GOOD))
+    job = jobs.request_post_drafts(brief=brief)
+    heard: list[int] = []
+
+    def listener(sender, draft_id, **kwargs):  # type: ignore[no-untyped-def]
+        heard.append(draft_id)
+
+    draft_ready.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            run(job)
+    finally:
+        draft_ready.disconnect(listener)
+    assert heard == list(Draft.objects.filter(job=job).values_list("pk", flat=True))
+
+
+def test_malformed_json_fails_at_once_and_keeps_the_inputs(fake_ai, brief) -> None:
+    fake_ai.script(completion('{"variants": [{"text": "unterminated'))
+    job = run(jobs.request_post_drafts(brief=brief, variants=2, instructions="Mention maple"))
+
+    assert job.status == "failed"
+    assert job.failure_code == "malformed_output"
+    assert "not the requested JSON" in job.failure_reason
+    assert job.attempts == 1
+    assert job.inputs == {
+        "brief_id": brief.pk,
+        "channel_id": brief.channels.get().pk,
+        "variants": 2,
+        "instructions": "Mention maple",
+    }
+    assert not Draft.objects.filter(job=job).exists()
+
+
+def test_json_of_the_wrong_shape_is_malformed_too(fake_ai, brief) -> None:
+    fake_ai.script(completion(json.dumps({"drafts": ["hello"]})))
+    job = run(jobs.request_post_drafts(brief=brief))
+    assert (job.status, job.failure_code) == ("failed", "malformed_output")
+
+
+def test_refusal_fails_with_the_models_words(fake_ai, brief, django_capture_on_commit_callbacks):
+    fake_ai.script(completion(None, refusal="I can't help with that request."))
+    failures: list[dict] = []
+
+    def listener(sender, **kwargs):  # type: ignore[no-untyped-def]
+        failures.append(kwargs)
+
+    draft_failed.connect(listener)
+    try:
+        job = jobs.request_post_drafts(brief=brief)
+        with django_capture_on_commit_callbacks(execute=True):
+            job = run(job)
+    finally:
+        draft_failed.disconnect(listener)
+
+    assert job.status == "failed"
+    assert job.failure_code == "refused"
+    assert "I can't help with that request." in job.failure_reason
+    assert "Rephrase" in job.failure_reason
+    assert failures and failures[0]["job_id"] == job.pk and failures[0]["code"] == "refused"
+
+
+def test_rate_limit_then_success_is_retried_by_the_worker(fake_ai, brief) -> None:
+    fake_ai.script(error(429, "Rate limit reached"), drafts(GOOD))
+    job = jobs.request_post_drafts(brief=brief)
+
+    with pytest.raises(jobs.RetryLater):
+        run_generation_job.fn(job.pk)
+    job.refresh_from_db()
+    assert job.status == "queued"
+    assert job.failure_code == "provider_rate_limited"
+    assert "429" in job.failure_reason
+
+    job = run(job)
+    assert job.status == "succeeded"
+    assert job.attempts == 2
+    assert job.failure_reason == ""
+    assert Draft.objects.filter(job=job, status="ready").count() == 1
+
+
+def test_the_actor_retries_only_retryable_failures() -> None:
+    retry_when = run_generation_job.options["retry_when"]
+    assert retry_when(0, jobs.RetryLater("429"))
+    assert not retry_when(0, ValueError("bug"))
+
+
+def test_timeouts_fail_the_job_after_the_last_attempt(fake_ai, brief, settings) -> None:
+    settings.AI_TIMEOUT_SECONDS = 0.2
+    settings.AI_JOB_MAX_ATTEMPTS = 2
+    fake_ai.script(Answer(delay=0.6, body={}), Answer(delay=0.6, body={}))
+    job = jobs.request_post_drafts(brief=brief)
+
+    with pytest.raises(jobs.RetryLater):
+        run_generation_job.fn(job.pk)
+    job = run(job)
+
+    assert job.status == "failed"
+    assert job.failure_code == "provider_timeout"
+    assert "did not answer within 0.2 seconds" in job.failure_reason
+    assert "Gave up after 2 attempts" in job.failure_reason
+
+
+def test_server_errors_are_retried_then_fail(fake_ai, brief) -> None:
+    fake_ai.script(error(500), error(502), error(503))
+    job = jobs.request_post_drafts(brief=brief)
+    for _ in range(2):
+        with pytest.raises(jobs.RetryLater):
+            run_generation_job.fn(job.pk)
+    job = run(job)
+    assert job.status == "failed"
+    assert job.failure_code == "provider_server_error"
+    assert job.attempts == 3
+    assert len(fake_ai.requests) == 3
+
+
+def test_bad_api_key_is_not_retried(fake_ai, brief) -> None:
+    fake_ai.script(error(401, "Incorrect API key"))
+    job = run(jobs.request_post_drafts(brief=brief))
+    assert (job.status, job.failure_code, job.attempts) == ("failed", "provider_auth", 1)
+    assert "API key" in job.failure_reason
+
+
+def test_running_a_finished_job_again_does_nothing(fake_ai, brief) -> None:
+    fake_ai.script(drafts(GOOD))
+    job = run(jobs.request_post_drafts(brief=brief))
+    run(job)
+    assert Draft.objects.filter(job=job).count() == 1
+    assert len(fake_ai.requests) == 1
+
+
+def test_failed_job_can_be_retried_from_its_inputs(fake_ai, brief) -> None:
+    fake_ai.script(error(400, "bad"), drafts(GOOD))
+    job = run(jobs.request_post_drafts(brief=brief))
+    assert job.status == "failed"
+    job = run(jobs.retry_job(job=job))
+    assert job.status == "succeeded"
+    assert Draft.objects.get(job=job).text == GOOD
+
+
+def test_brand_override_points_at_its_own_endpoint(fake_ai, brief, settings) -> None:
+    settings.AI_BASE_URL = "http://127.0.0.1:9/v1"  # nothing listens there
+    services.update_assistant_settings(base_url=fake_ai.base_url, model="brand-model")
+    fake_ai.script(drafts(GOOD))
+    job = run(jobs.request_post_drafts(brief=brief))
+    assert job.status == "succeeded"
+    assert fake_ai.requests[0]["body"]["model"] == "brand-model"
