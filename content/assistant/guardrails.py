@@ -16,7 +16,8 @@ from content.assistant.context import GenerationContext
 
 URL_RE = re.compile(
     r"(?i)\b(?:https?://[^\s<>\"']+|www\.[^\s<>\"']+|"
-    r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|co|ly|me|info|biz|xyz|app|dev|shop|link)"
+    r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|co|ly|me|info|biz|xyz|app|dev|shop|link|"
+    r"store|online|site|ai|tv|gg|eu|uk|us|ca|au|de|ch|at|fr|es|it|nl|be|se|no|dk|pl|pt|ie)\b"
     r"(?:/[^\s<>\"']*)?)"
 )
 HANDLE_RE = re.compile(r"(?<![\w@.])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,48}[A-Za-z0-9_])?)")
@@ -35,15 +36,15 @@ STOPWORDS: dict[str, frozenset[str]] = {
     ),
     "de": _words(
         "der die das und ist sind zu mit für sie ihr wir unser nicht ein eine "
-        "auf von den dem im es auch"
+        "auf von den dem im es auch wieder uns euch euren noch schon"
     ),
     "fr": _words(
         "le la les et est sont pour avec vous votre nous notre ce cette pas un "
-        "une des du dans sur au aux"
+        "une des du dans sur au aux de retour avons êtes très"
     ),
     "es": _words(
         "el la los las y es son para con usted tu nosotros nuestro este esta no "
-        "un una del en por al que"
+        "un una del en por al que nos mi su se lo muy pero más está estamos"
     ),
     "it": _words(
         "il lo la gli le e sono per con voi vostro noi nostro questo questa non "
@@ -92,7 +93,7 @@ def guess_language(text: str) -> str | None:
     best, best_score = ranked[0]
     runner_up = ranked[1][1]
     # Short texts and close calls are not evidence of the wrong language.
-    if best_score < 3 or best_score < 2 * runner_up:
+    if best_score < 3 or best_score < 1.5 * runner_up:
         return None
     return best
 

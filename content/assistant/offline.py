@@ -85,9 +85,17 @@ def compose_post(ctx: GenerationContext, *, variant: int) -> str:
     return _fit(body, " ".join(_tags(ctx)), ctx.channel.max_length)
 
 
+SAFE_HANDLE = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,48}[A-Za-z0-9_])?")
+
+
 def compose_reply(ctx: GenerationContext, *, variant: int) -> str:
-    author = ctx.comment.author_handle.lstrip("@") if ctx.comment else "there"
-    body = REPLY_TEMPLATES[variant % len(REPLY_TEMPLATES)].format(author=author)
+    author = ctx.comment.author_handle.lstrip("@") if ctx.comment else ""
+    template = REPLY_TEMPLATES[variant % len(REPLY_TEMPLATES)]
+    if SAFE_HANDLE.fullmatch(author):
+        body = template.format(author=author)
+    else:
+        # A "handle" that is not one is someone's text; it goes nowhere near the reply.
+        body = template.replace("@{author}", "there").replace("Hi there,", "Hi,")
     body = _remove_phrases(body, ctx.voice.banned_phrases)
     disclosures = " ".join(
         d.get("text", "") for d in ctx.voice.required_disclosures if d.get("when") == "always"
