@@ -199,6 +199,8 @@ def delete_brief(*, brief: Brief) -> None:
 
 def ingest_inbox_item(*, received_at: datetime | None = None, **fields: Any) -> InboxItem:
     """Store an incoming comment, mention or message; an ``external_id`` seen before is a 409."""
+    if "author_handle" in fields:
+        fields["author_handle"] = str(fields["author_handle"]).lstrip("@")
     try:
         with transaction.atomic():
             return InboxItem.objects.create(received_at=received_at or timezone.now(), **fields)

@@ -97,6 +97,8 @@ class VoiceSerializer(serializers.ModelSerializer):
 
 
 class AudienceSerializer(serializers.ModelSerializer):
+    # Uniqueness is the service's (race-safe) job: a duplicate is a 409, not a 400.
+    name = serializers.CharField(max_length=120)
     motivations = strings()
     pains = strings()
     preferred_channels = serializers.ListField(
@@ -155,6 +157,12 @@ class ThreadMessageSerializer(serializers.Serializer):
 class InboxItemSerializer(serializers.ModelSerializer):
     thread = ThreadMessageSerializer(many=True, required=False)
     received_at = serializers.DateTimeField(required=False)
+    external_id = serializers.CharField(
+        max_length=200, required=False, allow_null=True, help_text="The network's id; unique."
+    )
+    author_handle = serializers.RegexField(
+        r"^@?[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,48}[A-Za-z0-9_])?$", max_length=100
+    )
 
     class Meta:
         model = InboxItem

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -19,6 +18,7 @@ from content.api import serializers as s
 from content.api.filters import DraftFilter, InboxItemFilter, JobFilter
 from content.assistant import jobs, usage
 from content.assistant.providers import resolve_config
+from content.errors import ContentError
 from content.models import AudienceProfile, Brief, Channel, Draft, GenerationJob
 from tenants.permissions import BrandScopedMixin
 
@@ -64,7 +64,11 @@ class VoiceView(BrandScopedMixin, APIView):
     def get(self, request: Request) -> Response:
         voice = selectors.current_voice()
         if voice is None:
-            raise Http404("The brand has no voice yet; POST one to create version 1.")
+            raise ContentError(
+                "The brand has no voice yet; POST one to create version 1.",
+                status_code=404,
+                code="not_found",
+            )
         return Response(s.VoiceSerializer(voice).data)
 
     @extend_schema(request=s.VoiceSerializer, responses={201: s.VoiceSerializer})

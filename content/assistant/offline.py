@@ -20,7 +20,9 @@ POST_TEMPLATES = (
     "{hook}{message}{cta}",
     "{campaign}{message}{cta}",
     "{message} {goal}{cta}",
+    "Good news: {message}{cta}",
     "{hook}{campaign}{message}{cta}",
+    "In case you missed it: {message}{cta}",
 )
 REPLY_TEMPLATES = (
     "Hi @{author}, thanks for reaching out. We're on it and will get back to you shortly.",
@@ -114,7 +116,16 @@ class OfflineProvider:
         # A second attempt (with feedback) takes the next templates along, for a new wording.
         offset = variants if feedback else 0
         compose = compose_reply if ctx.kind == "reply" else compose_post
-        texts = [compose(ctx, variant=offset + i) for i in range(variants)]
+        texts: list[str] = []
+        index = offset
+        # Templates whose optional parts are empty can coincide; skip to the next wording.
+        while len(texts) < variants and index < offset + variants + len(POST_TEMPLATES):
+            text = compose(ctx, variant=index)
+            if text not in texts:
+                texts.append(text)
+            index += 1
+        while len(texts) < variants:
+            texts.append(compose(ctx, variant=offset + len(texts)))
         return ProviderResult(
             variants=[GeneratedVariant(text=t) for t in texts],
             provider=self.name,
