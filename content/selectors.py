@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.db.models import QuerySet
+from django_tenants.utils import schema_context
 
 from content.models import (
     AudienceProfile,
@@ -13,6 +17,7 @@ from content.models import (
     GenerationJob,
     InboxItem,
 )
+from tenants.models import Agency
 
 
 def channels() -> QuerySet[Channel]:
@@ -58,3 +63,43 @@ def drafts() -> QuerySet[Draft]:
 def jobs() -> QuerySet[GenerationJob]:
     """Generation jobs with the drafts they delivered."""
     return GenerationJob.objects.prefetch_related("drafts")
+
+
+def agency_ai_usage(*, agency: Agency, now: datetime) -> dict[str, Any]:
+    """This month's AI use of every brand of the agency, with totals (one query per brand)."""
+    from content.assistant.usage import month_usage
+    from content.models import AssistantSettings
+
+    brands = []
+    for brand in agency.brands.order_by("name"):
+        with schema_context(brand.schema_name):
+            # An unsaved default row when the brand never touched its settings.
+            row = AssistantSettings.objects.filter(singleton=True).first() or AssistantSettings()
+            usage = month_usage(brand_settings=row, now=now)
+        brands.append(
+            {
+                "brand": brand.slug,
+                "name": brand.name,
+                "jobs": usage.jobs,
+                "tokens_in": usage.tokens_in,
+                "tokens_out": usage.tokens_out,
+                "cost": usage.cost,
+                "budget": usage.budget,
+                "remaining": usage.remaining,
+            }
+        )
+    return {
+        "agency": agency.slug,
+        "month": _month_of(now),
+        "jobs": sum(b["jobs"] for b in brands),
+        "tokens_in": sum(b["tokens_in"] for b in brands),
+        "tokens_out": sum(b["tokens_out"] for b in brands),
+        "cost": sum((b["cost"] for b in brands), start=0),
+        "brands": brands,
+    }
+
+
+def _month_of(now: datetime) -> str:
+    from content.assistant.usage import month_start
+
+    return month_start(now).strftime("%Y-%m")

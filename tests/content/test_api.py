@@ -470,3 +470,24 @@ def test_other_brands_drafts_and_jobs_are_invisible(world, setup) -> None:
     assert outsider.get(url(world, f"jobs/{job.pk}/")).status_code == 404
     own = outsider.get(url(world, "drafts/", brand="b")).json()["results"]
     assert own == []
+
+
+def test_agency_admin_sees_ai_usage_across_brands(world) -> None:
+    with in_brand(world, "a"):
+        GenerationJob.objects.create(kind="post", tokens_in=1000, cost_estimate=Decimal("0.25"))
+    with in_brand(world, "b"):
+        GenerationJob.objects.create(kind="reply", tokens_out=500, cost_estimate=Decimal("0.50"))
+    path = f"/api/v1/agencies/{world.agency.slug}/ai-usage/"
+
+    response = client_for(world.admin).get(path)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["jobs"] == 2
+    assert body["cost"] == "0.750000"
+    assert {b["brand"]: b["cost"] for b in body["brands"]} == {
+        world.a.brand.slug: "0.250000",
+        world.b.brand.slug: "0.500000",
+    }
+    # Brand staff are not agency admins: they learn nothing.
+    assert client_for(world.a.person(Role.ACCOUNT_LEAD)).get(path).status_code == 404
