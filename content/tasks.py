@@ -18,7 +18,7 @@ def _retry_when(retries: int, exc: Exception) -> bool:
     min_backoff=settings.AI_RETRY_MIN_BACKOFF_MS,
     max_backoff=settings.AI_RETRY_MAX_BACKOFF_MS,
     retry_when=_retry_when,
-    time_limit=int(settings.AI_TIMEOUT_SECONDS * 1000 * 4 + 60_000),
+    time_limit=int(jobs.run_time_limit_seconds() * 1000),
 )
 def run_generation_job(job_id: int) -> None:
     """Run one generation job in its brand (the brand travels with the message)."""

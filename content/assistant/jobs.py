@@ -26,6 +26,13 @@ logger = logging.getLogger(__name__)
 MAX_VARIANTS = 5
 
 
+def run_time_limit_seconds() -> float:
+    """The longest one run of a job may take: a first call and one regeneration per variant,
+    each with the SDK's own retries, plus a minute for the database work."""
+    per_call = float(settings.AI_TIMEOUT_SECONDS) * (settings.AI_SDK_MAX_RETRIES + 1)
+    return per_call * (MAX_VARIANTS + 1) + 60
+
+
 class RetryLater(Exception):
     """A retryable provider failure with attempts left: the worker retries with backoff."""
 
@@ -187,7 +194,7 @@ def retry_job(*, job: GenerationJob, now: datetime | None = None) -> GenerationJ
 def _claim(job_id: int, now: datetime) -> GenerationJob | None:
     """Move a queued job to running (or take over one whose worker died); None when another
     run owns it or it has finished, which makes the actor safe to run twice."""
-    stale = now - timedelta(seconds=float(settings.AI_TIMEOUT_SECONDS) * 4 + 60)
+    stale = now - timedelta(seconds=run_time_limit_seconds() * 1.5)
     claimed = (
         GenerationJob.objects.filter(pk=job_id)
         .filter(

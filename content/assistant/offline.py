@@ -11,6 +11,7 @@ import re
 import time
 
 from content.assistant.context import GenerationContext
+from content.assistant.novelty import closest_recent
 from content.assistant.providers import GeneratedVariant, ProviderResult
 
 MODEL = "offline-v1"
@@ -118,10 +119,12 @@ class OfflineProvider:
         compose = compose_reply if ctx.kind == "reply" else compose_post
         texts: list[str] = []
         index = offset
-        # Templates whose optional parts are empty can coincide; skip to the next wording.
+        # Templates whose optional parts are empty can coincide, and a wording may repeat a
+        # recent post: skip to the next wording.
         while len(texts) < variants and index < offset + variants + len(POST_TEMPLATES):
             text = compose(ctx, variant=index)
-            if text not in texts:
+            repeats = closest_recent(text, ctx.recent_posts).too_similar
+            if text not in texts and not repeats:
                 texts.append(text)
             index += 1
         while len(texts) < variants:

@@ -215,3 +215,86 @@ def test_brand_override_points_at_its_own_endpoint(fake_ai, brief, settings) -> 
     job = run(jobs.request_post_drafts(brief=brief))
     assert job.status == "succeeded"
     assert fake_ai.requests[0]["body"]["model"] == "brand-model"
+
+
+def test_sdk_retries_a_rate_limit_itself_when_allowed_one_retry(fake_ai, brief, settings) -> None:
+    settings.AI_SDK_MAX_RETRIES = 1
+    fake_ai.script(error(429, "slow down", headers={"retry-after-ms": "10"}), drafts(GOOD))
+    job = run(jobs.request_post_drafts(brief=brief))
+    assert (job.status, job.attempts) == ("succeeded", 1)
+    assert len(fake_ai.requests) == 2
+
+
+def test_repeat_of_a_published_post_is_regenerated_then_flagged_with_that_post(
+    fake_ai, brief
+) -> None:
+    published = Draft.objects.create(kind="post", text=GOOD, status="published")
+    repeat = GOOD.replace("this week", "this week!")
+    fake_ai.script(drafts(repeat), drafts(repeat))
+
+    job = run(jobs.request_post_drafts(brief=brief))
+
+    draft = Draft.objects.get(job=job)
+    assert draft.attempts == 2
+    assert set(draft.flags) == {"regenerated", "repeats_recent_post"}
+    assert draft.novelty["similar_draft_id"] == published.pk
+    assert draft.novelty["similar_text"] == GOOD
+    assert "Too similar" in fake_ai.messages(1)[1]["content"]
+
+
+def test_repeat_fixed_on_the_second_try_is_delivered_clean(fake_ai, brief) -> None:
+    Draft.objects.create(kind="post", text=GOOD, status="approved")
+    fake_ai.script(drafts(GOOD), drafts(GOOD_2))
+    job = run(jobs.request_post_drafts(brief=brief))
+    draft = Draft.objects.get(job=job)
+    assert draft.text == GOOD_2
+    assert draft.flags == ["regenerated"]
+    assert draft.novelty["too_similar"] is False
+
+
+def test_brand_novelty_threshold_is_used(fake_ai, brief) -> None:
+    Draft.objects.create(kind="post", text=GOOD, status="approved")
+    services.update_assistant_settings(novelty_threshold=100)
+    almost = GOOD.replace("this week", "this weekend")
+    fake_ai.script(drafts(almost))
+    job = run(jobs.request_post_drafts(brief=brief))
+    assert Draft.objects.get(job=job).flags == []
+
+
+def test_offline_generator_steps_around_a_post_it_would_repeat(offline, brief) -> None:
+    first = run(jobs.request_post_drafts(brief=brief))
+    earlier = Draft.objects.get(job=first)
+    Draft.objects.filter(pk=earlier.pk).update(status="published")
+
+    second = run(jobs.request_post_drafts(brief=brief))
+
+    draft = Draft.objects.get(job=second)
+    assert draft.text != earlier.text
+    assert draft.flags == ["offline_generated"]
+    assert (draft.provider, draft.model, draft.tokens_in, draft.cost_estimate) == (
+        "offline",
+        "offline-v1",
+        0,
+        0,
+    )
+
+
+def test_reply_to_an_angry_comment_carries_the_risk_and_the_models_view(fake_ai, voice) -> None:
+    channel = services.create_channel(network="instagram", handle="alpinecoffee")
+    item = services.ingest_inbox_item(
+        channel=channel,
+        author_handle="grumpy",
+        text="Worst latte ever and the staff were rude. I want a refund!!!",
+    )
+    fake_ai.script(
+        drafts(
+            "We're sorry, @grumpy. Please DM us your order number so we can make it right.",
+            risk_score=45,
+            risk_reasons=["refund request"],
+        )
+    )
+    job = run(jobs.request_replies(inbox_item=item))
+    draft = Draft.objects.get(job=job)
+    assert {r["code"] for r in draft.risk_reasons} == {"negative_comment", "model_assessment"}
+    assert draft.risk_score == 20 + 15
+    assert draft.kind == "reply" and draft.inbox_item_id == item.pk
