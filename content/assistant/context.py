@@ -207,9 +207,12 @@ def current_voice() -> BrandVoice | None:
 
 
 def recent_posts(*, exclude: list[int] | None = None) -> tuple[RecentPost, ...]:
-    """The brand's latest approved or published posts, which new drafts must not repeat."""
+    """The brand's latest approved or published posts (not replies), which new posts must not
+    repeat."""
     rows = (
-        Draft.objects.filter(status__in=[Draft.Status.APPROVED, Draft.Status.PUBLISHED])
+        Draft.objects.filter(
+            kind=Draft.Kind.POST, status__in=[Draft.Status.APPROVED, Draft.Status.PUBLISHED]
+        )
         .exclude(pk__in=exclude or [])
         .order_by("-created_at")
         .values_list("pk", "text")[:RECENT_POSTS_CONSIDERED]
@@ -237,7 +240,10 @@ def context_for_job(job: GenerationJob) -> GenerationContext:
         audience=audience_spec(audience),
         brief=brief_spec(brief),
         comment=comment_spec(item),
-        recent_posts=recent_posts(exclude=[source.pk] if source else None),
+        # Replies are answers to one person; the broken-record check is about the feed.
+        recent_posts=(
+            recent_posts(exclude=[source.pk] if source else None) if job.kind == "post" else ()
+        ),
         instructions=str(job.inputs.get("instructions", "")),
         previous_text=source.text if source else "",
     )
@@ -253,5 +259,9 @@ def context_for_draft(draft: Draft) -> GenerationContext:
         audience=audience_spec(draft.audience),
         brief=brief_spec(draft.brief),
         comment=comment_spec(draft.inbox_item),
-        recent_posts=recent_posts(exclude=[p for p in [draft.pk, draft.parent_id] if p]),
+        recent_posts=(
+            recent_posts(exclude=[p for p in [draft.pk, draft.parent_id] if p])
+            if draft.kind == "post"
+            else ()
+        ),
     )

@@ -56,9 +56,10 @@ def test_nothing_to_compare_with_is_novel() -> None:
 
 
 @pytest.mark.django_db
-def test_only_approved_and_published_posts_count_as_recent(in_a) -> None:
+def test_only_approved_and_published_posts_not_replies_count_as_recent(in_a) -> None:
     published = Draft.objects.create(kind="post", text="Published one", status="published")
     approved = Draft.objects.create(kind="post", text="Approved one", status="approved")
     Draft.objects.create(kind="post", text="Rejected one", status="rejected")
     Draft.objects.create(kind="post", text="Ready one", status="ready")
+    Draft.objects.create(kind="reply", text="Approved reply", status="approved")
     assert {p.draft_id for p in recent_posts()} == {published.pk, approved.pk}
