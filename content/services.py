@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -131,6 +131,11 @@ def create_voice_version(*, created_by: Any = None, **fields: Any) -> BrandVoice
         AssistantSettings.objects.select_for_update().get(singleton=True)
         current = BrandVoice.objects.order_by("-version").first()
         carried = {f: getattr(current, f) for f in VOICE_FIELDS} if current else {}
+        if current is None:
+            # A brand's first voice writes in the brand's own language unless told otherwise.
+            brand_locale = getattr(getattr(connection, "tenant", None), "locale", None)
+            if brand_locale:
+                carried["locale"] = brand_locale
         carried.update(fields)
         latest = BrandVoice.objects.aggregate(v=Max("version"))["v"] or 0
         return BrandVoice.objects.create(version=latest + 1, created_by=created_by, **carried)
