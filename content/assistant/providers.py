@@ -221,6 +221,13 @@ class OpenAIProvider:
                 code="refused",
                 retryable=False,
             )
+        if choice.finish_reason == "content_filter":
+            raise ProviderError(
+                "The AI provider's content filter stopped the answer. Rephrase the brief or "
+                "the instructions and ask again.",
+                code="refused",
+                retryable=False,
+            )
         if choice.finish_reason == "length":
             raise ProviderError(
                 "The model's answer was cut off at its length limit. Ask for fewer variants.",

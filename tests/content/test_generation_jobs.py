@@ -298,3 +298,19 @@ def test_reply_to_an_angry_comment_carries_the_risk_and_the_models_view(fake_ai,
     assert {r["code"] for r in draft.risk_reasons} == {"negative_comment", "model_assessment"}
     assert draft.risk_score == 20 + 15
     assert draft.kind == "reply" and draft.inbox_item_id == item.pk
+
+
+def test_content_filter_stop_is_a_refusal(fake_ai, brief) -> None:
+    fake_ai.script(completion(None, finish_reason="content_filter"))
+    job = run(jobs.request_post_drafts(brief=brief))
+    assert (job.status, job.failure_code) == ("failed", "refused")
+    assert "content filter" in job.failure_reason
+
+
+def test_unreachable_endpoint_is_retried(fake_ai, brief, settings) -> None:
+    settings.AI_BASE_URL = "http://127.0.0.1:9/v1"  # nothing listens on the discard port
+    job = jobs.request_post_drafts(brief=brief)
+    with pytest.raises(jobs.RetryLater):
+        run_generation_job.fn(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.failure_code) == ("queued", "provider_unreachable")
