@@ -45,7 +45,9 @@ def assistant_settings() -> AssistantSettings:
 
 def _locked_settings() -> AssistantSettings:
     assistant_settings()
-    # The row doubles as the brand's budget lock: two requests cannot both squeeze under it.
+    # The row serialises budget checks with budget changes. Spend is recorded when a job
+    # finishes, so jobs already in flight can overshoot the budget by their own cost: the
+    # budget is a monthly cap on starting work, not a reservation system.
     return AssistantSettings.objects.select_for_update().get(singleton=True)
 
 
@@ -215,7 +217,19 @@ def _fail(job: GenerationJob, *, code: str, reason: str, now: datetime) -> Gener
     job.failure_code = code
     job.failure_reason = reason
     job.finished_at = now
-    job.save(update_fields=["status", "failure_code", "failure_reason", "finished_at"])
+    job.save(
+        update_fields=[
+            "status",
+            "failure_code",
+            "failure_reason",
+            "finished_at",
+            "provider",
+            "model",
+            "tokens_in",
+            "tokens_out",
+            "cost_estimate",
+        ]
+    )
     job_id = job.pk
     transaction.on_commit(
         lambda: draft_failed.send(sender=GenerationJob, job_id=job_id, code=code, reason=reason)
@@ -310,6 +324,10 @@ def run_job(*, job_id: int, now: datetime | None = None) -> GenerationJob | None
                 now=timezone.now(),
             )
         raise
+    # The provider was paid whatever happens next, so the spend is recorded either way.
+    job.provider, job.model = result.provider, result.model
+    job.tokens_in, job.tokens_out = result.tokens_in, result.tokens_out
+    job.cost_estimate = usage.cost_for(tokens_in=result.tokens_in, tokens_out=result.tokens_out)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -322,9 +340,6 @@ def run_job(*, job_id: int, now: datetime | None = None) -> GenerationJob | None
                 now=timezone.now(),
             )
         job.status = GenerationJob.Status.SUCCEEDED
-        job.provider, job.model = result.provider, result.model
-        job.tokens_in, job.tokens_out = result.tokens_in, result.tokens_out
-        job.cost_estimate = usage.cost_for(tokens_in=result.tokens_in, tokens_out=result.tokens_out)
         job.failure_code, job.failure_reason = "", ""
         job.finished_at = timezone.now()
         job.save(

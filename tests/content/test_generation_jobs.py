@@ -314,3 +314,16 @@ def test_unreachable_endpoint_is_retried(fake_ai, brief, settings) -> None:
         run_generation_job.fn(job.pk)
     job.refresh_from_db()
     assert (job.status, job.failure_code) == ("queued", "provider_unreachable")
+
+
+def test_regeneration_loses_to_a_hand_edit_made_meanwhile(fake_ai, brief) -> None:
+    draft = services.write_draft(kind="post", text=GOOD, channel=brief.channels.get())
+    job = jobs.request_regeneration(draft=draft, instructions="Warmer")
+    edit = services.revise_draft(draft_id=draft.pk, text=GOOD_2)
+    fake_ai.script(drafts("A warmer take on autumn. #AlpineCoffee"))
+
+    job = run(job)
+
+    assert (job.status, job.failure_code) == ("failed", "draft_already_revised")
+    assert job.tokens_in == 120  # the call was paid for, so it counts against the budget
+    assert list(Draft.objects.filter(parent=draft)) == [edit]
