@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -293,7 +293,7 @@ class UsageView(BrandScopedMixin, APIView):
 
     read_action = "usage.read"
 
-    @extend_schema(responses={200: s.UsageSerializer, 404: OpenApiResponse(description="")})
+    @extend_schema(responses=s.UsageSerializer)
     def get(self, request: Request) -> Response:
         row = jobs.assistant_settings()
         month = usage.month_usage(brand_settings=row, now=timezone.now())

@@ -287,6 +287,18 @@ def run_job(*, job_id: int, now: datetime | None = None) -> GenerationJob | None
     job = _claim(job_id, now)
     if job is None:
         return None
+    if job.source_draft_id is None and (
+        (job.kind == Draft.Kind.POST and job.brief_id is None)
+        or (job.kind == Draft.Kind.REPLY and job.inbox_item_id is None)
+    ):
+        with transaction.atomic():
+            return _fail(
+                job,
+                code="inputs_gone",
+                reason="The brief or inbox item this job was for was deleted before it ran. "
+                "The request is kept in the job's inputs; ask again with a new one.",
+                now=timezone.now(),
+            )
     brand_settings = assistant_settings()
     config = resolve_config(brand_settings)
     provider = provider_for(config)

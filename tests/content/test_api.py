@@ -272,7 +272,9 @@ def test_drafts_filter_by_status_channel_audience_and_risk(world, setup) -> None
             risk_score=80,
             audience=setup["audience"],
         )
-        Draft.objects.create(kind="post", text="c", status="approved", risk_score=50)
+        flagged = Draft.objects.create(
+            kind="post", text="c", status="approved", risk_score=50, flags=["high_risk"]
+        )
     viewer = client_for(world.a.person(Role.CLIENT_VIEWER))
 
     def ids(query: str) -> set[int]:
@@ -282,6 +284,7 @@ def test_drafts_filter_by_status_channel_audience_and_risk(world, setup) -> None
     assert ids(f"audience={setup['audience'].pk}") == {risky.pk}
     assert ids("risk_min=60") == {risky.pk}
     assert ids("status=ready&risk_max=10") == {calm.pk}
+    assert ids("flag=high_risk") == {flagged.pk}
 
 
 # --- budget and usage ---------------------------------------------------------------------

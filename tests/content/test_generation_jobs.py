@@ -327,3 +327,12 @@ def test_regeneration_loses_to_a_hand_edit_made_meanwhile(fake_ai, brief) -> Non
     assert (job.status, job.failure_code) == ("failed", "draft_already_revised")
     assert job.tokens_in == 120  # the call was paid for, so it counts against the budget
     assert list(Draft.objects.filter(parent=draft)) == [edit]
+
+
+def test_job_whose_brief_was_deleted_fails_with_a_reason(fake_ai, brief) -> None:
+    job = jobs.request_post_drafts(brief=brief, instructions="Mention maple")
+    services.delete_brief(brief=brief)
+    job = run(job)
+    assert (job.status, job.failure_code) == ("failed", "inputs_gone")
+    assert job.inputs["instructions"] == "Mention maple"
+    assert fake_ai.requests == []
