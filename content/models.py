@@ -142,6 +142,9 @@ class AssistantSettings(models.Model):
     """
 
     singleton = models.BooleanField(default=True, unique=True, editable=False)
+    # A brand that must not send its content to any AI provider writes with the offline
+    # generator even when the platform has an endpoint.
+    offline_only = models.BooleanField(default=False)
     api_key = models.CharField(max_length=300, blank=True)
     base_url = models.URLField(max_length=300, blank=True)
     model = models.CharField(max_length=100, blank=True)

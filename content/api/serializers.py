@@ -348,6 +348,7 @@ class AssistantSettingsSerializer(serializers.ModelSerializer):
         fields = [
             "api_key",
             "has_api_key",
+            "offline_only",
             "base_url",
             "model",
             "timeout_seconds",

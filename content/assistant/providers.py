@@ -71,6 +71,8 @@ class Provider(Protocol):
 def resolve_config(brand_settings: AssistantSettings | None) -> ProviderConfig:
     """Platform AI settings with the brand's own overrides applied."""
     s = brand_settings
+    if s is not None and s.offline_only:
+        return ProviderConfig(timeout=float(settings.AI_TIMEOUT_SECONDS), max_retries=0)
     return ProviderConfig(
         api_key=(s.api_key if s and s.api_key else settings.AI_API_KEY),
         base_url=(s.base_url if s and s.base_url else settings.AI_BASE_URL),

@@ -494,3 +494,16 @@ def test_agency_admin_sees_ai_usage_across_brands(world) -> None:
     }
     # Brand staff are not agency admins: they learn nothing.
     assert client_for(world.a.person(Role.ACCOUNT_LEAD)).get(path).status_code == 404
+
+
+def test_lists_do_not_query_per_row(world, setup, django_assert_max_num_queries) -> None:
+    with in_brand(world):
+        for n in range(15):
+            job = GenerationJob.objects.create(kind="post")
+            Draft.objects.create(kind="post", text=f"draft {n}", job=job, channel=setup["channel"])
+            services.create_brief(title=f"b{n}", key_message="m", channels=[setup["channel"]])
+    viewer = client_for(world.a.person(Role.CLIENT_VIEWER))
+    for path in ["drafts/", "jobs/", "briefs/", "inbox/", "audiences/"]:
+        # auth + membership + brand routing + page query + prefetches, never one per row
+        with django_assert_max_num_queries(12):
+            assert viewer.get(url(world, path)).status_code == 200

@@ -336,3 +336,10 @@ def test_job_whose_brief_was_deleted_fails_with_a_reason(fake_ai, brief) -> None
     assert (job.status, job.failure_code) == ("failed", "inputs_gone")
     assert job.inputs["instructions"] == "Mention maple"
     assert fake_ai.requests == []
+
+
+def test_offline_only_brand_never_calls_the_platform_endpoint(fake_ai, brief) -> None:
+    services.update_assistant_settings(offline_only=True)
+    job = run(jobs.request_post_drafts(brief=brief))
+    assert (job.status, job.provider) == ("succeeded", "offline")
+    assert fake_ai.requests == []
