@@ -8,7 +8,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django_tenants.utils import schema_context
 
+from content.assistant.usage import month_start, month_usage
 from content.models import (
+    AssistantSettings,
     AudienceProfile,
     BrandVoice,
     Brief,
@@ -66,10 +68,7 @@ def jobs() -> QuerySet[GenerationJob]:
 
 
 def agency_ai_usage(*, agency: Agency, now: datetime) -> dict[str, Any]:
-    """This month's AI use of every brand of the agency, with totals (one query per brand)."""
-    from content.assistant.usage import month_usage
-    from content.models import AssistantSettings
-
+    """This month's AI use of every brand of the agency, with totals (two queries per brand)."""
     brands = []
     for brand in agency.brands.order_by("name"):
         with schema_context(brand.schema_name):
@@ -90,16 +89,10 @@ def agency_ai_usage(*, agency: Agency, now: datetime) -> dict[str, Any]:
         )
     return {
         "agency": agency.slug,
-        "month": _month_of(now),
+        "month": month_start(now).strftime("%Y-%m"),
         "jobs": sum(b["jobs"] for b in brands),
         "tokens_in": sum(b["tokens_in"] for b in brands),
         "tokens_out": sum(b["tokens_out"] for b in brands),
         "cost": sum((b["cost"] for b in brands), start=0),
         "brands": brands,
     }
-
-
-def _month_of(now: datetime) -> str:
-    from content.assistant.usage import month_start
-
-    return month_start(now).strftime("%Y-%m")
