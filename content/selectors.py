@@ -32,6 +32,28 @@ def get_draft(*, draft_id: int) -> Draft:
     return Draft.objects.select_related("channel").get(pk=draft_id)
 
 
+MAX_HISTORY = 100
+
+
+def draft_history(*, draft: Draft) -> list[Draft]:
+    """Every version of a draft's text, oldest first (the history is a line: one revision per
+    version, enforced by the database)."""
+    older: list[Draft] = []
+    current = draft
+    while current.parent_id is not None and len(older) < MAX_HISTORY:
+        current = Draft.objects.select_related("channel").get(pk=current.parent_id)
+        older.append(current)
+    newer: list[Draft] = []
+    current = draft
+    while len(newer) < MAX_HISTORY:
+        following = Draft.objects.select_related("channel").filter(parent=current).first()
+        if following is None:
+            break
+        newer.append(following)
+        current = following
+    return [*reversed(older), draft, *newer]
+
+
 def voice_versions() -> QuerySet[BrandVoice]:
     """Every version of the brand voice."""
     return BrandVoice.objects.all()

@@ -234,6 +234,13 @@ class DraftViewSet(
         )
         return Response(s.DraftSerializer(revision).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses=s.DraftSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def versions(self, request: Request, pk: str | None = None) -> Response:
+        """Every version of this draft, oldest first."""
+        history = selectors.draft_history(draft=self.get_object())
+        return Response(s.DraftSerializer(history, many=True).data)
+
     @extend_schema(request=s.RegenerateSerializer, responses={202: s.JobSerializer})
     @action(detail=True, methods=["post"])
     def regenerate(self, request: Request, pk: str | None = None) -> Response:

@@ -248,6 +248,11 @@ def test_hand_edit_is_a_new_checked_version(world, setup) -> None:
     stale = copywriter.post(url(world, f"drafts/{written.json()['id']}/edit/"), {"text": "x"})
     assert stale.status_code == 409
 
+    third = copywriter.post(url(world, f"drafts/{body['id']}/edit/"), {"text": "Autumn is here."})
+    history = copywriter.get(url(world, f"drafts/{body['id']}/versions/")).json()
+    assert [d["version"] for d in history] == [1, 2, 3]
+    assert [d["id"] for d in history] == [written.json()["id"], body["id"], third.json()["id"]]
+
 
 def test_draft_in_review_cannot_be_deleted(world, setup) -> None:
     with in_brand(world):
