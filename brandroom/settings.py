@@ -7,6 +7,7 @@ start-up rather than at the first request. See README.md and .env.example for ev
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import environ
@@ -177,6 +178,44 @@ DRAMATIQ_BROKER = _broker_settings()
 DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 DRAMATIQ_CRONTAB: dict[str, str] = {}
 
+# --- AI assistant -------------------------------------------------------------------------
+
+
+def _decimal_setting(name: str, default: str, *, allow_empty: bool = False) -> Decimal | None:
+    raw = env.str(name, default=default).strip()
+    if not raw and allow_empty:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be a decimal number, not {raw!r}") from None
+    if value < 0:
+        raise ImproperlyConfigured(f"{name} must not be negative")
+    return value
+
+
+# Any OpenAI-compatible Chat Completions endpoint. With neither AI_BASE_URL nor AI_API_KEY set
+# (here or in a brand's assistant settings), drafts come from the deterministic offline
+# generator and are labelled as such.
+AI_API_KEY = env.str("AI_API_KEY", default="")
+AI_BASE_URL = env.str("AI_BASE_URL", default="")
+AI_MODEL = env.str("AI_MODEL", default="gpt-4o-mini")
+AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=30.0)
+# The SDK's own retries stay low: the worker retries the whole job with backoff instead.
+AI_SDK_MAX_RETRIES = env.int("AI_SDK_MAX_RETRIES", default=1)
+# Attempts per job (first run + worker retries on 429, 5xx and timeouts).
+AI_JOB_MAX_ATTEMPTS = env.int("AI_JOB_MAX_ATTEMPTS", default=4)
+AI_RETRY_MIN_BACKOFF_MS = env.int("AI_RETRY_MIN_BACKOFF_MS", default=5_000)
+AI_RETRY_MAX_BACKOFF_MS = env.int("AI_RETRY_MAX_BACKOFF_MS", default=300_000)
+# Estimated price in USD per 1,000 tokens, for cost records and budgets.
+AI_PRICE_PER_1K_INPUT = _decimal_setting("AI_PRICE_PER_1K_INPUT", "0.00015")
+AI_PRICE_PER_1K_OUTPUT = _decimal_setting("AI_PRICE_PER_1K_OUTPUT", "0.0006")
+# Monthly AI budget per brand in USD unless the brand sets its own; empty means no limit.
+AI_MONTHLY_BUDGET = _decimal_setting("AI_MONTHLY_BUDGET", "50", allow_empty=True)
+for _name in ("AI_TIMEOUT_SECONDS", "AI_JOB_MAX_ATTEMPTS"):
+    if globals()[_name] <= 0:
+        raise ImproperlyConfigured(f"{_name} must be positive")
+
 # --- Auth, sessions and security ----------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -266,20 +305,28 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        name: f"{_ERRORS}.{name}.choices"
-        for name in [
-            "ValidationErrorEnum",
-            "ClientErrorEnum",
-            "ServerErrorEnum",
-            "ErrorCode401Enum",
-            "ErrorCode403Enum",
-            "ErrorCode404Enum",
-            "ErrorCode405Enum",
-            "ErrorCode406Enum",
-            "ErrorCode415Enum",
-            "ErrorCode429Enum",
-            "ErrorCode500Enum",
-        ]
+        "BrandStatusEnum": "tenants.models.Brand.Status",
+        "NetworkEnum": "content.networks.Network",
+        "DraftStatusEnum": "content.models.Draft.Status",
+        "DraftKindEnum": "content.models.Draft.Kind",
+        "JobStatusEnum": "content.models.GenerationJob.Status",
+        "InboxItemKindEnum": "content.models.InboxItem.Kind",
+        **{
+            name: f"{_ERRORS}.{name}.choices"
+            for name in [
+                "ValidationErrorEnum",
+                "ClientErrorEnum",
+                "ServerErrorEnum",
+                "ErrorCode401Enum",
+                "ErrorCode403Enum",
+                "ErrorCode404Enum",
+                "ErrorCode405Enum",
+                "ErrorCode406Enum",
+                "ErrorCode415Enum",
+                "ErrorCode429Enum",
+                "ErrorCode500Enum",
+            ]
+        },
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

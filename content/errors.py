@@ -17,3 +17,10 @@ class ContentError(Exception):
         self.field = field
         self.status_code = status_code
         self.code = code
+
+
+class BudgetExceeded(ContentError):
+    """The brand's monthly AI budget is spent; new generation jobs are refused."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status_code=402, code="ai_budget_exceeded")

@@ -1,4 +1,4 @@
-"""What a brand writes with and for: its channels (more arrives with the AI assistant)."""
+"""What a brand writes with and for: channels, voice, audiences, briefs, inbox, drafts, jobs."""
 
 from __future__ import annotations
 
@@ -61,6 +61,33 @@ class Draft(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions"
     )
+    job = models.ForeignKey(
+        "GenerationJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts"
+    )
+    variant = models.PositiveSmallIntegerField(default=1)
+    brief = models.ForeignKey(
+        "Brief", null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts"
+    )
+    audience = models.ForeignKey(
+        "AudienceProfile", null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts"
+    )
+    inbox_item = models.ForeignKey(
+        "InboxItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts"
+    )
+    # Provenance: who or what wrote this text, with what, and at what cost.
+    provider = models.CharField(max_length=40, blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    prompt_version = models.CharField(max_length=20, blank=True)
+    voice_version = models.PositiveIntegerField(null=True, blank=True)
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    cost_estimate = models.DecimalField(max_digits=10, decimal_places=6, default=0)
+    latency_ms = models.PositiveIntegerField(default=0)
+    # Check results: [{"code", "detail"}] guardrail violations; novelty {"score", "draft_id",
+    # "text"} of the most similar recent post; attempts = 2 when regenerated after checks.
+    guardrail_violations = models.JSONField(default=list, blank=True)
+    novelty = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
     risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
     risk_reasons = models.JSONField(default=list, blank=True)
     flags = models.JSONField(default=list, blank=True)
@@ -97,8 +124,252 @@ class Draft(models.Model):
                 ),
                 name="draft_status_valid",
             ),
+            # Version history is a line, not a tree: a draft is replaced at most once.
+            models.UniqueConstraint(fields=["parent"], name="draft_one_revision"),
         ]
         indexes = [models.Index(fields=["status", "-created_at"], name="draft_status_created")]
 
     def __str__(self) -> str:
         return f"{self.kind} draft #{self.pk} v{self.version} ({self.status})"
+
+
+class AssistantSettings(models.Model):
+    """The brand's own AI set-up: endpoint overrides, monthly budget and novelty threshold.
+
+    One row per brand schema (``singleton`` is always true and unique). Blank endpoint fields
+    fall back to the platform settings (``AI_*``); with no endpoint anywhere, drafts come from
+    the offline generator.
+    """
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    # A brand that must not send its content to any AI provider writes with the offline
+    # generator even when the platform has an endpoint.
+    offline_only = models.BooleanField(default=False)
+    api_key = models.CharField(max_length=300, blank=True)
+    base_url = models.URLField(max_length=300, blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    timeout_seconds = models.FloatField(null=True, blank=True)
+    # None: the platform default (AI_MONTHLY_BUDGET) applies.
+    monthly_budget = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    novelty_threshold = models.PositiveSmallIntegerField(default=85)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "assistant settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(singleton=True), name="assistant_settings_single"),
+            models.CheckConstraint(
+                condition=Q(novelty_threshold__gte=1, novelty_threshold__lte=100),
+                name="assistant_novelty_threshold_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_budget__isnull=True) | Q(monthly_budget__gte=0),
+                name="assistant_budget_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Assistant settings"
+
+
+class BrandVoice(models.Model):
+    """One version of how the brand writes. Versions are never edited: a change is a new row,
+    so every draft can say which voice it was written with."""
+
+    class EmojiPolicy(models.TextChoices):
+        NONE = "none"
+        SPARING = "sparing"
+        FREE = "free"
+
+    version = models.PositiveIntegerField(unique=True)
+    tone = models.JSONField(default=list, blank=True)
+    personality = models.TextField(blank=True)
+    dos = models.JSONField(default=list, blank=True)
+    donts = models.JSONField(default=list, blank=True)
+    banned_phrases = models.JSONField(default=list, blank=True)
+    # [{"text": "#ad", "when": "paid" | "always"}]
+    required_disclosures = models.JSONField(default=list, blank=True)
+    emoji_policy = models.CharField(
+        max_length=8, choices=EmojiPolicy.choices, default=EmojiPolicy.SPARING
+    )
+    max_hashtags = models.PositiveSmallIntegerField(null=True, blank=True)
+    hashtags = models.JSONField(default=list, blank=True)
+    reading_level = models.CharField(max_length=50, blank=True)
+    locale = models.CharField(max_length=16, default="en")
+    good_examples = models.JSONField(default=list, blank=True)
+    bad_examples = models.JSONField(default=list, blank=True)
+    allowed_domains = models.JSONField(default=list, blank=True)
+    allowed_handles = models.JSONField(default=list, blank=True)
+    sensitive_topics = models.JSONField(default=list, blank=True)
+    competitors = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        "tenants.User",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(version__gte=1), name="voice_version_positive"),
+            models.CheckConstraint(
+                condition=Q(emoji_policy__in=["none", "sparing", "free"]),
+                name="voice_emoji_policy_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Brand voice v{self.version}"
+
+
+class AudienceProfile(models.Model):
+    """A segment the brand writes for."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    motivations = models.JSONField(default=list, blank=True)
+    pains = models.JSONField(default=list, blank=True)
+    preferred_channels = models.JSONField(default=list, blank=True)
+    active_hours = models.JSONField(default=list, blank=True)
+    signals = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Brief(models.Model):
+    """What a post should achieve: the assistant writes drafts from it."""
+
+    title = models.CharField(max_length=200)
+    goal = models.TextField(blank=True)
+    key_message = models.TextField()
+    audience = models.ForeignKey(
+        AudienceProfile, null=True, blank=True, on_delete=models.SET_NULL, related_name="briefs"
+    )
+    channels = models.ManyToManyField(Channel, blank=True, related_name="briefs")
+    call_to_action = models.CharField(max_length=300, blank=True)
+    campaign = models.CharField(max_length=200, blank=True)
+    is_paid = models.BooleanField(default=False)
+    deadline = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        "tenants.User",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class InboxItem(models.Model):
+    """An incoming comment, mention or message, pushed in through the API. Its text is data
+    written by the public: it is never treated as instructions."""
+
+    class Kind(models.TextChoices):
+        COMMENT = "comment"
+        MENTION = "mention"
+        MESSAGE = "message"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.COMMENT)
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbox_items"
+    )
+    external_id = models.CharField(max_length=200, null=True, blank=True)
+    author_handle = models.CharField(max_length=100)
+    text = models.TextField()
+    permalink = models.URLField(max_length=500, blank=True)
+    received_at = models.DateTimeField()
+    in_reply_to_text = models.TextField(blank=True)
+    in_reply_to_permalink = models.URLField(max_length=500, blank=True)
+    # [{"author": "...", "text": "..."}], oldest first
+    thread = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=Q(external_id__isnull=False),
+                name="unique_inbox_external_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} from @{self.author_handle}"
+
+
+class GenerationJob(models.Model):
+    """One request to the assistant, run on the worker. It keeps its inputs so that nothing a
+    person asked for is lost when it fails, and says why it failed in words a person can act on."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    kind = models.CharField(max_length=8, choices=Draft.Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    brief = models.ForeignKey(
+        Brief, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    inbox_item = models.ForeignKey(
+        InboxItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    source_draft = models.ForeignKey(
+        Draft, null=True, blank=True, on_delete=models.SET_NULL, related_name="regeneration_jobs"
+    )
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    variants = models.PositiveSmallIntegerField(default=1)
+    # Everything the request said, as sent (so a failed job can be retried from its inputs).
+    inputs = models.JSONField(default=dict)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    failure_code = models.CharField(max_length=40, blank=True)
+    failure_reason = models.TextField(blank=True)
+    provider = models.CharField(max_length=40, blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    cost_estimate = models.DecimalField(max_digits=10, decimal_places=6, default=0)
+    created_by = models.ForeignKey(
+        "tenants.User",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "succeeded", "failed"]),
+                name="job_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(variants__gte=1, variants__lte=5), name="job_variants_range"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(failure_reason=""),
+                name="job_failure_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"], name="job_status_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} job #{self.pk} ({self.status})"

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import datetime
+from typing import Any
 
-from content.models import Channel, Draft
+from django.db.models import QuerySet
+from django_tenants.utils import schema_context
+
+from content.assistant.usage import month_start, month_usage
+from content.models import (
+    AssistantSettings,
+    AudienceProfile,
+    BrandVoice,
+    Brief,
+    Channel,
+    Draft,
+    GenerationJob,
+    InboxItem,
+)
+from tenants.models import Agency
 
 
 def channels() -> QuerySet[Channel]:
@@ -15,3 +30,91 @@ def channels() -> QuerySet[Channel]:
 def get_draft(*, draft_id: int) -> Draft:
     """One draft with its channel (raises Draft.DoesNotExist)."""
     return Draft.objects.select_related("channel").get(pk=draft_id)
+
+
+MAX_HISTORY = 100
+
+
+def draft_history(*, draft: Draft) -> list[Draft]:
+    """Every version of a draft's text, oldest first (the history is a line: one revision per
+    version, enforced by the database)."""
+    older: list[Draft] = []
+    current = draft
+    while current.parent_id is not None and len(older) < MAX_HISTORY:
+        current = Draft.objects.select_related("channel").get(pk=current.parent_id)
+        older.append(current)
+    newer: list[Draft] = []
+    current = draft
+    while len(newer) < MAX_HISTORY:
+        following = Draft.objects.select_related("channel").filter(parent=current).first()
+        if following is None:
+            break
+        newer.append(following)
+        current = following
+    return [*reversed(older), draft, *newer]
+
+
+def voice_versions() -> QuerySet[BrandVoice]:
+    """Every version of the brand voice."""
+    return BrandVoice.objects.all()
+
+
+def current_voice() -> BrandVoice | None:
+    """The brand voice new drafts are written with (the latest version), if any."""
+    return BrandVoice.objects.order_by("-version").first()
+
+
+def audiences() -> QuerySet[AudienceProfile]:
+    """The brand's audience profiles."""
+    return AudienceProfile.objects.all()
+
+
+def briefs() -> QuerySet[Brief]:
+    """The brand's briefs with their audience and channels."""
+    return Brief.objects.select_related("audience").prefetch_related("channels")
+
+
+def inbox_items() -> QuerySet[InboxItem]:
+    """Incoming comments, mentions and messages."""
+    return InboxItem.objects.select_related("channel")
+
+
+def drafts() -> QuerySet[Draft]:
+    """The brand's drafts with what they were written for."""
+    return Draft.objects.select_related("channel")
+
+
+def jobs() -> QuerySet[GenerationJob]:
+    """Generation jobs with the drafts they delivered."""
+    return GenerationJob.objects.prefetch_related("drafts")
+
+
+def agency_ai_usage(*, agency: Agency, now: datetime) -> dict[str, Any]:
+    """This month's AI use of every brand of the agency, with totals (two queries per brand)."""
+    brands = []
+    for brand in agency.brands.order_by("name"):
+        with schema_context(brand.schema_name):
+            # An unsaved default row when the brand never touched its settings.
+            row = AssistantSettings.objects.filter(singleton=True).first() or AssistantSettings()
+            usage = month_usage(brand_settings=row, now=now)
+        brands.append(
+            {
+                "brand": brand.slug,
+                "name": brand.name,
+                "jobs": usage.jobs,
+                "tokens_in": usage.tokens_in,
+                "tokens_out": usage.tokens_out,
+                "cost": usage.cost,
+                "budget": usage.budget,
+                "remaining": usage.remaining,
+            }
+        )
+    return {
+        "agency": agency.slug,
+        "month": month_start(now).strftime("%Y-%m"),
+        "jobs": sum(b["jobs"] for b in brands),
+        "tokens_in": sum(b["tokens_in"] for b in brands),
+        "tokens_out": sum(b["tokens_out"] for b in brands),
+        "cost": sum((b["cost"] for b in brands), start=0),
+        "brands": brands,
+    }

@@ -1,12 +1,26 @@
-"""Changes to a brand's content set-up. Runs inside the brand's schema."""
+"""Changes to a brand's content: set-up (channels, voice, audiences), briefs, the inbox and
+hand-written drafts. Runs inside the brand's schema. Generation jobs live in
+``content.assistant.jobs``."""
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from content.errors import ContentError
-from content.models import Channel, Draft
+from content.models import (
+    AssistantSettings,
+    AudienceProfile,
+    BrandVoice,
+    Brief,
+    Channel,
+    Draft,
+    InboxItem,
+)
 from content.networks import DEFAULT_RULES
 from content.signals import draft_ready
 
@@ -80,3 +94,240 @@ def set_draft_status(*, draft_id: int, status: str, expected: list[str] | None =
             code="conflict",
         )
     return Draft.objects.get(pk=draft_id)
+
+
+VOICE_FIELDS = (
+    "tone",
+    "personality",
+    "dos",
+    "donts",
+    "banned_phrases",
+    "required_disclosures",
+    "emoji_policy",
+    "max_hashtags",
+    "hashtags",
+    "reading_level",
+    "locale",
+    "good_examples",
+    "bad_examples",
+    "allowed_domains",
+    "allowed_handles",
+    "sensitive_topics",
+    "competitors",
+)
+
+
+def create_voice_version(*, created_by: Any = None, **fields: Any) -> BrandVoice:
+    """Record a new version of the brand voice; fields not given carry over from the current one.
+
+    Versions are immutable so drafts can name the one they were written with.
+    """
+    unknown = set(fields) - set(VOICE_FIELDS)
+    if unknown:
+        raise ContentError(f"Unknown voice fields: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        # Serialise concurrent edits on the settings row so versions stay gapless and unique.
+        AssistantSettings.objects.get_or_create(singleton=True)
+        AssistantSettings.objects.select_for_update().get(singleton=True)
+        current = BrandVoice.objects.order_by("-version").first()
+        carried = {f: getattr(current, f) for f in VOICE_FIELDS} if current else {}
+        if current is None:
+            # A brand's first voice writes in the brand's own language unless told otherwise.
+            brand_locale = getattr(getattr(connection, "tenant", None), "locale", None)
+            if brand_locale:
+                carried["locale"] = brand_locale
+        carried.update(fields)
+        latest = BrandVoice.objects.aggregate(v=Max("version"))["v"] or 0
+        return BrandVoice.objects.create(version=latest + 1, created_by=created_by, **carried)
+
+
+def create_audience(**fields: Any) -> AudienceProfile:
+    """Add an audience profile (names are unique per brand)."""
+    try:
+        with transaction.atomic():
+            return AudienceProfile.objects.create(**fields)
+    except IntegrityError:
+        raise ContentError(
+            f"The brand already has an audience called '{fields.get('name')}'.",
+            field="name",
+            status_code=409,
+            code="duplicate",
+        ) from None
+
+
+def update_audience(*, audience: AudienceProfile, **changes: Any) -> AudienceProfile:
+    """Change an audience profile."""
+    for field, value in changes.items():
+        setattr(audience, field, value)
+    try:
+        with transaction.atomic():
+            audience.save()
+    except IntegrityError:
+        raise ContentError(
+            f"The brand already has an audience called '{audience.name}'.",
+            field="name",
+            status_code=409,
+            code="duplicate",
+        ) from None
+    return audience
+
+
+def delete_audience(*, audience: AudienceProfile) -> None:
+    """Remove an audience profile (briefs and drafts keep their text, lose the link)."""
+    audience.delete()
+
+
+def create_brief(*, channels: list[Channel] | None = None, **fields: Any) -> Brief:
+    """Write a brief for the assistant (or a person) to draft posts from."""
+    with transaction.atomic():
+        brief = Brief.objects.create(**fields)
+        if channels:
+            brief.channels.set(channels)
+    return brief
+
+
+def update_brief(*, brief: Brief, channels: list[Channel] | None = None, **changes: Any) -> Brief:
+    """Change a brief; drafts already written keep the text they have."""
+    with transaction.atomic():
+        for field, value in changes.items():
+            setattr(brief, field, value)
+        brief.save()
+        if channels is not None:
+            brief.channels.set(channels)
+    return brief
+
+
+def delete_brief(*, brief: Brief) -> None:
+    """Remove a brief."""
+    brief.delete()
+
+
+def ingest_inbox_item(*, received_at: datetime | None = None, **fields: Any) -> InboxItem:
+    """Store an incoming comment, mention or message; an ``external_id`` seen before is a 409."""
+    if "author_handle" in fields:
+        fields["author_handle"] = str(fields["author_handle"]).lstrip("@")
+    try:
+        with transaction.atomic():
+            return InboxItem.objects.create(received_at=received_at or timezone.now(), **fields)
+    except IntegrityError:
+        raise ContentError(
+            f"Inbox item '{fields.get('external_id')}' was already received.",
+            field="external_id",
+            status_code=409,
+            code="duplicate",
+        ) from None
+
+
+def delete_inbox_item(*, item: InboxItem) -> None:
+    """Remove an inbox item."""
+    item.delete()
+
+
+def _check_and_offer(draft: Draft) -> Draft:
+    from content.assistant import jobs, pipeline
+    from content.assistant.context import context_for_draft
+
+    ctx = context_for_draft(draft)
+    threshold = jobs.assistant_settings().novelty_threshold
+    violations, similar, scored, flags = pipeline.check_text(draft.text, ctx, threshold=threshold)
+    draft.voice_version = ctx.voice.version
+    draft.guardrail_violations = [v.as_dict() for v in violations]
+    draft.novelty = similar.as_dict()
+    draft.risk_score = scored.score
+    draft.risk_reasons = scored.reasons
+    draft.flags = flags
+    draft.save(
+        update_fields=[
+            "voice_version",
+            "guardrail_violations",
+            "novelty",
+            "risk_score",
+            "risk_reasons",
+            "flags",
+            "updated_at",
+        ]
+    )
+    return mark_draft_ready(draft=draft)
+
+
+def write_draft(
+    *,
+    kind: str,
+    text: str,
+    channel: Channel | None = None,
+    brief: Brief | None = None,
+    inbox_item: InboxItem | None = None,
+    created_by: Any = None,
+) -> Draft:
+    """A draft written by hand: checked and scored like generated ones, then offered for review."""
+    with transaction.atomic():
+        draft = Draft.objects.create(
+            kind=kind,
+            text=text,
+            channel=channel or (inbox_item.channel if inbox_item else None),
+            brief=brief,
+            audience=brief.audience if brief else None,
+            inbox_item=inbox_item,
+            provider="human",
+            created_by=created_by,
+        )
+        return _check_and_offer(draft)
+
+
+def revise_draft(*, draft_id: int, text: str, created_by: Any = None) -> Draft:
+    """Edit a draft by hand: the edit is a new version (the old one stays as history), checked
+    again and offered for review. Only the newest version of an unpublished draft can change."""
+    with transaction.atomic():
+        draft = Draft.objects.select_for_update().get(pk=draft_id)
+        if draft.status == Draft.Status.PUBLISHED:
+            raise ContentError(
+                f"Draft {draft.pk} is published; write a new post instead.",
+                status_code=409,
+                code="conflict",
+            )
+        try:
+            with transaction.atomic():
+                revision = Draft.objects.create(
+                    kind=draft.kind,
+                    text=text,
+                    channel=draft.channel,
+                    version=draft.version + 1,
+                    parent=draft,
+                    brief=draft.brief,
+                    audience=draft.audience,
+                    inbox_item=draft.inbox_item,
+                    provider="human",
+                    created_by=created_by,
+                )
+        except IntegrityError:
+            raise ContentError(
+                f"Draft {draft.pk} already has a newer version; edit that one.",
+                status_code=409,
+                code="conflict",
+            ) from None
+        return _check_and_offer(revision)
+
+
+DELETABLE = (Draft.Status.DRAFT, Draft.Status.READY, Draft.Status.REJECTED)
+
+
+def delete_draft(*, draft_id: int) -> None:
+    """Remove a draft nobody is reviewing and nothing was published from."""
+    deleted, _ = Draft.objects.filter(pk=draft_id, status__in=DELETABLE).delete()
+    if not deleted:
+        raise ContentError(
+            f"Draft {draft_id} is in review, approved or published and cannot be deleted.",
+            status_code=409,
+            code="conflict",
+        )
+
+
+def update_assistant_settings(**changes: Any) -> AssistantSettings:
+    """Change the brand's AI endpoint overrides, monthly budget or novelty threshold."""
+    with transaction.atomic():
+        AssistantSettings.objects.get_or_create(singleton=True)
+        row = AssistantSettings.objects.select_for_update().get(singleton=True)
+        for field, value in changes.items():
+            setattr(row, field, value)
+        row.save()
+    return row

@@ -5,3 +5,8 @@ from django.dispatch import Signal
 # Sent (after the transaction commits) with ``draft_id`` when a draft has been checked and scored
 # and is ready for the brand's approvals policy to decide what happens next.
 draft_ready = Signal()
+
+# Sent (after the transaction commits) with ``job_id``, ``code`` and ``reason`` when a generation
+# job has finally failed; the hook point for a "draft.failed" webhook. Its "draft.ready"
+# counterpart is ``draft_ready`` above.
+draft_failed = Signal()

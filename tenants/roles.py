@@ -70,6 +70,8 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "content.read": (ALL_ROLES, Scope.READ),
     "content.write": (WRITERS, Scope.WRITE_CONTENT),
     "voice.write": (LEADS | {Role.STRATEGIST}, Scope.WRITE_CONTENT),
+    "content.generate": (WRITERS, Scope.WRITE_CONTENT),
+    "assistant.configure": (LEADS, None),
     "inbox.ingest": (WRITERS, Scope.INGEST_INBOX),
     "usage.read": (AGENCY_ROLES, Scope.READ),
     "approvals.read": (ALL_ROLES, Scope.READ),

@@ -1,6 +1,29 @@
+"""Shapes of the content API. Validation of input shape only; rules live in the services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from content.models import Channel
+from content.models import (
+    AssistantSettings,
+    AudienceProfile,
+    BrandVoice,
+    Brief,
+    Channel,
+    Draft,
+    GenerationJob,
+    InboxItem,
+)
+from content.networks import Network
+
+
+def strings(**kwargs: object) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(max_length=500), required=False, **kwargs
+    )
 
 
 class ChannelSerializer(serializers.ModelSerializer):
@@ -21,3 +44,330 @@ class ChannelSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "created_at"]
+
+
+class DisclosureSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=100)
+    when = serializers.ChoiceField(choices=["always", "paid"], default="always")
+
+
+class VoiceSerializer(serializers.ModelSerializer):
+    tone = strings()
+    dos = strings()
+    donts = strings()
+    banned_phrases = strings()
+    required_disclosures = DisclosureSerializer(many=True, required=False)
+    hashtags = strings()
+    good_examples = serializers.ListField(
+        child=serializers.CharField(max_length=5000), required=False
+    )
+    bad_examples = serializers.ListField(
+        child=serializers.CharField(max_length=5000), required=False
+    )
+    allowed_domains = strings()
+    allowed_handles = strings()
+    sensitive_topics = strings()
+    competitors = strings()
+
+    class Meta:
+        model = BrandVoice
+        fields = [
+            "version",
+            "tone",
+            "personality",
+            "dos",
+            "donts",
+            "banned_phrases",
+            "required_disclosures",
+            "emoji_policy",
+            "max_hashtags",
+            "hashtags",
+            "reading_level",
+            "locale",
+            "good_examples",
+            "bad_examples",
+            "allowed_domains",
+            "allowed_handles",
+            "sensitive_topics",
+            "competitors",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = ["version", "created_by", "created_at"]
+
+
+class AudienceSerializer(serializers.ModelSerializer):
+    # Uniqueness is the service's (race-safe) job: a duplicate is a 409, not a 400.
+    name = serializers.CharField(max_length=120)
+    motivations = strings()
+    pains = strings()
+    preferred_channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=Network.choices), required=False
+    )
+    active_hours = strings(help_text='Local time ranges such as "07:00-09:00".')
+    signals = strings()
+
+    class Meta:
+        model = AudienceProfile
+        fields = [
+            "id",
+            "name",
+            "description",
+            "motivations",
+            "pains",
+            "preferred_channels",
+            "active_hours",
+            "signals",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class BriefSerializer(serializers.ModelSerializer):
+    channels = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Channel.objects.all(), required=False
+    )
+
+    class Meta:
+        model = Brief
+        fields = [
+            "id",
+            "title",
+            "goal",
+            "key_message",
+            "audience",
+            "channels",
+            "call_to_action",
+            "campaign",
+            "is_paid",
+            "deadline",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_by", "created_at", "updated_at"]
+
+
+class ThreadMessageSerializer(serializers.Serializer):
+    author = serializers.CharField(max_length=100)
+    text = serializers.CharField(max_length=10000)
+
+
+class InboxItemSerializer(serializers.ModelSerializer):
+    thread = ThreadMessageSerializer(many=True, required=False)
+    received_at = serializers.DateTimeField(required=False)
+    external_id = serializers.CharField(
+        max_length=200, required=False, allow_null=True, help_text="The network's id; unique."
+    )
+    author_handle = serializers.RegexField(
+        r"^@?[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,48}[A-Za-z0-9_])?$", max_length=100
+    )
+
+    class Meta:
+        model = InboxItem
+        fields = [
+            "id",
+            "kind",
+            "channel",
+            "external_id",
+            "author_handle",
+            "text",
+            "permalink",
+            "received_at",
+            "in_reply_to_text",
+            "in_reply_to_permalink",
+            "thread",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+
+
+class ViolationSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class RiskReasonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    points = serializers.IntegerField()
+
+
+class NoveltySerializer(serializers.Serializer):
+    score = serializers.FloatField()
+    threshold = serializers.IntegerField()
+    similar_draft_id = serializers.IntegerField(allow_null=True)
+    similar_text = serializers.CharField()
+    too_similar = serializers.BooleanField()
+
+
+class DraftSerializer(serializers.ModelSerializer):
+    guardrail_violations = ViolationSerializer(many=True, read_only=True)
+    risk_reasons = RiskReasonSerializer(many=True, read_only=True)
+    novelty = serializers.SerializerMethodField()
+    flags = serializers.ListField(child=serializers.CharField(), read_only=True)
+    offline_generated = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Draft
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "channel",
+            "text",
+            "version",
+            "parent",
+            "job",
+            "variant",
+            "brief",
+            "audience",
+            "inbox_item",
+            "provider",
+            "model",
+            "prompt_version",
+            "voice_version",
+            "tokens_in",
+            "tokens_out",
+            "cost_estimate",
+            "latency_ms",
+            "attempts",
+            "guardrail_violations",
+            "novelty",
+            "risk_score",
+            "risk_reasons",
+            "flags",
+            "offline_generated",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(NoveltySerializer(allow_null=True))
+    def get_novelty(self, draft: Draft) -> dict[str, object] | None:
+        return draft.novelty or None
+
+    def get_offline_generated(self, draft: Draft) -> bool:
+        return draft.provider == "offline"
+
+
+class DraftWriteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Draft.Kind.choices)
+    text = serializers.CharField(max_length=70000)
+    channel = serializers.PrimaryKeyRelatedField(
+        queryset=Channel.objects.all(), required=False, allow_null=True
+    )
+    brief = serializers.PrimaryKeyRelatedField(
+        queryset=Brief.objects.all(), required=False, allow_null=True
+    )
+    inbox_item = serializers.PrimaryKeyRelatedField(
+        queryset=InboxItem.objects.all(), required=False, allow_null=True
+    )
+
+
+class DraftEditSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=70000)
+
+
+class GenerateSerializer(serializers.Serializer):
+    channel = serializers.PrimaryKeyRelatedField(
+        queryset=Channel.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Needed when the brief has several channels.",
+    )
+    variants = serializers.IntegerField(min_value=1, max_value=5, default=1)
+    instructions = serializers.CharField(max_length=2000, required=False, default="")
+
+
+class ReplySerializer(serializers.Serializer):
+    variants = serializers.IntegerField(min_value=1, max_value=5, default=1)
+    instructions = serializers.CharField(max_length=2000, required=False, default="")
+
+
+class RegenerateSerializer(serializers.Serializer):
+    instructions = serializers.CharField(max_length=2000, required=False, default="")
+
+
+class JobSerializer(serializers.ModelSerializer):
+    drafts = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GenerationJob
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "brief",
+            "inbox_item",
+            "source_draft",
+            "channel",
+            "variants",
+            "inputs",
+            "attempts",
+            "failure_code",
+            "failure_reason",
+            "provider",
+            "model",
+            "tokens_in",
+            "tokens_out",
+            "cost_estimate",
+            "drafts",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_drafts(self, job: GenerationJob) -> list[int]:
+        return sorted(d.pk for d in job.drafts.all())
+
+
+class AssistantSettingsSerializer(serializers.ModelSerializer):
+    api_key = serializers.CharField(
+        max_length=300, write_only=True, required=False, allow_blank=True
+    )
+    has_api_key = serializers.SerializerMethodField()
+    novelty_threshold = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    timeout_seconds = serializers.FloatField(
+        min_value=0.1, max_value=600, required=False, allow_null=True
+    )
+    monthly_budget = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal(0),
+        required=False,
+        allow_null=True,
+    )
+
+    class Meta:
+        model = AssistantSettings
+        fields = [
+            "api_key",
+            "has_api_key",
+            "offline_only",
+            "base_url",
+            "model",
+            "timeout_seconds",
+            "monthly_budget",
+            "novelty_threshold",
+            "updated_at",
+        ]
+        read_only_fields = ["updated_at"]
+
+    def get_has_api_key(self, row: AssistantSettings) -> bool:
+        return bool(row.api_key)
+
+
+class UsageSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    jobs = serializers.IntegerField()
+    tokens_in = serializers.IntegerField()
+    tokens_out = serializers.IntegerField()
+    cost = serializers.DecimalField(max_digits=12, decimal_places=6)
+    budget = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    remaining = serializers.DecimalField(max_digits=12, decimal_places=6, allow_null=True)
+    mode = serializers.ChoiceField(choices=["offline", "openai"])

@@ -1,22 +1,38 @@
-"""Brand API for content set-up; thin: validate, call a service or selector, render."""
+"""Brand API for content; thin: validate, call a service or selector, render."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import viewsets
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
 
 from content import selectors, services
-from content.api.serializers import ChannelSerializer
-from content.models import Channel
+from content.api import serializers as s
+from content.api.filters import DraftFilter, InboxItemFilter, JobFilter
+from content.assistant import jobs, usage
+from content.assistant.providers import resolve_config
+from content.errors import ContentError
+from content.models import AudienceProfile, Brief, Channel, Draft, GenerationJob
 from tenants.permissions import BrandScopedMixin
+
+
+def _user(request: Request) -> Any:
+    """The person acting, or None for an integrator's API key."""
+    user = request.user
+    return user if getattr(user, "is_authenticated", False) and user.pk else None
 
 
 class ChannelViewSet(BrandScopedMixin, viewsets.ModelViewSet):
     """The brand's accounts on social networks and each one's posting rules."""
 
-    serializer_class = ChannelSerializer
+    serializer_class = s.ChannelSerializer
     read_action = "content.read"
     write_action = "voice.write"
     filterset_fields = ["network"]
@@ -35,3 +51,267 @@ class ChannelViewSet(BrandScopedMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: Channel) -> None:
         services.delete_channel(channel=instance)
+
+
+class VoiceView(BrandScopedMixin, APIView):
+    """The brand voice new drafts are written with. Saving one records a new version; fields
+    left out carry over from the current version."""
+
+    read_action = "content.read"
+    write_action = "voice.write"
+
+    @extend_schema(responses=s.VoiceSerializer)
+    def get(self, request: Request) -> Response:
+        voice = selectors.current_voice()
+        if voice is None:
+            raise ContentError(
+                "The brand has no voice yet; POST one to create version 1.",
+                status_code=404,
+                code="not_found",
+            )
+        return Response(s.VoiceSerializer(voice).data)
+
+    @extend_schema(request=s.VoiceSerializer, responses={201: s.VoiceSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = s.VoiceSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        voice = services.create_voice_version(
+            created_by=_user(request), **serializer.validated_data
+        )
+        return Response(s.VoiceSerializer(voice).data, status=status.HTTP_201_CREATED)
+
+
+class VoiceVersionViewSet(BrandScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """Every version of the brand voice; drafts name the one they were written with."""
+
+    serializer_class = s.VoiceSerializer
+    read_action = "content.read"
+    lookup_field = "version"
+
+    def get_queryset(self) -> Any:
+        return selectors.voice_versions()
+
+
+class AudienceViewSet(BrandScopedMixin, viewsets.ModelViewSet):
+    """Audience profiles: the segments the brand writes for."""
+
+    serializer_class = s.AudienceSerializer
+    read_action = "content.read"
+    write_action = "voice.write"
+    ordering_fields = ["created_at", "name"]
+
+    def get_queryset(self) -> Any:
+        return selectors.audiences()
+
+    def perform_create(self, serializer: BaseSerializer[AudienceProfile]) -> None:
+        serializer.instance = services.create_audience(**serializer.validated_data)
+
+    def perform_update(self, serializer: BaseSerializer[AudienceProfile]) -> None:
+        serializer.instance = services.update_audience(
+            audience=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: AudienceProfile) -> None:
+        services.delete_audience(audience=instance)
+
+
+class BriefViewSet(BrandScopedMixin, viewsets.ModelViewSet):
+    """Briefs, and asking the assistant for drafts from one (202 with a job)."""
+
+    serializer_class = s.BriefSerializer
+    read_action = "content.read"
+    write_action = "content.write"
+    actions_required = {"generate": "content.generate"}
+    filterset_fields = ["audience", "campaign"]
+    ordering_fields = ["created_at", "deadline"]
+
+    def get_queryset(self) -> Any:
+        return selectors.briefs()
+
+    def perform_create(self, serializer: BaseSerializer[Brief]) -> None:
+        data = dict(serializer.validated_data)
+        serializer.instance = services.create_brief(created_by=_user(self.request), **data)
+
+    def perform_update(self, serializer: BaseSerializer[Brief]) -> None:
+        serializer.instance = services.update_brief(
+            brief=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: Brief) -> None:
+        services.delete_brief(brief=instance)
+
+    @extend_schema(request=s.GenerateSerializer, responses={202: s.JobSerializer})
+    @action(detail=True, methods=["post"])
+    def generate(self, request: Request, pk: str | None = None) -> Response:
+        """Ask for post drafts for this brief; the job runs on the worker."""
+        brief = self.get_object()
+        body = s.GenerateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = jobs.request_post_drafts(
+            brief=brief, created_by=_user(request), **body.validated_data
+        )
+        return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class InboxItemViewSet(
+    BrandScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Incoming comments, mentions and messages, and asking for replies (202 with a job)."""
+
+    serializer_class = s.InboxItemSerializer
+    read_action = "content.read"
+    write_action = "content.write"
+    actions_required = {"create": "inbox.ingest", "reply": "content.generate"}
+    filterset_class = InboxItemFilter
+    ordering_fields = ["created_at", "received_at"]
+
+    def get_queryset(self) -> Any:
+        return selectors.inbox_items()
+
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
+        serializer.instance = services.ingest_inbox_item(**serializer.validated_data)
+
+    def perform_destroy(self, instance: Any) -> None:
+        services.delete_inbox_item(item=instance)
+
+    @extend_schema(request=s.ReplySerializer, responses={202: s.JobSerializer})
+    @action(detail=True, methods=["post"])
+    def reply(self, request: Request, pk: str | None = None) -> Response:
+        """Ask for reply drafts to this item; the job runs on the worker."""
+        item = self.get_object()
+        body = s.ReplySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = jobs.request_replies(
+            inbox_item=item, created_by=_user(request), **body.validated_data
+        )
+        return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class DraftViewSet(
+    BrandScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Drafts with their checks, risk and provenance. Hand edits make a new version."""
+
+    serializer_class = s.DraftSerializer
+    read_action = "content.read"
+    write_action = "content.write"
+    actions_required = {"regenerate": "content.generate"}
+    filterset_class = DraftFilter
+    ordering_fields = ["created_at", "risk_score"]
+
+    def get_queryset(self) -> Any:
+        return selectors.drafts()
+
+    @extend_schema(request=s.DraftWriteSerializer, responses={201: s.DraftSerializer})
+    def create(self, request: Request) -> Response:
+        """Write a draft by hand; it is checked and scored like a generated one."""
+        body = s.DraftWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        draft = services.write_draft(created_by=_user(request), **body.validated_data)
+        return Response(s.DraftSerializer(draft).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: Draft) -> None:
+        services.delete_draft(draft_id=instance.pk)
+
+    @extend_schema(request=s.DraftEditSerializer, responses={201: s.DraftSerializer})
+    @action(detail=True, methods=["post"])
+    def edit(self, request: Request, pk: str | None = None) -> Response:
+        """Edit the text by hand: creates the next version, checked again."""
+        draft = self.get_object()
+        body = s.DraftEditSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        revision = services.revise_draft(
+            draft_id=draft.pk, text=body.validated_data["text"], created_by=_user(request)
+        )
+        return Response(s.DraftSerializer(revision).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=s.DraftSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def versions(self, request: Request, pk: str | None = None) -> Response:
+        """Every version of this draft, oldest first."""
+        history = selectors.draft_history(draft=self.get_object())
+        return Response(s.DraftSerializer(history, many=True).data)
+
+    @extend_schema(request=s.RegenerateSerializer, responses={202: s.JobSerializer})
+    @action(detail=True, methods=["post"])
+    def regenerate(self, request: Request, pk: str | None = None) -> Response:
+        """Ask the assistant for the next version of this draft (202 with a job)."""
+        draft = self.get_object()
+        body = s.RegenerateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = jobs.request_regeneration(
+            draft=draft, created_by=_user(request), **body.validated_data
+        )
+        return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class JobViewSet(BrandScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """Generation jobs: queued, running, succeeded (with drafts) or failed (with the reason)."""
+
+    serializer_class = s.JobSerializer
+    read_action = "content.read"
+    actions_required = {"retry": "content.generate"}
+    filterset_class = JobFilter
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self) -> Any:
+        return selectors.jobs()
+
+    @extend_schema(request=None, responses={202: s.JobSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: str | None = None) -> Response:
+        """Run a failed job again from its kept inputs."""
+        job: GenerationJob = self.get_object()
+        job = jobs.retry_job(job=job)
+        return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class AssistantSettingsView(BrandScopedMixin, APIView):
+    """The brand's AI endpoint overrides, monthly budget and novelty threshold."""
+
+    read_action = "usage.read"
+    write_action = "assistant.configure"
+
+    @extend_schema(responses=s.AssistantSettingsSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(s.AssistantSettingsSerializer(jobs.assistant_settings()).data)
+
+    @extend_schema(request=s.AssistantSettingsSerializer, responses=s.AssistantSettingsSerializer)
+    def patch(self, request: Request) -> Response:
+        body = s.AssistantSettingsSerializer(
+            jobs.assistant_settings(), data=request.data, partial=True
+        )
+        body.is_valid(raise_exception=True)
+        row = services.update_assistant_settings(**body.validated_data)
+        return Response(s.AssistantSettingsSerializer(row).data)
+
+
+class UsageView(BrandScopedMixin, APIView):
+    """This month's AI tokens and estimated cost against the brand's budget."""
+
+    read_action = "usage.read"
+
+    @extend_schema(responses=s.UsageSerializer)
+    def get(self, request: Request) -> Response:
+        row = jobs.assistant_settings()
+        month = usage.month_usage(brand_settings=row, now=timezone.now())
+        body = {
+            "month": month.month,
+            "jobs": month.jobs,
+            "tokens_in": month.tokens_in,
+            "tokens_out": month.tokens_out,
+            "cost": month.cost,
+            "budget": month.budget,
+            "remaining": month.remaining,
+            "mode": "offline" if resolve_config(row).offline else "openai",
+        }
+        return Response(s.UsageSerializer(body).data)

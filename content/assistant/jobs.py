@@ -1,0 +1,370 @@
+"""Services for generation jobs: ask for drafts (202 + a job), run a job on the worker, retry a
+failed one. Every job keeps its inputs; a failed job says why in words a person can act on."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from content.assistant import context as contexts
+from content.assistant import pipeline, usage
+from content.assistant.prompts import PROMPT_VERSION
+from content.assistant.providers import ProviderError, provider_for, resolve_config
+from content.errors import ContentError
+from content.models import AssistantSettings, Brief, Channel, Draft, GenerationJob, InboxItem
+from content.services import mark_draft_ready
+from content.signals import draft_failed
+
+logger = logging.getLogger(__name__)
+
+MAX_VARIANTS = 5
+
+
+def run_time_limit_seconds() -> float:
+    """The longest one run of a job may take: a first call and one regeneration per variant,
+    each with the SDK's own retries, plus a minute for the database work."""
+    per_call = float(settings.AI_TIMEOUT_SECONDS) * (settings.AI_SDK_MAX_RETRIES + 1)
+    return per_call * (MAX_VARIANTS + 1) + 60
+
+
+class RetryLater(Exception):
+    """A retryable provider failure with attempts left: the worker retries with backoff."""
+
+
+def assistant_settings() -> AssistantSettings:
+    """The brand's assistant settings row (created with defaults on first use)."""
+    row, _ = AssistantSettings.objects.get_or_create(singleton=True)
+    return row
+
+
+def _locked_settings() -> AssistantSettings:
+    assistant_settings()
+    # The row serialises budget checks with budget changes. Spend is recorded when a job
+    # finishes, so jobs already in flight can overshoot the budget by their own cost: the
+    # budget is a monthly cap on starting work, not a reservation system.
+    return AssistantSettings.objects.select_for_update().get(singleton=True)
+
+
+def _enqueue(job: GenerationJob) -> None:
+    from content.tasks import run_generation_job
+
+    schema = connection.schema_name
+    job_id = job.pk
+    transaction.on_commit(
+        lambda: run_generation_job.send_with_options(args=(job_id,), brand_schema=schema)
+    )
+
+
+def _check_variants(variants: int) -> None:
+    if not 1 <= variants <= MAX_VARIANTS:
+        raise ContentError(f"Ask for between 1 and {MAX_VARIANTS} variants.", field="variants")
+
+
+def _create_job(*, now: datetime | None, **fields: Any) -> GenerationJob:
+    with transaction.atomic():
+        brand_settings = _locked_settings()
+        usage.ensure_budget_left(brand_settings=brand_settings, now=now or timezone.now())
+        job = GenerationJob.objects.create(**fields)
+        _enqueue(job)
+    return job
+
+
+def request_post_drafts(
+    *,
+    brief: Brief,
+    channel: Channel | None = None,
+    variants: int = 1,
+    instructions: str = "",
+    created_by: Any = None,
+    now: datetime | None = None,
+) -> GenerationJob:
+    """Queue a job that writes ``variants`` post drafts for the brief on one channel."""
+    _check_variants(variants)
+    if channel is None:
+        channels = list(brief.channels.all()[:2])
+        if len(channels) != 1:
+            raise ContentError(
+                "Say which channel to write for: the brief has "
+                + ("no channel." if not channels else "several channels."),
+                field="channel",
+            )
+        channel = channels[0]
+    return _create_job(
+        now=now,
+        kind=Draft.Kind.POST,
+        brief=brief,
+        channel=channel,
+        variants=variants,
+        inputs={
+            "brief_id": brief.pk,
+            "channel_id": channel.pk,
+            "variants": variants,
+            "instructions": instructions,
+        },
+        created_by=created_by,
+    )
+
+
+def request_replies(
+    *,
+    inbox_item: InboxItem,
+    variants: int = 1,
+    instructions: str = "",
+    created_by: Any = None,
+    now: datetime | None = None,
+) -> GenerationJob:
+    """Queue a job that writes ``variants`` replies to an incoming comment or message."""
+    _check_variants(variants)
+    return _create_job(
+        now=now,
+        kind=Draft.Kind.REPLY,
+        inbox_item=inbox_item,
+        channel=inbox_item.channel,
+        variants=variants,
+        inputs={
+            "inbox_item_id": inbox_item.pk,
+            "variants": variants,
+            "instructions": instructions,
+        },
+        created_by=created_by,
+    )
+
+
+def _ensure_revisable(draft: Draft) -> None:
+    if draft.status == Draft.Status.PUBLISHED:
+        raise ContentError(
+            f"Draft {draft.pk} is published; write a new post instead.",
+            status_code=409,
+            code="conflict",
+        )
+    newer = Draft.objects.filter(parent=draft).values_list("pk", flat=True).first()
+    if newer is not None:
+        raise ContentError(
+            f"Draft {draft.pk} already has a newer version (draft {newer}); work on that one.",
+            status_code=409,
+            code="conflict",
+        )
+
+
+def request_regeneration(
+    *,
+    draft: Draft,
+    instructions: str = "",
+    created_by: Any = None,
+    now: datetime | None = None,
+) -> GenerationJob:
+    """Queue a job that writes the next version of a draft, with the team's instructions."""
+    _ensure_revisable(draft)
+    return _create_job(
+        now=now,
+        kind=draft.kind,
+        source_draft=draft,
+        brief=draft.brief,
+        inbox_item=draft.inbox_item,
+        channel=draft.channel,
+        variants=1,
+        inputs={"draft_id": draft.pk, "variants": 1, "instructions": instructions},
+        created_by=created_by,
+    )
+
+
+def retry_job(*, job: GenerationJob, now: datetime | None = None) -> GenerationJob:
+    """Queue a failed job again from its kept inputs."""
+    with transaction.atomic():
+        brand_settings = _locked_settings()
+        usage.ensure_budget_left(brand_settings=brand_settings, now=now or timezone.now())
+        updated = GenerationJob.objects.filter(
+            pk=job.pk, status=GenerationJob.Status.FAILED
+        ).update(status=GenerationJob.Status.QUEUED, attempts=0, finished_at=None)
+        if not updated:
+            raise ContentError(
+                f"Job {job.pk} has not failed; only failed jobs can be retried.",
+                status_code=409,
+                code="conflict",
+            )
+        job.refresh_from_db()
+        _enqueue(job)
+    return job
+
+
+def _claim(job_id: int, now: datetime) -> GenerationJob | None:
+    """Move a queued job to running (or take over one whose worker died); None when another
+    run owns it or it has finished, which makes the actor safe to run twice."""
+    stale = now - timedelta(seconds=run_time_limit_seconds() * 1.5)
+    claimed = (
+        GenerationJob.objects.filter(pk=job_id)
+        .filter(
+            Q(status=GenerationJob.Status.QUEUED)
+            | Q(status=GenerationJob.Status.RUNNING, started_at__lt=stale)
+        )
+        .update(status=GenerationJob.Status.RUNNING, started_at=now, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return None
+    return GenerationJob.objects.select_related(
+        "brief__audience", "inbox_item", "channel", "source_draft__audience"
+    ).get(pk=job_id)
+
+
+def _fail(job: GenerationJob, *, code: str, reason: str, now: datetime) -> GenerationJob:
+    job.status = GenerationJob.Status.FAILED
+    job.failure_code = code
+    job.failure_reason = reason
+    job.finished_at = now
+    job.save(
+        update_fields=[
+            "status",
+            "failure_code",
+            "failure_reason",
+            "finished_at",
+            "provider",
+            "model",
+            "tokens_in",
+            "tokens_out",
+            "cost_estimate",
+        ]
+    )
+    job_id = job.pk
+    transaction.on_commit(
+        lambda: draft_failed.send(sender=GenerationJob, job_id=job_id, code=code, reason=reason)
+    )
+    return job
+
+
+def _deliver(
+    job: GenerationJob, ctx: contexts.GenerationContext, result: pipeline.PipelineResult
+) -> list[Draft]:
+    source = job.source_draft
+    drafts = []
+    for checked in result.variants:
+        draft = Draft.objects.create(
+            kind=job.kind,
+            channel=job.channel,
+            text=checked.text,
+            status=Draft.Status.DRAFT,
+            version=(source.version + 1) if source else 1,
+            parent=source,
+            job=job,
+            variant=checked.variant,
+            brief=job.brief,
+            audience=job.brief.audience if job.brief else (source.audience if source else None),
+            inbox_item=job.inbox_item,
+            provider=result.provider,
+            model=result.model,
+            prompt_version=PROMPT_VERSION,
+            voice_version=ctx.voice.version,
+            tokens_in=checked.tokens_in,
+            tokens_out=checked.tokens_out,
+            cost_estimate=usage.cost_for(
+                tokens_in=checked.tokens_in, tokens_out=checked.tokens_out
+            ),
+            latency_ms=checked.latency_ms,
+            guardrail_violations=[v.as_dict() for v in checked.violations],
+            novelty=checked.novelty.as_dict(),
+            attempts=checked.attempts,
+            risk_score=checked.risk.score,
+            risk_reasons=checked.risk.reasons,
+            flags=checked.flags,
+            created_by_id=job.created_by_id,
+        )
+        drafts.append(mark_draft_ready(draft=draft))
+    return drafts
+
+
+def run_job(*, job_id: int, now: datetime | None = None) -> GenerationJob | None:
+    """Run a queued job: generate, check, deliver drafts; or record why it failed.
+
+    Raises RetryLater on a retryable provider failure while attempts are left (the job goes back
+    to queued with the reason); returns None when there was nothing to do.
+    """
+    now = now or timezone.now()
+    job = _claim(job_id, now)
+    if job is None:
+        return None
+    if job.source_draft_id is None and (
+        (job.kind == Draft.Kind.POST and job.brief_id is None)
+        or (job.kind == Draft.Kind.REPLY and job.inbox_item_id is None)
+    ):
+        with transaction.atomic():
+            return _fail(
+                job,
+                code="inputs_gone",
+                reason="The brief or inbox item this job was for was deleted before it ran. "
+                "The request is kept in the job's inputs; ask again with a new one.",
+                now=timezone.now(),
+            )
+    brand_settings = assistant_settings()
+    config = resolve_config(brand_settings)
+    provider = provider_for(config)
+    try:
+        ctx = contexts.context_for_job(job)
+        result = pipeline.run(
+            ctx,
+            provider,
+            variants=job.variants,
+            novelty_threshold=brand_settings.novelty_threshold,
+        )
+    except ProviderError as exc:
+        job.provider, job.model = provider.name, provider.model
+        job.save(update_fields=["provider", "model"])
+        if exc.retryable and job.attempts < settings.AI_JOB_MAX_ATTEMPTS:
+            GenerationJob.objects.filter(pk=job.pk).update(
+                status=GenerationJob.Status.QUEUED,
+                failure_code=exc.code,
+                failure_reason=f"Attempt {job.attempts} failed: {exc.message} Retrying.",
+            )
+            raise RetryLater(exc.message) from exc
+        reason = exc.message
+        if exc.retryable:
+            reason += f" Gave up after {job.attempts} attempts; retry the job later."
+        with transaction.atomic():
+            return _fail(job, code=exc.code, reason=reason, now=timezone.now())
+    except Exception:
+        logger.exception("Generation job %s crashed", job.pk)
+        with transaction.atomic():
+            _fail(
+                job,
+                code="internal_error",
+                reason="An internal error stopped this job. Its inputs are kept: retry it, "
+                "and tell the platform team if it fails again.",
+                now=timezone.now(),
+            )
+        raise
+    # The provider was paid whatever happens next, so the spend is recorded either way.
+    job.provider, job.model = result.provider, result.model
+    job.tokens_in, job.tokens_out = result.tokens_in, result.tokens_out
+    job.cost_estimate = usage.cost_for(tokens_in=result.tokens_in, tokens_out=result.tokens_out)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                _deliver(job, ctx, result)
+        except IntegrityError:
+            return _fail(
+                job,
+                code="draft_already_revised",
+                reason="The draft was revised while this job ran; regenerate the newest version.",
+                now=timezone.now(),
+            )
+        job.status = GenerationJob.Status.SUCCEEDED
+        job.failure_code, job.failure_reason = "", ""
+        job.finished_at = timezone.now()
+        job.save(
+            update_fields=[
+                "status",
+                "provider",
+                "model",
+                "tokens_in",
+                "tokens_out",
+                "cost_estimate",
+                "failure_code",
+                "failure_reason",
+                "finished_at",
+            ]
+        )
+    return job

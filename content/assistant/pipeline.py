@@ -1,0 +1,144 @@
+"""Generate, check, regenerate once with the violations fed back, deliver flagged.
+
+Pure over a ``GenerationContext`` and a provider: it returns checked variants and the usage it
+took; ``content.assistant.jobs`` turns them into drafts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from content.assistant import guardrails, novelty, risk
+from content.assistant.context import GenerationContext
+from content.assistant.providers import GeneratedVariant, Provider
+
+HIGH_RISK = 70
+
+
+@dataclass
+class CheckedVariant:
+    text: str
+    variant: int
+    violations: list[guardrails.Violation]
+    novelty: novelty.NoveltyResult
+    risk: risk.RiskResult
+    attempts: int = 1
+    tokens_in: int = 0
+    tokens_out: int = 0
+    latency_ms: int = 0
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PipelineResult:
+    variants: list[CheckedVariant]
+    provider: str
+    model: str
+    tokens_in: int = 0
+    tokens_out: int = 0
+    latency_ms: int = 0
+
+
+def problems(
+    text: str, ctx: GenerationContext, *, threshold: int
+) -> tuple[list[guardrails.Violation], novelty.NoveltyResult]:
+    return guardrails.check(text, ctx), novelty.closest_recent(
+        text, ctx.recent_posts, threshold=threshold
+    )
+
+
+def feedback_for(
+    violations: list[guardrails.Violation], similar: novelty.NoveltyResult
+) -> list[str]:
+    lines = [v.detail for v in violations]
+    if similar.too_similar:
+        lines.append(
+            f"Too similar ({similar.score:.0f}%) to a recent post: \u201c{similar.text}\u201d. "
+            "Say it differently."
+        )
+    return lines
+
+
+def check_text(
+    text: str,
+    ctx: GenerationContext,
+    *,
+    threshold: int,
+    generated: GeneratedVariant | None = None,
+) -> tuple[list[guardrails.Violation], novelty.NoveltyResult, risk.RiskResult, list[str]]:
+    """All checks on one text: guardrails, novelty, risk, and the flags they raise."""
+    violations, similar = problems(text, ctx, threshold=threshold)
+    scored = risk.score(
+        text,
+        ctx,
+        model_score=generated.risk_score if generated else None,
+        model_reasons=generated.risk_reasons if generated else None,
+    )
+    flags = []
+    if violations:
+        flags.append("guardrail_violations")
+    if similar.too_similar:
+        flags.append("repeats_recent_post")
+    if scored.score >= HIGH_RISK:
+        flags.append("high_risk")
+    return violations, similar, scored, flags
+
+
+def run(
+    ctx: GenerationContext,
+    provider: Provider,
+    *,
+    variants: int,
+    novelty_threshold: int = novelty.DEFAULT_THRESHOLD,
+) -> PipelineResult:
+    """Ask for ``variants`` drafts; any that fail a check is regenerated once, then delivered
+    with its flags whatever the second attempt looks like."""
+    first = provider.generate(ctx, variants=variants, feedback=[])
+    result = PipelineResult(
+        variants=[],
+        provider=first.provider,
+        model=first.model,
+        tokens_in=first.tokens_in,
+        tokens_out=first.tokens_out,
+        latency_ms=first.latency_ms,
+    )
+    share = max(1, len(first.variants))
+    for number, generated in enumerate(first.variants, start=1):
+        chosen = generated
+        attempts = 1
+        tokens_in, tokens_out = first.tokens_in // share, first.tokens_out // share
+        latency = first.latency_ms
+        violations, similar = problems(generated.text, ctx, threshold=novelty_threshold)
+        if violations or similar.too_similar:
+            second = provider.generate(ctx, variants=1, feedback=feedback_for(violations, similar))
+            result.tokens_in += second.tokens_in
+            result.tokens_out += second.tokens_out
+            result.latency_ms += second.latency_ms
+            tokens_in += second.tokens_in
+            tokens_out += second.tokens_out
+            latency += second.latency_ms
+            attempts = 2
+            if second.variants:
+                chosen = second.variants[0]
+        violations, similar, scored, flags = check_text(
+            chosen.text, ctx, threshold=novelty_threshold, generated=chosen
+        )
+        if attempts == 2:
+            flags.append("regenerated")
+        if provider.name == "offline":
+            flags.append("offline_generated")
+        result.variants.append(
+            CheckedVariant(
+                text=chosen.text,
+                variant=number,
+                violations=violations,
+                novelty=similar,
+                risk=scored,
+                attempts=attempts,
+                tokens_in=tokens_in,
+                tokens_out=tokens_out,
+                latency_ms=latency,
+                flags=flags,
+            )
+        )
+    return result

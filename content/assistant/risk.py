@@ -1,0 +1,105 @@
+"""Risk score 0-100 with reasons, from deterministic rules plus the model's own assessment.
+
+Each rule that fires adds points; the model's self-assessment adds a third of its own score
+(it is one voice among the rules, not the judge). The approvals app reads the result.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from content.assistant.context import GenerationContext
+
+CRISIS_KEYWORDS = (
+    "recall", "lawsuit", "sued", "injury", "injured", "death", "died", "outage", "data breach",
+    "breach", "hacked", "boycott", "scandal", "fire", "explosion", "contaminated", "poisoning",
+    "layoffs", "strike", "apology", "apologise", "apologize",
+)  # fmt: skip
+CLAIMS: dict[str, tuple[str, ...]] = {
+    "price": (
+        r"\d+\s?% off", r"[$€£]\s?\d", r"\bfree\b", r"\bcheapest\b", r"\blowest price\b",
+        r"\bprice match\b", r"\bdiscount\b",
+    ),
+    "health": (
+        r"\bcures?\b", r"\bheals?\b", r"\bimmun\w*", r"\bclinically\b", r"\bdetox\b",
+        r"\bweight loss\b", r"\bprevents? (?:disease|cancer|illness)", r"\bdoctors? recommend",
+    ),
+    "finance": (
+        r"\bguaranteed returns?\b", r"\binvest\w*\b", r"\bget rich\b", r"\brisk[- ]free\b",
+        r"\bprofit\w*\b", r"\bcrypto\w*\b",
+    ),
+    "legal": (
+        r"\blegal(?:ly)?\b", r"\bcomplian\w*\b", r"\bcertified\b", r"\bapproved by\b",
+        r"\bguarantee\w*\b", r"\bwarrant\w*\b",
+    ),
+}  # fmt: skip
+NEGATIVE_WORDS = (
+    "angry", "terrible", "awful", "worst", "disgusting", "scam", "never again", "refund",
+    "furious", "useless", "broken", "hate", "disappointed", "rude", "unacceptable", "ripoff",
+    "rip-off", "complaint", "lawyer", "sue",
+)  # fmt: skip
+
+POINTS = {
+    "sensitive_topic": 25,
+    "crisis_keyword": 35,
+    "claim": 15,
+    "negative_comment": 20,
+    "competitor": 15,
+}
+MODEL_WEIGHT = 1 / 3
+
+
+@dataclass(frozen=True)
+class RiskResult:
+    score: int
+    reasons: list[dict[str, object]] = field(default_factory=list)
+
+
+def _contains(text: str, phrase: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", text) is not None
+
+
+def comment_is_negative(text: str) -> bool:
+    """An angry or negative comment: negative words, shouting or a pile of exclamation marks."""
+    lowered = text.lower()
+    hits = sum(_contains(lowered, w) for w in NEGATIVE_WORDS)
+    letters = [c for c in text if c.isalpha()]
+    shouting = len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.7
+    return hits >= 1 or shouting or "!!!" in text
+
+
+def score(
+    text: str,
+    ctx: GenerationContext,
+    *,
+    model_score: int | None = None,
+    model_reasons: list[str] | None = None,
+) -> RiskResult:
+    """The draft's risk score with one reason per rule that fired."""
+    lowered = text.lower()
+    reasons: list[dict[str, object]] = []
+
+    def add(code: str, detail: str, points: int) -> None:
+        reasons.append({"code": code, "detail": detail, "points": points})
+
+    for topic in ctx.voice.sensitive_topics:
+        if _contains(lowered, topic):
+            add("sensitive_topic", f"Mentions the sensitive topic \u201c{topic}\u201d.", 25)
+    crisis = [w for w in CRISIS_KEYWORDS if _contains(lowered, w)]
+    if crisis:
+        add("crisis_keyword", f"Uses crisis language: {', '.join(crisis)}.", 35)
+    for kind, patterns in CLAIMS.items():
+        if any(re.search(p, lowered) for p in patterns):
+            add(f"{kind}_claim", f"Makes a {kind} claim.", POINTS["claim"])
+    if ctx.comment is not None and comment_is_negative(ctx.comment.text):
+        add("negative_comment", "Replies to an angry or negative comment.", 20)
+    for competitor in ctx.voice.competitors:
+        if _contains(lowered, competitor):
+            add("competitor", f"Mentions the competitor \u201c{competitor}\u201d.", 15)
+    if model_score:
+        points = round(model_score * MODEL_WEIGHT)
+        detail = "; ".join(model_reasons or []) or "The model rated this as risky."
+        add("model_assessment", f"Model's own assessment ({model_score}/100): {detail}", points)
+    total = sum(int(r["points"]) for r in reasons)  # type: ignore[call-overload]
+    return RiskResult(score=min(100, total), reasons=reasons)

@@ -1,0 +1,133 @@
+"""A small OpenAI-compatible server for tests, on 127.0.0.1 in a thread (stdlib only).
+
+Tests script its answers in order (``server.script(...)``); it records every request body so
+tests can look at the prompts the real ``openai`` client sent.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Answer:
+    status: int = 200
+    body: Any = None  # dict -> JSON; str -> sent as is
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+def completion(
+    content: str | None,
+    *,
+    refusal: str | None = None,
+    finish_reason: str = "stop",
+    prompt_tokens: int = 120,
+    completion_tokens: int = 40,
+) -> Answer:
+    return Answer(
+        body={
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "created": 1_700_000_000,
+            "model": "test-model",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": finish_reason,
+                    "message": {"role": "assistant", "content": content, "refusal": refusal},
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }
+    )
+
+
+def drafts(*texts: str, risk_score: int = 0, risk_reasons: list[str] | None = None) -> Answer:
+    payload = {
+        "variants": [
+            {"text": t, "risk_score": risk_score, "risk_reasons": risk_reasons or []} for t in texts
+        ]
+    }
+    return completion(json.dumps(payload))
+
+
+def error(status: int, message: str = "error", headers: dict[str, str] | None = None) -> Answer:
+    return Answer(
+        status=status,
+        body={"error": {"message": message, "type": "test_error", "code": None}},
+        headers=headers or {},
+    )
+
+
+class FakeAI:
+    def __init__(self) -> None:
+        self.answers: deque[Answer] = deque()
+        self.requests: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                with fake.lock:
+                    fake.requests.append({"path": self.path, "body": body})
+                    answer = fake.answers.popleft() if fake.answers else error(500, "unscripted")
+                if answer.delay:
+                    time.sleep(answer.delay)
+                raw = (
+                    answer.body if isinstance(answer.body, str) else json.dumps(answer.body)
+                ).encode()
+                try:
+                    self.send_response(answer.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(raw)))
+                    for name, value in answer.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(raw)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout tests)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def start(self) -> FakeAI:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def script(self, *answers: Answer) -> None:
+        with self.lock:
+            self.answers.extend(answers)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.answers.clear()
+            self.requests.clear()
+
+    def messages(self, index: int = -1) -> list[dict[str, str]]:
+        return self.requests[index]["body"]["messages"]
