@@ -60,6 +60,8 @@ SHARED_APPS = [
     "drf_standardized_errors",
     "django_dramatiq",
     "dramatiq_crontab",
+    # Public-schema index of when each brand next has approval work due (the sweep's entry).
+    "approvals.schedule",
 ]
 # Everything a brand owns lives in the brand's own schema.
 TENANT_APPS = [
@@ -176,6 +178,10 @@ def _broker_settings() -> dict[str, object]:
 DRAMATIQ_BROKER = _broker_settings()
 DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 DRAMATIQ_CRONTAB: dict[str, str] = {}
+
+# --- Approvals ----------------------------------------------------------------------------
+# How far back crisis mode looks for approved drafts that may still be unpublished (to hold).
+APPROVALS_CRISIS_HOLD_LOOKBACK_DAYS = env.int("APPROVALS_CRISIS_HOLD_LOOKBACK_DAYS", default=30)
 
 # --- Auth, sessions and security ----------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

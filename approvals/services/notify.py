@@ -1,0 +1,59 @@
+"""Telling people: emails through Django's email backend and events for webhooks, on commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+
+from approvals.signals import approval_event
+from approvals.tenancy import current_brand
+from tenants.models import Membership, User
+
+
+def member_ids_with_roles(roles: Iterable[str]) -> list[int]:
+    """Ids of the current brand's members holding any of ``roles``, oldest membership first."""
+    return list(
+        Membership.objects.filter(brand=current_brand(), role__in=list(roles))
+        .order_by("created_at", "id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def display_name(user_id: int | None) -> str:
+    """How a person is named in messages ("the system" for automatic transitions)."""
+    if user_id is None:
+        return "the system"
+    user = User.objects.filter(pk=user_id).only("first_name", "last_name", "username").first()
+    if user is None:
+        return f"user {user_id}"
+    return user.get_full_name() or user.username
+
+
+def email_on_commit(*, user_ids: Iterable[int], subject: str, body: str) -> list[str]:
+    """Email the people once the transaction commits; returns the addresses used."""
+    ids = sorted(set(user_ids))
+    addresses = list(
+        User.objects.filter(pk__in=ids, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("email", flat=True)
+    )
+    if addresses:
+        brand = current_brand().name
+        messages = [
+            (f"[{brand}] {subject}", body, settings.DEFAULT_FROM_EMAIL, [address])
+            for address in addresses
+        ]
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+    return addresses
+
+
+def event_on_commit(*, kind: str, payload: dict[str, Any]) -> None:
+    """Announce an approvals event (for webhooks) once the transaction commits."""
+    schema = current_brand().schema_name
+    full = {"brand": schema, **payload}
+    transaction.on_commit(lambda: approval_event.send(sender=None, kind=kind, payload=full))
