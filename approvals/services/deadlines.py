@@ -98,6 +98,8 @@ def sweep_due_brands(*, now: datetime) -> dict[str, int]:
     """Run the sweep in every brand that has something due; returns handled steps per brand."""
     results: dict[str, int] = {}
     ids = due_brand_ids(now=now)
+    if not ids:
+        return results
     for brand in Brand.objects.filter(pk__in=ids, status=Brand.Status.ACTIVE).order_by("pk"):
         try:
             with tenant_context(brand):

@@ -51,6 +51,9 @@ class Heard:
     def event_kinds(self) -> list[str]:
         return [kind for kind, _ in self.events]
 
+    def events_of(self, kind: str) -> list[dict[str, Any]]:
+        return [payload for k, payload in self.events if k == kind]
+
 
 @pytest.fixture
 def heard() -> Iterator[Heard]:
