@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from approvals.errors import IncidentClosed, InvalidPolicy
@@ -171,13 +171,24 @@ def _enter_crisis(
         after={"active": True, "effective_level": 0, "severity": incident.severity},
     )
     # The crisis team joins every open chain, as a last step.
-    open_requests = ApprovalRequest.objects.select_for_update().filter(
-        status=ApprovalRequest.Status.OPEN
+    last_position = (
+        ApprovalStep.objects.filter(request=OuterRef("pk"))
+        .order_by("-position")
+        .values("position")[:1]
     )
-    for request in open_requests.annotate(last=Max("steps__position")):
-        spec = crisis_step_spec(request.subject_kind)
+    open_requests = (
+        ApprovalRequest.objects.select_for_update()
+        .filter(status=ApprovalRequest.Status.OPEN)
+        .annotate(last=Subquery(last_position))
+        .order_by("pk")
+    )
+    specs: dict[str, dict[str, object] | None] = {}
+    for request in open_requests:
+        if request.subject_kind not in specs:
+            specs[request.subject_kind] = crisis_step_spec(request.subject_kind)
+        spec = specs[request.subject_kind]
         if spec is None:
-            break
+            break  # nobody on the crisis team has a seat on this brand
         step = _new_step(request, (request.last or 0) + 1, spec)
         step.save()
         record(
