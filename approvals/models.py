@@ -438,3 +438,9 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at} {self.action} {self.subject_kind} {self.subject_id}"
+
+
+# Module-level names for the API schema's enum overrides (nested classes cannot be imported).
+REQUEST_STATUS_CHOICES = ApprovalRequest.Status.choices
+STEP_STATUS_CHOICES = ApprovalStep.Status.choices
+INCIDENT_STATUS_CHOICES = Incident.Status.choices

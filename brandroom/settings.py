@@ -286,6 +286,15 @@ SPECTACULAR_SETTINGS = {
             "ErrorCode429Enum",
             "ErrorCode500Enum",
         ]
+    }
+    | {
+        # Approvals: several models have a "status", and roles/kinds appear under many names.
+        "ApprovalRequestStatusEnum": "approvals.models.REQUEST_STATUS_CHOICES",
+        "ApprovalStepStatusEnum": "approvals.models.STEP_STATUS_CHOICES",
+        "IncidentStatusEnum": "approvals.models.INCIDENT_STATUS_CHOICES",
+        "RoleEnum": "tenants.roles.Role.choices",
+        "BrandStatusEnum": [("active", "Active"), ("suspended", "Suspended")],
+        "SubjectKindEnum": "approvals.models.SubjectKind.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

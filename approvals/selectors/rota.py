@@ -7,8 +7,12 @@ from datetime import datetime, time, timedelta
 
 from django.db.models import QuerySet
 
+from approvals import presets
 from approvals.models import CoverageWindow, QuietHours
+from approvals.selectors.crisis import brand_in_crisis
+from approvals.selectors.people import member_ids_with_roles
 from approvals.tenancy import brand_local
+from tenants.roles import Role
 
 
 def covers(*, weekdays: Iterable[int], starts: time, ends: time, local: datetime) -> bool:
@@ -59,3 +63,15 @@ def quiet_until(*, user_ids: Iterable[int], now: datetime) -> dict[int, datetime
         if inside:
             result[quiet.user_id] = datetime.combine(end_day, ends, tzinfo=local.tzinfo)
     return result
+
+
+def escalation_targets(*, now: datetime) -> tuple[list[int], str]:
+    """Who gets an escalation at ``now`` and why: the crisis team in a crisis, else whoever is
+    on duty, else the account lead(s)."""
+    if brand_in_crisis():
+        return member_ids_with_roles(presets.CRISIS_ROLES), "crisis_team"
+    on_duty = on_duty_ids(now=now)
+    if on_duty:
+        return on_duty, "rota"
+    leads = member_ids_with_roles([Role.ACCOUNT_LEAD])
+    return leads, "account_lead" if leads else "nobody"

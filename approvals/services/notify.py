@@ -9,28 +9,12 @@ from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
 
+from approvals.selectors.people import display_name, member_ids_with_roles
 from approvals.signals import approval_event
 from approvals.tenancy import current_brand
-from tenants.models import Membership, User
+from tenants.models import User
 
-
-def member_ids_with_roles(roles: Iterable[str]) -> list[int]:
-    """Ids of the current brand's members holding any of ``roles``, oldest membership first."""
-    return list(
-        Membership.objects.filter(brand=current_brand(), role__in=list(roles))
-        .order_by("created_at", "id")
-        .values_list("user_id", flat=True)
-    )
-
-
-def display_name(user_id: int | None) -> str:
-    """How a person is named in messages ("the system" for automatic transitions)."""
-    if user_id is None:
-        return "the system"
-    user = User.objects.filter(pk=user_id).only("first_name", "last_name", "username").first()
-    if user is None:
-        return f"user {user_id}"
-    return user.get_full_name() or user.username
+__all__ = ["display_name", "email_on_commit", "event_on_commit", "member_ids_with_roles"]
 
 
 def email_on_commit(*, user_ids: Iterable[int], subject: str, body: str) -> list[str]:

@@ -34,7 +34,7 @@ from approvals.models import (
     TimeoutRule,
 )
 from approvals.selectors.crisis import brand_in_crisis
-from approvals.selectors.rota import on_duty_ids, quiet_until
+from approvals.selectors.rota import escalation_targets, quiet_until
 from approvals.services.audit import record
 from approvals.services.deadlines import next_action_at, reminders_due, sync_brand_due
 from approvals.services.notify import (
@@ -50,7 +50,6 @@ from content import selectors as content_selectors
 from content import services as content_services
 from content.errors import ContentError
 from tenants.models import User
-from tenants.roles import Role
 from tenants.selectors import role_on_brand
 
 Status = ApprovalRequest.Status
@@ -599,14 +598,6 @@ def _remind(step: ApprovalStep, *, now: datetime) -> None:
     )
 
 
-def escalation_targets(*, now: datetime) -> list[int]:
-    """Who gets an escalation: the crisis team in a crisis; else who is on duty, else the
-    account lead(s)."""
-    if brand_in_crisis():
-        return member_ids_with_roles(presets.CRISIS_ROLES)
-    return on_duty_ids(now=now) or member_ids_with_roles([Role.ACCOUNT_LEAD])
-
-
 def _apply_timeout(step: ApprovalStep, *, now: datetime) -> None:
     request = step.request
     rule = step.on_timeout
@@ -619,7 +610,7 @@ def _apply_timeout(step: ApprovalStep, *, now: datetime) -> None:
         event_on_commit(kind="step_auto_approved", payload={"step_id": step.pk})
         _advance(request, now=now, actor_id=None)
         return
-    targets = [i for i in escalation_targets(now=now) if i != request.requested_by_id]
+    targets = [i for i in escalation_targets(now=now)[0] if i != request.requested_by_id]
     if rule == TimeoutRule.ESCALATE and step.escalated_at is None and targets:
         before = _step_state(step)
         step.escalated_at = now
