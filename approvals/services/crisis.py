@@ -26,7 +26,7 @@ from approvals.models import (
     IncidentUpdate,
 )
 from approvals.services.audit import record
-from approvals.services.deadlines import sync_brand_due
+from approvals.services.deadlines import next_action_at, sync_brand_due
 from approvals.services.notify import email_on_commit, member_ids_with_roles
 from approvals.services.policy import get_policy
 from approvals.services.requests import (
@@ -202,6 +202,14 @@ def _enter_crisis(
             after={"roles": step.roles, "status": step.status},
         )
     _hold_approved_drafts(now=now, actor_id=actor_id)
+    # Quiet hours do not count in a crisis: reminders held for them become due again now.
+    for step in ApprovalStep.objects.select_for_update(of=("self",)).filter(
+        status=ApprovalStep.Status.OPEN
+    ):
+        scheduled = next_action_at(step)
+        if step.next_action_at is not None and scheduled < step.next_action_at:
+            ApprovalStep.objects.filter(pk=step.pk).update(next_action_at=scheduled)
+    sync_brand_due()
     team = member_ids_with_roles(["client_pr", "client_legal", "account_lead"])
     email_on_commit(
         user_ids=team,

@@ -155,10 +155,12 @@ def _new_step(request: ApprovalRequest, position: int, spec: dict[str, Any]) -> 
 
 
 def deciders_of(step: ApprovalStep) -> list[int]:
-    """Everyone who may decide the step now (its roles and anyone it was escalated to)."""
+    """Everyone who may still decide the step (its roles and anyone it was escalated to),
+    except the requester and whoever already decided it."""
     ids = member_ids_with_roles(step.roles)
     ids += [i for i in step.escalated_to_ids if i not in ids]
-    return [i for i in ids if i != step.request.requested_by_id]
+    decided = set(step.decisions.values_list("decider_id", flat=True)) if step.pk else set()
+    return [i for i in ids if i != step.request.requested_by_id and i not in decided]
 
 
 def _open_step(step: ApprovalStep, *, now: datetime, actor_id: int | None) -> None:
@@ -450,15 +452,17 @@ def decide_step(
     decider: User,
     decision: str,
     comment: str = "",
+    reason: str = "",
     now: datetime | None = None,
 ) -> ApprovalStep:
     """Record one person's decision on an open step and move the chain on.
 
-    Rejecting or requesting changes needs a comment (the reason). The step row is locked, so
-    of two people deciding at once exactly one wins; the other gets ApprovalAlreadyDecided
-    (409) naming who decided.
+    Rejecting or requesting changes needs a comment (``reason`` is accepted as its alias).
+    The step row is locked, so of two people deciding at once exactly one wins; the other
+    gets ApprovalAlreadyDecided (409) naming who decided.
     """
     now = now or timezone.now()
+    comment = comment or reason
     verdict = VERDICT_ALIASES.get(decision)
     if verdict is None:
         raise ApprovalsError(

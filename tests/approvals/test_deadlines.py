@@ -249,3 +249,72 @@ def heard_subjects() -> list[str]:
     from django.core import mail
 
     return [m.subject for m in mail.outbox]
+
+
+def test_quiet_hours_do_not_hold_reminders_in_a_crisis(in_a, heard, commits) -> None:
+    client = in_a.person(Role.CLIENT_APPROVER)
+    services.set_quiet_hours(
+        user_id=client.pk, starts=time(0), ends=time(23, 59), actor_id=None, now=T0
+    )
+    services.update_chain_rule(
+        kind="post",
+        band="low",
+        steps=[{"roles": ["client_approver"], "deadline_minutes": 240, "reminder_minutes": [60]}],
+        inform_roles=[],
+        actor_id=None,
+        now=T0,
+    )
+    draft = DraftFactory(kind="post", risk_score=5)
+    services.request_approval(
+        subject_kind="post", subject_id=draft.pk, risk_score=5, requested_by_id=None, now=T0
+    )
+    sweep(61, commits)
+    assert heard.event_kinds()[-1] == "reminder_held"
+    services.open_incident(summary="Storm", severity=5, owner_id=None, actor_id=None, now=T0)
+    sweep(62, commits)
+    assert "reminder_sent" in heard.event_kinds()
+    assert client.email in recipients()
+
+
+def test_sweep_transitions_are_audited(in_a, commits) -> None:
+    from approvals.models import AuditEntry
+
+    _draft_id, step = open_reply(in_a)
+    sweep(16, commits)
+    sweep(31, commits)
+    sweep(62, commits)
+    actions = list(
+        AuditEntry.objects.filter(request_id=step.request_id)
+        .order_by("id")
+        .values_list("action", "actor_id")
+    )
+    assert actions[-5:] == [
+        ("reminder_sent", None),
+        ("step_escalated", None),
+        ("step_expired", None),
+        ("request_finished", None),
+        ("draft_status_unchanged", None),
+    ] or actions[-4:] == [
+        ("reminder_sent", None),
+        ("step_escalated", None),
+        ("step_expired", None),
+        ("request_finished", None),
+    ]
+
+
+def test_the_cron_actor_runs_the_sweep(in_a, heard, commits) -> None:
+    from approvals.tasks import sweep_approval_deadlines
+
+    services.apply_preset(level=1, actor_id=None, now=T0)
+    draft = DraftFactory(kind="reply", risk_score=50)
+    long_ago = T0 - timedelta(days=400)
+    services.request_approval(
+        subject_kind="reply",
+        subject_id=draft.pk,
+        risk_score=50,
+        requested_by_id=None,
+        now=long_ago,
+    )
+    with commits():
+        sweep_approval_deadlines.fn()
+    assert "step_escalated" in heard.event_kinds()

@@ -237,3 +237,32 @@ def test_every_transition_is_audited_and_the_trail_cannot_be_edited(in_a) -> Non
         AuditEntry.objects.filter(pk=finished.pk).update(detail="tampered")
     with pytest.raises(IntegrityError), transaction.atomic():
         AuditEntry.objects.filter(pk=finished.pk).delete()
+
+
+def test_level_one_informs_the_client_when_the_lead_approves(in_a, commits) -> None:
+    services.apply_preset(level=1, actor_id=None, now=T0)
+    draft = DraftFactory(kind="post", risk_score=20, created_by=in_a.person(Role.COPYWRITER))
+    result = services.request_approval(
+        subject_kind="post", subject_id=draft.pk, risk_score=20, requested_by_id=None, now=T0
+    )
+    step = ApprovalStep.objects.get(request_id=result.request_id)
+    with commits():
+        services.decide_step(
+            step_id=step.pk, decider=in_a.person(Role.ACCOUNT_LEAD), decision="approve", now=T0
+        )
+    from django.core import mail
+
+    informed = [m for m in mail.outbox if m.subject.endswith(f"Approved: post #{draft.pk}")]
+    assert [m.to for m in informed] == [[in_a.person(Role.CLIENT_APPROVER).email]]
+
+
+def test_reason_is_accepted_as_the_comment(in_a) -> None:
+    _draft, request = open_post(in_a)
+    services.decide_step(
+        step_id=open_step(request).pk,
+        decider=in_a.person(Role.ACCOUNT_LEAD),
+        decision="reject",
+        reason="Wrong product photo",
+        now=T0,
+    )
+    assert request.steps.get(position=1).decisions.get().comment == "Wrong product photo"
