@@ -45,7 +45,7 @@ from approvals.services.notify import (
 )
 from approvals.services.policy import band_for, chain_for, get_policy
 from approvals.signals import approval_decided
-from approvals.tenancy import current_brand
+from approvals.tenancy import brand_local, current_brand
 from content import selectors as content_selectors
 from content import services as content_services
 from content.errors import ContentError
@@ -78,6 +78,11 @@ STEP_OUTCOME = {
     Verdict.REJECT: StepStatus.REJECTED,
     Verdict.REQUEST_CHANGES: StepStatus.CHANGES_REQUESTED,
 }
+
+
+def _local(moment: datetime) -> str:
+    """A time as the brand's people read it (the worker has no request time zone)."""
+    return brand_local(moment).strftime("%Y-%m-%d %H:%M %Z")
 
 
 @dataclass(frozen=True)
@@ -180,7 +185,7 @@ def _open_step(step: ApprovalStep, *, now: datetime, actor_id: int | None) -> No
         raise ApprovalAlreadyDecided(f"Step {step.pk} has already moved on.")
     _audit_step(step, "step_opened", now=now, before=before, actor_id=actor_id)
     request = step.request
-    local = timezone.localtime(step.deadline_at).strftime("%Y-%m-%d %H:%M %Z")
+    local = _local(step.deadline_at)
     email_on_commit(
         user_ids=deciders_of(step),
         subject=f"Decision needed: {request.subject_kind} #{request.subject_id}",
@@ -233,10 +238,16 @@ def finish_request(
     )
     if updated != 1:
         raise ApprovalAlreadyDecided(f"Request {request.pk} has already finished.")
-    ApprovalStep.objects.filter(
-        request=request, status__in=[StepStatus.WAITING, StepStatus.OPEN]
-    ).update(status=StepStatus.SKIPPED, next_action_at=None)
     request.status, request.finished_at = outcome, now
+    for left in ApprovalStep.objects.filter(
+        request=request, status__in=[StepStatus.WAITING, StepStatus.OPEN]
+    ).order_by("position"):
+        before = _step_state(left)
+        ApprovalStep.objects.filter(pk=left.pk).update(
+            status=StepStatus.SKIPPED, next_action_at=None
+        )
+        left.status, left.next_action_at, left.request = StepStatus.SKIPPED, None, request
+        _audit_step(left, "step_skipped", now=now, before=before, actor_id=actor_id)
     record(
         action="request_finished",
         at=now,
@@ -309,8 +320,8 @@ def request_approval(
     if subject_kind in DRAFT_KINDS:
         draft = content_selectors.get_draft(draft_id=subject_id)
         flagged = bool(draft.flags)
-        if requested_by_id is None:
-            requested_by_id = draft.created_by_id
+        # The author is the one who may never approve it, whoever asked on their behalf.
+        requested_by_id = draft.created_by_id or requested_by_id
         summary = summary or draft.text[:200]
         if draft.parent_id:
             supersedes = (
@@ -435,7 +446,7 @@ def _already_decided_error(step: ApprovalStep) -> ApprovalAlreadyDecided:
     last = step.decisions.order_by("-created_at", "-id").first()
     if last is not None:
         who = f"{display_name(last.decider_id)} ({last.role})"
-        when = timezone.localtime(last.created_at).strftime("%H:%M")
+        when = brand_local(last.created_at).strftime("%H:%M %Z")
         return ApprovalAlreadyDecided(
             f"This step was already decided by {who} at {when}: {last.verdict}."
         )
@@ -589,7 +600,7 @@ def _remind(step: ApprovalStep, *, now: datetime) -> None:
     ApprovalStep.objects.filter(pk=step.pk).update(
         reminders_sent=step.reminders_sent, next_action_at=step.next_action_at
     )
-    local = timezone.localtime(step.deadline_at).strftime("%Y-%m-%d %H:%M %Z")
+    local = _local(step.deadline_at)
     sent_to = email_on_commit(
         user_ids=reachable,
         subject=f"Reminder: {request.subject_kind} #{request.subject_id} awaits your decision",
@@ -631,7 +642,7 @@ def _apply_timeout(step: ApprovalStep, *, now: datetime) -> None:
         )
         names = ", ".join(display_name(i) for i in targets)
         _audit_step(step, "step_escalated", now=now, before=before, detail=f"to {names}")
-        local = timezone.localtime(step.deadline_at).strftime("%Y-%m-%d %H:%M %Z")
+        local = _local(step.deadline_at)
         email_on_commit(
             user_ids=targets,
             subject=f"Escalated: {request.subject_kind} #{request.subject_id} missed its deadline",
