@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, mixins, viewsets
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from approvals import selectors, services
 from approvals.api import serializers as s
-from approvals.models import ApprovalRequest, ChainRule, CoverageWindow, Incident, QuietHours
+from approvals.models import ApprovalStep, ChainRule, CoverageWindow, Incident, QuietHours
 from tenants.models import User
 from tenants.permissions import BrandScopedMixin
 from tenants.roles import role_may
@@ -143,7 +143,7 @@ class QueueView(BrandScopedMixin, generics.ListAPIView):
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
-            return ApprovalRequest.objects.none()
+            return ApprovalStep.objects.none()
         return selectors.pending_steps_for(_person(self.request))
 
 
@@ -172,6 +172,16 @@ class AuditPagination(CursorPagination):
     max_page_size = 500
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("subject_kind", str, required=False),
+            OpenApiParameter("subject_id", int, required=False),
+            OpenApiParameter("action", str, required=False),
+            OpenApiParameter("since", OpenApiTypes.DATETIME, required=False),
+        ]
+    )
+)
 class AuditViewSet(BrandScopedMixin, viewsets.ReadOnlyModelViewSet):
     """The brand's append-only audit trail (read-only, here and in the database)."""
 

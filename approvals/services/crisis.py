@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from approvals import presets
 from approvals.errors import IncidentClosed, InvalidPolicy
 from approvals.models import (
     ApprovalRequest,
@@ -170,6 +171,17 @@ def _enter_crisis(
         before={"active": False, "level": get_policy().level},
         after={"active": True, "effective_level": 0, "severity": incident.severity},
     )
+    # Open steps are locked before their requests, the order decide_step takes them in, so a
+    # decision made while the crisis starts cannot deadlock with it. Quiet hours do not count
+    # in a crisis: reminders held for them become due again now.
+    for step in (
+        ApprovalStep.objects.select_for_update(of=("self",))
+        .filter(status=ApprovalStep.Status.OPEN)
+        .order_by("pk")
+    ):
+        scheduled = next_action_at(step)
+        if step.next_action_at is not None and scheduled < step.next_action_at:
+            ApprovalStep.objects.filter(pk=step.pk).update(next_action_at=scheduled)
     # The crisis team joins every open chain, as a last step.
     last_position = (
         ApprovalStep.objects.filter(request=OuterRef("pk"))
@@ -202,15 +214,8 @@ def _enter_crisis(
             after={"roles": step.roles, "status": step.status},
         )
     _hold_approved_drafts(now=now, actor_id=actor_id)
-    # Quiet hours do not count in a crisis: reminders held for them become due again now.
-    for step in ApprovalStep.objects.select_for_update(of=("self",)).filter(
-        status=ApprovalStep.Status.OPEN
-    ):
-        scheduled = next_action_at(step)
-        if step.next_action_at is not None and scheduled < step.next_action_at:
-            ApprovalStep.objects.filter(pk=step.pk).update(next_action_at=scheduled)
     sync_brand_due()
-    team = member_ids_with_roles(["client_pr", "client_legal", "account_lead"])
+    team = member_ids_with_roles(presets.CRISIS_ROLES)
     email_on_commit(
         user_ids=team,
         subject=f"Crisis mode: severity {incident.severity}",
