@@ -77,6 +77,9 @@ def test_breached_step_escalates_to_the_account_lead_without_a_rota(in_a, heard,
     assert step.first_deadline_at == T0 + timedelta(minutes=30)
     assert heard.events_of("step_escalated")[0]["to"] == [lead.pk]
     assert any("Escalated" in s for s in heard_subjects())
+    from approvals.selectors import approval_figures
+
+    assert approval_figures()["escalations"] == 1
 
 
 def test_escalation_goes_to_the_person_on_duty_who_may_then_decide(in_a, heard, commits) -> None:

@@ -266,3 +266,57 @@ def test_reason_is_accepted_as_the_comment(in_a) -> None:
         now=T0,
     )
     assert request.steps.get(position=1).decisions.get().comment == "Wrong product photo"
+
+
+def test_boost_chain_announces_the_outcome_for_the_media_app(in_a, heard, commits) -> None:
+    from decimal import Decimal
+
+    services.apply_preset(level=2, actor_id=None, now=T0)
+    specialist = in_a.person(Role.MEDIA_SPECIALIST)
+    result = services.request_approval(
+        subject_kind="boost",
+        subject_id=31,
+        risk_score=0,
+        requested_by_id=specialist.pk,
+        amount=Decimal("1200.00"),
+        currency="EUR",
+        summary="Boost the winter blend post",
+        now=T0,
+    )
+    assert result.needs_approval
+    step = ApprovalStep.objects.get(request_id=result.request_id)
+    assert step.roles == ["account_lead", "agency_admin"]
+    assert step.deadline_at == T0 + timedelta(hours=24)
+    with commits():
+        services.decide_step(
+            step_id=step.pk, decider=in_a.person(Role.ACCOUNT_LEAD), decision="approve", now=T0
+        )
+    assert heard.decided == [
+        {
+            "subject_kind": "boost",
+            "subject_id": 31,
+            "outcome": "approved",
+            "request_id": result.request_id,
+        }
+    ]
+
+
+def test_withdrawn_boost_request_is_closed_without_an_outcome_signal(in_a, heard, commits) -> None:
+    from decimal import Decimal
+
+    result = services.request_approval(
+        subject_kind="boost",
+        subject_id=32,
+        risk_score=0,
+        requested_by_id=None,
+        amount=Decimal("9000"),
+        currency="EUR",
+        now=T0,
+    )
+    with commits():
+        assert services.withdraw_request(subject_kind="boost", subject_id=32, actor_id=None)
+    request = ApprovalRequest.objects.get(pk=result.request_id)
+    assert request.status == "withdrawn"
+    assert set(request.steps.values_list("status", flat=True)) == {"skipped"}
+    assert heard.decided == []
+    assert not services.withdraw_request(subject_kind="boost", subject_id=32, actor_id=None)
