@@ -1,4 +1,8 @@
-"""Signals approvals sends (always after the transaction commits) for media, webhooks and views."""
+"""Signals approvals sends (always after the transaction commits) for media, webhooks and views.
+
+They are sent with ``send_robust``: the change they announce is already committed, so a failing
+receiver is logged by Django and does not undo it or break the caller; receivers that must not
+lose work should hand it to a worker actor (idempotent) rather than do it inline."""
 
 from django.dispatch import Signal
 

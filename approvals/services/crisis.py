@@ -221,7 +221,7 @@ def _enter_crisis(
         subject=f"Crisis mode: severity {incident.severity}",
         body=f"{incident.summary}\n\nEverything now needs sign-off, including yours.",
     )
-    transaction.on_commit(lambda: crisis_changed.send(sender=CrisisState, active=True))
+    transaction.on_commit(lambda: crisis_changed.send_robust(sender=CrisisState, active=True))
 
 
 def _hold_approved_drafts(*, now: datetime, actor_id: int | None) -> None:
@@ -323,4 +323,4 @@ def _stand_down(state: CrisisState, *, actor_id: int | None, now: datetime) -> N
             detail=detail,
         )
     sync_brand_due()
-    transaction.on_commit(lambda: crisis_changed.send(sender=CrisisState, active=False))
+    transaction.on_commit(lambda: crisis_changed.send_robust(sender=CrisisState, active=False))

@@ -32,7 +32,9 @@ def email_on_commit(*, user_ids: Iterable[int], subject: str, body: str) -> list
             (f"[{brand}] {subject}", body, settings.DEFAULT_FROM_EMAIL, [address])
             for address in addresses
         ]
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+        # robust: the change is committed either way; a mail server hiccup is logged, and must
+        # not break the caller (an API response, or the sweep's other brands).
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False), robust=True)
     return addresses
 
 
@@ -40,4 +42,4 @@ def event_on_commit(*, kind: str, payload: dict[str, Any]) -> None:
     """Announce an approvals event (for webhooks) once the transaction commits."""
     schema = current_brand().schema_name
     full = {"brand": schema, **payload}
-    transaction.on_commit(lambda: approval_event.send(sender=None, kind=kind, payload=full))
+    transaction.on_commit(lambda: approval_event.send_robust(sender=None, kind=kind, payload=full))

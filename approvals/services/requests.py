@@ -270,7 +270,7 @@ def finish_request(
         )
     kind, subject_id, request_id = request.subject_kind, request.subject_id, request.pk
     transaction.on_commit(
-        lambda: approval_decided.send(
+        lambda: approval_decided.send_robust(
             sender=ApprovalRequest,
             subject_kind=kind,
             subject_id=subject_id,
