@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from approvals.models import ApprovalRequest, ApprovalStep, Decision
 from approvals.tenancy import current_brand
@@ -17,10 +17,13 @@ def pending_steps_for(user: User) -> QuerySet[ApprovalStep]:
     may = Q(escalated_to_ids__contains=[user.pk])
     if role is not None:
         may |= Q(roles__contains=[role])
+    # In an "all" step, someone with the same role may already have approved for that role.
+    role_done = Decision.objects.filter(step=OuterRef("pk"), role=role, verdict="approve")
     return (
         ApprovalStep.objects.filter(may, status=ApprovalStep.Status.OPEN)
         .exclude(request__requested_by_id=user.pk)
         .exclude(decisions__decider_id=user.pk)
+        .exclude(Q(mode="all") & Exists(role_done) & ~Q(escalated_to_ids__contains=[user.pk]))
         .select_related("request")
         .prefetch_related("decisions")
         .order_by("deadline_at", "id")

@@ -373,6 +373,13 @@ def _request_approval(
     ).first()
     if existing is not None:
         return ApprovalDecisionResult(True, existing.pk, existing.reason)
+    if supersedes is not None and supersedes.status == Status.OPEN:
+        # A newer version is up for review: the chain restarts for it, the old one stops.
+        stale = ApprovalRequest.objects.select_for_update().filter(
+            pk=supersedes.pk, status=Status.OPEN
+        )
+        for old in stale:
+            finish_request(old, Status.WITHDRAWN, now=now, actor_id=requested_by_id)
     policy: AutonomyPolicy = get_policy()
     in_crisis = brand_in_crisis()
     band, band_why = band_for(

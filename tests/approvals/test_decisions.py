@@ -17,9 +17,11 @@ from approvals.errors import (
 from approvals.models import ApprovalRequest, ApprovalStep, AuditEntry
 from content import services as content_services
 from content.models import Draft
+from tenants import services as tenant_services
 from tenants.roles import Role
 from tests.approvals.conftest import T0, recipients
 from tests.approvals.factories import DraftFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -320,3 +322,41 @@ def test_withdrawn_boost_request_is_closed_without_an_outcome_signal(in_a, heard
     assert set(request.steps.values_list("status", flat=True)) == {"skipped"}
     assert heard.decided == []
     assert not services.withdraw_request(subject_kind="boost", subject_id=32, actor_id=None)
+
+
+def test_new_version_ready_while_old_one_is_in_review_withdraws_the_old_chain(in_a) -> None:
+    draft, request = open_post(in_a)
+    revision = DraftFactory(kind="post", risk_score=90, parent=draft, version=2)
+    result = services.request_approval(
+        subject_kind="post", subject_id=revision.pk, risk_score=90, requested_by_id=None, now=T0
+    )
+    request.refresh_from_db()
+    assert request.status == "withdrawn"
+    assert ApprovalRequest.objects.get(pk=result.request_id).supersedes_id == request.pk
+
+
+def test_all_step_leaves_the_queue_of_a_second_person_with_an_approved_role(in_a) -> None:
+    services.apply_preset(level=1, actor_id=None, now=T0)
+    services.update_chain_rule(
+        kind="post",
+        band="low",
+        steps=[{"roles": ["account_lead", "client_pr"], "mode": "all", "deadline_minutes": 60}],
+        inform_roles=[],
+        actor_id=None,
+        now=T0,
+    )
+    second_pr = UserFactory(username="alpine-second-pr")
+    tenant_services.add_member(brand=in_a.brand, user=second_pr, role=Role.CLIENT_PR)
+    draft = DraftFactory(kind="post", risk_score=5)
+    result = services.request_approval(
+        subject_kind="post", subject_id=draft.pk, risk_score=5, requested_by_id=None, now=T0
+    )
+    step = ApprovalStep.objects.get(request_id=result.request_id)
+    assert step.pk in {s.pk for s in selectors.pending_steps_for(second_pr)}
+    services.decide_step(
+        step_id=step.pk, decider=in_a.person(Role.CLIENT_PR), decision="approve", now=T0
+    )
+    assert step.pk not in {s.pk for s in selectors.pending_steps_for(second_pr)}
+    assert step.pk in {s.pk for s in selectors.pending_steps_for(in_a.person(Role.ACCOUNT_LEAD))}
+    with pytest.raises(ApprovalAlreadyDecided):
+        services.decide_step(step_id=step.pk, decider=second_pr, decision="approve", now=T0)
