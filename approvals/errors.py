@@ -23,8 +23,10 @@ class ApprovalAlreadyDecided(ApprovalsError):
 
 
 class NotAllowedToDecide(ApprovalsError):
+    """The person's role does not allow this decision or change."""
+
     status_code = 403
-    code = "not_allowed_to_decide"
+    code = "permission_denied"
 
 
 class OwnDraft(ApprovalsError):

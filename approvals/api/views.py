@@ -22,7 +22,6 @@ from approvals.api import serializers as s
 from approvals.models import ApprovalStep, ChainRule, CoverageWindow, Incident, QuietHours
 from tenants.models import User
 from tenants.permissions import BrandScopedMixin
-from tenants.roles import role_may
 
 
 def _person(request: Request) -> User:
@@ -308,10 +307,11 @@ class QuietHoursViewSet(
         return selectors.quiet_hours()
 
     def _check_may_edit(self, user_id: int) -> None:
-        person = _person(self.request)
-        role = getattr(self.request._request, "brand_role", None)
-        if person.pk != user_id and not role_may(role, "rota.manage"):
-            raise exceptions.PermissionDenied("Only leads may set someone else's quiet hours.")
+        services.check_may_set_quiet_hours(
+            actor_id=_person(self.request).pk,
+            actor_role=getattr(self.request._request, "brand_role", None),
+            user_id=user_id,
+        )
 
     @extend_schema(request=s.QuietHoursSerializer, responses=s.QuietHoursSerializer)
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -16,6 +16,7 @@ from approvals.services.requests import (
     withdraw_request,
 )
 from approvals.services.rota import (
+    check_may_set_quiet_hours,
     clear_quiet_hours,
     create_coverage_window,
     delete_coverage_window,
@@ -26,6 +27,7 @@ from approvals.services.rota import (
 __all__ = [
     "ApprovalDecisionResult",
     "apply_preset",
+    "check_may_set_quiet_hours",
     "clear_quiet_hours",
     "create_coverage_window",
     "decide_step",

@@ -7,11 +7,12 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from approvals.errors import ApprovalsError
+from approvals.errors import ApprovalsError, NotAllowedToDecide
 from approvals.models import CoverageWindow, QuietHours
 from approvals.services.audit import record
 from approvals.tenancy import current_brand
 from tenants.models import Membership
+from tenants.roles import role_may
 
 
 def _window_state(window: CoverageWindow) -> dict[str, Any]:
@@ -104,6 +105,12 @@ def delete_coverage_window(*, window: CoverageWindow, actor_id: int | None, now:
             before=_window_state(window),
         )
         window.delete()
+
+
+def check_may_set_quiet_hours(*, actor_id: int, actor_role: str | None, user_id: int) -> None:
+    """Anyone may set their own quiet hours; someone else's need the rota.manage permission."""
+    if actor_id != user_id and not role_may(actor_role, "rota.manage"):
+        raise NotAllowedToDecide("Only leads may set someone else's quiet hours.")
 
 
 def set_quiet_hours(
