@@ -17,8 +17,6 @@ from approvals.models import (
     Incident,
     IncidentUpdate,
     QuietHours,
-    RiskBand,
-    SubjectKind,
     TimeoutRule,
 )
 from tenants.roles import Role
@@ -265,7 +263,3 @@ class FiguresSerializer(serializers.Serializer):
     share_within_deadline = serializers.FloatField(allow_null=True)
     escalations = serializers.IntegerField()
     expired_steps = serializers.IntegerField()
-
-
-SUBJECT_KINDS = SubjectKind.choices
-RISK_BANDS = RiskBand.choices
