@@ -61,6 +61,8 @@ SHARED_APPS = [
     "drf_standardized_errors",
     "django_dramatiq",
     "dramatiq_crontab",
+    # Public-schema index of when each brand next has approval work due (the sweep's entry).
+    "approvals.schedule",
 ]
 # Everything a brand owns lives in the brand's own schema.
 TENANT_APPS = [
@@ -216,6 +218,10 @@ for _name in ("AI_TIMEOUT_SECONDS", "AI_JOB_MAX_ATTEMPTS"):
     if globals()[_name] <= 0:
         raise ImproperlyConfigured(f"{_name} must be positive")
 
+# --- Approvals ----------------------------------------------------------------------------
+# How far back crisis mode looks for approved drafts that may still be unpublished (to hold).
+APPROVALS_CRISIS_HOLD_LOOKBACK_DAYS = env.int("APPROVALS_CRISIS_HOLD_LOOKBACK_DAYS", default=30)
+
 # --- Auth, sessions and security ----------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -327,6 +333,12 @@ SPECTACULAR_SETTINGS = {
                 "ErrorCode500Enum",
             ]
         },
+        # Approvals: several models have a "status", and roles/kinds appear under many names.
+        "ApprovalRequestStatusEnum": "approvals.models.REQUEST_STATUS_CHOICES",
+        "ApprovalStepStatusEnum": "approvals.models.STEP_STATUS_CHOICES",
+        "IncidentStatusEnum": "approvals.models.INCIDENT_STATUS_CHOICES",
+        "RoleEnum": "tenants.roles.Role.choices",
+        "SubjectKindEnum": "approvals.models.SubjectKind.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

@@ -1,0 +1,265 @@
+"""Approvals API shapes; validation only, the rules live in approvals.services."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from approvals.models import (
+    ApprovalMode,
+    ApprovalRequest,
+    ApprovalStep,
+    AuditEntry,
+    AutonomyPolicy,
+    ChainRule,
+    CoverageWindow,
+    CrisisState,
+    Decision,
+    Incident,
+    IncidentUpdate,
+    QuietHours,
+    TimeoutRule,
+)
+from tenants.roles import Role
+
+
+class PolicySerializer(serializers.ModelSerializer):
+    in_crisis = serializers.SerializerMethodField()
+    effective_level = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AutonomyPolicy
+        fields = [
+            "level",
+            "effective_level",
+            "in_crisis",
+            "medium_risk_from",
+            "high_risk_from",
+            "allow_auto_approve",
+            "boost_currency",
+            "boost_no_signoff_up_to",
+            "boost_lead_up_to",
+            "crisis_threshold",
+            "updated_at",
+        ]
+        read_only_fields = ["level", "updated_at"]
+
+    def get_in_crisis(self, policy: AutonomyPolicy) -> bool:
+        return bool(self.context.get("in_crisis"))
+
+    def get_effective_level(self, policy: AutonomyPolicy) -> int:
+        return 0 if self.context.get("in_crisis") else policy.level
+
+
+class PolicyUpdateSerializer(serializers.Serializer):
+    medium_risk_from = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    high_risk_from = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    allow_auto_approve = serializers.BooleanField(required=False)
+    boost_currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
+    boost_no_signoff_up_to = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False
+    )
+    boost_lead_up_to = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False
+    )
+    crisis_threshold = serializers.IntegerField(min_value=1, max_value=5, required=False)
+
+
+class PresetSerializer(serializers.Serializer):
+    level = serializers.IntegerField(min_value=0, max_value=3)
+
+
+class ChainStepSerializer(serializers.Serializer):
+    roles = serializers.ListField(child=serializers.ChoiceField(Role.choices), min_length=1)
+    mode = serializers.ChoiceField(ApprovalMode.choices, default=ApprovalMode.ANY)
+    deadline_minutes = serializers.IntegerField(min_value=1)
+    reminder_minutes = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list
+    )
+    on_timeout = serializers.ChoiceField(TimeoutRule.choices, default=TimeoutRule.ESCALATE)
+
+
+class ChainRuleSerializer(serializers.ModelSerializer):
+    steps = ChainStepSerializer(many=True)
+    inform_roles = serializers.ListField(
+        child=serializers.ChoiceField(Role.choices), required=False, default=list
+    )
+
+    class Meta:
+        model = ChainRule
+        fields = ["kind", "band", "steps", "inform_roles", "updated_at"]
+        read_only_fields = ["kind", "band", "updated_at"]
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Decision
+        fields = ["id", "decider_id", "role", "verdict", "comment", "created_at"]
+
+
+class StepSerializer(serializers.ModelSerializer):
+    decisions = DecisionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ApprovalStep
+        fields = [
+            "id",
+            "request_id",
+            "position",
+            "roles",
+            "mode",
+            "status",
+            "is_crisis_step",
+            "deadline_minutes",
+            "reminder_minutes",
+            "on_timeout",
+            "opened_at",
+            "deadline_at",
+            "first_deadline_at",
+            "reminders_sent",
+            "escalated_at",
+            "escalated_to_ids",
+            "decided_at",
+            "decided_by_id",
+            "decisions",
+        ]
+
+
+class RequestSerializer(serializers.ModelSerializer):
+    steps = StepSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ApprovalRequest
+        fields = [
+            "id",
+            "subject_kind",
+            "subject_id",
+            "status",
+            "reason",
+            "level",
+            "band",
+            "risk_score",
+            "amount",
+            "currency",
+            "summary",
+            "requested_by_id",
+            "opened_in_crisis",
+            "supersedes_id",
+            "created_at",
+            "finished_at",
+            "steps",
+        ]
+
+
+class QueueItemSerializer(StepSerializer):
+    request = RequestSerializer(read_only=True)
+
+    class Meta(StepSerializer.Meta):
+        fields = [*StepSerializer.Meta.fields, "request"]
+
+
+class DecideSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(["approve", "reject", "request_changes"])
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "id",
+            "at",
+            "actor_id",
+            "action",
+            "subject_kind",
+            "subject_id",
+            "request_id",
+            "step_id",
+            "before",
+            "after",
+            "detail",
+        ]
+
+
+class CoverageWindowSerializer(serializers.ModelSerializer):
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), min_length=1
+    )
+
+    class Meta:
+        model = CoverageWindow
+        fields = ["id", "user_id", "label", "weekdays", "starts", "ends", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class QuietHoursSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = QuietHours
+        fields = ["user_id", "starts", "ends", "created_at"]
+        read_only_fields = ["user_id", "created_at"]
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField()
+    email = serializers.EmailField()
+
+
+class OnDutySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    on_duty = PersonSerializer(many=True)
+    escalations_go_to = PersonSerializer(many=True)
+    source = serializers.ChoiceField(["crisis_team", "rota", "account_lead", "nobody"])
+
+
+class IncidentUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IncidentUpdate
+        fields = ["id", "author_id", "note", "severity_before", "severity_after", "created_at"]
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    timeline = IncidentUpdateSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "summary",
+            "severity",
+            "owner_id",
+            "status",
+            "opened_by_id",
+            "created_at",
+            "closed_at",
+            "timeline",
+        ]
+        read_only_fields = ["id", "status", "opened_by_id", "created_at", "closed_at"]
+
+
+class IncidentCreateSerializer(serializers.Serializer):
+    summary = serializers.CharField(max_length=500)
+    severity = serializers.IntegerField(min_value=1, max_value=5)
+    owner_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class IncidentChangeSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    severity = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    close = serializers.BooleanField(required=False, default=False)
+
+
+class CrisisStateSerializer(serializers.ModelSerializer):
+    incident = IncidentSerializer(read_only=True)
+
+    class Meta:
+        model = CrisisState
+        fields = ["active", "since", "incident"]
+
+
+class FiguresSerializer(serializers.Serializer):
+    decided_requests = serializers.IntegerField()
+    median_minutes_to_decision = serializers.FloatField(allow_null=True)
+    share_within_deadline = serializers.FloatField(allow_null=True)
+    escalations = serializers.IntegerField()
+    expired_steps = serializers.IntegerField()

@@ -1,0 +1,52 @@
+"""Domain errors of the approvals app; brandroom.errors maps them to HTTP once."""
+
+from __future__ import annotations
+
+
+class ApprovalsError(Exception):
+    """Base for approval rule violations; ``field`` names the input at fault when there is one."""
+
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ApprovalAlreadyDecided(ApprovalsError):
+    """Someone else decided the step first (or it moved on); the message names who."""
+
+    status_code = 409
+    code = "already_decided"
+
+
+class NotAllowedToDecide(ApprovalsError):
+    """The person's role does not allow this decision or change."""
+
+    status_code = 403
+    code = "permission_denied"
+
+
+class OwnDraft(ApprovalsError):
+    status_code = 403
+    code = "own_draft"
+
+
+class ReasonRequired(ApprovalsError):
+    code = "reason_required"
+
+
+class InvalidPolicy(ApprovalsError):
+    code = "invalid_policy"
+
+
+class IncidentClosed(ApprovalsError):
+    status_code = 409
+    code = "incident_closed"
+
+
+class StepNotFound(ApprovalsError):
+    status_code = 404
+    code = "not_found"

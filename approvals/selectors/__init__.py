@@ -1,0 +1,40 @@
+"""Approvals' public reads (what other apps and the views call); one module per concern."""
+
+from approvals.selectors.audit import audit_entries, export_audit
+from approvals.selectors.crisis import brand_in_crisis, crisis_state, incidents
+from approvals.selectors.figures import approval_figures
+from approvals.selectors.people import display_name, member_ids_with_roles, people
+from approvals.selectors.queue import (
+    approval_requests,
+    decisions_by,
+    get_request,
+    pending_steps_for,
+    requests_for_subject,
+)
+from approvals.selectors.rota import (
+    coverage_windows,
+    escalation_targets,
+    on_duty_ids,
+    quiet_hours,
+)
+
+__all__ = [
+    "approval_figures",
+    "approval_requests",
+    "audit_entries",
+    "brand_in_crisis",
+    "coverage_windows",
+    "crisis_state",
+    "decisions_by",
+    "display_name",
+    "escalation_targets",
+    "export_audit",
+    "get_request",
+    "incidents",
+    "member_ids_with_roles",
+    "on_duty_ids",
+    "pending_steps_for",
+    "people",
+    "quiet_hours",
+    "requests_for_subject",
+]

@@ -1,0 +1,54 @@
+"""Figures per brand: how fast and how reliably approvals are decided."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q
+
+from approvals.models import ApprovalRequest, ApprovalStep
+
+DECIDED = ["approved", "rejected", "changes_requested"]
+
+
+class Median(Aggregate):
+    """PostgreSQL's continuous median of an expression."""
+
+    function = "PERCENTILE_CONT"
+    name = "median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+
+def approval_figures(*, since: datetime | None = None) -> dict[str, Any]:
+    """Median time to decision, share of steps decided within their deadline, escalations."""
+    requests = ApprovalRequest.objects.filter(status__in=DECIDED)
+    steps = ApprovalStep.objects.filter(opened_at__isnull=False)
+    if since is not None:
+        requests = requests.filter(created_at__gte=since)
+        steps = steps.filter(opened_at__gte=since)
+    median = requests.aggregate(
+        median=Median(
+            ExpressionWrapper(F("finished_at") - F("created_at"), output_field=DurationField()),
+            output_field=DurationField(),
+        )
+    )["median"]
+    counts = steps.aggregate(
+        finished=Count("pk", filter=Q(status__in=[*DECIDED, "expired"])),
+        in_time=Count("pk", filter=Q(status__in=DECIDED, decided_at__lte=F("first_deadline_at"))),
+        escalations=Count("pk", filter=Q(escalated_at__isnull=False)),
+        expired=Count("pk", filter=Q(status="expired")),
+    )
+    if isinstance(median, (int, float)):
+        median = timedelta(microseconds=median)
+    return {
+        "decided_requests": requests.count(),
+        "median_minutes_to_decision": (
+            round(median.total_seconds() / 60, 1) if median is not None else None
+        ),
+        "share_within_deadline": (
+            round(counts["in_time"] / counts["finished"], 3) if counts["finished"] else None
+        ),
+        "escalations": counts["escalations"],
+        "expired_steps": counts["expired"],
+    }

@@ -1,0 +1,44 @@
+"""People of the current brand (users live in the public schema; we hold their ids)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from approvals.tenancy import current_brand
+from tenants.models import Membership, User
+
+
+def member_ids_with_roles(roles: Iterable[str]) -> list[int]:
+    """Ids of the current brand's members holding any of ``roles``, oldest membership first."""
+    return list(
+        Membership.objects.filter(brand=current_brand(), role__in=list(roles))
+        .order_by("created_at", "id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def display_name(user_id: int | None) -> str:
+    """How a person is named in messages ("the system" for automatic transitions)."""
+    if user_id is None:
+        return "the system"
+    user = User.objects.filter(pk=user_id).only("first_name", "last_name", "username").first()
+    if user is None:
+        return f"user {user_id}"
+    return user.get_full_name() or user.username
+
+
+def people(ids: Iterable[int]) -> list[dict[str, Any]]:
+    """Id, username, name and email of each person, in the order given."""
+    wanted = list(ids)
+    users = {u.pk: u for u in User.objects.filter(pk__in=wanted)}
+    return [
+        {
+            "id": u.pk,
+            "username": u.username,
+            "name": u.get_full_name() or u.username,
+            "email": u.email,
+        }
+        for u in (users.get(i) for i in wanted)
+        if u is not None
+    ]

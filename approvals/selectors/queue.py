@@ -1,0 +1,56 @@
+"""Reads over requests and steps: the approver's queue, a request with its history."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from approvals.models import ApprovalRequest, ApprovalStep, Decision
+from approvals.tenancy import current_brand
+from tenants.models import User
+from tenants.selectors import role_on_brand
+
+
+def pending_steps_for(user: User) -> QuerySet[ApprovalStep]:
+    """Open steps this person may decide now (their role or an escalation to them), soonest
+    deadline first; never their own work, never a step they already decided."""
+    role = role_on_brand(user=user, brand=current_brand())
+    may = Q(escalated_to_ids__contains=[user.pk])
+    if role is not None:
+        may |= Q(roles__contains=[role])
+    # In an "all" step, someone with the same role may already have approved for that role.
+    role_done = Decision.objects.filter(step=OuterRef("pk"), role=role, verdict="approve")
+    return (
+        ApprovalStep.objects.filter(may, status=ApprovalStep.Status.OPEN)
+        .exclude(request__requested_by_id=user.pk)
+        .exclude(decisions__decider_id=user.pk)
+        .exclude(Q(mode="all") & Exists(role_done) & ~Q(escalated_to_ids__contains=[user.pk]))
+        .select_related("request")
+        .prefetch_related("decisions")
+        .order_by("deadline_at", "id")
+    )
+
+
+def approval_requests() -> QuerySet[ApprovalRequest]:
+    """The brand's requests, newest first, with steps and decisions."""
+    return ApprovalRequest.objects.prefetch_related(
+        Prefetch("steps", queryset=ApprovalStep.objects.prefetch_related("decisions"))
+    ).order_by("-created_at", "-id")
+
+
+def get_request(*, request_id: int) -> ApprovalRequest:
+    """One request with its steps and decisions (raises ApprovalRequest.DoesNotExist)."""
+    return approval_requests().get(pk=request_id)
+
+
+def requests_for_subject(*, subject_kind: str, subject_id: int) -> QuerySet[ApprovalRequest]:
+    """Every request a subject had, newest first (a draft's history across its chain runs)."""
+    return approval_requests().filter(subject_kind=subject_kind, subject_id=subject_id)
+
+
+def decisions_by(user: User) -> QuerySet[Decision]:
+    """What this person decided, newest first (the phone view's "recently decided")."""
+    return (
+        Decision.objects.filter(decider_id=user.pk)
+        .select_related("step__request")
+        .order_by("-created_at", "-id")
+    )

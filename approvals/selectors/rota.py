@@ -1,0 +1,77 @@
+"""Who is on duty and who is in quiet hours, in the brand's own time zone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta
+
+from django.db.models import QuerySet
+
+from approvals import presets
+from approvals.models import CoverageWindow, QuietHours
+from approvals.selectors.crisis import brand_in_crisis
+from approvals.selectors.people import member_ids_with_roles
+from approvals.tenancy import brand_local
+from tenants.roles import Role
+
+
+def covers(*, weekdays: Iterable[int], starts: time, ends: time, local: datetime) -> bool:
+    """True when a window on ``weekdays`` from ``starts`` to ``ends`` covers the local moment.
+
+    A window ending before it starts runs overnight: it belongs to the weekday it starts on."""
+    days = set(weekdays)
+    moment, day = local.time(), local.weekday()
+    if starts < ends:
+        return day in days and starts <= moment < ends
+    return (day in days and moment >= starts) or ((day - 1) % 7 in days and moment < ends)
+
+
+def coverage_windows() -> QuerySet[CoverageWindow]:
+    """The brand's duty rota windows."""
+    return CoverageWindow.objects.order_by("created_at", "id")
+
+
+def on_duty_ids(*, now: datetime) -> list[int]:
+    """Ids of the people on duty at ``now``, in rota order (a brand has a handful of windows)."""
+    local = brand_local(now)
+    ids: list[int] = []
+    for window in coverage_windows():
+        if window.user_id not in ids and covers(
+            weekdays=window.weekdays, starts=window.starts, ends=window.ends, local=local
+        ):
+            ids.append(window.user_id)
+    return ids
+
+
+def quiet_hours() -> QuerySet[QuietHours]:
+    """Everyone's quiet hours on this brand."""
+    return QuietHours.objects.order_by("created_at", "id")
+
+
+def quiet_until(*, user_ids: Iterable[int], now: datetime) -> dict[int, datetime]:
+    """For each of the people now in quiet hours, when their quiet hours end."""
+    local = brand_local(now)
+    result: dict[int, datetime] = {}
+    for quiet in QuietHours.objects.filter(user_id__in=list(user_ids)):
+        starts, ends, moment = quiet.starts, quiet.ends, local.time()
+        if starts < ends:
+            inside, end_day = starts <= moment < ends, local.date()
+        elif moment >= starts:
+            inside, end_day = True, local.date() + timedelta(days=1)
+        else:
+            inside, end_day = moment < ends, local.date()
+        if inside:
+            result[quiet.user_id] = datetime.combine(end_day, ends, tzinfo=local.tzinfo)
+    return result
+
+
+def escalation_targets(*, now: datetime) -> tuple[list[int], str]:
+    """Who gets an escalation at ``now`` and why: the crisis team in a crisis, else whoever is
+    on duty, else the account lead(s)."""
+    if brand_in_crisis():
+        return member_ids_with_roles(presets.CRISIS_ROLES), "crisis_team"
+    on_duty = on_duty_ids(now=now)
+    if on_duty:
+        return on_duty, "rota"
+    leads = member_ids_with_roles([Role.ACCOUNT_LEAD])
+    return leads, "account_lead" if leads else "nobody"

@@ -1,0 +1,326 @@
+"""The crisis ladder: incidents with a severity timeline; entering and standing down crisis mode.
+
+Crisis mode never edits the brand's stored policy: while it is active the effective level is 0
+(see ``policy.chain_for``), so standing down restores the policy exactly. What crisis does
+change is recorded so it can be undone: the crisis step added to each open chain (withdrawn at
+stand-down unless already decided) and each approved-but-unpublished draft it held (given back
+its previous status).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from approvals import presets
+from approvals.errors import IncidentClosed, InvalidPolicy
+from approvals.models import (
+    ApprovalRequest,
+    ApprovalStep,
+    CrisisHold,
+    CrisisState,
+    Incident,
+    IncidentUpdate,
+)
+from approvals.services.audit import record
+from approvals.services.deadlines import next_action_at, sync_brand_due
+from approvals.services.notify import email_on_commit, member_ids_with_roles
+from approvals.services.policy import get_policy
+from approvals.services.requests import (
+    DRAFT_KINDS,
+    _advance,
+    _new_step,
+    crisis_step_spec,
+)
+from approvals.signals import crisis_changed
+from content import services as content_services
+from content.errors import ContentError
+
+
+def _incident_state(incident: Incident) -> dict[str, object]:
+    return {"severity": incident.severity, "status": incident.status, "summary": incident.summary}
+
+
+def _check_severity(severity: int) -> None:
+    if not isinstance(severity, int) or not 1 <= severity <= 5:
+        raise InvalidPolicy("Severity goes from 1 (mole hill) to 5 (mountain).", field="severity")
+
+
+def open_incident(
+    *,
+    summary: str,
+    severity: int,
+    owner_id: int | None,
+    actor_id: int | None,
+    now: datetime | None = None,
+) -> Incident:
+    """Open an incident; at or above the brand's threshold the brand enters crisis mode."""
+    now = now or timezone.now()
+    _check_severity(severity)
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            summary=summary,
+            severity=severity,
+            owner_id=owner_id,
+            opened_by_id=actor_id,
+            created_at=now,
+        )
+        IncidentUpdate.objects.create(
+            incident=incident,
+            author_id=actor_id,
+            note=summary,
+            severity_after=severity,
+            created_at=now,
+        )
+        record(
+            action="incident_opened",
+            at=now,
+            actor_id=actor_id,
+            subject_kind="incident",
+            subject_id=incident.pk,
+            after=_incident_state(incident),
+        )
+        evaluate_crisis(actor_id=actor_id, now=now)
+    return incident
+
+
+def update_incident(
+    *,
+    incident_id: int,
+    actor_id: int | None,
+    note: str = "",
+    severity: int | None = None,
+    close: bool = False,
+    now: datetime | None = None,
+) -> Incident:
+    """Add a timeline entry: a note, a new severity (up or down) and/or closing the incident."""
+    now = now or timezone.now()
+    if severity is not None:
+        _check_severity(severity)
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident_id)
+        if incident.status == Incident.Status.CLOSED:
+            raise IncidentClosed("This incident is closed; open a new one.")
+        before = _incident_state(incident)
+        fields = []
+        if severity is not None and severity != incident.severity:
+            incident.severity = severity
+            fields.append("severity")
+        if close:
+            incident.status, incident.closed_at = Incident.Status.CLOSED, now
+            fields += ["status", "closed_at"]
+        if fields:
+            incident.save(update_fields=fields)
+        IncidentUpdate.objects.create(
+            incident=incident,
+            author_id=actor_id,
+            note=note,
+            severity_before=before["severity"],
+            severity_after=incident.severity,
+            created_at=now,
+        )
+        record(
+            action="incident_closed" if close else "incident_updated",
+            at=now,
+            actor_id=actor_id,
+            subject_kind="incident",
+            subject_id=incident.pk,
+            before=before,
+            after=_incident_state(incident),
+            detail=note,
+        )
+        evaluate_crisis(actor_id=actor_id, now=now)
+    return incident
+
+
+def evaluate_crisis(*, actor_id: int | None, now: datetime) -> bool:
+    """Enter or stand down crisis mode to match the open incidents; returns whether active."""
+    threshold = get_policy().crisis_threshold
+    worst = (
+        Incident.objects.filter(status=Incident.Status.OPEN, severity__gte=threshold)
+        .order_by("-severity", "created_at")
+        .first()
+    )
+    CrisisState.objects.get_or_create(id=1)
+    state = CrisisState.objects.select_for_update().get(id=1)
+    if worst is not None and not state.active:
+        _enter_crisis(state, worst, actor_id=actor_id, now=now)
+    elif worst is None and state.active:
+        _stand_down(state, actor_id=actor_id, now=now)
+    elif worst is not None and state.incident_id != worst.pk:
+        state.incident = worst
+        state.save(update_fields=["incident"])
+    return worst is not None
+
+
+def _enter_crisis(
+    state: CrisisState, incident: Incident, *, actor_id: int | None, now: datetime
+) -> None:
+    state.active, state.since, state.incident = True, now, incident
+    state.save(update_fields=["active", "since", "incident"])
+    record(
+        action="crisis_entered",
+        at=now,
+        actor_id=actor_id,
+        subject_kind="incident",
+        subject_id=incident.pk,
+        before={"active": False, "level": get_policy().level},
+        after={"active": True, "effective_level": 0, "severity": incident.severity},
+    )
+    # Open steps are locked before their requests, the order decide_step takes them in, so a
+    # decision made while the crisis starts cannot deadlock with it. Quiet hours do not count
+    # in a crisis: reminders held for them become due again now.
+    for step in (
+        ApprovalStep.objects.select_for_update(of=("self",))
+        .filter(status=ApprovalStep.Status.OPEN)
+        .order_by("pk")
+    ):
+        scheduled = next_action_at(step)
+        if step.next_action_at is not None and scheduled < step.next_action_at:
+            ApprovalStep.objects.filter(pk=step.pk).update(next_action_at=scheduled)
+    # The crisis team joins every open chain, as a last step.
+    last_position = (
+        ApprovalStep.objects.filter(request=OuterRef("pk"))
+        .order_by("-position")
+        .values("position")[:1]
+    )
+    open_requests = (
+        ApprovalRequest.objects.select_for_update()
+        .filter(status=ApprovalRequest.Status.OPEN)
+        .annotate(last=Subquery(last_position))
+        .order_by("pk")
+    )
+    specs: dict[str, dict[str, object] | None] = {}
+    for request in open_requests:
+        if request.subject_kind not in specs:
+            specs[request.subject_kind] = crisis_step_spec(request.subject_kind)
+        spec = specs[request.subject_kind]
+        if spec is None:
+            break  # nobody on the crisis team has a seat on this brand
+        step = _new_step(request, (request.last or 0) + 1, spec)
+        step.save()
+        record(
+            action="crisis_step_added",
+            at=now,
+            actor_id=actor_id,
+            subject_kind=request.subject_kind,
+            subject_id=request.subject_id,
+            request_id=request.pk,
+            step_id=step.pk,
+            after={"roles": step.roles, "status": step.status},
+        )
+    _hold_approved_drafts(now=now, actor_id=actor_id)
+    sync_brand_due()
+    team = member_ids_with_roles(presets.CRISIS_ROLES)
+    email_on_commit(
+        user_ids=team,
+        subject=f"Crisis mode: severity {incident.severity}",
+        body=f"{incident.summary}\n\nEverything now needs sign-off, including yours.",
+    )
+    transaction.on_commit(lambda: crisis_changed.send_robust(sender=CrisisState, active=True))
+
+
+def _hold_approved_drafts(*, now: datetime, actor_id: int | None) -> None:
+    """Hold approved drafts that are not yet published by putting them back in review."""
+    since = now - timedelta(days=settings.APPROVALS_CRISIS_HOLD_LOOKBACK_DAYS)
+    candidates = (
+        ApprovalRequest.objects.filter(
+            subject_kind__in=DRAFT_KINDS,
+            status__in=[ApprovalRequest.Status.APPROVED, ApprovalRequest.Status.NOT_REQUIRED],
+            finished_at__gte=since,
+        )
+        .order_by("subject_kind", "subject_id")
+        .values_list("subject_kind", "subject_id")
+        .distinct()
+    )
+    for kind, subject_id in candidates:
+        try:
+            content_services.set_draft_status(
+                draft_id=subject_id, status="in_review", expected=["approved"]
+            )
+        except ContentError:
+            continue  # published or otherwise moved on: nothing to hold
+        CrisisHold.objects.create(
+            subject_kind=kind, subject_id=subject_id, previous_status="approved", held_at=now
+        )
+        record(
+            action="draft_held",
+            at=now,
+            actor_id=actor_id,
+            subject_kind=kind,
+            subject_id=subject_id,
+            before={"status": "approved"},
+            after={"status": "in_review"},
+            detail="held by crisis mode",
+        )
+
+
+def _stand_down(state: CrisisState, *, actor_id: int | None, now: datetime) -> None:
+    incident_id = state.incident_id
+    state.active, state.since, state.incident = False, None, None
+    state.save(update_fields=["active", "since", "incident"])
+    record(
+        action="crisis_stood_down",
+        at=now,
+        actor_id=actor_id,
+        subject_kind="incident",
+        subject_id=incident_id,
+        before={"active": True, "effective_level": 0},
+        after={"active": False, "level": get_policy().level},
+    )
+    # Undecided crisis steps are withdrawn; a chain whose only remaining step was the crisis
+    # step is then complete and approved, as it would have been without the crisis.
+    steps = (
+        ApprovalStep.objects.select_for_update(of=("self",))
+        .select_related("request")
+        .filter(
+            is_crisis_step=True,
+            status__in=[ApprovalStep.Status.WAITING, ApprovalStep.Status.OPEN],
+        )
+        .order_by("request_id")
+    )
+    for step in steps:
+        was_open = step.status == ApprovalStep.Status.OPEN
+        before = {"status": step.status}
+        ApprovalStep.objects.filter(pk=step.pk).update(
+            status=ApprovalStep.Status.SKIPPED, next_action_at=None
+        )
+        record(
+            action="crisis_step_withdrawn",
+            at=now,
+            actor_id=actor_id,
+            subject_kind=step.request.subject_kind,
+            subject_id=step.request.subject_id,
+            request_id=step.request_id,
+            step_id=step.pk,
+            before=before,
+            after={"status": ApprovalStep.Status.SKIPPED},
+        )
+        if was_open:
+            _advance(step.request, now=now, actor_id=actor_id)
+    for hold in CrisisHold.objects.select_for_update().filter(released_at__isnull=True):
+        detail = "released at stand-down"
+        try:
+            content_services.set_draft_status(
+                draft_id=hold.subject_id, status=hold.previous_status, expected=["in_review"]
+            )
+        except ContentError as exc:
+            detail = f"not released: {exc.message}"
+        hold.released_at = now
+        hold.save(update_fields=["released_at"])
+        record(
+            action="draft_released",
+            at=now,
+            actor_id=actor_id,
+            subject_kind=hold.subject_kind,
+            subject_id=hold.subject_id,
+            before={"status": "in_review"},
+            after={"status": hold.previous_status},
+            detail=detail,
+        )
+    sync_brand_due()
+    transaction.on_commit(lambda: crisis_changed.send_robust(sender=CrisisState, active=False))

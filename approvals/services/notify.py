@@ -1,0 +1,45 @@
+"""Telling people: emails through Django's email backend and events for webhooks, on commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+
+from approvals.selectors.people import display_name, member_ids_with_roles
+from approvals.signals import approval_event
+from approvals.tenancy import current_brand
+from tenants.models import User
+
+__all__ = ["display_name", "email_on_commit", "event_on_commit", "member_ids_with_roles"]
+
+
+def email_on_commit(*, user_ids: Iterable[int], subject: str, body: str) -> list[str]:
+    """Email the people once the transaction commits; returns the addresses used."""
+    ids = sorted(set(user_ids))
+    addresses = list(
+        User.objects.filter(pk__in=ids, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("email", flat=True)
+    )
+    if addresses:
+        brand = current_brand().name
+        messages = [
+            (f"[{brand}] {subject}", body, settings.DEFAULT_FROM_EMAIL, [address])
+            for address in addresses
+        ]
+        # robust: the change is committed either way; a mail server hiccup is logged, and must
+        # not break the caller (an API response, or the sweep's other brands).
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False), robust=True)
+    return addresses
+
+
+def event_on_commit(*, kind: str, payload: dict[str, Any]) -> None:
+    """Announce an approvals event (for webhooks) once the transaction commits."""
+    schema = current_brand().schema_name
+    full = {"brand": schema, **payload}
+    transaction.on_commit(lambda: approval_event.send_robust(sender=None, kind=kind, payload=full))

@@ -1,0 +1,266 @@
+"""The brand's autonomy policy: presets, edits, and which chain a subject gets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.forms.models import model_to_dict
+
+from approvals import presets
+from approvals.errors import InvalidPolicy
+from approvals.models import (
+    BANDS,
+    KINDS,
+    ApprovalMode,
+    AutonomyPolicy,
+    ChainRule,
+    TimeoutRule,
+)
+from approvals.services.audit import record
+from tenants.roles import Role
+
+POLICY_FIELDS = [
+    "level",
+    "medium_risk_from",
+    "high_risk_from",
+    "allow_auto_approve",
+    "boost_currency",
+    "boost_no_signoff_up_to",
+    "boost_lead_up_to",
+    "crisis_threshold",
+]
+
+
+def _policy_snapshot(policy: AutonomyPolicy) -> dict[str, Any]:
+    data = model_to_dict(policy, fields=POLICY_FIELDS)
+    for key in ("boost_no_signoff_up_to", "boost_lead_up_to"):
+        data[key] = str(data[key])
+    return data
+
+
+def _rules_snapshot() -> dict[str, Any]:
+    return {
+        f"{rule.kind}/{rule.band}": {"steps": rule.steps, "inform_roles": rule.inform_roles}
+        for rule in ChainRule.objects.order_by("kind", "band")
+    }
+
+
+def get_policy() -> AutonomyPolicy:
+    """The brand's policy row (created with defaults if a brand predates this app)."""
+    policy, _ = AutonomyPolicy.objects.get_or_create(id=1)
+    return policy
+
+
+def seed_brand_defaults(*, level: int = 1) -> AutonomyPolicy:
+    """Give a new brand its policy and the preset chains of ``level``.
+
+    The crisis state row is created on first use: it has a (deferred) foreign key, and a
+    pending constraint check would stop a brand created and dropped in one transaction."""
+    with transaction.atomic():
+        policy, created = AutonomyPolicy.objects.get_or_create(id=1, defaults={"level": level})
+        if created or not ChainRule.objects.exists():
+            _write_preset(policy.level)
+    return policy
+
+
+def _write_preset(level: int) -> None:
+    ChainRule.objects.all().delete()
+    ChainRule.objects.bulk_create(
+        ChainRule(kind=kind, band=band, steps=steps, inform_roles=inform)
+        for (kind, band), (steps, inform) in presets.preset_rules(level).items()
+    )
+
+
+def apply_preset(*, level: int, actor_id: int | None, now: datetime) -> AutonomyPolicy:
+    """Switch the brand to a preset level: every chain rule is replaced by the preset's."""
+    if level not in presets.LEVELS:
+        raise InvalidPolicy("The autonomy level must be 0, 1, 2 or 3.", field="level")
+    with transaction.atomic():
+        policy = AutonomyPolicy.objects.select_for_update().get(id=get_policy().id)
+        before = {"policy": _policy_snapshot(policy), "rules": _rules_snapshot()}
+        policy.level = level
+        policy.save(update_fields=["level", "updated_at"])
+        _write_preset(level)
+        record(
+            action="policy_preset_applied",
+            at=now,
+            actor_id=actor_id,
+            before=before,
+            after={"policy": _policy_snapshot(policy), "rules": _rules_snapshot()},
+        )
+    return policy
+
+
+def update_policy(*, actor_id: int | None, now: datetime, **changes: Any) -> AutonomyPolicy:
+    """Change thresholds and switches (not the level: use ``apply_preset`` for that)."""
+    unknown = set(changes) - (set(POLICY_FIELDS) - {"level"})
+    if unknown:
+        raise InvalidPolicy(f"Unknown policy field(s): {', '.join(sorted(unknown))}.")
+    from approvals.services.crisis import evaluate_crisis
+
+    with transaction.atomic():
+        policy = AutonomyPolicy.objects.select_for_update().get(id=get_policy().id)
+        before = _policy_snapshot(policy)
+        for field, value in changes.items():
+            setattr(policy, field, value)
+        if policy.medium_risk_from >= policy.high_risk_from or policy.high_risk_from > 100:
+            raise InvalidPolicy(
+                "medium_risk_from must be below high_risk_from, which is at most 100.",
+                field="medium_risk_from",
+            )
+        if policy.boost_lead_up_to < policy.boost_no_signoff_up_to:
+            raise InvalidPolicy(
+                "boost_lead_up_to must be at least boost_no_signoff_up_to.",
+                field="boost_lead_up_to",
+            )
+        try:
+            with transaction.atomic():
+                policy.save(update_fields=[*changes, "updated_at"])
+        except IntegrityError as exc:
+            raise InvalidPolicy(f"The policy values are out of range: {exc}") from None
+        record(
+            action="policy_updated",
+            at=now,
+            actor_id=actor_id,
+            before=before,
+            after=_policy_snapshot(policy),
+        )
+        if "crisis_threshold" in changes:
+            evaluate_crisis(actor_id=actor_id, now=now)
+    return policy
+
+
+def validate_steps(*, band: str, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Check a chain's steps and return them in their stored shape."""
+    if not isinstance(steps, list):
+        raise InvalidPolicy("steps must be a list.", field="steps")
+    clean = []
+    for number, raw in enumerate(steps, start=1):
+        where = f"Step {number}"
+        roles = raw.get("roles") or []
+        bad = [r for r in roles if r not in Role.values]
+        if not roles or bad:
+            raise InvalidPolicy(f"{where}: give known roles (unknown: {bad}).", field="steps")
+        mode = raw.get("mode", ApprovalMode.ANY)
+        if mode not in ApprovalMode.values:
+            raise InvalidPolicy(f"{where}: mode must be 'any' or 'all'.", field="steps")
+        deadline = raw.get("deadline_minutes")
+        if not isinstance(deadline, int) or deadline <= 0:
+            raise InvalidPolicy(f"{where}: deadline_minutes must be positive.", field="steps")
+        reminders = sorted(set(raw.get("reminder_minutes") or []))
+        if any(not isinstance(m, int) or m <= 0 or m >= deadline for m in reminders):
+            raise InvalidPolicy(
+                f"{where}: reminders must be whole minutes between 0 and the deadline.",
+                field="steps",
+            )
+        on_timeout = raw.get("on_timeout", TimeoutRule.ESCALATE)
+        if on_timeout not in TimeoutRule.values:
+            raise InvalidPolicy(
+                f"{where}: on_timeout must be escalate, auto_approve or expire.", field="steps"
+            )
+        if on_timeout == TimeoutRule.AUTO_APPROVE and band != "low":
+            raise InvalidPolicy(
+                f"{where}: automatic approval on timeout is only allowed for low risk.",
+                field="steps",
+            )
+        clean.append(
+            {
+                "roles": list(dict.fromkeys(roles)),
+                "mode": mode,
+                "deadline_minutes": deadline,
+                "reminder_minutes": reminders,
+                "on_timeout": on_timeout,
+            }
+        )
+    return clean
+
+
+def update_chain_rule(
+    *,
+    kind: str,
+    band: str,
+    steps: list[dict[str, Any]],
+    inform_roles: list[str] | None,
+    actor_id: int | None,
+    now: datetime,
+) -> ChainRule:
+    """Replace the chain for one kind and risk band (an empty list means no sign-off)."""
+    if kind not in KINDS or band not in BANDS:
+        raise InvalidPolicy(f"Unknown kind/band '{kind}/{band}'.", field="kind")
+    clean = validate_steps(band=band, steps=steps)
+    inform = list(inform_roles or [])
+    if any(r not in Role.values for r in inform):
+        raise InvalidPolicy("inform_roles must be known roles.", field="inform_roles")
+    with transaction.atomic():
+        rule = ChainRule.objects.select_for_update().filter(kind=kind, band=band).first()
+        before = {"steps": rule.steps, "inform_roles": rule.inform_roles} if rule else None
+        if rule is None:
+            rule = ChainRule(kind=kind, band=band)
+        rule.steps, rule.inform_roles = clean, inform
+        rule.save()
+        record(
+            action="chain_rule_updated",
+            at=now,
+            actor_id=actor_id,
+            subject_kind=kind,
+            detail=f"{kind}/{band}",
+            before=before,
+            after={"steps": clean, "inform_roles": inform},
+        )
+    return rule
+
+
+def band_for(
+    *,
+    policy: AutonomyPolicy,
+    kind: str,
+    risk_score: int,
+    flagged: bool = False,
+    amount: Decimal | None = None,
+    currency: str | None = None,
+) -> tuple[str, str]:
+    """The band a subject falls in, and why (spend decides for boosts unless risk is higher)."""
+    if flagged:
+        return "high", "flagged by the guardrails"
+    if risk_score >= policy.high_risk_from:
+        risk_band = "high"
+    elif risk_score >= policy.medium_risk_from:
+        risk_band = "medium"
+    else:
+        risk_band = "low"
+    why = f"risk {risk_score} is {risk_band}"
+    if kind != "boost" or amount is None:
+        return risk_band, why
+    money = f"{amount} {currency}"
+    if (currency or "").upper() != policy.boost_currency:
+        # Thresholds in another currency cannot be compared safely: the strictest chain.
+        return "high", f"spend {money} is not in the thresholds' currency {policy.boost_currency}"
+    if amount <= policy.boost_no_signoff_up_to:
+        spend_band = "low"
+        spend_why = f"spend {money} is within {policy.boost_no_signoff_up_to} without sign-off"
+    elif amount <= policy.boost_lead_up_to:
+        spend_band = "medium"
+        spend_why = f"spend {money} is within {policy.boost_lead_up_to} for the account lead"
+    else:
+        spend_band = "high"
+        spend_why = f"spend {money} is above {policy.boost_lead_up_to}"
+    if BANDS.index(risk_band) > BANDS.index(spend_band):
+        return risk_band, f"{spend_why}, but {why}"
+    return spend_band, spend_why
+
+
+def chain_for(
+    *, policy: AutonomyPolicy, kind: str, band: str, in_crisis: bool
+) -> tuple[list[dict[str, Any]], list[str], int]:
+    """The steps, informed roles and effective level for a subject; in crisis: level 0."""
+    if in_crisis:
+        steps, inform = presets.preset_chain(0, kind, band)
+        return steps, inform, 0
+    rule = ChainRule.objects.filter(kind=kind, band=band).first()
+    if rule is None:
+        steps, inform = presets.preset_chain(policy.level, kind, band)
+        return steps, inform, policy.level
+    return list(rule.steps), list(rule.inform_roles), policy.level

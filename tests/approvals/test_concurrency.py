@@ -1,0 +1,115 @@
+"""Two people deciding the same step at the same moment, on separate database connections.
+
+This needs committed data, so it runs on a brand of its own created outside any test
+transaction and dropped afterwards (the shared session brands are never touched)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from approvals import services
+from approvals.errors import ApprovalAlreadyDecided
+from approvals.models import ApprovalRequest, ApprovalStep, Decision
+from tenants import services as tenant_services
+from tenants.models import Brand, User
+from tenants.roles import Role
+from tests.approvals.conftest import T0
+from tests.approvals.factories import DraftFactory
+from tests.factories import UserFactory
+
+ROUNDS = 4
+
+
+@dataclass
+class RaceBrand:
+    brand: Brand
+    lead: User
+    admin: User
+    step_ids: list[int]
+
+
+@pytest.fixture(scope="module")
+def race_brand(world: Any, django_db_blocker: Any) -> Iterator[RaceBrand]:
+    with django_db_blocker.unblock():
+        lead = UserFactory(username="rita-race-lead", first_name="Rita", last_name="Lead")
+        admin = UserFactory(username="ravi-race-admin", first_name="Ravi", last_name="Admin")
+        brand = tenant_services.create_brand(
+            agency=world.agency, name="Race Roasters", slug="race-roasters", created_by=admin
+        )
+        tenant_services.add_member(brand=brand, user=lead, role=Role.ACCOUNT_LEAD)
+        step_ids = []
+        with tenant_context(brand):
+            services.apply_preset(level=1, actor_id=None, now=T0)
+            for _ in range(ROUNDS):
+                draft = DraftFactory(kind="post", risk_score=50)
+                result = services.request_approval(
+                    subject_kind="post",
+                    subject_id=draft.pk,
+                    risk_score=50,
+                    requested_by_id=None,
+                    now=T0,
+                )
+                step_ids.append(ApprovalStep.objects.get(request_id=result.request_id).pk)
+        connection.set_schema_to_public()
+    try:
+        yield RaceBrand(brand=brand, lead=lead, admin=admin, step_ids=step_ids)
+    finally:
+        with django_db_blocker.unblock():
+            connection.set_schema_to_public()
+            brand.delete(force_drop=True)
+            User.objects.filter(pk__in=[lead.pk, admin.pk]).delete()
+
+
+def decide_in_thread(
+    brand: Brand, step_id: int, user: User, start: threading.Barrier, outcomes: dict[str, Any]
+) -> None:
+    try:
+        with tenant_context(brand):
+            start.wait(timeout=10)
+            try:
+                services.decide_step(step_id=step_id, decider=user, decision="approve")
+                outcomes[user.username] = "won"
+            except ApprovalAlreadyDecided as exc:
+                outcomes[user.username] = exc
+    finally:
+        connection.close()
+
+
+def test_two_approvers_at_once_exactly_one_wins_and_the_other_hears_who(
+    race_brand: RaceBrand, django_db_blocker: Any
+) -> None:
+    with django_db_blocker.unblock():
+        for step_id in race_brand.step_ids:
+            outcomes: dict[str, Any] = {}
+            start = threading.Barrier(2)
+            threads = [
+                threading.Thread(
+                    target=decide_in_thread,
+                    args=(race_brand.brand, step_id, user, start, outcomes),
+                )
+                for user in (race_brand.lead, race_brand.admin)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=30)
+
+            winners = [name for name, outcome in outcomes.items() if outcome == "won"]
+            losers = [o for o in outcomes.values() if isinstance(o, ApprovalAlreadyDecided)]
+            assert len(winners) == 1 and len(losers) == 1, outcomes
+            winner = race_brand.lead if winners[0] == race_brand.lead.username else race_brand.admin
+            assert winner.get_full_name() in losers[0].message
+            assert losers[0].status_code == 409
+            with tenant_context(race_brand.brand):
+                assert Decision.objects.filter(step_id=step_id).count() == 1
+                step = ApprovalStep.objects.get(pk=step_id)
+                assert (step.status, step.decided_by_id) == ("approved", winner.pk)
+                assert ApprovalRequest.objects.get(pk=step.request_id).status == "approved"
+            connection.set_schema_to_public()

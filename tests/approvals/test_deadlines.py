@@ -1,0 +1,317 @@
+"""Deadlines with time travel: reminders, quiet hours, escalation, timeout rules, the sweep."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import tenant_context
+
+from approvals import services
+from approvals.models import ApprovalRequest, ApprovalStep
+from approvals.schedule.models import BrandDue
+from tenants import services as tenant_services
+from tenants.roles import Role
+from tests.approvals.conftest import T0, recipients
+from tests.approvals.factories import DraftFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def open_reply(world_brand, *, risk: int = 50) -> tuple[int, ApprovalStep]:
+    """A medium-risk reply at level 1: one lead step, 30 minutes, reminders at 15 and 25."""
+    services.apply_preset(level=1, actor_id=None, now=T0)
+    draft = DraftFactory(
+        kind="reply", risk_score=risk, created_by=world_brand.person(Role.COPYWRITER)
+    )
+    result = services.request_approval(
+        subject_kind="reply", subject_id=draft.pk, risk_score=risk, requested_by_id=None, now=T0
+    )
+    return draft.pk, ApprovalStep.objects.get(request_id=result.request_id)
+
+
+def sweep(minutes: float, commits) -> dict[str, int]:
+    with commits():
+        return services.sweep_due_brands(now=T0 + timedelta(minutes=minutes))
+
+
+def test_step_gets_its_deadline_and_the_brand_is_indexed_as_due(in_a) -> None:
+    _draft_id, step = open_reply(in_a)
+    assert step.deadline_at == T0 + timedelta(minutes=30)
+    assert step.next_action_at == T0 + timedelta(minutes=15)
+    assert BrandDue.objects.get(brand=in_a.brand).next_due_at == T0 + timedelta(minutes=15)
+
+
+def test_reminders_go_out_on_time_and_only_once(in_a, heard, commits) -> None:
+    _draft_id, step = open_reply(in_a)
+    lead, admin = in_a.person(Role.ACCOUNT_LEAD), in_a.person(Role.AGENCY_ADMIN)
+    assert sweep(14, commits) == {}
+    assert recipients() == []
+    sweep(16, commits)
+    assert recipients() == sorted([lead.email, admin.email])
+    assert "Reminder" in heard_subjects()[0]
+    sweep(17, commits)
+    assert len(heard.events_of("reminder_sent")) == 1
+    step.refresh_from_db()
+    assert (step.reminders_sent, step.next_action_at) == (1, T0 + timedelta(minutes=25))
+
+
+def test_a_late_sweep_sends_one_reminder_for_all_it_missed(in_a, heard, commits) -> None:
+    _draft_id, step = open_reply(in_a)
+    sweep(26, commits)
+    step.refresh_from_db()
+    assert step.reminders_sent == 2
+    assert step.next_action_at == step.deadline_at
+    assert len(heard.events_of("reminder_sent")) == 1
+
+
+def test_breached_step_escalates_to_the_account_lead_without_a_rota(in_a, heard, commits) -> None:
+    _draft_id, step = open_reply(in_a)
+    lead = in_a.person(Role.ACCOUNT_LEAD)
+    sweep(31, commits)
+    step.refresh_from_db()
+    assert step.escalated_to_ids == [lead.pk]
+    assert step.deadline_at == T0 + timedelta(minutes=61)
+    assert step.first_deadline_at == T0 + timedelta(minutes=30)
+    assert heard.events_of("step_escalated")[0]["to"] == [lead.pk]
+    assert any("Escalated" in s for s in heard_subjects())
+    from approvals.selectors import approval_figures
+
+    assert approval_figures()["escalations"] == 1
+
+
+def test_escalation_goes_to_the_person_on_duty_who_may_then_decide(in_a, heard, commits) -> None:
+    _draft_id, step = open_reply(in_a)
+    on_duty = in_a.person(Role.COMMUNITY_MANAGER)
+    # Monday 10:00 in Zurich is T0; a weekday day shift covers it, a weekend one does not.
+    services.create_coverage_window(
+        user_id=on_duty.pk,
+        weekdays=[0, 1, 2, 3, 4],
+        starts=time(8),
+        ends=time(18),
+        actor_id=None,
+        now=T0,
+    )
+    services.create_coverage_window(
+        user_id=in_a.person(Role.STRATEGIST).pk,
+        weekdays=[5, 6],
+        starts=time(8),
+        ends=time(18),
+        actor_id=None,
+        now=T0,
+    )
+    sweep(31, commits)
+    step.refresh_from_db()
+    assert step.escalated_to_ids == [on_duty.pk]
+    with commits():
+        services.decide_step(
+            step_id=step.pk, decider=on_duty, decision="approve", now=T0 + timedelta(minutes=40)
+        )
+    step.refresh_from_db()
+    assert step.status == "approved"
+    assert heard.decided[-1]["outcome"] == "approved"
+
+
+def test_overnight_rota_window_covers_the_small_hours_of_the_next_day(in_a) -> None:
+    night = in_a.person(Role.STRATEGIST)
+    services.create_coverage_window(
+        user_id=night.pk, weekdays=[6], starts=time(22), ends=time(6), actor_id=None, now=T0
+    )
+    # T0 is Monday 10:00 Zurich; Monday 03:00 Zurich is 02:00 UTC (winter time).
+    from approvals.selectors import on_duty_ids
+
+    assert on_duty_ids(now=T0.replace(hour=2)) == [night.pk]
+    assert on_duty_ids(now=T0) == []
+
+
+def test_escalated_step_expires_when_late_again(in_a, heard, commits) -> None:
+    draft_id, step = open_reply(in_a)
+    sweep(31, commits)
+    sweep(62, commits)
+    step.refresh_from_db()
+    request = ApprovalRequest.objects.get(pk=step.request_id)
+    assert (step.status, request.status) == ("expired", "expired")
+    from content.models import Draft
+
+    assert Draft.objects.get(pk=draft_id).status == "draft"
+    assert heard.decided[-1]["outcome"] == "expired"
+    assert BrandDue.objects.get(brand=in_a.brand).next_due_at is None
+
+
+def test_expire_rule_expires_at_the_first_deadline(in_a, commits) -> None:
+    services.update_chain_rule(
+        kind="reply",
+        band="medium",
+        steps=[{"roles": ["account_lead"], "deadline_minutes": 30, "on_timeout": "expire"}],
+        inform_roles=[],
+        actor_id=None,
+        now=T0,
+    )
+    draft = DraftFactory(kind="reply", risk_score=50)
+    result = services.request_approval(
+        subject_kind="reply", subject_id=draft.pk, risk_score=50, requested_by_id=None, now=T0
+    )
+    sweep(31, commits)
+    assert ApprovalRequest.objects.get(pk=result.request_id).status == "expired"
+
+
+def test_low_risk_auto_approves_on_timeout_only_where_the_policy_allows(in_a, commits) -> None:
+    services.update_chain_rule(
+        kind="reply",
+        band="low",
+        steps=[{"roles": ["account_lead"], "deadline_minutes": 30, "on_timeout": "auto_approve"}],
+        inform_roles=[],
+        actor_id=None,
+        now=T0,
+    )
+    first = DraftFactory(kind="reply", risk_score=5)
+    refused = services.request_approval(
+        subject_kind="reply", subject_id=first.pk, risk_score=5, requested_by_id=None, now=T0
+    )
+    sweep(31, commits)
+    assert ApprovalRequest.objects.get(pk=refused.request_id).status == "expired"
+
+    services.update_policy(actor_id=None, now=T0, allow_auto_approve=True)
+    second = DraftFactory(kind="reply", risk_score=5)
+    allowed = services.request_approval(
+        subject_kind="reply",
+        subject_id=second.pk,
+        risk_score=5,
+        requested_by_id=None,
+        now=T0 + timedelta(minutes=40),
+    )
+    sweep(71, commits)
+    assert ApprovalRequest.objects.get(pk=allowed.request_id).status == "approved"
+    second.refresh_from_db()
+    assert second.status == "approved"
+
+
+def test_client_quiet_hours_hold_reminders_until_they_end(in_a, heard, commits) -> None:
+    services.update_chain_rule(
+        kind="post",
+        band="low",
+        steps=[{"roles": ["client_approver"], "deadline_minutes": 240, "reminder_minutes": [120]}],
+        inform_roles=[],
+        actor_id=None,
+        now=T0,
+    )
+    client = in_a.person(Role.CLIENT_APPROVER)
+    # 10:00-13:00 in Zurich is 09:00-12:00 UTC.
+    services.set_quiet_hours(
+        user_id=client.pk, starts=time(10), ends=time(13), actor_id=None, now=T0
+    )
+    draft = DraftFactory(kind="post", risk_score=5)
+    result = services.request_approval(
+        subject_kind="post", subject_id=draft.pk, risk_score=5, requested_by_id=None, now=T0
+    )
+    mail_before = len(recipients())
+    sweep(121, commits)
+    step = ApprovalStep.objects.get(request_id=result.request_id)
+    assert step.next_action_at == T0 + timedelta(hours=3)
+    assert heard.event_kinds()[-1] == "reminder_held"
+    assert len(recipients()) == mail_before
+    sweep(181, commits)
+    assert client.email in recipients()
+    assert heard.event_kinds()[-1] == "reminder_sent"
+
+
+def test_sweep_cost_follows_due_work_not_brands(world, commits) -> None:
+    with tenant_context(world.a.brand):
+        open_reply(world.a)
+    with tenant_context(world.b.brand):
+        open_reply(world.b)
+    extra = []
+    for n in range(3):
+        brand = tenant_services.create_brand(
+            agency=world.agency, name=f"Quiet {n}", slug=f"quiet-{n}", created_by=world.admin
+        )
+        extra.append(brand)
+    # Nothing due yet anywhere: the sweep is one indexed query, however many brands exist.
+    with CaptureQueriesContext(connection) as queries:
+        assert services.sweep_due_brands(now=T0 + timedelta(minutes=1)) == {}
+    selects = [q["sql"] for q in queries if not q["sql"].startswith("SET search_path")]
+    assert len(selects) == 1
+    assert "approvals_schedule_branddue" in selects[0]
+    # Both brands with due work are swept, the quiet ones are not visited.
+    handled = sweep(16, commits)
+    assert handled == {world.a.brand.slug: 1, world.b.brand.slug: 1}
+    due = BrandDue.objects.filter(brand__in=extra).values_list("next_due_at", flat=True)
+    assert list(due) == [None] * 3
+
+
+def test_sweep_handles_each_due_step_once_even_when_run_twice(in_a, heard, commits) -> None:
+    open_reply(in_a)
+    sweep(16, commits)
+    sweep(16, commits)
+    assert len(heard.events_of("reminder_sent")) == 1
+
+
+def heard_subjects() -> list[str]:
+    from django.core import mail
+
+    return [m.subject for m in mail.outbox]
+
+
+def test_quiet_hours_do_not_hold_reminders_in_a_crisis(in_a, heard, commits) -> None:
+    client = in_a.person(Role.CLIENT_APPROVER)
+    services.set_quiet_hours(
+        user_id=client.pk, starts=time(0), ends=time(23, 59), actor_id=None, now=T0
+    )
+    services.update_chain_rule(
+        kind="post",
+        band="low",
+        steps=[{"roles": ["client_approver"], "deadline_minutes": 240, "reminder_minutes": [60]}],
+        inform_roles=[],
+        actor_id=None,
+        now=T0,
+    )
+    draft = DraftFactory(kind="post", risk_score=5)
+    services.request_approval(
+        subject_kind="post", subject_id=draft.pk, risk_score=5, requested_by_id=None, now=T0
+    )
+    sweep(61, commits)
+    assert heard.event_kinds()[-1] == "reminder_held"
+    services.open_incident(summary="Storm", severity=5, owner_id=None, actor_id=None, now=T0)
+    sweep(62, commits)
+    assert "reminder_sent" in heard.event_kinds()
+    assert client.email in recipients()
+
+
+def test_sweep_transitions_are_audited(in_a, commits) -> None:
+    from approvals.models import AuditEntry
+
+    _draft_id, step = open_reply(in_a)
+    sweep(16, commits)
+    sweep(31, commits)
+    sweep(62, commits)
+    actions = list(
+        AuditEntry.objects.filter(request_id=step.request_id)
+        .order_by("id")
+        .values_list("action", "actor_id")
+    )
+    assert actions[-4:] == [
+        ("reminder_sent", None),
+        ("step_escalated", None),
+        ("step_expired", None),
+        ("request_finished", None),
+    ]
+
+
+def test_the_cron_actor_runs_the_sweep(in_a, heard, commits) -> None:
+    from approvals.tasks import sweep_approval_deadlines
+
+    services.apply_preset(level=1, actor_id=None, now=T0)
+    draft = DraftFactory(kind="reply", risk_score=50)
+    long_ago = T0 - timedelta(days=400)
+    services.request_approval(
+        subject_kind="reply",
+        subject_id=draft.pk,
+        risk_score=50,
+        requested_by_id=None,
+        now=long_ago,
+    )
+    with commits():
+        sweep_approval_deadlines.fn()
+    assert "step_escalated" in heard.event_kinds()
