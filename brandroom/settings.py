@@ -280,6 +280,10 @@ SPECTACULAR_SETTINGS = {
             "ErrorCode429Enum",
             "ErrorCode500Enum",
         ]
+    }
+    | {
+        "BoostStatusEnum": "media.models.BOOST_STATUS_CHOICES",
+        "BrandStatusEnum": [("active", "Active"), ("suspended", "Suspended")],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
