@@ -255,7 +255,7 @@ def currency_totals(
             CurrencyTotals(
                 currency=currency,
                 boosts=max(row["boosts"], budget["n"]),
-                budget=budget["total"],
+                budget=round_money(budget["total"], currency),
                 figures=pacing.figures(
                     # Across objectives there is no single "result"; conversions are what
                     # brands compare, so the brand report counts them.
