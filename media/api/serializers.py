@@ -83,6 +83,23 @@ class BoostProposalSerializer(serializers.Serializer):
         return value
 
 
+class BoostChangeSerializer(serializers.Serializer):
+    """Changes to a proposed boost; give only what changes."""
+
+    objective = serializers.ChoiceField(choices=Boost.Objective.choices, required=False)
+    audience_ref = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    targeting = serializers.JSONField(required=False)
+    budget_total = serializers.DecimalField(**AMOUNT, required=False)
+    daily_cap = serializers.DecimalField(**AMOUNT, required=False, allow_null=True)
+    starts_at = serializers.DateTimeField(required=False)
+    ends_at = serializers.DateTimeField(required=False)
+
+    def validate_targeting(self, value: object) -> object:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Targeting is a JSON object.")
+        return value
+
+
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from media import approval_gate, selectors
 from media.api.serializers import (
     AlertSerializer,
+    BoostChangeSerializer,
     BoostProposalSerializer,
     BoostReportSerializer,
     BoostSerializer,
@@ -95,6 +96,16 @@ class BoostViewSet(
             **serializer.validated_data,
         )
         return self._ok(boost, status.HTTP_201_CREATED)
+
+    @extend_schema(request=BoostChangeSerializer, responses=BoostSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Change a proposed boost (before offering it for sign-off again)."""
+        body = BoostChangeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        boost = boost_services.update_boost(
+            brand=self.brand, boost_id=self._boost_id(), **body.validated_data
+        )
+        return self._ok(boost)
 
     @extend_schema(request=None, responses=BoostSerializer)
     @action(detail=True, methods=["post"])

@@ -165,6 +165,54 @@ def propose_boost(
         return _offer_for_approval(boost, now=now)
 
 
+EDITABLE_FIELDS = frozenset(
+    {
+        "objective",
+        "audience_ref",
+        "targeting",
+        "budget_total",
+        "daily_cap",
+        "starts_at",
+        "ends_at",
+    }
+)
+
+
+def update_boost(
+    *, brand: Brand, boost_id: int, now: datetime | None = None, **changes: Any
+) -> Boost:
+    """Change a proposed boost (typically after changes were asked for) before it is offered
+    for sign-off again; budget changes must still fit the monthly budget."""
+    now = now or timezone.now()
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise MediaError(f"'{sorted(unknown)[0]}' cannot be changed.", field=sorted(unknown)[0])
+    with transaction.atomic():
+        boost = _locked(boost_id)
+        if boost.status != Boost.Status.PROPOSED:
+            raise TransitionRefused(
+                f"Boost {boost_id} is {boost.status}; only a proposed boost can be changed.",
+                field="status",
+            )
+        for field, value in changes.items():
+            setattr(boost, field, value)
+        _check_money(
+            currency=boost.currency, budget_total=boost.budget_total, daily_cap=boost.daily_cap
+        )
+        if boost.ends_at <= boost.starts_at:
+            raise MediaError("The boost must end after it starts.", field="ends_at")
+        if boost.ends_at <= now:
+            raise MediaError("The boost would end in the past.", field="ends_at")
+        if changes.keys() & {"budget_total", "starts_at", "ends_at"}:
+            reserve_budget(
+                schedule=selectors.schedule_of(boost, tz=_tz(brand)),
+                tz=_tz(brand),
+                exclude_boost_id=boost.pk,
+            )
+        boost.save(update_fields=[*changes, "updated_at"])
+    return boost
+
+
 def submit_boost(*, boost_id: int, now: datetime | None = None) -> Boost:
     """Offer a proposed boost (again, after changes were asked for) for sign-off."""
     now = now or timezone.now()

@@ -224,3 +224,24 @@ def test_a_yen_budget_keeps_no_decimals(world) -> None:
     body = propose(world.a, currency="JPY", budget_total="50000")
     assert body["budget_total"] == "50000"
     assert Decimal(body["budget_total"]) == 50000
+
+
+def test_a_boost_sent_back_can_be_changed_and_the_budget_is_checked_again(world) -> None:
+    set_budgets(world.a, "2000")
+    client = client_for(world.a.person(Role.MEDIA_SPECIALIST))
+    body = client.post(boosts_url(world.a), within_the_hour(budget_total="1200.00")).json()
+    client_for(world.a.person(Role.ACCOUNT_LEAD)).post(
+        boosts_url(world.a, f"{body['id']}/decision/"),
+        {"outcome": "changes_requested", "note": "Less money, tighter audience"},
+    )
+    url = boosts_url(world.a, f"{body['id']}/")
+    too_much = client.patch(url, {"budget_total": "2000.01"})
+    assert too_much.status_code == 400
+    assert too_much.json()["errors"][0]["attr"] == "budget_total"
+    changed = client.patch(url, {"budget_total": "450.00", "targeting": {"countries": ["CH"]}})
+    assert changed.status_code == 200
+    assert changed.json()["budget_total"] == "450.00"
+    resubmitted = client.post(url + "submit/").json()
+    assert resubmitted["status"] == "approved"  # now under the 500 EUR threshold
+    assert client.patch(url, {"budget_total": "400.00"}).status_code == 409
+    assert status_of(world.a, body["id"]) == "approved"
