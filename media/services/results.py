@@ -4,11 +4,12 @@ pauses the boost), overspend and under-delivery against the schedule."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from media import pacing, selectors
@@ -126,14 +127,12 @@ def check_boost_spend(*, brand: Brand, boost: Boost, now: datetime, day_of: date
             message=pause_note + ("; the boost was paused." if boost.status == "active" else "."),
         )
     elif boost.daily_cap is not None:
-        day_spend = sum(
-            (
-                s.spend
-                for s in MetricSnapshot.objects.filter(boost_id=boost.pk)
-                if s.period_start.astimezone(tz).date() == local_day
-            ),
-            Decimal(0),
-        )
+        # A snapshot counts for the brand-local day its period starts in.
+        day_start = datetime.combine(local_day, time.min, tzinfo=tz)
+        day_end = datetime.combine(local_day + timedelta(days=1), time.min, tzinfo=tz)
+        day_spend = MetricSnapshot.objects.filter(
+            boost_id=boost.pk, period_start__gte=day_start, period_start__lt=day_end
+        ).aggregate(s=Sum("spend", default=Decimal(0)))["s"]
         if day_spend > boost.daily_cap:
             pause_note = (
                 f"Spend on {local_day:%Y-%m-%d} of {_amount(day_spend, boost.currency)} went "

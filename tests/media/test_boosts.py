@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -245,3 +246,26 @@ def test_a_boost_sent_back_can_be_changed_and_the_budget_is_checked_again(world)
     assert resubmitted["status"] == "approved"  # now under the 500 EUR threshold
     assert client.patch(url, {"budget_total": "400.00"}).status_code == 409
     assert status_of(world.a, body["id"]) == "approved"
+
+
+def test_the_budget_overview_shows_what_boosts_hold_and_what_is_left(world) -> None:
+    set_budgets(world.a, "1000")
+    client = client_for(world.a.person(Role.MEDIA_SPECIALIST))
+    client.post(boosts_url(world.a), within_the_hour(budget_total="250.00"))
+    url = f"/brands/{world.a.brand.slug}/api/v1/media-budgets/"
+    month = f"{timezone.localdate(timezone=ZoneInfo('Europe/Zurich')):%Y-%m}"
+    rows = {r["month"]: r for r in client.get(url).json() if r["currency"] == "EUR"}
+    assert rows[month]["amount"] == "1000.00"
+    assert rows[month]["committed"] == "250.00"
+    assert rows[month]["remaining"] == "750.00"
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    bad = lead.put(url, {"month": "2026-13", "currency": "EUR", "amount": "5"})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["attr"] == "month"
+    saved = lead.put(url, {"month": "2031-02", "currency": "CHF", "amount": "750.5"})
+    assert saved.json() == {
+        "month": "2031-02",
+        "currency": "CHF",
+        "amount": "750.50",
+        "committed": "0.00",
+        "remaining": "750.50",
+    }
