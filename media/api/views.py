@@ -55,6 +55,11 @@ class BoostViewSet(
     actions_required = {
         # Anyone on the brand may reach the decision; the boost's spend tier says who decides.
         "decision": "media.read",
+        "snapshots": "media.read",
+        "report": "media.read",
+        "alerts": "media.read",
+        # Results come from integrators (API keys with the ingest scope) or the media team.
+        "push_snapshot": "metrics.ingest",
     }
     filterset_fields = ["status", "network", "currency", "objective"]
     ordering_fields = ["created_at", "starts_at"]
@@ -66,14 +71,6 @@ class BoostViewSet(
         if self.action == "create":
             return BoostProposalSerializer
         return BoostSerializer
-
-    def get_permissions(self) -> Any:
-        # Results may be sent by integrators with the ingest scope (and read by anyone).
-        if self.action == "snapshots" and self.request.method == "POST":
-            self.actions_required = {**self.actions_required, "snapshots": "metrics.ingest"}
-        elif self.action in ("snapshots", "report", "alerts"):
-            self.actions_required = {**self.actions_required, self.action: "media.read"}
-        return super().get_permissions()
 
     def _boost_id(self) -> int:
         try:
@@ -169,23 +166,26 @@ class BoostViewSet(
         )
         return self._ok(boost)
 
-    @extend_schema(
-        methods=["GET"], request=None, responses=SnapshotSerializer(many=True), operation_id=None
-    )
-    @extend_schema(methods=["POST"], request=SnapshotSerializer, responses=SnapshotSerializer)
-    @action(detail=True, methods=["get", "post"])
+    @extend_schema(request=None, responses=SnapshotSerializer(many=True))
+    @action(detail=True, methods=["get"])
     def snapshots(self, request: Request, pk: str) -> Response:
-        """Results per period. POST the same period again to replace it (200); a new period
-        answers 201. Spend at or past a cap pauses the boost and raises an alert."""
+        """Results the integrators reported, per period."""
         boost_id = self._boost_id()
-        if request.method == "GET":
-            self._get_boost(boost_id)
-            page = self.paginate_queryset(selectors.snapshots_of(boost_id=boost_id))
-            return self.get_paginated_response(SnapshotSerializer(page, many=True).data)
+        self._get_boost(boost_id)
+        page = self.paginate_queryset(selectors.snapshots_of(boost_id=boost_id))
+        return self.get_paginated_response(SnapshotSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=SnapshotSerializer, responses={200: SnapshotSerializer, 201: SnapshotSerializer}
+    )
+    @snapshots.mapping.post
+    def push_snapshot(self, request: Request, pk: str) -> Response:
+        """Report results for one period. The same period again replaces it (200); a new
+        period answers 201. Spend at or past a cap pauses the boost and raises an alert."""
         body = SnapshotSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         outcome = result_services.record_snapshot(
-            brand=self.brand, boost_id=boost_id, **body.validated_data
+            brand=self.brand, boost_id=self._boost_id(), **body.validated_data
         )
         return Response(
             SnapshotSerializer(outcome.snapshot).data,

@@ -5,5 +5,6 @@
 - ``results``: metric snapshots from integrators and the cap/pacing checks they trigger.
 - ``alerts``: raising an alert once, with its signal and email.
 - ``holds``: what a brand crisis does to boosts, and the stand-down.
+- ``schedules``: starting and completing boosts on time, periodic pacing checks.
 - ``settings``: the brand's spend thresholds and pacing tolerance.
 """

@@ -100,7 +100,8 @@ def _check_post(*, draft_id: int | None, external_post_ref: str, network: str) -
         )
 
 
-def _offer_for_approval(boost: Boost, *, now: datetime) -> Boost:
+def offer_for_approval(boost: Boost, *, now: datetime) -> Boost:
+    """Ask the approval gate about a proposed boost and move it to pending or approved."""
     needs_approval, request_id, reason = approval_gate.submit_for_approval(boost)
     to = Boost.Status.PENDING_APPROVAL if needs_approval else Boost.Status.APPROVED
     return move_boost(
@@ -162,7 +163,7 @@ def propose_boost(
             Boost.objects.filter(pk=boost.pk).update(crisis_hold=True, status_note=CRISIS_HOLD_NOTE)
             boost.refresh_from_db()
             return boost
-        return _offer_for_approval(boost, now=now)
+        return offer_for_approval(boost, now=now)
 
 
 EDITABLE_FIELDS = frozenset(
@@ -188,7 +189,7 @@ def update_boost(
     if unknown:
         raise MediaError(f"'{sorted(unknown)[0]}' cannot be changed.", field=sorted(unknown)[0])
     with transaction.atomic():
-        boost = _locked(boost_id)
+        boost = lock_boost(boost_id)
         if boost.status != Boost.Status.PROPOSED:
             raise TransitionRefused(
                 f"Boost {boost_id} is {boost.status}; only a proposed boost can be changed.",
@@ -217,7 +218,7 @@ def submit_boost(*, boost_id: int, now: datetime | None = None) -> Boost:
     """Offer a proposed boost (again, after changes were asked for) for sign-off."""
     now = now or timezone.now()
     with transaction.atomic():
-        boost = _locked(boost_id)
+        boost = lock_boost(boost_id)
         if boost.status != Boost.Status.PROPOSED:
             raise TransitionRefused(
                 f"Boost {boost_id} is {boost.status}; only a proposed boost can be submitted.",
@@ -225,10 +226,11 @@ def submit_boost(*, boost_id: int, now: datetime | None = None) -> Boost:
             )
         if boost.crisis_hold or approval_gate.brand_in_crisis():
             raise BrandInCrisis(f"The brand is in crisis; boost {boost_id} is held.")
-        return _offer_for_approval(boost, now=now)
+        return offer_for_approval(boost, now=now)
 
 
-def _locked(boost_id: int) -> Boost:
+def lock_boost(boost_id: int) -> Boost:
+    """The boost, row-locked until the transaction ends (raises BoostNotFound)."""
     try:
         return Boost.objects.select_for_update().get(pk=boost_id)
     except Boost.DoesNotExist:
@@ -285,7 +287,7 @@ def activate_boost(*, boost_id: int, now: datetime | None = None) -> Boost:
     """Start delivery of an approved boost; refused while a crisis holds it or after its end."""
     now = now or timezone.now()
     with transaction.atomic():
-        boost = _locked(boost_id)
+        boost = lock_boost(boost_id)
         if boost.crisis_hold or approval_gate.brand_in_crisis():
             raise BrandInCrisis(f"The brand is in crisis; boost {boost_id} is held.")
         if boost.status == Boost.Status.APPROVED and boost.ends_at <= now:
@@ -310,7 +312,7 @@ def resume_boost(*, boost_id: int, now: datetime | None = None) -> Boost:
     """Deliver a paused boost again; refused in a crisis and once its cap is spent."""
     now = now or timezone.now()
     with transaction.atomic():
-        boost = _locked(boost_id)
+        boost = lock_boost(boost_id)
         if boost.crisis_hold or approval_gate.brand_in_crisis():
             raise BrandInCrisis(f"The brand is in crisis; boost {boost_id} is held.")
         spend = selectors.spend_of(boost_id=boost_id)

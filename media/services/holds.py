@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from media.models import Boost, MediaSettings
 from media.selectors import DEFAULT_SPEND_THRESHOLDS
-from media.services.boosts import CRISIS_HOLD_NOTE, _offer_for_approval
+from media.services.boosts import CRISIS_HOLD_NOTE, offer_for_approval
 
 HELD_STATUSES = [
     Boost.Status.PROPOSED,
@@ -65,7 +65,7 @@ def release_crisis_hold(*, now: datetime | None = None) -> int:
             elif boost.status == Boost.Status.PROPOSED and boost.submitted_at is None:
                 boost.crisis_hold = False
                 Boost.objects.filter(pk=boost.pk).update(status_note="")
-                _offer_for_approval(boost, now=now)
+                offer_for_approval(boost, now=now)
             elif boost.status_note == CRISIS_HOLD_NOTE:
                 Boost.objects.filter(pk=boost.pk).update(status_note="")
     return len(held)

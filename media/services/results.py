@@ -17,7 +17,7 @@ from media.errors import MediaError, TransitionRefused
 from media.models import Boost, BoostAlert, MetricSnapshot
 from media.money import round_money
 from media.services.alerts import raise_alert
-from media.services.boosts import _locked, move_boost
+from media.services.boosts import lock_boost, move_boost
 from tenants.models import Brand
 
 METRICS = ["impressions", "reach", "clicks", "engagements", "conversions", "spend"]
@@ -59,7 +59,7 @@ def record_snapshot(
     with transaction.atomic():
         # The boost row lock serialises snapshots of one boost: the overlap check, the upsert
         # and the cap check below see each other's results.
-        boost = _locked(boost_id)
+        boost = lock_boost(boost_id)
         if boost.status not in selectors.DELIVERED_STATUSES:
             raise TransitionRefused(
                 f"Boost {boost_id} is {boost.status}; results arrive only for boosts that "
