@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import Trunc
 
 from media import pacing
 from media.models import Boost, BoostAlert, MediaSettings, MetricSnapshot, MonthlyBudget
@@ -271,3 +272,56 @@ def currency_totals(
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class PeriodTotals:
+    period: date
+    currency: str
+    figures: pacing.Figures
+
+
+def period_totals(
+    *,
+    tz: ZoneInfo,
+    group: str,
+    period_start: datetime | None = None,
+    period_end: datetime | None = None,
+) -> list[PeriodTotals]:
+    """Results per brand-local day, week (starting Monday) or month and per currency; a
+    snapshot counts for the period its own period starts in."""
+    snaps = MetricSnapshot.objects.all()
+    if period_start is not None:
+        snaps = snaps.filter(period_start__gte=period_start)
+    if period_end is not None:
+        snaps = snaps.filter(period_start__lt=period_end)
+    rows = (
+        snaps.annotate(bucket=Trunc("period_start", group, tzinfo=tz))
+        .values("bucket", "boost__currency")
+        .annotate(
+            impressions=Sum("impressions"),
+            reach=Sum("reach"),
+            clicks=Sum("clicks"),
+            engagements=Sum("engagements"),
+            conversions=Sum("conversions"),
+            spend=Sum("spend"),
+        )
+        .order_by("bucket", "boost__currency")
+    )
+    return [
+        PeriodTotals(
+            period=row["bucket"].astimezone(tz).date(),
+            currency=row["boost__currency"],
+            figures=pacing.figures(
+                objective="conversions",
+                currency=row["boost__currency"],
+                impressions=row["impressions"],
+                reach=row["reach"],
+                clicks=row["clicks"],
+                engagements=row["engagements"],
+                conversions=row["conversions"],
+                spend=row["spend"],
+            ),
+        )
+        for row in rows
+    ]

@@ -217,8 +217,16 @@ class CurrencyTotalsSerializer(serializers.Serializer):
     figures = FiguresSerializer()
 
 
+class PeriodTotalsSerializer(serializers.Serializer):
+    period = serializers.DateField()
+    currency = serializers.CharField()
+    figures = FiguresSerializer()
+
+
 class BrandReportSerializer(serializers.Serializer):
     period_from = serializers.DateField(allow_null=True)
     period_to = serializers.DateField(allow_null=True)
     timezone = serializers.CharField()
+    group = serializers.CharField(allow_null=True)
     by_currency = CurrencyTotalsSerializer(many=True)
+    by_period = PeriodTotalsSerializer(many=True)

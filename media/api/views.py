@@ -284,7 +284,10 @@ class MediaSettingsView(BrandScopedMixin, APIView):
 
 class BrandReportView(BrandScopedMixin, APIView):
     """The brand's paid-media results per currency, overall or for a period of brand-local
-    days (``from`` and ``to`` inclusive, YYYY-MM-DD); amounts never mix currencies."""
+    days (``from`` and ``to`` inclusive, YYYY-MM-DD), optionally broken down by ``group``
+    (day, week or month, in the brand's time zone); amounts never mix currencies."""
+
+    GROUPS = ("day", "week", "month")
 
     read_action = "media.read"
 
@@ -292,6 +295,7 @@ class BrandReportView(BrandScopedMixin, APIView):
         parameters=[
             OpenApiParameter("from", date, required=False),
             OpenApiParameter("to", date, required=False),
+            OpenApiParameter("group", str, required=False, enum=["day", "week", "month"]),
         ],
         responses=BrandReportSerializer,
     )
@@ -305,14 +309,24 @@ class BrandReportView(BrandScopedMixin, APIView):
         end = (
             datetime.combine(end_day + timedelta(days=1), time.min, tzinfo=tz) if end_day else None
         )
+        group = request.query_params.get("group") or None
+        if group is not None and group not in self.GROUPS:
+            raise exceptions.ValidationError({"group": ["Group by day, week or month."]})
         rows = selectors.currency_totals(period_start=start, period_end=end)
+        periods = (
+            selectors.period_totals(tz=tz, group=group, period_start=start, period_end=end)
+            if group
+            else []
+        )
         return Response(
             BrandReportSerializer(
                 {
                     "period_from": start_day,
                     "period_to": end_day,
                     "timezone": self.brand.timezone,
+                    "group": group,
                     "by_currency": rows,
+                    "by_period": periods,
                 }
             ).data
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -212,4 +212,38 @@ def test_the_brand_report_never_mixes_currencies(world, budgets) -> None:
     # Only the last USD snapshot (5 hours ago) starts that day; the other is 25 hours older.
     assert {r["currency"]: r["figures"]["spend"] for r in recent} == {"USD": "0.01"}
     bad = client.get(url, {"from": "2026-11-30", "to": "2026-11-01"})
+    assert bad.status_code == 400
+
+
+def test_results_per_brand_local_day_and_currency(world, budgets) -> None:
+    set_budgets(world.a, "100000", currency="USD")
+    euros = running_boost(world.a, budget_total="1000.00")
+    dollars = running_boost(world.a, budget_total="1000.00", currency="USD")
+    zurich = ZoneInfo("Europe/Zurich")
+    # 23:30 Zurich time counts for that day, 00:30 an hour later for the next one.
+    day = timezone.localdate(timezone=zurich) - timedelta(days=1)
+    late = datetime.combine(day - timedelta(days=1), time(23, 30), tzinfo=zurich)
+    early = datetime.combine(day, time(0, 30), tzinfo=zurich)
+    pushes = ((euros, late, "10.00"), (euros, early, "5.00"), (dollars, early, "7.00"))
+    for boost, start, spend in pushes:
+        push(
+            world.a,
+            boost.pk,
+            period_start=start.isoformat(),
+            period_end=(start + timedelta(minutes=20)).isoformat(),
+            spend=spend,
+        )
+    body = (
+        client_for(world.a.person(Role.ANALYST))
+        .get(f"/brands/{world.a.brand.slug}/api/v1/media-reports/", {"group": "day"})
+        .json()
+    )
+    assert [(r["period"], r["currency"], r["figures"]["spend"]) for r in body["by_period"]] == [
+        (str(day - timedelta(days=1)), "EUR", "10.00"),
+        (str(day), "EUR", "5.00"),
+        (str(day), "USD", "7.00"),
+    ]
+    bad = client_for(world.a.person(Role.ANALYST)).get(
+        f"/brands/{world.a.brand.slug}/api/v1/media-reports/", {"group": "hour"}
+    )
     assert bad.status_code == 400
