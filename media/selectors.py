@@ -230,8 +230,9 @@ def currency_totals(
             spend=Sum("spend"),
         )
     }
+    in_period = period_start is not None or period_end is not None
     boosts_in_scope = Boost.objects.filter(status__in=COMMITTED_STATUSES)
-    if period_start is not None or period_end is not None:
+    if in_period:
         boosts_in_scope = boosts_in_scope.filter(pk__in=snaps.values("boost_id"))
     budgets = {
         row["currency"]: row
@@ -255,7 +256,8 @@ def currency_totals(
         result.append(
             CurrencyTotals(
                 currency=currency,
-                boosts=max(row["boosts"], budget["n"]),
+                # Overall: the boosts holding budget; for a period: those with results in it.
+                boosts=row["boosts"] if in_period else budget["n"],
                 budget=round_money(budget["total"], currency),
                 figures=pacing.figures(
                     # Across objectives there is no single "result"; conversions are what

@@ -269,3 +269,11 @@ def test_the_budget_overview_shows_what_boosts_hold_and_what_is_left(world) -> N
         "committed": "0.00",
         "remaining": "750.50",
     }
+
+
+def test_the_database_trigger_and_the_model_agree_on_every_transition() -> None:
+    import importlib
+
+    trigger = importlib.import_module("media.migrations.0002_boost_transition_trigger")
+    from_model = {(a, b) for a, moves in Boost.TRANSITIONS.items() for b in moves}
+    assert set(trigger.ALLOWED) == from_model
