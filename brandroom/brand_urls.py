@@ -8,6 +8,7 @@ api_v1 = [
     path("", BrandRootView.as_view(), name="brand-root"),
     path("", include("content.api.urls")),
     path("", include("approvals.api.urls")),
+    path("", include("media.api.urls")),
 ]
 
 urlpatterns = [

@@ -339,6 +339,7 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "approvals.models.INCIDENT_STATUS_CHOICES",
         "RoleEnum": "tenants.roles.Role.choices",
         "SubjectKindEnum": "approvals.models.SubjectKind.choices",
+        "BoostStatusEnum": "media.models.BOOST_STATUS_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

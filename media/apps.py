@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,19 @@ class MediaConfig(AppConfig):
     name = "media"
     label = "paid_media"
     verbose_name = "Paid media"
+
+    def ready(self) -> None:
+        from media import approval_gate
+        from tenants.signals import brand_provisioned
+
+        approval_gate.connect_receivers()
+        brand_provisioned.connect(_seed_brand, dispatch_uid="media.seed_brand")
+
+
+def _seed_brand(sender: Any, *, brand: Any, **kwargs: Any) -> None:
+    from django_tenants.utils import schema_context
+
+    from media.services.settings import seed_media_settings
+
+    with schema_context(brand.schema_name):
+        seed_media_settings()

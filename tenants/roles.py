@@ -83,6 +83,8 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "media.read": (ALL_ROLES, Scope.READ),
     "media.write": (LEADS | {Role.MEDIA_SPECIALIST}, Scope.WRITE_MEDIA),
     "metrics.ingest": (LEADS | {Role.MEDIA_SPECIALIST}, Scope.INGEST_METRICS),
+    # Monthly media budgets and spend thresholds: the people who answer to the client.
+    "media.manage": (LEADS, None),
     "webhooks.manage": (frozenset({Role.AGENCY_ADMIN}), None),
 }
 

@@ -1,0 +1,232 @@
+"""Shapes of the paid-media API. Validation of input types only; rules live in services."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from rest_framework import serializers
+
+from content.networks import Network
+from media.models import Boost, BoostAlert, MetricSnapshot
+from media.money import round_money
+
+AMOUNT = {"max_digits": 15, "decimal_places": 3}
+# Output figures are already rounded by media.money; render them exactly as they are.
+OUT = {"max_digits": None, "decimal_places": None}
+RATIO = {**OUT, "allow_null": True}
+
+
+class BoostSerializer(serializers.ModelSerializer):
+    budget_total = serializers.DecimalField(**OUT, read_only=True)
+    daily_cap = serializers.DecimalField(**OUT, read_only=True, allow_null=True)
+
+    def to_representation(self, instance: Boost) -> dict[str, object]:
+        body = super().to_representation(instance)
+        # Amounts in the currency's own minor unit: 500.00 EUR, 500 JPY.
+        for name in ("budget_total", "daily_cap"):
+            value = getattr(instance, name)
+            body[name] = None if value is None else str(round_money(value, instance.currency))
+        return body
+
+    class Meta:
+        model = Boost
+        fields = [
+            "id",
+            "draft_id",
+            "external_post_ref",
+            "network",
+            "objective",
+            "audience_ref",
+            "targeting",
+            "currency",
+            "budget_total",
+            "daily_cap",
+            "starts_at",
+            "ends_at",
+            "status",
+            "pause_reason",
+            "crisis_hold",
+            "status_note",
+            "approval_request_id",
+            "approval_note",
+            "submitted_at",
+            "proposed_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class BoostProposalSerializer(serializers.Serializer):
+    """A new boost. Start and end without an offset are read in the brand's time zone."""
+
+    draft_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    external_post_ref = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, default=""
+    )
+    network = serializers.ChoiceField(choices=Network.choices)
+    objective = serializers.ChoiceField(choices=Boost.Objective.choices)
+    audience_ref = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, default=""
+    )
+    targeting = serializers.JSONField(required=False, default=dict)
+    currency = serializers.CharField(min_length=3, max_length=3)
+    budget_total = serializers.DecimalField(**AMOUNT)
+    daily_cap = serializers.DecimalField(**AMOUNT, required=False, allow_null=True)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+
+    def validate_targeting(self, value: object) -> object:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Targeting is a JSON object.")
+        return value
+
+
+class BoostChangeSerializer(serializers.Serializer):
+    """Changes to a proposed boost; give only what changes."""
+
+    objective = serializers.ChoiceField(choices=Boost.Objective.choices, required=False)
+    audience_ref = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    targeting = serializers.JSONField(required=False)
+    budget_total = serializers.DecimalField(**AMOUNT, required=False)
+    daily_cap = serializers.DecimalField(**AMOUNT, required=False, allow_null=True)
+    starts_at = serializers.DateTimeField(required=False)
+    ends_at = serializers.DateTimeField(required=False)
+
+    def validate_targeting(self, value: object) -> object:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Targeting is a JSON object.")
+        return value
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class DecisionSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=["approved", "rejected", "changes_requested"])
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    impressions = serializers.IntegerField(min_value=0, default=0)
+    reach = serializers.IntegerField(min_value=0, default=0)
+    clicks = serializers.IntegerField(min_value=0, default=0)
+    engagements = serializers.IntegerField(min_value=0, default=0)
+    conversions = serializers.IntegerField(min_value=0, default=0)
+    spend = serializers.DecimalField(max_digits=18, decimal_places=6, min_value=0, default=0)
+
+    class Meta:
+        model = MetricSnapshot
+        fields = [
+            "id",
+            "boost",
+            "period_start",
+            "period_end",
+            "impressions",
+            "reach",
+            "clicks",
+            "engagements",
+            "conversions",
+            "spend",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "boost", "created_at", "updated_at"]
+        # The upsert on the period is the service's job, not a uniqueness error here.
+        validators: list[object] = []
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BoostAlert
+        fields = ["id", "boost", "kind", "key", "message", "created_at"]
+        read_only_fields = fields
+
+
+class MonthField(serializers.CharField):
+    """A calendar month written YYYY-MM."""
+
+    def to_internal_value(self, data: object) -> date:  # type: ignore[override]
+        text = super().to_internal_value(data)
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+            raise serializers.ValidationError("Write the month as YYYY-MM.")
+        return date(int(text[:4]), int(text[5:]), 1)
+
+    def to_representation(self, value: date) -> str:  # type: ignore[override]
+        return f"{value:%Y-%m}"
+
+
+class MonthlyBudgetInputSerializer(serializers.Serializer):
+    month = MonthField()
+    currency = serializers.CharField(min_length=3, max_length=3)
+    amount = serializers.DecimalField(**AMOUNT, min_value=0)
+
+
+class MonthlyBudgetSerializer(serializers.Serializer):
+    month = MonthField()
+    currency = serializers.CharField()
+    amount = serializers.DecimalField(**OUT)
+    committed = serializers.DecimalField(**OUT, read_only=True)
+    remaining = serializers.DecimalField(**OUT, read_only=True)
+
+
+class MediaSettingsSerializer(serializers.Serializer):
+    spend_thresholds = serializers.JSONField(required=False)
+    pacing_tolerance_percent = serializers.IntegerField(required=False, min_value=1, max_value=100)
+    crisis_active = serializers.BooleanField(read_only=True)
+    approvals_app_decides = serializers.BooleanField(read_only=True)
+
+
+class FiguresSerializer(serializers.Serializer):
+    impressions = serializers.IntegerField()
+    reach = serializers.IntegerField()
+    clicks = serializers.IntegerField()
+    engagements = serializers.IntegerField()
+    conversions = serializers.IntegerField()
+    spend = serializers.DecimalField(**OUT)
+    cpm = serializers.DecimalField(**RATIO)
+    cpc = serializers.DecimalField(**RATIO)
+    ctr_percent = serializers.DecimalField(**RATIO)
+    results = serializers.IntegerField()
+    cost_per_result = serializers.DecimalField(**RATIO)
+
+
+class PacingSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    spend = serializers.DecimalField(**OUT)
+    expected_spend = serializers.DecimalField(**OUT)
+    ratio = serializers.DecimalField(**RATIO)
+    elapsed_share = serializers.DecimalField(**OUT)
+    projected_end_spend = serializers.DecimalField(**RATIO)
+
+
+class BoostReportSerializer(serializers.Serializer):
+    boost = BoostSerializer()
+    currency = serializers.CharField(source="boost.currency")
+    snapshots = serializers.IntegerField()
+    figures = FiguresSerializer()
+    pacing = PacingSerializer()
+
+
+class CurrencyTotalsSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    boosts = serializers.IntegerField()
+    budget = serializers.DecimalField(**OUT)
+    figures = FiguresSerializer()
+
+
+class PeriodTotalsSerializer(serializers.Serializer):
+    period = serializers.DateField()
+    currency = serializers.CharField()
+    figures = FiguresSerializer()
+
+
+class BrandReportSerializer(serializers.Serializer):
+    period_from = serializers.DateField(allow_null=True)
+    period_to = serializers.DateField(allow_null=True)
+    timezone = serializers.CharField()
+    group = serializers.CharField(allow_null=True)
+    by_currency = CurrencyTotalsSerializer(many=True)
+    by_period = PeriodTotalsSerializer(many=True)

@@ -1,0 +1,341 @@
+"""Brand API for paid media; thin: validate, call a service or selector, render."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from media import approval_gate, selectors
+from media.api.serializers import (
+    AlertSerializer,
+    BoostChangeSerializer,
+    BoostProposalSerializer,
+    BoostReportSerializer,
+    BoostSerializer,
+    BrandReportSerializer,
+    DecisionSerializer,
+    MediaSettingsSerializer,
+    MonthlyBudgetInputSerializer,
+    MonthlyBudgetSerializer,
+    NoteSerializer,
+    SnapshotSerializer,
+)
+from media.errors import BoostNotFound
+from media.models import Boost
+from media.services import boosts as boost_services
+from media.services import budgets as budget_services
+from media.services import results as result_services
+from media.services import settings as settings_services
+from tenants.models import ApiKey
+from tenants.permissions import BrandScopedMixin
+
+
+class BoostViewSet(
+    BrandScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The brand's boosts: propose, sign off, run, feed results, read pacing and figures."""
+
+    serializer_class = BoostSerializer
+    read_action = "media.read"
+    write_action = "media.write"
+    actions_required = {
+        # Anyone on the brand may reach the decision; the boost's spend tier says who decides.
+        "decision": "media.read",
+        "snapshots": "media.read",
+        "report": "media.read",
+        "alerts": "media.read",
+        # Results come from integrators (API keys with the ingest scope) or the media team.
+        "push_snapshot": "metrics.ingest",
+    }
+    filterset_fields = ["status", "network", "currency", "objective"]
+    ordering_fields = ["created_at", "starts_at"]
+
+    def get_queryset(self) -> Any:
+        return selectors.boosts()
+
+    def get_serializer_class(self) -> Any:
+        if self.action == "create":
+            return BoostProposalSerializer
+        return BoostSerializer
+
+    def _boost_id(self) -> int:
+        try:
+            return int(self.kwargs["pk"])
+        except (TypeError, ValueError):
+            raise exceptions.NotFound("Boost not found.") from None
+
+    def _ok(self, boost: Boost, code: int = status.HTTP_200_OK) -> Response:
+        return Response(BoostSerializer(boost).data, status=code)
+
+    @extend_schema(request=BoostProposalSerializer, responses={201: BoostSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Propose a boost; it goes for sign-off by spend, or is approved under the threshold."""
+        serializer = BoostProposalSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = request.user if getattr(request.user, "is_authenticated", False) else None
+        boost = boost_services.propose_boost(
+            brand=self.brand,
+            proposed_by_id=getattr(user, "pk", None),
+            **serializer.validated_data,
+        )
+        return self._ok(boost, status.HTTP_201_CREATED)
+
+    @extend_schema(request=BoostChangeSerializer, responses=BoostSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Change a proposed boost (before offering it for sign-off again)."""
+        body = BoostChangeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        boost = boost_services.update_boost(
+            brand=self.brand, boost_id=self._boost_id(), **body.validated_data
+        )
+        return self._ok(boost)
+
+    @extend_schema(request=None, responses=BoostSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        """Offer a proposed boost for sign-off again (after changes were asked for)."""
+        return self._ok(boost_services.submit_boost(boost_id=self._boost_id()))
+
+    @extend_schema(request=None, responses=BoostSerializer)
+    @action(detail=True, methods=["post"])
+    def activate(self, request: Request, pk: str) -> Response:
+        """Start an approved boost."""
+        return self._ok(boost_services.activate_boost(boost_id=self._boost_id()))
+
+    @extend_schema(request=NoteSerializer, responses=BoostSerializer)
+    @action(detail=True, methods=["post"])
+    def pause(self, request: Request, pk: str) -> Response:
+        """Pause an active boost."""
+        body = NoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._ok(
+            boost_services.pause_boost(boost_id=self._boost_id(), note=body.validated_data["note"])
+        )
+
+    @extend_schema(request=None, responses=BoostSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, pk: str) -> Response:
+        """Deliver a paused boost again."""
+        return self._ok(boost_services.resume_boost(boost_id=self._boost_id()))
+
+    @extend_schema(request=None, responses=BoostSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str) -> Response:
+        """Mark a boost as finished."""
+        return self._ok(boost_services.complete_boost(boost_id=self._boost_id()))
+
+    @extend_schema(request=NoteSerializer, responses=BoostSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Call a boost off and release its budget."""
+        body = NoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._ok(
+            boost_services.cancel_boost(boost_id=self._boost_id(), note=body.validated_data["note"])
+        )
+
+    @extend_schema(request=DecisionSerializer, responses=BoostSerializer)
+    @action(detail=True, methods=["post"])
+    def decision(self, request: Request, pk: str) -> Response:
+        """Sign off (or reject, or ask for changes on) a boost waiting for approval; only the
+        roles its spend tier names may decide, never the person who proposed it."""
+        if isinstance(request.auth, ApiKey):
+            raise exceptions.PermissionDenied("Boosts are signed off by people, not API keys.")
+        body = DecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        boost = approval_gate.decide_boost(
+            boost_id=self._boost_id(),
+            outcome=body.validated_data["outcome"],
+            note=body.validated_data["note"],
+            decided_by=request.user,
+            role=request._request.brand_role,  # type: ignore[attr-defined]
+        )
+        return self._ok(boost)
+
+    @extend_schema(request=None, responses=SnapshotSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def snapshots(self, request: Request, pk: str) -> Response:
+        """Results the integrators reported, per period."""
+        boost_id = self._boost_id()
+        self._get_boost(boost_id)
+        page = self.paginate_queryset(selectors.snapshots_of(boost_id=boost_id))
+        return self.get_paginated_response(SnapshotSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=SnapshotSerializer, responses={200: SnapshotSerializer, 201: SnapshotSerializer}
+    )
+    @snapshots.mapping.post
+    def push_snapshot(self, request: Request, pk: str) -> Response:
+        """Report results for one period. The same period again replaces it (200); a new
+        period answers 201. Spend at or past a cap pauses the boost and raises an alert."""
+        body = SnapshotSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        outcome = result_services.record_snapshot(
+            brand=self.brand, boost_id=self._boost_id(), **body.validated_data
+        )
+        return Response(
+            SnapshotSerializer(outcome.snapshot).data,
+            status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=None, responses=BoostReportSerializer)
+    @action(detail=True, methods=["get"])
+    def report(self, request: Request, pk: str) -> Response:
+        """Results, figures (CPM, CPC, CTR, cost per result) and pacing of one boost."""
+        boost = self._get_boost(self._boost_id())
+        report = selectors.boost_report(
+            boost=boost, tz=ZoneInfo(self.brand.timezone), now=timezone.now()
+        )
+        return Response(BoostReportSerializer(report).data)
+
+    @extend_schema(request=None, responses=AlertSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def alerts(self, request: Request, pk: str) -> Response:
+        """Alerts raised for one boost."""
+        boost_id = self._boost_id()
+        self._get_boost(boost_id)
+        page = self.paginate_queryset(selectors.alerts(boost_id=boost_id))
+        return self.get_paginated_response(AlertSerializer(page, many=True).data)
+
+    def _get_boost(self, boost_id: int) -> Boost:
+        try:
+            return selectors.get_boost(boost_id=boost_id)
+        except Boost.DoesNotExist:
+            raise BoostNotFound(f"There is no boost {boost_id}.") from None
+
+
+class AlertListView(BrandScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Every boost alert of the brand, newest first."""
+
+    serializer_class = AlertSerializer
+    read_action = "media.read"
+    filterset_fields = ["kind", "boost"]
+
+    def get_queryset(self) -> Any:
+        return selectors.alerts()
+
+
+class MonthlyBudgetView(BrandScopedMixin, APIView):
+    """The brand's monthly media budgets per currency, with what boosts hold and what is left."""
+
+    read_action = "media.read"
+    write_action = "media.manage"
+
+    @extend_schema(responses=MonthlyBudgetSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        rows = selectors.budget_overview(tz=ZoneInfo(self.brand.timezone))
+        return Response(MonthlyBudgetSerializer(rows, many=True).data)
+
+    @extend_schema(request=MonthlyBudgetInputSerializer, responses=MonthlyBudgetSerializer)
+    def put(self, request: Request) -> Response:
+        """Set the budget of one month in one currency (replacing any earlier amount)."""
+        body = MonthlyBudgetInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        budget = budget_services.set_monthly_budget(**body.validated_data)
+        row = next(
+            r
+            for r in selectors.budget_overview(tz=ZoneInfo(self.brand.timezone))
+            if r.month == budget.month and r.currency == budget.currency
+        )
+        return Response(MonthlyBudgetSerializer(row).data)
+
+
+class MediaSettingsView(BrandScopedMixin, APIView):
+    """Spend thresholds (who signs off how much) and pacing tolerance."""
+
+    read_action = "media.read"
+    write_action = "media.manage"
+
+    def _body(self) -> dict[str, Any]:
+        settings = selectors.media_settings()
+        return {
+            "spend_thresholds": settings.spend_thresholds,
+            "pacing_tolerance_percent": settings.pacing_tolerance_percent,
+            "crisis_active": approval_gate.brand_in_crisis(),
+            "approvals_app_decides": approval_gate.USES_APPROVALS,
+        }
+
+    @extend_schema(responses=MediaSettingsSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MediaSettingsSerializer(self._body()).data)
+
+    @extend_schema(request=MediaSettingsSerializer, responses=MediaSettingsSerializer)
+    def patch(self, request: Request) -> Response:
+        body = MediaSettingsSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        with transaction.atomic():
+            settings_services.update_media_settings(**body.validated_data)
+        return Response(MediaSettingsSerializer(self._body()).data)
+
+
+class BrandReportView(BrandScopedMixin, APIView):
+    """The brand's paid-media results per currency, overall or for a period of brand-local
+    days (``from`` and ``to`` inclusive, YYYY-MM-DD), optionally broken down by ``group``
+    (day, week or month, in the brand's time zone); amounts never mix currencies."""
+
+    GROUPS = ("day", "week", "month")
+
+    read_action = "media.read"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", date, required=False),
+            OpenApiParameter("to", date, required=False),
+            OpenApiParameter("group", str, required=False, enum=["day", "week", "month"]),
+        ],
+        responses=BrandReportSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        tz = ZoneInfo(self.brand.timezone)
+        start_day = self._day("from")
+        end_day = self._day("to")
+        if start_day and end_day and end_day < start_day:
+            raise exceptions.ValidationError({"to": ["The period ends before it starts."]})
+        start = datetime.combine(start_day, time.min, tzinfo=tz) if start_day else None
+        end = (
+            datetime.combine(end_day + timedelta(days=1), time.min, tzinfo=tz) if end_day else None
+        )
+        group = request.query_params.get("group") or None
+        if group is not None and group not in self.GROUPS:
+            raise exceptions.ValidationError({"group": ["Group by day, week or month."]})
+        rows = selectors.currency_totals(period_start=start, period_end=end)
+        periods = (
+            selectors.period_totals(tz=tz, group=group, period_start=start, period_end=end)
+            if group
+            else []
+        )
+        return Response(
+            BrandReportSerializer(
+                {
+                    "period_from": start_day,
+                    "period_to": end_day,
+                    "timezone": self.brand.timezone,
+                    "group": group,
+                    "by_currency": rows,
+                    "by_period": periods,
+                }
+            ).data
+        )
+
+    def _day(self, name: str) -> date | None:
+        text = self.request.query_params.get(name)
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise exceptions.ValidationError({name: ["Write the day as YYYY-MM-DD."]}) from None

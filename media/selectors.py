@@ -1,0 +1,329 @@
+"""Reads over a brand's paid media. Runs inside the brand's schema."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import Trunc
+
+from media import pacing
+from media.models import Boost, BoostAlert, MediaSettings, MetricSnapshot, MonthlyBudget
+from media.money import round_money
+from tenants.models import Brand
+
+# Seeded for new brands (tenants.signals.brand_provisioned); tiers are per currency because an
+# amount means little without one. A currency with no tiers needs the agency lead's sign-off.
+DEFAULT_SPEND_THRESHOLDS: dict[str, list[dict[str, object]]] = {
+    currency: [
+        {"up_to": "500", "approvers": []},
+        {"up_to": "5000", "approvers": ["account_lead", "agency_admin"]},
+        {"up_to": None, "approvers": ["client_approver"]},
+    ]
+    for currency in ("EUR", "USD", "GBP", "CHF")
+}
+FALLBACK_APPROVERS = ["account_lead", "agency_admin"]
+
+# Boosts that hold money: everything but a cancelled one.
+COMMITTED_STATUSES = [s for s in Boost.Status.values if s != Boost.Status.CANCELLED]
+# Boosts that may have spent money and so may receive results.
+DELIVERED_STATUSES = [Boost.Status.ACTIVE, Boost.Status.PAUSED, Boost.Status.COMPLETED]
+
+
+def current_brand() -> Brand:
+    """The brand whose schema the connection is on (for signal receivers and workers)."""
+    return Brand.objects.get(schema_name=connection.schema_name)
+
+
+def media_settings() -> MediaSettings:
+    """The brand's media settings (defaults when never saved)."""
+    found = MediaSettings.objects.filter(pk=1).first()
+    return found or MediaSettings(pk=1, spend_thresholds=DEFAULT_SPEND_THRESHOLDS)
+
+
+def boosts() -> QuerySet[Boost]:
+    """The brand's boosts."""
+    return Boost.objects.all()
+
+
+def get_boost(*, boost_id: int) -> Boost:
+    """One boost (raises Boost.DoesNotExist)."""
+    return Boost.objects.get(pk=boost_id)
+
+
+def snapshots_of(*, boost_id: int) -> QuerySet[MetricSnapshot]:
+    """A boost's metric snapshots."""
+    return MetricSnapshot.objects.filter(boost_id=boost_id)
+
+
+def alerts(*, boost_id: int | None = None) -> QuerySet[BoostAlert]:
+    """The brand's boost alerts, optionally for one boost."""
+    rows = BoostAlert.objects.all()
+    return rows if boost_id is None else rows.filter(boost_id=boost_id)
+
+
+def monthly_budgets() -> QuerySet[MonthlyBudget]:
+    """The brand's monthly media budgets."""
+    return MonthlyBudget.objects.all()
+
+
+def schedule_of(boost: Boost, *, tz: ZoneInfo) -> pacing.Schedule:
+    """The money-and-time view of a boost for the pacing maths."""
+    return pacing.Schedule(
+        total=boost.budget_total,
+        currency=boost.currency,
+        starts_at=boost.starts_at,
+        ends_at=boost.ends_at,
+        tz=tz,
+        daily_cap=boost.daily_cap,
+    )
+
+
+def spend_of(*, boost_id: int) -> Decimal:
+    """Everything the integrators reported the boost has spent (exact, unrounded)."""
+    total = MetricSnapshot.objects.filter(boost_id=boost_id).aggregate(s=Sum("spend"))["s"]
+    return total or Decimal(0)
+
+
+def committed_by_month(
+    *, currency: str, months: list[date], tz: ZoneInfo, exclude_boost_id: int | None = None
+) -> dict[date, Decimal]:
+    """Per month, what the brand's boosts in ``currency`` hold of the monthly budget.
+
+    A boost holds its total budget, spread over the months it runs in by schedule days; a
+    completed boost holds only what it spent. Cancelled boosts hold nothing.
+    """
+    held = dict.fromkeys(months, Decimal(0))
+    if not months:
+        return held
+    window_start = datetime.combine(min(months), datetime.min.time(), tzinfo=tz)
+    rows = (
+        Boost.objects.filter(
+            currency=currency, status__in=COMMITTED_STATUSES, ends_at__gt=window_start
+        )
+        .exclude(pk=exclude_boost_id)
+        .annotate(spent=Sum("snapshots__spend"))
+    )
+    for boost in rows:
+        amount = boost.budget_total
+        if boost.status == Boost.Status.COMPLETED:
+            amount = boost.spent or Decimal(0)
+        for month, share in pacing.allocate_by_month(schedule_of(boost, tz=tz), amount).items():
+            if month in held:
+                held[month] += share
+    return held
+
+
+@dataclass(frozen=True)
+class BudgetView:
+    month: date
+    currency: str
+    amount: Decimal
+    committed: Decimal
+    remaining: Decimal
+
+
+def budget_overview(*, tz: ZoneInfo) -> list[BudgetView]:
+    """Each monthly budget with what boosts hold of it and what is left."""
+    budgets = list(MonthlyBudget.objects.order_by("month", "currency"))
+    by_currency: dict[str, list[date]] = defaultdict(list)
+    for budget in budgets:
+        by_currency[budget.currency].append(budget.month)
+    held = {
+        currency: committed_by_month(currency=currency, months=months, tz=tz)
+        for currency, months in by_currency.items()
+    }
+    return [
+        BudgetView(
+            month=b.month,
+            currency=b.currency,
+            amount=round_money(b.amount, b.currency),
+            committed=round_money(held[b.currency][b.month], b.currency),
+            remaining=round_money(b.amount - held[b.currency][b.month], b.currency),
+        )
+        for b in budgets
+    ]
+
+
+def _totals(rows: QuerySet[MetricSnapshot]) -> dict[str, object]:
+    return rows.aggregate(
+        impressions=Sum("impressions", default=0),
+        reach=Sum("reach", default=0),
+        clicks=Sum("clicks", default=0),
+        engagements=Sum("engagements", default=0),
+        conversions=Sum("conversions", default=0),
+        spend=Sum("spend", default=Decimal(0)),
+        snapshots=Count("id"),
+    )
+
+
+@dataclass(frozen=True)
+class BoostReport:
+    boost: Boost
+    figures: pacing.Figures
+    pacing: pacing.Pacing
+    snapshots: int
+
+
+def boost_report(*, boost: Boost, tz: ZoneInfo, now: datetime) -> BoostReport:
+    """A boost's results, figures and pacing as of ``now``."""
+    totals = _totals(MetricSnapshot.objects.filter(boost_id=boost.pk))
+    spend = Decimal(totals["spend"])  # type: ignore[arg-type]
+    settings = media_settings()
+    return BoostReport(
+        boost=boost,
+        figures=pacing.figures(
+            objective=boost.objective,
+            currency=boost.currency,
+            impressions=int(totals["impressions"]),  # type: ignore[call-overload]
+            reach=int(totals["reach"]),  # type: ignore[call-overload]
+            clicks=int(totals["clicks"]),  # type: ignore[call-overload]
+            engagements=int(totals["engagements"]),  # type: ignore[call-overload]
+            conversions=int(totals["conversions"]),  # type: ignore[call-overload]
+            spend=spend,
+        ),
+        pacing=pacing.pacing(
+            schedule_of(boost, tz=tz),
+            spend=spend,
+            now=now,
+            tolerance=Decimal(settings.pacing_tolerance_percent) / 100,
+        ),
+        snapshots=int(totals["snapshots"]),  # type: ignore[call-overload]
+    )
+
+
+@dataclass(frozen=True)
+class CurrencyTotals:
+    currency: str
+    boosts: int
+    budget: Decimal
+    figures: pacing.Figures
+
+
+def currency_totals(
+    *, period_start: datetime | None = None, period_end: datetime | None = None
+) -> list[CurrencyTotals]:
+    """Results of all the brand's boosts, one row per currency (amounts never mix currencies).
+
+    With a period, only snapshots whose period starts inside [period_start, period_end) count,
+    and only boosts with results in it are listed.
+    """
+    snaps = MetricSnapshot.objects.all()
+    if period_start is not None:
+        snaps = snaps.filter(period_start__gte=period_start)
+    if period_end is not None:
+        snaps = snaps.filter(period_start__lt=period_end)
+    per_currency = {
+        row["boost__currency"]: row
+        for row in snaps.values("boost__currency").annotate(
+            boosts=Count("boost", distinct=True),
+            impressions=Sum("impressions"),
+            reach=Sum("reach"),
+            clicks=Sum("clicks"),
+            engagements=Sum("engagements"),
+            conversions=Sum("conversions"),
+            spend=Sum("spend"),
+        )
+    }
+    in_period = period_start is not None or period_end is not None
+    boosts_in_scope = Boost.objects.filter(status__in=COMMITTED_STATUSES)
+    if in_period:
+        boosts_in_scope = boosts_in_scope.filter(pk__in=snaps.values("boost_id"))
+    budgets = {
+        row["currency"]: row
+        for row in boosts_in_scope.values("currency").annotate(
+            total=Sum("budget_total"), n=Count("id")
+        )
+    }
+    empty = {
+        "boosts": 0,
+        "impressions": 0,
+        "reach": 0,
+        "clicks": 0,
+        "engagements": 0,
+        "conversions": 0,
+        "spend": Decimal(0),
+    }
+    result = []
+    for currency in sorted(set(per_currency) | set(budgets)):
+        row = per_currency.get(currency, empty)
+        budget = budgets.get(currency, {"total": Decimal(0), "n": 0})
+        result.append(
+            CurrencyTotals(
+                currency=currency,
+                # Overall: the boosts holding budget; for a period: those with results in it.
+                boosts=row["boosts"] if in_period else budget["n"],
+                budget=round_money(budget["total"], currency),
+                figures=pacing.figures(
+                    # Across objectives there is no single "result"; conversions are what
+                    # brands compare, so the brand report counts them.
+                    objective="conversions",
+                    currency=currency,
+                    impressions=row["impressions"],
+                    reach=row["reach"],
+                    clicks=row["clicks"],
+                    engagements=row["engagements"],
+                    conversions=row["conversions"],
+                    spend=row["spend"],
+                ),
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class PeriodTotals:
+    period: date
+    currency: str
+    figures: pacing.Figures
+
+
+def period_totals(
+    *,
+    tz: ZoneInfo,
+    group: str,
+    period_start: datetime | None = None,
+    period_end: datetime | None = None,
+) -> list[PeriodTotals]:
+    """Results per brand-local day, week (starting Monday) or month and per currency; a
+    snapshot counts for the period its own period starts in."""
+    snaps = MetricSnapshot.objects.all()
+    if period_start is not None:
+        snaps = snaps.filter(period_start__gte=period_start)
+    if period_end is not None:
+        snaps = snaps.filter(period_start__lt=period_end)
+    rows = (
+        snaps.annotate(bucket=Trunc("period_start", group, tzinfo=tz))
+        .values("bucket", "boost__currency")
+        .annotate(
+            impressions=Sum("impressions"),
+            reach=Sum("reach"),
+            clicks=Sum("clicks"),
+            engagements=Sum("engagements"),
+            conversions=Sum("conversions"),
+            spend=Sum("spend"),
+        )
+        .order_by("bucket", "boost__currency")
+    )
+    return [
+        PeriodTotals(
+            period=row["bucket"].astimezone(tz).date(),
+            currency=row["boost__currency"],
+            figures=pacing.figures(
+                objective="conversions",
+                currency=row["boost__currency"],
+                impressions=row["impressions"],
+                reach=row["reach"],
+                clicks=row["clicks"],
+                engagements=row["engagements"],
+                conversions=row["conversions"],
+                spend=row["spend"],
+            ),
+        )
+        for row in rows
+    ]

@@ -1,0 +1,350 @@
+"""Proposing boosts and moving them through proposed → pending approval → approved → active →
+paused → completed | cancelled. Every move is a conditional UPDATE (the row only changes from
+an expected status), with the database trigger as the backstop."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from content import selectors as content_selectors
+from content.models import Draft
+from media import approval_gate, selectors
+from media.errors import BoostNotFound, BrandInCrisis, MediaError, TransitionRefused
+from media.models import Boost
+from media.money import has_minor_precision, is_currency, round_money
+from media.services.budgets import reserve_budget
+from tenants.models import Brand
+
+logger = logging.getLogger(__name__)
+
+PROMOTABLE_DRAFT_STATUSES = {Draft.Status.APPROVED, Draft.Status.PUBLISHED}
+CRISIS_HOLD_NOTE = "Held by the brand's crisis; it goes ahead when the crisis stands down."
+
+
+def _tz(brand: Brand) -> ZoneInfo:
+    return ZoneInfo(brand.timezone)
+
+
+def move_boost(*, boost_id: int, to: str, allowed_from: Iterable[str], **changes: Any) -> Boost:
+    """Move a boost to ``to`` only from one of ``allowed_from``; otherwise TransitionRefused
+    (409) naming where the boost is, and nothing changes."""
+    allowed = [s for s in allowed_from if to in Boost.TRANSITIONS[s]]
+    if to != Boost.Status.PAUSED:
+        changes.setdefault("pause_reason", "")
+    updated = Boost.objects.filter(pk=boost_id, status__in=allowed).update(
+        status=to, updated_at=timezone.now(), **changes
+    )
+    if not updated:
+        current = Boost.objects.filter(pk=boost_id).values_list("status", flat=True).first()
+        if current is None:
+            raise BoostNotFound(f"There is no boost {boost_id}.")
+        raise TransitionRefused(
+            f"Boost {boost_id} is {current} and cannot become {to}"
+            + (f" (only from {', '.join(allowed)})." if allowed else "."),
+            field="status",
+        )
+    return Boost.objects.get(pk=boost_id)
+
+
+def _check_money(*, currency: str, budget_total: Decimal, daily_cap: Decimal | None) -> None:
+    if not is_currency(currency):
+        raise MediaError(f"'{currency}' is not an ISO 4217 currency code.", field="currency")
+    if budget_total <= 0:
+        raise MediaError("The total budget must be more than zero.", field="budget_total")
+    if not has_minor_precision(budget_total, currency):
+        raise MediaError(
+            f"{budget_total} has more decimals than {currency} has.", field="budget_total"
+        )
+    if daily_cap is not None:
+        if daily_cap <= 0 or daily_cap > budget_total:
+            raise MediaError(
+                "The daily cap must be more than zero and at most the total budget.",
+                field="daily_cap",
+            )
+        if not has_minor_precision(daily_cap, currency):
+            raise MediaError(
+                f"{daily_cap} has more decimals than {currency} has.", field="daily_cap"
+            )
+
+
+def _check_post(*, draft_id: int | None, external_post_ref: str, network: str) -> None:
+    if (draft_id is None) == (not external_post_ref):
+        raise MediaError(
+            "Promote either an approved draft (draft_id) or a published post "
+            "(external_post_ref), exactly one of them.",
+            field="draft_id",
+        )
+    if draft_id is None:
+        return
+    try:
+        draft = content_selectors.get_draft(draft_id=draft_id)
+    except Draft.DoesNotExist:
+        raise MediaError(f"There is no draft {draft_id}.", field="draft_id") from None
+    if draft.status not in PROMOTABLE_DRAFT_STATUSES:
+        raise MediaError(
+            f"Draft {draft_id} is {draft.status}; only approved or published drafts can be "
+            "boosted.",
+            field="draft_id",
+        )
+    if draft.channel is not None and draft.channel.network != network:
+        raise MediaError(
+            f"Draft {draft_id} is for {draft.channel.network}, not {network}.", field="network"
+        )
+
+
+def offer_for_approval(boost: Boost, *, now: datetime) -> Boost:
+    """Ask the approval gate about a proposed boost and move it to pending or approved."""
+    needs_approval, request_id, reason = approval_gate.submit_for_approval(boost)
+    to = Boost.Status.PENDING_APPROVAL if needs_approval else Boost.Status.APPROVED
+    return move_boost(
+        boost_id=boost.pk,
+        to=to,
+        allowed_from=[Boost.Status.PROPOSED],
+        submitted_at=now,
+        approval_request_id=request_id,
+        approval_note=reason,
+    )
+
+
+def propose_boost(
+    *,
+    brand: Brand,
+    proposed_by_id: int | None,
+    network: str,
+    objective: str,
+    currency: str,
+    budget_total: Decimal,
+    starts_at: datetime,
+    ends_at: datetime,
+    daily_cap: Decimal | None = None,
+    draft_id: int | None = None,
+    external_post_ref: str = "",
+    audience_ref: str = "",
+    targeting: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Boost:
+    """Propose a boost and offer it for sign-off by spend (or approve it when under the
+    brand's threshold). Refused when it does not fit the monthly budget; held in a crisis."""
+    now = now or timezone.now()
+    _check_money(currency=currency, budget_total=budget_total, daily_cap=daily_cap)
+    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+        raise MediaError("Give start and end with a time zone offset.", field="starts_at")
+    if ends_at <= starts_at:
+        raise MediaError("The boost must end after it starts.", field="ends_at")
+    if ends_at <= now:
+        raise MediaError("The boost would end in the past.", field="ends_at")
+    _check_post(draft_id=draft_id, external_post_ref=external_post_ref, network=network)
+    with transaction.atomic():
+        boost = Boost(
+            draft_id=draft_id,
+            external_post_ref=external_post_ref,
+            network=network,
+            objective=objective,
+            audience_ref=audience_ref,
+            targeting=targeting or {},
+            currency=currency,
+            budget_total=budget_total,
+            daily_cap=daily_cap,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            proposed_by_id=proposed_by_id,
+        )
+        reserve_budget(schedule=selectors.schedule_of(boost, tz=_tz(brand)), tz=_tz(brand))
+        boost.save()
+        if approval_gate.brand_in_crisis():
+            Boost.objects.filter(pk=boost.pk).update(crisis_hold=True, status_note=CRISIS_HOLD_NOTE)
+            boost.refresh_from_db()
+            return boost
+        return offer_for_approval(boost, now=now)
+
+
+EDITABLE_FIELDS = frozenset(
+    {
+        "objective",
+        "audience_ref",
+        "targeting",
+        "budget_total",
+        "daily_cap",
+        "starts_at",
+        "ends_at",
+    }
+)
+
+
+def update_boost(
+    *, brand: Brand, boost_id: int, now: datetime | None = None, **changes: Any
+) -> Boost:
+    """Change a proposed boost (typically after changes were asked for) before it is offered
+    for sign-off again; budget changes must still fit the monthly budget."""
+    now = now or timezone.now()
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise MediaError(f"'{sorted(unknown)[0]}' cannot be changed.", field=sorted(unknown)[0])
+    with transaction.atomic():
+        boost = lock_boost(boost_id)
+        if boost.status != Boost.Status.PROPOSED:
+            raise TransitionRefused(
+                f"Boost {boost_id} is {boost.status}; only a proposed boost can be changed.",
+                field="status",
+            )
+        for field, value in changes.items():
+            setattr(boost, field, value)
+        _check_money(
+            currency=boost.currency, budget_total=boost.budget_total, daily_cap=boost.daily_cap
+        )
+        if boost.ends_at <= boost.starts_at:
+            raise MediaError("The boost must end after it starts.", field="ends_at")
+        if boost.ends_at <= now:
+            raise MediaError("The boost would end in the past.", field="ends_at")
+        if changes.keys() & {"budget_total", "starts_at", "ends_at"}:
+            reserve_budget(
+                schedule=selectors.schedule_of(boost, tz=_tz(brand)),
+                tz=_tz(brand),
+                exclude_boost_id=boost.pk,
+            )
+        boost.save(update_fields=[*changes, "updated_at"])
+    return boost
+
+
+def submit_boost(*, boost_id: int, now: datetime | None = None) -> Boost:
+    """Offer a proposed boost (again, after changes were asked for) for sign-off."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        boost = lock_boost(boost_id)
+        if boost.status != Boost.Status.PROPOSED:
+            raise TransitionRefused(
+                f"Boost {boost_id} is {boost.status}; only a proposed boost can be submitted.",
+                field="status",
+            )
+        if boost.crisis_hold or approval_gate.brand_in_crisis():
+            raise BrandInCrisis(f"The brand is in crisis; boost {boost_id} is held.")
+        return offer_for_approval(boost, now=now)
+
+
+def lock_boost(boost_id: int) -> Boost:
+    """The boost, row-locked until the transaction ends (raises BoostNotFound)."""
+    try:
+        return Boost.objects.select_for_update().get(pk=boost_id)
+    except Boost.DoesNotExist:
+        raise BoostNotFound(f"There is no boost {boost_id}.") from None
+
+
+OUTCOME_MOVES = {
+    "approved": Boost.Status.APPROVED,
+    "rejected": Boost.Status.CANCELLED,
+    "changes_requested": Boost.Status.PROPOSED,
+    "expired": Boost.Status.CANCELLED,
+}
+
+
+def apply_approval_outcome(
+    *,
+    boost_id: int,
+    outcome: str,
+    request_id: int | None = None,
+    note: str = "",
+    strict: bool = False,
+) -> Boost | None:
+    """Move a pending boost by an approval outcome (approved, rejected, changes_requested,
+    expired). A repeated or late outcome for a boost that moved on changes nothing: it returns
+    None, or raises TransitionRefused when ``strict`` (a person deciding through the API)."""
+    if outcome not in OUTCOME_MOVES:
+        raise MediaError(f"Unknown approval outcome '{outcome}'.", field="outcome")
+    filters: dict[str, Any] = {}
+    if request_id is not None:
+        filters["approval_request_id"] = request_id
+    text = {
+        "approved": "Approved",
+        "rejected": "Rejected",
+        "changes_requested": "Changes requested",
+        "expired": "Approval expired",
+    }[outcome] + (f": {note}" if note else ".")
+    try:
+        if filters and not Boost.objects.filter(pk=boost_id, **filters).exists():
+            raise TransitionRefused(f"Approval request {request_id} is not boost {boost_id}'s.")
+        return move_boost(
+            boost_id=boost_id,
+            to=OUTCOME_MOVES[outcome],
+            allowed_from=[Boost.Status.PENDING_APPROVAL],
+            status_note=text,
+        )
+    except (TransitionRefused, BoostNotFound):
+        if strict:
+            raise
+        logger.info("Ignored approval outcome %s for boost %s: it moved on", outcome, boost_id)
+        return None
+
+
+def activate_boost(*, boost_id: int, now: datetime | None = None) -> Boost:
+    """Start delivery of an approved boost; refused while a crisis holds it or after its end."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        boost = lock_boost(boost_id)
+        if boost.crisis_hold or approval_gate.brand_in_crisis():
+            raise BrandInCrisis(f"The brand is in crisis; boost {boost_id} is held.")
+        if boost.status == Boost.Status.APPROVED and boost.ends_at <= now:
+            raise TransitionRefused(f"Boost {boost_id}'s schedule is over.", field="status")
+        return move_boost(
+            boost_id=boost_id, to=Boost.Status.ACTIVE, allowed_from=[Boost.Status.APPROVED]
+        )
+
+
+def pause_boost(*, boost_id: int, reason: str = Boost.PauseReason.MANUAL, note: str = "") -> Boost:
+    """Stop delivery for now."""
+    return move_boost(
+        boost_id=boost_id,
+        to=Boost.Status.PAUSED,
+        allowed_from=[Boost.Status.ACTIVE],
+        pause_reason=reason,
+        status_note=note,
+    )
+
+
+def resume_boost(*, boost_id: int, now: datetime | None = None) -> Boost:
+    """Deliver a paused boost again; refused in a crisis and once its cap is spent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        boost = lock_boost(boost_id)
+        if boost.crisis_hold or approval_gate.brand_in_crisis():
+            raise BrandInCrisis(f"The brand is in crisis; boost {boost_id} is held.")
+        spend = selectors.spend_of(boost_id=boost_id)
+        if boost.status == Boost.Status.PAUSED and spend >= boost.budget_total:
+            raise TransitionRefused(
+                f"Boost {boost_id} has spent {round_money(spend, boost.currency)} {boost.currency} "
+                f"of its "
+                f"{boost.budget_total} budget; it cannot spend more.",
+                field="status",
+            )
+        return move_boost(
+            boost_id=boost_id,
+            to=Boost.Status.ACTIVE,
+            allowed_from=[Boost.Status.PAUSED],
+            status_note="",
+        )
+
+
+def complete_boost(*, boost_id: int) -> Boost:
+    """Mark a delivered boost as finished."""
+    return move_boost(
+        boost_id=boost_id,
+        to=Boost.Status.COMPLETED,
+        allowed_from=[Boost.Status.ACTIVE, Boost.Status.PAUSED],
+    )
+
+
+def cancel_boost(*, boost_id: int, note: str = "") -> Boost:
+    """Call a boost off; its budget is released for other boosts."""
+    return move_boost(
+        boost_id=boost_id,
+        to=Boost.Status.CANCELLED,
+        allowed_from=[s for s, moves in Boost.TRANSITIONS.items() if "cancelled" in moves],
+        status_note=note,
+    )

@@ -1,0 +1,64 @@
+"""Monthly media budgets, and the rule that a boost must fit in what is left of them."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from media import pacing, selectors
+from media.errors import BudgetExceeded, MediaError
+from media.models import MonthlyBudget
+from media.money import has_minor_precision, is_currency, round_money
+
+
+def set_monthly_budget(*, month: date, currency: str, amount: Decimal) -> MonthlyBudget:
+    """Set (or replace) what the brand may commit to boosts in ``month`` in ``currency``."""
+    if not is_currency(currency):
+        raise MediaError(f"'{currency}' is not an ISO 4217 currency code.", field="currency")
+    if amount < 0:
+        raise MediaError("A monthly budget cannot be negative.", field="amount")
+    if not has_minor_precision(amount, currency):
+        raise MediaError(f"{amount} has more decimals than {currency} has.", field="amount")
+    budget, _ = MonthlyBudget.objects.update_or_create(
+        month=month.replace(day=1), currency=currency, defaults={"amount": amount}
+    )
+    return budget
+
+
+def reserve_budget(
+    *, schedule: pacing.Schedule, tz: ZoneInfo, exclude_boost_id: int | None = None
+) -> None:
+    """Refuse a boost whose budget does not fit in what is left of each month it runs in.
+
+    Must run inside the transaction that saves the boost: the month rows stay locked until it
+    commits, so two proposals at once cannot both take the last of a budget.
+    """
+    shares = pacing.allocate_by_month(schedule, schedule.total)
+    months = sorted(shares)
+    budgets = {
+        b.month: b
+        for b in MonthlyBudget.objects.select_for_update()
+        .filter(currency=schedule.currency, month__in=months)
+        .order_by("month")
+    }
+    held = selectors.committed_by_month(
+        currency=schedule.currency, months=months, tz=tz, exclude_boost_id=exclude_boost_id
+    )
+    for month in months:
+        budget = budgets.get(month)
+        if budget is None:
+            raise BudgetExceeded(
+                f"There is no {schedule.currency} media budget for {month:%Y-%m}; "
+                "set one before proposing boosts in that month.",
+                field="budget_total",
+            )
+        left = budget.amount - held[month]
+        if shares[month] > left:
+            currency = schedule.currency
+            raise BudgetExceeded(
+                f"This boost needs {shares[month]} {currency} of the {month:%Y-%m} media "
+                f"budget but only {round_money(max(left, Decimal(0)), currency)} {currency} "
+                f"is left of {round_money(budget.amount, currency)} {currency}.",
+                field="budget_total",
+            )

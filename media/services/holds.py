@@ -1,0 +1,71 @@
+"""What a brand crisis does to boosts: new and active boosts are held (active ones paused),
+and standing down releases exactly what the crisis held."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from media.models import Boost, MediaSettings
+from media.selectors import DEFAULT_SPEND_THRESHOLDS
+from media.services.boosts import CRISIS_HOLD_NOTE, offer_for_approval
+
+HELD_STATUSES = [
+    Boost.Status.PROPOSED,
+    Boost.Status.PENDING_APPROVAL,
+    Boost.Status.APPROVED,
+    Boost.Status.ACTIVE,
+]
+
+
+def _remember_crisis(active: bool) -> None:
+    MediaSettings.objects.update_or_create(
+        pk=1,
+        defaults={"crisis_active": active},
+        create_defaults={"crisis_active": active, "spend_thresholds": DEFAULT_SPEND_THRESHOLDS},
+    )
+
+
+def hold_boosts_for_crisis() -> int:
+    """Hold every boost that has not finished; active ones are paused for the crisis. Returns
+    how many boosts were held."""
+    with transaction.atomic():
+        _remember_crisis(True)
+        rows = Boost.objects.select_for_update().filter(status__in=HELD_STATUSES, crisis_hold=False)
+        ids = list(rows.values_list("pk", flat=True))
+        Boost.objects.filter(pk__in=ids, status=Boost.Status.ACTIVE).update(
+            status=Boost.Status.PAUSED,
+            pause_reason=Boost.PauseReason.CRISIS,
+            status_note="Paused: the brand is in crisis.",
+            updated_at=timezone.now(),
+        )
+        Boost.objects.filter(pk__in=ids).update(crisis_hold=True)
+    return len(ids)
+
+
+def release_crisis_hold(*, now: datetime | None = None) -> int:
+    """Stand down: boosts the crisis paused deliver again (those whose schedule ended meanwhile
+    complete), held proposals go for sign-off, approved ones may start. Returns how many."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        _remember_crisis(False)
+        held = list(Boost.objects.select_for_update().filter(crisis_hold=True).order_by("pk"))
+        Boost.objects.filter(pk__in=[b.pk for b in held]).update(crisis_hold=False)
+        for boost in held:
+            if boost.status == Boost.Status.PAUSED and boost.pause_reason == "crisis":
+                ended = boost.ends_at <= now
+                Boost.objects.filter(pk=boost.pk).update(
+                    status=Boost.Status.COMPLETED if ended else Boost.Status.ACTIVE,
+                    pause_reason="",
+                    status_note="" if not ended else "Ended during the crisis.",
+                    updated_at=now,
+                )
+            elif boost.status == Boost.Status.PROPOSED and boost.submitted_at is None:
+                boost.crisis_hold = False
+                Boost.objects.filter(pk=boost.pk).update(status_note="")
+                offer_for_approval(boost, now=now)
+            elif boost.status_note == CRISIS_HOLD_NOTE:
+                Boost.objects.filter(pk=boost.pk).update(status_note="")
+    return len(held)

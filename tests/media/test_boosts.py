@@ -1,0 +1,279 @@
+"""Proposing boosts, sign-off by spend, the monthly budget and the status machine."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from content import services as content_services
+from content.models import Draft
+from media.models import Boost
+from tenants.roles import Role
+from tests.conftest import client_for
+from tests.media.conftest import boosts_url, proposal, propose, set_budgets, status_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_boost_under_the_threshold_is_approved_without_sign_off(world, budgets) -> None:
+    body = propose(world.a, budget_total="300.00")
+    assert body["status"] == "approved"
+    assert body["budget_total"] == "300.00"
+    assert "needs no sign-off" in body["approval_note"]
+    assert body["targeting"] == {"countries": ["CH"], "age": [25, 54]}
+
+
+def test_start_without_offset_is_read_in_the_brands_time_zone(world, budgets) -> None:
+    tomorrow = (timezone.now() + timezone.timedelta(days=1)).date()
+    body = propose(
+        world.a, starts_at=f"{tomorrow}T09:00:00", ends_at=f"{tomorrow}T21:00:00"
+    )  # Alpine Coffee is in Europe/Zurich
+    assert body["starts_at"].startswith(f"{tomorrow}T09:00:00+0")  # +01:00 or +02:00
+    with schema_context(world.a.brand.schema_name):
+        stored = Boost.objects.get(pk=body["id"]).starts_at
+    assert stored.astimezone(timezone.get_fixed_timezone(0)).hour in (7, 8)
+
+
+def test_mid_size_boost_waits_for_the_account_lead_and_others_cannot_decide(world, budgets) -> None:
+    body = propose(world.a, budget_total="1200.00")
+    assert body["status"] == "pending_approval"
+    assert "account_lead" in body["approval_note"]
+    url = boosts_url(world.a, f"{body['id']}/decision/")
+    for role in (Role.MEDIA_SPECIALIST, Role.CLIENT_APPROVER, Role.COPYWRITER):
+        refused = client_for(world.a.person(role)).post(url, {"outcome": "approved"})
+        assert refused.status_code == 403, role
+        assert "account_lead" in refused.json()["errors"][0]["detail"]
+    assert status_of(world.a, body["id"]) == "pending_approval"
+    approved = client_for(world.a.person(Role.ACCOUNT_LEAD)).post(url, {"outcome": "approved"})
+    assert approved.status_code == 200
+    assert approved.json()["status"] == "approved"
+    again = client_for(world.a.person(Role.AGENCY_ADMIN)).post(url, {"outcome": "approved"})
+    assert again.status_code == 409
+
+
+def test_large_boost_needs_the_client_and_the_proposer_cannot_sign_their_own(
+    world, budgets
+) -> None:
+    body = propose(world.a, role=Role.ACCOUNT_LEAD, budget_total="8000.00")
+    url = boosts_url(world.a, f"{body['id']}/decision/")
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD)).post(url, {"outcome": "approved"})
+    assert lead.status_code == 403
+    client = client_for(world.a.person(Role.CLIENT_APPROVER))
+    no_reason = client.post(url, {"outcome": "rejected"})
+    assert no_reason.status_code == 400
+    assert no_reason.json()["errors"][0]["attr"] == "note"
+    rejected = client.post(url, {"outcome": "rejected", "note": "Not before the launch."})
+    assert rejected.status_code == 200
+    assert rejected.json()["status"] == "cancelled"
+    assert "Not before the launch." in rejected.json()["status_note"]
+
+
+def test_changes_requested_sends_the_boost_back_and_it_can_be_resubmitted(world, budgets) -> None:
+    body = propose(world.a, budget_total="1200.00")
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    back = lead.post(
+        boosts_url(world.a, f"{body['id']}/decision/"),
+        {"outcome": "changes_requested", "note": "Narrow the audience."},
+    )
+    assert back.json()["status"] == "proposed"
+    specialist = client_for(world.a.person(Role.MEDIA_SPECIALIST))
+    again = specialist.post(boosts_url(world.a, f"{body['id']}/submit/"))
+    assert again.status_code == 200
+    assert again.json()["status"] == "pending_approval"
+
+
+def test_proposal_past_what_is_left_of_the_month_is_refused_and_nothing_is_saved(world) -> None:
+    set_budgets(world.a, "1000")
+    client = client_for(world.a.person(Role.MEDIA_SPECIALIST))
+    client.post(boosts_url(world.a), within_the_hour(budget_total="800.00"))
+    with schema_context(world.a.brand.schema_name):
+        before = Boost.objects.count()
+    response = client.post(boosts_url(world.a), within_the_hour(budget_total="300.00"))
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["attr"] == "budget_total"
+    assert error["code"] == "budget_exceeded"
+    assert "200.00 EUR is left" in error["detail"]
+    with schema_context(world.a.brand.schema_name):
+        assert Boost.objects.count() == before
+
+
+def test_proposal_in_a_currency_without_a_budget_is_refused(world, budgets) -> None:
+    response = client_for(world.a.person(Role.MEDIA_SPECIALIST)).post(
+        boosts_url(world.a), proposal(currency="USD")
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "budget_total"
+    assert "no USD media budget" in response.json()["errors"][0]["detail"]
+
+
+def within_the_hour(**overrides: str) -> dict:
+    now = timezone.now()
+    return proposal(
+        starts_at=now.isoformat(),
+        ends_at=(now + timezone.timedelta(hours=1)).isoformat(),
+        **overrides,
+    )
+
+
+def test_cancelled_boost_gives_its_budget_back(world) -> None:
+    set_budgets(world.a, "1000")
+    specialist = client_for(world.a.person(Role.MEDIA_SPECIALIST))
+    first = specialist.post(boosts_url(world.a), within_the_hour(budget_total="1000.00")).json()
+    one_more = within_the_hour(budget_total="1.00")
+    assert specialist.post(boosts_url(world.a), one_more).status_code == 400
+    specialist.post(boosts_url(world.a, f"{first['id']}/cancel/"), {"note": "Plan changed"})
+    assert specialist.post(boosts_url(world.a), one_more).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "attr"),
+    [
+        ("currency", "EURO", "currency"),
+        ("currency", "XYZ", "currency"),
+        ("budget_total", "10.005", "budget_total"),
+        ("daily_cap", "5000", "daily_cap"),
+        ("ends_at", "2020-01-01T00:00:00Z", "ends_at"),
+    ],
+)
+def test_invalid_proposals_name_the_field_at_fault(world, budgets, field, value, attr) -> None:
+    response = client_for(world.a.person(Role.MEDIA_SPECIALIST)).post(
+        boosts_url(world.a), proposal(**{field: value})
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == attr
+
+
+def test_only_an_approved_draft_can_be_boosted(world, budgets) -> None:
+    with schema_context(world.a.brand.schema_name):
+        channel = content_services.create_channel(network="instagram", handle="alpine")
+        draft = Draft.objects.create(kind="post", text="New roast", channel=channel)
+    client = client_for(world.a.person(Role.MEDIA_SPECIALIST))
+    body = proposal(external_post_ref="", draft_id=draft.pk, network="instagram")
+    refused = client.post(boosts_url(world.a), body)
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["attr"] == "draft_id"
+    with schema_context(world.a.brand.schema_name):
+        content_services.set_draft_status(draft_id=draft.pk, status="approved")
+    wrong_network = client.post(boosts_url(world.a), {**body, "network": "x"})
+    assert wrong_network.json()["errors"][0]["attr"] == "network"
+    created = client.post(boosts_url(world.a), body)
+    assert created.status_code == 201
+    assert created.json()["draft_id"] == draft.pk
+
+
+@pytest.mark.parametrize(
+    ("setup", "verb"),
+    [
+        ("pending", "activate"),
+        ("pending", "complete"),
+        ("approved", "complete"),
+        ("approved", "resume"),
+        ("approved", "pause"),
+        ("cancelled", "activate"),
+        ("cancelled", "cancel"),
+    ],
+)
+def test_refused_moves_answer_409_and_change_nothing(world, budgets, setup, verb) -> None:
+    amount = "1200.00" if setup == "pending" else "300.00"
+    body = propose(world.a, budget_total=amount)
+    client = client_for(world.a.person(Role.MEDIA_SPECIALIST))
+    if setup == "cancelled":
+        client.post(boosts_url(world.a, f"{body['id']}/cancel/"))
+    before = status_of(world.a, body["id"])
+    response = client.post(boosts_url(world.a, f"{body['id']}/{verb}/"))
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "invalid_transition"
+    assert status_of(world.a, body["id"]) == before
+
+
+def test_the_database_refuses_a_skipped_step_whoever_writes_it(world, budgets) -> None:
+    body = propose(world.a)  # approved
+    with schema_context(world.a.brand.schema_name):
+        with (
+            pytest.raises(IntegrityError, match="cannot move from approved to completed"),
+            transaction.atomic(),
+        ):
+            Boost.objects.filter(pk=body["id"]).update(status="completed")
+        with pytest.raises(IntegrityError, match="starts as proposed"), transaction.atomic():
+            boost = Boost.objects.get(pk=body["id"])
+            boost.pk = None
+            boost.status = "active"
+            boost.save()
+        assert Boost.objects.get(pk=body["id"]).status == "approved"
+
+
+def test_the_running_life_of_a_boost(world, budgets) -> None:
+    body = propose(world.a)
+    client = client_for(world.a.person(Role.MEDIA_SPECIALIST))
+    url = boosts_url(world.a, f"{body['id']}/")
+    assert client.post(url + "activate/").json()["status"] == "active"
+    paused = client.post(url + "pause/", {"note": "Creative refresh"}).json()
+    assert (paused["status"], paused["pause_reason"]) == ("paused", "manual")
+    assert client.post(url + "resume/").json()["status"] == "active"
+    assert client.post(url + "complete/").json()["status"] == "completed"
+    assert client.get(url).json()["status"] == "completed"
+
+
+def test_a_yen_budget_keeps_no_decimals(world) -> None:
+    set_budgets(world.a, "1000000", currency="JPY")
+    body = propose(world.a, currency="JPY", budget_total="50000")
+    assert body["budget_total"] == "50000"
+    assert Decimal(body["budget_total"]) == 50000
+
+
+def test_a_boost_sent_back_can_be_changed_and_the_budget_is_checked_again(world) -> None:
+    set_budgets(world.a, "2000")
+    client = client_for(world.a.person(Role.MEDIA_SPECIALIST))
+    body = client.post(boosts_url(world.a), within_the_hour(budget_total="1200.00")).json()
+    client_for(world.a.person(Role.ACCOUNT_LEAD)).post(
+        boosts_url(world.a, f"{body['id']}/decision/"),
+        {"outcome": "changes_requested", "note": "Less money, tighter audience"},
+    )
+    url = boosts_url(world.a, f"{body['id']}/")
+    too_much = client.patch(url, {"budget_total": "2000.01"})
+    assert too_much.status_code == 400
+    assert too_much.json()["errors"][0]["attr"] == "budget_total"
+    changed = client.patch(url, {"budget_total": "450.00", "targeting": {"countries": ["CH"]}})
+    assert changed.status_code == 200
+    assert changed.json()["budget_total"] == "450.00"
+    resubmitted = client.post(url + "submit/").json()
+    assert resubmitted["status"] == "approved"  # now under the 500 EUR threshold
+    assert client.patch(url, {"budget_total": "400.00"}).status_code == 409
+    assert status_of(world.a, body["id"]) == "approved"
+
+
+def test_the_budget_overview_shows_what_boosts_hold_and_what_is_left(world) -> None:
+    set_budgets(world.a, "1000")
+    client = client_for(world.a.person(Role.MEDIA_SPECIALIST))
+    client.post(boosts_url(world.a), within_the_hour(budget_total="250.00"))
+    url = f"/brands/{world.a.brand.slug}/api/v1/media-budgets/"
+    month = f"{timezone.localdate(timezone=ZoneInfo('Europe/Zurich')):%Y-%m}"
+    rows = {r["month"]: r for r in client.get(url).json() if r["currency"] == "EUR"}
+    assert rows[month]["amount"] == "1000.00"
+    assert rows[month]["committed"] == "250.00"
+    assert rows[month]["remaining"] == "750.00"
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    bad = lead.put(url, {"month": "2026-13", "currency": "EUR", "amount": "5"})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["attr"] == "month"
+    saved = lead.put(url, {"month": "2031-02", "currency": "CHF", "amount": "750.5"})
+    assert saved.json() == {
+        "month": "2031-02",
+        "currency": "CHF",
+        "amount": "750.50",
+        "committed": "0.00",
+        "remaining": "750.50",
+    }
+
+
+def test_the_database_trigger_and_the_model_agree_on_every_transition() -> None:
+    import importlib
+
+    trigger = importlib.import_module("media.migrations.0002_boost_transition_trigger")
+    from_model = {(a, b) for a, moves in Boost.TRANSITIONS.items() for b in moves}
+    assert set(trigger.ALLOWED) == from_model

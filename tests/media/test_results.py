@@ -1,0 +1,249 @@
+"""Results from integrators: idempotent snapshots, caps that pause, pacing alerts, reports."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from django_tenants.utils import schema_context
+from rest_framework.test import APIClient
+
+from media.models import BoostAlert, MetricSnapshot
+from media.signals import boost_alert
+from tenants import services as tenant_services
+from tenants.roles import Role, Scope
+from tests.conftest import client_for
+from tests.media.conftest import (
+    ago,
+    boosts_url,
+    propose,
+    running_boost,
+    set_budgets,
+    status_of,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def heard():
+    events: list[dict] = []
+
+    def listen(sender, **kwargs):
+        events.append(kwargs)
+
+    boost_alert.connect(listen, dispatch_uid="test-listener")
+    yield events
+    boost_alert.disconnect(dispatch_uid="test-listener")
+
+
+def period(hours_ago: float, length_hours: float = 1) -> dict[str, str]:
+    start = ago(hours=hours_ago)
+    return {
+        "period_start": start.isoformat(),
+        "period_end": (start + timedelta(hours=length_hours)).isoformat(),
+    }
+
+
+def push(bw, boost_id: int, client=None, **body) -> object:
+    client = client or client_for(bw.person(Role.MEDIA_SPECIALIST))
+    return client.post(boosts_url(bw, f"{boost_id}/snapshots/"), body)
+
+
+def test_the_same_period_sent_twice_replaces_and_never_double_counts(world, budgets) -> None:
+    boost = running_boost(world.a, budget_total="1000.00")
+    when = period(hours_ago=30, length_hours=24)
+    first = push(world.a, boost.pk, **when, impressions=1000, clicks=10, spend="40.00")
+    assert first.status_code == 201
+    again = push(world.a, boost.pk, **when, impressions=1500, clicks=12, spend="55.50")
+    assert again.status_code == 200
+    with schema_context(world.a.brand.schema_name):
+        assert MetricSnapshot.objects.filter(boost=boost).count() == 1
+    report = client_for(world.a.person(Role.CLIENT_VIEWER)).get(
+        boosts_url(world.a, f"{boost.pk}/report/")
+    )
+    figures = report.json()["figures"]
+    assert (figures["impressions"], figures["clicks"], figures["spend"]) == (1500, 12, "55.50")
+    assert figures["cpc"] == "4.6250"
+    assert figures["cpm"] == "37.0000"
+    assert figures["ctr_percent"] == "0.80"
+
+
+def test_an_overlapping_but_different_period_is_refused(world, budgets) -> None:
+    boost = running_boost(world.a, budget_total="1000.00")
+    push(world.a, boost.pk, **period(hours_ago=10, length_hours=4), spend="1")
+    overlapping = push(world.a, boost.pk, **period(hours_ago=8, length_hours=4), spend="1")
+    assert overlapping.status_code == 400
+    assert overlapping.json()["errors"][0]["attr"] == "period_start"
+    with schema_context(world.a.brand.schema_name):
+        assert MetricSnapshot.objects.filter(boost=boost).count() == 1
+
+
+def test_results_for_a_boost_that_never_ran_are_refused(world, budgets) -> None:
+    body = propose(world.a)  # approved, not started
+    response = push(world.a, body["id"], **period(hours_ago=2), spend="5")
+    assert response.status_code == 409
+    with schema_context(world.a.brand.schema_name):
+        assert not MetricSnapshot.objects.exists()
+
+
+def test_spend_past_the_total_budget_pauses_the_boost_alerts_and_emails(
+    world, budgets, heard, django_capture_on_commit_callbacks
+) -> None:
+    boost = running_boost(world.a, budget_total="500.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = push(world.a, boost.pk, **period(hours_ago=5), spend="520.25")
+    assert response.status_code == 201
+    body = client_for(world.a.person(Role.CLIENT_VIEWER)).get(boosts_url(world.a, f"{boost.pk}/"))
+    assert body.json()["status"] == "paused"
+    assert body.json()["pause_reason"] == "cap_reached"
+    assert "520.25 EUR went past the total budget of 500.00 EUR" in body.json()["status_note"]
+    assert [e["kind"] for e in heard] == ["cap_reached"]
+    assert heard[0]["brand"] == world.a.brand
+    assert "the boost was paused" in heard[0]["message"]
+    assert len(mail.outbox) == 1
+    assert set(mail.outbox[0].to) == {
+        world.a.person(Role.MEDIA_SPECIALIST).email,
+        world.a.person(Role.ACCOUNT_LEAD).email,
+    }
+    assert mail.outbox[0].subject == f"[Alpine Coffee] Boost #{boost.pk}: Cap Reached"
+    alerts = client_for(world.a.person(Role.ANALYST)).get(
+        boosts_url(world.a, f"{boost.pk}/alerts/")
+    )
+    assert [a["kind"] for a in alerts.json()["results"]] == ["cap_reached"]
+    resume = client_for(world.a.person(Role.MEDIA_SPECIALIST)).post(
+        boosts_url(world.a, f"{boost.pk}/resume/")
+    )
+    assert resume.status_code == 409
+    assert status_of(world.a, boost.pk) == "paused"
+
+
+def test_a_cap_alert_is_raised_once_even_when_results_keep_arriving(
+    world, budgets, heard, django_capture_on_commit_callbacks
+) -> None:
+    boost = running_boost(world.a, budget_total="500.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        push(world.a, boost.pk, **period(hours_ago=5), spend="500.00")
+        push(world.a, boost.pk, **period(hours_ago=4), spend="3.00")
+    assert [e["kind"] for e in heard] == ["cap_reached"]
+    assert len(mail.outbox) == 1
+
+
+def test_spend_past_the_daily_cap_pauses_the_boost(world, budgets) -> None:
+    boost = running_boost(world.a, budget_total="1000.00", daily_cap="100.00")
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    body = {
+        "period_start": start.isoformat(),
+        "period_end": (start + timedelta(minutes=30)).isoformat(),
+        "spend": "100.01",
+    }
+    assert push(world.a, boost.pk, **body).status_code == 201
+    assert status_of(world.a, boost.pk) == "paused"
+    with schema_context(world.a.brand.schema_name):
+        alert = BoostAlert.objects.get(boost=boost)
+    assert alert.kind == "cap_reached" and alert.key.startswith("daily:")
+    assert "daily cap of 100.00 EUR" in alert.message
+
+
+def test_spend_ahead_of_schedule_raises_an_overspend_alert(world, budgets, heard) -> None:
+    # 1,000 EUR over 10 days, 2 days in: about 200 expected by now.
+    boost = running_boost(world.a, budget_total="1000.00")
+    push(world.a, boost.pk, **period(hours_ago=20, length_hours=12), spend="450")
+    assert status_of(world.a, boost.pk) == "active"
+    report = client_for(world.a.person(Role.CLIENT_APPROVER)).get(
+        boosts_url(world.a, f"{boost.pk}/report/")
+    )
+    pacing = report.json()["pacing"]
+    assert pacing["status"] == "overspending"
+    assert Decimal(pacing["expected_spend"]) == pytest.approx(Decimal(200), abs=Decimal(1))
+    assert Decimal(pacing["projected_end_spend"]) > Decimal(2000)
+    with schema_context(world.a.brand.schema_name):
+        assert list(BoostAlert.objects.values_list("kind", flat=True)) == ["overspend"]
+
+
+def test_spend_behind_schedule_raises_an_under_delivery_alert(world, budgets) -> None:
+    boost = running_boost(world.a, budget_total="1000.00")
+    push(world.a, boost.pk, **period(hours_ago=20, length_hours=12), spend="20")
+    with schema_context(world.a.brand.schema_name):
+        assert list(BoostAlert.objects.values_list("kind", flat=True)) == ["under_delivery"]
+    listed = client_for(world.a.person(Role.CLIENT_VIEWER)).get(
+        f"/brands/{world.a.brand.slug}/api/v1/boost-alerts/"
+    )
+    assert [a["kind"] for a in listed.json()["results"]] == ["under_delivery"]
+
+
+def test_an_integrator_key_with_the_ingest_scope_pushes_results(world, budgets) -> None:
+    boost = running_boost(world.a, budget_total="1000.00")
+    _key, secret = tenant_services.create_api_key(
+        brand=world.a.brand, name="meta-sync", scopes=[Scope.INGEST_METRICS]
+    )
+    integrator = APIClient(HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    assert push(world.a, boost.pk, integrator, **period(hours_ago=3), spend="7").status_code == 201
+    _key, read_only = tenant_services.create_api_key(
+        brand=world.a.brand, name="bi", scopes=[Scope.READ]
+    )
+    reader = APIClient(HTTP_AUTHORIZATION=f"Api-Key {read_only}")
+    refused = push(world.a, boost.pk, reader, **period(hours_ago=2), spend="7")
+    assert refused.status_code == 403
+    with schema_context(world.a.brand.schema_name):
+        assert MetricSnapshot.objects.filter(boost=boost).count() == 1
+
+
+def test_the_brand_report_never_mixes_currencies(world, budgets) -> None:
+    set_budgets(world.a, "100000", currency="USD")
+    euros = running_boost(world.a, budget_total="1000.00")
+    dollars = running_boost(world.a, budget_total="2000.00", currency="USD")
+    push(world.a, euros.pk, **period(hours_ago=30, length_hours=24), spend="150.10", clicks=10)
+    push(world.a, dollars.pk, **period(hours_ago=30, length_hours=24), spend="99.99", clicks=3)
+    push(world.a, dollars.pk, **period(hours_ago=5, length_hours=1), spend="0.01", clicks=1)
+    url = f"/brands/{world.a.brand.slug}/api/v1/media-reports/"
+    client = client_for(world.a.person(Role.CLIENT_VIEWER))
+    rows = {r["currency"]: r for r in client.get(url).json()["by_currency"]}
+    assert set(rows) == {"EUR", "USD"}
+    assert rows["EUR"]["figures"]["spend"] == "150.10"
+    assert rows["USD"]["figures"]["spend"] == "100.00"
+    assert rows["USD"]["budget"] == "2000.00"
+    day = timezone.localdate(ago(hours=5), timezone=ZoneInfo("Europe/Zurich"))
+    recent = client.get(url, {"from": str(day), "to": str(day)}).json()["by_currency"]
+    # Only the last USD snapshot (5 hours ago) starts that day; the other is 25 hours older.
+    assert {r["currency"]: r["figures"]["spend"] for r in recent} == {"USD": "0.01"}
+    bad = client.get(url, {"from": "2026-11-30", "to": "2026-11-01"})
+    assert bad.status_code == 400
+
+
+def test_results_per_brand_local_day_and_currency(world, budgets) -> None:
+    set_budgets(world.a, "100000", currency="USD")
+    euros = running_boost(world.a, budget_total="1000.00")
+    dollars = running_boost(world.a, budget_total="1000.00", currency="USD")
+    zurich = ZoneInfo("Europe/Zurich")
+    # 23:30 Zurich time counts for that day, 00:30 an hour later for the next one.
+    day = timezone.localdate(timezone=zurich) - timedelta(days=1)
+    late = datetime.combine(day - timedelta(days=1), time(23, 30), tzinfo=zurich)
+    early = datetime.combine(day, time(0, 30), tzinfo=zurich)
+    pushes = ((euros, late, "10.00"), (euros, early, "5.00"), (dollars, early, "7.00"))
+    for boost, start, spend in pushes:
+        push(
+            world.a,
+            boost.pk,
+            period_start=start.isoformat(),
+            period_end=(start + timedelta(minutes=20)).isoformat(),
+            spend=spend,
+        )
+    body = (
+        client_for(world.a.person(Role.ANALYST))
+        .get(f"/brands/{world.a.brand.slug}/api/v1/media-reports/", {"group": "day"})
+        .json()
+    )
+    assert [(r["period"], r["currency"], r["figures"]["spend"]) for r in body["by_period"]] == [
+        (str(day - timedelta(days=1)), "EUR", "10.00"),
+        (str(day), "EUR", "5.00"),
+        (str(day), "USD", "7.00"),
+    ]
+    bad = client_for(world.a.person(Role.ANALYST)).get(
+        f"/brands/{world.a.brand.slug}/api/v1/media-reports/", {"group": "hour"}
+    )
+    assert bad.status_code == 400

@@ -1,0 +1,67 @@
+"""The clock: approved boosts start on time, finished ones complete, pacing is checked."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from media import approval_gate
+from media.models import Boost, BoostAlert
+from media.services.schedules import advance_boost_schedules
+from tests.media.conftest import propose, running_boost, status_of
+
+pytestmark = pytest.mark.django_db
+
+
+def advance(bw, now):
+    with schema_context(bw.brand.schema_name):
+        return advance_boost_schedules(brand=bw.brand, now=now)
+
+
+def test_approved_boosts_start_when_their_start_comes_and_complete_after_the_end(
+    world, budgets
+) -> None:
+    now = timezone.now()
+    body = propose(
+        world.a,
+        starts_at=(now + timedelta(hours=1)).isoformat(),
+        ends_at=(now + timedelta(days=1)).isoformat(),
+    )
+    assert advance(world.a, now).started == 0
+    assert status_of(world.a, body["id"]) == "approved"
+    assert advance(world.a, now + timedelta(hours=2)).started == 1
+    assert status_of(world.a, body["id"]) == "active"
+    run = advance(world.a, now + timedelta(days=2))
+    assert run.completed == 1
+    assert status_of(world.a, body["id"]) == "completed"
+    assert advance(world.a, now + timedelta(days=2)).completed == 0  # twice is harmless
+
+
+def test_nothing_starts_during_a_crisis(world, budgets) -> None:
+    now = timezone.now()
+    body = propose(world.a, starts_at=(now + timedelta(hours=1)).isoformat())
+    with schema_context(world.a.brand.schema_name):
+        approval_gate.crisis_changed.send(sender=None, active=True)
+    advance(world.a, now + timedelta(hours=2))
+    assert status_of(world.a, body["id"]) == "approved"
+
+
+def test_a_boost_that_stops_spending_is_flagged_as_under_delivering(world, budgets) -> None:
+    boost = running_boost(world.a, budget_total="1000.00")
+    run = advance(world.a, timezone.now())
+    assert run.checked == 1
+    with schema_context(world.a.brand.schema_name):
+        assert list(
+            BoostAlert.objects.filter(boost_id=boost.pk).values_list("kind", flat=True)
+        ) == ["under_delivery"]
+        assert Boost.objects.get(pk=boost.pk).status == "active"
+
+
+def test_the_worker_actors_are_registered() -> None:
+    from media import tasks
+
+    assert tasks.advance_brand_boosts.actor_name == "advance_brand_boosts"
+    assert tasks.sweep_boost_schedules.actor_name == "sweep_boost_schedules"
