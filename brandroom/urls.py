@@ -6,9 +6,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("approve/", include("approvals.web.urls")),
     path("api/v1/", include("tenants.api.urls")),
     path("api/v1/", include("content.api.platform_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("brands/<slug:brand_slug>/approve/", include("approvals.web.brand_urls")),
     path("brands/<slug:brand_slug>/", include("brandroom.brand_urls")),
 ]

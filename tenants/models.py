@@ -145,3 +145,16 @@ class WorkerPing(models.Model):
 
     def __str__(self) -> str:
         return f"ping {self.pk} for {self.requested_schema}"
+
+
+class SignInLink(models.Model):
+    """A one-time emailed sign-in link. Only a hash of its token is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"sign-in link for {self.user} (expires {self.expires_at:%Y-%m-%d %H:%M})"

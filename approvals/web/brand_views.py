@@ -1,0 +1,191 @@
+"""The approver's phone view inside one brand: queue, detail with actions, recent decisions.
+
+Decisions go through ``approvals.services.decide_step``, the same service the API uses, so the
+rules, the audit trail and the 409 on a race are the same; here the 409 becomes a friendly page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from approvals.errors import ApprovalsError
+from approvals.models import ApprovalStep
+from approvals.selectors.crisis import brand_in_crisis
+from approvals.selectors.queue import decisions_by, pending_steps_for, requests_for_subject
+from approvals.services.requests import decide_step
+from content.models import Draft
+from tenants.selectors import brands_for_user, role_on_brand
+
+HASHTAG = re.compile(r"#\w+")
+DECISIONS = {"approve": "Approved", "reject": "Rejected", "request_changes": "Changes requested"}
+
+
+def approver_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed-in members of the brand only; anyone else gets a 404 as if it did not exist."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('approver-sign-in')}?next={request.path}")
+        brand = getattr(request, "brand", None)
+        if brand is None or role_on_brand(user=request.user, brand=brand) is None:
+            raise Http404("Brand not found.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def countdown(deadline: datetime | None, now: datetime) -> str:
+    """'due in 25 min', 'due in 3 h 5 min' or 'overdue by 7 min'."""
+    if deadline is None:
+        return "no deadline"
+    seconds = int((deadline - now).total_seconds())
+    minutes = abs(seconds) // 60
+    text = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+    return f"due in {text}" if seconds >= 0 else f"overdue by {text}"
+
+
+@dataclass
+class QueueItem:
+    step: ApprovalStep
+    title: str
+    excerpt: str
+    due: str
+    late: bool
+
+
+def _drafts_for(steps: list[ApprovalStep]) -> dict[int, Draft]:
+    ids = [s.request.subject_id for s in steps if s.request.subject_kind in ("post", "reply")]
+    return {d.pk: d for d in Draft.objects.filter(pk__in=ids).select_related("channel")}
+
+
+def _title(step: ApprovalStep, draft: Draft | None) -> str:
+    kind = step.request.subject_kind
+    if draft is not None and draft.channel is not None:
+        return f"{kind.title()} for {draft.channel}"
+    return kind.title()
+
+
+def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    brand = request.brand  # type: ignore[attr-defined]
+    return {
+        "brand": brand,
+        "other_brands": [b for b in brands_for_user(user=request.user) if b.pk != brand.pk],
+        "in_crisis": brand_in_crisis(),
+        **extra,
+    }
+
+
+@approver_page
+def queue(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    steps = list(pending_steps_for(request.user))
+    drafts = _drafts_for(steps)
+    items = []
+    for step in steps:
+        draft = (
+            drafts.get(step.request.subject_id) if step.request.subject_kind != "boost" else None
+        )
+        text = draft.text if draft else step.request.summary
+        items.append(
+            QueueItem(
+                step=step,
+                title=_title(step, draft),
+                excerpt=text[:120] + ("…" if len(text) > 120 else ""),
+                due=countdown(step.deadline_at, now),
+                late=bool(step.deadline_at and step.deadline_at < now),
+            )
+        )
+    return render(request, "approvals/web/queue.html", _context(request, items=items))
+
+
+def _open_step_for(request: HttpRequest, step_id: int) -> ApprovalStep:
+    step = (
+        ApprovalStep.objects.select_related("request")
+        .prefetch_related("decisions")
+        .filter(pk=step_id)
+        .first()
+    )
+    if step is None:
+        raise Http404("No such decision.")
+    return step
+
+
+def _detail_context(request: HttpRequest, step: ApprovalStep, **extra: Any) -> dict[str, Any]:
+    now = timezone.now()
+    subject = step.request
+    draft = None
+    if subject.subject_kind in ("post", "reply"):
+        draft = Draft.objects.select_related("channel").filter(pk=subject.subject_id).first()
+    text = draft.text if draft else subject.summary
+    limit = draft.channel.max_length if draft and draft.channel else None
+    history = requests_for_subject(subject_kind=subject.subject_kind, subject_id=subject.subject_id)
+    comments = [d for r in history for s in r.steps.all() for d in s.decisions.all() if d.comment]
+    return _context(
+        request,
+        step=step,
+        subject=subject,
+        draft=draft,
+        text=text,
+        hashtags=HASHTAG.findall(text),
+        length=len(text),
+        limit=limit,
+        over_limit=bool(limit and len(text) > limit),
+        risk_band="high"
+        if subject.risk_score >= 67
+        else "medium"
+        if subject.risk_score >= 34
+        else "low",
+        due=countdown(step.deadline_at, now),
+        history=history,
+        comments=comments,
+        is_open=step.status == ApprovalStep.Status.OPEN,
+        **extra,
+    )
+
+
+@approver_page
+def detail(request: HttpRequest, step_id: int) -> HttpResponse:
+    step = _open_step_for(request, step_id)
+    return render(request, "approvals/web/detail.html", _detail_context(request, step))
+
+
+@require_POST
+@approver_page
+def decide(request: HttpRequest, step_id: int) -> HttpResponse:
+    step = _open_step_for(request, step_id)
+    decision = request.POST.get("decision", "")
+    comment = request.POST.get("comment", "")
+    try:
+        decide_step(step_id=step.pk, decider=request.user, decision=decision, comment=comment)
+    except ApprovalsError as exc:
+        step = _open_step_for(request, step_id)
+        context = _detail_context(
+            request,
+            step,
+            problem=exc.message,
+            problem_field=exc.field,
+            comment=comment,
+            attempted=decision,
+        )
+        return render(request, "approvals/web/detail.html", context, status=exc.status_code)
+    messages.success(request, f"{DECISIONS.get(decision, 'Decided')}: {_title(step, None)}.")
+    return redirect("approver-queue", brand_slug=request.brand.slug)  # type: ignore[attr-defined]
+
+
+@approver_page
+def recent(request: HttpRequest) -> HttpResponse:
+    decisions = list(decisions_by(request.user)[:30])
+    return render(request, "approvals/web/recent.html", _context(request, decisions=decisions))

@@ -1,0 +1,71 @@
+"""The approver's phone view: sign-in (magic link or password) and the brand picker.
+
+Server-rendered, no build step. Decisions go through approvals.services exactly as the API's do.
+"""
+
+from __future__ import annotations
+
+from django.contrib import auth
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tenants.models import User
+from tenants.selectors import brands_for_user
+from tenants.sign_in import LINK_LIFETIME, SignInLinkInvalid, redeem_sign_in_link, send_sign_in_link
+
+MINUTES = int(LINK_LIFETIME.total_seconds() // 60)
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        if request.user.is_authenticated:
+            return redirect("approver-home")
+        return render(request, "approvals/web/sign_in.html", {"email": ""})
+    if request.POST.get("method") == "password":
+        identifier = request.POST.get("username", "").strip()
+        if "@" in identifier:
+            found = User.objects.filter(email__iexact=identifier).first()
+            identifier = found.username if found else identifier
+        user = auth.authenticate(
+            request, username=identifier, password=request.POST.get("password", "")
+        )
+        if user is None:
+            context = {"problem": "That username and password do not match.", "email": ""}
+            return render(request, "approvals/web/sign_in.html", context, status=400)
+        auth.login(request, user)
+        return redirect("approver-home")
+    email = request.POST.get("email", "").strip()
+    if "@" not in email:
+        context = {"problem": "Enter the email address you were invited with.", "email": email}
+        return render(request, "approvals/web/sign_in.html", context, status=400)
+    send_sign_in_link(email=email)
+    return render(request, "approvals/web/link_sent.html", {"email": email, "minutes": MINUTES})
+
+
+@require_http_methods(["GET"])
+def open_link(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        user = redeem_sign_in_link(token=token)
+    except SignInLinkInvalid as exc:
+        status = 404 if exc.reason == "unknown" else 410
+        context = {"reason": exc.reason, "minutes": MINUTES}
+        return render(request, "approvals/web/link_invalid.html", context, status=status)
+    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("approver-home")
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    auth.logout(request)
+    return redirect("approver-sign-in")
+
+
+@login_required(login_url="approver-sign-in")
+def home(request: HttpRequest) -> HttpResponse:
+    brands = list(brands_for_user(user=request.user))
+    if len(brands) == 1:
+        return redirect("approver-queue", brand_slug=brands[0].slug)
+    return render(request, "approvals/web/brands.html", {"brands": brands})

@@ -1,0 +1,117 @@
+"""The approver's phone view: same rules as the API, friendly pages, no access across brands."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from approvals.models import ApprovalStep
+from approvals.services.requests import decide_step
+from content import services as content_services
+from content.models import Draft
+from tenants.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def waiting_step(world, django_capture_on_commit_callbacks) -> ApprovalStep:
+    """A post in brand A at level 1 (the default): waiting for the agency lead."""
+    with schema_context(world.a.brand.schema_name):
+        channel = content_services.create_channel(network="x", handle="alpine")
+        draft = Draft.objects.create(
+            kind=Draft.Kind.POST,
+            channel=channel,
+            text="Fresh beans, fresh week. #coffee",
+            risk_score=10,
+            created_by=world.a.person(Role.COPYWRITER),
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            content_services.mark_draft_ready(draft=draft)
+        return ApprovalStep.objects.get(status=ApprovalStep.Status.OPEN)
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_queue_lists_what_waits_for_me_with_a_countdown(world, waiting_step) -> None:
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    page = lead.get("/brands/alpine-coffee/approve/").content.decode()
+    assert "Fresh beans, fresh week." in page
+    assert "due in 3 h 59 min" in page or "due in 4 h 0 min" in page
+
+
+def test_client_viewer_sees_nothing_to_decide(world, waiting_step) -> None:
+    viewer = signed_in(world.a.person(Role.CLIENT_VIEWER))
+    page = viewer.get("/brands/alpine-coffee/approve/").content.decode()
+    assert "Nothing is waiting for you" in page
+
+
+def test_member_of_another_brand_gets_404_and_cannot_decide(world, waiting_step) -> None:
+    outsider = signed_in(world.b.person(Role.ACCOUNT_LEAD))
+    assert outsider.get("/brands/alpine-coffee/approve/").status_code == 404
+    url = f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/decide/"
+    assert outsider.post(url, {"decision": "approve"}).status_code == 404
+    with schema_context(world.a.brand.schema_name):
+        assert ApprovalStep.objects.get(pk=waiting_step.pk).status == "open"
+
+
+def test_signed_out_visitor_is_sent_to_sign_in(world, waiting_step) -> None:
+    response = Client().get("/brands/alpine-coffee/approve/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/approve/sign-in/")
+
+
+def test_reject_without_reason_explains_and_changes_nothing(world, waiting_step) -> None:
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    url = f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/decide/"
+    response = lead.post(url, {"decision": "reject", "comment": ""})
+    assert response.status_code == 400
+    assert "Give a reason" in response.content.decode()
+    with schema_context(world.a.brand.schema_name):
+        assert ApprovalStep.objects.get(pk=waiting_step.pk).status == "open"
+
+
+def test_second_decider_gets_a_friendly_409_naming_who_decided(world, waiting_step) -> None:
+    with schema_context(world.a.brand.schema_name):
+        decide_step(step_id=waiting_step.pk, decider=world.admin, decision="approve")
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    url = f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/decide/"
+    response = lead.post(url, {"decision": "approve"})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "ada-admin" in page or "already" in page
+    assert 'role="alert"' in page
+
+
+def test_approving_on_the_phone_is_audited_like_the_api(world, waiting_step) -> None:
+    from approvals.models import AuditEntry
+
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    url = f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/decide/"
+    response = lead.post(url, {"decision": "approve"})
+    assert response.status_code == 302
+    with schema_context(world.a.brand.schema_name):
+        assert ApprovalStep.objects.get(pk=waiting_step.pk).status == "approved"
+        assert AuditEntry.objects.filter(
+            action="decision_recorded", actor_id=world.a.person(Role.ACCOUNT_LEAD).pk
+        ).exists()
+    recent = lead.get("/brands/alpine-coffee/approve/recent/").content.decode()
+    assert "Approved" in recent
+
+
+def test_pages_are_light_enough_for_a_slow_phone(world, waiting_step) -> None:
+    from django.contrib.staticfiles import finders
+
+    css = finders.find("approvals/app.css")
+    with open(css, "rb") as handle:
+        assert len(handle.read()) < 50_000
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    page = lead.get(f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/")
+    assert page.status_code == 200
+    assert len(page.content) < 50_000
+    assert 'name="viewport"' in page.content.decode()
