@@ -82,6 +82,7 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "media.write": (LEADS | {Role.MEDIA_SPECIALIST}, Scope.WRITE_MEDIA),
     "metrics.ingest": (LEADS | {Role.MEDIA_SPECIALIST}, Scope.INGEST_METRICS),
     "webhooks.manage": (frozenset({Role.AGENCY_ADMIN}), None),
+    "events.read": (AGENCY_ROLES, Scope.READ),
 }
 
 

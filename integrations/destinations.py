@@ -1,0 +1,75 @@
+"""Where webhooks may go: public addresses only, so an endpoint URL cannot make our workers
+reach into our own network (server-side request forgery).
+
+The hostname is resolved and *every* address it resolves to is checked, because one private
+address among public ones is enough for an attacker's DNS to steer a request inside. Checked
+when an endpoint is saved and again before each delivery (DNS can change in between).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from integrations.errors import ForbiddenDestination
+
+ALLOWED_SCHEMES = frozenset({"http", "https"})
+
+
+def _refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why ``address`` is no place for a webhook, or None when it is a public address."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address.is_loopback:
+        return "a loopback address"
+    if address.is_link_local:
+        return "a link-local address"
+    if address.is_private:
+        return "a private address"
+    if address.is_multicast or address.is_reserved or address.is_unspecified:
+        return "a reserved address"
+    if not address.is_global:  # e.g. carrier-grade NAT 100.64.0.0/10
+        return "a non-public address"
+    return None
+
+
+def resolve(
+    host: str, port: int, *, field: str = "url"
+) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Every address ``host`` resolves to (an IP literal resolves to itself)."""
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ForbiddenDestination(
+            f"The host '{host}' could not be resolved.", field=field
+        ) from exc
+    # Strip an IPv6 zone ("fe80::1%eth0") before parsing.
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+
+
+def check_webhook_url(url: str, *, field: str = "url") -> None:
+    """Raise ForbiddenDestination (400, naming ``field``) unless ``url`` is an http(s) URL whose
+    host resolves only to public addresses. WEBHOOKS_ALLOW_PRIVATE_URLS lifts the address rule
+    for development."""
+    parts = urlsplit(url)
+    if parts.scheme not in ALLOWED_SCHEMES or not parts.hostname:
+        raise ForbiddenDestination("Use an http or https URL with a host name.", field=field)
+    if parts.username or parts.password:
+        raise ForbiddenDestination("Leave credentials out of the URL.", field=field)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise ForbiddenDestination("The URL's port is not valid.", field=field) from None
+    if settings.WEBHOOKS_ALLOW_PRIVATE_URLS:
+        return
+    for address in resolve(parts.hostname, port, field=field):
+        reason = _refusal(address)
+        if reason is not None:
+            raise ForbiddenDestination(
+                f"Webhook URLs may not point at {reason} ('{parts.hostname}' resolves to "
+                f"{address}).",
+                field=field,
+            )

@@ -1,0 +1,94 @@
+"""The integrator contract in the OpenAPI schema: the ``Idempotency-Key`` header and its 409 /
+422 answers on every POST, and a description of webhooks, idempotency and throttling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter
+from drf_standardized_errors.openapi import AutoSchema as StandardErrorsAutoSchema
+from drf_standardized_errors.openapi_serializers import ClientErrorEnum
+from rest_framework import serializers
+
+from integrations import idempotency, signing
+
+
+class ConflictErrorSerializer(serializers.Serializer):
+    # Free text: besides idempotency_key_in_use (409) and idempotency_key_reused (422), each
+    # app's domain conflicts (e.g. slug_taken, endpoint_disabled) answer with their own code.
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class ConflictErrorResponseSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = ConflictErrorSerializer(many=True)
+
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    name=idempotency.HEADER,
+    type=str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Makes the POST safe to retry: a repeat with the same key and body gets the stored "
+        "response back (with `Idempotent-Replayed: true`); the same key with a different body "
+        "gets 422; a repeat while the first request runs gets 409. Keys are per caller and "
+        "brand, 1-255 characters, and kept for 24 hours."
+    ),
+)
+
+
+class AutoSchema(StandardErrorsAutoSchema):
+    """drf-standardized-errors' schema plus the idempotency contract on POST operations."""
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self.method == "POST":
+            parameters.append(IDEMPOTENCY_PARAMETER)
+        return parameters
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction=direction)  # type: ignore[arg-type]
+        if direction == "response" and self.method == "POST":
+            for code in ("409", "422"):
+                responses.setdefault(
+                    code,
+                    self._get_response_for_code(ConflictErrorResponseSerializer, code),
+                )
+        return responses
+
+
+INTEGRATOR_GUIDE = f"""
+
+## Webhooks
+Agency admins register endpoints per brand (`/brands/{{brand}}/api/v1/webhooks/endpoints/`)
+with an optional event filter. Each delivery is a JSON `POST` with `{{"id", "type",
+"created_at", "brand", "data"}}` and these headers:
+`{signing.EVENT_ID_HEADER}`, `{signing.EVENT_TYPE_HEADER}`, `{signing.DELIVERY_ID_HEADER}`,
+`{signing.TIMESTAMP_HEADER}` (Unix seconds) and
+`{signing.SIGNATURE_HEADER}: v1=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`.
+To verify: recompute the HMAC with the endpoint's secret over the timestamp header, a dot and
+the raw body; compare in constant time; reject timestamps more than 5 minutes from your clock
+(a replayed request cannot change its timestamp without breaking the signature); drop event ids
+you have already processed. Answer 2xx within 10 seconds. Failed attempts are retried with
+exponential backoff; an endpoint that keeps failing is disabled and the brand's agency admins
+and account leads are emailed. Redeliver any delivery from the log.
+
+## Idempotency
+Send an `Idempotency-Key` header on any POST to make it safe to retry (see the parameter).
+
+## Throttling
+Requests are limited per brand and per API key; over the limit the answer is 429 with a
+`Retry-After` header (seconds).
+"""
+
+
+def describe_integrator_contract(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """Post-processing hook: append the integrator guide to the schema's description."""
+    info = result.setdefault("info", {})
+    info["description"] = info.get("description", "") + INTEGRATOR_GUIDE
+    return result
