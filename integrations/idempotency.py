@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import Enum
@@ -37,7 +38,8 @@ logger = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-MAX_KEY_LENGTH = 255
+# Visible ASCII without spaces, so no proxy or client trims or folds a key into another one.
+KEY_PATTERN = re.compile(r"^[!-~]{1,255}$")
 KEPT_HEADERS = ("Content-Type", "Location")
 # A claim still "in progress" after this long belongs to a request whose process died; a retry
 # may take it over instead of getting 409 until the record expires.
@@ -180,10 +182,12 @@ class IdempotencyMiddleware:
         key = request.headers.get(HEADER)
         if request.method != "POST" or key is None:
             return self.get_response(request)
-        key = key.strip()
-        if not key or len(key) > MAX_KEY_LENGTH:
+        if not KEY_PATTERN.match(key):
+            # "parse_error": the shape every POST documents for a request it cannot read.
             return _error(
-                400, "invalid_idempotency_key", f"{HEADER} must be 1 to 255 characters long."
+                400,
+                "parse_error",
+                f"{HEADER} must be 1 to 255 visible ASCII characters without spaces.",
             )
         scope = caller_scope(request)
         if scope is None:

@@ -28,20 +28,45 @@ class ConflictErrorResponseSerializer(serializers.Serializer):
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     name=idempotency.HEADER,
-    type=str,
+    type={"type": "string", "pattern": idempotency.KEY_PATTERN.pattern},
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
         "Makes the POST safe to retry: a repeat with the same key and body gets the stored "
         "response back (with `Idempotent-Replayed: true`); the same key with a different body "
         "gets 422; a repeat while the first request runs gets 409. Keys are per caller and "
-        "brand, 1-255 characters, and kept for 24 hours."
+        "brand, 1-255 visible ASCII characters (no spaces), and kept for 24 hours."
     ),
 )
 
 
 class AutoSchema(StandardErrorsAutoSchema):
-    """drf-standardized-errors' schema plus the idempotency contract on POST operations."""
+    """drf-standardized-errors' schema plus the idempotency contract on POST operations.
+
+    The parent documents error responses only for views whose exception handler is its own
+    function; ours (brandroom.errors.exception_handler) extends it and renders the same bodies,
+    so the same rules apply.
+    """
+
+    def _should_add_error_response(self, responses: dict[str, Any], status_code: str) -> bool:
+        if status_code in responses:
+            return False
+        checks = {
+            "400": lambda: (
+                self._should_add_parse_error_response()
+                or self._should_add_validation_error_response()
+            ),
+            "401": self._should_add_http401_error_response,
+            "403": self._should_add_http403_error_response,
+            "404": self._should_add_http404_error_response,
+            "405": self._should_add_http405_error_response,
+            "406": self._should_add_http406_error_response,
+            "415": self._should_add_http415_error_response,
+            "429": self._should_add_http429_error_response,
+            "500": self._should_add_http500_error_response,
+        }
+        check = checks.get(status_code)
+        return True if check is None else bool(check())
 
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
