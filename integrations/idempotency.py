@@ -189,12 +189,13 @@ class IdempotencyMiddleware:
                 "parse_error",
                 f"{HEADER} must be 1 to 255 visible ASCII characters without spaces.",
             )
+        # Read the body before authenticating: a session's CSRF check may parse the form, after
+        # which the raw body can no longer be read.
+        body = request.body
         scope = caller_scope(request)
         if scope is None:
             return self.get_response(request)
-        fingerprint = fingerprint_of(
-            method=request.method, path=request.get_full_path(), body=request.body
-        )
+        fingerprint = fingerprint_of(method=request.method, path=request.get_full_path(), body=body)
         outcome, record = claim(scope=scope, key=key, fingerprint=fingerprint, now=timezone.now())
         if outcome is Outcome.MISMATCH:
             return _error(

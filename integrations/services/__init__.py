@@ -4,7 +4,12 @@
 the worker. Everything runs inside the brand's schema.
 """
 
-from integrations.services.deliveries import attempt_delivery, backoff_seconds, redeliver
+from integrations.services.deliveries import (
+    attempt_delivery,
+    backoff_seconds,
+    redeliver,
+    requeue_stalled_deliveries,
+)
 from integrations.services.endpoints import create_endpoint, delete_endpoint, update_endpoint
 from integrations.services.events import emit_event
 
@@ -15,5 +20,6 @@ __all__ = [
     "delete_endpoint",
     "emit_event",
     "redeliver",
+    "requeue_stalled_deliveries",
     "update_endpoint",
 ]

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from integrations import sending
 from integrations.errors import EndpointDisabled
@@ -157,3 +157,23 @@ def redeliver(*, delivery: Delivery) -> Delivery:
         )
         enqueue_deliveries([again.pk])
     return again
+
+
+STALLED_AFTER = timedelta(minutes=10)
+STALLED_BATCH = 500
+
+
+def requeue_stalled_deliveries(*, now: datetime) -> int:
+    """Hand pending deliveries that were due long ago back to the worker (their message was
+    lost, e.g. a broker restart). Attempts are idempotent, so a duplicate costs nothing."""
+    cutoff = now - STALLED_AFTER
+    stalled = list(
+        Delivery.objects.filter(status=Delivery.Status.PENDING)
+        .filter(
+            Q(next_attempt_at__lt=cutoff) | Q(next_attempt_at__isnull=True, created_at__lt=cutoff)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:STALLED_BATCH]
+    )
+    enqueue_deliveries(stalled)
+    return len(stalled)

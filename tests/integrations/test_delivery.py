@@ -292,3 +292,19 @@ def test_delivery_to_an_address_that_turned_private_is_not_sent(world, settings)
     assert delivery.attempts == 1
     assert delivery.last_status_code is None
     assert "loopback" in delivery.last_error
+
+
+def test_deliveries_whose_message_was_lost_are_handed_to_the_worker_again(
+    world, delivery_settings, worker_queue, django_capture_on_commit_callbacks
+):
+    with schema_context(world.a.brand.schema_name):
+        services.create_endpoint(url="https://93.184.216.34/x", event_types=[])
+        lost = services.emit_event(event_type=events.DRAFT_READY, data={"n": 1})
+        fresh = services.emit_event(event_type=events.DRAFT_READY, data={"n": 2})
+        Delivery.objects.filter(event=lost).update(created_at=timezone.now() - timedelta(hours=1))
+        with django_capture_on_commit_callbacks(execute=True):
+            count = services.requeue_stalled_deliveries(now=timezone.now())
+        lost_id = Delivery.objects.get(event=lost).pk
+        assert Delivery.objects.filter(event=fresh).exists()
+    assert count == 1
+    assert [q.delivery_id for q in worker_queue.take()] == [lost_id]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
@@ -15,6 +16,7 @@ from tenants import services as tenant_services
 from tenants.models import ApiKey, IdempotencyRecord
 from tenants.roles import Scope
 from tests.conftest import client_for
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +149,18 @@ def test_expired_keys_are_removed_and_can_be_used_again(world, integrator) -> No
         channels_url(world), {"network": "x", "handle": "two"}, HTTP_IDEMPOTENCY_KEY="old"
     )
     assert again.status_code == 201
+
+
+def test_signed_in_person_gets_the_same_replay(world) -> None:
+    browser = Client()
+    assert browser.login(username=world.admin.username, password=PASSWORD)
+    body = {"network": "x", "handle": "session"}
+    first = browser.post(
+        channels_url(world), body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="s-1"
+    )
+    again = browser.post(
+        channels_url(world), body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="s-1"
+    )
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert channel_handles(world) == ["session"]
