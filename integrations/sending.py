@@ -21,7 +21,7 @@ from integrations.errors import ForbiddenDestination
 from integrations.models import Delivery
 
 USER_AGENT = "Brandroom-Webhooks/1"
-EXCERPT_CHARS = 1000
+EXCERPT_BYTES = 1000
 
 
 @dataclass(frozen=True)
@@ -79,10 +79,18 @@ def send(*, delivery: Delivery, brand_slug: str, now: datetime) -> Answer:
     }
     try:
         # No redirects: a 3xx could point anywhere, including inside our network.
-        with httpx2.Client(
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
-        ) as client:
-            response = client.post(endpoint.url, content=body, headers=headers)
+        with (
+            httpx2.Client(
+                timeout=settings.WEBHOOK_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
+            ) as client,
+            client.stream("POST", endpoint.url, content=body, headers=headers) as response,
+        ):
+            # Only the start of the answer is kept; a huge body is never read into memory.
+            excerpt = b""
+            for chunk in response.iter_bytes():
+                excerpt += chunk
+                if len(excerpt) >= EXCERPT_BYTES:
+                    break
     except httpx2.HTTPError as exc:
         host = urlsplit(endpoint.url).hostname
         return Answer(
@@ -94,6 +102,6 @@ def send(*, delivery: Delivery, brand_slug: str, now: datetime) -> Answer:
     return Answer(
         status_code=response.status_code,
         error="" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}",
-        excerpt=response.text[:EXCERPT_CHARS],
+        excerpt=excerpt[:EXCERPT_BYTES].decode("utf-8", errors="replace"),
         duration_ms=took(),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from tenants.models import Agency, ApiKey, Brand, Membership, User
@@ -51,8 +52,6 @@ def people_with_roles(*, brand: Brand, roles: frozenset[str]) -> QuerySet[User]:
 
 def current_brand() -> Brand:
     """The brand whose schema the connection is on (in a request, a worker or schema_context)."""
-    from django.db import connection
-
     tenant = getattr(connection, "tenant", None)
     if isinstance(tenant, Brand):
         return tenant

@@ -4,6 +4,7 @@ exponential backoff, disabling a failing endpoint (and telling the brand), redel
 from __future__ import annotations
 
 import json
+import socket
 from datetime import timedelta
 
 import pytest
@@ -157,8 +158,13 @@ def test_failed_attempts_are_retried_with_exponential_backoff_until_one_succeeds
         fourth = attempt(190)
 
         assert (fourth.status, fourth.attempts, fourth.last_status_code) == ("succeeded", 4, 200)
-        log = [(a.number, a.status_code) for a in fourth.attempt_log.all()]
-        assert log == [(1, 500), (2, 503), (3, 500), (4, 200)]
+        log = [(a.number, a.status_code, a.response_excerpt) for a in fourth.attempt_log.all()]
+        assert log == [
+            (1, 500, "receiver is down"),
+            (2, 503, "receiver is down"),
+            (3, 500, "receiver is down"),
+            (4, 200, "ok"),
+        ]
         assert WebhookEndpoint.objects.get().consecutive_failures == 0
     assert len(receiver.requests) == 4
     # Every retry carries the same event id, so the receiver can drop duplicates.
@@ -308,3 +314,18 @@ def test_deliveries_whose_message_was_lost_are_handed_to_the_worker_again(
         assert Delivery.objects.filter(event=fresh).exists()
     assert count == 1
     assert [q.delivery_id for q in worker_queue.take()] == [lost_id]
+
+
+def test_unreachable_receiver_is_logged_as_a_failed_attempt_and_retried(world, delivery_settings):
+    with socket.socket() as probe:  # a port nobody listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with schema_context(world.a.brand.schema_name):
+        services.create_endpoint(url=f"http://127.0.0.1:{port}/hooks", event_types=[])
+        event = services.emit_event(event_type=events.INCIDENT_UPDATED, data={})
+        delivery = services.attempt_delivery(
+            delivery_id=Delivery.objects.get(event=event).pk, now=timezone.now()
+        )
+    assert delivery is not None
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, None)
+    assert "ConnectError" in delivery.last_error
