@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -42,6 +43,10 @@ class WebhookEndpoint(models.Model):
     event_types = models.JSONField(default=list, blank=True)
     # Kept readable (not hashed): every delivery is signed with it.
     secret = models.CharField(max_length=100)
+    # After a rotation deliveries are signed with both secrets until this time, so receivers
+    # can switch over without rejecting anything.
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     consecutive_failures = models.PositiveIntegerField(default=0)
     disabled_at = models.DateTimeField(null=True, blank=True)
@@ -78,6 +83,18 @@ class WebhookEndpoint(models.Model):
 
     def wants(self, event_type: str) -> bool:
         return not self.event_types or event_type in self.event_types
+
+    def signing_secrets(self, *, now: datetime) -> list[str]:
+        """The secrets a delivery at ``now`` is signed with: the current one, plus the previous
+        one while a rotation's overlap lasts."""
+        secrets = [self.secret]
+        if (
+            self.previous_secret
+            and self.previous_secret_expires_at is not None
+            and now < self.previous_secret_expires_at
+        ):
+            secrets.append(self.previous_secret)
+        return secrets
 
 
 class Delivery(models.Model):

@@ -73,8 +73,8 @@ def send(*, delivery: Delivery, brand_slug: str, now: datetime) -> Answer:
         signing.EVENT_TYPE_HEADER: delivery.event.type,
         signing.DELIVERY_ID_HEADER: str(delivery.pk),
         signing.TIMESTAMP_HEADER: str(timestamp),
-        signing.SIGNATURE_HEADER: signing.sign(
-            secret=endpoint.secret, timestamp=timestamp, body=body
+        signing.SIGNATURE_HEADER: signing.signature_header(
+            secrets=endpoint.signing_secrets(now=now), timestamp=timestamp, body=body
         ),
     }
     try:

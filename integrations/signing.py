@@ -7,7 +7,9 @@ Every delivery carries these headers:
 - ``Brandroom-Event-Type``: e.g. ``draft.ready``;
 - ``Brandroom-Delivery-Id``: this delivery (a redelivery gets a new one);
 - ``Brandroom-Timestamp``: Unix seconds when this attempt was signed;
-- ``Brandroom-Signature``: ``v1=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>``.
+- ``Brandroom-Signature``: ``v1=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>``; for a
+  day after the endpoint's secret is rotated, a second ``v1=`` value (comma-separated) signed
+  with the previous secret follows, so a receiver still holding the old secret keeps verifying.
 
 A receiver recomputes the HMAC over the timestamp header, a dot and the raw request body (bytes
 as received, before any JSON parsing), compares it in constant time with the ``v1`` value, and
@@ -64,3 +66,8 @@ def verify_signature(
     offered = [part.strip() for part in (signature_header or "").split(",")]
     if not any(hmac.compare_digest(expected, value) for value in offered):
         raise InvalidSignature("The signature does not match the body and timestamp.")
+
+
+def signature_header(*, secrets: list[str], timestamp: int, body: bytes) -> str:
+    """The header value carrying one ``v1=`` signature per secret, current secret first."""
+    return ", ".join(sign(secret=secret, timestamp=timestamp, body=body) for secret in secrets)

@@ -13,6 +13,11 @@ urlpatterns = [
         views.WebhookEndpointDetailView.as_view(),
         name="webhook-endpoint-detail",
     ),
+    path(
+        "webhooks/endpoints/<int:pk>/rotate-secret/",
+        views.RotateSecretView.as_view(),
+        name="webhook-endpoint-rotate-secret",
+    ),
     path("webhooks/deliveries/", views.DeliveryListView.as_view(), name="webhook-delivery-list"),
     path(
         "webhooks/deliveries/<int:pk>/",

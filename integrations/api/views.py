@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
@@ -74,6 +75,18 @@ class WebhookEndpointDetailView(BrandScopedMixin, APIView):
     def delete(self, request: Request, pk: int) -> Response:
         services.delete_endpoint(endpoint=get_object_or_404(selectors.endpoints(), pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RotateSecretView(BrandScopedMixin, APIView):
+    """Replace the endpoint's signing secret; the old one keeps signing alongside for 24 hours."""
+
+    write_action = "webhooks.manage"
+
+    @extend_schema(request=None, responses=s.WebhookEndpointCreatedSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        endpoint = get_object_or_404(selectors.endpoints(), pk=pk)
+        endpoint, secret = services.rotate_endpoint_secret(endpoint=endpoint, now=timezone.now())
+        return Response(s.WebhookEndpointSerializer(endpoint).data | {"secret": secret})
 
 
 class DeliveryListView(BrandScopedMixin, generics.ListAPIView):

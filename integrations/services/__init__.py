@@ -10,7 +10,12 @@ from integrations.services.deliveries import (
     redeliver,
     requeue_stalled_deliveries,
 )
-from integrations.services.endpoints import create_endpoint, delete_endpoint, update_endpoint
+from integrations.services.endpoints import (
+    create_endpoint,
+    delete_endpoint,
+    rotate_endpoint_secret,
+    update_endpoint,
+)
 from integrations.services.events import emit_event
 
 __all__ = [
@@ -21,5 +26,6 @@ __all__ = [
     "emit_event",
     "redeliver",
     "requeue_stalled_deliveries",
+    "rotate_endpoint_secret",
     "update_endpoint",
 ]

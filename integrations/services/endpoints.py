@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from integrations.models import WebhookEndpoint
 from tenants.models import User
 
 SECRET_PREFIX = "whsec_"
+ROTATION_OVERLAP = timedelta(hours=24)
 
 
 def _check_event_types(event_types: list[str]) -> list[str]:
@@ -78,6 +80,21 @@ def update_endpoint(
     if fields:
         endpoint.save(update_fields=[*fields, "updated_at"])
     return endpoint
+
+
+def rotate_endpoint_secret(
+    *, endpoint: WebhookEndpoint, now: datetime
+) -> tuple[WebhookEndpoint, str]:
+    """Give the endpoint a new signing secret (returned, shown once); for ROTATION_OVERLAP
+    deliveries carry signatures with both, so receivers can switch without a gap."""
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_expires_at = now + ROTATION_OVERLAP
+    endpoint.secret = secret
+    endpoint.save(
+        update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"]
+    )
+    return endpoint, secret
 
 
 def delete_endpoint(*, endpoint: WebhookEndpoint) -> None:

@@ -329,3 +329,50 @@ def test_unreachable_receiver_is_logged_as_a_failed_attempt_and_retried(world, d
     assert delivery is not None
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, None)
     assert "ConnectError" in delivery.last_error
+
+
+def test_after_rotating_the_secret_receivers_verify_with_either_secret_for_a_day(
+    world, receiver, delivery_settings
+):
+    admin = client_for(world.admin)
+    base = f"/brands/{world.a.brand.slug}/api/v1/webhooks/endpoints"
+    with schema_context(world.a.brand.schema_name):
+        endpoint, old_secret = services.create_endpoint(url=receiver.url, event_types=[])
+    rotated = admin.post(f"{base}/{endpoint.pk}/rotate-secret/")
+    assert rotated.status_code == 200
+    new_secret = rotated.json()["secret"]
+    assert new_secret != old_secret
+    assert "secret" not in admin.get(f"{base}/{endpoint.pk}/").json()
+
+    now = timezone.now()
+    with schema_context(world.a.brand.schema_name):
+        for at in (now, now + timedelta(hours=25)):
+            event = services.emit_event(event_type=events.DRAFT_READY, data={})
+            services.attempt_delivery(delivery_id=Delivery.objects.get(event=event).pk, now=at)
+    during, after = receiver.requests
+
+    def verifies(got, secret: str) -> bool:
+        try:
+            signing.verify_signature(
+                secret=secret,
+                body=got.body,
+                timestamp_header=got.headers[signing.TIMESTAMP_HEADER],
+                signature_header=got.headers[signing.SIGNATURE_HEADER],
+                now=int(got.headers[signing.TIMESTAMP_HEADER]),
+            )
+        except signing.InvalidSignature:
+            return False
+        return True
+
+    assert verifies(during, new_secret) and verifies(during, old_secret)
+    assert verifies(after, new_secret) and not verifies(after, old_secret)
+
+
+def test_rotating_a_secret_is_for_agency_admins_of_the_brand_only(world):
+    with schema_context(world.a.brand.schema_name):
+        endpoint, secret = services.create_endpoint(url="https://93.184.216.34/x", event_types=[])
+    url = f"/brands/{world.a.brand.slug}/api/v1/webhooks/endpoints/{endpoint.pk}/rotate-secret/"
+    assert client_for(world.a.person(Role.ACCOUNT_LEAD)).post(url).status_code == 403
+    assert client_for(world.b.person(Role.ACCOUNT_LEAD)).post(url).status_code == 404
+    with schema_context(world.a.brand.schema_name):
+        assert WebhookEndpoint.objects.get().secret == secret
