@@ -19,10 +19,34 @@ from integrations.errors import ForbiddenDestination
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for (mapped, 6to4, Teredo, NAT64), if any: a
+    translating gateway would take the request there."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def _refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     """Why ``address`` is no place for a webhook, or None when it is a public address."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            reason = _refusal(embedded)
+            if reason is not None:
+                return reason
+            # A public IPv4 behind a translation prefix is judged by that IPv4 alone: the
+            # prefixes themselves are not "global" in Python's table.
+            return None
     if address.is_loopback:
         return "a loopback address"
     if address.is_link_local:

@@ -76,6 +76,12 @@ class AutoSchema(StandardErrorsAutoSchema):
 
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction=direction)  # type: ignore[arg-type]
+        if direction == "response" and "429" in responses:
+            responses["429"].setdefault("headers", {})["Retry-After"] = {
+                "description": "Seconds to wait before the next request.",
+                "schema": {"type": "integer"},
+                "required": True,
+            }
         if direction == "response" and self.method == "POST":
             for code in ("409", "422"):
                 responses.setdefault(

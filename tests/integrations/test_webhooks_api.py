@@ -65,6 +65,11 @@ def test_unknown_event_type_in_the_filter_is_refused_naming_the_field(world) -> 
         "http://169.254.169.254/latest/meta-data/",
         "http://[::1]/hooks",
         "http://[::ffff:127.0.0.1]/hooks",
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",  # NAT64 for 169.254.169.254
+        "http://[2002:7f00:1::1]/hooks",  # 6to4 for 127.0.0.1
+        "http://[fd00::1]/hooks",
+        "http://[fe80::1]/hooks",
+        "http://0.0.0.0/hooks",
         "http://192.168.1.20/hooks",
         "http://100.64.0.1/hooks",
         "http://localhost:8080/hooks",
