@@ -356,5 +356,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # The scheduler logs every lock renewal at INFO; only its problems matter.
         "apscheduler": {"level": "WARNING"},
+        # Logs every webhook request with its full URL at INFO; the delivery log has the facts.
+        "httpx2": {"level": "WARNING"},
     },
 }
