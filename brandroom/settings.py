@@ -216,6 +216,8 @@ WEBHOOK_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_BACKOFF_MAX_SECONDS", default=6
 # Consecutive failed attempts (across deliveries, reset by any success) that disable an endpoint.
 WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+# Events and finished deliveries older than this are deleted (daily) from each brand.
+EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=30)
 for _name in (
     "WEBHOOK_MAX_ATTEMPTS",
     "WEBHOOK_DISABLE_AFTER_FAILURES",

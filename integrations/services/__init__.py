@@ -16,7 +16,7 @@ from integrations.services.endpoints import (
     rotate_endpoint_secret,
     update_endpoint,
 )
-from integrations.services.events import emit_event
+from integrations.services.events import emit_event, prune_events
 
 __all__ = [
     "attempt_delivery",
@@ -24,6 +24,7 @@ __all__ = [
     "create_endpoint",
     "delete_endpoint",
     "emit_event",
+    "prune_events",
     "redeliver",
     "requeue_stalled_deliveries",
     "rotate_endpoint_secret",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 
 from integrations import selectors
 from integrations.errors import NotInBrand, UnknownEventType
@@ -47,3 +50,14 @@ def emit_event(*, event_type: str, data: dict[str, Any]) -> Event:
         )
         enqueue_deliveries([d.pk for d in deliveries])
     return event
+
+
+def prune_events(*, now: datetime) -> int:
+    """Delete events older than EVENT_RETENTION_DAYS with their finished deliveries; an event
+    still on its way somewhere is kept until its deliveries finish. Returns events deleted."""
+    cutoff = now - timedelta(days=settings.EVENT_RETENTION_DAYS)
+    pending = Delivery.objects.filter(event=OuterRef("pk"), status=Delivery.Status.PENDING)
+    old = Event.objects.filter(created_at__lt=cutoff).exclude(Exists(pending))
+    with transaction.atomic():
+        _total, per_model = old.delete()  # cascades to deliveries and their attempts
+    return per_model.get(Event._meta.label, 0)

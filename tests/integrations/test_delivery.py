@@ -14,7 +14,7 @@ from django_tenants.utils import schema_context
 
 from integrations import events, services, signing, tasks
 from integrations.errors import UnknownEventType
-from integrations.models import Delivery, WebhookEndpoint
+from integrations.models import Delivery, Event, WebhookEndpoint
 from tenants.roles import Role
 from tests.conftest import client_for
 
@@ -376,3 +376,22 @@ def test_rotating_a_secret_is_for_agency_admins_of_the_brand_only(world):
     assert client_for(world.b.person(Role.ACCOUNT_LEAD)).post(url).status_code == 404
     with schema_context(world.a.brand.schema_name):
         assert WebhookEndpoint.objects.get().secret == secret
+
+
+def test_old_events_and_their_delivery_log_are_pruned_unless_still_on_their_way(
+    world, delivery_settings
+):
+    now = timezone.now()
+    with schema_context(world.a.brand.schema_name):
+        services.create_endpoint(url="https://93.184.216.34/x", event_types=[])
+        done = services.emit_event(event_type=events.DRAFT_READY, data={"n": "done"})
+        waiting = services.emit_event(event_type=events.DRAFT_READY, data={"n": "waiting"})
+        recent = services.emit_event(event_type=events.DRAFT_READY, data={"n": "recent"})
+        Delivery.objects.filter(event=done).update(status="succeeded", finished_at=now)
+        Event.objects.filter(pk__in=[done.pk, waiting.pk]).update(
+            created_at=now - timedelta(days=31)
+        )
+
+        assert services.prune_events(now=now) == 1
+        assert set(Event.objects.values_list("pk", flat=True)) == {waiting.pk, recent.pk}
+        assert not Delivery.objects.filter(event_id=done.pk).exists()
