@@ -11,11 +11,15 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 from django_tenants.utils import schema_context
+from dramatiq import Message
+from dramatiq.brokers.stub import StubBroker
 
 from integrations import events, services, signing, tasks
 from integrations.errors import UnknownEventType
 from integrations.models import Delivery, Event, WebhookEndpoint
+from tenants.models import Brand
 from tenants.roles import Role
+from tenants.worker import BrandContextMiddleware
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -395,3 +399,22 @@ def test_old_events_and_their_delivery_log_are_pruned_unless_still_on_their_way(
         assert services.prune_events(now=now) == 1
         assert set(Event.objects.values_list("pk", flat=True)) == {waiting.pk, recent.pk}
         assert not Delivery.objects.filter(event_id=done.pk).exists()
+
+
+def test_periodic_sweep_sends_one_message_per_active_brand_carrying_that_brand(world):
+    broker = StubBroker(middleware=[BrandContextMiddleware()])
+    original = tasks.requeue_stalled_deliveries.broker
+    tasks.requeue_stalled_deliveries.broker = broker
+    broker.declare_actor(tasks.requeue_stalled_deliveries)
+    try:
+        tasks.sweep_stalled_deliveries.fn()
+    finally:
+        tasks.requeue_stalled_deliveries.broker = original
+    queue = broker.queues[tasks.requeue_stalled_deliveries.queue_name]
+    brands = []
+    while not queue.empty():
+        brands.append(Message.decode(queue.get_nowait()).options["brand_schema"])
+    assert sorted(brands) == sorted(
+        Brand.objects.filter(status="active").values_list("schema_name", flat=True)
+    )
+    assert world.a.brand.schema_name in brands and world.b.brand.schema_name in brands
