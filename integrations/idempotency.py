@@ -205,11 +205,13 @@ class IdempotencyMiddleware:
                 "use a new key for a new request.",
             )
         if outcome is Outcome.IN_PROGRESS:
-            return _error(
+            busy = _error(
                 409,
                 "idempotency_key_in_use",
                 f"A request with this {HEADER} is still being processed; retry shortly.",
             )
+            busy["Retry-After"] = "1"
+            return busy
         if outcome is Outcome.REPLAY:
             replay = HttpResponse(
                 content=bytes(record.response_body or b""), status=record.response_status

@@ -11,6 +11,7 @@ from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 
 from integrations import idempotency, signing
+from integrations.events import EventType
 
 
 class ConflictErrorSerializer(serializers.Serializer):
@@ -103,9 +104,16 @@ with an optional event filter. Each delivery is a JSON `POST` with `{{"id", "typ
 To verify: recompute the HMAC with the endpoint's secret over the timestamp header, a dot and
 the raw body; compare in constant time; reject timestamps more than 5 minutes from your clock
 (a replayed request cannot change its timestamp without breaking the signature); drop event ids
-you have already processed. Answer 2xx within 10 seconds. Failed attempts are retried with
+you have already processed. For 24 hours after a secret rotation
+(`POST .../webhooks/endpoints/{{id}}/rotate-secret/`) the signature header carries a second,
+comma-separated `v1=` value made with the previous secret: accept the request when any value
+matches. Answer 2xx within 10 seconds. Failed attempts are retried with
 exponential backoff; an endpoint that keeps failing is disabled and the brand's agency admins
 and account leads are emailed. Redeliver any delivery from the log.
+
+Event types: {", ".join(f"`{value}`" for value in EventType.values)}
+(`GET /brands/{{brand}}/api/v1/webhooks/event-types/`). The same events can be pulled from
+`GET /brands/{{brand}}/api/v1/events/`.
 
 ## Idempotency
 Send an `Idempotency-Key` header on any POST to make it safe to retry (see the parameter).

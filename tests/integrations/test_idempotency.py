@@ -84,6 +84,7 @@ def test_repeat_while_the_first_request_is_still_running_gets_409(world, integra
     response = client.post(channels_url(world), body, HTTP_IDEMPOTENCY_KEY="slow-1")
     assert response.status_code == 409, response.content
     assert response.json()["errors"][0]["code"] == "idempotency_key_in_use"
+    assert response["Retry-After"] == "1"
     assert channel_handles(world) == []
 
 
