@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
 from integrations import signing
-from integrations.destinations import check_webhook_url
+from integrations.destinations import pin_destination
 from integrations.errors import ForbiddenDestination
 from integrations.models import Delivery
 
@@ -60,8 +60,9 @@ def send(*, delivery: Delivery, brand_slug: str, now: datetime) -> Answer:
         return int((time.monotonic() - started) * 1000)
 
     try:
-        # Checked again at send time: the host's DNS may have changed since it was saved.
-        check_webhook_url(endpoint.url)
+        # Checked again at send time (the host's DNS may have changed since it was saved), and
+        # the connection goes to the address that passed.
+        destination = pin_destination(endpoint.url)
     except ForbiddenDestination as exc:
         return Answer(status_code=None, error=exc.message, excerpt="", duration_ms=took())
     body = payload(delivery=delivery, brand_slug=brand_slug)
@@ -83,7 +84,13 @@ def send(*, delivery: Delivery, brand_slug: str, now: datetime) -> Answer:
             httpx2.Client(
                 timeout=settings.WEBHOOK_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
             ) as client,
-            client.stream("POST", endpoint.url, content=body, headers=headers) as response,
+            client.stream(
+                "POST",
+                destination.connect_url,
+                content=body,
+                headers={**headers, "Host": destination.host_header},
+                extensions={"sni_hostname": destination.server_name},
+            ) as response,
         ):
             # Only the start of the answer is kept; a huge body is never read into memory.
             excerpt = b""

@@ -418,3 +418,40 @@ def test_periodic_sweep_sends_one_message_per_active_brand_carrying_that_brand(w
         Brand.objects.filter(status="active").values_list("schema_name", flat=True)
     )
     assert world.a.brand.schema_name in brands and world.b.brand.schema_name in brands
+
+
+def test_delivery_connects_to_the_checked_address_with_the_original_host_name(
+    world, receiver, delivery_settings
+):
+    port = receiver.url.split(":")[2].split("/")[0]
+    with schema_context(world.a.brand.schema_name):
+        services.create_endpoint(url=f"http://localhost:{port}/hooks?src=br", event_types=[])
+        event = services.emit_event(event_type=events.DRAFT_READY, data={})
+        delivery = services.attempt_delivery(
+            delivery_id=Delivery.objects.get(event=event).pk, now=timezone.now()
+        )
+    assert delivery is not None and delivery.status == "succeeded"
+    [got] = receiver.requests
+    assert got.headers["Host"] == f"localhost:{port}"
+    assert got.path == "/hooks?src=br"
+
+
+def test_dns_answer_that_turns_private_after_the_check_is_not_followed(
+    world, delivery_settings, monkeypatch
+):
+    delivery_settings.WEBHOOKS_ALLOW_PRIVATE_URLS = False
+    answers = iter([["93.184.216.34"], ["169.254.169.254"]])
+
+    def rebinding_dns(host, port, *args, **kwargs):  # the network edge
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port)) for ip in next(answers)]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+    with schema_context(world.a.brand.schema_name):
+        services.create_endpoint(url="https://hooks.example.test/in", event_types=[])
+        event = services.emit_event(event_type=events.DRAFT_READY, data={})
+        delivery = services.attempt_delivery(
+            delivery_id=Delivery.objects.get(event=event).pk, now=timezone.now()
+        )
+    assert delivery is not None
+    assert delivery.last_status_code is None
+    assert "link-local" in delivery.last_error
