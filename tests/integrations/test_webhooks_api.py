@@ -185,3 +185,23 @@ def test_event_types_are_listed_for_integrators(world) -> None:
     response = client.get(f"/brands/{world.a.brand.slug}/api/v1/webhooks/event-types/")
     assert response.status_code == 200
     assert {row["type"] for row in response.json()} == set(events.ALL_EVENT_TYPES)
+
+
+def test_admin_reads_the_delivery_log_per_endpoint(world) -> None:
+    with schema_context(world.a.brand.schema_name):
+        first, _ = services.create_endpoint(url=PUBLIC_URL, event_types=[])
+        second, _ = services.create_endpoint(
+            url="https://93.184.216.35/x", event_types=[events.BOOST_ALERT]
+        )
+        services.emit_event(event_type=events.DRAFT_READY, data={})
+        services.emit_event(event_type=events.BOOST_ALERT, data={"campaign": 9})
+    admin = client_for(world.admin)
+    base = f"/brands/{world.a.brand.slug}/api/v1/webhooks/deliveries/"
+
+    everything = admin.get(base).json()["results"]
+    assert len(everything) == 3
+    only_second = admin.get(base, {"endpoint": second.pk}).json()["results"]
+    assert [(row["event_type"], row["status"]) for row in only_second] == [
+        ("boost.alert", "pending")
+    ]
+    assert admin.get(base, {"endpoint": first.pk, "status": "failed"}).json()["results"] == []
