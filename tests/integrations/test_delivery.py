@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from dramatiq import Message
@@ -455,3 +456,20 @@ def test_dns_answer_that_turns_private_after_the_check_is_not_followed(
     assert delivery is not None
     assert delivery.last_status_code is None
     assert "link-local" in delivery.last_error
+
+
+def test_event_of_a_rolled_back_change_is_neither_recorded_nor_sent(
+    world, delivery_settings, worker_queue, django_capture_on_commit_callbacks
+):
+    with schema_context(world.a.brand.schema_name):
+        services.create_endpoint(url="https://93.184.216.34/x", event_types=[])
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            pytest.raises(RuntimeError),
+            transaction.atomic(),
+        ):
+            services.emit_event(event_type=events.APPROVAL_DECIDED, data={})
+            raise RuntimeError("the caller's change failed after emitting")
+        assert not Event.objects.exists()
+        assert not Delivery.objects.exists()
+    assert worker_queue.take() == []
