@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest, JsonResponse
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions
 
@@ -46,3 +47,19 @@ class BrandroomExceptionHandler(ExceptionHandler):
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
     return BrandroomExceptionHandler(exc, context).run()
+
+
+def _plain_error(status: int, type_: str, code: str, detail: str) -> JsonResponse:
+    return JsonResponse(
+        {"type": type_, "errors": [{"code": code, "detail": detail, "attr": None}]}, status=status
+    )
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
+    """Django's 404 for URLs no route matches, in the API's error format instead of HTML."""
+    return _plain_error(404, "client_error", "not_found", "Not found.")
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    """Django's 500 for errors outside DRF's handler, in the API's error format."""
+    return _plain_error(500, "server_error", "error", "A server error occurred.")

@@ -70,6 +70,7 @@ TENANT_APPS = [
     "content",
     "approvals",
     "media",
+    "integrations",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -93,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the routed brand and wraps only the view (see integrations/idempotency.py).
+    "integrations.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "brandroom.urls"
@@ -222,6 +225,54 @@ for _name in ("AI_TIMEOUT_SECONDS", "AI_JOB_MAX_ATTEMPTS"):
 # How far back crisis mode looks for approved drafts that may still be unpublished (to hold).
 APPROVALS_CRISIS_HOLD_LOOKBACK_DAYS = env.int("APPROVALS_CRISIS_HOLD_LOOKBACK_DAYS", default=30)
 
+# --- Cache (shared by every web and worker process: API throttling counts live here) ---------
+# With CACHE_URL (redis:// or rediss://) Redis holds the counters; without it a table in the
+# public schema does (created by tenants' migrations), so several gunicorn workers still share
+# one count on a laptop with nothing but PostgreSQL. A per-process memory cache would let each
+# worker grant the full rate on its own.
+CACHE_URL = env.str("CACHE_URL", default="")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured(
+        f"CACHE_URL must start with redis:// or rediss://, not {CACHE_URL!r}"
+    )
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "brandroom_cache",
+            # The default of 300 entries would evict live throttle counters under load.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+
+# --- Integrations: webhooks, idempotency, throttling --------------------------------------
+# Development only: lets webhook endpoints point at private, loopback or link-local addresses.
+WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
+if PRODUCTION and WEBHOOKS_ALLOW_PRIVATE_URLS:
+    raise ImproperlyConfigured("WEBHOOKS_ALLOW_PRIVATE_URLS must be off in production")
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_BACKOFF_BASE_SECONDS = env.float("WEBHOOK_BACKOFF_BASE_SECONDS", default=30.0)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_BACKOFF_MAX_SECONDS", default=6 * 3600.0)
+# Consecutive failed attempts (across deliveries, reset by any success) that disable an endpoint.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+# Events and finished deliveries older than this are deleted (daily) from each brand.
+EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=30)
+for _name in (
+    "WEBHOOK_MAX_ATTEMPTS",
+    "WEBHOOK_DISABLE_AFTER_FAILURES",
+    "IDEMPOTENCY_KEY_TTL_HOURS",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1")
+THROTTLE_RATE_BRAND = env.str("THROTTLE_RATE_BRAND", default="1200/min")
+THROTTLE_RATE_API_KEY = env.str("THROTTLE_RATE_API_KEY", default="300/min")
+
 # --- Auth, sessions and security ----------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -289,7 +340,12 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "integrations.throttling.BrandRateThrottle",
+        "integrations.throttling.ApiKeyRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"brand": THROTTLE_RATE_BRAND, "api_key": THROTTLE_RATE_API_KEY},
+    "DEFAULT_SCHEMA_CLASS": "integrations.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "brandroom.errors.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -340,9 +396,13 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "tenants.roles.Role.choices",
         "SubjectKindEnum": "approvals.models.SubjectKind.choices",
         "BoostStatusEnum": "media.models.BOOST_STATUS_CHOICES",
+        "WebhookEndpointStatusEnum": "integrations.models.WebhookEndpoint.Status",
+        "DeliveryStatusEnum": "integrations.models.Delivery.Status",
+        "EventTypeEnum": "integrations.events.EventType",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "integrations.openapi.describe_integrator_contract",
     ],
 }
 
@@ -355,5 +415,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # The scheduler logs every lock renewal at INFO; only its problems matter.
         "apscheduler": {"level": "WARNING"},
+        # Logs every webhook request with its full URL at INFO; the delivery log has the facts.
+        "httpx2": {"level": "WARNING"},
     },
 }

@@ -14,3 +14,7 @@ urlpatterns = [
     path("brands/<slug:brand_slug>/approve/", include("approvals.web.brand_urls")),
     path("brands/<slug:brand_slug>/", include("brandroom.brand_urls")),
 ]
+
+# Unmatched URLs and errors outside DRF answer in the API's JSON error format, not HTML.
+handler404 = "brandroom.errors.page_not_found"
+handler500 = "brandroom.errors.server_error"

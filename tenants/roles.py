@@ -86,6 +86,7 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str | None]] = {
     # Monthly media budgets and spend thresholds: the people who answer to the client.
     "media.manage": (LEADS, None),
     "webhooks.manage": (frozenset({Role.AGENCY_ADMIN}), None),
+    "events.read": (AGENCY_ROLES, Scope.READ),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from tenants.models import Agency, ApiKey, Brand, Membership, User
@@ -40,3 +41,18 @@ def memberships_of_brand(*, brand: Brand) -> QuerySet[Membership]:
 def api_keys_of_brand(*, brand: Brand) -> QuerySet[ApiKey]:
     """The brand's API keys, newest first (secrets are never readable)."""
     return ApiKey.objects.filter(brand=brand).order_by("-created_at")
+
+
+def people_with_roles(*, brand: Brand, roles: frozenset[str]) -> QuerySet[User]:
+    """The brand's members holding one of ``roles`` (e.g. whom to tell when something breaks)."""
+    return User.objects.filter(
+        memberships__brand=brand, memberships__role__in=roles, is_active=True
+    ).order_by("pk")
+
+
+def current_brand() -> Brand:
+    """The brand whose schema the connection is on (in a request, a worker or schema_context)."""
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Brand):
+        return tenant
+    return Brand.objects.select_related("agency").get(schema_name=connection.schema_name)

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import connection
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import exceptions, generics, permissions, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
@@ -59,6 +60,8 @@ class HealthView(APIView):
         )
 
 
+# DRF's token serializer refuses bad credentials as a non-field "authorization" error.
+@extend_validation_errors(["authorization"], field_name="non_field_errors", methods=["post"])
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token (for staff tools)."""
 

@@ -1,0 +1,32 @@
+"""The event types a brand emits to its webhooks: the one list other apps and integrators use."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class EventType(models.TextChoices):
+    DRAFT_READY = "draft.ready"
+    DRAFT_FAILED = "draft.failed"
+    APPROVAL_REQUESTED = "approval.requested"
+    APPROVAL_DECIDED = "approval.decided"
+    APPROVAL_ESCALATED = "approval.escalated"
+    INCIDENT_OPENED = "incident.opened"
+    INCIDENT_UPDATED = "incident.updated"
+    INCIDENT_CLOSED = "incident.closed"
+    BOOST_ALERT = "boost.alert"
+    POST_PUBLISHED = "post.published"
+
+
+DRAFT_READY = EventType.DRAFT_READY.value
+DRAFT_FAILED = EventType.DRAFT_FAILED.value
+APPROVAL_REQUESTED = EventType.APPROVAL_REQUESTED.value
+APPROVAL_DECIDED = EventType.APPROVAL_DECIDED.value
+APPROVAL_ESCALATED = EventType.APPROVAL_ESCALATED.value
+INCIDENT_OPENED = EventType.INCIDENT_OPENED.value
+INCIDENT_UPDATED = EventType.INCIDENT_UPDATED.value
+INCIDENT_CLOSED = EventType.INCIDENT_CLOSED.value
+BOOST_ALERT = EventType.BOOST_ALERT.value
+POST_PUBLISHED = EventType.POST_PUBLISHED.value
+
+ALL_EVENT_TYPES: frozenset[str] = frozenset(EventType.values)

@@ -1,0 +1,133 @@
+"""The integrator contract in the OpenAPI schema: the ``Idempotency-Key`` header and its 409 /
+422 answers on every POST, and a description of webhooks, idempotency and throttling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter
+from drf_standardized_errors.openapi import AutoSchema as StandardErrorsAutoSchema
+from drf_standardized_errors.openapi_serializers import ClientErrorEnum
+from rest_framework import serializers
+
+from integrations import idempotency, signing
+from integrations.events import EventType
+
+
+class ConflictErrorSerializer(serializers.Serializer):
+    # Free text: besides idempotency_key_in_use (409) and idempotency_key_reused (422), each
+    # app's domain conflicts (e.g. slug_taken, endpoint_disabled) answer with their own code.
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class ConflictErrorResponseSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = ConflictErrorSerializer(many=True)
+
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    name=idempotency.HEADER,
+    type={"type": "string", "pattern": idempotency.KEY_PATTERN.pattern},
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Makes the POST safe to retry: a repeat with the same key and body gets the stored "
+        "response back (with `Idempotent-Replayed: true`); the same key with a different body "
+        "gets 422; a repeat while the first request runs gets 409. Keys are per caller and "
+        "brand, 1-255 visible ASCII characters (no spaces), and kept for 24 hours."
+    ),
+)
+
+
+class AutoSchema(StandardErrorsAutoSchema):
+    """drf-standardized-errors' schema plus the idempotency contract on POST operations.
+
+    The parent documents error responses only for views whose exception handler is its own
+    function; ours (brandroom.errors.exception_handler) extends it and renders the same bodies,
+    so the same rules apply.
+    """
+
+    def _should_add_error_response(self, responses: dict[str, Any], status_code: str) -> bool:
+        if status_code in responses:
+            return False
+        checks = {
+            "400": lambda: (
+                self._should_add_parse_error_response()
+                or self._should_add_validation_error_response()
+            ),
+            "401": self._should_add_http401_error_response,
+            "403": self._should_add_http403_error_response,
+            "404": self._should_add_http404_error_response,
+            "405": self._should_add_http405_error_response,
+            "406": self._should_add_http406_error_response,
+            "415": self._should_add_http415_error_response,
+            "429": self._should_add_http429_error_response,
+            "500": self._should_add_http500_error_response,
+        }
+        check = checks.get(status_code)
+        return True if check is None else bool(check())
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self.method == "POST":
+            parameters.append(IDEMPOTENCY_PARAMETER)
+        return parameters
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction=direction)  # type: ignore[arg-type]
+        if direction == "response" and "429" in responses:
+            responses["429"].setdefault("headers", {})["Retry-After"] = {
+                "description": "Seconds to wait before the next request.",
+                "schema": {"type": "integer"},
+                "required": True,
+            }
+        if direction == "response" and self.method == "POST":
+            for code in ("409", "422"):
+                responses.setdefault(
+                    code,
+                    self._get_response_for_code(ConflictErrorResponseSerializer, code),
+                )
+        return responses
+
+
+INTEGRATOR_GUIDE = f"""
+
+## Webhooks
+Agency admins register endpoints per brand (`/brands/{{brand}}/api/v1/webhooks/endpoints/`)
+with an optional event filter. Each delivery is a JSON `POST` with `{{"id", "type",
+"created_at", "brand", "data"}}` and these headers:
+`{signing.EVENT_ID_HEADER}`, `{signing.EVENT_TYPE_HEADER}`, `{signing.DELIVERY_ID_HEADER}`,
+`{signing.TIMESTAMP_HEADER}` (Unix seconds) and
+`{signing.SIGNATURE_HEADER}: v1=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`.
+To verify: recompute the HMAC with the endpoint's secret over the timestamp header, a dot and
+the raw body; compare in constant time; reject timestamps more than 5 minutes from your clock
+(a replayed request cannot change its timestamp without breaking the signature); drop event ids
+you have already processed. For 24 hours after a secret rotation
+(`POST .../webhooks/endpoints/{{id}}/rotate-secret/`) the signature header carries a second,
+comma-separated `v1=` value made with the previous secret: accept the request when any value
+matches. Answer 2xx within 10 seconds. Failed attempts are retried with
+exponential backoff; an endpoint that keeps failing is disabled and the brand's agency admins
+and account leads are emailed. Redeliver any delivery from the log.
+
+Event types: {", ".join(f"`{value}`" for value in EventType.values)}
+(`GET /brands/{{brand}}/api/v1/webhooks/event-types/`). The same events can be pulled from
+`GET /brands/{{brand}}/api/v1/events/`.
+
+## Idempotency
+Send an `Idempotency-Key` header on any POST to make it safe to retry (see the parameter).
+
+## Throttling
+Requests are limited per brand and per API key; over the limit the answer is 429 with a
+`Retry-After` header (seconds).
+"""
+
+
+def describe_integrator_contract(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """Post-processing hook: append the integrator guide to the schema's description."""
+    info = result.setdefault("info", {})
+    info["description"] = info.get("description", "") + INTEGRATOR_GUIDE
+    return result

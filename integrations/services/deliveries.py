@@ -1,0 +1,179 @@
+"""Delivering events to endpoints: attempts, retries with exponential backoff, disabling an
+endpoint that keeps failing (and telling the brand), and redelivery on request."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Q
+
+from integrations import sending
+from integrations.errors import EndpointDisabled
+from integrations.models import Delivery, DeliveryAttempt, WebhookEndpoint
+from integrations.services.events import enqueue_deliveries
+from tenants.models import Brand
+from tenants.roles import LEADS
+from tenants.selectors import current_brand, people_with_roles
+
+logger = logging.getLogger(__name__)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """How long to wait after the ``attempts``-th failed attempt: base, 2x base, 4x base, ...,
+    capped at WEBHOOK_BACKOFF_MAX_SECONDS."""
+    base = float(settings.WEBHOOK_BACKOFF_BASE_SECONDS)
+    return float(min(base * (2 ** max(attempts - 1, 0)), settings.WEBHOOK_BACKOFF_MAX_SECONDS))
+
+
+def _tell_brand_endpoint_disabled(*, brand: Brand, endpoint_url: str, reason: str) -> None:
+    recipients = list(
+        people_with_roles(brand=brand, roles=LEADS)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if not recipients:
+        logger.warning("Webhook endpoint of %s disabled and nobody to tell", brand.slug)
+        return
+    send_mail(
+        subject=f"[{brand.name}] A webhook endpoint was disabled",
+        message=(
+            f"Brandroom stopped sending {brand.name}'s events to {endpoint_url}: {reason}\n\n"
+            "Fix the receiver, then re-enable the endpoint (PATCH its status to 'active') and "
+            "redeliver the failed deliveries from its delivery log."
+        ),
+        from_email=None,
+        recipient_list=recipients,
+    )
+
+
+def _record_failure(*, endpoint: WebhookEndpoint, now: datetime, error: str) -> bool:
+    """Count a failed attempt against the endpoint; returns True when this one disabled it."""
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        consecutive_failures=F("consecutive_failures") + 1
+    )
+    threshold = settings.WEBHOOK_DISABLE_AFTER_FAILURES
+    reason = f"{threshold} attempts in a row failed; the last one: {error}"[:300]
+    # Conditional, so concurrent failures disable (and email) exactly once.
+    disabled = WebhookEndpoint.objects.filter(
+        pk=endpoint.pk,
+        status=WebhookEndpoint.Status.ACTIVE,
+        consecutive_failures__gte=threshold,
+    ).update(status=WebhookEndpoint.Status.DISABLED, disabled_at=now, disabled_reason=reason)
+    if disabled:
+        brand = current_brand()
+        url = endpoint.url
+        transaction.on_commit(
+            lambda: _tell_brand_endpoint_disabled(brand=brand, endpoint_url=url, reason=reason)
+        )
+    return bool(disabled)
+
+
+def _finish(delivery: Delivery, *, status: str, now: datetime) -> None:
+    delivery.status = status
+    delivery.finished_at = now
+    delivery.next_attempt_at = None
+
+
+def attempt_delivery(*, delivery_id: int, now: datetime) -> Delivery | None:
+    """Make the delivery's next attempt if it is due, and schedule a retry or finish it.
+
+    Safe to run twice: a delivery that is finished, not yet due, or being attempted by another
+    worker right now is left alone. Returns None only when that other worker holds it or the
+    delivery no longer exists.
+    """
+    with transaction.atomic():
+        # The row lock is held across the HTTP call so two workers never send the same attempt.
+        delivery = (
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("endpoint", "event")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None:
+            return None
+        if delivery.status != Delivery.Status.PENDING:
+            return delivery
+        if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
+            return delivery
+        endpoint = delivery.endpoint
+        if not endpoint.is_active:
+            delivery.last_error = "The endpoint is disabled."
+            _finish(delivery, status=Delivery.Status.FAILED, now=now)
+            delivery.save(update_fields=["status", "finished_at", "next_attempt_at", "last_error"])
+            return delivery
+
+        answer = sending.send(delivery=delivery, brand_slug=current_brand().slug, now=now)
+        delivery.attempts += 1
+        DeliveryAttempt.objects.create(
+            delivery=delivery,
+            number=delivery.attempts,
+            status_code=answer.status_code,
+            error=answer.error,
+            response_excerpt=answer.excerpt,
+            duration_ms=answer.duration_ms,
+        )
+        delivery.last_status_code = answer.status_code
+        delivery.last_error = answer.error
+        if answer.succeeded:
+            _finish(delivery, status=Delivery.Status.SUCCEEDED, now=now)
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=0)
+        else:
+            disabled = _record_failure(endpoint=endpoint, now=now, error=answer.error)
+            if disabled or delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+                _finish(delivery, status=Delivery.Status.FAILED, now=now)
+            else:
+                delay = backoff_seconds(delivery.attempts)
+                delivery.next_attempt_at = now + timedelta(seconds=delay)
+                enqueue_deliveries([delivery.pk], delay_seconds=delay)
+        delivery.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "last_status_code",
+                "last_error",
+                "finished_at",
+            ]
+        )
+    return delivery
+
+
+def redeliver(*, delivery: Delivery) -> Delivery:
+    """Send a delivery's event to its endpoint again, as a new delivery with its own log."""
+    endpoint = delivery.endpoint
+    if not endpoint.is_active:
+        raise EndpointDisabled(
+            "The endpoint is disabled: set its status to 'active' before redelivering."
+        )
+    with transaction.atomic():
+        again = Delivery.objects.create(
+            endpoint=endpoint,
+            event_id=delivery.event_id,
+            redelivery_of=delivery,
+        )
+        enqueue_deliveries([again.pk])
+    return again
+
+
+STALLED_AFTER = timedelta(minutes=10)
+STALLED_BATCH = 500
+
+
+def requeue_stalled_deliveries(*, now: datetime) -> int:
+    """Hand pending deliveries that were due long ago back to the worker (their message was
+    lost, e.g. a broker restart). Attempts are idempotent, so a duplicate costs nothing."""
+    cutoff = now - STALLED_AFTER
+    stalled = list(
+        Delivery.objects.filter(status=Delivery.Status.PENDING)
+        .filter(
+            Q(next_attempt_at__lt=cutoff) | Q(next_attempt_at__isnull=True, created_at__lt=cutoff)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:STALLED_BATCH]
+    )
+    enqueue_deliveries(stalled)
+    return len(stalled)
