@@ -35,9 +35,11 @@ def on_approval_decided(
 
 def _last_word(request_id: int) -> str:
     """The deciding comment of a request, as the boost's people should read it."""
-    from approvals.selectors import display_name, get_request
+    from approvals.selectors import approval_requests, display_name
 
-    request = get_request(request_id=request_id)
+    request = approval_requests().filter(pk=request_id).first()
+    if request is None:
+        return ""
     decisions = [d for step in request.steps.all() for d in step.decisions.all()]
     if not decisions:
         return ""

@@ -106,8 +106,8 @@ def committed(bw: BrandWorld) -> Iterator[None]:
             connection.set_schema(bw.brand.schema_name)
 
 
-def open_step_of(bw: BrandWorld, boost_id: int) -> int:
-    """The id of the step of the boost's approval request that waits for a decision."""
+def open_step(bw: BrandWorld, boost_id: int) -> dict[str, Any]:
+    """The step of the boost's approval request that waits for a decision, as the API shows it."""
     viewer = client_for(bw.person(Role.CLIENT_VIEWER))
     requests = viewer.get(
         api(bw, "approvals/requests/"),
@@ -116,7 +116,12 @@ def open_step_of(bw: BrandWorld, boost_id: int) -> int:
     assert len(requests) == 1, requests
     steps = [step for step in requests[0]["steps"] if step["status"] == "open"]
     assert len(steps) == 1, steps
-    return steps[0]["id"]
+    return steps[0]
+
+
+def open_step_of(bw: BrandWorld, boost_id: int) -> int:
+    """The id of the step of the boost's approval request that waits for a decision."""
+    return open_step(bw, boost_id)["id"]
 
 
 def decide(
@@ -138,11 +143,13 @@ def decide(
 
 
 def running_boost(bw: BrandWorld, **overrides: Any) -> Boost:
-    """An active boost (signed off by the account lead when its spend needs it, then started),
-    as the ORM sees it."""
+    """An active boost (signed off step by step, the account lead then the client, when its
+    spend needs it; then started), as the ORM sees it."""
     body = propose(bw, **overrides)
-    if body["status"] == Boost.Status.PENDING_APPROVAL:
-        assert decide(bw, body["id"], Role.ACCOUNT_LEAD).status_code == 200
+    while status_of(bw, body["id"]) == Boost.Status.PENDING_APPROVAL:
+        step = open_step(bw, body["id"])
+        role = Role.ACCOUNT_LEAD if Role.ACCOUNT_LEAD in step["roles"] else step["roles"][0]
+        assert decide(bw, body["id"], role, step_id=step["id"]).status_code == 200
     with schema_context(bw.brand.schema_name):
         return boost_services.activate_boost(boost_id=body["id"])
 
