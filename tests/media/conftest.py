@@ -90,7 +90,7 @@ def propose(bw: BrandWorld, role: str = Role.MEDIA_SPECIALIST, **overrides: Any)
     return response.json()
 
 
-def api(bw: BrandWorld, suffix: str) -> str:
+def brand_api(bw: BrandWorld, suffix: str) -> str:
     return f"/brands/{bw.brand.slug}/api/v1/{suffix}"
 
 
@@ -110,7 +110,7 @@ def open_step(bw: BrandWorld, boost_id: int) -> dict[str, Any]:
     """The step of the boost's approval request that waits for a decision, as the API shows it."""
     viewer = client_for(bw.person(Role.CLIENT_VIEWER))
     requests = viewer.get(
-        api(bw, "approvals/requests/"),
+        brand_api(bw, "approvals/requests/"),
         {"subject_kind": "boost", "subject_id": boost_id, "status": "open"},
     ).json()["results"]
     assert len(requests) == 1, requests
@@ -137,7 +137,7 @@ def decide(
     step_id = step_id or open_step_of(bw, boost_id)
     with committed(bw):
         return client_for(bw.person(role)).post(
-            api(bw, f"approvals/steps/{step_id}/decision/"),
+            brand_api(bw, f"approvals/steps/{step_id}/decision/"),
             {"decision": decision, "comment": comment},
         )
 
@@ -158,7 +158,7 @@ def enter_crisis(bw: BrandWorld) -> int:
     """The account lead opens a severity-4 incident: the brand enters crisis. Its id."""
     with committed(bw):
         response = client_for(bw.person(Role.ACCOUNT_LEAD)).post(
-            api(bw, "approvals/incidents/"), {"summary": "Recall rumour", "severity": 4}
+            brand_api(bw, "approvals/incidents/"), {"summary": "Recall rumour", "severity": 4}
         )
     assert response.status_code == 201, response.json()
     return response.json()["id"]
@@ -168,7 +168,7 @@ def stand_down(bw: BrandWorld, incident_id: int) -> None:
     """The account lead closes the incident: the brand stands down."""
     with committed(bw):
         response = client_for(bw.person(Role.ACCOUNT_LEAD)).post(
-            api(bw, f"approvals/incidents/{incident_id}/updates/"),
+            brand_api(bw, f"approvals/incidents/{incident_id}/updates/"),
             {"note": "Rumour denied", "close": True},
         )
     assert response.status_code == 200, response.json()

@@ -16,8 +16,8 @@ from media.models import Boost
 from tenants.roles import Role
 from tests.conftest import client_for
 from tests.media.conftest import (
-    api,
     boosts_url,
+    brand_api,
     decide,
     open_step_of,
     proposal,
@@ -122,9 +122,12 @@ def test_cancelling_a_pending_boost_withdraws_its_sign_off(world, budgets) -> No
     cancelled = specialist.post(boosts_url(world.a, f"{body['id']}/cancel/"), {"note": "Off"})
     assert cancelled.json()["status"] == "cancelled"
     lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
-    request = lead.get(api(world.a, f"approvals/requests/{body['approval_request_id']}/")).json()
+    request = lead.get(
+        brand_api(world.a, f"approvals/requests/{body['approval_request_id']}/")
+    ).json()
     assert request["status"] == "withdrawn"
-    assert step_id not in {s["id"] for s in lead.get(api(world.a, "approvals/queue/")).json()}
+    queue = lead.get(brand_api(world.a, "approvals/queue/")).json()
+    assert step_id not in {item["id"] for item in queue}
     assert decide(world.a, body["id"], Role.ACCOUNT_LEAD, step_id=step_id).status_code == 409
     assert status_of(world.a, body["id"]) == "cancelled"
 

@@ -14,8 +14,8 @@ from media.models import Boost
 from tenants.roles import Role
 from tests.conftest import client_for
 from tests.media.conftest import (
-    api,
     boosts_url,
+    brand_api,
     committed,
     decide,
     enter_crisis,
@@ -78,7 +78,7 @@ def test_stand_down_restores_exactly_what_the_crisis_paused(world, budgets) -> N
     stand_down(world.a, incident)
     assert status_of(world.a, by_crisis.pk) == "active"
     assert status_of(world.a, by_hand.pk) == "paused"
-    crisis = client.get(api(world.a, "approvals/crisis/")).json()
+    crisis = client.get(brand_api(world.a, "approvals/crisis/")).json()
     assert crisis["active"] is False
 
 
@@ -154,7 +154,7 @@ def test_two_deciders_at_once_one_wins_the_other_gets_409(world, budgets) -> Non
 def test_spend_thresholds_come_from_the_approvals_policy_and_only_leads_change_them(
     world, budgets
 ) -> None:
-    url = api(world.a, "approvals/policy/")
+    url = brand_api(world.a, "approvals/policy/")
     cheaper = {"boost_no_signoff_up_to": "100.00", "boost_lead_up_to": "250.00"}
     refused = client_for(world.a.person(Role.MEDIA_SPECIALIST)).patch(url, cheaper)
     assert refused.status_code == 403
