@@ -171,7 +171,7 @@ class MediaSettingsSerializer(serializers.Serializer):
     pacing_tolerance_percent = serializers.IntegerField(required=False, min_value=1, max_value=100)
 
 
-class FiguresSerializer(serializers.Serializer):
+class BoostFiguresSerializer(serializers.Serializer):
     impressions = serializers.IntegerField()
     reach = serializers.IntegerField()
     clicks = serializers.IntegerField()
@@ -198,7 +198,7 @@ class BoostReportSerializer(serializers.Serializer):
     boost = BoostSerializer()
     currency = serializers.CharField(source="boost.currency")
     snapshots = serializers.IntegerField()
-    figures = FiguresSerializer()
+    figures = BoostFiguresSerializer()
     pacing = PacingSerializer()
 
 
@@ -206,13 +206,13 @@ class CurrencyTotalsSerializer(serializers.Serializer):
     currency = serializers.CharField()
     boosts = serializers.IntegerField()
     budget = serializers.DecimalField(**OUT)
-    figures = FiguresSerializer()
+    figures = BoostFiguresSerializer()
 
 
 class PeriodTotalsSerializer(serializers.Serializer):
     period = serializers.DateField()
     currency = serializers.CharField()
-    figures = FiguresSerializer()
+    figures = BoostFiguresSerializer()
 
 
 class BrandReportSerializer(serializers.Serializer):
