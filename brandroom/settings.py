@@ -373,6 +373,7 @@ SPECTACULAR_SETTINGS = {
         "DraftKindEnum": "content.models.Draft.Kind",
         "JobStatusEnum": "content.models.GenerationJob.Status",
         "InboxItemKindEnum": "content.models.InboxItem.Kind",
+        "ApprovalModeEnum": "approvals.models.ApprovalMode",
         **{
             name: f"{_ERRORS}.{name}.choices"
             for name in [

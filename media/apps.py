@@ -10,10 +10,10 @@ class MediaConfig(AppConfig):
     verbose_name = "Paid media"
 
     def ready(self) -> None:
-        from media import approval_gate
+        from media import receivers
         from tenants.signals import brand_provisioned
 
-        approval_gate.connect_receivers()
+        receivers.connect()
         brand_provisioned.connect(_seed_brand, dispatch_uid="media.seed_brand")
 
 

@@ -29,11 +29,6 @@ class BrandInCrisis(MediaError):
     code = "brand_in_crisis"
 
 
-class NotAllowedToDecide(MediaError):
-    status_code = 403
-    code = "permission_denied"
-
-
 class BoostNotFound(MediaError):
     status_code = 404
     code = "not_found"

@@ -16,20 +16,14 @@ CURRENCY_CHECK = Q(currency__regex=r"^[A-Z]{3}$")
 
 
 class MediaSettings(models.Model):
-    """The brand's paid-media rules: spend thresholds for sign-off and pacing tolerance.
+    """The brand's paid-media rules: how far pacing may drift before an alert.
 
-    One row per brand schema (pk is always 1). ``spend_thresholds`` maps a currency to tiers,
-    smallest first: ``{"EUR": [{"up_to": "500", "approvers": []}, {"up_to": "5000",
-    "approvers": ["account_lead"]}, {"up_to": null, "approvers": ["client_approver"]}]}``;
-    a tier with no approvers needs no sign-off. Used by media's own spend rule until the
-    approvals app takes over (see media/approval_gate.py).
+    One row per brand schema (pk is always 1). Who signs off how much spend is not here: it is
+    the approvals app's policy (``AutonomyPolicy.boost_*``).
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
-    spend_thresholds = models.JSONField(default=dict, blank=True)
     pacing_tolerance_percent = models.PositiveSmallIntegerField(default=20)
-    # Set by the crisis_changed receiver; read only when the approvals app is not installed.
-    crisis_active = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

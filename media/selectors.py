@@ -17,18 +17,6 @@ from media.models import Boost, BoostAlert, MediaSettings, MetricSnapshot, Month
 from media.money import round_money
 from tenants.models import Brand
 
-# Seeded for new brands (tenants.signals.brand_provisioned); tiers are per currency because an
-# amount means little without one. A currency with no tiers needs the agency lead's sign-off.
-DEFAULT_SPEND_THRESHOLDS: dict[str, list[dict[str, object]]] = {
-    currency: [
-        {"up_to": "500", "approvers": []},
-        {"up_to": "5000", "approvers": ["account_lead", "agency_admin"]},
-        {"up_to": None, "approvers": ["client_approver"]},
-    ]
-    for currency in ("EUR", "USD", "GBP", "CHF")
-}
-FALLBACK_APPROVERS = ["account_lead", "agency_admin"]
-
 # Boosts that hold money: everything but a cancelled one.
 COMMITTED_STATUSES = [s for s in Boost.Status.values if s != Boost.Status.CANCELLED]
 # Boosts that may have spent money and so may receive results.
@@ -43,7 +31,7 @@ def current_brand() -> Brand:
 def media_settings() -> MediaSettings:
     """The brand's media settings (defaults when never saved)."""
     found = MediaSettings.objects.filter(pk=1).first()
-    return found or MediaSettings(pk=1, spend_thresholds=DEFAULT_SPEND_THRESHOLDS)
+    return found or MediaSettings(pk=1)
 
 
 def boosts() -> QuerySet[Boost]:

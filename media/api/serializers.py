@@ -104,11 +104,6 @@ class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class DecisionSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=["approved", "rejected", "changes_requested"])
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-
-
 class SnapshotSerializer(serializers.ModelSerializer):
     impressions = serializers.IntegerField(min_value=0, default=0)
     reach = serializers.IntegerField(min_value=0, default=0)
@@ -173,13 +168,10 @@ class MonthlyBudgetSerializer(serializers.Serializer):
 
 
 class MediaSettingsSerializer(serializers.Serializer):
-    spend_thresholds = serializers.JSONField(required=False)
     pacing_tolerance_percent = serializers.IntegerField(required=False, min_value=1, max_value=100)
-    crisis_active = serializers.BooleanField(read_only=True)
-    approvals_app_decides = serializers.BooleanField(read_only=True)
 
 
-class FiguresSerializer(serializers.Serializer):
+class BoostFiguresSerializer(serializers.Serializer):
     impressions = serializers.IntegerField()
     reach = serializers.IntegerField()
     clicks = serializers.IntegerField()
@@ -206,7 +198,7 @@ class BoostReportSerializer(serializers.Serializer):
     boost = BoostSerializer()
     currency = serializers.CharField(source="boost.currency")
     snapshots = serializers.IntegerField()
-    figures = FiguresSerializer()
+    figures = BoostFiguresSerializer()
     pacing = PacingSerializer()
 
 
@@ -214,13 +206,13 @@ class CurrencyTotalsSerializer(serializers.Serializer):
     currency = serializers.CharField()
     boosts = serializers.IntegerField()
     budget = serializers.DecimalField(**OUT)
-    figures = FiguresSerializer()
+    figures = BoostFiguresSerializer()
 
 
 class PeriodTotalsSerializer(serializers.Serializer):
     period = serializers.DateField()
     currency = serializers.CharField()
-    figures = FiguresSerializer()
+    figures = BoostFiguresSerializer()
 
 
 class BrandReportSerializer(serializers.Serializer):

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from media import approval_gate, selectors
+from media import selectors
 from media.api.serializers import (
     AlertSerializer,
     BoostChangeSerializer,
@@ -23,7 +23,6 @@ from media.api.serializers import (
     BoostReportSerializer,
     BoostSerializer,
     BrandReportSerializer,
-    DecisionSerializer,
     MediaSettingsSerializer,
     MonthlyBudgetInputSerializer,
     MonthlyBudgetSerializer,
@@ -36,8 +35,13 @@ from media.services import boosts as boost_services
 from media.services import budgets as budget_services
 from media.services import results as result_services
 from media.services import settings as settings_services
-from tenants.models import ApiKey
 from tenants.permissions import BrandScopedMixin
+
+
+def _user_id(request: Request) -> int | None:
+    """The acting person (None for an API key)."""
+    user = request.user if getattr(request.user, "is_authenticated", False) else None
+    return getattr(user, "pk", None)
 
 
 class BoostViewSet(
@@ -47,14 +51,13 @@ class BoostViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """The brand's boosts: propose, sign off, run, feed results, read pacing and figures."""
+    """The brand's boosts: propose, run, feed results, read pacing and figures. Sign-off of a
+    boost's spend happens in the approvals app (``approvals/steps/<id>/decision/``)."""
 
     serializer_class = BoostSerializer
     read_action = "media.read"
     write_action = "media.write"
     actions_required = {
-        # Anyone on the brand may reach the decision; the boost's spend tier says who decides.
-        "decision": "media.read",
         "snapshots": "media.read",
         "report": "media.read",
         "alerts": "media.read",
@@ -86,10 +89,9 @@ class BoostViewSet(
         """Propose a boost; it goes for sign-off by spend, or is approved under the threshold."""
         serializer = BoostProposalSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = request.user if getattr(request.user, "is_authenticated", False) else None
         boost = boost_services.propose_boost(
             brand=self.brand,
-            proposed_by_id=getattr(user, "pk", None),
+            proposed_by_id=_user_id(request),
             **serializer.validated_data,
         )
         return self._ok(boost, status.HTTP_201_CREATED)
@@ -145,26 +147,12 @@ class BoostViewSet(
         body = NoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._ok(
-            boost_services.cancel_boost(boost_id=self._boost_id(), note=body.validated_data["note"])
+            boost_services.cancel_boost(
+                boost_id=self._boost_id(),
+                note=body.validated_data["note"],
+                cancelled_by_id=_user_id(request),
+            )
         )
-
-    @extend_schema(request=DecisionSerializer, responses=BoostSerializer)
-    @action(detail=True, methods=["post"])
-    def decision(self, request: Request, pk: str) -> Response:
-        """Sign off (or reject, or ask for changes on) a boost waiting for approval; only the
-        roles its spend tier names may decide, never the person who proposed it."""
-        if isinstance(request.auth, ApiKey):
-            raise exceptions.PermissionDenied("Boosts are signed off by people, not API keys.")
-        body = DecisionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        boost = approval_gate.decide_boost(
-            boost_id=self._boost_id(),
-            outcome=body.validated_data["outcome"],
-            note=body.validated_data["note"],
-            decided_by=request.user,
-            role=request._request.brand_role,  # type: ignore[attr-defined]
-        )
-        return self._ok(boost)
 
     @extend_schema(request=None, responses=SnapshotSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -255,19 +243,15 @@ class MonthlyBudgetView(BrandScopedMixin, APIView):
 
 
 class MediaSettingsView(BrandScopedMixin, APIView):
-    """Spend thresholds (who signs off how much) and pacing tolerance."""
+    """Pacing tolerance. Who signs off how much spend is the approvals policy's
+    (``approvals/policy/``)."""
 
     read_action = "media.read"
     write_action = "media.manage"
 
     def _body(self) -> dict[str, Any]:
         settings = selectors.media_settings()
-        return {
-            "spend_thresholds": settings.spend_thresholds,
-            "pacing_tolerance_percent": settings.pacing_tolerance_percent,
-            "crisis_active": approval_gate.brand_in_crisis(),
-            "approvals_app_decides": approval_gate.USES_APPROVALS,
-        }
+        return {"pacing_tolerance_percent": settings.pacing_tolerance_percent}
 
     @extend_schema(responses=MediaSettingsSerializer)
     def get(self, request: Request) -> Response:

@@ -6,5 +6,5 @@
 - ``alerts``: raising an alert once, with its signal and email.
 - ``holds``: what a brand crisis does to boosts, and the stand-down.
 - ``schedules``: starting and completing boosts on time, periodic pacing checks.
-- ``settings``: the brand's spend thresholds and pacing tolerance.
+- ``settings``: the brand's pacing tolerance (spend sign-off is the approvals policy's).
 """

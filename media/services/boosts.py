@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from approvals.selectors import brand_in_crisis
+from approvals.services import request_approval, withdraw_request
 from content import selectors as content_selectors
 from content.models import Draft
-from media import approval_gate, selectors
+from media import selectors
 from media.errors import BoostNotFound, BrandInCrisis, MediaError, TransitionRefused
 from media.models import Boost
 from media.money import has_minor_precision, is_currency, round_money
@@ -100,17 +102,37 @@ def _check_post(*, draft_id: int | None, external_post_ref: str, network: str) -
         )
 
 
+def _draft_risk(boost: Boost) -> int:
+    if boost.draft_id is None:
+        return 0
+    return content_selectors.get_draft(draft_id=boost.draft_id).risk_score or 0
+
+
 def offer_for_approval(boost: Boost, *, now: datetime) -> Boost:
-    """Ask the approval gate about a proposed boost and move it to pending or approved."""
-    needs_approval, request_id, reason = approval_gate.submit_for_approval(boost)
-    to = Boost.Status.PENDING_APPROVAL if needs_approval else Boost.Status.APPROVED
+    """Ask the approvals app about a proposed boost's spend and move it to pending approval
+    (its chain is open) or approved (the brand's policy needs no sign-off)."""
+    result = request_approval(
+        subject_kind="boost",
+        subject_id=boost.pk,
+        risk_score=_draft_risk(boost),
+        requested_by_id=boost.proposed_by_id,
+        amount=boost.budget_total,
+        currency=boost.currency,
+        summary=(
+            f"Boost on {boost.network} for {boost.objective}: "
+            f"{round_money(boost.budget_total, boost.currency)} {boost.currency}, "
+            f"{boost.starts_at:%Y-%m-%d} to {boost.ends_at:%Y-%m-%d}"
+        ),
+        now=now,
+    )
+    to = Boost.Status.PENDING_APPROVAL if result.needs_approval else Boost.Status.APPROVED
     return move_boost(
         boost_id=boost.pk,
         to=to,
         allowed_from=[Boost.Status.PROPOSED],
         submitted_at=now,
-        approval_request_id=request_id,
-        approval_note=reason,
+        approval_request_id=result.request_id,
+        approval_note=result.reason,
     )
 
 
@@ -159,7 +181,7 @@ def propose_boost(
         )
         reserve_budget(schedule=selectors.schedule_of(boost, tz=_tz(brand)), tz=_tz(brand))
         boost.save()
-        if approval_gate.brand_in_crisis():
+        if brand_in_crisis():
             Boost.objects.filter(pk=boost.pk).update(crisis_hold=True, status_note=CRISIS_HOLD_NOTE)
             boost.refresh_from_db()
             return boost
@@ -224,7 +246,7 @@ def submit_boost(*, boost_id: int, now: datetime | None = None) -> Boost:
                 f"Boost {boost_id} is {boost.status}; only a proposed boost can be submitted.",
                 field="status",
             )
-        if boost.crisis_hold or approval_gate.brand_in_crisis():
+        if boost.crisis_hold or brand_in_crisis():
             raise BrandInCrisis(f"The brand is in crisis; boost {boost_id} is held.")
         return offer_for_approval(boost, now=now)
 
@@ -246,30 +268,27 @@ OUTCOME_MOVES = {
 
 
 def apply_approval_outcome(
-    *,
-    boost_id: int,
-    outcome: str,
-    request_id: int | None = None,
-    note: str = "",
-    strict: bool = False,
+    *, boost_id: int, outcome: str, request_id: int | None = None, note: str = ""
 ) -> Boost | None:
-    """Move a pending boost by an approval outcome (approved, rejected, changes_requested,
-    expired). A repeated or late outcome for a boost that moved on changes nothing: it returns
-    None, or raises TransitionRefused when ``strict`` (a person deciding through the API)."""
+    """Move a pending boost by its approval request's outcome (approved, rejected,
+    changes_requested, expired). An outcome of another request, or for a boost that moved on,
+    changes nothing and returns None."""
     if outcome not in OUTCOME_MOVES:
-        raise MediaError(f"Unknown approval outcome '{outcome}'.", field="outcome")
+        logger.warning("Ignored unknown approval outcome %s for boost %s", outcome, boost_id)
+        return None
     filters: dict[str, Any] = {}
     if request_id is not None:
         filters["approval_request_id"] = request_id
     text = {
-        "approved": "Approved",
-        "rejected": "Rejected",
-        "changes_requested": "Changes requested",
-        "expired": "Approval expired",
-    }[outcome] + (f": {note}" if note else ".")
+        "approved": "Approved.",
+        "rejected": "Rejected.",
+        "changes_requested": "Changes requested.",
+        "expired": "Approval expired.",
+    }[outcome] + (f" {note}" if note else "")
+    if filters and not Boost.objects.filter(pk=boost_id, **filters).exists():
+        logger.info("Ignored outcome of request %s: not boost %s's", request_id, boost_id)
+        return None
     try:
-        if filters and not Boost.objects.filter(pk=boost_id, **filters).exists():
-            raise TransitionRefused(f"Approval request {request_id} is not boost {boost_id}'s.")
         return move_boost(
             boost_id=boost_id,
             to=OUTCOME_MOVES[outcome],
@@ -277,8 +296,6 @@ def apply_approval_outcome(
             status_note=text,
         )
     except (TransitionRefused, BoostNotFound):
-        if strict:
-            raise
         logger.info("Ignored approval outcome %s for boost %s: it moved on", outcome, boost_id)
         return None
 
@@ -288,7 +305,7 @@ def activate_boost(*, boost_id: int, now: datetime | None = None) -> Boost:
     now = now or timezone.now()
     with transaction.atomic():
         boost = lock_boost(boost_id)
-        if boost.crisis_hold or approval_gate.brand_in_crisis():
+        if boost.crisis_hold or brand_in_crisis():
             raise BrandInCrisis(f"The brand is in crisis; boost {boost_id} is held.")
         if boost.status == Boost.Status.APPROVED and boost.ends_at <= now:
             raise TransitionRefused(f"Boost {boost_id}'s schedule is over.", field="status")
@@ -313,7 +330,7 @@ def resume_boost(*, boost_id: int, now: datetime | None = None) -> Boost:
     now = now or timezone.now()
     with transaction.atomic():
         boost = lock_boost(boost_id)
-        if boost.crisis_hold or approval_gate.brand_in_crisis():
+        if boost.crisis_hold or brand_in_crisis():
             raise BrandInCrisis(f"The brand is in crisis; boost {boost_id} is held.")
         spend = selectors.spend_of(boost_id=boost_id)
         if boost.status == Boost.Status.PAUSED and spend >= boost.budget_total:
@@ -340,11 +357,15 @@ def complete_boost(*, boost_id: int) -> Boost:
     )
 
 
-def cancel_boost(*, boost_id: int, note: str = "") -> Boost:
-    """Call a boost off; its budget is released for other boosts."""
-    return move_boost(
-        boost_id=boost_id,
-        to=Boost.Status.CANCELLED,
-        allowed_from=[s for s, moves in Boost.TRANSITIONS.items() if "cancelled" in moves],
-        status_note=note,
-    )
+def cancel_boost(*, boost_id: int, note: str = "", cancelled_by_id: int | None = None) -> Boost:
+    """Call a boost off; its budget is released for other boosts and a sign-off still open
+    for it is withdrawn, so nobody is asked to decide a boost that will not run."""
+    with transaction.atomic():
+        boost = move_boost(
+            boost_id=boost_id,
+            to=Boost.Status.CANCELLED,
+            allowed_from=[s for s, moves in Boost.TRANSITIONS.items() if "cancelled" in moves],
+            status_note=note,
+        )
+        withdraw_request(subject_kind="boost", subject_id=boost_id, actor_id=cancelled_by_id)
+    return boost

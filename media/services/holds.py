@@ -8,8 +8,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from media.models import Boost, MediaSettings
-from media.selectors import DEFAULT_SPEND_THRESHOLDS
+from media.models import Boost
 from media.services.boosts import CRISIS_HOLD_NOTE, offer_for_approval
 
 HELD_STATUSES = [
@@ -20,19 +19,10 @@ HELD_STATUSES = [
 ]
 
 
-def _remember_crisis(active: bool) -> None:
-    MediaSettings.objects.update_or_create(
-        pk=1,
-        defaults={"crisis_active": active},
-        create_defaults={"crisis_active": active, "spend_thresholds": DEFAULT_SPEND_THRESHOLDS},
-    )
-
-
 def hold_boosts_for_crisis() -> int:
     """Hold every boost that has not finished; active ones are paused for the crisis. Returns
     how many boosts were held."""
     with transaction.atomic():
-        _remember_crisis(True)
         rows = Boost.objects.select_for_update().filter(status__in=HELD_STATUSES, crisis_hold=False)
         ids = list(rows.values_list("pk", flat=True))
         Boost.objects.filter(pk__in=ids, status=Boost.Status.ACTIVE).update(
@@ -50,7 +40,6 @@ def release_crisis_hold(*, now: datetime | None = None) -> int:
     complete), held proposals go for sign-off, approved ones may start. Returns how many."""
     now = now or timezone.now()
     with transaction.atomic():
-        _remember_crisis(False)
         held = list(Boost.objects.select_for_update().filter(crisis_hold=True).order_by("pk"))
         Boost.objects.filter(pk__in=[b.pk for b in held]).update(crisis_hold=False)
         for boost in held:

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from media import approval_gate
+from approvals.selectors import brand_in_crisis
 from media.models import Boost
 from media.services.boosts import lock_boost, move_boost
 from media.services.results import check_boost_spend
@@ -29,7 +29,7 @@ def advance_boost_schedules(*, brand: Brand, now: datetime | None = None) -> Sch
     has passed, and run the pacing checks on the rest. Safe to run twice: every move is
     conditional on the status it expects."""
     now = now or timezone.now()
-    in_crisis = approval_gate.brand_in_crisis()
+    in_crisis = brand_in_crisis()
     started = completed = checked = 0
     due = Boost.objects.filter(status=Boost.Status.APPROVED, starts_at__lte=now, ends_at__gt=now)
     if not in_crisis:

@@ -1,6 +1,7 @@
-"""A boost from proposal to pacing, entirely through the API: a media specialist proposes,
-the account lead signs off the spend, the integrator feeds results, everyone sees the figures,
-the pacing and the alert when the cap is hit."""
+"""A boost from proposal to pacing, entirely through the API: the brand is at autonomy level 2,
+a media specialist proposes, the account lead signs off the spend in the approvals queue, the
+integrator feeds results, everyone sees the figures, the pacing and the alert when the cap is
+hit."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
+from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
 from tenants import services as tenant_services
@@ -24,6 +27,7 @@ def test_boost_from_proposal_to_cap_alert(world, django_capture_on_commit_callba
     lead = client_for(brand.person(Role.ACCOUNT_LEAD))
     specialist = client_for(brand.person(Role.MEDIA_SPECIALIST))
     client = client_for(brand.person(Role.CLIENT_VIEWER))
+    assert lead.post(base + "approvals/policy/preset/", {"level": 2}).status_code == 200
     now = timezone.now()
     for month in {now.date().replace(day=1), (now + timedelta(days=8)).date().replace(day=1)}:
         response = lead.put(
@@ -52,7 +56,22 @@ def test_boost_from_proposal_to_cap_alert(world, django_capture_on_commit_callba
     assert boost["status"] == "pending_approval"
     url = base + f"boosts/{boost['id']}/"
 
-    assert lead.post(url + "decision/", {"outcome": "approved"}).json()["status"] == "approved"
+    assert "account_lead" in boost["approval_note"]
+
+    queue = lead.get(base + "approvals/queue/").json()
+    step = next(item for item in queue if item["request"]["subject_id"] == boost["id"])
+    assert step["request"]["subject_kind"] == "boost"
+    assert specialist.post(url + "activate/").status_code == 409  # not signed off yet
+    with schema_context(brand.brand.schema_name), django_capture_on_commit_callbacks(execute=True):
+        decided = lead.post(
+            base + f"approvals/steps/{step['id']}/decision/", {"decision": "approve"}
+        )
+        # The request commits inside the view in production; here the test's transaction
+        # "commits" after the routing middleware went back to public, so go back to the brand.
+        connection.set_tenant(brand.brand)
+    assert decided.status_code == 200
+    assert decided.json()["status"] == "approved"
+    assert client.get(url).json()["status"] == "approved"
     assert specialist.post(url + "activate/").json()["status"] == "active"
 
     _key, secret = tenant_services.create_api_key(

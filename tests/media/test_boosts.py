@@ -15,7 +15,16 @@ from content.models import Draft
 from media.models import Boost
 from tenants.roles import Role
 from tests.conftest import client_for
-from tests.media.conftest import boosts_url, proposal, propose, set_budgets, status_of
+from tests.media.conftest import (
+    boosts_url,
+    brand_api,
+    decide,
+    open_step_of,
+    proposal,
+    propose,
+    set_budgets,
+    status_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +33,7 @@ def test_boost_under_the_threshold_is_approved_without_sign_off(world, budgets) 
     body = propose(world.a, budget_total="300.00")
     assert body["status"] == "approved"
     assert body["budget_total"] == "300.00"
-    assert "needs no sign-off" in body["approval_note"]
+    assert "no sign-off needed" in body["approval_note"]
     assert body["targeting"] == {"countries": ["CH"], "age": [25, 54]}
 
 
@@ -42,17 +51,29 @@ def test_start_without_offset_is_read_in_the_brands_time_zone(world, budgets) ->
 def test_mid_size_boost_waits_for_the_account_lead_and_others_cannot_decide(world, budgets) -> None:
     body = propose(world.a, budget_total="1200.00")
     assert body["status"] == "pending_approval"
+    assert body["approval_request_id"] is not None
     assert "account_lead" in body["approval_note"]
-    url = boosts_url(world.a, f"{body['id']}/decision/")
-    for role in (Role.MEDIA_SPECIALIST, Role.CLIENT_APPROVER, Role.COPYWRITER):
-        refused = client_for(world.a.person(role)).post(url, {"outcome": "approved"})
+    step_id = open_step_of(world.a, body["id"])
+    for role in (Role.CLIENT_APPROVER, Role.MEDIA_SPECIALIST, Role.COPYWRITER):
+        refused = decide(world.a, body["id"], role, step_id=step_id)
         assert refused.status_code == 403, role
-        assert "account_lead" in refused.json()["errors"][0]["detail"]
+    assert (
+        "account_lead"
+        in decide(world.a, body["id"], Role.CLIENT_APPROVER, step_id=step_id).json()["errors"][0][
+            "detail"
+        ]
+    )
+    other_brand = decide(world.b, body["id"], Role.ACCOUNT_LEAD, step_id=step_id)
+    assert other_brand.status_code in (403, 404)
     assert status_of(world.a, body["id"]) == "pending_approval"
-    approved = client_for(world.a.person(Role.ACCOUNT_LEAD)).post(url, {"outcome": "approved"})
+    approved = decide(world.a, body["id"], Role.ACCOUNT_LEAD, step_id=step_id)
     assert approved.status_code == 200
     assert approved.json()["status"] == "approved"
-    again = client_for(world.a.person(Role.AGENCY_ADMIN)).post(url, {"outcome": "approved"})
+    viewer = client_for(world.a.person(Role.CLIENT_VIEWER))
+    boost = viewer.get(boosts_url(world.a, f"{body['id']}/"))
+    assert boost.json()["status"] == "approved"
+    assert "account_lead" in boost.json()["status_note"]
+    again = decide(world.a, body["id"], Role.AGENCY_ADMIN, step_id=step_id)
     assert again.status_code == 409
 
 
@@ -60,31 +81,55 @@ def test_large_boost_needs_the_client_and_the_proposer_cannot_sign_their_own(
     world, budgets
 ) -> None:
     body = propose(world.a, role=Role.ACCOUNT_LEAD, budget_total="8000.00")
-    url = boosts_url(world.a, f"{body['id']}/decision/")
-    lead = client_for(world.a.person(Role.ACCOUNT_LEAD)).post(url, {"outcome": "approved"})
-    assert lead.status_code == 403
-    client = client_for(world.a.person(Role.CLIENT_APPROVER))
-    no_reason = client.post(url, {"outcome": "rejected"})
+    own = decide(world.a, body["id"], Role.ACCOUNT_LEAD)
+    assert own.status_code == 403
+    assert status_of(world.a, body["id"]) == "pending_approval"
+    # The lead step goes to another lead; the client signs off after it.
+    assert decide(world.a, body["id"], Role.AGENCY_ADMIN).status_code == 200
+    assert status_of(world.a, body["id"]) == "pending_approval"
+    no_reason = decide(world.a, body["id"], Role.CLIENT_APPROVER, "reject")
     assert no_reason.status_code == 400
-    assert no_reason.json()["errors"][0]["attr"] == "note"
-    rejected = client.post(url, {"outcome": "rejected", "note": "Not before the launch."})
+    assert no_reason.json()["errors"][0]["attr"] == "comment"
+    assert status_of(world.a, body["id"]) == "pending_approval"
+    rejected = decide(world.a, body["id"], Role.CLIENT_APPROVER, "reject", "Not before the launch.")
     assert rejected.status_code == 200
-    assert rejected.json()["status"] == "cancelled"
-    assert "Not before the launch." in rejected.json()["status_note"]
+    assert rejected.json()["status"] == "rejected"
+    viewer = client_for(world.a.person(Role.CLIENT_VIEWER))
+    boost = viewer.get(boosts_url(world.a, f"{body['id']}/"))
+    assert boost.json()["status"] == "cancelled"
+    assert "Not before the launch." in boost.json()["status_note"]
 
 
 def test_changes_requested_sends_the_boost_back_and_it_can_be_resubmitted(world, budgets) -> None:
     body = propose(world.a, budget_total="1200.00")
-    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
-    back = lead.post(
-        boosts_url(world.a, f"{body['id']}/decision/"),
-        {"outcome": "changes_requested", "note": "Narrow the audience."},
-    )
-    assert back.json()["status"] == "proposed"
+    back = decide(world.a, body["id"], Role.ACCOUNT_LEAD, "request_changes", "Narrow the audience.")
+    assert back.status_code == 200
+    assert status_of(world.a, body["id"]) == "proposed"
     specialist = client_for(world.a.person(Role.MEDIA_SPECIALIST))
     again = specialist.post(boosts_url(world.a, f"{body['id']}/submit/"))
     assert again.status_code == 200
     assert again.json()["status"] == "pending_approval"
+    # A new request, and it is that request's outcome that moves the boost now.
+    assert again.json()["approval_request_id"] != body["approval_request_id"]
+    assert decide(world.a, body["id"], Role.ACCOUNT_LEAD).status_code == 200
+    assert status_of(world.a, body["id"]) == "approved"
+
+
+def test_cancelling_a_pending_boost_withdraws_its_sign_off(world, budgets) -> None:
+    body = propose(world.a, budget_total="1200.00")
+    step_id = open_step_of(world.a, body["id"])
+    specialist = client_for(world.a.person(Role.MEDIA_SPECIALIST))
+    cancelled = specialist.post(boosts_url(world.a, f"{body['id']}/cancel/"), {"note": "Off"})
+    assert cancelled.json()["status"] == "cancelled"
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    request = lead.get(
+        brand_api(world.a, f"approvals/requests/{body['approval_request_id']}/")
+    ).json()
+    assert request["status"] == "withdrawn"
+    queue = lead.get(brand_api(world.a, "approvals/queue/")).json()
+    assert step_id not in {item["id"] for item in queue}
+    assert decide(world.a, body["id"], Role.ACCOUNT_LEAD, step_id=step_id).status_code == 409
+    assert status_of(world.a, body["id"]) == "cancelled"
 
 
 def test_proposal_past_what_is_left_of_the_month_is_refused_and_nothing_is_saved(world) -> None:
@@ -193,7 +238,8 @@ def test_refused_moves_answer_409_and_change_nothing(world, budgets, setup, verb
 
 
 def test_the_database_refuses_a_skipped_step_whoever_writes_it(world, budgets) -> None:
-    body = propose(world.a)  # approved
+    body = propose(world.a)  # approved: within what needs no sign-off
+    assert body["status"] == "approved"
     with schema_context(world.a.brand.schema_name):
         with (
             pytest.raises(IntegrityError, match="cannot move from approved to completed"),
@@ -231,10 +277,10 @@ def test_a_boost_sent_back_can_be_changed_and_the_budget_is_checked_again(world)
     set_budgets(world.a, "2000")
     client = client_for(world.a.person(Role.MEDIA_SPECIALIST))
     body = client.post(boosts_url(world.a), within_the_hour(budget_total="1200.00")).json()
-    client_for(world.a.person(Role.ACCOUNT_LEAD)).post(
-        boosts_url(world.a, f"{body['id']}/decision/"),
-        {"outcome": "changes_requested", "note": "Less money, tighter audience"},
+    sent_back = decide(
+        world.a, body["id"], Role.ACCOUNT_LEAD, "request_changes", "Less money, tighter audience"
     )
+    assert sent_back.status_code == 200
     url = boosts_url(world.a, f"{body['id']}/")
     too_much = client.patch(url, {"budget_total": "2000.01"})
     assert too_much.status_code == 400

@@ -8,7 +8,16 @@ from django_tenants.utils import schema_context
 from media.models import Boost, MetricSnapshot, MonthlyBudget
 from tenants.roles import LEADS, Role
 from tests.conftest import client_for
-from tests.media.conftest import ago, boosts_url, proposal, running_boost
+from tests.media.conftest import (
+    ago,
+    boosts_url,
+    brand_api,
+    open_step_of,
+    proposal,
+    propose,
+    running_boost,
+    status_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +78,8 @@ def test_permission_matrix_for_each_role(world, budgets, role) -> None:
 
 def test_a_member_of_the_other_brand_learns_nothing_and_changes_nothing(world, budgets) -> None:
     boost = running_boost(world.a, budget_total="400.00")
+    pending = propose(world.a, budget_total="1200.00")
+    step_id = open_step_of(world.a, pending["id"])
     before = counts(world.a)
     outsider = client_for(world.b.person(Role.ACCOUNT_LEAD))
     calls = [
@@ -79,7 +90,11 @@ def test_a_member_of_the_other_brand_learns_nothing_and_changes_nothing(world, b
         ("get", media_url(world.a, "boost-alerts"), None),
         ("post", boosts_url(world.a), proposal()),
         ("post", boosts_url(world.a, f"{boost.pk}/pause/"), {}),
-        ("post", boosts_url(world.a, f"{boost.pk}/decision/"), {"outcome": "approved"}),
+        (
+            "post",
+            brand_api(world.a, f"approvals/steps/{step_id}/decision/"),
+            {"decision": "approve"},
+        ),
         (
             "post",
             boosts_url(world.a, f"{boost.pk}/snapshots/"),
@@ -97,6 +112,7 @@ def test_a_member_of_the_other_brand_learns_nothing_and_changes_nothing(world, b
         assert response.status_code == 404, (method, url, response.status_code)
         assert str(boost.pk) not in response.content.decode().replace(url, "")
     assert counts(world.a) == before
+    assert status_of(world.a, pending["id"]) == "pending_approval"
     # The other brand's own boost id space is separate: the same id is not A's boost there.
     assert outsider.get(boosts_url(world.b, f"{boost.pk}/")).status_code == 404
 

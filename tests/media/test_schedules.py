@@ -8,10 +8,9 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from media import approval_gate
 from media.models import Boost, BoostAlert
 from media.services.schedules import advance_boost_schedules
-from tests.media.conftest import propose, running_boost, status_of
+from tests.media.conftest import enter_crisis, propose, running_boost, status_of
 
 pytestmark = pytest.mark.django_db
 
@@ -43,8 +42,7 @@ def test_approved_boosts_start_when_their_start_comes_and_complete_after_the_end
 def test_nothing_starts_during_a_crisis(world, budgets) -> None:
     now = timezone.now()
     body = propose(world.a, starts_at=(now + timedelta(hours=1)).isoformat())
-    with schema_context(world.a.brand.schema_name):
-        approval_gate.crisis_changed.send(sender=None, active=True)
+    enter_crisis(world.a)
     advance(world.a, now + timedelta(hours=2))
     assert status_of(world.a, body["id"]) == "approved"
 
