@@ -194,3 +194,14 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"
+
+
+class ThrottleCounter(models.Model):
+    """One API rate budget's hits in its current window (see integrations/throttling.py)."""
+
+    key = models.CharField(max_length=100, primary_key=True)
+    hits = models.PositiveIntegerField()
+    window_ends_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"

@@ -82,9 +82,22 @@ def phone_brand(world, django_db_blocker) -> Iterator[PhoneBrand]:
             User.objects.filter(pk__in=[approver.pk, writer.pk]).delete()
 
 
+@pytest.fixture
+def phone_server(django_db_blocker) -> Iterator[object]:
+    """pytest-django's live_server would flush the whole database afterwards (it forces a
+    transactional test), wiping the session brands; this serves committed data and leaves it."""
+    from pytest_django.live_server_helper import LiveServer
+
+    with django_db_blocker.unblock():
+        server = LiveServer("localhost")
+    yield server
+    server.stop()
+
+
 def test_approver_signs_in_by_link_and_clears_the_queue_on_a_phone(
-    live_server, phone_brand
+    phone_server, phone_brand
 ) -> None:
+    live_server = phone_server
     ARTIFACTS.mkdir(exist_ok=True)
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(
