@@ -15,6 +15,7 @@ approval_decided = Signal()
 crisis_changed = Signal()
 
 # Something people should hear about: kwargs ``kind`` ("reminder_sent", "reminder_held",
-# "step_escalated", "step_expired", "step_auto_approved", "request_opened") and ``payload``
-# (a JSON-ready dict). Webhook delivery will listen here.
+# "step_escalated", "step_expired", "step_auto_approved", "request_opened", "incident_opened",
+# "incident_updated", "incident_closed") and ``payload`` (a JSON-ready dict that always carries
+# ``brand``: the schema it happened in). The integrations app turns them into webhook events.
 approval_event = Signal()

@@ -91,6 +91,10 @@ class Draft(models.Model):
     risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
     risk_reasons = models.JSONField(default=list, blank=True)
     flags = models.JSONField(default=list, blank=True)
+    # Publishing happens in the integrators' tools; their callback records where it went out.
+    external_id = models.CharField(max_length=200, blank=True)
+    external_url = models.URLField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
     # People live in the public schema; no database constraint across schemas, and a removed
     # user must not take the brand's history with them.
     created_by = models.ForeignKey(
@@ -152,6 +156,9 @@ class AssistantSettings(models.Model):
     # None: the platform default (AI_MONTHLY_BUDGET) applies.
     monthly_budget = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     novelty_threshold = models.PositiveSmallIntegerField(default=85)
+    # The brand's policy for pushed-in comments, mentions and messages: when on, every new inbox
+    # item starts a reply job at once (its drafts then go through approvals like any other).
+    auto_draft_replies = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

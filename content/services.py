@@ -22,7 +22,7 @@ from content.models import (
     InboxItem,
 )
 from content.networks import DEFAULT_RULES
-from content.signals import draft_ready
+from content.signals import draft_published, draft_ready
 
 
 def create_channel(
@@ -94,6 +94,37 @@ def set_draft_status(*, draft_id: int, status: str, expected: list[str] | None =
             code="conflict",
         )
     return Draft.objects.get(pk=draft_id)
+
+
+def mark_draft_published(
+    *, draft_id: int, external_id: str, url: str = "", published_at: datetime | None = None
+) -> tuple[Draft, bool]:
+    """Record that an approved draft went out on the network (the integrator's callback);
+    returns the draft and whether this call changed it. Repeating it with the same external id
+    changes nothing; any other draft that is not approved (e.g. held in review by a crisis) is a
+    409. Listeners hear ``draft_published`` on commit."""
+    with transaction.atomic():
+        draft = Draft.objects.select_for_update().filter(pk=draft_id).first()
+        if draft is None:
+            raise ContentError(
+                f"Draft {draft_id} does not exist.", status_code=404, code="not_found"
+            )
+        if draft.status == Draft.Status.PUBLISHED and draft.external_id == external_id:
+            return draft, False
+        if draft.status != Draft.Status.APPROVED:
+            raise ContentError(
+                f"Only approved drafts can be marked published; this one is {draft.status}.",
+                status_code=409,
+                code="conflict",
+            )
+        set_draft_status(draft_id=draft.pk, status=Draft.Status.PUBLISHED, expected=["approved"])
+        Draft.objects.filter(pk=draft.pk).update(
+            external_id=external_id,
+            external_url=url,
+            published_at=published_at or timezone.now(),
+        )
+        transaction.on_commit(lambda: draft_published.send(sender=Draft, draft_id=draft_id))
+    return Draft.objects.get(pk=draft_id), True
 
 
 VOICE_FIELDS = (

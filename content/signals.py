@@ -10,3 +10,8 @@ draft_ready = Signal()
 # job has finally failed; the hook point for a "draft.failed" webhook. Its "draft.ready"
 # counterpart is ``draft_ready`` above.
 draft_failed = Signal()
+
+# Sent (after the transaction commits) with ``draft_id`` when an integrator reported that an
+# approved draft went out (``content.services.mark_draft_published``); the hook point for the
+# "post.published" webhook.
+draft_published = Signal()

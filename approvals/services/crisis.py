@@ -28,7 +28,7 @@ from approvals.models import (
 )
 from approvals.services.audit import record
 from approvals.services.deadlines import next_action_at, sync_brand_due
-from approvals.services.notify import email_on_commit, member_ids_with_roles
+from approvals.services.notify import email_on_commit, event_on_commit, member_ids_with_roles
 from approvals.services.policy import get_policy
 from approvals.services.requests import (
     DRAFT_KINDS,
@@ -43,6 +43,19 @@ from content.errors import ContentError
 
 def _incident_state(incident: Incident) -> dict[str, object]:
     return {"severity": incident.severity, "status": incident.status, "summary": incident.summary}
+
+
+def _incident_event(incident: Incident, kind: str, *, note: str = "") -> None:
+    event_on_commit(
+        kind=kind,
+        payload={
+            "incident_id": incident.pk,
+            **_incident_state(incident),
+            "note": note,
+            "created_at": incident.created_at.isoformat(),
+            "closed_at": incident.closed_at.isoformat() if incident.closed_at else None,
+        },
+    )
 
 
 def _check_severity(severity: int) -> None:
@@ -85,6 +98,7 @@ def open_incident(
             after=_incident_state(incident),
         )
         evaluate_crisis(actor_id=actor_id, now=now)
+        _incident_event(incident, "incident_opened", note=summary)
     return incident
 
 
@@ -134,6 +148,7 @@ def update_incident(
             detail=note,
         )
         evaluate_crisis(actor_id=actor_id, now=now)
+        _incident_event(incident, "incident_closed" if close else "incident_updated", note=note)
     return incident
 
 

@@ -208,6 +208,10 @@ class DraftSerializer(serializers.ModelSerializer):
     novelty = serializers.SerializerMethodField()
     flags = serializers.ListField(child=serializers.CharField(), read_only=True)
     offline_generated = serializers.SerializerMethodField()
+    # Blank until the integrator's published callback: a string, not a "uri", so "" validates.
+    external_id = serializers.CharField(read_only=True)
+    external_url = serializers.CharField(read_only=True)
+    published_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = Draft
@@ -242,6 +246,9 @@ class DraftSerializer(serializers.ModelSerializer):
             "created_by",
             "created_at",
             "updated_at",
+            "external_id",
+            "external_url",
+            "published_at",
         ]
         read_only_fields = fields
 
@@ -354,6 +361,7 @@ class AssistantSettingsSerializer(serializers.ModelSerializer):
             "timeout_seconds",
             "monthly_budget",
             "novelty_threshold",
+            "auto_draft_replies",
             "updated_at",
         ]
         read_only_fields = ["updated_at"]
@@ -371,3 +379,18 @@ class UsageSerializer(serializers.Serializer):
     budget = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
     remaining = serializers.DecimalField(max_digits=12, decimal_places=6, allow_null=True)
     mode = serializers.ChoiceField(choices=["offline", "openai"])
+
+
+class InboxIngestedSerializer(InboxItemSerializer):
+    """An ingested inbox item and the reply job the brand's policy started for it (or null)."""
+
+    reply_job = JobSerializer(read_only=True, allow_null=True)
+
+    class Meta(InboxItemSerializer.Meta):
+        fields = [*InboxItemSerializer.Meta.fields, "reply_job"]
+
+
+class PublishedSerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=200, help_text="The network's id of the post.")
+    url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    published_at = serializers.DateTimeField(required=False, allow_null=True, default=None)

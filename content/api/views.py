@@ -173,8 +173,15 @@ class InboxItemViewSet(
     def get_queryset(self) -> Any:
         return selectors.inbox_items()
 
-    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
-        serializer.instance = services.ingest_inbox_item(**serializer.validated_data)
+    @extend_schema(request=s.InboxItemSerializer, responses={201: s.InboxIngestedSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Push in a comment, mention or message; when the brand's assistant settings say
+        ``auto_draft_replies`` (the default), a reply job starts at once (``reply_job``)."""
+        body = s.InboxItemSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        item, job = jobs.ingest_inbox_item(**body.validated_data)
+        item.reply_job = job
+        return Response(s.InboxIngestedSerializer(item).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: Any) -> None:
         services.delete_inbox_item(item=instance)
@@ -204,7 +211,7 @@ class DraftViewSet(
     serializer_class = s.DraftSerializer
     read_action = "content.read"
     write_action = "content.write"
-    actions_required = {"regenerate": "content.generate"}
+    actions_required = {"regenerate": "content.generate", "published": "content.write"}
     filterset_class = DraftFilter
     ordering_fields = ["created_at", "risk_score"]
 
@@ -252,6 +259,23 @@ class DraftViewSet(
             draft=draft, created_by=_user(request), **body.validated_data
         )
         return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=s.PublishedSerializer, responses={200: s.DraftSerializer})
+    @action(detail=True, methods=["post"])
+    def published(self, request: Request, pk: str | None = None) -> Response:
+        """Record that this approved draft went out (publishing happens in the integrator's
+        tool). Repeating it with the same external id is harmless; a draft that is not
+        approved (including one held in review by a crisis) gets 409 and stays as it was."""
+        draft = self.get_object()
+        body = s.PublishedSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        published, _changed = services.mark_draft_published(
+            draft_id=draft.pk,
+            external_id=body.validated_data["external_id"],
+            url=body.validated_data["url"],
+            published_at=body.validated_data["published_at"],
+        )
+        return Response(s.DraftSerializer(published).data)
 
 
 class JobViewSet(BrandScopedMixin, viewsets.ReadOnlyModelViewSet):

@@ -136,6 +136,24 @@ def request_replies(
     )
 
 
+def ingest_inbox_item(**fields: Any) -> tuple[InboxItem, GenerationJob | None]:
+    """Store a pushed-in comment, mention or message and, when the brand's policy
+    (``AssistantSettings.auto_draft_replies``, on by default) says so, queue one reply job for
+    it. A brand over its AI budget still gets the item, just no job (logged)."""
+    from content.services import ingest_inbox_item as store
+
+    with transaction.atomic():
+        item = store(**fields)
+        if not assistant_settings().auto_draft_replies:
+            return item, None
+        try:
+            job = request_replies(inbox_item=item)
+        except ContentError as exc:
+            logger.warning("Inbox item %s stored without a reply job: %s", item.pk, exc.message)
+            return item, None
+    return item, job
+
+
 def _ensure_revisable(draft: Draft) -> None:
     if draft.status == Draft.Status.PUBLISHED:
         raise ContentError(
