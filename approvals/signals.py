@@ -7,8 +7,8 @@ lose work should hand it to a worker actor (idempotent) rather than do it inline
 from django.dispatch import Signal
 
 # A request finished. kwargs: subject_kind ("post" | "reply" | "boost"), subject_id, request_id,
-# outcome ("approved" | "rejected" | "changes_requested" | "expired"). Drafts are moved by
-# approvals itself; boosts are moved by the media app listening here.
+# outcome ("approved" | "rejected" | "changes_requested" | "expired"), schema_name (the
+# brand's). Drafts are moved by approvals itself; boosts are moved by the media app listening.
 approval_decided = Signal()
 
 # The brand entered (active=True) or stood down from (active=False) crisis mode.

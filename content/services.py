@@ -72,7 +72,10 @@ def mark_draft_ready(*, draft: Draft) -> Draft:
     """Offer a checked and scored draft for review; listeners hear ``draft_ready`` on commit."""
     draft.status = Draft.Status.READY
     draft.save(update_fields=["status", "updated_at"])
-    transaction.on_commit(lambda: draft_ready.send(sender=Draft, draft_id=draft.pk))
+    schema = connection.schema_name
+    transaction.on_commit(
+        lambda: draft_ready.send(sender=Draft, draft_id=draft.pk, schema_name=schema)
+    )
     return draft
 
 
@@ -123,7 +126,10 @@ def mark_draft_published(
             external_url=url,
             published_at=published_at or timezone.now(),
         )
-        transaction.on_commit(lambda: draft_published.send(sender=Draft, draft_id=draft_id))
+        schema = connection.schema_name
+        transaction.on_commit(
+            lambda: draft_published.send(sender=Draft, draft_id=draft_id, schema_name=schema)
+        )
     return Draft.objects.get(pk=draft_id), True
 
 

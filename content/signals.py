@@ -1,4 +1,7 @@
-"""Signals content sends so that other apps (approvals) can react without content knowing them."""
+"""Signals content sends so that other apps (approvals) can react without content knowing them.
+
+Each also carries ``schema_name``: the brand schema it happened in, for receivers that may run
+when the connection is elsewhere (e.g. on-commit callbacks run after a test request ended)."""
 
 from django.dispatch import Signal
 

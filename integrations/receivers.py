@@ -2,9 +2,10 @@
 ``emit_event``, so content, approvals and media never import integrations.
 
 Every signal here is sent after its transaction committed. The brand is the one the signal
-names (``approval_event`` payloads carry ``brand``, ``boost_alert`` carries the Brand) or else
-the schema the connection is on: in production the senders' on-commit callbacks run inside the
-request, the worker message or the sweep's ``schema_context`` of that brand. A signal heard on
+names (``schema_name`` on the content signals and ``approval_decided``, ``brand`` in
+``approval_event`` payloads, the Brand on ``boost_alert``) or else the schema the connection is
+on: in production the senders' on-commit callbacks run inside the request, the worker message
+or the sweep's ``schema_context`` of that brand, so both agree. A signal heard on
 the public schema cannot be placed, so it is logged and skipped; a failure to record an event
 is logged and never breaks the sender (whose change is committed already). Payloads are listed
 in docs/webhooks.md.
@@ -95,11 +96,21 @@ def _draft_data(draft_id: int) -> Payload:
     return build
 
 
-def on_draft_ready(sender: Any, *, draft_id: int, **kwargs: Any) -> None:
-    _emit(events.DRAFT_READY, _draft_data(draft_id))
+def on_draft_ready(
+    sender: Any, *, draft_id: int, schema_name: str | None = None, **kwargs: Any
+) -> None:
+    _emit(events.DRAFT_READY, _draft_data(draft_id), schema_name=schema_name)
 
 
-def on_draft_failed(sender: Any, *, job_id: int, code: str, reason: str, **kwargs: Any) -> None:
+def on_draft_failed(
+    sender: Any,
+    *,
+    job_id: int,
+    code: str,
+    reason: str,
+    schema_name: str | None = None,
+    **kwargs: Any,
+) -> None:
     _emit(
         events.DRAFT_FAILED,
         lambda brand: {
@@ -108,10 +119,13 @@ def on_draft_failed(sender: Any, *, job_id: int, code: str, reason: str, **kwarg
             "reason": reason,
             "url": _url(brand, f"jobs/{job_id}/"),
         },
+        schema_name=schema_name,
     )
 
 
-def on_draft_published(sender: Any, *, draft_id: int, **kwargs: Any) -> None:
+def on_draft_published(
+    sender: Any, *, draft_id: int, schema_name: str | None = None, **kwargs: Any
+) -> None:
     def build(brand: Brand) -> dict[str, Any]:
         from content.selectors import get_draft
 
@@ -123,7 +137,7 @@ def on_draft_published(sender: Any, *, draft_id: int, **kwargs: Any) -> None:
             "published_at": draft.published_at,
         }
 
-    _emit(events.POST_PUBLISHED, build)
+    _emit(events.POST_PUBLISHED, build, schema_name=schema_name)
 
 
 def _subject_url(brand: Brand, subject_kind: str, subject_id: int) -> str:
@@ -138,6 +152,7 @@ def on_approval_decided(
     subject_id: int,
     outcome: str,
     request_id: int | None = None,
+    schema_name: str | None = None,
     **kwargs: Any,
 ) -> None:
     _emit(
@@ -150,6 +165,7 @@ def on_approval_decided(
             "subject_url": _subject_url(brand, subject_kind, subject_id),
             "url": _url(brand, f"approvals/requests/{request_id}/") if request_id else None,
         },
+        schema_name=schema_name,
     )
 
 

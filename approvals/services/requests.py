@@ -269,6 +269,7 @@ def finish_request(
             body=f"{request.summary}\n\nFor your information: this was approved.",
         )
     kind, subject_id, request_id = request.subject_kind, request.subject_id, request.pk
+    schema = current_brand().schema_name
     transaction.on_commit(
         lambda: approval_decided.send_robust(
             sender=ApprovalRequest,
@@ -276,6 +277,7 @@ def finish_request(
             subject_id=subject_id,
             outcome=outcome,
             request_id=request_id,
+            schema_name=schema,
         )
     )
 

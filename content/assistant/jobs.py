@@ -248,9 +248,11 @@ def _fail(job: GenerationJob, *, code: str, reason: str, now: datetime) -> Gener
             "cost_estimate",
         ]
     )
-    job_id = job.pk
+    job_id, schema = job.pk, connection.schema_name
     transaction.on_commit(
-        lambda: draft_failed.send(sender=GenerationJob, job_id=job_id, code=code, reason=reason)
+        lambda: draft_failed.send(
+            sender=GenerationJob, job_id=job_id, code=code, reason=reason, schema_name=schema
+        )
     )
     return job
 

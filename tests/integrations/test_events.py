@@ -1,0 +1,222 @@
+"""The brand's events come from the other apps' real changes: each type is recorded with its
+documented payload and reaches a matching endpoint signed (docs/webhooks.md)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from approvals import services as approval_services
+from approvals.signals import approval_event
+from content import services as content_services
+from content.signals import draft_failed
+from integrations import events, services, signing, tasks
+from integrations.models import Delivery, Event
+from media.signals import boost_alert
+from tenants.roles import Role
+from tests.approvals.factories import DraftFactory
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hooked(world, receiver, allow_private_urls, worker_queue):
+    """An endpoint on brand A that wants every event type, and a way to deliver what is due."""
+    with schema_context(world.a.brand.schema_name):
+        _endpoint, secret = services.create_endpoint(url=receiver.url, event_types=[])
+
+    def deliver() -> list[dict]:
+        with schema_context(world.a.brand.schema_name):
+            for queued in worker_queue.take():
+                tasks.deliver_webhook.fn(queued.delivery_id)
+        bodies = []
+        for got in receiver.requests:
+            signing.verify_signature(
+                secret=secret,
+                body=got.body,
+                timestamp_header=got.headers[signing.TIMESTAMP_HEADER],
+                signature_header=got.headers[signing.SIGNATURE_HEADER],
+            )
+            body = json.loads(got.body)
+            assert got.headers[signing.EVENT_TYPE_HEADER] == body["type"]
+            bodies.append(body)
+        receiver.requests.clear()
+        return bodies
+
+    return deliver
+
+
+def recorded(world, event_type: str) -> list[dict]:
+    with schema_context(world.a.brand.schema_name):
+        return [e.data for e in Event.objects.filter(type=event_type).order_by("created_at")]
+
+
+def base(world) -> str:
+    return f"http://127.0.0.1:8000/brands/{world.a.brand.slug}/api/v1/"
+
+
+def test_ready_draft_and_its_approval_request_and_decision_are_delivered_signed(
+    world, hooked, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+    lead = world.a.person(Role.ACCOUNT_LEAD)
+    assert (
+        client_for(lead)
+        .post(f"/brands/{world.a.brand.slug}/api/v1/approvals/policy/preset/", {"level": 2})
+        .status_code
+        == 200
+    )
+    with schema_context(world.a.brand.schema_name):
+        draft = DraftFactory(kind="post", status="draft", risk_score=80)
+        with django_capture_on_commit_callbacks(execute=True):
+            content_services.mark_draft_ready(draft=draft)
+
+    [ready] = recorded(world, events.DRAFT_READY)
+    assert ready["draft_id"] == draft.pk
+    assert ready["kind"] == "post"
+    assert ready["risk_score"] == 80
+    assert ready["url"] == base(world) + f"drafts/{draft.pk}/"
+    [requested] = recorded(world, events.APPROVAL_REQUESTED)
+    assert requested["subject_kind"] == "post"
+    assert requested["subject_id"] == draft.pk
+    assert requested["url"] == base(world) + f"approvals/requests/{requested['request_id']}/"
+    assert "brand" not in requested
+
+    # The lead rejects through the API; the on-commit signal runs after the request ended,
+    # with the connection back on public: the brand travels with the signal.
+    queue = client_for(lead).get(f"/brands/{world.a.brand.slug}/api/v1/approvals/queue/").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        rejected = client_for(lead).post(
+            f"/brands/{world.a.brand.slug}/api/v1/approvals/steps/{queue[0]['id']}/decision/",
+            {"decision": "reject", "comment": "Not this week."},
+            format="json",
+        )
+    assert rejected.status_code == 200, rejected.json()
+    [decided] = recorded(world, events.APPROVAL_DECIDED)
+    assert decided == {
+        "request_id": requested["request_id"],
+        "subject_kind": "post",
+        "subject_id": draft.pk,
+        "outcome": "rejected",
+        "subject_url": base(world) + f"drafts/{draft.pk}/",
+        "url": base(world) + f"approvals/requests/{requested['request_id']}/",
+    }
+
+    delivered = hooked()
+    assert sorted(b["type"] for b in delivered) == [
+        "approval.decided",
+        "approval.requested",
+        "draft.ready",
+    ]
+    assert all(b["brand"] == world.a.brand.slug for b in delivered)
+    by_type = {b["type"]: b["data"] for b in delivered}
+    assert by_type["approval.decided"]["outcome"] == "rejected"
+
+
+def test_incident_opened_updated_and_closed_are_delivered(
+    world, hooked, django_capture_on_commit_callbacks
+) -> None:
+    lead = world.a.person(Role.ACCOUNT_LEAD)
+    with schema_context(world.a.brand.schema_name):
+        with django_capture_on_commit_callbacks(execute=True):
+            incident = approval_services.open_incident(
+                summary="Spoiled batch rumours", severity=2, owner_id=lead.pk, actor_id=lead.pk
+            )
+        with django_capture_on_commit_callbacks(execute=True):
+            approval_services.update_incident(
+                incident_id=incident.pk, actor_id=lead.pk, note="Lab says fine", severity=1
+            )
+        with django_capture_on_commit_callbacks(execute=True):
+            approval_services.update_incident(
+                incident_id=incident.pk, actor_id=lead.pk, note="Over", close=True
+            )
+
+    [opened] = recorded(world, events.INCIDENT_OPENED)
+    assert opened["incident_id"] == incident.pk
+    assert (opened["severity"], opened["status"]) == (2, "open")
+    assert opened["summary"] == "Spoiled batch rumours"
+    assert opened["url"].endswith(f"/approvals/incidents/{incident.pk}/")
+    [updated] = recorded(world, events.INCIDENT_UPDATED)
+    assert (updated["severity"], updated["note"]) == (1, "Lab says fine")
+    [closed] = recorded(world, events.INCIDENT_CLOSED)
+    assert closed["status"] == "closed"
+    assert closed["closed_at"] is not None
+
+    assert [b["type"] for b in hooked()] == [
+        "incident.opened",
+        "incident.updated",
+        "incident.closed",
+    ]
+
+
+def test_escalation_failure_and_boost_alert_signals_become_events(
+    world, hooked, django_capture_on_commit_callbacks
+) -> None:
+    schema = world.a.brand.schema_name
+    # Sent as approvals, content and media send them, heard with the connection on public.
+    assert connection.schema_name == "public"
+    with django_capture_on_commit_callbacks(execute=True):
+        send_escalation_failure_and_alert(world)
+    check_escalation_failure_and_alert(world, schema)
+    assert sorted(b["type"] for b in hooked()) == [
+        "approval.escalated",
+        "boost.alert",
+        "draft.failed",
+    ]
+
+
+def send_escalation_failure_and_alert(world) -> None:
+    schema = world.a.brand.schema_name
+    approval_event.send_robust(
+        sender=None,
+        kind="step_escalated",
+        payload={"brand": schema, "step_id": 5, "request_id": 9, "to": [1, 2]},
+    )
+    approval_event.send_robust(
+        sender=None, kind="reminder_sent", payload={"brand": schema, "step_id": 5}
+    )
+    draft_failed.send(sender=None, job_id=3, code="refused", reason="No.", schema_name=schema)
+    boost_alert.send(
+        sender=None, brand=world.a.brand, boost_id=4, alert_id=8, kind="overspend", message="!"
+    )
+
+
+def check_escalation_failure_and_alert(world, schema: str) -> None:
+    [escalated] = recorded(world, events.APPROVAL_ESCALATED)
+    assert escalated["request_id"] == 9
+    assert escalated["to"] == [1, 2]
+    [failed] = recorded(world, events.DRAFT_FAILED)
+    assert failed["job_id"] == 3
+    assert failed["code"] == "refused"
+    assert failed["url"].endswith("/jobs/3/")
+    [alert] = recorded(world, events.BOOST_ALERT)
+    assert alert["boost_id"] == 4
+    assert alert["kind"] == "overspend"
+    assert alert["url"].endswith("/boosts/4/")
+    # Reminders are for people; they are no event.
+    with schema_context(schema):
+        assert Event.objects.count() == 3
+
+
+def test_a_signal_with_no_brand_is_skipped_with_a_warning(world, caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="integrations.receivers"):
+        draft_failed.send(sender=None, job_id=3, code="refused", reason="No.")
+    assert "no brand" in caplog.text
+    with schema_context(world.a.brand.schema_name):
+        assert not Event.objects.exists()
+
+
+def test_endpoint_filter_only_gets_the_types_it_wants(world, receiver, allow_private_urls) -> None:
+    with schema_context(world.a.brand.schema_name):
+        wanted, _ = services.create_endpoint(url=receiver.url, event_types=[events.BOOST_ALERT])
+    draft_failed.send(
+        sender=None, job_id=3, code="refused", reason="No.", schema_name=world.a.brand.schema_name
+    )
+    with schema_context(world.a.brand.schema_name):
+        assert Event.objects.filter(type=events.DRAFT_FAILED).exists()
+        assert not Delivery.objects.filter(endpoint=wanted).exists()
