@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import signal
+import sys
 import time
 import traceback
 import warnings
@@ -75,10 +77,14 @@ def main(argv: list[str] | None = None) -> int:
     only = {s for s in args.only.split(",") if s}
     started = dt.datetime.now(dt.UTC)
     clock = time.monotonic()
+    # A terminated run still stops its servers and drops its database (finally blocks run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     log(f"{mode} run: database {db_name}")
     database.recreate(db_name)
     figures: list[Figure] = []
+    loads: list[str] = []
     failed = False
     try:
         configure_django(database.url(db_name))
@@ -92,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, step in steps():
             if only and name not in only:
                 continue
-            log(f"step {name}: {step.__module__}")
+            log(f"step {name}: {step.__module__} (load average {os.getloadavg()[0]:.1f})")
+            loads.append(f"{step.__module__.rsplit('.', 1)[-1]} {os.getloadavg()[0]:.1f}")
             try:
                 figures += step(ctx)
             except Exception as exc:  # one broken benchmark must not hide the others' numbers
@@ -113,7 +120,11 @@ def main(argv: list[str] | None = None) -> int:
         connections.close_all()
         if not args.keep_db:
             database.drop(db_name)
-    facts = [*machine_facts(), f"PostgreSQL {database.server_version()} at 127.0.0.1:5432"]
+    facts = [
+        *machine_facts(),
+        "Load average (1 min) when each step started: " + ", ".join(loads),
+        f"PostgreSQL {database.server_version()} at 127.0.0.1:5432",
+    ]
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(
         render(
