@@ -41,8 +41,8 @@ FULL = Sizes(
     concurrent_clients=8,
     requests_per_client=150,
     http_seconds_cap=40.0,
-    migrate_variants=("standard", "multiprocessing:2", "multiprocessing:2+skip-checks"),
-    migrate_new_variants=("multiprocessing:2+skip-checks",),
+    migrate_variants=("standard", "multiprocessing:2", "multiprocessing:2+fast-has-table"),
+    migrate_new_variants=("multiprocessing:2",),
     subprocess_children=3,
 )
 
@@ -58,7 +58,7 @@ SMOKE = Sizes(
     concurrent_clients=8,
     requests_per_client=5,
     http_seconds_cap=5.0,
-    migrate_variants=("multiprocessing:2+skip-checks",),
-    migrate_new_variants=("multiprocessing:2+skip-checks",),
+    migrate_variants=("multiprocessing:2", "multiprocessing:2+fast-has-table"),
+    migrate_new_variants=("multiprocessing:2",),
     subprocess_children=1,
 )
