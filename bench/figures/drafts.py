@@ -165,10 +165,11 @@ def run(ctx: Bench) -> list[Figure]:
                 f" gthread, access log off) on 127.0.0.1, token auth. Requests alternate with"
                 f" the {sizes.drafts_small_rows}-row brand so both are measured side by side."
                 f" The same request in-process (Django test Client, no HTTP): median"
-                f" {wall * 1000:.1f} ms wall, {cpu * 1000:.1f} ms CPU in Django; the"
-                f" CPU time (serializing 50 drafts, building four ORM queries, authentication"
-                f" and permission) is the floor on a quiet machine, and the machine's load"
-                f" (other sessions' processes on the same 2 cores) makes up most of the rest."
+                f" {wall * 1000:.1f} ms wall, {cpu * 1000:.1f} ms CPU of the bench process"
+                f" (test-client overhead included). CPU close to wall means the request is"
+                f" bound by Python work (serializing 50 drafts, building four ORM queries,"
+                f" authentication, permission), not by PostgreSQL, so the HTTP p95 moves with"
+                f" how much of the 2 cores other processes take (load average in the header)."
             ],
         ),
         Figure(
