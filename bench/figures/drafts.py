@@ -60,7 +60,11 @@ def seed_drafts(*, schema: str, rows: int, created_by_id: int) -> None:
                     text=f"Draft {i}: " + "A sentence about the brand's autumn range. " * 4,
                     status=statuses[i % len(statuses)],
                     risk_score=i % 101,
-                    risk_reasons=["mentions pricing"] if i % 7 == 0 else [],
+                    risk_reasons=(
+                        [{"code": "price_claim", "detail": "mentions pricing", "points": 20}]
+                        if i % 7 == 0
+                        else []
+                    ),
                     flags=[],
                     created_by_id=created_by_id,
                 )
