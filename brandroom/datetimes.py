@@ -2,23 +2,31 @@
 
 Python accepts offsets up to +/-23:59 and years up to 9999; PostgreSQL refuses offsets past
 +/-15:59 ("time zone displacement out of range") and a shift to UTC can leave Python's range.
-Both must surface as a 400 naming the parameter, never as a 500 from the database.
+Both must surface as a 400 naming the parameter, never as a 500 from the database. Offsets past
+those any place on Earth uses (-12:00 to +14:00) are refused as the typos they are.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import django_filters
 from django import forms
 from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions
 
-OFFSET_HINT = "Give an ISO 8601 time with an offset, e.g. 2026-11-23T09:00:00+01:00."
+OFFSET_HINT = (
+    "Give an ISO 8601 time with an offset from -12:00 to +14:00, e.g. 2026-11-23T09:00:00+01:00."
+)
+OFFSET_RANGE = (timedelta(hours=-12), timedelta(hours=14))
 
 
 def as_utc(value: datetime) -> datetime:
-    """The same instant in UTC; ``OverflowError`` when that falls outside years 1-9999."""
+    """The same instant in UTC; ``ValueError`` for an offset no time zone uses and
+    ``OverflowError`` when the instant falls outside years 1-9999."""
+    offset = value.utcoffset()
+    if offset is not None and not OFFSET_RANGE[0] <= offset <= OFFSET_RANGE[1]:
+        raise ValueError(f"offset {offset} out of range")
     return value.astimezone(UTC)
 
 
@@ -46,7 +54,7 @@ class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
             return None
         try:
             return as_utc(parsed)
-        except OverflowError:
+        except (ValueError, OverflowError):
             raise forms.ValidationError(OFFSET_HINT, code="invalid") from None
 
 
