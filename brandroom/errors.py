@@ -36,6 +36,12 @@ class BrandroomExceptionHandler(ExceptionHandler):
             and isinstance(code, str)
             and hasattr(exc, "message")
         ):
+            if status_code == 400:
+                # A rule the input broke is a validation error like any serializer's: same
+                # ``type`` and the ``attr`` naming the input, as the schema documents for 400s.
+                detail = exceptions.ErrorDetail(exc.message, code=code)
+                field = getattr(exc, "field", None)
+                return exceptions.ValidationError({field: [detail]} if field else [detail])
             return DomainError(
                 status_code=status_code,
                 code=code,

@@ -398,6 +398,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "integrations.openapi.describe_integrator_contract",
+        "integrations.openapi.match_error_attr_placeholders",
     ],
 }
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter
@@ -122,6 +123,33 @@ Send an `Idempotency-Key` header on any POST to make it safe to retry (see the p
 Requests are limited per brand and per API key; over the limit the answer is 429 with a
 `Retry-After` header (seconds).
 """
+
+
+# drf-standardized-errors names list items and dict entries in error ``attr`` with these
+# placeholders ("tone.INDEX") while the API answers with the real index or key ("tone.3").
+_ATTR_PLACEHOLDERS = {"INDEX": r"\d+", "KEY": r"[^.]+"}
+
+
+def match_error_attr_placeholders(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """Post-processing hook: document error ``attr`` values of list items and dict entries as
+    patterns that match what the API really returns, instead of the literal placeholder."""
+    for component in result.get("components", {}).get("schemas", {}).values():
+        attr = component.get("properties", {}).get("attr", {})
+        names = attr.get("enum") or []
+        if len(names) != 1 or not isinstance(names[0], str):
+            continue
+        parts = names[0].split(".")
+        if not any(part in _ATTR_PLACEHOLDERS for part in parts):
+            continue
+        pattern = r"\.".join(_ATTR_PLACEHOLDERS.get(part, re.escape(part)) for part in parts)
+        component["properties"]["attr"] = {
+            "type": "string",
+            "pattern": f"^{pattern}$",
+            "description": f"`{names[0]}`, with the item's index or key.",
+        }
+    return result
 
 
 def describe_integrator_contract(

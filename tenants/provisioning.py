@@ -9,12 +9,15 @@ that lags behind the code before cloning it.
 
 from __future__ import annotations
 
+import functools
+
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-from django_tenants.utils import schema_context, schema_exists
+from django.db.migrations.loader import MigrationLoader
+from django_tenants.clone import CloneSchema
+from django_tenants.utils import schema_exists
 
 from tenants.models import Brand
 
@@ -43,21 +46,35 @@ def migrate_template_schema(*, verbosity: int = 0) -> None:
     connection.set_schema_to_public()
 
 
+@functools.cache
+def _tenant_migrations() -> frozenset[tuple[str, str]]:
+    """Every migration of the brand (tenant) apps in this code base; fixed for a process."""
+    labels = {a.label for a in apps.get_app_configs() if a.name in settings.TENANT_APPS}
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    return frozenset(key for key in loader.disk_migrations if key[0] in labels)
+
+
 def template_is_current() -> bool:
     """True when the template schema exists and has every tenant migration applied."""
     name = template_schema_name()
     if not schema_exists(name):
         return False
-    with schema_context(name):
-        executor = MigrationExecutor(connection)
-        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        # Shared apps are never migrated into brand schemas; only tenant apps count.
-        tenant_apps = {a.label for a in apps.get_app_configs() if a.name in settings.TENANT_APPS}
-        return not [m for m, _ in plan if m.app_label in tenant_apps]
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT app, name FROM "{name}".django_migrations')
+        applied = set(cursor.fetchall())
+    return _tenant_migrations() <= applied
 
 
 def create_brand_schema(brand: Brand) -> None:
-    """Create the brand's schema as a clone of the template (migrating the template if stale)."""
+    """Create the brand's schema as a clone of the template (migrating the template if stale).
+
+    The clone copies the template's tables with their rows, django_migrations included, so the
+    new schema is already marked fully migrated; django-tenants' create_schema would run a
+    faked migrate_schemas on top (about 0.3 s per brand in bench/), which we skip.
+    """
     if not template_is_current():
         migrate_template_schema()
-    brand.create_schema(check_if_exists=True, verbosity=0)
+    if schema_exists(brand.schema_name):
+        return
+    CloneSchema().clone_schema(template_schema_name(), brand.schema_name, "DATA")
+    connection.set_schema_to_public()

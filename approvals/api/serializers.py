@@ -250,7 +250,7 @@ class IncidentChangeSerializer(serializers.Serializer):
 
 
 class CrisisStateSerializer(serializers.ModelSerializer):
-    incident = IncidentSerializer(read_only=True)
+    incident = IncidentSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = CrisisState

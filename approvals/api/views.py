@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import exceptions, generics, mixins, viewsets
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -20,6 +21,7 @@ from rest_framework.views import APIView
 from approvals import selectors, services
 from approvals.api import serializers as s
 from approvals.models import ApprovalStep, ChainRule, CoverageWindow, Incident, QuietHours
+from brandroom.datetimes import parse_query_datetime
 from tenants.models import User
 from tenants.permissions import BrandScopedMixin
 
@@ -35,14 +37,23 @@ def _actor_id(request: Request) -> int | None:
     return request.user.pk if isinstance(request.user, User) else None
 
 
-def _since(request: Request) -> Any:
-    raw = request.query_params.get("since")
+def _since(request: Request) -> datetime | None:
+    return parse_query_datetime(request.query_params.get("since"), field="since")
+
+
+def _subject_id(request: Request) -> int | None:
+    raw = request.query_params.get("subject_id")
     if not raw:
         return None
-    parsed = parse_datetime(raw)
-    if parsed is None or parsed.tzinfo is None:
-        raise exceptions.ValidationError({"since": ["Give an ISO 8601 time with an offset."]})
-    return parsed
+    try:
+        return int(raw)
+    except ValueError:
+        raise exceptions.ValidationError({"subject_id": ["Give a whole number."]}) from None
+
+
+# These views validate their query parameters by hand, so the schema must be told that a 400
+# naming the parameter can come back (drf-standardized-errors only infers it for filtersets).
+_since_errors = extend_validation_errors(["invalid"], field_name="since", methods=["get"])
 
 
 class PolicyView(BrandScopedMixin, APIView):
@@ -181,6 +192,8 @@ class AuditPagination(CursorPagination):
         ]
     )
 )
+@_since_errors
+@extend_validation_errors(["invalid"], field_name="subject_id", actions=["list"])
 class AuditViewSet(BrandScopedMixin, viewsets.ReadOnlyModelViewSet):
     """The brand's append-only audit trail (read-only, here and in the database)."""
 
@@ -191,15 +204,16 @@ class AuditViewSet(BrandScopedMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> Any:
         params = self.request.query_params
-        subject_id = params.get("subject_id")
         return selectors.audit_entries(
             subject_kind=params.get("subject_kind") or None,
-            subject_id=int(subject_id) if subject_id and subject_id.isdigit() else None,
+            subject_id=_subject_id(self.request),
             action=params.get("action") or None,
             since=_since(self.request),
         )
 
 
+@_since_errors
+@extend_validation_errors(["invalid"], field_name="file_format", methods=["get"])
 class AuditExportView(BrandScopedMixin, APIView):
     """The audit trail as a CSV or JSON file."""
 
@@ -229,6 +243,7 @@ class AuditExportView(BrandScopedMixin, APIView):
         return response
 
 
+@_since_errors
 class FiguresView(BrandScopedMixin, APIView):
     """Median time to decision, share decided within deadline, escalations."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
+from brandroom.datetimes import UtcIsoDateTimeFilter
 from content.models import Draft, GenerationJob, InboxItem
 
 
@@ -27,7 +28,7 @@ class JobFilter(django_filters.FilterSet):
 
 
 class InboxItemFilter(django_filters.FilterSet):
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_after = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
 
     class Meta:
         model = InboxItem

@@ -26,9 +26,15 @@ def strings(**kwargs: object) -> serializers.ListField:
     )
 
 
+MAX_POST_LENGTH = 200_000
+MAX_HASHTAGS = 100
+
+
 class ChannelSerializer(serializers.ModelSerializer):
-    max_length = serializers.IntegerField(min_value=1, required=False)
-    max_hashtags = serializers.IntegerField(min_value=0, required=False)
+    # Bounded well past any network's real limit (the longest, LinkedIn articles, is ~125k
+    # characters) and well inside the database column, so absurd numbers are a 400, not a 500.
+    max_length = serializers.IntegerField(min_value=1, max_value=MAX_POST_LENGTH, required=False)
+    max_hashtags = serializers.IntegerField(min_value=0, max_value=MAX_HASHTAGS, required=False)
     links_allowed = serializers.BooleanField(required=False, allow_null=True, default=None)
 
     class Meta:

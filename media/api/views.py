@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -266,6 +267,10 @@ class MediaSettingsView(BrandScopedMixin, APIView):
         return Response(MediaSettingsSerializer(self._body()).data)
 
 
+# The query parameters are checked by hand; the schema must still document their 400s.
+@extend_validation_errors(["invalid"], field_name="from", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="to", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="group", methods=["get"])
 class BrandReportView(BrandScopedMixin, APIView):
     """The brand's paid-media results per currency, overall or for a period of brand-local
     days (``from`` and ``to`` inclusive, YYYY-MM-DD), optionally broken down by ``group``
@@ -320,6 +325,13 @@ class BrandReportView(BrandScopedMixin, APIView):
         if not text:
             return None
         try:
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             raise exceptions.ValidationError({name: ["Write the day as YYYY-MM-DD."]}) from None
+        # The period runs to the end of the "to" day, midnight of the next; the calendar's last
+        # day has no next in Python, and the first none before it once shifted to UTC.
+        if not date.min < day < date.max:
+            raise exceptions.ValidationError(
+                {name: ["Pick a day between 0001-01-02 and 9999-12-30."]}
+            )
+        return day

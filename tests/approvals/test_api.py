@@ -383,3 +383,41 @@ def test_requests_list_filters_by_subject(world) -> None:
     )
     assert [r["id"] for r in listed.json()["results"]] == [request.pk]
     assert listed.json()["results"][0]["steps"][0]["status"] == "open"
+
+
+@pytest.mark.parametrize(
+    "since",
+    [
+        # Python allows offsets up to 23:59; PostgreSQL refused this one with a 500.
+        "4728-04-02T10:00:34+20:00",
+        # Fine as written, but past year 9999 once shifted to UTC.
+        "9999-12-31T23:00:00-05:00",
+        "2026-11-23T09:00:00",
+        "2026-13-01T09:00:00+01:00",
+    ],
+)
+@pytest.mark.parametrize("tail", ["audit/", "audit/export/", "figures/"])
+def test_unusable_since_is_a_400_naming_since(world, tail: str, since: str) -> None:
+    response = client_for(world.admin).get(url(world.a, tail), {"since": since})
+    assert response.status_code == 400
+    assert response.json()["type"] == "validation_error"
+    assert [e["attr"] for e in response.json()["errors"]] == ["since"]
+
+
+def test_audit_subject_id_that_is_not_a_whole_number_is_a_400(world) -> None:
+    # "²" passes str.isdigit() but not int(): this used to be a 500.
+    response = client_for(world.a.person(Role.CLIENT_LEGAL)).get(
+        url(world.a, "audit/"), {"subject_id": "²"}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "subject_id"
+
+
+def test_crisis_state_without_an_incident_matches_its_schema(world) -> None:
+    from drf_spectacular.generators import SchemaGenerator
+
+    body = client_for(world.a.person(Role.CLIENT_LEGAL)).get(url(world.a, "crisis/")).json()
+    assert body["incident"] is None
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    incident = schema["components"]["schemas"]["CrisisState"]["properties"]["incident"]
+    assert incident.get("nullable") or {"type": "null"} in incident.get("oneOf", [])

@@ -115,3 +115,18 @@ def test_pages_are_light_enough_for_a_slow_phone(world, waiting_step) -> None:
     assert page.status_code == 200
     assert len(page.content) < 50_000
     assert 'name="viewport"' in page.content.decode()
+
+
+def test_detail_shows_risk_reasons_and_failed_checks(world, waiting_step) -> None:
+    with schema_context(world.a.brand.schema_name):
+        Draft.objects.update(
+            risk_reasons=[{"code": "price", "detail": "Makes a claim about price.", "points": 20}],
+            guardrail_violations=[
+                {"code": "banned_word", "detail": "Uses the banned word 'cheap'."}
+            ],
+        )
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    page = lead.get(f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/").content.decode()
+    assert "Makes a claim about price." in page
+    assert "Uses the banned word &#x27;cheap&#x27;." in page
+    assert "32 / 280 characters" in page

@@ -513,3 +513,28 @@ def test_lists_do_not_query_per_row(world, setup, django_assert_max_num_queries)
         # auth + membership + brand routing + page query + prefetches, never one per row
         with django_assert_max_num_queries(12):
             assert viewer.get(url(world, path)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    # Past PostgreSQL's integer range these were a 500 (max_length=9193796792949).
+    [("max_length", 9193796792949), ("max_length", 200_001), ("max_hashtags", 101)],
+)
+def test_channel_limits_past_their_bounds_are_a_400_naming_the_field(
+    world, field: str, value: int
+) -> None:
+    admin = client_for(world.admin)
+    body = {"network": "x", "handle": "bounded", field: value}
+    response = admin.post(url(world, "channels/"), body)
+    assert response.status_code == 400
+    assert [e["attr"] for e in response.json()["errors"]] == [field]
+    listed = admin.get(url(world, "channels/")).json()["results"]
+    assert not any(c["handle"] == "bounded" for c in listed)
+
+
+def test_inbox_received_after_with_an_offset_postgres_cannot_store_is_a_400(world) -> None:
+    response = client_for(world.admin).get(
+        url(world, "inbox/"), {"received_after": "4728-04-02T10:00:34+20:00"}
+    )
+    assert response.status_code == 400
+    assert [e["attr"] for e in response.json()["errors"]] == ["received_after"]

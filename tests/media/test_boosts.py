@@ -191,6 +191,9 @@ def test_invalid_proposals_name_the_field_at_fault(world, budgets, field, value,
         boosts_url(world.a), proposal(**{field: value})
     )
     assert response.status_code == 400
+    # Domain rules (currency without a budget, ...) answer like serializer validation, as the
+    # schema documents 400s; they used to come back as "client_error".
+    assert response.json()["type"] == "validation_error"
     assert response.json()["errors"][0]["attr"] == attr
 
 

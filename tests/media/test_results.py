@@ -247,3 +247,12 @@ def test_results_per_brand_local_day_and_currency(world, budgets) -> None:
         f"/brands/{world.a.brand.slug}/api/v1/media-reports/", {"group": "hour"}
     )
     assert bad.status_code == 400
+
+
+def test_report_to_the_calendars_last_day_is_a_400_naming_to(world) -> None:
+    # The period runs to the next midnight, which Python cannot represent: this was a 500.
+    response = client_for(world.a.person(Role.CLIENT_VIEWER)).get(
+        f"/brands/{world.a.brand.slug}/api/v1/media-reports/", {"to": "9999-12-31"}
+    )
+    assert response.status_code == 400
+    assert [e["attr"] for e in response.json()["errors"]] == ["to"]

@@ -83,3 +83,18 @@ def test_deleting_needs_the_slug_repeated(world) -> None:
     services.delete_brand(brand=brand, confirm="elm-bakery")
     assert not schema_exists("brand_elm_bakery")
     assert not Brand.objects.filter(slug="elm-bakery").exists()
+
+
+def test_cloned_brand_is_recorded_as_fully_migrated(world) -> None:
+    brand = services.create_brand(agency=world.agency, name="Gale Goods", slug="gale-goods")
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT app, name FROM "brand_gale_goods".django_migrations')
+        applied = set(cursor.fetchall())
+    assert provisioning._tenant_migrations() <= applied
+    from django.db.migrations.executor import MigrationExecutor
+
+    with schema_context(brand.schema_name):
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    tenant_labels = {label for label, _ in provisioning._tenant_migrations()}
+    assert [m for m, _ in plan if m.app_label in tenant_labels] == []

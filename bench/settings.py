@@ -1,0 +1,17 @@
+"""Settings for benchmark runs: the product's settings plus the bench-only routes.
+
+Nothing is read from the environment here (brandroom/settings.py does that); the runner sets
+BRANDROOM_ENV=development, DEBUG=false and DATABASE_URL for its own database before loading.
+"""
+
+from brandroom.settings import *  # noqa: F403
+
+# The product's routes plus the single-schema baseline and the drafts stand-in (bench/urls.py).
+ROOT_URLCONF = "bench.urls"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,64 @@
+"""How big each benchmark runs: the issue's sizes, and tiny ones for a smoke run."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Sizes:
+    brands: int  # brands present while measuring (issue: 1,000)
+    create_samples: int  # brands created and timed, cloned
+    create_samples_plain: int  # brands created and timed with plain migrations
+    routing_rows: int  # channels served by the routing comparison (one page)
+    routing_rounds: int  # request pairs (brand route, baseline) timed in-process
+    drafts_rows: int  # drafts in the big brand (issue: 10,000)
+    drafts_small_rows: int  # drafts in the small brand, for queries-per-request
+    single_client_requests: int
+    concurrent_clients: int
+    requests_per_client: int
+    http_seconds_cap: float  # every HTTP loop stops after this long, whatever the count
+    migrate_variants: tuple[str, ...]  # executors timed with nothing to apply
+    migrate_new_variants: tuple[str, ...]  # executors timed applying one new migration
+    subprocess_children: int  # children timed to project the subprocess executor
+
+    def as_dict(self) -> dict[str, object]:
+        out = asdict(self)
+        out["migrate_variants"] = "/".join(self.migrate_variants)
+        out["migrate_new_variants"] = "/".join(self.migrate_new_variants)
+        return out
+
+
+FULL = Sizes(
+    brands=1000,
+    create_samples=15,
+    create_samples_plain=7,
+    routing_rows=50,
+    routing_rounds=600,
+    drafts_rows=10_000,
+    drafts_small_rows=100,
+    single_client_requests=400,
+    concurrent_clients=8,
+    requests_per_client=150,
+    http_seconds_cap=40.0,
+    migrate_variants=("standard", "multiprocessing:2", "multiprocessing:2+fast-has-table"),
+    migrate_new_variants=("multiprocessing:2",),
+    subprocess_children=3,
+)
+
+SMOKE = Sizes(
+    brands=10,
+    create_samples=3,
+    create_samples_plain=2,
+    routing_rows=20,
+    routing_rounds=30,
+    drafts_rows=400,
+    drafts_small_rows=100,
+    single_client_requests=30,
+    concurrent_clients=8,
+    requests_per_client=5,
+    http_seconds_cap=5.0,
+    migrate_variants=("multiprocessing:2", "multiprocessing:2+fast-has-table"),
+    migrate_new_variants=("multiprocessing:2",),
+    subprocess_children=1,
+)

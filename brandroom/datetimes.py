@@ -1,0 +1,62 @@
+"""Time filters given in query strings, shared by every app's API.
+
+Python accepts offsets up to +/-23:59 and years up to 9999; PostgreSQL refuses offsets past
++/-15:59 ("time zone displacement out of range") and a shift to UTC can leave Python's range.
+Both must surface as a 400 naming the parameter, never as a 500 from the database. Offsets past
+those any place on Earth uses (-12:00 to +14:00) are refused as the typos they are.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import django_filters
+from django import forms
+from django.utils.dateparse import parse_datetime
+from rest_framework import exceptions
+
+OFFSET_HINT = (
+    "Give an ISO 8601 time with an offset from -12:00 to +14:00, e.g. 2026-11-23T09:00:00+01:00."
+)
+OFFSET_RANGE = (timedelta(hours=-12), timedelta(hours=14))
+
+
+def as_utc(value: datetime) -> datetime:
+    """The same instant in UTC; ``ValueError`` for an offset no time zone uses and
+    ``OverflowError`` when the instant falls outside years 1-9999."""
+    offset = value.utcoffset()
+    if offset is not None and not OFFSET_RANGE[0] <= offset <= OFFSET_RANGE[1]:
+        raise ValueError(f"offset {offset} out of range")
+    return value.astimezone(UTC)
+
+
+def parse_query_datetime(raw: str | None, *, field: str) -> datetime | None:
+    """An aware UTC datetime from a query parameter, None when absent; a 400 naming ``field``
+    when it is malformed, naive, or not representable."""
+    if not raw:
+        return None
+    try:
+        parsed = parse_datetime(raw)
+        if parsed is None or parsed.tzinfo is None:
+            raise ValueError(raw)
+        return as_utc(parsed)
+    except (ValueError, OverflowError):
+        raise exceptions.ValidationError({field: [OFFSET_HINT]}) from None
+
+
+class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """django-filter's ISO 8601 field, normalised to UTC so the database never sees an offset
+    it cannot store."""
+
+    def to_python(self, value: str | None) -> datetime | None:  # type: ignore[override]
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return as_utc(parsed)
+        except (ValueError, OverflowError):
+            raise forms.ValidationError(OFFSET_HINT, code="invalid") from None
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
