@@ -220,3 +220,26 @@ def test_endpoint_filter_only_gets_the_types_it_wants(world, receiver, allow_pri
     with schema_context(world.a.brand.schema_name):
         assert Event.objects.filter(type=events.DRAFT_FAILED).exists()
         assert not Delivery.objects.filter(endpoint=wanted).exists()
+
+
+def test_a_late_step_escalated_by_the_sweep_is_an_event(
+    world, django_capture_on_commit_callbacks
+) -> None:
+    from datetime import timedelta
+
+    from tests.approvals.conftest import T0
+
+    with schema_context(world.a.brand.schema_name):
+        approval_services.apply_preset(level=1, actor_id=None, now=T0)
+        draft = DraftFactory(kind="reply", risk_score=50)
+        result = approval_services.request_approval(
+            subject_kind="reply", subject_id=draft.pk, risk_score=50, requested_by_id=None, now=T0
+        )
+    # The sweep visits each due brand in its own schema_context, as on the worker.
+    with django_capture_on_commit_callbacks(execute=True):
+        approval_services.sweep_due_brands(now=T0 + timedelta(minutes=31))
+
+    [escalated] = recorded(world, events.APPROVAL_ESCALATED)
+    assert escalated["request_id"] == result.request_id
+    assert escalated["to"] == [world.a.person(Role.ACCOUNT_LEAD).pk]
+    assert escalated["url"] == base(world) + f"approvals/requests/{result.request_id}/"
