@@ -12,6 +12,8 @@ from django.http import HttpRequest, JsonResponse
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions
 
+from brandroom.rules import RuleViolation
+
 
 class DomainError(exceptions.APIException):
     """Wraps an app's domain error so it renders like any other API error."""
@@ -28,25 +30,15 @@ class DomainError(exceptions.APIException):
 
 class BrandroomExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
-        status_code = getattr(exc, "status_code", None)
-        code = getattr(exc, "code", None)
-        if (
-            not isinstance(exc, exceptions.APIException)
-            and isinstance(status_code, int)
-            and isinstance(code, str)
-            and hasattr(exc, "message")
-        ):
-            if status_code == 400:
+        if isinstance(exc, RuleViolation):
+            if exc.status_code == 400:
                 # A rule the input broke is a validation error like any serializer's: same
                 # ``type`` and the ``attr`` naming the input, as the schema documents for 400s.
-                detail = exceptions.ErrorDetail(exc.message, code=code)
-                field = getattr(exc, "field", None)
+                detail = exceptions.ErrorDetail(exc.message, code=exc.code)
+                field = exc.field
                 return exceptions.ValidationError({field: [detail]} if field else [detail])
             return DomainError(
-                status_code=status_code,
-                code=code,
-                message=exc.message,
-                field=getattr(exc, "field", None),
+                status_code=exc.status_code, code=exc.code, message=exc.message, field=exc.field
             )
         return super().convert_known_exceptions(exc)
 

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
+from brandroom.rules import RuleViolation
 
-class ContentError(Exception):
-    def __init__(
-        self,
-        message: str,
-        *,
-        field: str | None = None,
-        status_code: int = 400,
-        code: str = "invalid",
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.status_code = status_code
-        self.code = code
+
+class ContentError(RuleViolation):
+    """Base for rule violations of the content app."""
 
 
 class BudgetExceeded(ContentError):

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
+from brandroom.rules import RuleViolation
 
-class TenantsError(Exception):
-    """Base for rule violations; ``field`` names the input at fault when there is one."""
 
-    status_code = 400
-    code = "invalid"
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class TenantsError(RuleViolation):
+    """Base for rule violations of the tenants app."""
 
 
 class SlugTaken(TenantsError):
