@@ -75,8 +75,8 @@ SMOKE = Sizes(
     subprocess_children=1,
     sweep_open_steps=10,
     sweep_due_per_brand=1,
-    ai_direct_jobs=5,
+    ai_direct_jobs=3,
     ai_worker_jobs=4,
     ai_worker_threads=2,
-    ai_model_latency_s=1.0,
+    ai_model_latency_s=0.5,
 )
