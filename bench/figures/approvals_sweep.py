@@ -113,17 +113,32 @@ def measure(ctx: Bench, *, open_per_brand: int, due_per_brand: int) -> tuple[flo
     fill(ctx, open_per_brand=open_per_brand, due_per_brand=due_per_brand)
     connection.set_schema_to_public()
     results: dict[str, int] = {}
+    brands = len(_brands())
+    # One call sweeps at most due_brand_ids' limit (500) of the most overdue brands; the cron
+    # calls it again a minute later. Here the calls follow each other until nothing is due,
+    # so the figure is the work of clearing every due step (a bounded number of calls).
+    calls = 0
 
     def sweep() -> None:
-        results.update(sweep_due_brands(now=T0))
+        nonlocal calls
+        for _ in range(brands // 500 + 3):
+            calls += 1
+            swept = sweep_due_brands(now=T0)
+            if not swept:
+                return
+            for slug, handled_here in swept.items():
+                results[slug] = results.get(slug, 0) + handled_here
 
     took = timed(sweep)
     handled = sum(results.values())
-    expected = len(_brands()) * due_per_brand
+    expected = brands * due_per_brand
     if handled != expected:
         raise RuntimeError(f"The sweep handled {handled} steps, {expected} were due")
     connection.set_schema_to_public()
-    log(f"sweep: {open_per_brand} open, {due_per_brand} due per brand: {took:.3f}s ({handled})")
+    log(
+        f"sweep: {open_per_brand} open, {due_per_brand} due per brand: {took:.3f}s"
+        f" ({handled} steps, {calls} calls of sweep_due_brands)"
+    )
     return took, handled, len(results)
 
 
@@ -150,7 +165,9 @@ def run(ctx: Bench) -> list[Figure]:
         " (the worst spread of the same due count: each due brand costs a schema switch, the"
         " step query, and sync_brand_due). Due steps get a reminder (no members in the filled"
         " brands, so no email is built); each run follows a fresh bulk fill and checks that"
-        " exactly the intended steps were handled."
+        " exactly the intended steps were handled. One sweep_due_brands call takes at most"
+        " 500 due brands (due_brand_ids' limit, most overdue first); the figure is successive"
+        " calls until nothing is due (the last one finds nothing), i.e. the whole due work."
     )
     return [
         Figure(
