@@ -34,9 +34,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only",
         default="",
         help="comma-separated step names to run (setup always runs): "
-        "create,routing,drafts,later,migrate",
+        "create,routing,drafts,approvals_sweep,ai_jobs,migrate",
     )
     parser.add_argument("--keep-db", action="store_true", help="leave the database for a look")
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("BENCH_DATABASE", ""),
+        help="database name, br_bench* only (default br_bench, smoke br_bench_smoke;"
+        " env BENCH_DATABASE) so two runs on one machine do not clash",
+    )
     return parser.parse_args(argv)
 
 
@@ -62,8 +68,8 @@ def steps() -> list[tuple[str, Callable[[Bench], list[Figure]]]]:
         ("create", tenancy.run),
         ("routing", routing.run),
         ("drafts", drafts.run),
-        ("later", approvals_sweep.run),
-        ("later", ai_jobs.run),
+        ("approvals_sweep", approvals_sweep.run),
+        ("ai_jobs", ai_jobs.run),
         ("migrate", migrations.run),
     ]
 
@@ -72,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = SMOKE if args.smoke else FULL
     mode = "smoke" if args.smoke else "full"
-    db_name = "br_bench_smoke" if args.smoke else "br_bench"
+    db_name = args.database or ("br_bench_smoke" if args.smoke else "br_bench")
     output = args.output or (WORK_DIR / "RESULTS-smoke.md" if args.smoke else RESULTS)
     only = {s for s in args.only.split(",") if s}
     started = dt.datetime.now(dt.UTC)

@@ -15,3 +15,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Emails (approval requests, reminders) are built and kept in memory rather than printed: the
+# console backend would time the terminal, and the bench never sends mail anywhere.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -21,6 +21,12 @@ class Sizes:
     migrate_variants: tuple[str, ...]  # executors timed with nothing to apply
     migrate_new_variants: tuple[str, ...]  # executors timed applying one new migration
     subprocess_children: int  # children timed to project the subprocess executor
+    sweep_open_steps: int  # open approval steps per brand (issue: 100)
+    sweep_due_per_brand: int  # of which due at the sweep's ``now`` (issue: 1 %)
+    ai_direct_jobs: int  # jobs run in-process against the zero-latency model
+    ai_worker_jobs: int  # jobs through a real rundramatiq worker, model with latency
+    ai_worker_threads: int
+    ai_model_latency_s: float
 
     def as_dict(self) -> dict[str, object]:
         out = asdict(self)
@@ -44,6 +50,12 @@ FULL = Sizes(
     migrate_variants=("standard", "multiprocessing:2", "multiprocessing:2+fast-has-table"),
     migrate_new_variants=("multiprocessing:2",),
     subprocess_children=3,
+    sweep_open_steps=100,
+    sweep_due_per_brand=1,
+    ai_direct_jobs=40,
+    ai_worker_jobs=8,
+    ai_worker_threads=2,
+    ai_model_latency_s=1.0,
 )
 
 SMOKE = Sizes(
@@ -61,4 +73,10 @@ SMOKE = Sizes(
     migrate_variants=("multiprocessing:2", "multiprocessing:2+fast-has-table"),
     migrate_new_variants=("multiprocessing:2",),
     subprocess_children=1,
+    sweep_open_steps=10,
+    sweep_due_per_brand=1,
+    ai_direct_jobs=3,
+    ai_worker_jobs=4,
+    ai_worker_threads=2,
+    ai_model_latency_s=0.5,
 )
