@@ -114,6 +114,7 @@ def _wait_for(ping_ids: list[int], timeout: float) -> dict[int, str]:
     raise AssertionError(f"worker did not answer all pings in {timeout}s: {done}")
 
 
+@pytest.mark.integration
 def test_in_process_worker_runs_each_message_in_its_own_brand(world, committed) -> None:
     broker = dramatiq.get_broker()
     worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=100)
