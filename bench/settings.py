@@ -6,7 +6,7 @@ BRANDROOM_ENV=development, DEBUG=false and DATABASE_URL for its own database bef
 
 from brandroom.settings import *  # noqa: F403
 
-# The product's routes plus the single-schema baseline and the drafts stand-in (bench/urls.py).
+# The product's routes plus the single-schema baseline (bench/urls.py).
 ROOT_URLCONF = "bench.urls"
 
 LOGGING = {

@@ -4,9 +4,7 @@ Issue 8: p95 <= 30 ms for one client; report throughput with 8 concurrent client
 request constant as rows grow. Measured against a real gunicorn on 127.0.0.1 (latency and
 throughput) and in-process with CaptureQueriesContext (queries).
 
-There is no drafts endpoint on main yet, so ``drafts_list_path`` uses the bench stand-in
-(bench/views.py: brand routing, BrandPermission, cursor pages, select_related channel) until a
-brand route named ``draft-list`` exists, and then measures that one instead.
+Measures the product's own endpoint, ``/brands/<slug>/api/v1/drafts/`` (URL name ``draft-list``).
 """
 
 from __future__ import annotations
@@ -15,7 +13,7 @@ import time
 
 from django.db import connection
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django_tenants.utils import schema_context
 
 from bench import http_load
@@ -29,15 +27,9 @@ P95_TARGET_MS = 30.0
 CHANNELS = 5
 
 
-def drafts_list_path(slug: str) -> tuple[str, str]:
-    """The drafts list URL for a brand and what it is: the real endpoint once it exists."""
-    try:
-        return reverse("draft-list", kwargs={"brand_slug": slug}), "the brand's drafts endpoint"
-    except NoReverseMatch:
-        return (
-            reverse("bench-draft-list", kwargs={"brand_slug": slug}),
-            "bench stand-in view (no drafts endpoint on main yet)",
-        )
+def drafts_list_path(slug: str) -> str:
+    """The brand's drafts list URL."""
+    return reverse("draft-list", kwargs={"brand_slug": slug})
 
 
 def seed_drafts(*, schema: str, rows: int, created_by_id: int) -> None:
@@ -113,8 +105,7 @@ def run(ctx: Bench) -> list[Figure]:
     small = ctx.new_brand("drafts-small")
     seed_drafts(schema=big.schema_name, rows=sizes.drafts_rows, created_by_id=ctx.admin.pk)
     seed_drafts(schema=small.schema_name, rows=sizes.drafts_small_rows, created_by_id=ctx.admin.pk)
-    big_path, endpoint = drafts_list_path(big.slug)
-    small_path, _ = drafts_list_path(small.slug)
+    big_path, small_path = drafts_list_path(big.slug), drafts_list_path(small.slug)
 
     q_big, q_small = _queries(ctx, big_path), _queries(ctx, small_path)
     wall, cpu = _in_process(ctx, big_path, min(100, sizes.single_client_requests))
@@ -163,15 +154,16 @@ def run(ctx: Bench) -> list[Figure]:
             target=P95_TARGET_MS,
             note=f"median {median(one_big.latencies) * 1000:.1f} ms, n={len(one_big.latencies)}",
             details=[
-                f"Measured: {endpoint}. First page (50 drafts, cursor pagination on"
-                f" -created_at, channel handle joined) over HTTP keep-alive from one client to"
+                f"Measured: the brand's drafts endpoint ({big_path}). First page (50 drafts,"
+                f" cursor pagination on -created_at, the product's serializer) over HTTP"
+                f" keep-alive from one client to"
                 f" gunicorn ({http_load.WEB_WORKERS} workers x {http_load.WEB_THREADS} threads,"
                 f" gthread, access log off) on 127.0.0.1, token auth. Requests alternate with"
                 f" the {sizes.drafts_small_rows}-row brand so both are measured side by side."
                 f" The same request in-process (Django test Client, no HTTP): median"
                 f" {wall * 1000:.1f} ms wall, {cpu * 1000:.1f} ms CPU of the bench process"
                 f" (test-client overhead included). CPU close to wall means the request is"
-                f" bound by Python work (serializing 50 drafts, building four ORM queries,"
+                f" bound by Python work (serializing 50 drafts, building {q_big} ORM queries,"
                 f" authentication, permission), not by PostgreSQL, so the HTTP p95 moves with"
                 f" how much of the 2 cores other processes take (load average in the header)."
             ],
@@ -216,8 +208,7 @@ def run(ctx: Bench) -> list[Figure]:
             details=[
                 f"CaptureQueriesContext around one request each: {q_big} at"
                 f" {sizes.drafts_rows:,} rows, {q_small} at {sizes.drafts_small_rows}"
-                " ORM queries, not counting `SET search_path` (token, brand, membership, page; the"
-                " channel comes in the page query)."
+                " ORM queries, not counting `SET search_path`."
             ],
         ),
     ]
