@@ -88,6 +88,7 @@ def _wait_until_up(port: int, proc: subprocess.Popen[bytes]) -> None:
 class LoadResult:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    error_statuses: set[int] = field(default_factory=set)
     wall_s: float = 0.0
     stopped_by_time: bool = False
 
@@ -116,6 +117,7 @@ def load(
         conn = http.client.HTTPConnection(HOST, port, timeout=30)
         mine: dict[str, list[float]] = {p: [] for p in paths}
         errors: dict[str, int] = dict.fromkeys(paths, 0)
+        statuses: set[int] = set()
         start.wait()
         try:
             for i in range(requests_per_client):
@@ -132,12 +134,15 @@ def load(
                 mine[path].append(time.perf_counter() - began)
                 if response.status != 200:
                     errors[path] += 1
+                    statuses.add(response.status)
         finally:
             conn.close()
             with lock:
                 for p in paths:
                     results[p].latencies += mine[p]
                     results[p].errors += errors[p]
+                    if errors[p]:
+                        results[p].error_statuses |= statuses
 
     threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
     for thread in threads:

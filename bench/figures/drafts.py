@@ -139,7 +139,9 @@ def run(ctx: Bench) -> list[Figure]:
     one_big, one_small = one[big_path], one[small_path]
     for name, result in [("one client", one_big), ("8 clients", many)]:
         if result.errors:
-            raise RuntimeError(f"{name}: {result.errors} requests failed")
+            raise RuntimeError(
+                f"{name}: {result.errors} requests failed (HTTP {sorted(result.error_statuses)})"
+            )
     p95_big = percentile(one_big.latencies, 95) * 1000
     single_rps = 1 / median(one_big.latencies)
     log(f"drafts: p95 {p95_big:.1f} ms one client, {many.throughput:.0f} req/s with 8 clients")
