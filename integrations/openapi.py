@@ -42,6 +42,9 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 )
 
 
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 class AutoSchema(StandardErrorsAutoSchema):
     """drf-standardized-errors' schema plus the idempotency contract on POST operations.
 
@@ -84,8 +87,10 @@ class AutoSchema(StandardErrorsAutoSchema):
                 "schema": {"type": "integer"},
                 "required": True,
             }
-        if direction == "response" and self.method == "POST":
-            for code in ("409", "422"):
+        if direction == "response" and self.method in WRITE_METHODS:
+            # Every write can meet a domain conflict (a draft already in review cannot be
+            # deleted, a decided step cannot be decided again); POST adds idempotency's 409/422.
+            for code in ("409", "422") if self.method == "POST" else ("409",):
                 responses.setdefault(
                     code,
                     self._get_response_for_code(ConflictErrorResponseSerializer, code),

@@ -242,7 +242,8 @@ class DraftViewSet(
         return Response(s.DraftSerializer(revision).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=s.DraftSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # A draft's versions are few and come whole, not in pages (the schema must say so too).
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def versions(self, request: Request, pk: str | None = None) -> Response:
         """Every version of this draft, oldest first."""
         history = selectors.draft_history(draft=self.get_object())
