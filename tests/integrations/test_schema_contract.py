@@ -1,19 +1,32 @@
-"""Contract run: schemathesis drives the app in-process (WSGI) from its own OpenAPI schema with
-an authenticated API key, for a fixed and small budget of cases. No 5xx; every response's
-status, content type, headers and body conform to the schema.
+"""Contract run against the running service: gunicorn serves the product (the same server and
+settings file as ``./platform/run``) and schemathesis sends every operation of the schema it
+publishes at ``/api/schema/`` a fixed, small budget of cases over HTTP with a scoped API key.
+No 5xx; every response's status, content type, headers and body conform to the schema.
 
-CI can select it alone with ``-m schemathesis`` (or leave it out with ``-m "not schemathesis"``).
+Schemathesis needs the operations when pytest collects the tests, before the service is up (and
+its lazy ``from_fixture`` loader does not run under pytest 9), so the cases are generated from
+the schema built in-process by the same code, and the first test proves the running service
+publishes exactly that schema.
+
+The service works in a brand of its own with committed data (it reads over its own
+connections), dropped afterwards with everything the cases wrote. CI selects it with
+``-m schemathesis`` or leaves it out with ``-m "not schemathesis"``.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import requests
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
@@ -27,8 +40,13 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tenants import services as tenant_services
+from tenants.models import Brand
 from tenants.roles import Scope
+from tests.tenants.test_worker_context import ROOT, _worker_env
 
+pytestmark = pytest.mark.schemathesis
+
+HOST = "127.0.0.1"
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -36,58 +54,106 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-
-
-def _published_schema() -> dict:
-    """The schema exactly as /api/schema/ serves it, built without a request or the database
-    (schemathesis collects tests at import time, before any fixture can open the database)."""
-    document = SchemaGenerator().get_schema(request=None, public=True)
-    return json.loads(OpenApiJsonRenderer().render(document))
-
-
 # A fixed budget: a fixed seed, the schema's examples and a few fuzzed cases per operation
 # (valid and invalid data both); the exhaustive "coverage" phase would take minutes.
 CONFIG = SchemathesisConfig.from_dict(
     {"seed": 20261123, "phases": {"coverage": {"enabled": False}}}
 )
-published = schemathesis.openapi.from_dict(_published_schema(), config=CONFIG)
-# In-process: every case goes through Django's WSGI handler, middleware and all.
-published.app = get_wsgi_application()
-schema = (
-    # The health probe checks the broker, whose pooled connection would outlive the test and
-    # keep the test database from being dropped; it is infrastructure, not the contract.
-    published.exclude(path="/api/v1/health/")
-)
 
 
-@pytest.fixture(autouse=True)
-def _contract_run_settings(settings):  # noqa: F811 (pytest-django's settings fixture)
-    # The budget must not be eaten by the throttles this run is not about.
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"brand": "100000/min", "api_key": "100000/min"},
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_up(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/api/v1/health/")
+            status = conn.getresponse().status
+            conn.close()
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer within 60 s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def service(world, django_db_blocker, tmp_path_factory) -> Iterator[tuple[str, Brand, str]]:
+    """(base URL, brand, API key secret): gunicorn on a free port over the test database."""
+    with django_db_blocker.unblock():
+        brand = tenant_services.create_brand(
+            agency=world.agency, name="Contract Run", slug="contract-run", created_by=world.admin
+        )
+        _key, secret = tenant_services.create_api_key(
+            brand=brand, name="contract-run", scopes=list(Scope.values)
+        )
+    port = _free_port()
+    log = tmp_path_factory.mktemp("contract") / "gunicorn.log"
+    env = {
+        **_worker_env(),
+        # The budget must not be eaten by the throttles this run is not about.
+        "THROTTLE_RATE_BRAND": "100000/min",
+        "THROTTLE_RATE_API_KEY": "100000/min",
+        "WEB_WORKERS": "2",
+        "WEB_THREADS": "2",
     }
-    # As Django's test client does: a request ending must not close the connection that holds
-    # the test's transaction.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "brandroom.wsgi:application",
+                "--config",
+                str(ROOT / "platform" / "gunicorn.conf.py"),
+                "--bind",
+                f"{HOST}:{port}",
+                "--access-logfile",
+                "/dev/null",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        yield
+        _wait_until_up(port, server, log)
+        yield f"http://{HOST}:{port}", brand, secret
     finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=5)
+        with django_db_blocker.unblock():
+            tenant_services.delete_brand(brand=Brand.objects.get(pk=brand.pk), confirm=brand.slug)
 
 
-@pytest.fixture
-def integrator_key(world) -> str:
-    _key, secret = tenant_services.create_api_key(
-        brand=world.a.brand, name="contract-run", scopes=list(Scope.values)
-    )
-    return secret
+def _schema_document() -> dict:
+    """The schema as /api/schema/ serves it, built without a request or the database."""
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    return json.loads(OpenApiJsonRenderer().render(document))
 
 
-@pytest.mark.schemathesis
-@pytest.mark.django_db
+schema = schemathesis.openapi.from_dict(_schema_document(), config=CONFIG)
+
+
+def test_the_running_service_publishes_the_schema_under_test(service) -> None:
+    base_url, _brand, _secret = service
+    served = requests.get(f"{base_url}/api/schema/", params={"format": "json"}, timeout=30)
+    assert served.status_code == 200
+    assert served.json() == _schema_document()
+
+
 @schema.parametrize()
 @settings(
     max_examples=6,
@@ -96,9 +162,12 @@ def integrator_key(world) -> str:
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_every_operation_answers_within_its_schema(case, world, integrator_key) -> None:
+def test_every_operation_answers_within_its_schema(case, service) -> None:
+    base_url, brand, secret = service
     if "brand_slug" in (case.path_parameters or {}):
-        # Random slugs only ever meet the router's 404; aim at a brand the key belongs to.
-        case.path_parameters["brand_slug"] = world.a.brand.slug
-    response = case.call(headers={"Authorization": f"Api-Key {integrator_key}"})
+        # Random slugs only ever meet the router's 404; aim at the brand the key belongs to.
+        case.path_parameters["brand_slug"] = brand.slug
+    response = case.call(
+        base_url=base_url, headers={"Authorization": f"Api-Key {secret}"}, timeout=30
+    )
     case.validate_response(response, checks=CHECKS)
