@@ -27,6 +27,18 @@ class InvalidRole(TenantsError):
     code = "invalid_role"
 
 
+class RoleNotYours(TenantsError):
+    """Granting a role above one's own, or changing someone who outranks one."""
+
+    status_code = 403
+    code = "permission_denied"
+
+
+class AlreadyMember(TenantsError):
+    status_code = 409
+    code = "already_member"
+
+
 class LastAdminRemoval(TenantsError):
     status_code = 409
     code = "last_admin"

@@ -90,6 +90,26 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str | None]] = {
 }
 
 
+# Who may hand out or take away which role: agency admins any role, account leads any role
+# below admin (their own included), everyone else nothing (``members.manage`` already stops them).
+ROLE_RANK: dict[str, int] = {Role.AGENCY_ADMIN: 3, Role.ACCOUNT_LEAD: 2}
+
+
+def rank(role: str) -> int:
+    return ROLE_RANK.get(role, 1)
+
+
+def may_grant(by_role: str, role: str) -> bool:
+    """True when a member with ``by_role`` may give someone ``role``: never above their own."""
+    return rank(role) <= rank(by_role)
+
+
+def may_manage(by_role: str, target_role: str) -> bool:
+    """True when a member with ``by_role`` may change or remove a member who has
+    ``target_role``: only someone below them, except that agency admins manage each other."""
+    return by_role == Role.AGENCY_ADMIN or rank(target_role) < rank(by_role)
+
+
 def role_may(role: str | None, action: str) -> bool:
     """True when a member with ``role`` may perform ``action`` on their brand."""
     roles, _scope = PERMISSIONS[action]

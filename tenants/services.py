@@ -10,7 +10,15 @@ from django.utils import timezone
 
 from tenants import provisioning
 from tenants.authentication import hash_secret
-from tenants.errors import ConfirmationRequired, InvalidRole, SlugTaken, TenantsError
+from tenants.errors import (
+    AlreadyMember,
+    ConfirmationRequired,
+    InvalidRole,
+    LastAdminRemoval,
+    RoleNotYours,
+    SlugTaken,
+    TenantsError,
+)
 from tenants.models import (
     Agency,
     AgencyMembership,
@@ -21,7 +29,7 @@ from tenants.models import (
     User,
     WorkerPing,
 )
-from tenants.roles import AgencyRole, Role, Scope
+from tenants.roles import AgencyRole, Role, Scope, may_grant, may_manage
 from tenants.signals import brand_provisioned
 
 
@@ -139,19 +147,96 @@ def delete_brand(*, brand: Brand, confirm: str | None) -> None:
     brand.delete(force_drop=True)
 
 
-def add_member(*, brand: Brand, user: User, role: str) -> Membership:
-    """Give a user a role on a brand (or change the role they have)."""
-    if role not in Role.values:
-        raise InvalidRole(f"Unknown role '{role}'.", field="role")
-    membership, _ = Membership.objects.update_or_create(
-        brand=brand, user=user, defaults={"role": role}
-    )
+def add_member(*, brand: Brand, user: User, role: str, by: User | None = None) -> Membership:
+    """Give a user a role on a brand. ``by`` is the member doing it (None for seeding): nobody
+    hands out a role above their own, and someone already on the brand is a 409 (change their
+    role with ``change_member_role``)."""
+    _check_role(role)
+    if by is not None:
+        by_role = _acting_role(brand=brand, by=by)
+        if not may_grant(by_role, role):
+            raise RoleNotYours(
+                f"A {by_role} cannot give anyone the role '{role}', which is above their own.",
+                field="role",
+            )
+    try:
+        with transaction.atomic():
+            return Membership.objects.create(brand=brand, user=user, role=role)
+    except IntegrityError as exc:
+        raise AlreadyMember(
+            f"{user.email} is already a member of {brand.name}; change their role instead.",
+            field="email",
+        ) from exc
+
+
+def change_member_role(*, membership: Membership, role: str, by: User) -> Membership:
+    """Change a member's role: only for members below the caller (agency admins manage each
+    other), never to a role above the caller's own, never one's own role, and never the
+    brand's last agency admin away."""
+    _check_role(role)
+    brand = membership.brand
+    by_role = _acting_role(brand=brand, by=by)
+    if membership.user_id == by.pk:
+        raise RoleNotYours("You cannot change your own role.", field="role")
+    _check_may_manage(by_role, membership)
+    if not may_grant(by_role, role):
+        raise RoleNotYours(
+            f"A {by_role} cannot give anyone the role '{role}', which is above their own.",
+            field="role",
+        )
+    with transaction.atomic():
+        if role != Role.AGENCY_ADMIN:
+            _keep_an_admin(membership)
+        membership.role = role
+        membership.save(update_fields=["role"])
     return membership
 
 
-def remove_member(*, membership: Membership) -> None:
-    """Take a user's access to a brand away."""
-    membership.delete()
+def remove_member(*, membership: Membership, by: User | None = None) -> None:
+    """Take a user's access to a brand away. Removing someone else follows the same rank rule
+    as changing their role (leaving oneself is always allowed); the last agency admin stays."""
+    if by is not None and membership.user_id != by.pk:
+        _check_may_manage(_acting_role(brand=membership.brand, by=by), membership)
+    with transaction.atomic():
+        _keep_an_admin(membership)
+        membership.delete()
+
+
+def _check_role(role: str) -> None:
+    if role not in Role.values:
+        raise InvalidRole(f"Unknown role '{role}'.", field="role")
+
+
+def _acting_role(*, brand: Brand, by: User) -> str:
+    role = Membership.objects.filter(brand=brand, user=by).values_list("role", flat=True).first()
+    if role is None:
+        raise RoleNotYours(f"You are not a member of {brand.name}.")
+    return str(role)
+
+
+def _check_may_manage(by_role: str, membership: Membership) -> None:
+    if not may_manage(by_role, membership.role):
+        raise RoleNotYours(
+            f"A {by_role} cannot change or remove a member who is {membership.role}.",
+            field="role",
+        )
+
+
+def _keep_an_admin(membership: Membership) -> None:
+    """Refuse to take the agency admin role from the brand's last agency admin (the brand's
+    admin memberships are locked first, so two concurrent changes cannot both pass)."""
+    if membership.role != Role.AGENCY_ADMIN:
+        return
+    admins = list(
+        Membership.objects.select_for_update()
+        .filter(brand_id=membership.brand_id, role=Role.AGENCY_ADMIN)
+        .values_list("pk", flat=True)
+    )
+    if admins == [membership.pk]:
+        raise LastAdminRemoval(
+            "This is the brand's last agency admin; make someone else agency admin first.",
+            field="role",
+        )
 
 
 def create_api_key(

@@ -181,7 +181,9 @@ class MembershipListView(APIView):
         user = User.objects.filter(email__iexact=data.validated_data["email"]).first()
         if user is None:
             raise exceptions.ValidationError({"email": ["No user with this email address."]})
-        membership = services.add_member(brand=brand, user=user, role=data.validated_data["role"])
+        membership = services.add_member(
+            brand=brand, user=user, role=data.validated_data["role"], by=request.user
+        )
         return Response(s.MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
@@ -192,15 +194,17 @@ class MembershipDetailView(APIView):
         membership = get_object_or_404(Membership, brand=brand, pk=pk)
         data = s.MembershipUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.add_member(
-            brand=brand, user=membership.user, role=data.validated_data["role"]
+        membership = services.change_member_role(
+            membership=membership, role=data.validated_data["role"], by=request.user
         )
         return Response(s.MembershipSerializer(membership).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, slug: str, pk: int) -> Response:
         brand = brand_for(request, slug, "members.manage")
-        services.remove_member(membership=get_object_or_404(Membership, brand=brand, pk=pk))
+        services.remove_member(
+            membership=get_object_or_404(Membership, brand=brand, pk=pk), by=request.user
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -155,6 +155,88 @@ def test_copywriter_and_outsider_cannot_manage_members(world) -> None:
     assert not Membership.objects.filter(user=victim).exists()
 
 
+def _role(brand_slug: str, user) -> str:
+    return Membership.objects.get(brand__slug=brand_slug, user=user).role
+
+
+def test_account_lead_cannot_hand_out_or_take_over_agency_admin(world) -> None:
+    lead_user = world.a.person(Role.ACCOUNT_LEAD)
+    viewer = world.a.person(Role.CLIENT_VIEWER)
+    lead = client_for(lead_user)
+    url = "/api/v1/brands/alpine-coffee/memberships/"
+    newcomer = UserFactory(username="eve-new")
+
+    granted = lead.post(url, {"email": newcomer.email, "role": "agency_admin"})
+    assert granted.status_code == 403
+    assert granted.json()["errors"][0]["attr"] == "role"
+    assert not Membership.objects.filter(user=newcomer).exists()
+
+    mine = Membership.objects.get(brand__slug="alpine-coffee", user=lead_user)
+    admins = Membership.objects.get(brand__slug="alpine-coffee", user=world.admin)
+    viewers = Membership.objects.get(brand__slug="alpine-coffee", user=viewer)
+    for membership, role in [
+        (mine, "agency_admin"),
+        (admins, "client_viewer"),
+        (viewers, "agency_admin"),
+    ]:
+        response = lead.patch(f"{url}{membership.pk}/", {"role": role})
+        assert response.status_code == 403, (membership.role, role)
+    assert lead.delete(f"{url}{admins.pk}/").status_code == 403
+    assert _role("alpine-coffee", lead_user) == Role.ACCOUNT_LEAD
+    assert _role("alpine-coffee", world.admin) == Role.AGENCY_ADMIN
+    assert _role("alpine-coffee", viewer) == Role.CLIENT_VIEWER
+
+
+def test_account_lead_manages_the_roles_below_but_not_peers(world) -> None:
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    url = "/api/v1/brands/alpine-coffee/memberships/"
+    copywriter = Membership.objects.get(
+        brand__slug="alpine-coffee", user=world.a.person(Role.COPYWRITER)
+    )
+    promoted = lead.patch(f"{url}{copywriter.pk}/", {"role": "account_lead"})
+    assert promoted.status_code == 200
+    # Now a peer: another account lead cannot be changed or removed by this one.
+    assert lead.delete(f"{url}{copywriter.pk}/").status_code == 403
+    assert Membership.objects.filter(pk=copywriter.pk).exists()
+
+    viewer = world.a.person(Role.CLIENT_VIEWER)
+    own = Membership.objects.get(brand__slug="alpine-coffee", user=viewer)
+    assert lead.delete(f"{url}{own.pk}/").status_code == 204
+    assert not Membership.objects.filter(pk=own.pk).exists()
+
+
+def test_inviting_someone_already_on_the_brand_is_a_conflict_not_a_role_change(world) -> None:
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    copywriter = world.a.person(Role.COPYWRITER)
+    response = lead.post(
+        "/api/v1/brands/alpine-coffee/memberships/",
+        {"email": copywriter.email, "role": "client_viewer"},
+    )
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["attr"] == "email"
+    assert _role("alpine-coffee", copywriter) == Role.COPYWRITER
+
+
+def test_the_last_agency_admin_cannot_be_demoted_or_removed(world) -> None:
+    admin = client_for(world.admin)
+    url = "/api/v1/brands/alpine-coffee/memberships/"
+    lead_user = world.a.person(Role.ACCOUNT_LEAD)
+    own = Membership.objects.get(brand__slug="alpine-coffee", user=world.admin)
+    assert admin.patch(f"{url}{own.pk}/", {"role": "account_lead"}).status_code == 403
+    left = admin.delete(f"{url}{own.pk}/")
+    assert left.status_code == 409
+    assert left.json()["errors"][0]["code"] == "last_admin"
+    assert _role("alpine-coffee", world.admin) == Role.AGENCY_ADMIN
+
+    # With a second admin, one admin may step the other down.
+    lead = Membership.objects.get(brand__slug="alpine-coffee", user=lead_user)
+    assert admin.patch(f"{url}{lead.pk}/", {"role": "agency_admin"}).status_code == 200
+    assert (
+        client_for(lead_user).patch(f"{url}{own.pk}/", {"role": "account_lead"}).status_code == 200
+    )
+    assert _role("alpine-coffee", world.admin) == Role.ACCOUNT_LEAD
+
+
 def test_api_key_secret_is_shown_once_and_stored_hashed(world) -> None:
     admin = client_for(world.admin)
     created = admin.post(
