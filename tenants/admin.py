@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
 
+from tenants import services
 from tenants.models import Agency, AgencyMembership, ApiKey, Brand, Domain, Membership, User
 
 admin.site.register(User, UserAdmin)
@@ -41,6 +43,15 @@ class BrandAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+    # Deleting goes through the service so the brand's schema goes with the row: a schema left
+    # behind would keep data nobody can reach and block the slug for a new brand.
+    def delete_model(self, request: object, obj: Brand) -> None:
+        services.delete_brand(brand=obj, confirm=obj.slug)
+
+    def delete_queryset(self, request: object, queryset: QuerySet[Brand]) -> None:
+        for brand in queryset:
+            services.delete_brand(brand=brand, confirm=brand.slug)
 
 
 @admin.register(ApiKey)

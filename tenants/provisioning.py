@@ -22,6 +22,10 @@ from django_tenants.utils import schema_exists
 from tenants.models import Brand
 
 
+class SchemaAlreadyExists(RuntimeError):
+    """The schema a new brand would get is already there; it is never reused."""
+
+
 class TemplateSchemaStale(RuntimeError):
     """The brand template schema is missing migrations; run migrate_schemas."""
 
@@ -75,6 +79,7 @@ def create_brand_schema(brand: Brand) -> None:
     if not template_is_current():
         migrate_template_schema()
     if schema_exists(brand.schema_name):
-        return
+        # Never hand a new brand someone else's tables (the template's, or a deleted brand's).
+        raise SchemaAlreadyExists(f"Schema '{brand.schema_name}' already exists.")
     CloneSchema().clone_schema(template_schema_name(), brand.schema_name, "DATA")
     connection.set_schema_to_public()

@@ -7,6 +7,7 @@ import zoneinfo
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django_tenants.utils import schema_exists
 
 from tenants import provisioning
 from tenants.authentication import hash_secret
@@ -71,6 +72,16 @@ def create_brand(
     _check_timezone(timezone_name)
     if Brand.objects.filter(slug=slug).exists():
         raise SlugTaken(f"A brand with the slug '{slug}' already exists.", field="slug")
+    schema_name = schema_name_for(slug)
+    if schema_name == provisioning.template_schema_name():
+        raise SlugTaken(f"The slug '{slug}' is reserved; choose another.", field="slug")
+    if schema_exists(schema_name):
+        # Left by a brand removed outside Brandroom: a new brand must never inherit its data.
+        raise SlugTaken(
+            f"The slug '{slug}' cannot be used: data of an earlier brand with this slug is"
+            " still stored. Choose another slug, or ask an operator to remove that data.",
+            field="slug",
+        )
     if hostname and Domain.objects.filter(domain=hostname.lower()).exists():
         raise SlugTaken(f"The hostname '{hostname}' already belongs to a brand.", field="hostname")
     try:
@@ -79,7 +90,7 @@ def create_brand(
                 agency=agency,
                 name=name,
                 slug=slug,
-                schema_name=schema_name_for(slug),
+                schema_name=schema_name,
                 timezone=timezone_name,
                 locale=locale,
             )
@@ -93,8 +104,9 @@ def create_brand(
     try:
         provisioning.create_brand_schema(brand)
         brand_provisioned.send(sender=Brand, brand=brand)
-    except BaseException:
-        brand.delete(force_drop=True)
+    except BaseException as exc:
+        # Undo what this call made; a schema that was there before is not ours to drop.
+        brand.delete(force_drop=not isinstance(exc, provisioning.SchemaAlreadyExists))
         raise
     return brand
 

@@ -6,10 +6,12 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context, schema_exists
 
+from content import services as content_services
 from content.models import Channel
 from tenants import provisioning, services
 from tenants.errors import ConfirmationRequired, SlugTaken, TenantsError
 from tenants.models import Brand
+from tests.conftest import client_for
 
 # Schema DDL is transactional in PostgreSQL, so each test's brands vanish with its rollback.
 pytestmark = pytest.mark.django_db
@@ -98,3 +100,47 @@ def test_cloned_brand_is_recorded_as_fully_migrated(world) -> None:
         plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     tenant_labels = {label for label, _ in provisioning._tenant_migrations()}
     assert [m for m, _ in plan if m.app_label in tenant_labels] == []
+
+
+def test_a_slug_that_names_the_template_schema_is_refused(world) -> None:
+    response = client_for(world.admin).post(
+        "/api/v1/brands/", {"agency": "test-agency", "name": "Template Co", "slug": "template"}
+    )
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["attr"] == "slug"
+    assert not Brand.objects.filter(slug="template").exists()
+    # The template is untouched and new brands still start empty.
+    assert provisioning.template_is_current()
+    brand = services.create_brand(agency=world.agency, name="Fern Farm", slug="fern-farm")
+    with schema_context(brand.schema_name):
+        assert Channel.objects.count() == 0
+
+
+def test_a_new_brand_never_inherits_a_schema_left_behind(world) -> None:
+    """A brand row removed without its schema (say by a raw delete) leaves data behind; a new
+    brand with the same slug is refused rather than handed that data, and the data stays."""
+    old = services.create_brand(agency=world.agency, name="Hazel Hats", slug="hazel-hats")
+    with schema_context(old.schema_name):
+        content_services.create_channel(network="x", handle="hazel-secret")
+    Brand.objects.filter(pk=old.pk).delete()  # the row only: auto_drop_schema is off
+    assert schema_exists("brand_hazel_hats")
+
+    with pytest.raises(SlugTaken) as excinfo:
+        services.create_brand(agency=world.agency, name="Hazel Two", slug="hazel-hats")
+    assert excinfo.value.field == "slug"
+    assert not Brand.objects.filter(slug="hazel-hats").exists()
+    with schema_context("brand_hazel_hats"):
+        assert Channel.objects.filter(handle="hazel-secret").exists()
+
+
+def test_deleting_a_brand_in_the_admin_drops_its_schema(world) -> None:
+    from django.contrib.admin.sites import site
+    from django.test import RequestFactory
+
+    brand = services.create_brand(agency=world.agency, name="Ivy Inks", slug="ivy-inks")
+    model_admin = site._registry[Brand]
+    request = RequestFactory().post("/admin/")
+    request.user = world.admin
+    model_admin.delete_queryset(request, Brand.objects.filter(pk=brand.pk))
+    assert not Brand.objects.filter(slug="ivy-inks").exists()
+    assert not schema_exists("brand_ivy_inks")
