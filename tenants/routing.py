@@ -14,8 +14,13 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import APIException
+from rest_framework.request import Request
 
-from tenants.models import Brand, Domain
+from tenants.authentication import ApiKeyAuthentication
+from tenants.models import ApiKey, Brand, Domain
+from tenants.selectors import role_on_brand
 
 BRAND_PATH_PREFIX = "/brands/"
 
@@ -51,9 +56,9 @@ class BrandRoutingMiddleware:
 
         if brand is None:
             return self.get_response(request)
-        if not brand.is_active:
-            return _error(403, "brand_suspended", f"Brand '{brand.slug}' is suspended.")
 
+        # A suspended brand is still routed: SuspendedBrandMiddleware answers for it once the
+        # caller is known, so that only the brand's own people learn it exists.
         request.brand = brand  # type: ignore[attr-defined]
         connection.set_tenant(brand)
         timezone.activate(zoneinfo.ZoneInfo(brand.timezone))
@@ -68,3 +73,37 @@ class BrandRoutingMiddleware:
     ) -> None:
         # The slug in the path was consumed above; views work on request.brand instead.
         view_kwargs.pop("brand_slug", None)
+
+
+class SuspendedBrandMiddleware:
+    """After authentication: a suspended brand answers its own members and API keys 403
+    ``brand_suspended``, and everyone else 404, exactly like a brand that does not exist."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        brand: Brand | None = getattr(request, "brand", None)
+        if brand is None or brand.is_active:
+            return self.get_response(request)
+        if _belongs_to(request, brand):
+            return _error(403, "brand_suspended", f"Brand '{brand.slug}' is suspended.")
+        return _error(404, "not_found", "Brand not found.")
+
+
+def _belongs_to(request: HttpRequest, brand: Brand) -> bool:
+    """Whether the caller (session, token or API key) is one of the brand's own."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        api_request = Request(
+            request, authenticators=[ApiKeyAuthentication(), TokenAuthentication()]
+        )
+        try:
+            user, auth = api_request.user, api_request.auth
+        except APIException:  # a bad credential learns nothing either
+            return False
+        if isinstance(auth, ApiKey):
+            return auth.brand_id == brand.pk
+    return (
+        bool(user and user.is_authenticated) and role_on_brand(user=user, brand=brand) is not None
+    )

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from content import services as content_services
 from content.models import Channel
 from tenants import services
-from tenants.models import Domain
+from tenants.models import Brand, Domain
 from tenants.roles import Role, Scope
 from tests.conftest import client_for
 from tests.factories import PASSWORD
@@ -186,3 +186,29 @@ def test_member_of_another_brand_is_refused_every_action(world, a_channel) -> No
         channel = Channel.objects.get(pk=a_channel.pk)
         assert channel.name == ""
         assert not Channel.objects.filter(handle="sneaky").exists()
+
+
+def test_a_suspended_brand_is_a_404_to_everyone_but_its_own(world, a_channel) -> None:
+    _key, secret = services.create_api_key(brand=world.a.brand, name="own", scopes=["read"])
+    _other, other_secret = services.create_api_key(
+        brand=world.b.brand, name="other", scopes=["read"]
+    )
+    # A fresh copy: the session-wide world.a.brand must not stay marked suspended.
+    services.suspend_brand(brand=Brand.objects.get(pk=world.a.brand.pk))
+    url = channels_url(world.a.brand.slug)
+
+    def answer(client: APIClient) -> tuple[int, str]:
+        response = client.get(url)
+        return response.status_code, response.json()["errors"][0]["code"]
+
+    anonymous = APIClient()
+    own_key, other_key = APIClient(), APIClient()
+    own_key.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    other_key.credentials(HTTP_AUTHORIZATION=f"Api-Key {other_secret}")
+    assert answer(client_for(world.a.person(Role.COPYWRITER))) == (403, "brand_suspended")
+    assert answer(own_key) == (403, "brand_suspended")
+    assert answer(client_for(world.b.person(Role.COPYWRITER))) == (404, "not_found")
+    assert answer(other_key) == (404, "not_found")
+    assert answer(anonymous) == (404, "not_found")
+    # The approvers' phone view tells outsiders nothing either.
+    assert APIClient().get(f"/brands/{world.a.brand.slug}/approve/").status_code == 404
