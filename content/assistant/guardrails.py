@@ -25,6 +25,12 @@ HASHTAG_RE = re.compile(r"(?<![\w#])#(\w+)")
 LEAK_WINDOW = 6  # words in a row from the instructions that count as leaking them
 
 
+def fold(text: str) -> str:
+    """Text as phrase checks compare it: NFKC-normalised and case-folded, so "crème" typed
+    decomposed (as phones paste it), full-width "ＣＨＥＡＰ" and "CHEAP" all match "cheap"."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -140,9 +146,9 @@ def check(text: str, ctx: GenerationContext) -> list[Violation]:
         found.append(
             Violation("too_many_hashtags", f"{len(hashtags)} hashtags; the limit is {limit}.")
         )
-    lowered = text.lower()
+    lowered = fold(text)
     for phrase in voice.banned_phrases:
-        if re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", lowered):
+        if re.search(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)", lowered):
             found.append(
                 Violation("banned_phrase", f"Uses the banned phrase \u201c{phrase}\u201d.")
             )
@@ -151,7 +157,7 @@ def check(text: str, ctx: GenerationContext) -> list[Violation]:
         applies = disclosure.get("when", "always") == "always" or (
             ctx.brief is not None and ctx.brief.is_paid
         )
-        if applies and needed and needed.lower() not in lowered:
+        if applies and needed and fold(needed) not in lowered:
             found.append(
                 Violation(
                     "missing_disclosure", f"Must include the disclosure \u201c{needed}\u201d."

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from content.assistant.context import GenerationContext
+from content.assistant.guardrails import fold
 
 CRISIS_KEYWORDS = (
     "recall", "lawsuit", "sued", "injury", "injured", "death", "died", "outage", "data breach",
@@ -57,12 +58,12 @@ class RiskResult:
 
 
 def _contains(text: str, phrase: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", text) is not None
+    return re.search(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)", text) is not None
 
 
 def comment_is_negative(text: str) -> bool:
     """An angry or negative comment: negative words, shouting or a pile of exclamation marks."""
-    lowered = text.lower()
+    lowered = fold(text)
     hits = sum(_contains(lowered, w) for w in NEGATIVE_WORDS)
     letters = [c for c in text if c.isalpha()]
     shouting = len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.7
@@ -77,7 +78,7 @@ def score(
     model_reasons: list[str] | None = None,
 ) -> RiskResult:
     """The draft's risk score with one reason per rule that fired."""
-    lowered = text.lower()
+    lowered = fold(text)
     reasons: list[dict[str, object]] = []
 
     def add(code: str, detail: str, points: int) -> None:

@@ -72,6 +72,24 @@ def test_banned_phrases_are_caught_whatever_the_case(text: str) -> None:
     assert "banned_phrase" in codes(text)
 
 
+@pytest.mark.parametrize(
+    ("banned", "text"),
+    [
+        # Decomposed accents, as phones and macOS paste them, against a composed banned phrase.
+        ("crème brûlée", "Our cre\u0300me bru\u0302le\u0301e latte is back."),
+        # And the other way round.
+        ("cre\u0300me bru\u0302le\u0301e", "Our crème brûlée latte is back."),
+        ("cheap", "Ｃｈｅａｐ beans, great taste."),  # full-width letters
+        ("strasse", "Meet us on Straße 5."),  # case folding: ß is ss
+    ],
+)
+def test_banned_phrases_are_caught_however_the_characters_are_encoded(
+    banned: str, text: str
+) -> None:
+    voice = VoiceSpec(banned_phrases=(banned,))
+    assert codes(text, ctx(voice=voice)) == ["banned_phrase"]
+
+
 def test_banned_word_inside_another_word_is_fine() -> None:
     assert "banned_phrase" not in codes("Say cheeps to the birds on our terrace.")
 

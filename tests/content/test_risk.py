@@ -64,6 +64,10 @@ def test_competitor_mention() -> None:
     assert [r["code"] for r in result.reasons] == ["competitor"]
 
 
+def test_competitor_in_full_width_letters_is_still_a_competitor() -> None:
+    assert reason_codes("Better than ＰＥＡＫ ＢＥＡＮＳ, honestly.") == ["competitor"]
+
+
 @pytest.mark.parametrize(
     "comment",
     [
