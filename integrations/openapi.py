@@ -11,6 +11,7 @@ from drf_standardized_errors.openapi import AutoSchema as StandardErrorsAutoSche
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 
+from brandroom.rules import RuleViolation
 from integrations import idempotency, signing
 from integrations.events import EventType
 
@@ -72,6 +73,15 @@ class AutoSchema(StandardErrorsAutoSchema):
         }
         check = checks.get(status_code)
         return True if check is None else bool(check())
+
+    def _get_validation_error_codes_by_field(self, data_fields: list[Any]) -> dict[str, set[str]]:
+        codes = super()._get_validation_error_codes_by_field(data_fields)
+        if self.method in WRITE_METHODS:
+            # Besides the serializer's own checks, the services refuse input that breaks a
+            # business rule as a 400 naming the field, with RuleViolation's default code.
+            for field in data_fields:
+                codes[field.name].add(RuleViolation.code)
+        return codes
 
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
