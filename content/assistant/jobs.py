@@ -332,7 +332,10 @@ def run_job(*, job_id: int, now: datetime | None = None) -> GenerationJob | None
         )
     except ProviderError as exc:
         job.provider, job.model = provider.name, provider.model
-        job.save(update_fields=["provider", "model"])
+        # An answer that came back unusable was still billed: it counts against the budget.
+        job.tokens_in, job.tokens_out = exc.tokens_in, exc.tokens_out
+        job.cost_estimate = usage.cost_for(tokens_in=exc.tokens_in, tokens_out=exc.tokens_out)
+        job.save(update_fields=["provider", "model", "tokens_in", "tokens_out", "cost_estimate"])
         if exc.retryable and job.attempts < settings.AI_JOB_MAX_ATTEMPTS:
             GenerationJob.objects.filter(pk=job.pk).update(
                 status=GenerationJob.Status.QUEUED,

@@ -28,6 +28,9 @@ class ProviderError(Exception):
         self.message = message
         self.code = code
         self.retryable = retryable
+        # Tokens of an answer that came back but could not be used: billed all the same.
+        self.tokens_in = 0
+        self.tokens_out = 0
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,39 @@ def openai_client(
     )
 
 
+def _usable_variants(completion: Any, variants: int) -> list[GeneratedVariant]:
+    """The variants of a completion, or the ProviderError saying why there are none."""
+    if not completion.choices:
+        raise ProviderError(
+            "The AI provider answered without any choices.",
+            code="malformed_output",
+            retryable=False,
+        )
+    choice = completion.choices[0]
+    message = choice.message
+    if getattr(message, "refusal", None):
+        raise ProviderError(
+            f"The model refused to write this: \u201c{message.refusal}\u201d. Rephrase the "
+            "brief or the instructions and ask again.",
+            code="refused",
+            retryable=False,
+        )
+    if choice.finish_reason == "content_filter":
+        raise ProviderError(
+            "The AI provider's content filter stopped the answer. Rephrase the brief or "
+            "the instructions and ask again.",
+            code="refused",
+            retryable=False,
+        )
+    if choice.finish_reason == "length":
+        raise ProviderError(
+            "The model's answer was cut off at its length limit. Ask for fewer variants.",
+            code="truncated_output",
+            retryable=False,
+        )
+    return parse_variants(message.content)[:variants]
+
+
 class OpenAIProvider:
     """Chat Completions with a JSON-schema response format, on any OpenAI-compatible server."""
 
@@ -225,40 +261,19 @@ class OpenAIProvider:
         except openai.OpenAIError as exc:
             raise _classify(exc, self.config) from exc
         latency_ms = int((time.monotonic() - started) * 1000)
-        if not completion.choices:
-            raise ProviderError(
-                "The AI provider answered without any choices.",
-                code="malformed_output",
-                retryable=False,
-            )
-        choice = completion.choices[0]
-        message = choice.message
-        if getattr(message, "refusal", None):
-            raise ProviderError(
-                f"The model refused to write this: \u201c{message.refusal}\u201d. Rephrase the "
-                "brief or the instructions and ask again.",
-                code="refused",
-                retryable=False,
-            )
-        if choice.finish_reason == "content_filter":
-            raise ProviderError(
-                "The AI provider's content filter stopped the answer. Rephrase the brief or "
-                "the instructions and ask again.",
-                code="refused",
-                retryable=False,
-            )
-        if choice.finish_reason == "length":
-            raise ProviderError(
-                "The model's answer was cut off at its length limit. Ask for fewer variants.",
-                code="truncated_output",
-                retryable=False,
-            )
         usage = completion.usage
+        tokens_in = usage.prompt_tokens if usage else 0
+        tokens_out = usage.completion_tokens if usage else 0
+        try:
+            variants_out = _usable_variants(completion, variants)
+        except ProviderError as exc:
+            exc.tokens_in, exc.tokens_out = tokens_in, tokens_out
+            raise
         return ProviderResult(
-            variants=parse_variants(message.content)[:variants],
+            variants=variants_out,
             provider=self.name,
             model=completion.model or self.config.model,
-            tokens_in=usage.prompt_tokens if usage else 0,
-            tokens_out=usage.completion_tokens if usage else 0,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
             latency_ms=latency_ms,
         )

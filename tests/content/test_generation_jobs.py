@@ -103,6 +103,15 @@ def test_malformed_json_fails_at_once_and_keeps_the_inputs(fake_ai, brief) -> No
     assert not Draft.objects.filter(job=job).exists()
 
 
+def test_an_unusable_answer_still_counts_its_tokens_against_the_budget(fake_ai, brief) -> None:
+    """The provider bills the tokens of an answer we cannot use; the brand's usage must too."""
+    fake_ai.script(completion("not json at all", prompt_tokens=900, completion_tokens=300))
+    job = run(jobs.request_post_drafts(brief=brief))
+    assert (job.status, job.failure_code) == ("failed", "malformed_output")
+    assert (job.tokens_in, job.tokens_out) == (900, 300)
+    assert job.cost_estimate > 0
+
+
 def test_json_of_the_wrong_shape_is_malformed_too(fake_ai, brief) -> None:
     fake_ai.script(completion(json.dumps({"drafts": ["hello"]})))
     job = run(jobs.request_post_drafts(brief=brief))
