@@ -26,6 +26,8 @@ def strings(**kwargs: object) -> serializers.ListField:
     )
 
 
+# "HH:MM-HH:MM", 24-hour clock; "22:00-01:00" runs past midnight.
+TIME_RANGE = r"^(?:[01]\d|2[0-3]):[0-5]\d-(?:[01]\d|2[0-3]):[0-5]\d$"
 MAX_POST_LENGTH = 200_000
 MAX_HASHTAGS = 100
 
@@ -110,7 +112,14 @@ class AudienceSerializer(serializers.ModelSerializer):
     preferred_channels = serializers.ListField(
         child=serializers.ChoiceField(choices=Network.choices), required=False
     )
-    active_hours = strings(help_text='Local time ranges such as "07:00-09:00".')
+    active_hours = serializers.ListField(
+        child=serializers.RegexField(
+            TIME_RANGE,
+            error_messages={"invalid": 'Use a local time range such as "07:00-09:00".'},
+        ),
+        required=False,
+        help_text='Local time ranges such as "07:00-09:00" (one may run past midnight).',
+    )
     signals = strings()
 
     class Meta:

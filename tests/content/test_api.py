@@ -112,6 +112,21 @@ def test_audience_crud_and_unique_names(world) -> None:
     assert lead.delete(url(world, f"audiences/{audience_id}/")).status_code == 204
 
 
+def test_audience_active_hours_must_be_time_ranges(world) -> None:
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    bad = lead.post(
+        url(world, "audiences/"), {"name": "Night owls", "active_hours": ["25:00-99:00"]}
+    )
+    assert bad.status_code == 400
+    assert [e["attr"] for e in bad.json()["errors"]] == ["active_hours.0"]
+    good = lead.post(
+        url(world, "audiences/"),
+        {"name": "Night owls", "active_hours": ["22:00-01:30", "07:00-08:00"]},
+    )
+    assert good.status_code == 201
+    assert good.json()["active_hours"] == ["22:00-01:30", "07:00-08:00"]
+
+
 # --- generation ---------------------------------------------------------------------------
 
 
@@ -530,6 +545,24 @@ def test_channel_limits_past_their_bounds_are_a_400_naming_the_field(
     assert [e["attr"] for e in response.json()["errors"]] == [field]
     listed = admin.get(url(world, "channels/")).json()["results"]
     assert not any(c["handle"] == "bounded" for c in listed)
+
+
+def test_a_channel_handle_is_one_account_whatever_its_at_sign_or_case(world, setup) -> None:
+    """Brand A has x/alpinecoffee (setup). Networks treat handles case-insensitively."""
+    admin = client_for(world.admin)
+    other = admin.post(url(world, "channels/"), {"network": "x", "handle": "alpinebeans"})
+    assert other.status_code == 201
+    for handle in ["@alpinecoffee", "AlpineCoffee", " @ALPINECOFFEE"]:
+        clash = admin.patch(url(world, f"channels/{other.json()['id']}/"), {"handle": handle})
+        assert clash.status_code == 409, handle
+        assert [e["attr"] for e in clash.json()["errors"]] == ["handle"]
+        created = admin.post(url(world, "channels/"), {"network": "x", "handle": handle})
+        assert created.status_code == 409, handle
+    renamed = admin.patch(url(world, f"channels/{other.json()['id']}/"), {"handle": "@alpine_b"})
+    assert renamed.status_code == 200
+    assert renamed.json()["handle"] == "alpine_b"
+    handles = sorted(c["handle"] for c in admin.get(url(world, "channels/")).json()["results"])
+    assert handles == ["alpine_b", "alpinecoffee"]
 
 
 def test_inbox_received_after_with_an_offset_postgres_cannot_store_is_a_400(world) -> None:
