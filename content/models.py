@@ -50,6 +50,7 @@ class Draft(models.Model):
         REJECTED = "rejected"
         CHANGES_REQUESTED = "changes_requested"
         PUBLISHED = "published"
+        SUPERSEDED = "superseded"  # a newer version replaced it while it was in review
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     channel = models.ForeignKey(
@@ -124,6 +125,7 @@ class Draft(models.Model):
                         "rejected",
                         "changes_requested",
                         "published",
+                        "superseded",
                     ]
                 ),
                 name="draft_status_valid",

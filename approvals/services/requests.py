@@ -64,6 +64,8 @@ DRAFT_STATUS_FOR = {
     Status.REJECTED: "rejected",
     Status.CHANGES_REQUESTED: "changes_requested",
     Status.EXPIRED: "draft",
+    # Only a newer version withdraws a draft's request: the old one is history now.
+    Status.WITHDRAWN: "superseded",
 }
 VERDICT_ALIASES = {
     "approve": Verdict.APPROVE,

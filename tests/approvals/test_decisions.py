@@ -335,6 +335,9 @@ def test_new_version_ready_while_old_one_is_in_review_withdraws_the_old_chain(in
     request.refresh_from_db()
     assert request.status == "withdrawn"
     assert ApprovalRequest.objects.get(pk=result.request_id).supersedes_id == request.pk
+    # The old version leaves review for good instead of waiting there for ever.
+    draft.refresh_from_db()
+    assert draft.status == "superseded"
 
 
 def test_all_step_leaves_the_queue_of_a_second_person_with_an_approved_role(in_a) -> None:
