@@ -7,13 +7,17 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from approvals.models import ApprovalRequest, ApprovalStep, Decision
 from approvals.tenancy import current_brand
 from tenants.models import User
+from tenants.roles import role_may
 from tenants.selectors import role_on_brand
 
 
 def pending_steps_for(user: User) -> QuerySet[ApprovalStep]:
     """Open steps this person may decide now (their role or an escalation to them), soonest
-    deadline first; never their own work, never a step they already decided."""
+    deadline first; never their own work, never a step they already decided. Nothing at all
+    for someone whose role may not decide, whatever an old escalation says."""
     role = role_on_brand(user=user, brand=current_brand())
+    if not role_may(role, "approvals.decide"):
+        return ApprovalStep.objects.none()
     may = Q(escalated_to_ids__contains=[user.pk])
     if role is not None:
         may |= Q(roles__contains=[role])

@@ -9,12 +9,18 @@ from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
 
-from approvals.selectors.people import display_name, member_ids_with_roles
+from approvals.selectors.people import display_name, member_ids_who_may, member_ids_with_roles
 from approvals.signals import approval_event
 from approvals.tenancy import current_brand
 from tenants.models import User
 
-__all__ = ["display_name", "email_on_commit", "event_on_commit", "member_ids_with_roles"]
+__all__ = [
+    "display_name",
+    "email_on_commit",
+    "event_on_commit",
+    "member_ids_who_may",
+    "member_ids_with_roles",
+]
 
 
 def email_on_commit(*, user_ids: Iterable[int], subject: str, body: str) -> list[str]:

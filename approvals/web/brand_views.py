@@ -24,7 +24,7 @@ from approvals.errors import ApprovalsError
 from approvals.models import ApprovalStep
 from approvals.selectors.crisis import brand_in_crisis
 from approvals.selectors.queue import decisions_by, pending_steps_for, requests_for_subject
-from approvals.services.requests import decide_step
+from approvals.services.requests import decide_step, may_decide
 from content.models import Draft
 from tenants.selectors import brands_for_user, role_on_brand
 
@@ -152,6 +152,7 @@ def _detail_context(request: HttpRequest, step: ApprovalStep, **extra: Any) -> d
         history=history,
         comments=comments,
         is_open=step.status == ApprovalStep.Status.OPEN,
+        may_decide=may_decide(step=step, user=request.user),
         **extra,
     )
 

@@ -258,6 +258,19 @@ def test_chain_rule_edit_refuses_auto_approve_for_high_risk(world) -> None:
     assert good.json()["steps"][0]["on_timeout"] == "auto_approve"
 
 
+def test_chain_rule_edit_refuses_a_step_for_roles_that_may_not_decide(world) -> None:
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    with tenant_context(world.a.brand):
+        before = ChainRule.objects.get(kind="post", band="low").steps
+    body = {"steps": [{"roles": ["account_lead", "client_viewer"], "deadline_minutes": 30}]}
+    bad = lead.put(url(world.a, "policy/rules/post-low/"), body, format="json")
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["attr"] == "steps"
+    assert "client_viewer" in bad.json()["errors"][0]["detail"]
+    with tenant_context(world.a.brand):
+        assert ChainRule.objects.get(kind="post", band="low").steps == before
+
+
 def test_audit_trail_is_readable_exportable_and_never_editable(world) -> None:
     step = open_post_step(world.a)
     client_for(world.a.person(Role.ACCOUNT_LEAD)).post(
@@ -297,7 +310,7 @@ def test_figures_count_decisions_within_deadline(world) -> None:
 
 def test_rota_and_who_is_on_duty_now(world) -> None:
     lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
-    cm = world.a.person(Role.COMMUNITY_MANAGER)
+    cm = world.a.person(Role.CLIENT_LEGAL)
     everyday = {
         "user_id": cm.pk,
         "weekdays": [0, 1, 2, 3, 4, 5, 6],
@@ -321,6 +334,50 @@ def test_rota_and_who_is_on_duty_now(world) -> None:
     with tenant_context(world.a.brand):
         assert CoverageWindow.objects.count() == 1
         assert AuditEntry.objects.filter(action="rota_window_created").count() == 1
+
+
+@pytest.mark.parametrize("role", [Role.CLIENT_VIEWER, Role.COPYWRITER])
+def test_rota_refuses_a_member_who_may_not_decide_naming_user_id(world, role) -> None:
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    window = {"weekdays": [0], "starts": "08:00", "ends": "18:00"}
+    refused = lead.post(
+        url(world.a, "rota/windows/"),
+        {**window, "user_id": world.a.person(role).pk},
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["attr"] == "user_id"
+    created = lead.post(
+        url(world.a, "rota/windows/"),
+        {**window, "user_id": world.a.person(Role.CLIENT_APPROVER).pk},
+        format="json",
+    )
+    assert created.status_code == 201
+    changed = lead.patch(
+        url(world.a, f"rota/windows/{created.json()['id']}/"),
+        {"user_id": world.a.person(role).pk},
+        format="json",
+    )
+    assert changed.status_code == 400
+    assert changed.json()["errors"][0]["attr"] == "user_id"
+    with tenant_context(world.a.brand):
+        assert list(CoverageWindow.objects.values_list("user_id", flat=True)) == [
+            world.a.person(Role.CLIENT_APPROVER).pk
+        ]
+
+
+def test_escalated_client_viewer_gets_403_from_the_api_too(world) -> None:
+    step = open_post_step(world.a)
+    viewer = world.a.person(Role.CLIENT_VIEWER)
+    with tenant_context(world.a.brand):
+        ApprovalStep.objects.filter(pk=step.pk).update(escalated_to_ids=[viewer.pk])
+    response = client_for(viewer).post(
+        url(world.a, f"steps/{step.pk}/decision/"), {"decision": "approve"}, format="json"
+    )
+    assert response.status_code == 403
+    with tenant_context(world.a.brand):
+        step.refresh_from_db()
+        assert step.status == "open"
 
 
 def test_quiet_hours_own_or_by_a_lead(world) -> None:

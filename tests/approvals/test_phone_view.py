@@ -130,3 +130,50 @@ def test_detail_shows_risk_reasons_and_failed_checks(world, waiting_step) -> Non
     assert "Makes a claim about price." in page
     assert "Uses the banned word &#x27;cheap&#x27;." in page
     assert "32 / 280 characters" in page
+
+
+def _escalate_to(world, step: ApprovalStep, user) -> None:
+    """The step timed out and escalated to ``user`` (as the sweep did before the rota refused
+    people who may not decide, or for someone whose role was lowered since)."""
+    with schema_context(world.a.brand.schema_name):
+        ApprovalStep.objects.filter(pk=step.pk).update(escalated_to_ids=[user.pk])
+
+
+@pytest.mark.parametrize("role", [Role.CLIENT_VIEWER, Role.COPYWRITER])
+def test_escalated_member_who_may_not_decide_cannot_approve_on_the_phone(
+    world, waiting_step, role
+) -> None:
+    # Given a step escalated to a client viewer (or a copywriter who did not write it)
+    person = world.a.person(role)
+    with schema_context(world.a.brand.schema_name):
+        Draft.objects.update(created_by=world.a.person(Role.STRATEGIST))
+    _escalate_to(world, waiting_step, person)
+    phone = signed_in(person)
+    # When they open it, there is nothing to press
+    page = phone.get(f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/").content.decode()
+    assert 'id="approve"' not in page
+    assert 'id="reject"' not in page
+    queue = phone.get("/brands/alpine-coffee/approve/").content.decode()
+    assert "Nothing is waiting for you" in queue
+    # and posting the form anyway is refused and changes nothing
+    url = f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/decide/"
+    response = phone.post(url, {"decision": "approve"})
+    assert response.status_code == 403
+    assert "may not decide" in response.content.decode()
+    with schema_context(world.a.brand.schema_name):
+        assert ApprovalStep.objects.get(pk=waiting_step.pk).status == "open"
+        assert not waiting_step.decisions.exists()
+
+
+def test_detail_shows_the_decision_forms_only_to_someone_who_may_decide_the_step(
+    world, waiting_step
+) -> None:
+    url = f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/"
+    lead_page = signed_in(world.a.person(Role.ACCOUNT_LEAD)).get(url).content.decode()
+    assert 'id="approve"' in lead_page
+    # The client approver may decide, but this lead-only step is not theirs.
+    client_page = signed_in(world.a.person(Role.CLIENT_APPROVER)).get(url).content.decode()
+    assert 'id="approve"' not in client_page
+    # The copywriter wrote it.
+    writer_page = signed_in(world.a.person(Role.COPYWRITER)).get(url).content.decode()
+    assert 'id="approve"' not in writer_page
