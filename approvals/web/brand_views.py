@@ -30,6 +30,14 @@ from tenants.selectors import brands_for_user, role_on_brand
 
 HASHTAG = re.compile(r"#\w+")
 DECISIONS = {"approve": "Approved", "reject": "Rejected", "request_changes": "Changes requested"}
+# How the content app's check flags read to an approver; an unknown flag is shown as it is.
+FLAG_LABELS = {
+    "guardrail_violations": "Breaks the brand's guardrails",
+    "repeats_recent_post": "Repeats a recent post",
+    "high_risk": "High risk",
+    "regenerated": "Rewritten once after failing a check",
+    "offline_generated": "Written by the offline generator, not the AI assistant",
+}
 
 
 def approver_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -123,6 +131,36 @@ def _open_step_for(request: HttpRequest, step_id: int) -> ApprovalStep:
     return step
 
 
+@dataclass
+class DraftChecks:
+    """What the draft's checks found, as the approver reads it."""
+
+    flags: list[str]
+    violations: list[str]
+    repeats: dict[str, Any] | None  # {"score", "text"} of the recent post it is too close to
+
+    @property
+    def passed(self) -> bool:
+        return not (self.flags or self.violations or self.repeats)
+
+
+def _checks(draft: Draft | None) -> DraftChecks:
+    if draft is None:
+        return DraftChecks(flags=[], violations=[], repeats=None)
+    novelty = draft.novelty or {}
+    repeats = None
+    if novelty.get("too_similar"):
+        repeats = {"score": novelty.get("score"), "text": novelty.get("similar_text", "")}
+    return DraftChecks(
+        flags=[FLAG_LABELS.get(flag, flag) for flag in draft.flags or []],
+        violations=[
+            (v.get("detail") or v.get("code", "")) if isinstance(v, dict) else str(v)
+            for v in draft.guardrail_violations or []
+        ],
+        repeats=repeats,
+    )
+
+
 def _detail_context(request: HttpRequest, step: ApprovalStep, **extra: Any) -> dict[str, Any]:
     now = timezone.now()
     subject = step.request
@@ -143,11 +181,9 @@ def _detail_context(request: HttpRequest, step: ApprovalStep, **extra: Any) -> d
         length=len(text),
         limit=limit,
         over_limit=bool(limit and len(text) > limit),
-        risk_band="high"
-        if subject.risk_score >= 67
-        else "medium"
-        if subject.risk_score >= 34
-        else "low",
+        # The band the policy gave the request (its thresholds, flags, spend), not a guess.
+        risk_band=subject.band,
+        checks=_checks(draft),
         due=countdown(step.deadline_at, now),
         history=history,
         comments=comments,

@@ -32,6 +32,22 @@ def waiting_step(world, django_capture_on_commit_callbacks) -> ApprovalStep:
         return ApprovalStep.objects.get(status=ApprovalStep.Status.OPEN)
 
 
+def ready_for_review(world, capture, **fields) -> ApprovalStep:
+    """A post in brand A (level 1) with the given check results, put up for review; the first
+    open step of its chain."""
+    with schema_context(world.a.brand.schema_name):
+        channel = content_services.create_channel(network="x", handle="alpine")
+        draft = Draft.objects.create(
+            kind=Draft.Kind.POST,
+            channel=channel,
+            created_by=world.a.person(Role.COPYWRITER),
+            **fields,
+        )
+        with capture(execute=True):
+            content_services.mark_draft_ready(draft=draft)
+        return ApprovalStep.objects.get(request__subject_id=draft.pk, status="open")
+
+
 def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
@@ -177,3 +193,78 @@ def test_detail_shows_the_decision_forms_only_to_someone_who_may_decide_the_step
     # The copywriter wrote it.
     writer_page = signed_in(world.a.person(Role.COPYWRITER)).get(url).content.decode()
     assert 'id="approve"' not in writer_page
+
+
+def test_near_duplicate_post_shows_its_real_band_and_the_post_it_repeats(
+    world, django_capture_on_commit_callbacks
+) -> None:
+    # Given a draft the novelty check caught repeating last week's post (risk itself is 0)
+    step = ready_for_review(
+        world,
+        django_capture_on_commit_callbacks,
+        text="Fresh beans, fresh week. #coffee",
+        risk_score=0,
+        flags=["repeats_recent_post"],
+        novelty={
+            "score": 96.4,
+            "threshold": 85,
+            "similar_draft_id": 4711,
+            "similar_text": "Fresh beans for a fresh week! #coffee",
+            "too_similar": True,
+        },
+    )
+    with schema_context(world.a.brand.schema_name):
+        assert step.request.band == "high"
+    # When the lead opens it on the phone
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    page = lead.get(f"/brands/alpine-coffee/approve/steps/{step.pk}/").content.decode()
+    # Then the risk says high, the failed check is named with the post it repeats
+    assert "0/100 (high)" in page
+    assert "(low)" not in page
+    assert "All checks passed" not in page
+    assert "Repeats a recent post" in page
+    assert "96% similar" in page
+    assert "Fresh beans for a fresh week! #coffee" in page
+
+
+def test_detail_uses_the_brands_own_risk_thresholds(world, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from approvals import services
+
+    with schema_context(world.a.brand.schema_name):
+        services.update_policy(
+            actor_id=None, now=timezone.now(), medium_risk_from=10, high_risk_from=30
+        )
+    step = ready_for_review(
+        world, django_capture_on_commit_callbacks, text="Our roast, our rules.", risk_score=15
+    )
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    page = lead.get(f"/brands/alpine-coffee/approve/steps/{step.pk}/").content.decode()
+    assert "15/100 (medium)" in page
+    assert "All checks passed" in page
+
+
+def test_detail_lists_every_flag_and_guardrail_violation(
+    world, django_capture_on_commit_callbacks
+) -> None:
+    step = ready_for_review(
+        world,
+        django_capture_on_commit_callbacks,
+        text="Cheapest coffee in town, guaranteed.",
+        risk_score=72,
+        flags=["guardrail_violations", "high_risk", "regenerated"],
+        guardrail_violations=[
+            {"code": "banned_word", "detail": "Uses the banned word 'cheap'."},
+            {"code": "claim", "detail": "Promises a guarantee."},
+        ],
+    )
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    page = lead.get(f"/brands/alpine-coffee/approve/steps/{step.pk}/").content.decode()
+    assert "72/100 (high)" in page
+    assert "All checks passed" not in page
+    assert "Uses the banned word &#x27;cheap&#x27;." in page
+    assert "Promises a guarantee." in page
+    assert "Breaks the brand&#x27;s guardrails" in page
+    assert "High risk" in page
+    assert "Rewritten once after failing a check" in page
