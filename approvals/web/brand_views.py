@@ -166,7 +166,11 @@ def _detail_context(request: HttpRequest, step: ApprovalStep, **extra: Any) -> d
     subject = step.request
     draft = None
     if subject.subject_kind in ("post", "reply"):
-        draft = Draft.objects.select_related("channel").filter(pk=subject.subject_id).first()
+        draft = (
+            Draft.objects.select_related("channel", "inbox_item")
+            .filter(pk=subject.subject_id)
+            .first()
+        )
     text = draft.text if draft else subject.summary
     limit = draft.channel.max_length if draft and draft.channel else None
     history = requests_for_subject(subject_kind=subject.subject_kind, subject_id=subject.subject_id)
@@ -176,6 +180,8 @@ def _detail_context(request: HttpRequest, step: ApprovalStep, **extra: Any) -> d
         step=step,
         subject=subject,
         draft=draft,
+        # A reply is judged against the comment it answers.
+        incoming=draft.inbox_item if draft else None,
         text=text,
         hashtags=HASHTAG.findall(text),
         length=len(text),

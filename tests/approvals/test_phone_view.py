@@ -33,15 +33,17 @@ def waiting_step(world, django_capture_on_commit_callbacks) -> ApprovalStep:
 
 
 def ready_for_review(world, capture, **fields) -> ApprovalStep:
-    """A post in brand A (level 1) with the given check results, put up for review; the first
-    open step of its chain."""
+    """A post (unless ``fields`` say otherwise) in brand A at level 1, put up for review; the
+    first open step of its chain."""
     with schema_context(world.a.brand.schema_name):
         channel = content_services.create_channel(network="x", handle="alpine")
         draft = Draft.objects.create(
-            kind=Draft.Kind.POST,
-            channel=channel,
-            created_by=world.a.person(Role.COPYWRITER),
-            **fields,
+            **{
+                "kind": Draft.Kind.POST,
+                "channel": channel,
+                "created_by": world.a.person(Role.COPYWRITER),
+                **fields,
+            }
         )
         with capture(execute=True):
             content_services.mark_draft_ready(draft=draft)
@@ -268,3 +270,43 @@ def test_detail_lists_every_flag_and_guardrail_violation(
     assert "Breaks the brand&#x27;s guardrails" in page
     assert "High risk" in page
     assert "Rewritten once after failing a check" in page
+
+
+def test_reply_approver_sees_the_comment_being_answered_above_the_reply(
+    world, django_capture_on_commit_callbacks
+) -> None:
+    from datetime import UTC, datetime
+
+    from content.models import InboxItem
+
+    # Given a reply drafted for a customer's comment
+    with schema_context(world.a.brand.schema_name):
+        comment = InboxItem.objects.create(
+            author_handle="grumpy_gustav",
+            text="My order arrived with the bag torn open. Not happy.",
+            permalink="https://x.example/grumpy_gustav/status/42",
+            received_at=datetime(2026, 11, 23, 8, 15, tzinfo=UTC),
+        )
+    step = ready_for_review(
+        world,
+        django_capture_on_commit_callbacks,
+        kind=Draft.Kind.REPLY,
+        inbox_item=comment,
+        text="So sorry, Gustav! A fresh bag is on its way today.",
+        risk_score=20,
+    )
+    # When the lead opens it
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    page = lead.get(f"/brands/alpine-coffee/approve/steps/{step.pk}/").content.decode()
+    # Then the comment, who wrote it, when (brand time: Zurich) and where, come first
+    assert "@grumpy_gustav" in page
+    assert "My order arrived with the bag torn open. Not happy." in page
+    assert "Mon 23 Nov 09:15" in page
+    assert 'href="https://x.example/grumpy_gustav/status/42"' in page
+    assert page.index("My order arrived") < page.index("So sorry, Gustav!")
+
+
+def test_post_without_a_comment_shows_no_comment_section(world, waiting_step) -> None:
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    page = lead.get(f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/").content.decode()
+    assert 'id="incoming"' not in page
