@@ -43,6 +43,7 @@ from approvals.services.notify import (
     event_on_commit,
     member_ids_who_may,
     member_ids_with_roles,
+    step_link,
 )
 from approvals.services.policy import band_for, chain_for, get_policy
 from approvals.signals import approval_decided
@@ -195,6 +196,7 @@ def _open_step(step: ApprovalStep, *, now: datetime, actor_id: int | None) -> No
         subject=f"Decision needed: {request.subject_kind} #{request.subject_id}",
         body=(
             f"{request.summary}\n\nPlease decide by {local}.\nWhy it needs you: {request.reason}\n"
+            f"\nDecide here: {step_link(step.pk)}\n"
         ),
     )
 
@@ -641,7 +643,9 @@ def _remind(step: ApprovalStep, *, now: datetime) -> None:
     sent_to = email_on_commit(
         user_ids=reachable,
         subject=f"Reminder: {request.subject_kind} #{request.subject_id} awaits your decision",
-        body=f"{request.summary}\n\nThe deadline is {local}.",
+        body=(
+            f"{request.summary}\n\nThe deadline is {local}.\n\nDecide here: {step_link(step.pk)}\n"
+        ),
     )
     _audit_step(step, "reminder_sent", now=now, before=before, detail=", ".join(sent_to))
     event_on_commit(
@@ -685,7 +689,8 @@ def _apply_timeout(step: ApprovalStep, *, now: datetime) -> None:
             subject=f"Escalated: {request.subject_kind} #{request.subject_id} missed its deadline",
             body=(
                 f"{request.summary}\n\nNobody decided in time ({', '.join(step.roles)}). "
-                f"You may decide it now; the new deadline is {local}."
+                f"You may decide it now; the new deadline is {local}.\n\n"
+                f"Decide here: {step_link(step.pk)}\n"
             ),
         )
         event_on_commit(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -46,7 +47,7 @@ def approver_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
-            return redirect(f"{reverse('approver-sign-in')}?next={request.path}")
+            return redirect(f"{reverse('approver-sign-in')}?next={quote(request.path)}")
         brand = getattr(request, "brand", None)
         if brand is None or role_on_brand(user=request.user, brand=brand) is None:
             raise Http404("Brand not found.")

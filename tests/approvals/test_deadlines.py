@@ -148,6 +148,24 @@ def test_escalation_never_reaches_someone_on_duty_who_may_not_decide(in_a, heard
     assert viewer.email not in recipients()
 
 
+def test_decision_reminder_and_escalation_emails_link_to_the_step_on_the_phone(
+    in_a, heard, commits, settings
+) -> None:
+    settings.PUBLIC_BASE_URL = "https://brandroom.example"
+    with commits():
+        _draft_id, step = open_reply(in_a)
+    link = f"https://brandroom.example/brands/alpine-coffee/approve/steps/{step.pk}/"
+
+    def bodies(word: str) -> list[str]:
+        return [m.body for m in mail.outbox if word in m.subject]
+
+    sweep(16, commits)
+    sweep(31, commits)
+    for word in ("Decision needed", "Reminder", "Escalated"):
+        assert bodies(word), f"no {word} email"
+        assert all(link in body for body in bodies(word)), word
+
+
 def test_overnight_rota_window_covers_the_small_hours_of_the_next_day(in_a) -> None:
     night = in_a.person(Role.CLIENT_PR)
     services.create_coverage_window(
