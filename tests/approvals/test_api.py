@@ -380,6 +380,18 @@ def test_escalated_client_viewer_gets_403_from_the_api_too(world) -> None:
         assert step.status == "open"
 
 
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+@pytest.mark.parametrize("who", ["abc", "1.5", "0x10"])
+def test_quiet_hours_for_someone_who_is_not_a_number_is_404_not_500(world, method, who) -> None:
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    body = {"starts": "22:00", "ends": "07:00"} if method == "put" else None
+    response = getattr(lead, method)(url(world.a, f"quiet-hours/{who}/"), body, format="json")
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "not_found"
+    with tenant_context(world.a.brand):
+        assert not AuditEntry.objects.filter(subject_kind="quiet_hours").exists()
+
+
 def test_quiet_hours_own_or_by_a_lead(world) -> None:
     client = world.a.person(Role.CLIENT_APPROVER)
     legal = world.a.person(Role.CLIENT_LEGAL)
