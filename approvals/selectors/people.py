@@ -19,6 +19,11 @@ def member_ids_with_roles(roles: Iterable[str]) -> list[int]:
     )
 
 
+def is_member(user_id: int) -> bool:
+    """True when the person is a member of the current brand (in any role)."""
+    return Membership.objects.filter(brand=current_brand(), user_id=user_id).exists()
+
+
 def member_ids_who_may(action: str, among: Iterable[int] | None = None) -> list[int]:
     """Ids of the current brand's members whose role allows ``action`` (from the one permission
     table), oldest membership first; limited to ``among`` when given, in that order."""

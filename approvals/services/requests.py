@@ -24,6 +24,7 @@ from approvals.errors import (
     OwnDraft,
     ReasonRequired,
     StepNotFound,
+    StepNotOpen,
 )
 from approvals.models import (
     ApprovalRequest,
@@ -481,6 +482,8 @@ def check_may_decide(
         raise NotAllowedToDecide(
             f"Your role ({role or 'none'}) may not decide approvals on this brand."
         )
+    if step.status == StepStatus.WAITING:
+        raise StepNotOpen("This step is not open yet: an earlier step must be decided first.")
     if step.status != StepStatus.OPEN:
         raise _already_decided_error(step)
     if decider_id == step.request.requested_by_id:

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from approvals.errors import ApprovalsError, NotAllowedToDecide
 from approvals.models import CoverageWindow, QuietHours
+from approvals.selectors.people import is_member
 from approvals.services.audit import record
 from approvals.tenancy import current_brand
 from tenants.models import Membership
@@ -26,7 +27,7 @@ def _window_state(window: CoverageWindow) -> dict[str, Any]:
 
 
 def _check_member(user_id: int) -> None:
-    if not Membership.objects.filter(brand=current_brand(), user_id=user_id).exists():
+    if not is_member(user_id):
         raise ApprovalsError("That person is not a member of this brand.", field="user_id")
 
 

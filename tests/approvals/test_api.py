@@ -482,6 +482,55 @@ def test_audit_subject_id_that_is_not_a_whole_number_is_a_400(world) -> None:
     assert response.json()["errors"][0]["attr"] == "subject_id"
 
 
+def test_incident_owner_must_be_a_member_of_the_brand(world) -> None:
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    other_brand = world.b.person(Role.CLIENT_PR)
+    for owner_id in (99999, other_brand.pk):
+        refused = lead.post(
+            url(world.a, "incidents/"),
+            {"summary": "Recall", "severity": 4, "owner_id": owner_id},
+            format="json",
+        )
+        assert refused.status_code == 400
+        assert refused.json()["errors"][0]["attr"] == "owner_id"
+    with tenant_context(world.a.brand):
+        assert not Incident.objects.exists()
+        assert not AuditEntry.objects.filter(action="incident_opened").exists()
+    assert lead.get(url(world.a, "crisis/")).json()["active"] is False
+    owner = world.a.person(Role.CLIENT_PR)
+    opened = lead.post(
+        url(world.a, "incidents/"),
+        {"summary": "Recall", "severity": 2, "owner_id": owner.pk},
+        format="json",
+    )
+    assert opened.status_code == 201
+    assert opened.json()["owner_id"] == owner.pk
+
+
+def test_deciding_a_step_that_is_not_open_yet_says_so(world) -> None:
+    # A high-risk post: the lead's step is open, the client's waits behind it.
+    with tenant_context(world.a.brand):
+        services.apply_preset(level=1, actor_id=None, now=timezone.now())
+        draft = DraftFactory(kind="post", risk_score=90, created_by=world.a.person(Role.COPYWRITER))
+        result = services.request_approval(
+            subject_kind="post", subject_id=draft.pk, risk_score=90, requested_by_id=None
+        )
+        later = ApprovalStep.objects.get(request_id=result.request_id, position=2)
+        assert later.status == "waiting"
+    response = client_for(world.a.person(Role.CLIENT_APPROVER)).post(
+        url(world.a, f"steps/{later.pk}/decision/"), {"decision": "approve"}, format="json"
+    )
+    assert response.status_code == 409
+    error = response.json()["errors"][0]
+    assert error["code"] == "step_not_open"
+    assert "not open yet" in error["detail"]
+    assert "earlier step" in error["detail"]
+    with tenant_context(world.a.brand):
+        later.refresh_from_db()
+        assert later.status == "waiting"
+        assert not later.decisions.exists()
+
+
 def test_crisis_state_without_an_incident_matches_its_schema(world) -> None:
     from drf_spectacular.generators import SchemaGenerator
 
