@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from approvals.errors import ApprovalsError
 from approvals.models import ApprovalStep
 from approvals.selectors.crisis import brand_in_crisis
-from approvals.selectors.queue import decisions_by, pending_steps_for, requests_for_subject
+from approvals.selectors.queue import decisions_by, pending_steps_for, review_history
 from approvals.services.requests import decide_step, may_decide
 from content.models import Draft
 from tenants.selectors import brands_for_user, role_on_brand
@@ -174,8 +174,14 @@ def _detail_context(request: HttpRequest, step: ApprovalStep, **extra: Any) -> d
         )
     text = draft.text if draft else subject.summary
     limit = draft.channel.max_length if draft and draft.channel else None
-    history = requests_for_subject(subject_kind=subject.subject_kind, subject_id=subject.subject_id)
-    comments = [d for r in history for s in r.steps.all() for d in s.decisions.all() if d.comment]
+    history = review_history(subject_kind=subject.subject_kind, subject_id=subject.subject_id)
+    comments = [
+        (d, entry.version)
+        for entry in history
+        for s in entry.request.steps.all()
+        for d in s.decisions.all()
+        if d.comment
+    ]
     return _context(
         request,
         step=step,

@@ -310,3 +310,31 @@ def test_post_without_a_comment_shows_no_comment_section(world, waiting_step) ->
     lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
     page = lead.get(f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/").content.decode()
     assert 'id="incoming"' not in page
+
+
+def test_revised_draft_shows_the_comments_and_history_of_earlier_versions(
+    world, waiting_step, django_capture_on_commit_callbacks
+) -> None:
+    # Given the lead asked for changes on version 1 and the copywriter revised it
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    asked = lead.post(
+        f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/decide/",
+        {"decision": "request_changes", "comment": "Please mention the new Ethiopian roast."},
+    )
+    assert asked.status_code == 302
+    with schema_context(world.a.brand.schema_name):
+        first = Draft.objects.get(pk=waiting_step.request.subject_id)
+        with django_capture_on_commit_callbacks(execute=True):
+            revision = content_services.revise_draft(
+                draft_id=first.pk,
+                text="Fresh beans, fresh week: our new Ethiopian roast is in. #coffee",
+                created_by=world.a.person(Role.COPYWRITER),
+            )
+        new_step = ApprovalStep.objects.get(request__subject_id=revision.pk, status="open")
+    # When the lead opens the new version's step
+    page = lead.get(f"/brands/alpine-coffee/approve/steps/{new_step.pk}/").content.decode()
+    # Then the earlier comment and the earlier request are there, marked with their version
+    assert "our new Ethiopian roast is in" in page
+    assert "Please mention the new Ethiopian roast." in page
+    assert "Changes requested" in page
+    assert "v1" in page and "v2" in page
