@@ -16,6 +16,13 @@ class ApprovalAlreadyDecided(ApprovalsError):
     code = "already_decided"
 
 
+class StepNotOpen(ApprovalsError):
+    """The step is still waiting for an earlier step of its chain; nobody may decide it yet."""
+
+    status_code = 409
+    code = "step_not_open"
+
+
 class NotAllowedToDecide(ApprovalsError):
     """The person's role does not allow this decision or change."""
 

@@ -84,8 +84,9 @@ class Draft(models.Model):
     tokens_out = models.PositiveIntegerField(default=0)
     cost_estimate = models.DecimalField(max_digits=10, decimal_places=6, default=0)
     latency_ms = models.PositiveIntegerField(default=0)
-    # Check results: [{"code", "detail"}] guardrail violations; novelty {"score", "draft_id",
-    # "text"} of the most similar recent post; attempts = 2 when regenerated after checks.
+    # Check results: [{"code", "detail"}] guardrail violations; novelty {"score", "threshold",
+    # "similar_draft_id", "similar_text", "too_similar"} of the most similar recent post
+    # (content.assistant.novelty); attempts = 2 when regenerated after checks.
     guardrail_violations = models.JSONField(default=list, blank=True)
     novelty = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(default=1)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from tenants.models import SignInLink, User
 
@@ -28,8 +29,9 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def send_sign_in_link(*, email: str) -> None:
-    """Email a sign-in link to the user with this address, if there is one.
+def send_sign_in_link(*, email: str, next_path: str = "") -> None:
+    """Email a sign-in link to the user with this address, if there is one; the link leads to
+    ``next_path`` (a page on this site, checked by the caller) once used.
 
     Says nothing either way to the caller, so the form cannot be used to find out who has an
     account.
@@ -42,6 +44,8 @@ def send_sign_in_link(*, email: str) -> None:
         user=user, token_hash=_hash(token), expires_at=timezone.now() + LINK_LIFETIME
     )
     url = settings.PUBLIC_BASE_URL + reverse("approver-link", kwargs={"token": token})
+    if next_path:
+        url += "?" + urlencode({"next": next_path})
     minutes = int(LINK_LIFETIME.total_seconds() // 60)
     send_mail(
         subject="Your Brandroom sign-in link",

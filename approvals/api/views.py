@@ -321,6 +321,13 @@ class QuietHoursViewSet(
     def get_queryset(self) -> Any:
         return selectors.quiet_hours()
 
+    def _user_id(self) -> int:
+        """The person in the URL; anything but a whole number names nobody (404, as GET)."""
+        raw = str(self.kwargs["user_id"])
+        if not raw.isascii() or not raw.isdigit():
+            raise Http404
+        return int(raw)
+
     def _check_may_edit(self, user_id: int) -> None:
         services.check_may_set_quiet_hours(
             actor_id=_person(self.request).pk,
@@ -330,7 +337,7 @@ class QuietHoursViewSet(
 
     @extend_schema(request=s.QuietHoursSerializer, responses=s.QuietHoursSerializer)
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        user_id = int(kwargs["user_id"])
+        user_id = self._user_id()
         self._check_may_edit(user_id)
         data = s.QuietHoursSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -340,7 +347,7 @@ class QuietHoursViewSet(
         return Response(s.QuietHoursSerializer(quiet).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        user_id = int(kwargs["user_id"])
+        user_id = self._user_id()
         self._check_may_edit(user_id)
         if not QuietHours.objects.filter(user_id=user_id).exists():
             raise Http404

@@ -10,6 +10,7 @@ from approvals.selectors.queue import (
     get_request,
     pending_steps_for,
     requests_for_subject,
+    review_history,
 )
 from approvals.selectors.rota import (
     coverage_windows,
@@ -37,4 +38,5 @@ __all__ = [
     "people",
     "quiet_hours",
     "requests_for_subject",
+    "review_history",
 ]

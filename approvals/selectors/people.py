@@ -7,6 +7,7 @@ from typing import Any
 
 from approvals.tenancy import current_brand
 from tenants.models import Membership, User
+from tenants.roles import PERMISSIONS
 
 
 def member_ids_with_roles(roles: Iterable[str]) -> list[int]:
@@ -16,6 +17,22 @@ def member_ids_with_roles(roles: Iterable[str]) -> list[int]:
         .order_by("created_at", "id")
         .values_list("user_id", flat=True)
     )
+
+
+def is_member(user_id: int) -> bool:
+    """True when the person is a member of the current brand (in any role)."""
+    return Membership.objects.filter(brand=current_brand(), user_id=user_id).exists()
+
+
+def member_ids_who_may(action: str, among: Iterable[int] | None = None) -> list[int]:
+    """Ids of the current brand's members whose role allows ``action`` (from the one permission
+    table), oldest membership first; limited to ``among`` when given, in that order."""
+    roles, _scope = PERMISSIONS[action]
+    allowed = member_ids_with_roles(roles)
+    if among is None:
+        return allowed
+    keep = set(allowed)
+    return [i for i in among if i in keep]
 
 
 def display_name(user_id: int | None) -> str:

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from approvals.models import ApprovalRequest, ApprovalStep, Decision
 from approvals.tenancy import current_brand
+from content import selectors as content_selectors
 from tenants.models import User
+from tenants.roles import role_may
 from tenants.selectors import role_on_brand
 
 
 def pending_steps_for(user: User) -> QuerySet[ApprovalStep]:
     """Open steps this person may decide now (their role or an escalation to them), soonest
-    deadline first; never their own work, never a step they already decided."""
+    deadline first; never their own work, never a step they already decided. Nothing at all
+    for someone whose role may not decide, whatever an old escalation says."""
     role = role_on_brand(user=user, brand=current_brand())
+    if not role_may(role, "approvals.decide"):
+        return ApprovalStep.objects.none()
     may = Q(escalated_to_ids__contains=[user.pk])
     if role is not None:
         may |= Q(roles__contains=[role])
@@ -45,6 +52,31 @@ def get_request(*, request_id: int) -> ApprovalRequest:
 def requests_for_subject(*, subject_kind: str, subject_id: int) -> QuerySet[ApprovalRequest]:
     """Every request a subject had, newest first (a draft's history across its chain runs)."""
     return approval_requests().filter(subject_kind=subject_kind, subject_id=subject_id)
+
+
+@dataclass(frozen=True)
+class ReviewRound:
+    """One request in a subject's review history, with the draft version it reviewed."""
+
+    request: ApprovalRequest
+    version: int | None
+
+
+def review_history(*, subject_kind: str, subject_id: int) -> list[ReviewRound]:
+    """Every request a subject had, newest first. For a draft that includes the requests of its
+    earlier versions: asking for changes makes a new version, and whoever reviews it needs to
+    see what was asked of the one before."""
+    versions: dict[int, int | None] = {subject_id: None}
+    if subject_kind in ("post", "reply"):
+        draft = content_selectors.drafts().filter(pk=subject_id).first()
+        if draft is not None:
+            versions = {
+                d.pk: d.version
+                for d in content_selectors.draft_history(draft=draft)
+                if d.version <= draft.version
+            }
+    rows = approval_requests().filter(subject_kind=subject_kind, subject_id__in=list(versions))
+    return [ReviewRound(request=r, version=versions.get(r.subject_id)) for r in rows]
 
 
 def decisions_by(user: User) -> QuerySet[Decision]:

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from approvals import presets
 from approvals.models import CoverageWindow, QuietHours
 from approvals.selectors.crisis import brand_in_crisis
-from approvals.selectors.people import member_ids_with_roles
+from approvals.selectors.people import member_ids_who_may, member_ids_with_roles
 from approvals.tenancy import brand_local
 from tenants.roles import Role
 
@@ -67,10 +67,13 @@ def quiet_until(*, user_ids: Iterable[int], now: datetime) -> dict[int, datetime
 
 def escalation_targets(*, now: datetime) -> tuple[list[int], str]:
     """Who gets an escalation at ``now`` and why: the crisis team in a crisis, else whoever is
-    on duty, else the account lead(s)."""
+    on duty, else the account lead(s). Only people who may decide are ever named: an escalation
+    tells them to decide, so a rota window of someone whose role was lowered since is passed by.
+    """
     if brand_in_crisis():
-        return member_ids_with_roles(presets.CRISIS_ROLES), "crisis_team"
-    on_duty = on_duty_ids(now=now)
+        team = member_ids_who_may("approvals.decide", member_ids_with_roles(presets.CRISIS_ROLES))
+        return team, "crisis_team"
+    on_duty = member_ids_who_may("approvals.decide", on_duty_ids(now=now))
     if on_duty:
         return on_duty, "rota"
     leads = member_ids_with_roles([Role.ACCOUNT_LEAD])

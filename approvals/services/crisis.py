@@ -17,7 +17,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from approvals import presets
-from approvals.errors import IncidentClosed, InvalidPolicy
+from approvals.errors import ApprovalsError, IncidentClosed, InvalidPolicy
 from approvals.models import (
     ApprovalRequest,
     ApprovalStep,
@@ -26,6 +26,7 @@ from approvals.models import (
     Incident,
     IncidentUpdate,
 )
+from approvals.selectors.people import is_member
 from approvals.services.audit import record
 from approvals.services.deadlines import next_action_at, sync_brand_due
 from approvals.services.notify import email_on_commit, event_on_commit, member_ids_with_roles
@@ -71,9 +72,12 @@ def open_incident(
     actor_id: int | None,
     now: datetime | None = None,
 ) -> Incident:
-    """Open an incident; at or above the brand's threshold the brand enters crisis mode."""
+    """Open an incident; at or above the brand's threshold the brand enters crisis mode.
+    Its owner, when named, must be a member of the brand."""
     now = now or timezone.now()
     _check_severity(severity)
+    if owner_id is not None and not is_member(owner_id):
+        raise ApprovalsError("The owner must be a member of this brand.", field="owner_id")
     with transaction.atomic():
         incident = Incident.objects.create(
             summary=summary,

@@ -8,13 +8,35 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
+from django.urls import reverse
 
-from approvals.selectors.people import display_name, member_ids_with_roles
+from approvals.selectors.people import display_name, member_ids_who_may, member_ids_with_roles
 from approvals.signals import approval_event
 from approvals.tenancy import current_brand
 from tenants.models import User
 
-__all__ = ["display_name", "email_on_commit", "event_on_commit", "member_ids_with_roles"]
+__all__ = [
+    "display_name",
+    "email_on_commit",
+    "event_on_commit",
+    "member_ids_who_may",
+    "member_ids_with_roles",
+    "step_link",
+]
+
+
+def step_link(step_id: int) -> str:
+    """The step's page on the approver's phone view, as a full URL for an email.
+
+    Always the /brands/<slug>/ form of the root URL conf: it works on any host, and the worker
+    (or a request on a brand's own hostname, with its own URL conf) builds the same link.
+    """
+    path = reverse(
+        "approver-step",
+        urlconf=settings.ROOT_URLCONF,
+        kwargs={"brand_slug": current_brand().slug, "step_id": step_id},
+    )
+    return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
 def email_on_commit(*, user_ids: Iterable[int], subject: str, body: str) -> list[str]:

@@ -20,7 +20,7 @@ from approvals.models import (
     TimeoutRule,
 )
 from approvals.services.audit import record
-from tenants.roles import Role
+from tenants.roles import Role, role_may
 
 POLICY_FIELDS = [
     "level",
@@ -144,6 +144,13 @@ def validate_steps(*, band: str, steps: list[dict[str, Any]]) -> list[dict[str, 
         bad = [r for r in roles if r not in Role.values]
         if not roles or bad:
             raise InvalidPolicy(f"{where}: give known roles (unknown: {bad}).", field="steps")
+        undeciding = [r for r in roles if not role_may(r, "approvals.decide")]
+        if undeciding:
+            raise InvalidPolicy(
+                f"{where}: only roles that may decide approvals can sign off "
+                f"(not {', '.join(undeciding)}).",
+                field="steps",
+            )
         mode = raw.get("mode", ApprovalMode.ANY)
         if mode not in ApprovalMode.values:
             raise InvalidPolicy(f"{where}: mode must be 'any' or 'all'.", field="steps")

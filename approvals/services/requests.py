@@ -24,6 +24,7 @@ from approvals.errors import (
     OwnDraft,
     ReasonRequired,
     StepNotFound,
+    StepNotOpen,
 )
 from approvals.models import (
     ApprovalRequest,
@@ -41,7 +42,9 @@ from approvals.services.notify import (
     display_name,
     email_on_commit,
     event_on_commit,
+    member_ids_who_may,
     member_ids_with_roles,
+    step_link,
 )
 from approvals.services.policy import band_for, chain_for, get_policy
 from approvals.signals import approval_decided
@@ -50,6 +53,7 @@ from content import selectors as content_selectors
 from content import services as content_services
 from content.errors import ContentError
 from tenants.models import User
+from tenants.roles import role_may
 from tenants.selectors import role_on_brand
 
 Status = ApprovalRequest.Status
@@ -166,6 +170,8 @@ def deciders_of(step: ApprovalStep) -> list[int]:
     except the requester and whoever already decided it."""
     ids = member_ids_with_roles(step.roles)
     ids += [i for i in step.escalated_to_ids if i not in ids]
+    # Nobody is asked to decide who may not (a chain naming such a role, an old escalation).
+    ids = member_ids_who_may("approvals.decide", ids)
     decided = set(step.decisions.values_list("decider_id", flat=True)) if step.pk else set()
     return [i for i in ids if i != step.request.requested_by_id and i not in decided]
 
@@ -193,6 +199,7 @@ def _open_step(step: ApprovalStep, *, now: datetime, actor_id: int | None) -> No
         subject=f"Decision needed: {request.subject_kind} #{request.subject_id}",
         body=(
             f"{request.summary}\n\nPlease decide by {local}.\nWhy it needs you: {request.reason}\n"
+            f"\nDecide here: {step_link(step.pk)}\n"
         ),
     )
 
@@ -468,6 +475,49 @@ def _already_decided_error(step: ApprovalStep) -> ApprovalAlreadyDecided:
     return ApprovalAlreadyDecided(f"This step is {step.status} and can no longer be decided.")
 
 
+def check_may_decide(
+    *, step: ApprovalStep, decider_id: int, role: str | None, earlier: list[Decision]
+) -> None:
+    """Raise the reason this person may not decide the step now, given its ``earlier``
+    decisions. Every path to a decision (API, phone view, an escalation) goes through here."""
+    if not role_may(role, "approvals.decide"):
+        raise NotAllowedToDecide(
+            f"Your role ({role or 'none'}) may not decide approvals on this brand."
+        )
+    if step.status == StepStatus.WAITING:
+        raise StepNotOpen("This step is not open yet: an earlier step must be decided first.")
+    if step.status != StepStatus.OPEN:
+        raise _already_decided_error(step)
+    if decider_id == step.request.requested_by_id:
+        raise OwnDraft("Nobody approves their own work: ask another approver.")
+    escalated_here = decider_id in step.escalated_to_ids
+    if not escalated_here and role not in step.roles:
+        raise NotAllowedToDecide(
+            f"This step is for {', '.join(step.roles)}; your role is {role or 'none'}."
+        )
+    mine = next((d for d in earlier if d.decider_id == decider_id), None)
+    if mine is not None:
+        raise ApprovalAlreadyDecided(f"You already decided this step: {mine.verdict}.")
+    same_role = next((d for d in earlier if d.role == role and d.verdict == Verdict.APPROVE), None)
+    if step.mode == "all" and same_role is not None and not escalated_here:
+        raise ApprovalAlreadyDecided(
+            f"{display_name(same_role.decider_id)} already approved for {role}."
+        )
+
+
+def may_decide(*, step: ApprovalStep, user: User) -> bool:
+    """Whether ``user`` could decide the step right now (the phone view shows its forms then);
+    ``decide_step`` checks again under the row lock."""
+    role = role_on_brand(user=user, brand=current_brand())
+    try:
+        check_may_decide(
+            step=step, decider_id=user.pk, role=role, earlier=list(step.decisions.all())
+        )
+    except ApprovalsError:
+        return False
+    return True
+
+
 def decide_step(
     *,
     step_id: int,
@@ -503,27 +553,10 @@ def decide_step(
         )
         if step is None:
             raise StepNotFound(f"No approval step {step_id}.")
-        if step.status != StepStatus.OPEN:
-            raise _already_decided_error(step)
-        request = step.request
-        if decider.pk == request.requested_by_id:
-            raise OwnDraft("Nobody approves their own work: ask another approver.")
-        escalated_here = decider.pk in step.escalated_to_ids
-        if not escalated_here and role not in step.roles:
-            raise NotAllowedToDecide(
-                f"This step is for {', '.join(step.roles)}; your role is {role or 'none'}."
-            )
         earlier = list(step.decisions.all())
-        mine = next((d for d in earlier if d.decider_id == decider.pk), None)
-        if mine is not None:
-            raise ApprovalAlreadyDecided(f"You already decided this step: {mine.verdict}.")
-        same_role = next(
-            (d for d in earlier if d.role == role and d.verdict == Verdict.APPROVE), None
-        )
-        if step.mode == "all" and same_role is not None and not escalated_here:
-            raise ApprovalAlreadyDecided(
-                f"{display_name(same_role.decider_id)} already approved for {role}."
-            )
+        check_may_decide(step=step, decider_id=decider.pk, role=role, earlier=earlier)
+        request = step.request
+        escalated_here = decider.pk in step.escalated_to_ids
         Decision.objects.create(
             step=step,
             decider_id=decider.pk,
@@ -615,7 +648,9 @@ def _remind(step: ApprovalStep, *, now: datetime) -> None:
     sent_to = email_on_commit(
         user_ids=reachable,
         subject=f"Reminder: {request.subject_kind} #{request.subject_id} awaits your decision",
-        body=f"{request.summary}\n\nThe deadline is {local}.",
+        body=(
+            f"{request.summary}\n\nThe deadline is {local}.\n\nDecide here: {step_link(step.pk)}\n"
+        ),
     )
     _audit_step(step, "reminder_sent", now=now, before=before, detail=", ".join(sent_to))
     event_on_commit(
@@ -659,7 +694,8 @@ def _apply_timeout(step: ApprovalStep, *, now: datetime) -> None:
             subject=f"Escalated: {request.subject_kind} #{request.subject_id} missed its deadline",
             body=(
                 f"{request.summary}\n\nNobody decided in time ({', '.join(step.roles)}). "
-                f"You may decide it now; the new deadline is {local}."
+                f"You may decide it now; the new deadline is {local}.\n\n"
+                f"Decide here: {step_link(step.pk)}\n"
             ),
         )
         event_on_commit(

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from approvals.errors import ApprovalsError, NotAllowedToDecide
 from approvals.models import CoverageWindow, QuietHours
+from approvals.selectors.people import is_member
 from approvals.services.audit import record
 from approvals.tenancy import current_brand
 from tenants.models import Membership
@@ -26,8 +27,25 @@ def _window_state(window: CoverageWindow) -> dict[str, Any]:
 
 
 def _check_member(user_id: int) -> None:
-    if not Membership.objects.filter(brand=current_brand(), user_id=user_id).exists():
+    if not is_member(user_id):
         raise ApprovalsError("That person is not a member of this brand.", field="user_id")
+
+
+def _check_may_be_on_duty(user_id: int) -> None:
+    """The rota says who an escalation reaches, and an escalation asks them to decide: only
+    members whose role may decide approvals can be on it."""
+    role = (
+        Membership.objects.filter(brand=current_brand(), user_id=user_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role is None:
+        raise ApprovalsError("That person is not a member of this brand.", field="user_id")
+    if not role_may(role, "approvals.decide"):
+        raise ApprovalsError(
+            f"Only people who may decide approvals can be on the duty rota; a {role} may not.",
+            field="user_id",
+        )
 
 
 def _check_times(weekdays: list[int] | None, starts: time, ends: time) -> None:
@@ -47,8 +65,9 @@ def create_coverage_window(
     actor_id: int | None,
     now: datetime,
 ) -> CoverageWindow:
-    """Put someone on the rota for a weekly window (brand time zone; may cross midnight)."""
-    _check_member(user_id)
+    """Put someone who may decide on the rota for a weekly window (brand time zone; may cross
+    midnight)."""
+    _check_may_be_on_duty(user_id)
     _check_times(weekdays, starts, ends)
     with transaction.atomic():
         window = CoverageWindow.objects.create(
@@ -70,7 +89,7 @@ def update_coverage_window(
 ) -> CoverageWindow:
     """Change a rota window."""
     if "user_id" in changes:
-        _check_member(changes["user_id"])
+        _check_may_be_on_duty(changes["user_id"])
     _check_times(
         changes.get("weekdays"),
         changes.get("starts", window.starts),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,13 +24,21 @@ from django.views.decorators.http import require_POST
 from approvals.errors import ApprovalsError
 from approvals.models import ApprovalStep
 from approvals.selectors.crisis import brand_in_crisis
-from approvals.selectors.queue import decisions_by, pending_steps_for, requests_for_subject
-from approvals.services.requests import decide_step
+from approvals.selectors.queue import decisions_by, pending_steps_for, review_history
+from approvals.services.requests import decide_step, may_decide
 from content.models import Draft
 from tenants.selectors import brands_for_user, role_on_brand
 
 HASHTAG = re.compile(r"#\w+")
 DECISIONS = {"approve": "Approved", "reject": "Rejected", "request_changes": "Changes requested"}
+# How the content app's check flags read to an approver; an unknown flag is shown as it is.
+FLAG_LABELS = {
+    "guardrail_violations": "Breaks the brand's guardrails",
+    "repeats_recent_post": "Repeats a recent post",
+    "high_risk": "High risk",
+    "regenerated": "Rewritten once after failing a check",
+    "offline_generated": "Written by the offline generator, not the AI assistant",
+}
 
 
 def approver_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -38,7 +47,7 @@ def approver_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
-            return redirect(f"{reverse('approver-sign-in')}?next={request.path}")
+            return redirect(f"{reverse('approver-sign-in')}?next={quote(request.path)}")
         brand = getattr(request, "brand", None)
         if brand is None or role_on_brand(user=request.user, brand=brand) is None:
             raise Http404("Brand not found.")
@@ -123,35 +132,76 @@ def _open_step_for(request: HttpRequest, step_id: int) -> ApprovalStep:
     return step
 
 
+@dataclass
+class DraftChecks:
+    """What the draft's checks found, as the approver reads it."""
+
+    flags: list[str]
+    violations: list[str]
+    repeats: dict[str, Any] | None  # {"score", "text"} of the recent post it is too close to
+
+    @property
+    def passed(self) -> bool:
+        return not (self.flags or self.violations or self.repeats)
+
+
+def _checks(draft: Draft | None) -> DraftChecks:
+    if draft is None:
+        return DraftChecks(flags=[], violations=[], repeats=None)
+    novelty = draft.novelty or {}
+    repeats = None
+    if novelty.get("too_similar"):
+        repeats = {"score": novelty.get("score"), "text": novelty.get("similar_text", "")}
+    return DraftChecks(
+        flags=[FLAG_LABELS.get(flag, flag) for flag in draft.flags or []],
+        violations=[
+            (v.get("detail") or v.get("code", "")) if isinstance(v, dict) else str(v)
+            for v in draft.guardrail_violations or []
+        ],
+        repeats=repeats,
+    )
+
+
 def _detail_context(request: HttpRequest, step: ApprovalStep, **extra: Any) -> dict[str, Any]:
     now = timezone.now()
     subject = step.request
     draft = None
     if subject.subject_kind in ("post", "reply"):
-        draft = Draft.objects.select_related("channel").filter(pk=subject.subject_id).first()
+        draft = (
+            Draft.objects.select_related("channel", "inbox_item")
+            .filter(pk=subject.subject_id)
+            .first()
+        )
     text = draft.text if draft else subject.summary
     limit = draft.channel.max_length if draft and draft.channel else None
-    history = requests_for_subject(subject_kind=subject.subject_kind, subject_id=subject.subject_id)
-    comments = [d for r in history for s in r.steps.all() for d in s.decisions.all() if d.comment]
+    history = review_history(subject_kind=subject.subject_kind, subject_id=subject.subject_id)
+    comments = [
+        (d, entry.version)
+        for entry in history
+        for s in entry.request.steps.all()
+        for d in s.decisions.all()
+        if d.comment
+    ]
     return _context(
         request,
         step=step,
         subject=subject,
         draft=draft,
+        # A reply is judged against the comment it answers.
+        incoming=draft.inbox_item if draft else None,
         text=text,
         hashtags=HASHTAG.findall(text),
         length=len(text),
         limit=limit,
         over_limit=bool(limit and len(text) > limit),
-        risk_band="high"
-        if subject.risk_score >= 67
-        else "medium"
-        if subject.risk_score >= 34
-        else "low",
+        # The band the policy gave the request (its thresholds, flags, spend), not a guess.
+        risk_band=subject.band,
+        checks=_checks(draft),
         due=countdown(step.deadline_at, now),
         history=history,
         comments=comments,
         is_open=step.status == ApprovalStep.Status.OPEN,
+        may_decide=may_decide(step=step, user=request.user),
         **extra,
     )
 

@@ -9,6 +9,7 @@ from django.contrib import auth
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tenants.models import User
@@ -18,12 +19,30 @@ from tenants.sign_in import LINK_LIFETIME, SignInLinkInvalid, redeem_sign_in_lin
 MINUTES = int(LINK_LIFETIME.total_seconds() // 60)
 
 
+def _safe_next(request: HttpRequest, raw: str | None) -> str:
+    """``next`` when it stays on this site (a page that sent the person to sign in), else "".
+
+    Anything else (another host, another scheme, ``//host``) would make the sign-in page an
+    open redirect, so it is dropped."""
+    if raw and url_has_allowed_host_and_scheme(
+        raw, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return raw
+    return ""
+
+
+def _after_sign_in(request: HttpRequest, next_url: str) -> HttpResponse:
+    return redirect(next_url) if next_url else redirect("approver-home")
+
+
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
+        next_url = _safe_next(request, request.GET.get("next"))
         if request.user.is_authenticated:
-            return redirect("approver-home")
-        return render(request, "approvals/web/sign_in.html", {"email": ""})
+            return _after_sign_in(request, next_url)
+        return render(request, "approvals/web/sign_in.html", {"email": "", "next": next_url})
+    next_url = _safe_next(request, request.POST.get("next"))
     if request.POST.get("method") == "password":
         identifier = request.POST.get("username", "").strip()
         if "@" in identifier:
@@ -33,15 +52,23 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             request, username=identifier, password=request.POST.get("password", "")
         )
         if user is None:
-            context = {"problem": "That username and password do not match.", "email": ""}
+            context = {
+                "problem": "That username and password do not match.",
+                "email": "",
+                "next": next_url,
+            }
             return render(request, "approvals/web/sign_in.html", context, status=400)
         auth.login(request, user)
-        return redirect("approver-home")
+        return _after_sign_in(request, next_url)
     email = request.POST.get("email", "").strip()
     if "@" not in email:
-        context = {"problem": "Enter the email address you were invited with.", "email": email}
+        context = {
+            "problem": "Enter the email address you were invited with.",
+            "email": email,
+            "next": next_url,
+        }
         return render(request, "approvals/web/sign_in.html", context, status=400)
-    send_sign_in_link(email=email)
+    send_sign_in_link(email=email, next_path=next_url)
     return render(request, "approvals/web/link_sent.html", {"email": email, "minutes": MINUTES})
 
 
@@ -54,7 +81,7 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         context = {"reason": exc.reason, "minutes": MINUTES}
         return render(request, "approvals/web/link_invalid.html", context, status=status)
     auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    return redirect("approver-home")
+    return _after_sign_in(request, _safe_next(request, request.GET.get("next")))
 
 
 @require_POST

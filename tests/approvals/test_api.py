@@ -258,6 +258,19 @@ def test_chain_rule_edit_refuses_auto_approve_for_high_risk(world) -> None:
     assert good.json()["steps"][0]["on_timeout"] == "auto_approve"
 
 
+def test_chain_rule_edit_refuses_a_step_for_roles_that_may_not_decide(world) -> None:
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    with tenant_context(world.a.brand):
+        before = ChainRule.objects.get(kind="post", band="low").steps
+    body = {"steps": [{"roles": ["account_lead", "client_viewer"], "deadline_minutes": 30}]}
+    bad = lead.put(url(world.a, "policy/rules/post-low/"), body, format="json")
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["attr"] == "steps"
+    assert "client_viewer" in bad.json()["errors"][0]["detail"]
+    with tenant_context(world.a.brand):
+        assert ChainRule.objects.get(kind="post", band="low").steps == before
+
+
 def test_audit_trail_is_readable_exportable_and_never_editable(world) -> None:
     step = open_post_step(world.a)
     client_for(world.a.person(Role.ACCOUNT_LEAD)).post(
@@ -297,7 +310,7 @@ def test_figures_count_decisions_within_deadline(world) -> None:
 
 def test_rota_and_who_is_on_duty_now(world) -> None:
     lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
-    cm = world.a.person(Role.COMMUNITY_MANAGER)
+    cm = world.a.person(Role.CLIENT_LEGAL)
     everyday = {
         "user_id": cm.pk,
         "weekdays": [0, 1, 2, 3, 4, 5, 6],
@@ -321,6 +334,62 @@ def test_rota_and_who_is_on_duty_now(world) -> None:
     with tenant_context(world.a.brand):
         assert CoverageWindow.objects.count() == 1
         assert AuditEntry.objects.filter(action="rota_window_created").count() == 1
+
+
+@pytest.mark.parametrize("role", [Role.CLIENT_VIEWER, Role.COPYWRITER])
+def test_rota_refuses_a_member_who_may_not_decide_naming_user_id(world, role) -> None:
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    window = {"weekdays": [0], "starts": "08:00", "ends": "18:00"}
+    refused = lead.post(
+        url(world.a, "rota/windows/"),
+        {**window, "user_id": world.a.person(role).pk},
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["attr"] == "user_id"
+    created = lead.post(
+        url(world.a, "rota/windows/"),
+        {**window, "user_id": world.a.person(Role.CLIENT_APPROVER).pk},
+        format="json",
+    )
+    assert created.status_code == 201
+    changed = lead.patch(
+        url(world.a, f"rota/windows/{created.json()['id']}/"),
+        {"user_id": world.a.person(role).pk},
+        format="json",
+    )
+    assert changed.status_code == 400
+    assert changed.json()["errors"][0]["attr"] == "user_id"
+    with tenant_context(world.a.brand):
+        assert list(CoverageWindow.objects.values_list("user_id", flat=True)) == [
+            world.a.person(Role.CLIENT_APPROVER).pk
+        ]
+
+
+def test_escalated_client_viewer_gets_403_from_the_api_too(world) -> None:
+    step = open_post_step(world.a)
+    viewer = world.a.person(Role.CLIENT_VIEWER)
+    with tenant_context(world.a.brand):
+        ApprovalStep.objects.filter(pk=step.pk).update(escalated_to_ids=[viewer.pk])
+    response = client_for(viewer).post(
+        url(world.a, f"steps/{step.pk}/decision/"), {"decision": "approve"}, format="json"
+    )
+    assert response.status_code == 403
+    with tenant_context(world.a.brand):
+        step.refresh_from_db()
+        assert step.status == "open"
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+@pytest.mark.parametrize("who", ["abc", "1.5", "0x10"])
+def test_quiet_hours_for_someone_who_is_not_a_number_is_404_not_500(world, method, who) -> None:
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    body = {"starts": "22:00", "ends": "07:00"} if method == "put" else None
+    response = getattr(lead, method)(url(world.a, f"quiet-hours/{who}/"), body, format="json")
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "not_found"
+    with tenant_context(world.a.brand):
+        assert not AuditEntry.objects.filter(subject_kind="quiet_hours").exists()
 
 
 def test_quiet_hours_own_or_by_a_lead(world) -> None:
@@ -411,6 +480,55 @@ def test_audit_subject_id_that_is_not_a_whole_number_is_a_400(world) -> None:
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "subject_id"
+
+
+def test_incident_owner_must_be_a_member_of_the_brand(world) -> None:
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    other_brand = world.b.person(Role.CLIENT_PR)
+    for owner_id in (99999, other_brand.pk):
+        refused = lead.post(
+            url(world.a, "incidents/"),
+            {"summary": "Recall", "severity": 4, "owner_id": owner_id},
+            format="json",
+        )
+        assert refused.status_code == 400
+        assert refused.json()["errors"][0]["attr"] == "owner_id"
+    with tenant_context(world.a.brand):
+        assert not Incident.objects.exists()
+        assert not AuditEntry.objects.filter(action="incident_opened").exists()
+    assert lead.get(url(world.a, "crisis/")).json()["active"] is False
+    owner = world.a.person(Role.CLIENT_PR)
+    opened = lead.post(
+        url(world.a, "incidents/"),
+        {"summary": "Recall", "severity": 2, "owner_id": owner.pk},
+        format="json",
+    )
+    assert opened.status_code == 201
+    assert opened.json()["owner_id"] == owner.pk
+
+
+def test_deciding_a_step_that_is_not_open_yet_says_so(world) -> None:
+    # A high-risk post: the lead's step is open, the client's waits behind it.
+    with tenant_context(world.a.brand):
+        services.apply_preset(level=1, actor_id=None, now=timezone.now())
+        draft = DraftFactory(kind="post", risk_score=90, created_by=world.a.person(Role.COPYWRITER))
+        result = services.request_approval(
+            subject_kind="post", subject_id=draft.pk, risk_score=90, requested_by_id=None
+        )
+        later = ApprovalStep.objects.get(request_id=result.request_id, position=2)
+        assert later.status == "waiting"
+    response = client_for(world.a.person(Role.CLIENT_APPROVER)).post(
+        url(world.a, f"steps/{later.pk}/decision/"), {"decision": "approve"}, format="json"
+    )
+    assert response.status_code == 409
+    error = response.json()["errors"][0]
+    assert error["code"] == "step_not_open"
+    assert "not open yet" in error["detail"]
+    assert "earlier step" in error["detail"]
+    with tenant_context(world.a.brand):
+        later.refresh_from_db()
+        assert later.status == "waiting"
+        assert not later.decisions.exists()
 
 
 def test_crisis_state_without_an_incident_matches_its_schema(world) -> None:

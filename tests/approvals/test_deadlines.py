@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from approvals import services
-from approvals.models import ApprovalRequest, ApprovalStep
+from approvals.errors import ApprovalsError
+from approvals.models import ApprovalRequest, ApprovalStep, CoverageWindow
 from approvals.schedule.models import BrandDue
 from tenants import services as tenant_services
 from tenants.roles import Role
@@ -84,7 +86,7 @@ def test_breached_step_escalates_to_the_account_lead_without_a_rota(in_a, heard,
 
 def test_escalation_goes_to_the_person_on_duty_who_may_then_decide(in_a, heard, commits) -> None:
     _draft_id, step = open_reply(in_a)
-    on_duty = in_a.person(Role.COMMUNITY_MANAGER)
+    on_duty = in_a.person(Role.CLIENT_LEGAL)
     # Monday 10:00 in Zurich is T0; a weekday day shift covers it, a weekend one does not.
     services.create_coverage_window(
         user_id=on_duty.pk,
@@ -95,7 +97,7 @@ def test_escalation_goes_to_the_person_on_duty_who_may_then_decide(in_a, heard, 
         now=T0,
     )
     services.create_coverage_window(
-        user_id=in_a.person(Role.STRATEGIST).pk,
+        user_id=in_a.person(Role.CLIENT_PR).pk,
         weekdays=[5, 6],
         starts=time(8),
         ends=time(18),
@@ -114,8 +116,58 @@ def test_escalation_goes_to_the_person_on_duty_who_may_then_decide(in_a, heard, 
     assert heard.decided[-1]["outcome"] == "approved"
 
 
+@pytest.mark.parametrize("role", [Role.CLIENT_VIEWER, Role.COPYWRITER])
+def test_rota_refuses_someone_who_may_not_decide(in_a, role) -> None:
+    with pytest.raises(ApprovalsError) as refused:
+        services.create_coverage_window(
+            user_id=in_a.person(role).pk,
+            weekdays=[0],
+            starts=time(8),
+            ends=time(18),
+            actor_id=None,
+            now=T0,
+        )
+    assert refused.value.field == "user_id"
+    assert CoverageWindow.objects.count() == 0
+
+
+def test_escalation_never_reaches_someone_on_duty_who_may_not_decide(in_a, heard, commits) -> None:
+    # Given a client viewer on the rota (a window from before the rota checked roles)
+    _draft_id, step = open_reply(in_a)
+    viewer, lead = in_a.person(Role.CLIENT_VIEWER), in_a.person(Role.ACCOUNT_LEAD)
+    CoverageWindow.objects.create(
+        user_id=viewer.pk, weekdays=[0, 1, 2, 3, 4, 5, 6], starts=time(0), ends=time(23, 59)
+    )
+    # When the step misses its deadline
+    sweep(31, commits)
+    # Then it escalates past the viewer, who is never told they may decide
+    step.refresh_from_db()
+    assert step.escalated_to_ids == [lead.pk]
+    escalated = [m for m in mail.outbox if "Escalated" in m.subject]
+    assert [m.to for m in escalated] == [[lead.email]]
+    assert viewer.email not in recipients()
+
+
+def test_decision_reminder_and_escalation_emails_link_to_the_step_on_the_phone(
+    in_a, heard, commits, settings
+) -> None:
+    settings.PUBLIC_BASE_URL = "https://brandroom.example"
+    with commits():
+        _draft_id, step = open_reply(in_a)
+    link = f"https://brandroom.example/brands/alpine-coffee/approve/steps/{step.pk}/"
+
+    def bodies(word: str) -> list[str]:
+        return [m.body for m in mail.outbox if word in m.subject]
+
+    sweep(16, commits)
+    sweep(31, commits)
+    for word in ("Decision needed", "Reminder", "Escalated"):
+        assert bodies(word), f"no {word} email"
+        assert all(link in body for body in bodies(word)), word
+
+
 def test_overnight_rota_window_covers_the_small_hours_of_the_next_day(in_a) -> None:
-    night = in_a.person(Role.STRATEGIST)
+    night = in_a.person(Role.CLIENT_PR)
     services.create_coverage_window(
         user_id=night.pk, weekdays=[6], starts=time(22), ends=time(6), actor_id=None, now=T0
     )

@@ -365,3 +365,16 @@ def test_all_step_leaves_the_queue_of_a_second_person_with_an_approved_role(in_a
     assert step.pk in {s.pk for s in selectors.pending_steps_for(in_a.person(Role.ACCOUNT_LEAD))}
     with pytest.raises(ApprovalAlreadyDecided):
         services.decide_step(step_id=step.pk, decider=second_pr, decision="approve", now=T0)
+
+
+def test_someone_escalated_to_who_may_not_decide_is_refused_by_the_service(in_a) -> None:
+    # The one check the API and the phone view share: no 'approvals.decide', no decision.
+    _draft, request = open_post(in_a)
+    step = open_step(request)
+    viewer = in_a.person(Role.CLIENT_VIEWER)
+    ApprovalStep.objects.filter(pk=step.pk).update(escalated_to_ids=[viewer.pk])
+    with pytest.raises(NotAllowedToDecide):
+        services.decide_step(step_id=step.pk, decider=viewer, decision="approve", now=T0)
+    step.refresh_from_db()
+    assert step.status == "open"
+    assert not step.decisions.exists()

@@ -32,6 +32,24 @@ def waiting_step(world, django_capture_on_commit_callbacks) -> ApprovalStep:
         return ApprovalStep.objects.get(status=ApprovalStep.Status.OPEN)
 
 
+def ready_for_review(world, capture, **fields) -> ApprovalStep:
+    """A post (unless ``fields`` say otherwise) in brand A at level 1, put up for review; the
+    first open step of its chain."""
+    with schema_context(world.a.brand.schema_name):
+        channel = content_services.create_channel(network="x", handle="alpine")
+        draft = Draft.objects.create(
+            **{
+                "kind": Draft.Kind.POST,
+                "channel": channel,
+                "created_by": world.a.person(Role.COPYWRITER),
+                **fields,
+            }
+        )
+        with capture(execute=True):
+            content_services.mark_draft_ready(draft=draft)
+        return ApprovalStep.objects.get(request__subject_id=draft.pk, status="open")
+
+
 def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
@@ -130,3 +148,193 @@ def test_detail_shows_risk_reasons_and_failed_checks(world, waiting_step) -> Non
     assert "Makes a claim about price." in page
     assert "Uses the banned word &#x27;cheap&#x27;." in page
     assert "32 / 280 characters" in page
+
+
+def _escalate_to(world, step: ApprovalStep, user) -> None:
+    """The step timed out and escalated to ``user`` (as the sweep did before the rota refused
+    people who may not decide, or for someone whose role was lowered since)."""
+    with schema_context(world.a.brand.schema_name):
+        ApprovalStep.objects.filter(pk=step.pk).update(escalated_to_ids=[user.pk])
+
+
+@pytest.mark.parametrize("role", [Role.CLIENT_VIEWER, Role.COPYWRITER])
+def test_escalated_member_who_may_not_decide_cannot_approve_on_the_phone(
+    world, waiting_step, role
+) -> None:
+    # Given a step escalated to a client viewer (or a copywriter who did not write it)
+    person = world.a.person(role)
+    with schema_context(world.a.brand.schema_name):
+        Draft.objects.update(created_by=world.a.person(Role.STRATEGIST))
+    _escalate_to(world, waiting_step, person)
+    phone = signed_in(person)
+    # When they open it, there is nothing to press
+    page = phone.get(f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/").content.decode()
+    assert 'id="approve"' not in page
+    assert 'id="reject"' not in page
+    queue = phone.get("/brands/alpine-coffee/approve/").content.decode()
+    assert "Nothing is waiting for you" in queue
+    # and posting the form anyway is refused and changes nothing
+    url = f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/decide/"
+    response = phone.post(url, {"decision": "approve"})
+    assert response.status_code == 403
+    assert "may not decide" in response.content.decode()
+    with schema_context(world.a.brand.schema_name):
+        assert ApprovalStep.objects.get(pk=waiting_step.pk).status == "open"
+        assert not waiting_step.decisions.exists()
+
+
+def test_detail_shows_the_decision_forms_only_to_someone_who_may_decide_the_step(
+    world, waiting_step
+) -> None:
+    url = f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/"
+    lead_page = signed_in(world.a.person(Role.ACCOUNT_LEAD)).get(url).content.decode()
+    assert 'id="approve"' in lead_page
+    # The client approver may decide, but this lead-only step is not theirs.
+    client_page = signed_in(world.a.person(Role.CLIENT_APPROVER)).get(url).content.decode()
+    assert 'id="approve"' not in client_page
+    # The copywriter wrote it.
+    writer_page = signed_in(world.a.person(Role.COPYWRITER)).get(url).content.decode()
+    assert 'id="approve"' not in writer_page
+
+
+def test_near_duplicate_post_shows_its_real_band_and_the_post_it_repeats(
+    world, django_capture_on_commit_callbacks
+) -> None:
+    # Given a draft the novelty check caught repeating last week's post (risk itself is 0)
+    step = ready_for_review(
+        world,
+        django_capture_on_commit_callbacks,
+        text="Fresh beans, fresh week. #coffee",
+        risk_score=0,
+        flags=["repeats_recent_post"],
+        novelty={
+            "score": 96.4,
+            "threshold": 85,
+            "similar_draft_id": 4711,
+            "similar_text": "Fresh beans for a fresh week! #coffee",
+            "too_similar": True,
+        },
+    )
+    with schema_context(world.a.brand.schema_name):
+        assert step.request.band == "high"
+    # When the lead opens it on the phone
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    page = lead.get(f"/brands/alpine-coffee/approve/steps/{step.pk}/").content.decode()
+    # Then the risk says high, the failed check is named with the post it repeats
+    assert "0/100 (high)" in page
+    assert "(low)" not in page
+    assert "All checks passed" not in page
+    assert "Repeats a recent post" in page
+    assert "96% similar" in page
+    assert "Fresh beans for a fresh week! #coffee" in page
+
+
+def test_detail_uses_the_brands_own_risk_thresholds(world, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from approvals import services
+
+    with schema_context(world.a.brand.schema_name):
+        services.update_policy(
+            actor_id=None, now=timezone.now(), medium_risk_from=10, high_risk_from=30
+        )
+    step = ready_for_review(
+        world, django_capture_on_commit_callbacks, text="Our roast, our rules.", risk_score=15
+    )
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    page = lead.get(f"/brands/alpine-coffee/approve/steps/{step.pk}/").content.decode()
+    assert "15/100 (medium)" in page
+    assert "All checks passed" in page
+
+
+def test_detail_lists_every_flag_and_guardrail_violation(
+    world, django_capture_on_commit_callbacks
+) -> None:
+    step = ready_for_review(
+        world,
+        django_capture_on_commit_callbacks,
+        text="Cheapest coffee in town, guaranteed.",
+        risk_score=72,
+        flags=["guardrail_violations", "high_risk", "regenerated"],
+        guardrail_violations=[
+            {"code": "banned_word", "detail": "Uses the banned word 'cheap'."},
+            {"code": "claim", "detail": "Promises a guarantee."},
+        ],
+    )
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    page = lead.get(f"/brands/alpine-coffee/approve/steps/{step.pk}/").content.decode()
+    assert "72/100 (high)" in page
+    assert "All checks passed" not in page
+    assert "Uses the banned word &#x27;cheap&#x27;." in page
+    assert "Promises a guarantee." in page
+    assert "Breaks the brand&#x27;s guardrails" in page
+    assert "High risk" in page
+    assert "Rewritten once after failing a check" in page
+
+
+def test_reply_approver_sees_the_comment_being_answered_above_the_reply(
+    world, django_capture_on_commit_callbacks
+) -> None:
+    from datetime import UTC, datetime
+
+    from content.models import InboxItem
+
+    # Given a reply drafted for a customer's comment
+    with schema_context(world.a.brand.schema_name):
+        comment = InboxItem.objects.create(
+            author_handle="grumpy_gustav",
+            text="My order arrived with the bag torn open. Not happy.",
+            permalink="https://x.example/grumpy_gustav/status/42",
+            received_at=datetime(2026, 11, 23, 8, 15, tzinfo=UTC),
+        )
+    step = ready_for_review(
+        world,
+        django_capture_on_commit_callbacks,
+        kind=Draft.Kind.REPLY,
+        inbox_item=comment,
+        text="So sorry, Gustav! A fresh bag is on its way today.",
+        risk_score=20,
+    )
+    # When the lead opens it
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    page = lead.get(f"/brands/alpine-coffee/approve/steps/{step.pk}/").content.decode()
+    # Then the comment, who wrote it, when (brand time: Zurich) and where, come first
+    assert "@grumpy_gustav" in page
+    assert "My order arrived with the bag torn open. Not happy." in page
+    assert "Mon 23 Nov 09:15" in page
+    assert 'href="https://x.example/grumpy_gustav/status/42"' in page
+    assert page.index("My order arrived") < page.index("So sorry, Gustav!")
+
+
+def test_post_without_a_comment_shows_no_comment_section(world, waiting_step) -> None:
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    page = lead.get(f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/").content.decode()
+    assert 'id="incoming"' not in page
+
+
+def test_revised_draft_shows_the_comments_and_history_of_earlier_versions(
+    world, waiting_step, django_capture_on_commit_callbacks
+) -> None:
+    # Given the lead asked for changes on version 1 and the copywriter revised it
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    asked = lead.post(
+        f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/decide/",
+        {"decision": "request_changes", "comment": "Please mention the new Ethiopian roast."},
+    )
+    assert asked.status_code == 302
+    with schema_context(world.a.brand.schema_name):
+        first = Draft.objects.get(pk=waiting_step.request.subject_id)
+        with django_capture_on_commit_callbacks(execute=True):
+            revision = content_services.revise_draft(
+                draft_id=first.pk,
+                text="Fresh beans, fresh week: our new Ethiopian roast is in. #coffee",
+                created_by=world.a.person(Role.COPYWRITER),
+            )
+        new_step = ApprovalStep.objects.get(request__subject_id=revision.pk, status="open")
+    # When the lead opens the new version's step
+    page = lead.get(f"/brands/alpine-coffee/approve/steps/{new_step.pk}/").content.decode()
+    # Then the earlier comment and the earlier request are there, marked with their version
+    assert "our new Ethiopian roast is in" in page
+    assert "Please mention the new Ethiopian roast." in page
+    assert "Changes requested" in page
+    assert "v1" in page and "v2" in page

@@ -89,3 +89,60 @@ def test_sign_in_form_requires_csrf_token(world) -> None:
     strict = Client(enforce_csrf_checks=True)
     response = strict.post("/approve/sign-in/", {"method": "link", "email": "a@b.test"})
     assert response.status_code == 403
+
+
+STEP_PATH = "/brands/alpine-coffee/approve/steps/123/"
+
+
+def test_password_sign_in_returns_to_the_page_that_asked_for_it(world) -> None:
+    approver = world.a.person(Role.CLIENT_PR)
+    phone = Client()
+    # The emailed step link sent a signed-out approver to sign in
+    asked = phone.get(STEP_PATH)
+    assert asked["Location"] == f"/approve/sign-in/?next={STEP_PATH}"
+    form = phone.get(asked["Location"]).content.decode()
+    assert f'name="next" value="{STEP_PATH}"' in form
+    ok = phone.post(
+        "/approve/sign-in/",
+        {"method": "password", "username": approver.email, "password": PASSWORD, "next": STEP_PATH},
+    )
+    assert ok.status_code == 302
+    assert ok["Location"] == STEP_PATH
+
+
+@pytest.mark.parametrize(
+    "unsafe", ["https://evil.example/approve/", "//evil.example/", "javascript:alert(1)"]
+)
+def test_sign_in_never_sends_anyone_to_another_site(world, unsafe) -> None:
+    approver = world.a.person(Role.CLIENT_PR)
+    phone = Client()
+    form = phone.get("/approve/sign-in/", {"next": unsafe}).content.decode()
+    assert "evil.example" not in form and "javascript" not in form
+    ok = phone.post(
+        "/approve/sign-in/",
+        {"method": "password", "username": approver.email, "password": PASSWORD, "next": unsafe},
+    )
+    assert ok.status_code == 302
+    assert ok["Location"] == "/approve/"
+
+
+def test_emailed_sign_in_link_returns_to_the_page_that_asked_for_it(world) -> None:
+    approver = world.a.person(Role.CLIENT_APPROVER)
+    phone = Client()
+    response = phone.post(
+        "/approve/sign-in/", {"method": "link", "email": approver.email, "next": STEP_PATH}
+    )
+    assert response.status_code == 200
+    link = re.search(r"http://\S+(/approve/link/\S+)", mail.outbox[-1].body).group(1)
+    opened = phone.get(link)
+    assert opened.status_code == 302
+    assert opened["Location"] == STEP_PATH
+    assert phone.session["_auth_user_id"] == str(approver.pk)
+
+
+def test_already_signed_in_approver_goes_straight_to_next(world) -> None:
+    phone = Client()
+    phone.force_login(world.a.person(Role.CLIENT_APPROVER))
+    response = phone.get("/approve/sign-in/", {"next": STEP_PATH})
+    assert response.status_code == 302
+    assert response["Location"] == STEP_PATH
