@@ -22,6 +22,7 @@ from tests.media.conftest import (
     open_step_of,
     proposal,
     propose,
+    running_boost,
     set_budgets,
     status_of,
 )
@@ -174,6 +175,36 @@ def test_cancelled_boost_gives_its_budget_back(world) -> None:
     assert specialist.post(boosts_url(world.a), one_more).status_code == 400
     specialist.post(boosts_url(world.a, f"{first['id']}/cancel/"), {"note": "Plan changed"})
     assert specialist.post(boosts_url(world.a), one_more).status_code == 201
+
+
+def committed_eur(bw) -> Decimal:
+    """What the brand's boosts hold of its EUR budgets, over every month, per the API."""
+    rows = client_for(bw.person(Role.MEDIA_SPECIALIST)).get(brand_api(bw, "media-budgets/"))
+    return sum((Decimal(r["committed"]) for r in rows.json() if r["currency"] == "EUR"), Decimal(0))
+
+
+@pytest.mark.parametrize("verb", ["cancel", "complete"])
+def test_a_boost_that_spent_and_then_stopped_keeps_holding_what_it_spent(world, verb) -> None:
+    # Found in exploratory testing: cancelling a boost that had spent gave back its whole
+    # budget, so the month could be committed again past what it really had.
+    set_budgets(world.a, "1000")
+    boost = running_boost(world.a, budget_total="400.00")
+    specialist = client_for(world.a.person(Role.MEDIA_SPECIALIST))
+    start = timezone.now() - timezone.timedelta(hours=5)
+    pushed = specialist.post(
+        boosts_url(world.a, f"{boost.pk}/snapshots/"),
+        {
+            "period_start": start.isoformat(),
+            "period_end": (start + timezone.timedelta(hours=1)).isoformat(),
+            "spend": "150.00",
+        },
+    )
+    assert pushed.status_code == 201
+    assert committed_eur(world.a) == Decimal("400.00")
+    stopped = specialist.post(boosts_url(world.a, f"{boost.pk}/{verb}/"))
+    assert stopped.status_code == 200
+    # The 150 spent stays committed; only the unspent 250 is free again.
+    assert committed_eur(world.a) == Decimal("150.00")
 
 
 @pytest.mark.parametrize(
