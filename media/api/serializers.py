@@ -10,6 +10,10 @@ from rest_framework import serializers
 from content.networks import Network
 from media.models import Boost, BoostAlert, MetricSnapshot
 from media.money import round_money
+from media.services.boosts import MAX_BOOST_DAYS, MAX_BOOST_LEAD
+
+STARTS_AT_HELP = f"At most {MAX_BOOST_LEAD.days} days ahead."
+ENDS_AT_HELP = f"After the start and at most {MAX_BOOST_DAYS} days after it."
 
 AMOUNT = {"max_digits": 15, "decimal_places": 3}
 # Output figures are already rounded by media.money; render them exactly as they are.
@@ -74,8 +78,8 @@ class BoostProposalSerializer(serializers.Serializer):
     currency = serializers.CharField(min_length=3, max_length=3)
     budget_total = serializers.DecimalField(**AMOUNT)
     daily_cap = serializers.DecimalField(**AMOUNT, required=False, allow_null=True)
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = serializers.DateTimeField(help_text=STARTS_AT_HELP)
+    ends_at = serializers.DateTimeField(help_text=ENDS_AT_HELP)
 
     def validate_targeting(self, value: object) -> object:
         if not isinstance(value, dict):
@@ -91,8 +95,8 @@ class BoostChangeSerializer(serializers.Serializer):
     targeting = serializers.JSONField(required=False)
     budget_total = serializers.DecimalField(**AMOUNT, required=False)
     daily_cap = serializers.DecimalField(**AMOUNT, required=False, allow_null=True)
-    starts_at = serializers.DateTimeField(required=False)
-    ends_at = serializers.DateTimeField(required=False)
+    starts_at = serializers.DateTimeField(required=False, help_text=STARTS_AT_HELP)
+    ends_at = serializers.DateTimeField(required=False, help_text=ENDS_AT_HELP)
 
     def validate_targeting(self, value: object) -> object:
         if not isinstance(value, dict):

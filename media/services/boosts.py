@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +18,7 @@ from approvals.selectors import brand_in_crisis
 from approvals.services import request_approval, withdraw_request
 from content import selectors as content_selectors
 from content.models import Draft
-from media import selectors
+from media import pacing, selectors
 from media.errors import BoostNotFound, BrandInCrisis, MediaError, TransitionRefused
 from media.models import Boost
 from media.money import has_minor_precision, is_currency, round_money
@@ -29,6 +29,12 @@ logger = logging.getLogger(__name__)
 
 PROMOTABLE_DRAFT_STATUSES = {Draft.Status.APPROVED, Draft.Status.PUBLISHED}
 CRISIS_HOLD_NOTE = "Held by the brand's crisis; it goes ahead when the crisis stands down."
+# The longest a boost may run, in days. Networks sell campaigns for weeks or months; a year is
+# a generous bound that keeps the day-by-day budget and pacing maths (media.pacing) small.
+MAX_BOOST_DAYS = pacing.MAX_SCHEDULE_DAYS
+# How far ahead a boost may be planned: two years of monthly budgets is already a long plan,
+# and it keeps every schedule far from the end of the calendar Python can represent.
+MAX_BOOST_LEAD = timedelta(days=730)
 
 
 def _tz(brand: Brand) -> ZoneInfo:
@@ -75,6 +81,29 @@ def _check_money(*, currency: str, budget_total: Decimal, daily_cap: Decimal | N
             raise MediaError(
                 f"{daily_cap} has more decimals than {currency} has.", field="daily_cap"
             )
+
+
+def _check_schedule(
+    *, starts_at: datetime, ends_at: datetime, now: datetime, new_start: bool
+) -> None:
+    """Refuse a schedule that is not time-zone aware, ends before it starts or in the past,
+    runs longer than MAX_BOOST_DAYS or (for a start being set now) starts too far ahead."""
+    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+        raise MediaError("Give start and end with a time zone offset.", field="starts_at")
+    if new_start and starts_at > now + MAX_BOOST_LEAD:
+        raise MediaError(
+            f"A boost can be planned at most {MAX_BOOST_LEAD.days} days ahead.", field="starts_at"
+        )
+    if ends_at <= starts_at:
+        raise MediaError("The boost must end after it starts.", field="ends_at")
+    if ends_at <= now:
+        raise MediaError("The boost would end in the past.", field="ends_at")
+    if ends_at - starts_at > timedelta(days=MAX_BOOST_DAYS):
+        raise MediaError(
+            f"A boost runs at most {MAX_BOOST_DAYS} days; this one would run "
+            f"{(ends_at - starts_at).days} days.",
+            field="ends_at",
+        )
 
 
 def _check_post(*, draft_id: int | None, external_post_ref: str, network: str) -> None:
@@ -157,12 +186,7 @@ def propose_boost(
     brand's threshold). Refused when it does not fit the monthly budget; held in a crisis."""
     now = now or timezone.now()
     _check_money(currency=currency, budget_total=budget_total, daily_cap=daily_cap)
-    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
-        raise MediaError("Give start and end with a time zone offset.", field="starts_at")
-    if ends_at <= starts_at:
-        raise MediaError("The boost must end after it starts.", field="ends_at")
-    if ends_at <= now:
-        raise MediaError("The boost would end in the past.", field="ends_at")
+    _check_schedule(starts_at=starts_at, ends_at=ends_at, now=now, new_start=True)
     _check_post(draft_id=draft_id, external_post_ref=external_post_ref, network=network)
     with transaction.atomic():
         boost = Boost(
@@ -222,10 +246,12 @@ def update_boost(
         _check_money(
             currency=boost.currency, budget_total=boost.budget_total, daily_cap=boost.daily_cap
         )
-        if boost.ends_at <= boost.starts_at:
-            raise MediaError("The boost must end after it starts.", field="ends_at")
-        if boost.ends_at <= now:
-            raise MediaError("The boost would end in the past.", field="ends_at")
+        _check_schedule(
+            starts_at=boost.starts_at,
+            ends_at=boost.ends_at,
+            now=now,
+            new_start="starts_at" in changes,
+        )
         if changes.keys() & {"budget_total", "starts_at", "ends_at"}:
             reserve_budget(
                 schedule=selectors.schedule_of(boost, tz=_tz(brand)),

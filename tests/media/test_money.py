@@ -195,3 +195,11 @@ def test_schedules_need_aware_times_and_an_end_after_the_start() -> None:
         schedule("1", datetime(2026, 1, 1), datetime(2026, 1, 2))  # noqa: DTZ001
     with pytest.raises(ValueError):
         schedule("1", local(ZURICH, 2026, 1, 2), local(ZURICH, 2026, 1, 1))
+
+
+def test_the_schedule_maths_never_walks_an_unbounded_range() -> None:
+    start = local(ZURICH, 2026, 1, 1)
+    year = schedule("366", start, local(ZURICH, 2027, 1, 2))  # 366 days: the longest allowed
+    assert year.days == 366
+    with pytest.raises(ValueError, match="at most 366 days"):
+        pacing.day_weights(start, datetime(9999, 12, 31, 23, 59, tzinfo=ZURICH), ZURICH)
