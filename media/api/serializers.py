@@ -12,7 +12,7 @@ from media.models import Boost, BoostAlert, MetricSnapshot
 from media.money import round_money
 from media.services.boosts import MAX_BOOST_DAYS, MAX_BOOST_LEAD
 
-STARTS_AT_HELP = f"At most {MAX_BOOST_LEAD.days} days ahead."
+STARTS_AT_HELP = f"Now or later, and at most {MAX_BOOST_LEAD.days} days ahead."
 ENDS_AT_HELP = f"After the start and at most {MAX_BOOST_DAYS} days after it."
 
 AMOUNT = {"max_digits": 15, "decimal_places": 3}

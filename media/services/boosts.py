@@ -35,6 +35,9 @@ MAX_BOOST_DAYS = pacing.MAX_SCHEDULE_DAYS
 # How far ahead a boost may be planned: two years of monthly budgets is already a long plan,
 # and it keeps every schedule far from the end of the calendar Python can represent.
 MAX_BOOST_LEAD = timedelta(days=730)
+# A start may lie this far behind the server's clock: a client's clock runs a little off, and
+# "start now" takes a moment to arrive. Any earlier is a start in the past.
+START_CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _tz(brand: Brand) -> ZoneInfo:
@@ -87,9 +90,15 @@ def _check_schedule(
     *, starts_at: datetime, ends_at: datetime, now: datetime, new_start: bool
 ) -> None:
     """Refuse a schedule that is not time-zone aware, ends before it starts or in the past,
-    runs longer than MAX_BOOST_DAYS or (for a start being set now) starts too far ahead."""
+    runs longer than MAX_BOOST_DAYS or, for a start being set now, starts in the past (beyond
+    START_CLOCK_SKEW) or too far ahead. A start set earlier is not checked again: a running
+    boost's start is naturally behind us."""
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
         raise MediaError("Give start and end with a time zone offset.", field="starts_at")
+    if new_start and starts_at < now - START_CLOCK_SKEW:
+        raise MediaError(
+            "The boost would start in the past; start it now or later.", field="starts_at"
+        )
     if new_start and starts_at > now + MAX_BOOST_LEAD:
         raise MediaError(
             f"A boost can be planned at most {MAX_BOOST_LEAD.days} days ahead.", field="starts_at"
@@ -241,6 +250,7 @@ def update_boost(
                 f"Boost {boost_id} is {boost.status}; only a proposed boost can be changed.",
                 field="status",
             )
+        moves_start = "starts_at" in changes and changes["starts_at"] != boost.starts_at
         for field, value in changes.items():
             setattr(boost, field, value)
         _check_money(
@@ -250,7 +260,7 @@ def update_boost(
             starts_at=boost.starts_at,
             ends_at=boost.ends_at,
             now=now,
-            new_start="starts_at" in changes,
+            new_start=moves_start,
         )
         if changes.keys() & {"budget_total", "starts_at", "ends_at"}:
             reserve_budget(

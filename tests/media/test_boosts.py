@@ -17,6 +17,7 @@ from media.models import Boost
 from tenants.roles import Role
 from tests.conftest import client_for
 from tests.media.conftest import (
+    ago,
     boosts_url,
     brand_api,
     decide,
@@ -25,6 +26,7 @@ from tests.media.conftest import (
     propose,
     running_boost,
     set_budgets,
+    started_ago,
     status_of,
 )
 
@@ -271,6 +273,42 @@ def test_a_proposed_boost_cannot_be_stretched_past_a_year(world) -> None:
     assert response.status_code == 400
     assert [e["attr"] for e in response.json()["errors"]] == ["ends_at"]
     assert client.get(url).json()["ends_at"] == body["ends_at"]
+
+
+def test_a_boost_cannot_be_proposed_to_start_in_the_past(world, budgets) -> None:
+    # Found in exploratory testing: a start two days back was accepted.
+    client = client_for(world.a.person(Role.MEDIA_SPECIALIST))
+    now = timezone.now()
+    past = client.post(boosts_url(world.a), proposal(starts_at=ago(hours=1).isoformat()))
+    assert past.status_code == 400
+    assert [e["attr"] for e in past.json()["errors"]] == ["starts_at"]
+    assert "past" in past.json()["errors"][0]["detail"]
+    with schema_context(world.a.brand.schema_name):
+        assert not Boost.objects.exists()
+    # A client clock a little behind the server's is not "the past".
+    skewed = client.post(
+        boosts_url(world.a), proposal(starts_at=(now - timezone.timedelta(minutes=2)).isoformat())
+    )
+    assert skewed.status_code == 201
+
+
+def test_a_change_cannot_move_the_start_into_the_past(world) -> None:
+    set_budgets(world.a, "2000")
+    client = client_for(world.a.person(Role.MEDIA_SPECIALIST))
+    body = client.post(boosts_url(world.a), within_the_hour(budget_total="1200.00")).json()
+    decide(world.a, body["id"], Role.ACCOUNT_LEAD, "request_changes", "Start earlier")
+    url = boosts_url(world.a, f"{body['id']}/")
+    moved = client.patch(url, {"starts_at": ago(days=1).isoformat()})
+    assert moved.status_code == 400
+    assert [e["attr"] for e in moved.json()["errors"]] == ["starts_at"]
+    assert client.get(url).json()["starts_at"] == body["starts_at"]
+    # Time passes: the start it already has is behind us now, and that is no reason to refuse
+    # other changes (or the same start sent back unchanged).
+    started_ago(world.a, body["id"], timezone.timedelta(minutes=30))
+    current = client.get(url).json()["starts_at"]
+    changed = client.patch(url, {"budget_total": "450.00", "starts_at": current})
+    assert changed.status_code == 200, changed.json()
+    assert changed.json()["budget_total"] == "450.00"
 
 
 def test_only_an_approved_draft_can_be_boosted(world, budgets) -> None:
