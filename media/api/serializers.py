@@ -8,7 +8,7 @@ from datetime import date
 from rest_framework import serializers
 
 from content.networks import Network
-from media.models import Boost, BoostAlert, MetricSnapshot
+from media.models import SPEND, Boost, BoostAlert, MetricSnapshot
 from media.money import round_money
 from media.services.boosts import MAX_BOOST_DAYS, MAX_BOOST_LEAD
 
@@ -16,6 +16,10 @@ STARTS_AT_HELP = f"Now or later, and at most {MAX_BOOST_LEAD.days} days ahead."
 ENDS_AT_HELP = f"After the start and at most {MAX_BOOST_DAYS} days after it."
 
 AMOUNT = {"max_digits": 15, "decimal_places": 3}
+# The largest count a PositiveBigIntegerField (PostgreSQL bigint) holds: past it the database
+# refuses the row, so the API refuses the number first and names the field.
+BIGINT_MAX = 2**63 - 1
+COUNT = {"min_value": 0, "max_value": BIGINT_MAX, "default": 0}
 # Output figures are already rounded by media.money; render them exactly as they are.
 OUT = {"max_digits": None, "decimal_places": None}
 RATIO = {**OUT, "allow_null": True}
@@ -65,7 +69,9 @@ class BoostSerializer(serializers.ModelSerializer):
 class BoostProposalSerializer(serializers.Serializer):
     """A new boost. Start and end without an offset are read in the brand's time zone."""
 
-    draft_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    draft_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=BIGINT_MAX
+    )
     external_post_ref = serializers.CharField(
         required=False, allow_blank=True, max_length=500, default=""
     )
@@ -109,12 +115,13 @@ class NoteSerializer(serializers.Serializer):
 
 
 class SnapshotSerializer(serializers.ModelSerializer):
-    impressions = serializers.IntegerField(min_value=0, default=0)
-    reach = serializers.IntegerField(min_value=0, default=0)
-    clicks = serializers.IntegerField(min_value=0, default=0)
-    engagements = serializers.IntegerField(min_value=0, default=0)
-    conversions = serializers.IntegerField(min_value=0, default=0)
-    spend = serializers.DecimalField(max_digits=18, decimal_places=6, min_value=0, default=0)
+    impressions = serializers.IntegerField(**COUNT)
+    reach = serializers.IntegerField(**COUNT)
+    clicks = serializers.IntegerField(**COUNT)
+    engagements = serializers.IntegerField(**COUNT)
+    conversions = serializers.IntegerField(**COUNT)
+    # As the column (media.models.SPEND): max_digits bounds it below 10**12.
+    spend = serializers.DecimalField(**SPEND, min_value=0, default=0)
 
     class Meta:
         model = MetricSnapshot

@@ -83,6 +83,44 @@ def test_an_overlapping_but_different_period_is_refused(world, budgets) -> None:
         assert MetricSnapshot.objects.filter(boost=boost).count() == 1
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        # Found in exploratory testing: each of these was a 500 (the database refused the row).
+        ("impressions", 9223372036854775808),  # 2**63, one past what the column holds
+        ("impressions", 1e20),
+        ("clicks", "9223372036854775808"),
+        ("spend", 1e20),
+        ("spend", "1000000000000"),
+    ],
+)
+def test_metric_figures_too_large_to_store_are_a_400_naming_the_field(
+    world, budgets, field, value
+) -> None:
+    boost = running_boost(world.a, budget_total="1000.00")
+    response = push(world.a, boost.pk, **period(hours_ago=3), **{field: value})
+    assert response.status_code == 400
+    assert [e["attr"] for e in response.json()["errors"]] == [field]
+    with schema_context(world.a.brand.schema_name):
+        assert not MetricSnapshot.objects.exists()
+
+
+def test_the_largest_counts_the_database_holds_are_stored_and_reported(world, budgets) -> None:
+    boost = running_boost(world.a, budget_total="1000.00")
+    largest = 2**63 - 1
+    for hours_ago in (3, 2):
+        pushed = push(
+            world.a, boost.pk, **period(hours_ago=hours_ago), impressions=largest, spend="1"
+        )
+        assert pushed.status_code == 201
+        assert pushed.json()["impressions"] == largest
+    report = client_for(world.a.person(Role.CLIENT_VIEWER)).get(
+        boosts_url(world.a, f"{boost.pk}/report/")
+    )
+    assert report.status_code == 200
+    assert report.json()["figures"]["impressions"] == 2 * largest
+
+
 def test_results_for_a_boost_that_never_ran_are_refused(world, budgets) -> None:
     body = propose(world.a)  # approved, not started
     response = push(world.a, body["id"], **period(hours_ago=2), spend="5")
