@@ -121,6 +121,27 @@ def test_the_largest_counts_the_database_holds_are_stored_and_reported(world, bu
     assert report.json()["figures"]["impressions"] == 2 * largest
 
 
+def test_results_for_a_period_outside_the_boosts_schedule_are_refused(world, budgets) -> None:
+    # Found in exploratory testing: they were accepted and counted in its spend.
+    boost = running_boost(world.a, budget_total="1000.00")  # from 2 days ago, for 10 days
+    before_start = push(world.a, boost.pk, **period(hours_ago=72, length_hours=2), spend="50")
+    assert before_start.status_code == 400
+    assert [e["attr"] for e in before_start.json()["errors"]] == ["period_end"]
+    finished = running_boost(world.a, budget_total="1000.00", ran_for=timedelta(days=11))
+    after_end = push(world.a, finished.pk, **period(hours_ago=12, length_hours=2), spend="50")
+    assert after_end.status_code == 400
+    assert [e["attr"] for e in after_end.json()["errors"]] == ["period_start"]
+    # A period that only partly overlaps the schedule still counts.
+    partly = push(world.a, boost.pk, **period(hours_ago=49, length_hours=2), spend="5")
+    assert partly.status_code == 201
+    with schema_context(world.a.brand.schema_name):
+        assert MetricSnapshot.objects.count() == 1
+    report = client_for(world.a.person(Role.CLIENT_VIEWER)).get(
+        boosts_url(world.a, f"{boost.pk}/report/")
+    )
+    assert report.json()["figures"]["spend"] == "5.00"
+
+
 def test_results_for_a_boost_that_never_ran_are_refused(world, budgets) -> None:
     body = propose(world.a)  # approved, not started
     response = push(world.a, body["id"], **period(hours_ago=2), spend="5")
@@ -255,8 +276,11 @@ def test_the_brand_report_never_mixes_currencies(world, budgets) -> None:
 
 def test_results_per_brand_local_day_and_currency(world, budgets) -> None:
     set_budgets(world.a, "100000", currency="USD")
-    euros = running_boost(world.a, budget_total="1000.00")
-    dollars = running_boost(world.a, budget_total="1000.00", currency="USD")
+    # Running three days: the earliest snapshot below can start up to 48.5 hours ago.
+    euros = running_boost(world.a, budget_total="1000.00", ran_for=timedelta(days=3))
+    dollars = running_boost(
+        world.a, budget_total="1000.00", currency="USD", ran_for=timedelta(days=3)
+    )
     zurich = ZoneInfo("Europe/Zurich")
     # 23:30 Zurich time counts for that day, 00:30 an hour later for the next one.
     day = timezone.localdate(timezone=zurich) - timedelta(days=1)
