@@ -21,7 +21,7 @@ from content.models import Draft
 from media import pacing, selectors
 from media.errors import BoostNotFound, BrandInCrisis, MediaError, TransitionRefused
 from media.models import Boost
-from media.money import has_minor_precision, is_currency, round_money
+from media.money import format_money, has_minor_precision, is_currency
 from media.services.budgets import reserve_budget
 from tenants.models import Brand
 
@@ -158,7 +158,7 @@ def offer_for_approval(boost: Boost, *, now: datetime) -> Boost:
         currency=boost.currency,
         summary=(
             f"Boost on {boost.network} for {boost.objective}: "
-            f"{round_money(boost.budget_total, boost.currency)} {boost.currency}, "
+            f"{format_money(boost.budget_total, boost.currency)}, "
             f"{boost.starts_at:%Y-%m-%d} to {boost.ends_at:%Y-%m-%d}"
         ),
         now=now,
@@ -371,9 +371,9 @@ def resume_boost(*, boost_id: int, now: datetime | None = None) -> Boost:
         spend = selectors.spend_of(boost_id=boost_id)
         if boost.status == Boost.Status.PAUSED and spend >= boost.budget_total:
             raise TransitionRefused(
-                f"Boost {boost_id} has spent {round_money(spend, boost.currency)} {boost.currency} "
-                f"of its "
-                f"{boost.budget_total} budget; it cannot spend more.",
+                f"Boost {boost_id} has spent {format_money(spend, boost.currency)} of its "
+                f"{format_money(boost.budget_total, boost.currency)} budget; it cannot spend "
+                "more.",
                 field="status",
             )
         return move_boost(

@@ -41,6 +41,18 @@ def test_boost_under_the_threshold_is_approved_without_sign_off(world, budgets) 
     assert body["targeting"] == {"countries": ["CH"], "age": [25, 54]}
 
 
+def test_sign_off_reasons_write_amounts_with_the_currencys_decimals_and_code(world) -> None:
+    # Found in exploratory testing: "spend 300.000 EUR is within 500.00 without sign-off".
+    set_budgets(world.a, "100000")
+    set_budgets(world.a, "1000000", currency="JPY")
+    euros = propose(world.a, budget_total="300")
+    assert "spend 300.00 EUR is within 500.00 EUR without sign-off" in euros["approval_note"]
+    lead = propose(world.a, budget_total="1200.5")
+    assert "spend 1200.50 EUR is within 5000.00 EUR for the account lead" in lead["approval_note"]
+    yen = propose(world.a, currency="JPY", budget_total="50000")
+    assert "spend 50000 JPY is not in the thresholds' currency EUR" in yen["approval_note"]
+
+
 def test_start_without_offset_is_read_in_the_brands_time_zone(world, budgets) -> None:
     tomorrow = (timezone.now() + timezone.timedelta(days=1)).date()
     body = propose(

@@ -203,3 +203,19 @@ def test_the_schedule_maths_never_walks_an_unbounded_range() -> None:
     assert year.days == 366
     with pytest.raises(ValueError, match="at most 366 days"):
         pacing.day_weights(start, datetime(9999, 12, 31, 23, 59, tzinfo=ZURICH), ZURICH)
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "expected"),
+    [
+        ("300.000", "EUR", "300.00 EUR"),
+        ("0.125", "EUR", "0.12 EUR"),  # half-even, as everywhere
+        ("50000.000", "JPY", "50000 JPY"),
+        ("1.5", "KWD", "1.500 KWD"),
+        ("12.3456", "XXQ", "12.3456 XXQ"),  # not ISO 4217: as given
+    ],
+)
+def test_amounts_are_written_in_the_currencys_minor_unit_with_its_code(
+    amount: str, currency: str, expected: str
+) -> None:
+    assert money.format_money(D(amount), currency) == expected

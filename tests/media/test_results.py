@@ -178,6 +178,8 @@ def test_spend_past_the_total_budget_pauses_the_boost_alerts_and_emails(
         boosts_url(world.a, f"{boost.pk}/resume/")
     )
     assert resume.status_code == 409
+    # Found in exploratory testing: "of its 500.000 budget", without the currency.
+    assert "has spent 520.25 EUR of its 500.00 EUR budget" in resume.json()["errors"][0]["detail"]
     assert status_of(world.a, boost.pk) == "paused"
 
 
