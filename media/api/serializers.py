@@ -94,7 +94,9 @@ class BoostProposalSerializer(serializers.Serializer):
 
 
 class BoostChangeSerializer(serializers.Serializer):
-    """Changes to a proposed boost; give only what changes."""
+    """Changes to a proposed boost; give only what changes. A boost's other fields (its
+    currency, status, post, ...) cannot be changed: sending one is a 400 naming it, rather
+    than a 200 that silently kept the old value."""
 
     objective = serializers.ChoiceField(choices=Boost.Objective.choices, required=False)
     audience_ref = serializers.CharField(required=False, allow_blank=True, max_length=200)
@@ -108,6 +110,28 @@ class BoostChangeSerializer(serializers.Serializer):
         if not isinstance(value, dict):
             raise serializers.ValidationError("Targeting is a JSON object.")
         return value
+
+    def validate(self, attrs: dict[str, object]) -> dict[str, object]:
+        fixed = [name for name in self.initial_data if name in FIXED_BOOST_FIELDS]
+        if fixed:
+            raise serializers.ValidationError(
+                {
+                    name: [
+                        serializers.ErrorDetail(
+                            f"A boost's {name} cannot be changed.", code=CANNOT_CHANGE
+                        )
+                    ]
+                    for name in fixed
+                }
+            )
+        return attrs
+
+
+# Fields a boost shows but a change cannot touch, and the error code that says so.
+FIXED_BOOST_FIELDS = [
+    name for name in BoostSerializer.Meta.fields if name not in BoostChangeSerializer().fields
+]
+CANNOT_CHANGE = "read_only"
 
 
 class NoteSerializer(serializers.Serializer):

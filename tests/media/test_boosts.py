@@ -423,6 +423,34 @@ def test_a_boost_sent_back_can_be_changed_and_the_budget_is_checked_again(world)
     assert status_of(world.a, body["id"]) == "approved"
 
 
+def test_a_change_naming_a_field_that_cannot_change_is_a_400_and_changes_nothing(world) -> None:
+    # Found in exploratory testing: currency and status were silently ignored with a 200.
+    set_budgets(world.a, "2000")
+    client = client_for(world.a.person(Role.MEDIA_SPECIALIST))
+    body = client.post(boosts_url(world.a), within_the_hour(budget_total="1200.00")).json()
+    decide(world.a, body["id"], Role.ACCOUNT_LEAD, "request_changes", "Less money")
+    url = boosts_url(world.a, f"{body['id']}/")
+    for change, refused in (
+        ({"currency": "USD"}, ["currency"]),
+        ({"status": "approved"}, ["status"]),
+        (
+            {"budget_total": "450.00", "currency": "USD", "status": "approved"},
+            ["currency", "status"],
+        ),
+    ):
+        response = client.patch(url, change)
+        assert response.status_code == 400, change
+        errors = response.json()["errors"]
+        assert sorted(e["attr"] for e in errors) == refused
+        assert all("cannot be changed" in e["detail"] for e in errors)
+    after = client.get(url).json()
+    assert (after["currency"], after["status"], after["budget_total"]) == (
+        "EUR",
+        "proposed",
+        "1200.00",
+    )
+
+
 def test_the_budget_overview_shows_what_boosts_hold_and_what_is_left(world) -> None:
     set_budgets(world.a, "1000")
     client = client_for(world.a.person(Role.MEDIA_SPECIALIST))
