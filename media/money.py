@@ -9,51 +9,21 @@ keep ``UNIT_COST_PLACES`` decimals because a CPC of 0.0034 would otherwise read 
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
-ROUNDING = ROUND_HALF_EVEN
+# The currency table and how an amount is written live with the project (approvals shows
+# money too, and must not depend on media); they are part of this module's surface.
+from brandroom.currencies import MINOR_UNITS as MINOR_UNITS
+from brandroom.currencies import ROUNDING as ROUNDING
+from brandroom.currencies import UnknownCurrency as UnknownCurrency
+from brandroom.currencies import format_money as format_money
+from brandroom.currencies import is_currency as is_currency
+from brandroom.currencies import minor_units as minor_units
+
 UNIT_COST_PLACES = 4
 PERCENT_PLACES = 2
 RATIO_PLACES = 4
-
-_ZERO_DECIMAL = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
-_THREE_DECIMAL = "BHD IQD JOD KWD LYD OMR TND"
-_FOUR_DECIMAL = "CLF UYW"
-_TWO_DECIMAL = (
-    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BOV BRL BSD BTN BWP "
-    "BYN BZD CAD CDF CHE CHF CHW CNY COP COU CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD "
-    "FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD "
-    "KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD "
-    "NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP "
-    "SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD USN UYU UZS VED "
-    "VES WST XCD YER ZAR ZMW ZWG"
-)
-
-# Active ISO 4217 currency codes -> digits after the decimal point (the minor unit).
-MINOR_UNITS: dict[str, int] = {
-    **dict.fromkeys(_TWO_DECIMAL.split(), 2),
-    **dict.fromkeys(_ZERO_DECIMAL.split(), 0),
-    **dict.fromkeys(_THREE_DECIMAL.split(), 3),
-    **dict.fromkeys(_FOUR_DECIMAL.split(), 4),
-}
-
-
-class UnknownCurrency(ValueError):
-    """The code is not an active ISO 4217 currency."""
-
-
-def minor_units(currency: str) -> int:
-    """Digits after the decimal point in ``currency`` (raises UnknownCurrency)."""
-    try:
-        return MINOR_UNITS[currency]
-    except KeyError:
-        raise UnknownCurrency(f"'{currency}' is not an ISO 4217 currency code.") from None
-
-
-def is_currency(code: str) -> bool:
-    """True for an active ISO 4217 code (upper case, as the standard writes it)."""
-    return code in MINOR_UNITS
 
 
 def _quantum(places: int) -> Decimal:

@@ -28,6 +28,11 @@ from media.money import (
 
 _MICRO = timedelta(microseconds=1)
 
+# The longest schedule the maths walks, in days (a year, leap day included). Every schedule is
+# read one local day at a time, so an unbounded one would hold a web thread for minutes and
+# then overflow the calendar; media.services.boosts refuses longer boosts with this limit.
+MAX_SCHEDULE_DAYS = 366
+
 
 def _micros(delta: timedelta) -> int:
     return delta // _MICRO
@@ -43,7 +48,10 @@ def _overlap(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datet
 
 
 def local_days(start: datetime, end: datetime, tz: ZoneInfo) -> Iterator[date]:
-    """The brand-local calendar days that [start, end) touches."""
+    """The brand-local calendar days that [start, end) touches (ValueError past
+    ``MAX_SCHEDULE_DAYS``: the walk is never unbounded)."""
+    if end - start > timedelta(days=MAX_SCHEDULE_DAYS):
+        raise ValueError(f"A schedule spans at most {MAX_SCHEDULE_DAYS} days.")
     day = start.astimezone(tz).date()
     last = (end - _MICRO).astimezone(tz).date()
     while day <= last:

@@ -19,6 +19,8 @@ from tenants.models import Brand
 
 # Boosts that hold money: everything but a cancelled one.
 COMMITTED_STATUSES = [s for s in Boost.Status.values if s != Boost.Status.CANCELLED]
+# Boosts that will spend no more: of the monthly budget they hold only what they spent.
+FINISHED_STATUSES = [Boost.Status.COMPLETED, Boost.Status.CANCELLED]
 # Boosts that may have spent money and so may receive results.
 DELIVERED_STATUSES = [Boost.Status.ACTIVE, Boost.Status.PAUSED, Boost.Status.COMPLETED]
 
@@ -84,23 +86,24 @@ def committed_by_month(
     """Per month, what the brand's boosts in ``currency`` hold of the monthly budget.
 
     A boost holds its total budget, spread over the months it runs in by schedule days; a
-    completed boost holds only what it spent. Cancelled boosts hold nothing.
+    finished one (completed or cancelled) holds only what it spent, since that money is gone
+    whatever became of the boost. A paused boost may resume, so it keeps its whole budget.
     """
     held = dict.fromkeys(months, Decimal(0))
     if not months:
         return held
     window_start = datetime.combine(min(months), datetime.min.time(), tzinfo=tz)
     rows = (
-        Boost.objects.filter(
-            currency=currency, status__in=COMMITTED_STATUSES, ends_at__gt=window_start
-        )
+        Boost.objects.filter(currency=currency, ends_at__gt=window_start)
         .exclude(pk=exclude_boost_id)
         .annotate(spent=Sum("snapshots__spend"))
     )
     for boost in rows:
         amount = boost.budget_total
-        if boost.status == Boost.Status.COMPLETED:
+        if boost.status in FINISHED_STATUSES:
             amount = boost.spent or Decimal(0)
+        if not amount:
+            continue
         for month, share in pacing.allocate_by_month(schedule_of(boost, tz=tz), amount).items():
             if month in held:
                 held[month] += share

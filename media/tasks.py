@@ -30,13 +30,15 @@ def sweep_boost_schedules() -> None:
 
 @dramatiq.actor(max_retries=3)
 def advance_brand_boosts() -> None:
-    """Start, complete and pacing-check the boosts of the brand the message was sent for."""
+    """Start, expire, complete and pacing-check the boosts of the brand the message was sent
+    for."""
     brand = current_brand()
     run = advance_boost_schedules(brand=brand)
     logger.info(
-        "Boost schedules for %s: %s started, %s completed, %s checked",
+        "Boost schedules for %s: %s started, %s expired, %s completed, %s checked",
         brand.slug,
         run.started,
+        run.expired,
         run.completed,
         run.checked,
     )

@@ -20,6 +20,7 @@ from approvals.models import (
     TimeoutRule,
 )
 from approvals.services.audit import record
+from brandroom.currencies import format_money
 from tenants.roles import Role, role_may
 
 POLICY_FIELDS = [
@@ -241,19 +242,21 @@ def band_for(
     why = f"risk {risk_score} is {risk_band}"
     if kind != "boost" or amount is None:
         return risk_band, why
-    money = f"{amount} {currency}"
+    money = format_money(amount, currency or "")
     if (currency or "").upper() != policy.boost_currency:
         # Thresholds in another currency cannot be compared safely: the strictest chain.
         return "high", f"spend {money} is not in the thresholds' currency {policy.boost_currency}"
+    no_signoff = format_money(policy.boost_no_signoff_up_to, policy.boost_currency)
+    lead = format_money(policy.boost_lead_up_to, policy.boost_currency)
     if amount <= policy.boost_no_signoff_up_to:
         spend_band = "low"
-        spend_why = f"spend {money} is within {policy.boost_no_signoff_up_to} without sign-off"
+        spend_why = f"spend {money} is within {no_signoff} without sign-off"
     elif amount <= policy.boost_lead_up_to:
         spend_band = "medium"
-        spend_why = f"spend {money} is within {policy.boost_lead_up_to} for the account lead"
+        spend_why = f"spend {money} is within {lead} for the account lead"
     else:
         spend_band = "high"
-        spend_why = f"spend {money} is above {policy.boost_lead_up_to}"
+        spend_why = f"spend {money} is above {lead}"
     if BANDS.index(risk_band) > BANDS.index(spend_band):
         return risk_band, f"{spend_why}, but {why}"
     return spend_band, spend_why

@@ -8,10 +8,18 @@ from datetime import date
 from rest_framework import serializers
 
 from content.networks import Network
-from media.models import Boost, BoostAlert, MetricSnapshot
+from media.models import SPEND, Boost, BoostAlert, MetricSnapshot
 from media.money import round_money
+from media.services.boosts import MAX_BOOST_DAYS, MAX_BOOST_LEAD
+
+STARTS_AT_HELP = f"Now or later, and at most {MAX_BOOST_LEAD.days} days ahead."
+ENDS_AT_HELP = f"After the start and at most {MAX_BOOST_DAYS} days after it."
 
 AMOUNT = {"max_digits": 15, "decimal_places": 3}
+# The largest count a PositiveBigIntegerField (PostgreSQL bigint) holds: past it the database
+# refuses the row, so the API refuses the number first and names the field.
+BIGINT_MAX = 2**63 - 1
+COUNT = {"min_value": 0, "max_value": BIGINT_MAX, "default": 0}
 # Output figures are already rounded by media.money; render them exactly as they are.
 OUT = {"max_digits": None, "decimal_places": None}
 RATIO = {**OUT, "allow_null": True}
@@ -61,7 +69,9 @@ class BoostSerializer(serializers.ModelSerializer):
 class BoostProposalSerializer(serializers.Serializer):
     """A new boost. Start and end without an offset are read in the brand's time zone."""
 
-    draft_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    draft_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=BIGINT_MAX
+    )
     external_post_ref = serializers.CharField(
         required=False, allow_blank=True, max_length=500, default=""
     )
@@ -74,8 +84,8 @@ class BoostProposalSerializer(serializers.Serializer):
     currency = serializers.CharField(min_length=3, max_length=3)
     budget_total = serializers.DecimalField(**AMOUNT)
     daily_cap = serializers.DecimalField(**AMOUNT, required=False, allow_null=True)
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = serializers.DateTimeField(help_text=STARTS_AT_HELP)
+    ends_at = serializers.DateTimeField(help_text=ENDS_AT_HELP)
 
     def validate_targeting(self, value: object) -> object:
         if not isinstance(value, dict):
@@ -84,20 +94,44 @@ class BoostProposalSerializer(serializers.Serializer):
 
 
 class BoostChangeSerializer(serializers.Serializer):
-    """Changes to a proposed boost; give only what changes."""
+    """Changes to a proposed boost; give only what changes. A boost's other fields (its
+    currency, status, post, ...) cannot be changed: sending one is a 400 naming it, rather
+    than a 200 that silently kept the old value."""
 
     objective = serializers.ChoiceField(choices=Boost.Objective.choices, required=False)
     audience_ref = serializers.CharField(required=False, allow_blank=True, max_length=200)
     targeting = serializers.JSONField(required=False)
     budget_total = serializers.DecimalField(**AMOUNT, required=False)
     daily_cap = serializers.DecimalField(**AMOUNT, required=False, allow_null=True)
-    starts_at = serializers.DateTimeField(required=False)
-    ends_at = serializers.DateTimeField(required=False)
+    starts_at = serializers.DateTimeField(required=False, help_text=STARTS_AT_HELP)
+    ends_at = serializers.DateTimeField(required=False, help_text=ENDS_AT_HELP)
 
     def validate_targeting(self, value: object) -> object:
         if not isinstance(value, dict):
             raise serializers.ValidationError("Targeting is a JSON object.")
         return value
+
+    def validate(self, attrs: dict[str, object]) -> dict[str, object]:
+        fixed = [name for name in self.initial_data if name in FIXED_BOOST_FIELDS]
+        if fixed:
+            raise serializers.ValidationError(
+                {
+                    name: [
+                        serializers.ErrorDetail(
+                            f"A boost's {name} cannot be changed.", code=CANNOT_CHANGE
+                        )
+                    ]
+                    for name in fixed
+                }
+            )
+        return attrs
+
+
+# Fields a boost shows but a change cannot touch, and the error code that says so.
+FIXED_BOOST_FIELDS = [
+    name for name in BoostSerializer.Meta.fields if name not in BoostChangeSerializer().fields
+]
+CANNOT_CHANGE = "read_only"
 
 
 class NoteSerializer(serializers.Serializer):
@@ -105,12 +139,13 @@ class NoteSerializer(serializers.Serializer):
 
 
 class SnapshotSerializer(serializers.ModelSerializer):
-    impressions = serializers.IntegerField(min_value=0, default=0)
-    reach = serializers.IntegerField(min_value=0, default=0)
-    clicks = serializers.IntegerField(min_value=0, default=0)
-    engagements = serializers.IntegerField(min_value=0, default=0)
-    conversions = serializers.IntegerField(min_value=0, default=0)
-    spend = serializers.DecimalField(max_digits=18, decimal_places=6, min_value=0, default=0)
+    impressions = serializers.IntegerField(**COUNT)
+    reach = serializers.IntegerField(**COUNT)
+    clicks = serializers.IntegerField(**COUNT)
+    engagements = serializers.IntegerField(**COUNT)
+    conversions = serializers.IntegerField(**COUNT)
+    # As the column (media.models.SPEND): max_digits bounds it below 10**12.
+    spend = serializers.DecimalField(**SPEND, min_value=0, default=0)
 
     class Meta:
         model = MetricSnapshot

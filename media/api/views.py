@@ -18,6 +18,8 @@ from rest_framework.views import APIView
 
 from media import selectors
 from media.api.serializers import (
+    CANNOT_CHANGE,
+    FIXED_BOOST_FIELDS,
     AlertSerializer,
     BoostChangeSerializer,
     BoostProposalSerializer,
@@ -45,6 +47,14 @@ def _user_id(request: Request) -> int | None:
     return getattr(user, "pk", None)
 
 
+def _document_fixed_fields(view: type[APIView]) -> type[APIView]:
+    """The schema lists the 400 a change answers when it names a field it cannot change."""
+    for name in FIXED_BOOST_FIELDS:
+        view = extend_validation_errors([CANNOT_CHANGE], field_name=name, methods=["patch"])(view)
+    return view
+
+
+@_document_fixed_fields
 class BoostViewSet(
     BrandScopedMixin,
     mixins.ListModelMixin,

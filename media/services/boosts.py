@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,10 +18,10 @@ from approvals.selectors import brand_in_crisis
 from approvals.services import request_approval, withdraw_request
 from content import selectors as content_selectors
 from content.models import Draft
-from media import selectors
+from media import pacing, selectors
 from media.errors import BoostNotFound, BrandInCrisis, MediaError, TransitionRefused
 from media.models import Boost
-from media.money import has_minor_precision, is_currency, round_money
+from media.money import format_money, has_minor_precision, is_currency
 from media.services.budgets import reserve_budget
 from tenants.models import Brand
 
@@ -29,6 +29,15 @@ logger = logging.getLogger(__name__)
 
 PROMOTABLE_DRAFT_STATUSES = {Draft.Status.APPROVED, Draft.Status.PUBLISHED}
 CRISIS_HOLD_NOTE = "Held by the brand's crisis; it goes ahead when the crisis stands down."
+# The longest a boost may run, in days. Networks sell campaigns for weeks or months; a year is
+# a generous bound that keeps the day-by-day budget and pacing maths (media.pacing) small.
+MAX_BOOST_DAYS = pacing.MAX_SCHEDULE_DAYS
+# How far ahead a boost may be planned: two years of monthly budgets is already a long plan,
+# and it keeps every schedule far from the end of the calendar Python can represent.
+MAX_BOOST_LEAD = timedelta(days=730)
+# A start may lie this far behind the server's clock: a client's clock runs a little off, and
+# "start now" takes a moment to arrive. Any earlier is a start in the past.
+START_CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _tz(brand: Brand) -> ZoneInfo:
@@ -77,6 +86,35 @@ def _check_money(*, currency: str, budget_total: Decimal, daily_cap: Decimal | N
             )
 
 
+def _check_schedule(
+    *, starts_at: datetime, ends_at: datetime, now: datetime, new_start: bool
+) -> None:
+    """Refuse a schedule that is not time-zone aware, ends before it starts or in the past,
+    runs longer than MAX_BOOST_DAYS or, for a start being set now, starts in the past (beyond
+    START_CLOCK_SKEW) or too far ahead. A start set earlier is not checked again: a running
+    boost's start is naturally behind us."""
+    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+        raise MediaError("Give start and end with a time zone offset.", field="starts_at")
+    if new_start and starts_at < now - START_CLOCK_SKEW:
+        raise MediaError(
+            "The boost would start in the past; start it now or later.", field="starts_at"
+        )
+    if new_start and starts_at > now + MAX_BOOST_LEAD:
+        raise MediaError(
+            f"A boost can be planned at most {MAX_BOOST_LEAD.days} days ahead.", field="starts_at"
+        )
+    if ends_at <= starts_at:
+        raise MediaError("The boost must end after it starts.", field="ends_at")
+    if ends_at <= now:
+        raise MediaError("The boost would end in the past.", field="ends_at")
+    if ends_at - starts_at > timedelta(days=MAX_BOOST_DAYS):
+        raise MediaError(
+            f"A boost runs at most {MAX_BOOST_DAYS} days; this one would run "
+            f"{(ends_at - starts_at).days} days.",
+            field="ends_at",
+        )
+
+
 def _check_post(*, draft_id: int | None, external_post_ref: str, network: str) -> None:
     if (draft_id is None) == (not external_post_ref):
         raise MediaError(
@@ -120,7 +158,7 @@ def offer_for_approval(boost: Boost, *, now: datetime) -> Boost:
         currency=boost.currency,
         summary=(
             f"Boost on {boost.network} for {boost.objective}: "
-            f"{round_money(boost.budget_total, boost.currency)} {boost.currency}, "
+            f"{format_money(boost.budget_total, boost.currency)}, "
             f"{boost.starts_at:%Y-%m-%d} to {boost.ends_at:%Y-%m-%d}"
         ),
         now=now,
@@ -157,12 +195,7 @@ def propose_boost(
     brand's threshold). Refused when it does not fit the monthly budget; held in a crisis."""
     now = now or timezone.now()
     _check_money(currency=currency, budget_total=budget_total, daily_cap=daily_cap)
-    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
-        raise MediaError("Give start and end with a time zone offset.", field="starts_at")
-    if ends_at <= starts_at:
-        raise MediaError("The boost must end after it starts.", field="ends_at")
-    if ends_at <= now:
-        raise MediaError("The boost would end in the past.", field="ends_at")
+    _check_schedule(starts_at=starts_at, ends_at=ends_at, now=now, new_start=True)
     _check_post(draft_id=draft_id, external_post_ref=external_post_ref, network=network)
     with transaction.atomic():
         boost = Boost(
@@ -217,15 +250,18 @@ def update_boost(
                 f"Boost {boost_id} is {boost.status}; only a proposed boost can be changed.",
                 field="status",
             )
+        moves_start = "starts_at" in changes and changes["starts_at"] != boost.starts_at
         for field, value in changes.items():
             setattr(boost, field, value)
         _check_money(
             currency=boost.currency, budget_total=boost.budget_total, daily_cap=boost.daily_cap
         )
-        if boost.ends_at <= boost.starts_at:
-            raise MediaError("The boost must end after it starts.", field="ends_at")
-        if boost.ends_at <= now:
-            raise MediaError("The boost would end in the past.", field="ends_at")
+        _check_schedule(
+            starts_at=boost.starts_at,
+            ends_at=boost.ends_at,
+            now=now,
+            new_start=moves_start,
+        )
         if changes.keys() & {"budget_total", "starts_at", "ends_at"}:
             reserve_budget(
                 schedule=selectors.schedule_of(boost, tz=_tz(brand)),
@@ -335,9 +371,9 @@ def resume_boost(*, boost_id: int, now: datetime | None = None) -> Boost:
         spend = selectors.spend_of(boost_id=boost_id)
         if boost.status == Boost.Status.PAUSED and spend >= boost.budget_total:
             raise TransitionRefused(
-                f"Boost {boost_id} has spent {round_money(spend, boost.currency)} {boost.currency} "
-                f"of its "
-                f"{boost.budget_total} budget; it cannot spend more.",
+                f"Boost {boost_id} has spent {format_money(spend, boost.currency)} of its "
+                f"{format_money(boost.budget_total, boost.currency)} budget; it cannot spend "
+                "more.",
                 field="status",
             )
         return move_boost(

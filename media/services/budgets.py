@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from media import pacing, selectors
 from media.errors import BudgetExceeded, MediaError
 from media.models import MonthlyBudget
-from media.money import has_minor_precision, is_currency, round_money
+from media.money import format_money, has_minor_precision, is_currency
 
 
 def set_monthly_budget(*, month: date, currency: str, amount: Decimal) -> MonthlyBudget:
@@ -57,8 +57,9 @@ def reserve_budget(
         if shares[month] > left:
             currency = schedule.currency
             raise BudgetExceeded(
-                f"This boost needs {shares[month]} {currency} of the {month:%Y-%m} media "
-                f"budget but only {round_money(max(left, Decimal(0)), currency)} {currency} "
-                f"is left of {round_money(budget.amount, currency)} {currency}.",
+                f"This boost needs {format_money(shares[month], currency)} of the "
+                f"{month:%Y-%m} media budget but only "
+                f"{format_money(max(left, Decimal(0)), currency)} is left of "
+                f"{format_money(budget.amount, currency)}.",
                 field="budget_total",
             )

@@ -45,7 +45,8 @@ def record_snapshot(
     now: datetime | None = None,
 ) -> SnapshotResult:
     """Store an integrator's results for one boost and period; the same period again replaces
-    the earlier figures (an upsert on the period), so nothing is counted twice. Then checks
+    the earlier figures (an upsert on the period), so nothing is counted twice; a period must
+    overlap the boost's schedule. Then checks
     caps and pacing, pausing the boost when spend has reached its cap."""
     now = now or timezone.now()
     if timezone.is_naive(period_start) or timezone.is_naive(period_end):
@@ -65,6 +66,18 @@ def record_snapshot(
                 f"Boost {boost_id} is {boost.status}; results arrive only for boosts that "
                 "have run (active, paused or completed).",
                 field="status",
+            )
+        # A period that only partly overlaps the schedule is fine (networks report whole
+        # days); one entirely outside it cannot be the boost's results.
+        if period_end <= boost.starts_at:
+            raise MediaError(
+                f"The period ends before the boost started ({boost.starts_at.isoformat()}).",
+                field="period_end",
+            )
+        if period_start >= boost.ends_at:
+            raise MediaError(
+                f"The period starts after the boost ended ({boost.ends_at.isoformat()}).",
+                field="period_start",
             )
         periods = MetricSnapshot.objects.filter(boost_id=boost_id)
         if (

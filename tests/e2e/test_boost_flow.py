@@ -10,10 +10,12 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
+from media.models import Boost
 from tenants import services as tenant_services
 from tenants.roles import Role, Scope
 from tests.conftest import client_for
@@ -47,8 +49,8 @@ def test_boost_from_proposal_to_cap_alert(world, django_capture_on_commit_callba
             "currency": "EUR",
             "budget_total": "1500.00",
             "daily_cap": "200.00",
-            "starts_at": (now - timedelta(days=1)).isoformat(),
-            "ends_at": (now + timedelta(days=7)).isoformat(),
+            "starts_at": now.isoformat(),
+            "ends_at": (now + timedelta(days=8)).isoformat(),
         },
     )
     assert proposed.status_code == 201
@@ -73,6 +75,11 @@ def test_boost_from_proposal_to_cap_alert(world, django_capture_on_commit_callba
     assert decided.json()["status"] == "approved"
     assert client.get(url).json()["status"] == "approved"
     assert specialist.post(url + "activate/").json()["status"] == "active"
+    # A day passes (the only step not through the API: a proposal cannot start in the past).
+    with schema_context(brand.brand.schema_name):
+        Boost.objects.filter(pk=boost["id"]).update(
+            starts_at=F("starts_at") - timedelta(days=1), ends_at=F("ends_at") - timedelta(days=1)
+        )
 
     _key, secret = tenant_services.create_api_key(
         brand=brand.brand, name="ads-sync", scopes=[Scope.INGEST_METRICS]

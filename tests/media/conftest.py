@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test import TestCase
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -77,8 +78,10 @@ def proposal(**overrides: Any) -> dict[str, Any]:
         "targeting": {"countries": ["CH"], "age": [25, 54]},
         "currency": "EUR",
         "budget_total": "300.00",
-        "starts_at": (now - timedelta(days=2)).isoformat(),
-        "ends_at": (now + timedelta(days=8)).isoformat(),
+        # Starts now: a proposal may not start in the past (see started_ago for a boost that
+        # has been running a while).
+        "starts_at": now.isoformat(),
+        "ends_at": (now + timedelta(days=10)).isoformat(),
     }
     body.update(overrides)
     return body
@@ -142,16 +145,30 @@ def decide(
         )
 
 
-def running_boost(bw: BrandWorld, **overrides: Any) -> Boost:
+def started_ago(bw: BrandWorld, boost_id: int, delta: timedelta) -> Boost:
+    """Time passes: the boost's schedule moves ``delta`` into the past, as if it had been
+    proposed to start now ``delta`` ago (proposals cannot start in the past)."""
+    with schema_context(bw.brand.schema_name):
+        Boost.objects.filter(pk=boost_id).update(
+            starts_at=F("starts_at") - delta, ends_at=F("ends_at") - delta
+        )
+        return Boost.objects.get(pk=boost_id)
+
+
+def running_boost(
+    bw: BrandWorld, *, ran_for: timedelta = timedelta(days=2), **overrides: Any
+) -> Boost:
     """An active boost (signed off step by step, the account lead then the client, when its
-    spend needs it; then started), as the ORM sees it."""
+    spend needs it; then started) that has been running for ``ran_for`` of its ten days, as
+    the ORM sees it."""
     body = propose(bw, **overrides)
     while status_of(bw, body["id"]) == Boost.Status.PENDING_APPROVAL:
         step = open_step(bw, body["id"])
         role = Role.ACCOUNT_LEAD if Role.ACCOUNT_LEAD in step["roles"] else step["roles"][0]
         assert decide(bw, body["id"], role, step_id=step["id"]).status_code == 200
     with schema_context(bw.brand.schema_name):
-        return boost_services.activate_boost(boost_id=body["id"])
+        boost_services.activate_boost(boost_id=body["id"])
+    return started_ago(bw, body["id"], ran_for)
 
 
 def enter_crisis(bw: BrandWorld) -> int:

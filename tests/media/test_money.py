@@ -195,3 +195,27 @@ def test_schedules_need_aware_times_and_an_end_after_the_start() -> None:
         schedule("1", datetime(2026, 1, 1), datetime(2026, 1, 2))  # noqa: DTZ001
     with pytest.raises(ValueError):
         schedule("1", local(ZURICH, 2026, 1, 2), local(ZURICH, 2026, 1, 1))
+
+
+def test_the_schedule_maths_never_walks_an_unbounded_range() -> None:
+    start = local(ZURICH, 2026, 1, 1)
+    year = schedule("366", start, local(ZURICH, 2027, 1, 2))  # 366 days: the longest allowed
+    assert year.days == 366
+    with pytest.raises(ValueError, match="at most 366 days"):
+        pacing.day_weights(start, datetime(9999, 12, 31, 23, 59, tzinfo=ZURICH), ZURICH)
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "expected"),
+    [
+        ("300.000", "EUR", "300.00 EUR"),
+        ("0.125", "EUR", "0.12 EUR"),  # half-even, as everywhere
+        ("50000.000", "JPY", "50000 JPY"),
+        ("1.5", "KWD", "1.500 KWD"),
+        ("12.3456", "XXQ", "12.3456 XXQ"),  # not ISO 4217: as given
+    ],
+)
+def test_amounts_are_written_in_the_currencys_minor_unit_with_its_code(
+    amount: str, currency: str, expected: str
+) -> None:
+    assert money.format_money(D(amount), currency) == expected

@@ -83,6 +83,65 @@ def test_an_overlapping_but_different_period_is_refused(world, budgets) -> None:
         assert MetricSnapshot.objects.filter(boost=boost).count() == 1
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        # Found in exploratory testing: each of these was a 500 (the database refused the row).
+        ("impressions", 9223372036854775808),  # 2**63, one past what the column holds
+        ("impressions", 1e20),
+        ("clicks", "9223372036854775808"),
+        ("spend", 1e20),
+        ("spend", "1000000000000"),
+    ],
+)
+def test_metric_figures_too_large_to_store_are_a_400_naming_the_field(
+    world, budgets, field, value
+) -> None:
+    boost = running_boost(world.a, budget_total="1000.00")
+    response = push(world.a, boost.pk, **period(hours_ago=3), **{field: value})
+    assert response.status_code == 400
+    assert [e["attr"] for e in response.json()["errors"]] == [field]
+    with schema_context(world.a.brand.schema_name):
+        assert not MetricSnapshot.objects.exists()
+
+
+def test_the_largest_counts_the_database_holds_are_stored_and_reported(world, budgets) -> None:
+    boost = running_boost(world.a, budget_total="1000.00")
+    largest = 2**63 - 1
+    for hours_ago in (3, 2):
+        pushed = push(
+            world.a, boost.pk, **period(hours_ago=hours_ago), impressions=largest, spend="1"
+        )
+        assert pushed.status_code == 201
+        assert pushed.json()["impressions"] == largest
+    report = client_for(world.a.person(Role.CLIENT_VIEWER)).get(
+        boosts_url(world.a, f"{boost.pk}/report/")
+    )
+    assert report.status_code == 200
+    assert report.json()["figures"]["impressions"] == 2 * largest
+
+
+def test_results_for_a_period_outside_the_boosts_schedule_are_refused(world, budgets) -> None:
+    # Found in exploratory testing: they were accepted and counted in its spend.
+    boost = running_boost(world.a, budget_total="1000.00")  # from 2 days ago, for 10 days
+    before_start = push(world.a, boost.pk, **period(hours_ago=72, length_hours=2), spend="50")
+    assert before_start.status_code == 400
+    assert [e["attr"] for e in before_start.json()["errors"]] == ["period_end"]
+    finished = running_boost(world.a, budget_total="1000.00", ran_for=timedelta(days=11))
+    after_end = push(world.a, finished.pk, **period(hours_ago=12, length_hours=2), spend="50")
+    assert after_end.status_code == 400
+    assert [e["attr"] for e in after_end.json()["errors"]] == ["period_start"]
+    # A period that only partly overlaps the schedule still counts.
+    partly = push(world.a, boost.pk, **period(hours_ago=49, length_hours=2), spend="5")
+    assert partly.status_code == 201
+    with schema_context(world.a.brand.schema_name):
+        assert MetricSnapshot.objects.count() == 1
+    report = client_for(world.a.person(Role.CLIENT_VIEWER)).get(
+        boosts_url(world.a, f"{boost.pk}/report/")
+    )
+    assert report.json()["figures"]["spend"] == "5.00"
+
+
 def test_results_for_a_boost_that_never_ran_are_refused(world, budgets) -> None:
     body = propose(world.a)  # approved, not started
     response = push(world.a, body["id"], **period(hours_ago=2), spend="5")
@@ -119,6 +178,8 @@ def test_spend_past_the_total_budget_pauses_the_boost_alerts_and_emails(
         boosts_url(world.a, f"{boost.pk}/resume/")
     )
     assert resume.status_code == 409
+    # Found in exploratory testing: "of its 500.000 budget", without the currency.
+    assert "has spent 520.25 EUR of its 500.00 EUR budget" in resume.json()["errors"][0]["detail"]
     assert status_of(world.a, boost.pk) == "paused"
 
 
@@ -217,8 +278,11 @@ def test_the_brand_report_never_mixes_currencies(world, budgets) -> None:
 
 def test_results_per_brand_local_day_and_currency(world, budgets) -> None:
     set_budgets(world.a, "100000", currency="USD")
-    euros = running_boost(world.a, budget_total="1000.00")
-    dollars = running_boost(world.a, budget_total="1000.00", currency="USD")
+    # Running three days: the earliest snapshot below can start up to 48.5 hours ago.
+    euros = running_boost(world.a, budget_total="1000.00", ran_for=timedelta(days=3))
+    dollars = running_boost(
+        world.a, budget_total="1000.00", currency="USD", ran_for=timedelta(days=3)
+    )
     zurich = ZoneInfo("Europe/Zurich")
     # 23:30 Zurich time counts for that day, 00:30 an hour later for the next one.
     day = timezone.localdate(timezone=zurich) - timedelta(days=1)
