@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from dramatiq.middleware import TimeLimitExceeded
 
 from content.assistant import context as contexts
 from content.assistant import pipeline, usage
@@ -26,11 +27,18 @@ logger = logging.getLogger(__name__)
 MAX_VARIANTS = 5
 
 
-def run_time_limit_seconds() -> float:
-    """The longest one run of a job may take: a first call and one regeneration per variant,
-    each with the SDK's own retries, plus a minute for the database work."""
-    per_call = float(settings.AI_TIMEOUT_SECONDS) * (settings.AI_SDK_MAX_RETRIES + 1)
+def run_time_limit_seconds(timeout_seconds: float | None = None) -> float:
+    """The longest one run of a job may take with calls that time out after ``timeout_seconds``
+    (the platform's AI_TIMEOUT_SECONDS unless a brand set its own): a first call and one
+    regeneration per variant, each with the SDK's own retries, plus a minute for the database."""
+    timeout = float(timeout_seconds or settings.AI_TIMEOUT_SECONDS)
+    per_call = timeout * (settings.AI_SDK_MAX_RETRIES + 1)
     return per_call * (MAX_VARIANTS + 1) + 60
+
+
+def _brand_time_limit_seconds() -> float:
+    """The run time limit for the current brand's jobs (its own AI timeout counts)."""
+    return run_time_limit_seconds(resolve_config(assistant_settings()).timeout)
 
 
 class RetryLater(Exception):
@@ -56,8 +64,13 @@ def _enqueue(job: GenerationJob) -> None:
 
     schema = connection.schema_name
     job_id = job.pk
+    # A brand may allow its model longer calls than the platform default: the worker's time
+    # limit for this message follows, or the job would be cut off mid-call.
+    limit_ms = int(_brand_time_limit_seconds() * 1000)
     transaction.on_commit(
-        lambda: run_generation_job.send_with_options(args=(job_id,), brand_schema=schema)
+        lambda: run_generation_job.send_with_options(
+            args=(job_id,), brand_schema=schema, time_limit=limit_ms
+        )
     )
 
 
@@ -214,7 +227,7 @@ def retry_job(*, job: GenerationJob, now: datetime | None = None) -> GenerationJ
 def _claim(job_id: int, now: datetime) -> GenerationJob | None:
     """Move a queued job to running (or take over one whose worker died); None when another
     run owns it or it has finished, which makes the actor safe to run twice."""
-    stale = now - timedelta(seconds=run_time_limit_seconds() * 1.5)
+    stale = now - timedelta(seconds=_brand_time_limit_seconds() * 1.5)
     claimed = (
         GenerationJob.objects.filter(pk=job_id)
         .filter(
@@ -348,6 +361,17 @@ def run_job(*, job_id: int, now: datetime | None = None) -> GenerationJob | None
             reason += f" Gave up after {job.attempts} attempts; retry the job later."
         with transaction.atomic():
             return _fail(job, code=exc.code, reason=reason, now=timezone.now())
+    except TimeLimitExceeded:
+        # An interrupt, not an Exception: without this the job would stay "running" for ever.
+        with transaction.atomic():
+            _fail(
+                job,
+                code="timed_out",
+                reason="The job took longer than the worker allows and was stopped. Its inputs "
+                "are kept: retry it, or ask for fewer variants or a faster model.",
+                now=timezone.now(),
+            )
+        raise
     except Exception:
         logger.exception("Generation job %s crashed", job.pk)
         with transaction.atomic():

@@ -3,9 +3,13 @@ each provider outcome ends in the right job state, and a failed job keeps its in
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import threading
 
 import pytest
+from dramatiq.middleware import TimeLimitExceeded
+from dramatiq.threading import raise_thread_exception
 
 from content import services
 from content.assistant import jobs
@@ -110,6 +114,34 @@ def test_an_unusable_answer_still_counts_its_tokens_against_the_budget(fake_ai, 
     assert (job.status, job.failure_code) == ("failed", "malformed_output")
     assert (job.tokens_in, job.tokens_out) == (900, 300)
     assert job.cost_estimate > 0
+
+
+def test_a_job_the_worker_stops_for_running_too_long_is_failed_not_left_running(
+    fake_ai, brief
+) -> None:
+    """dramatiq's time limit interrupts the worker thread (a BaseException, not an Exception);
+    the job must end failed with a reason and stay retryable, never stuck in "running"."""
+    fake_ai.script(dataclasses.replace(drafts(GOOD), delay=0.4))
+    job = jobs.request_post_drafts(brief=brief)
+    timer = threading.Timer(
+        0.1, raise_thread_exception, args=(threading.get_ident(), TimeLimitExceeded)
+    )
+    timer.start()
+    with pytest.raises(TimeLimitExceeded):
+        run_generation_job.fn(job.pk)
+    timer.join()
+    job.refresh_from_db()
+    assert (job.status, job.failure_code) == ("failed", "timed_out")
+    assert "retry it" in job.failure_reason
+    assert jobs.retry_job(job=job).status == "queued"
+
+
+def test_a_brand_allowing_slower_calls_gets_a_longer_worker_time_limit(brief) -> None:
+    default = jobs.run_time_limit_seconds()
+    services.update_assistant_settings(timeout_seconds=300)
+    assert jobs._brand_time_limit_seconds() == jobs.run_time_limit_seconds(300) > default
+    # Room for every call the job may make at that timeout.
+    assert jobs._brand_time_limit_seconds() > 300 * (jobs.MAX_VARIANTS + 1)
 
 
 def test_json_of_the_wrong_shape_is_malformed_too(fake_ai, brief) -> None:
