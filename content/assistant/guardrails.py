@@ -14,10 +14,11 @@ from urllib.parse import urlsplit
 from content.assistant import prompts
 from content.assistant.context import GenerationContext
 
+# Any name.tld with a 2-24 letter top-level domain counts as a link: there are over a
+# thousand TLDs (.top, .coffee, ...), and a false alarm costs a look, a missed link a post.
 URL_RE = re.compile(
     r"(?i)\b(?:https?://[^\s<>\"']+|www\.[^\s<>\"']+|"
-    r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|co|ly|me|info|biz|xyz|app|dev|shop|link|"
-    r"store|online|site|ai|tv|gg|eu|uk|us|ca|au|de|ch|at|fr|es|it|nl|be|se|no|dk|pl|pt|ie)\b"
+    r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}\b(?![.@-]?\w)"
     r"(?:/[^\s<>\"']*)?)"
 )
 HANDLE_RE = re.compile(r"(?<![\w@.])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,48}[A-Za-z0-9_])?)")
@@ -28,7 +29,15 @@ LEAK_WINDOW = 6  # words in a row from the instructions that count as leaking th
 def fold(text: str) -> str:
     """Text as phrase checks compare it: NFKC-normalised and case-folded, so "crème" typed
     decomposed (as phones paste it), full-width "ＣＨＥＡＰ" and "CHEAP" all match "cheap"."""
-    return unicodedata.normalize("NFKC", text).casefold()
+    # Invisible format characters (zero-width space, joiners, soft hyphen) are dropped so
+    # "ch\u200beap" cannot hide "cheap".
+    kept = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return unicodedata.normalize("NFKC", kept).casefold()
+
+
+def _has_phrase(folded_text: str, phrase: str) -> bool:
+    """Whether ``phrase`` occurs in already folded text as a whole word or words."""
+    return re.search(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)", folded_text) is not None
 
 
 def _words(text: str) -> frozenset[str]:
@@ -148,7 +157,7 @@ def check(text: str, ctx: GenerationContext) -> list[Violation]:
         )
     lowered = fold(text)
     for phrase in voice.banned_phrases:
-        if re.search(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)", lowered):
+        if _has_phrase(lowered, phrase):
             found.append(
                 Violation("banned_phrase", f"Uses the banned phrase \u201c{phrase}\u201d.")
             )
@@ -157,7 +166,8 @@ def check(text: str, ctx: GenerationContext) -> list[Violation]:
         applies = disclosure.get("when", "always") == "always" or (
             ctx.brief is not None and ctx.brief.is_paid
         )
-        if applies and needed and fold(needed) not in lowered:
+        # As its own word or tag: "#adventure" does not contain the disclosure "#ad".
+        if applies and needed and not _has_phrase(lowered, needed):
             found.append(
                 Violation(
                     "missing_disclosure", f"Must include the disclosure \u201c{needed}\u201d."

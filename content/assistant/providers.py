@@ -175,7 +175,12 @@ def parse_variants(content: str | None) -> list[GeneratedVariant]:
             score = max(0, min(100, int(row.get("risk_score") or 0)))
         except (TypeError, ValueError):
             raise malformed from None
-        reasons = [str(r) for r in row.get("risk_reasons") or [] if str(r).strip()]
+        raw_reasons = row.get("risk_reasons") or []
+        if isinstance(raw_reasons, str):  # one reason sent as a string, not a list of one
+            raw_reasons = [raw_reasons]
+        if not isinstance(raw_reasons, list):
+            raise malformed
+        reasons = [str(r).strip() for r in raw_reasons if str(r).strip()]
         variants.append(GeneratedVariant(text=text, risk_score=score, risk_reasons=reasons))
     return variants
 

@@ -15,7 +15,8 @@ from content.assistant.guardrails import fold
 CRISIS_KEYWORDS = (
     "recall", "lawsuit", "sued", "injury", "injured", "death", "died", "outage", "data breach",
     "breach", "hacked", "boycott", "scandal", "fire", "explosion", "contaminated", "poisoning",
-    "layoffs", "strike", "apology", "apologise", "apologize",
+    "layoffs", "strike", "apology", "apologise", "apologize", "hospital", "hospitalised",
+    "hospitalized", "allergic reaction", "lawyer", "attorney", "legal action",
 )  # fmt: skip
 CLAIMS: dict[str, tuple[str, ...]] = {
     "price": (
@@ -44,6 +45,7 @@ NEGATIVE_WORDS = (
 POINTS = {
     "sensitive_topic": 25,
     "crisis_keyword": 35,
+    "crisis_comment": 50,
     "claim": 15,
     "negative_comment": 20,
     "competitor": 15,
@@ -95,12 +97,23 @@ def score(
             add(f"{kind}_claim", f"Makes a {kind} claim.", POINTS["claim"])
     if ctx.comment is not None and comment_is_negative(ctx.comment.text):
         add("negative_comment", "Replies to an angry or negative comment.", 20)
+    if ctx.comment is not None:
+        # Whatever the reply says, answering someone who speaks of poisoning, hospital or a
+        # lawyer is a crisis-grade reply: it needs the people who sign those off.
+        said = fold(ctx.comment.text)
+        alarming = [w for w in CRISIS_KEYWORDS if _contains(said, w)]
+        if alarming:
+            add(
+                "crisis_comment",
+                f"Replies to a comment with crisis language: {', '.join(alarming)}.",
+                POINTS["crisis_comment"],
+            )
     for competitor in ctx.voice.competitors:
         if _contains(lowered, competitor):
             add("competitor", f"Mentions the competitor \u201c{competitor}\u201d.", 15)
     if model_score:
         points = round(model_score * MODEL_WEIGHT)
-        detail = "; ".join(model_reasons or []) or "The model rated this as risky."
+        detail = "; ".join(model_reasons or []) or "no reasons given."
         add("model_assessment", f"Model's own assessment ({model_score}/100): {detail}", points)
     total = sum(int(r["points"]) for r in reasons)  # type: ignore[call-overload]
     return RiskResult(score=min(100, total), reasons=reasons)

@@ -81,6 +81,7 @@ def test_banned_phrases_are_caught_whatever_the_case(text: str) -> None:
         ("cre\u0300me bru\u0302le\u0301e", "Our crème brûlée latte is back."),
         ("cheap", "Ｃｈｅａｐ beans, great taste."),  # full-width letters
         ("strasse", "Meet us on Straße 5."),  # case folding: ß is ss
+        ("cheap", "So ch\u200beap it hurts."),  # a zero-width space inside the word
     ],
 )
 def test_banned_phrases_are_caught_however_the_characters_are_encoded(
@@ -102,6 +103,18 @@ def test_paid_post_without_the_disclosure_is_caught() -> None:
     assert codes("Our autumn blend is back for a limited time, come and taste it. #ad", paid) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "New oat latte at the café. #adventure awaits",
+        "Fresh kicks and coffee #adidas",
+    ],
+)
+def test_a_disclosure_inside_a_longer_tag_or_word_does_not_count(text: str) -> None:
+    paid = ctx(brief=BriefSpec(key_message="x", is_paid=True))
+    assert "missing_disclosure" in codes(text, paid)
+
+
 def test_disclosure_only_needed_on_paid_posts() -> None:
     assert codes("Our autumn blend is back for a limited time, come and taste it.") == []
 
@@ -112,6 +125,10 @@ def test_disclosure_only_needed_on_paid_posts() -> None:
         "Win a year of coffee at https://free-coffee.example.net/win",
         "Details on www.bitly-like.io/xyz and in store.",
         "Order now on coffeedeals.shop today!",
+        # Any top-level domain, not only a list of common ones.
+        "Free beans at freebeans.top, hurry.",
+        "Refunds: evil.top/refund",
+        "Our hours are at northwind.coffee/hours.",
     ],
 )
 def test_links_outside_the_allow_list_are_caught(text: str) -> None:

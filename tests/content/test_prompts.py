@@ -71,3 +71,12 @@ def test_structured_output_schema_is_strict_json_schema() -> None:
     item = fmt["json_schema"]["schema"]["properties"]["variants"]["items"]
     assert item["required"] == ["text", "risk_score", "risk_reasons"]
     assert prompts.PROMPT_VERSION == "v1"
+
+
+def test_risk_reasons_sent_as_one_string_stay_one_reason() -> None:
+    from content.assistant.providers import parse_variants
+
+    [variant] = parse_variants(
+        '{"variants": [{"text": "Hello", "risk_score": 40, "risk_reasons": "legal review"}]}'
+    )
+    assert variant.risk_reasons == ["legal review"]

@@ -80,6 +80,14 @@ def test_replying_to_an_angry_comment(comment: str) -> None:
     assert "negative_comment" in reason_codes("Sorry to hear that, we'll fix it.", ctx(comment))
 
 
+def test_a_polite_reply_to_a_comment_about_poisoning_and_lawyers_is_high_risk() -> None:
+    """Whatever the reply says, the comment it answers makes it a crisis-grade reply."""
+    comment = "Your coffee gave me food poisoning, my daughter is in hospital. My lawyer will call."
+    result = risk.score("We're so sorry to hear this, please DM us.", ctx(comment))
+    assert "crisis_comment" in [r["code"] for r in result.reasons]
+    assert result.score >= 67  # the default high band: client and crisis sign-off
+
+
 def test_replying_to_a_happy_comment_is_not_risky() -> None:
     assert reason_codes("Thank you!", ctx("Lovely latte this morning, thanks team")) == []
 
