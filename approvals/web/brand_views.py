@@ -37,6 +37,7 @@ FLAG_LABELS = {
     "repeats_recent_post": "Repeats a recent post",
     "high_risk": "High risk",
     "regenerated": "Rewritten once after failing a check",
+    "regeneration_failed": "Failed a check; the rewrite could not be made",
     "offline_generated": "Written by the offline generator, not the AI assistant",
 }
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from content.assistant import guardrails, novelty, risk
 from content.assistant.context import GenerationContext
-from content.assistant.providers import GeneratedVariant, Provider
+from content.assistant.providers import GeneratedVariant, Provider, ProviderError
 
 HIGH_RISK = 70
 
@@ -109,21 +109,38 @@ def run(
         tokens_in, tokens_out = first.tokens_in // share, first.tokens_out // share
         latency = first.latency_ms
         violations, similar = problems(generated.text, ctx, threshold=novelty_threshold)
+        regeneration_failed = False
         if violations or similar.too_similar:
-            second = provider.generate(ctx, variants=1, feedback=feedback_for(violations, similar))
-            result.tokens_in += second.tokens_in
-            result.tokens_out += second.tokens_out
-            result.latency_ms += second.latency_ms
-            tokens_in += second.tokens_in
-            tokens_out += second.tokens_out
-            latency += second.latency_ms
             attempts = 2
-            if second.variants:
-                chosen = second.variants[0]
+            try:
+                second = provider.generate(
+                    ctx, variants=1, feedback=feedback_for(violations, similar)
+                )
+            except ProviderError as exc:
+                # The first answer was good enough to deliver flagged; losing it (and what it
+                # cost) because the fix-up call failed would throw paid work away.
+                regeneration_failed = True
+                used_in, used_out, used_ms = exc.tokens_in, exc.tokens_out, 0
+            else:
+                used_in, used_out, used_ms = (
+                    second.tokens_in,
+                    second.tokens_out,
+                    second.latency_ms,
+                )
+                if second.variants:
+                    chosen = second.variants[0]
+            result.tokens_in += used_in
+            result.tokens_out += used_out
+            result.latency_ms += used_ms
+            tokens_in += used_in
+            tokens_out += used_out
+            latency += used_ms
         violations, similar, scored, flags = check_text(
             chosen.text, ctx, threshold=novelty_threshold, generated=chosen
         )
-        if attempts == 2:
+        if regeneration_failed:
+            flags.append("regeneration_failed")
+        elif attempts == 2:
             flags.append("regenerated")
         if provider.name == "offline":
             flags.append("offline_generated")

@@ -283,6 +283,31 @@ def test_repeat_of_a_published_post_is_regenerated_then_flagged_with_that_post(
     assert "Too similar" in fake_ai.messages(1)[1]["content"]
 
 
+@pytest.mark.parametrize(
+    "second_answer",
+    [completion("not json", prompt_tokens=700, completion_tokens=70), error(503, "busy")],
+    ids=["malformed", "server_error"],
+)
+def test_a_failed_rewrite_keeps_the_first_answer_flagged_and_counts_every_token(
+    fake_ai, brief, second_answer
+) -> None:
+    """The first call's drafts were paid for and usable: a failing fix-up call must not throw
+    them (or their cost) away, nor start the whole job again."""
+    Draft.objects.create(kind="post", text=GOOD, status="published")
+    first = drafts(GOOD, GOOD_2)  # 120 tokens in, 40 out; GOOD repeats the published post
+    fake_ai.script(first, second_answer)
+    job = run(jobs.request_post_drafts(brief=brief, variants=2))
+
+    assert job.status == "succeeded"
+    delivered = {d.text: d for d in Draft.objects.filter(job=job)}
+    assert set(delivered) == {GOOD, GOOD_2}
+    assert set(delivered[GOOD].flags) == {"regeneration_failed", "repeats_recent_post"}
+    assert delivered[GOOD_2].flags == []
+    billed_second = (700, 70) if second_answer.status == 200 else (0, 0)
+    assert (job.tokens_in, job.tokens_out) == (120 + billed_second[0], 40 + billed_second[1])
+    assert len(fake_ai.requests) == 2
+
+
 def test_repeat_fixed_on_the_second_try_is_delivered_clean(fake_ai, brief) -> None:
     Draft.objects.create(kind="post", text=GOOD, status="approved")
     fake_ai.script(drafts(GOOD), drafts(GOOD_2))
