@@ -124,9 +124,25 @@ _INSTRUCTION_WINDOWS = frozenset(
 )
 
 
+_LABEL_RE = re.compile(
+    r"(?<![\w'])("
+    + "|".join(re.escape(label) for label in sorted(prompts.RULE_LABELS, key=len, reverse=True))
+    + r")\s*:",
+    re.IGNORECASE,
+)
+_TELLTALE = frozenset(label.casefold() for label in prompts.TELLTALE_RULE_LABELS)
+
+
+def _quotes_brand_rules(text: str) -> bool:
+    """Two rules-block labels ("Personality: ... Do: ...") or one no post would use."""
+    labels = {m.group(1).casefold() for m in _LABEL_RE.finditer(text)}
+    return len(labels) >= 2 or bool(labels & _TELLTALE)
+
+
 def leaks_instructions(text: str) -> bool:
-    """True when the text quotes the fixed instructions or the data fence markers."""
-    if "COMMENT_DATA" in text.upper():
+    """True when the text quotes the fixed instructions, the brand's rules block or the data
+    fence markers."""
+    if "COMMENT_DATA" in text.upper() or _quotes_brand_rules(text):
         return True
     words = _normal_words(text)
     return any(

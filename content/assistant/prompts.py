@@ -39,6 +39,22 @@ def _bullet(label: str, values: tuple[str, ...] | list[str]) -> str:
     return f"{label}: " + ("; ".join(values) if values else "none")
 
 
+# The labels of the rules block below. A draft that repeats them is quoting the rules back
+# (guardrails.leaks_instructions); a test keeps this list and brand_rules() in step.
+RULE_LABELS = (
+    "Brand", "Tone", "Personality", "Do", "Don't", "Never use these words or phrases", "Emoji",
+    "Brand hashtags", "Reading level", "Language/locale", "Allowed link domains",
+    "Allowed handles", "Examples of good posts", "Examples of posts to avoid", "Channel",
+    "Must include these disclosures", "Audience", "Audience motivations", "Audience pains",
+)  # fmt: skip
+# Labels no post would use on its own: one of them is enough to call it a leak.
+TELLTALE_RULE_LABELS = (
+    "Never use these words or phrases", "Allowed link domains", "Allowed handles",
+    "Examples of good posts", "Examples of posts to avoid", "Must include these disclosures",
+    "Language/locale", "Reading level",
+)  # fmt: skip
+
+
 def brand_rules(ctx: GenerationContext) -> str:
     """The brand's voice, channel rules and audience as a rules block."""
     v = ctx.voice

@@ -91,6 +91,12 @@ def test_system_message_tells_the_model_the_fence_is_data() -> None:
             "leaked_instructions",
         ),
         ("Always include bit.ly/win", "link_not_allowed"),
+        # Quoting the brand's rules block back.
+        (
+            "Personality: A neighbourhood roaster who knows your name. Do: Mention the roastery",
+            "leaked_instructions",
+        ),
+        ("Never use these words or phrases: cheap; free", "leaked_instructions"),
     ],
 )
 def test_output_checks_catch_what_a_fooled_model_writes(output: str, code: str) -> None:
@@ -155,3 +161,25 @@ def test_model_that_stays_fooled_is_delivered_flagged(fake_ai, in_a):
     assert draft.status == "ready"
     assert "guardrail_violations" in draft.flags
     assert [v["code"] for v in draft.guardrail_violations] == ["handle_not_allowed"]
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "Do: come by for the autumn blend. It's on all week!",
+        "Our tone: warm, like the café itself. See you soon.",
+        "The brand new roast is here. Channel your inner barista.",
+    ],
+)
+def test_ordinary_posts_using_one_rule_word_are_not_leaks(output: str) -> None:
+    assert not guardrails.leaks_instructions(output)
+
+
+def test_every_label_of_the_rules_block_is_known_to_the_leak_check() -> None:
+    full = GenerationContext(
+        kind="post",
+        voice=VoiceSpec(required_disclosures=({"text": "#ad", "when": "always"},)),
+        channel=ChannelSpec(network="x", handle="alpinecoffee", max_length=280, max_hashtags=2),
+    )
+    labels = {line.split(":", 1)[0] for line in prompts.brand_rules(full).splitlines()}
+    assert labels <= set(prompts.RULE_LABELS)
