@@ -270,6 +270,14 @@ def _fail(job: GenerationJob, *, code: str, reason: str, now: datetime) -> Gener
     return job
 
 
+def _inputs_gone(job: GenerationJob) -> bool:
+    """Whether the brief or inbox item the job was for no longer exists."""
+    return bool(
+        (job.brief_id and not Brief.objects.filter(pk=job.brief_id).exists())
+        or (job.inbox_item_id and not InboxItem.objects.filter(pk=job.inbox_item_id).exists())
+    )
+
+
 def _deliver(
     job: GenerationJob, ctx: contexts.GenerationContext, result: pipeline.PipelineResult
 ) -> list[Draft]:
@@ -390,8 +398,21 @@ def run_job(*, job_id: int, now: datetime | None = None) -> GenerationJob | None
     with transaction.atomic():
         try:
             with transaction.atomic():
+                # Check foreign keys as each draft is written, not at commit: a brief or inbox
+                # item deleted while the model was writing then fails here, where the job can
+                # say so, instead of at a commit nothing catches (leaving it "running").
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 _deliver(job, ctx, result)
         except IntegrityError:
+            if _inputs_gone(job):
+                return _fail(
+                    job,
+                    code="inputs_gone",
+                    reason="The brief or inbox item this job was for was deleted while it ran. "
+                    "The request is kept in the job's inputs; ask again with a new one.",
+                    now=timezone.now(),
+                )
             return _fail(
                 job,
                 code="draft_already_revised",
