@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from approvals import selectors, services
 from approvals.api import serializers as s
+from approvals.api.filters import RequestFilter
 from approvals.models import ApprovalStep, ChainRule, CoverageWindow, Incident, QuietHours
 from brandroom.datetimes import parse_query_datetime
 from tenants.models import User
@@ -136,8 +137,8 @@ class RequestViewSet(BrandScopedMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = s.RequestSerializer
     read_action = "approvals.read"
-    filterset_fields = ["status", "subject_kind", "subject_id"]
-    ordering_fields = ["created_at"]
+    filterset_class = RequestFilter
+    ordering_fields = ["created_at", "finished_at"]
 
     def get_queryset(self) -> Any:
         return selectors.approval_requests()

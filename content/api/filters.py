@@ -12,6 +12,11 @@ class DraftFilter(django_filters.FilterSet):
     risk_min = django_filters.NumberFilter(field_name="risk_score", lookup_expr="gte")
     risk_max = django_filters.NumberFilter(field_name="risk_score", lookup_expr="lte")
     flag = django_filters.CharFilter(method="filter_flag", help_text="Drafts carrying this flag.")
+    updated_after = UtcIsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Drafts changed at or after this time (with ?ordering=updated_at, to sync).",
+    )
 
     class Meta:
         model = Draft

@@ -213,7 +213,7 @@ class DraftViewSet(
     write_action = "content.write"
     actions_required = {"regenerate": "content.generate", "published": "content.write"}
     filterset_class = DraftFilter
-    ordering_fields = ["created_at", "risk_score"]
+    ordering_fields = ["created_at", "updated_at", "risk_score"]
 
     def get_queryset(self) -> Any:
         return selectors.drafts()

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -452,6 +453,31 @@ def test_requests_list_filters_by_subject(world) -> None:
     )
     assert [r["id"] for r in listed.json()["results"]] == [request.pk]
     assert listed.json()["results"][0]["steps"][0]["status"] == "open"
+
+
+def test_an_integrator_pulls_only_the_outcomes_since_last_time(world) -> None:
+    """Requests finished after a checkpoint, oldest outcome first; open ones are not outcomes."""
+    still_open = open_post_step(world.a)
+    first, second = open_post_step(world.a), open_post_step(world.a)
+    with tenant_context(world.a.brand):
+        earlier = timezone.now() - timedelta(hours=3)
+        services.withdraw_request(
+            subject_kind="post", subject_id=first.request.subject_id, actor_id=None, now=earlier
+        )
+        checkpoint = timezone.now() - timedelta(hours=1)
+        services.withdraw_request(
+            subject_kind="post", subject_id=second.request.subject_id, actor_id=None
+        )
+    viewer = client_for(world.a.person(Role.CLIENT_VIEWER))
+    synced = viewer.get(
+        url(world.a, "requests/"),
+        {"finished_after": checkpoint.isoformat(), "ordering": "finished_at"},
+    )
+    assert [r["id"] for r in synced.json()["results"]] == [second.request_id]
+    everything = viewer.get(url(world.a, "requests/"), {"ordering": "finished_at"}).json()
+    ids = [r["id"] for r in everything["results"]]
+    # Oldest outcome first, open requests (no outcome yet) last, every request once.
+    assert ids == [first.request_id, second.request_id, still_open.request_id]
 
 
 @pytest.mark.parametrize(

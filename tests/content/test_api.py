@@ -4,6 +4,7 @@ generator by default)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -306,6 +307,28 @@ def test_drafts_filter_by_status_channel_audience_and_risk(world, setup) -> None
     assert ids("risk_min=60") == {risky.pk}
     assert ids("status=ready&risk_max=10") == {calm.pk}
     assert ids("flag=high_risk") == {flagged.pk}
+
+
+def test_an_integrator_syncs_only_the_drafts_changed_since_last_time(world, setup) -> None:
+    with in_brand(world):
+        old = Draft.objects.create(kind="post", text="old", status="ready")
+        other = Draft.objects.create(kind="post", text="other", status="ready")
+        Draft.objects.filter(pk__in=[old.pk, other.pk]).update(
+            updated_at=timezone.now() - timedelta(hours=2)
+        )
+        checkpoint = timezone.now() - timedelta(hours=1)
+        services.set_draft_status(draft_id=old.pk, status="in_review", expected=["ready"])
+        new = Draft.objects.create(kind="post", text="new", status="ready")
+    viewer = client_for(world.a.person(Role.CLIENT_VIEWER))
+    response = viewer.get(
+        url(world, "drafts/"),
+        {"updated_after": checkpoint.isoformat(), "ordering": "updated_at"},
+    )
+    assert response.status_code == 200
+    assert [d["id"] for d in response.json()["results"]] == [old.pk, new.pk]
+    bad = viewer.get(url(world, "drafts/"), {"updated_after": "yesterday"})
+    assert bad.status_code == 400
+    assert [e["attr"] for e in bad.json()["errors"]] == ["updated_after"]
 
 
 # --- budget and usage ---------------------------------------------------------------------
