@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 # approvals' event kinds that integrators hear about, and as what.
 APPROVAL_EVENT_TYPES = {
     "request_opened": events.APPROVAL_REQUESTED,
+    # Closed without a decision: the same event as a decided request, outcome "withdrawn".
+    "request_withdrawn": events.APPROVAL_DECIDED,
     "step_escalated": events.APPROVAL_ESCALATED,
     "incident_opened": events.INCIDENT_OPENED,
     "incident_updated": events.INCIDENT_UPDATED,

@@ -270,6 +270,18 @@ def finish_request(
     if request.subject_kind in DRAFT_KINDS and outcome in DRAFT_STATUS_FOR:
         _move_draft(request, DRAFT_STATUS_FOR[outcome], expected=["in_review"], now=now)
     if outcome == Status.WITHDRAWN:
+        # No outcome for the subject (nobody decided), but integrators tracking the request
+        # must hear that it is closed: a newer draft version replaced it, or a boost was
+        # cancelled.
+        event_on_commit(
+            kind="request_withdrawn",
+            payload={
+                "request_id": request.pk,
+                "subject_kind": request.subject_kind,
+                "subject_id": request.subject_id,
+                "outcome": Status.WITHDRAWN.value,
+            },
+        )
         return
     if request.inform_roles and outcome == Status.APPROVED:
         email_on_commit(

@@ -8,6 +8,7 @@ import logging
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from approvals import services as approval_services
@@ -116,6 +117,37 @@ def test_ready_draft_and_its_approval_request_and_decision_are_delivered_signed(
     assert all(b["brand"] == world.a.brand.slug for b in delivered)
     by_type = {b["type"]: b["data"] for b in delivered}
     assert by_type["approval.decided"]["outcome"] == "rejected"
+
+
+def test_a_request_replaced_by_a_newer_version_is_announced_as_withdrawn(
+    world, settings, django_capture_on_commit_callbacks
+) -> None:
+    """An integrator tracking a request must hear that it closed, even though nobody decided."""
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+    with schema_context(world.a.brand.schema_name):
+        approval_services.apply_preset(level=0, actor_id=None, now=timezone.now())
+        draft = DraftFactory(kind="post", status="draft", risk_score=80)
+        with django_capture_on_commit_callbacks(execute=True):
+            content_services.mark_draft_ready(draft=draft)
+        [requested] = recorded(world, events.APPROVAL_REQUESTED)
+        with django_capture_on_commit_callbacks(execute=True):
+            content_services.revise_draft(
+                draft_id=draft.pk, text="A better sentence.", created_by=None
+            )
+
+    decided = recorded(world, events.APPROVAL_DECIDED)
+    assert decided == [
+        {
+            "request_id": requested["request_id"],
+            "subject_kind": "post",
+            "subject_id": draft.pk,
+            "outcome": "withdrawn",
+            "subject_url": base(world) + f"drafts/{draft.pk}/",
+            "url": base(world) + f"approvals/requests/{requested['request_id']}/",
+        }
+    ]
+    # The newer version's own request was announced too.
+    assert len(recorded(world, events.APPROVAL_REQUESTED)) == 2
 
 
 def test_incident_opened_updated_and_closed_are_delivered(
