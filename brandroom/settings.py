@@ -68,9 +68,11 @@ SHARED_APPS = [
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "content",
+    # Before approvals: receivers connect in app order, and an integrator must hear
+    # draft.ready before the approval.requested that the same ready draft opens.
+    "integrations",
     "approvals",
     "media",
-    "integrations",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
