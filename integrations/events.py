@@ -8,6 +8,8 @@ from django.db import models
 class EventType(models.TextChoices):
     DRAFT_READY = "draft.ready"
     DRAFT_FAILED = "draft.failed"
+    DRAFT_HELD = "draft.held"
+    DRAFT_RELEASED = "draft.released"
     APPROVAL_REQUESTED = "approval.requested"
     APPROVAL_DECIDED = "approval.decided"
     APPROVAL_ESCALATED = "approval.escalated"
@@ -20,6 +22,8 @@ class EventType(models.TextChoices):
 
 DRAFT_READY = EventType.DRAFT_READY.value
 DRAFT_FAILED = EventType.DRAFT_FAILED.value
+DRAFT_HELD = EventType.DRAFT_HELD.value
+DRAFT_RELEASED = EventType.DRAFT_RELEASED.value
 APPROVAL_REQUESTED = EventType.APPROVAL_REQUESTED.value
 APPROVAL_DECIDED = EventType.APPROVAL_DECIDED.value
 APPROVAL_ESCALATED = EventType.APPROVAL_ESCALATED.value

@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 # approvals' event kinds that integrators hear about, and as what.
 APPROVAL_EVENT_TYPES = {
     "request_opened": events.APPROVAL_REQUESTED,
+    "draft_held": events.DRAFT_HELD,
+    "draft_released": events.DRAFT_RELEASED,
     # Closed without a decision: the same event as a decided request, outcome "withdrawn".
     "request_withdrawn": events.APPROVAL_DECIDED,
     "step_escalated": events.APPROVAL_ESCALATED,
@@ -178,6 +180,8 @@ def on_approval_event(sender: Any, *, kind: str, payload: dict[str, Any], **kwar
     body = {k: v for k, v in payload.items() if k != "brand"}
 
     def build(brand: Brand) -> dict[str, Any]:
+        if "draft_id" in body:
+            return {**body, "url": _url(brand, f"drafts/{body['draft_id']}/")}
         if "incident_id" in body:
             return {**body, "url": _url(brand, f"approvals/incidents/{body['incident_id']}/")}
         data = {**body, "url": _url(brand, f"approvals/requests/{body['request_id']}/")}

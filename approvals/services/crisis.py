@@ -276,6 +276,11 @@ def _hold_approved_drafts(*, now: datetime, actor_id: int | None) -> None:
             after={"status": "in_review"},
             detail="held by crisis mode",
         )
+        # A scheduler that holds this approved post must not publish it now.
+        event_on_commit(
+            kind="draft_held",
+            payload={"draft_id": subject_id, "kind": kind, "status": "in_review"},
+        )
 
 
 def _stand_down(state: CrisisState, *, actor_id: int | None, now: datetime) -> None:
@@ -329,6 +334,15 @@ def _stand_down(state: CrisisState, *, actor_id: int | None, now: datetime) -> N
             )
         except ContentError as exc:
             detail = f"not released: {exc.message}"
+        else:
+            event_on_commit(
+                kind="draft_released",
+                payload={
+                    "draft_id": hold.subject_id,
+                    "kind": hold.subject_kind,
+                    "status": hold.previous_status,
+                },
+            )
         hold.released_at = now
         hold.save(update_fields=["released_at"])
         record(

@@ -186,6 +186,37 @@ def test_incident_opened_updated_and_closed_are_delivered(
     ]
 
 
+def test_a_crisis_announces_the_approved_drafts_it_holds_and_gives_back(
+    world, django_capture_on_commit_callbacks
+) -> None:
+    """A scheduler holding an approved post must hear not to publish it during a crisis."""
+    owner = world.a.person(Role.CLIENT_PR)
+    with schema_context(world.a.brand.schema_name):
+        approval_services.apply_preset(level=2, actor_id=None, now=timezone.now())
+        draft = DraftFactory(kind="reply", risk_score=5)
+        with django_capture_on_commit_callbacks(execute=True):
+            cleared = approval_services.request_approval(
+                subject_kind="reply", subject_id=draft.pk, risk_score=5, requested_by_id=None
+            )
+        assert not cleared.needs_approval
+        with django_capture_on_commit_callbacks(execute=True):
+            incident = approval_services.open_incident(
+                summary="Recall rumour", severity=4, owner_id=owner.pk, actor_id=owner.pk
+            )
+        with django_capture_on_commit_callbacks(execute=True):
+            approval_services.update_incident(
+                incident_id=incident.pk, severity=1, note="Debunked", actor_id=owner.pk
+            )
+
+    url = base(world) + f"drafts/{draft.pk}/"
+    assert recorded(world, events.DRAFT_HELD) == [
+        {"draft_id": draft.pk, "kind": "reply", "status": "in_review", "url": url}
+    ]
+    assert recorded(world, events.DRAFT_RELEASED) == [
+        {"draft_id": draft.pk, "kind": "reply", "status": "approved", "url": url}
+    ]
+
+
 def test_escalation_failure_and_boost_alert_signals_become_events(
     world, hooked, django_capture_on_commit_callbacks
 ) -> None:
