@@ -34,7 +34,6 @@ def own_brand(world, django_db_blocker) -> Iterator[Brand]:
 def test_a_ready_draft_is_announced_before_the_approval_request_it_opens(
     own_brand, django_db_blocker
 ) -> None:
-
     with django_db_blocker.unblock(), schema_context(own_brand.schema_name):
         approval_services.apply_preset(level=0, actor_id=None, now=timezone.now())
         draft = DraftFactory(kind="post", status="draft", risk_score=80)
