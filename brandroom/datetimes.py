@@ -1,4 +1,4 @@
-"""Time filters given in query strings, shared by every app's API.
+"""Times in the API: filters given in query strings, and how times are written out.
 
 Python accepts offsets up to +/-23:59 and years up to 9999; PostgreSQL refuses offsets past
 +/-15:59 ("time zone displacement out of range") and a shift to UTC can leave Python's range.
@@ -8,12 +8,14 @@ those any place on Earth uses (-12:00 to +14:00) are refused as the typos they a
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import UTC, datetime, timedelta
 
 import django_filters
 from django import forms
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 
 OFFSET_HINT = (
     "Give an ISO 8601 time with an offset from -12:00 to +14:00, e.g. 2026-11-23T09:00:00+01:00."
@@ -60,3 +62,11 @@ class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
+
+
+def api_datetime(value: datetime, *, tz_name: str) -> str:
+    """``value`` written exactly as the API writes datetimes for a brand in ``tz_name``: ISO 8601
+    with microseconds and the brand's UTC offset. Webhook payloads use it too, so a time in an
+    event compares equal to the same time read from the API."""
+    with timezone.override(zoneinfo.ZoneInfo(tz_name)):
+        return str(serializers.DateTimeField().to_representation(value))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from approvals.signals import approval_decided, approval_event
+from brandroom.datetimes import api_datetime
 from content.signals import draft_failed, draft_published, draft_ready
 from integrations import events
 from media.signals import boost_alert
@@ -73,9 +75,17 @@ def _emit(event_type: str, data: Payload, *, schema_name: str | None = None) -> 
     try:
         with _in_brand(schema_name, what=event_type) as brand:
             if brand is not None:
-                emit_event(event_type=event_type, data=data(brand))
+                emit_event(event_type=event_type, data=_api_times(data(brand), brand))
     except Exception:
         logger.exception("Could not record the %s webhook event", event_type)
+
+
+def _api_times(data: dict[str, Any], brand: Brand) -> dict[str, Any]:
+    """Times written as the API writes them for this brand, so they compare equal."""
+    return {
+        key: api_datetime(value, tz_name=brand.timezone) if isinstance(value, datetime) else value
+        for key, value in data.items()
+    }
 
 
 def _draft_data(draft_id: int) -> Payload:

@@ -53,8 +53,9 @@ def _incident_event(incident: Incident, kind: str, *, note: str = "") -> None:
             "incident_id": incident.pk,
             **_incident_state(incident),
             "note": note,
-            "created_at": incident.created_at.isoformat(),
-            "closed_at": incident.closed_at.isoformat() if incident.closed_at else None,
+            # Datetimes: the event is written with the API's own time format.
+            "created_at": incident.created_at,
+            "closed_at": incident.closed_at,
         },
     )
 

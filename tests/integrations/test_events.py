@@ -82,6 +82,9 @@ def test_ready_draft_and_its_approval_request_and_decision_are_delivered_signed(
     assert ready["kind"] == "post"
     assert ready["risk_score"] == 80
     assert ready["url"] == base(world) + f"drafts/{draft.pk}/"
+    # Times read the same in an event as in the API (brand offset, microseconds).
+    api_draft = client_for(lead).get(f"/brands/{world.a.brand.slug}/api/v1/drafts/{draft.pk}/")
+    assert ready["created_at"] == api_draft.json()["created_at"]
     [requested] = recorded(world, events.APPROVAL_REQUESTED)
     assert requested["subject_kind"] == "post"
     assert requested["subject_id"] == draft.pk
@@ -178,6 +181,10 @@ def test_incident_opened_updated_and_closed_are_delivered(
     [closed] = recorded(world, events.INCIDENT_CLOSED)
     assert closed["status"] == "closed"
     assert closed["closed_at"] is not None
+    api_incident = client_for(lead).get(
+        f"/brands/{world.a.brand.slug}/api/v1/approvals/incidents/{incident.pk}/"
+    )
+    assert closed["created_at"] == api_incident.json()["created_at"]
 
     assert [b["type"] for b in hooked()] == [
         "incident.opened",
