@@ -35,7 +35,7 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", kept).casefold()
 
 
-def _has_phrase(folded_text: str, phrase: str) -> bool:
+def has_phrase(folded_text: str, phrase: str) -> bool:
     """Whether ``phrase`` occurs in already folded text as a whole word or words."""
     return re.search(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)", folded_text) is not None
 
@@ -173,7 +173,7 @@ def check(text: str, ctx: GenerationContext) -> list[Violation]:
         )
     lowered = fold(text)
     for phrase in voice.banned_phrases:
-        if _has_phrase(lowered, phrase):
+        if has_phrase(lowered, phrase):
             found.append(
                 Violation("banned_phrase", f"Uses the banned phrase \u201c{phrase}\u201d.")
             )
@@ -183,7 +183,7 @@ def check(text: str, ctx: GenerationContext) -> list[Violation]:
             ctx.brief is not None and ctx.brief.is_paid
         )
         # As its own word or tag: "#adventure" does not contain the disclosure "#ad".
-        if applies and needed and not _has_phrase(lowered, needed):
+        if applies and needed and not has_phrase(lowered, needed):
             found.append(
                 Violation(
                     "missing_disclosure", f"Must include the disclosure \u201c{needed}\u201d."

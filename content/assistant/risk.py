@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from content.assistant.context import GenerationContext
-from content.assistant.guardrails import fold
+from content.assistant.guardrails import fold, has_phrase
 
 CRISIS_KEYWORDS = (
     "recall", "lawsuit", "sued", "injury", "injured", "death", "died", "outage", "data breach",
@@ -59,14 +59,10 @@ class RiskResult:
     reasons: list[dict[str, object]] = field(default_factory=list)
 
 
-def _contains(text: str, phrase: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)", text) is not None
-
-
 def comment_is_negative(text: str) -> bool:
     """An angry or negative comment: negative words, shouting or a pile of exclamation marks."""
     lowered = fold(text)
-    hits = sum(_contains(lowered, w) for w in NEGATIVE_WORDS)
+    hits = sum(has_phrase(lowered, w) for w in NEGATIVE_WORDS)
     letters = [c for c in text if c.isalpha()]
     shouting = len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.7
     return hits >= 1 or shouting or "!!!" in text
@@ -87,9 +83,9 @@ def score(
         reasons.append({"code": code, "detail": detail, "points": points})
 
     for topic in ctx.voice.sensitive_topics:
-        if _contains(lowered, topic):
+        if has_phrase(lowered, topic):
             add("sensitive_topic", f"Mentions the sensitive topic \u201c{topic}\u201d.", 25)
-    crisis = [w for w in CRISIS_KEYWORDS if _contains(lowered, w)]
+    crisis = [w for w in CRISIS_KEYWORDS if has_phrase(lowered, w)]
     if crisis:
         add("crisis_keyword", f"Uses crisis language: {', '.join(crisis)}.", 35)
     for kind, patterns in CLAIMS.items():
@@ -101,7 +97,7 @@ def score(
         # Whatever the reply says, answering someone who speaks of poisoning, hospital or a
         # lawyer is a crisis-grade reply: it needs the people who sign those off.
         said = fold(ctx.comment.text)
-        alarming = [w for w in CRISIS_KEYWORDS if _contains(said, w)]
+        alarming = [w for w in CRISIS_KEYWORDS if has_phrase(said, w)]
         if alarming:
             add(
                 "crisis_comment",
@@ -109,7 +105,7 @@ def score(
                 POINTS["crisis_comment"],
             )
     for competitor in ctx.voice.competitors:
-        if _contains(lowered, competitor):
+        if has_phrase(lowered, competitor):
             add("competitor", f"Mentions the competitor \u201c{competitor}\u201d.", 15)
     if model_score:
         points = round(model_score * MODEL_WEIGHT)
