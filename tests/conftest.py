@@ -4,6 +4,7 @@ with one named person per role on each, so tests read like "Alice cannot see Bob
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -81,6 +82,32 @@ def world(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> It
 def _public_schema_between_tests() -> Iterator[None]:
     yield
     connection.set_schema_to_public()
+
+
+@contextmanager
+def committed_brands(
+    world: World, django_db_blocker, *brands: tuple[str, str]
+) -> Iterator[list[Brand]]:  # type: ignore[no-untyped-def]
+    """Brands of their own, given as (slug, name), with committed data: for tests whose other
+    side reads over its own connection (a worker or server process, another thread). Dropped
+    afterwards, with everything written in them, so no other test sees it."""
+    with django_db_blocker.unblock():
+        made = [
+            services.create_brand(agency=world.agency, name=name, slug=slug, created_by=world.admin)
+            for slug, name in brands
+        ]
+        try:
+            yield made
+        finally:
+            for brand in made:
+                services.delete_brand(brand=Brand.objects.get(pk=brand.pk), confirm=brand.slug)
+
+
+@pytest.fixture
+def own_brand(world: World, django_db_blocker) -> Iterator[Brand]:  # type: ignore[no-untyped-def]
+    """One brand of its own with committed data (see ``committed_brands``)."""
+    with committed_brands(world, django_db_blocker, ("own-brand", "Own Brand")) as (brand,):
+        yield brand
 
 
 @pytest.fixture

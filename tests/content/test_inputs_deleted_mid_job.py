@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterator
 
-import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
@@ -19,26 +17,9 @@ from content import services
 from content.assistant import jobs
 from content.models import Draft, GenerationJob, InboxItem
 from content.signals import draft_failed
-from tenants import services as tenant_services
-from tenants.models import Brand
 from tests.content.fake_ai import drafts
 
 REPLY = "Thanks for telling us, we're on it. DM us your order number."
-
-
-@pytest.fixture
-def own_brand(world, django_db_blocker) -> Iterator[Brand]:
-    with django_db_blocker.unblock():
-        brand = tenant_services.create_brand(
-            agency=world.agency,
-            name="Ridge Roasters",
-            slug="ridge-roasters",
-            created_by=world.admin,
-        )
-        try:
-            yield brand
-        finally:
-            tenant_services.delete_brand(brand=Brand.objects.get(pk=brand.pk), confirm=brand.slug)
 
 
 def _delete_item(schema: str, item_id: int) -> None:

@@ -13,8 +13,8 @@ from django_tenants.utils import schema_context
 from content import services as content_services
 from content.assistant import jobs
 from content.models import Draft, GenerationJob
-from tenants import services
 from tenants.models import Brand
+from tests.conftest import committed_brands
 from tests.tenants.test_worker_context import ROOT, _worker_env
 
 pytestmark = pytest.mark.integration
@@ -24,16 +24,9 @@ pytestmark = pytest.mark.integration
 def brand_pair(world, django_db_blocker) -> Iterator[tuple[Brand, Brand]]:
     """Two brands of their own with committed data (a worker reads it over its own
     connection), dropped afterwards so no other test sees what the worker wrote."""
-    with django_db_blocker.unblock():
-        made = [
-            services.create_brand(agency=world.agency, name=name, slug=slug, created_by=world.admin)
-            for slug, name in (("wharf-wines", "Wharf Wines"), ("quay-cheese", "Quay Cheese"))
-        ]
-        try:
-            yield made[0], made[1]
-        finally:
-            for brand in made:
-                services.delete_brand(brand=Brand.objects.get(pk=brand.pk), confirm=brand.slug)
+    pair = (("wharf-wines", "Wharf Wines"), ("quay-cheese", "Quay Cheese"))
+    with committed_brands(world, django_db_blocker, *pair) as (wines, cheese):
+        yield wines, cheese
 
 
 def test_worker_process_writes_offline_drafts_in_the_brand_that_asked(

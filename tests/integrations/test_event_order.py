@@ -3,9 +3,6 @@ registered by a receiver runs at once, unlike under the test's captured callback
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -14,21 +11,7 @@ from approvals import services as approval_services
 from content import services as content_services
 from integrations import events
 from integrations.models import Event
-from tenants import services as tenant_services
-from tenants.models import Brand
 from tests.approvals.factories import DraftFactory
-
-
-@pytest.fixture
-def own_brand(world, django_db_blocker) -> Iterator[Brand]:
-    with django_db_blocker.unblock():
-        brand = tenant_services.create_brand(
-            agency=world.agency, name="Moss Mugs", slug="moss-mugs", created_by=world.admin
-        )
-        try:
-            yield brand
-        finally:
-            tenant_services.delete_brand(brand=Brand.objects.get(pk=brand.pk), confirm=brand.slug)
 
 
 def test_a_ready_draft_is_announced_before_the_approval_request_it_opens(

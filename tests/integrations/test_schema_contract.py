@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,7 @@ from schemathesis.specs.openapi.checks import (
 from tenants import services as tenant_services
 from tenants.models import Brand
 from tenants.roles import Scope
+from tests.conftest import committed_brands
 from tests.tenants.test_worker_context import ROOT, _worker_env
 
 pytestmark = pytest.mark.schemathesis
@@ -88,15 +90,19 @@ def _wait_until_up(port: int, server: subprocess.Popen[bytes], log: Path) -> Non
 @pytest.fixture(scope="module")
 def service(world, django_db_blocker, tmp_path_factory) -> Iterator[tuple[str, Brand, str]]:
     """(base URL, brand, API key secret): gunicorn on a free port over the test database."""
-    with django_db_blocker.unblock():
-        brand = tenant_services.create_brand(
-            agency=world.agency, name="Contract Run", slug="contract-run", created_by=world.admin
-        )
-        _key, secret = tenant_services.create_api_key(
-            brand=brand, name="contract-run", scopes=list(Scope.values)
-        )
+    with committed_brands(world, django_db_blocker, ("contract-run", "Contract Run")) as (brand,):
+        with django_db_blocker.unblock():
+            _key, secret = tenant_services.create_api_key(
+                brand=brand, name="contract-run", scopes=list(Scope.values)
+            )
+        with _gunicorn(tmp_path_factory.mktemp("contract") / "gunicorn.log") as base_url:
+            yield base_url, brand, secret
+
+
+@contextmanager
+def _gunicorn(log: Path) -> Iterator[str]:
+    """The product's web process (platform/gunicorn.conf.py) on a free local port."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("contract") / "gunicorn.log"
     env = {
         **_worker_env(),
         # The budget must not be eaten by the throttles this run is not about.
@@ -126,7 +132,7 @@ def service(world, django_db_blocker, tmp_path_factory) -> Iterator[tuple[str, B
         )
     try:
         _wait_until_up(port, server, log)
-        yield f"http://{HOST}:{port}", brand, secret
+        yield f"http://{HOST}:{port}"
     finally:
         server.terminate()
         try:
@@ -134,8 +140,6 @@ def service(world, django_db_blocker, tmp_path_factory) -> Iterator[tuple[str, B
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=5)
-        with django_db_blocker.unblock():
-            tenant_services.delete_brand(brand=Brand.objects.get(pk=brand.pk), confirm=brand.slug)
 
 
 def _schema_document() -> dict:
