@@ -224,10 +224,10 @@ def retry_job(*, job: GenerationJob, now: datetime | None = None) -> GenerationJ
     return job
 
 
-def _claim(job_id: int, now: datetime) -> GenerationJob | None:
+def _claim(job_id: int, now: datetime, *, time_limit: float) -> GenerationJob | None:
     """Move a queued job to running (or take over one whose worker died); None when another
     run owns it or it has finished, which makes the actor safe to run twice."""
-    stale = now - timedelta(seconds=_brand_time_limit_seconds() * 1.5)
+    stale = now - timedelta(seconds=time_limit * 1.5)
     claimed = (
         GenerationJob.objects.filter(pk=job_id)
         .filter(
@@ -325,7 +325,9 @@ def run_job(*, job_id: int, now: datetime | None = None) -> GenerationJob | None
     to queued with the reason); returns None when there was nothing to do.
     """
     now = now or timezone.now()
-    job = _claim(job_id, now)
+    brand_settings = assistant_settings()
+    config = resolve_config(brand_settings)
+    job = _claim(job_id, now, time_limit=run_time_limit_seconds(config.timeout))
     if job is None:
         return None
     if job.source_draft_id is None and (
@@ -340,8 +342,6 @@ def run_job(*, job_id: int, now: datetime | None = None) -> GenerationJob | None
                 "The request is kept in the job's inputs; ask again with a new one.",
                 now=timezone.now(),
             )
-    brand_settings = assistant_settings()
-    config = resolve_config(brand_settings)
     provider = provider_for(config)
     try:
         ctx = contexts.context_for_job(job)
