@@ -165,12 +165,7 @@ def add_member(*, brand: Brand, user: User, role: str, by: User | None = None) -
     role with ``change_member_role``)."""
     _check_role(role)
     if by is not None:
-        by_role = _acting_role(brand=brand, by=by)
-        if not may_grant(by_role, role):
-            raise RoleNotYours(
-                f"A {by_role} cannot give anyone the role '{role}', which is above their own.",
-                field="role",
-            )
+        _check_may_grant(_acting_role(brand=brand, by=by), role)
     try:
         with transaction.atomic():
             return Membership.objects.create(brand=brand, user=user, role=role)
@@ -191,11 +186,7 @@ def change_member_role(*, membership: Membership, role: str, by: User) -> Member
     if membership.user_id == by.pk:
         raise RoleNotYours("You cannot change your own role.", field="role")
     _check_may_manage(by_role, membership)
-    if not may_grant(by_role, role):
-        raise RoleNotYours(
-            f"A {by_role} cannot give anyone the role '{role}', which is above their own.",
-            field="role",
-        )
+    _check_may_grant(by_role, role)
     with transaction.atomic():
         if role != Role.AGENCY_ADMIN:
             _keep_an_admin(membership)
@@ -224,6 +215,14 @@ def _acting_role(*, brand: Brand, by: User) -> str:
     if role is None:
         raise RoleNotYours(f"You are not a member of {brand.name}.")
     return str(role)
+
+
+def _check_may_grant(by_role: str, role: str) -> None:
+    if not may_grant(by_role, role):
+        raise RoleNotYours(
+            f"A {by_role} cannot give anyone the role '{role}', which is above their own.",
+            field="role",
+        )
 
 
 def _check_may_manage(by_role: str, membership: Membership) -> None:
