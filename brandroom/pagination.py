@@ -123,7 +123,3 @@ def _dump(position: tuple[Any, Any] | None) -> str | None:
 def _text(value: Any) -> str:
     isoformat = getattr(value, "isoformat", None)
     return isoformat() if isoformat else str(value)
-
-
-# The project-wide default (settings.REST_FRAMEWORK), newest first.
-CreatedCursorPagination = KeysetCursorPagination

@@ -332,7 +332,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.IsPerson"],
-    "DEFAULT_PAGINATION_CLASS": "brandroom.pagination.CreatedCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "brandroom.pagination.KeysetCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
