@@ -8,14 +8,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Trunc
 
 from media import pacing
 from media.models import Boost, BoostAlert, MediaSettings, MetricSnapshot, MonthlyBudget
 from media.money import round_money
-from tenants.models import Brand
 
 # Boosts that hold money: everything but a cancelled one.
 COMMITTED_STATUSES = [s for s in Boost.Status.values if s != Boost.Status.CANCELLED]
@@ -23,11 +21,6 @@ COMMITTED_STATUSES = [s for s in Boost.Status.values if s != Boost.Status.CANCEL
 FINISHED_STATUSES = [Boost.Status.COMPLETED, Boost.Status.CANCELLED]
 # Boosts that may have spent money and so may receive results.
 DELIVERED_STATUSES = [Boost.Status.ACTIVE, Boost.Status.PAUSED, Boost.Status.COMPLETED]
-
-
-def current_brand() -> Brand:
-    """The brand whose schema the connection is on (for signal receivers and workers)."""
-    return Brand.objects.get(schema_name=connection.schema_name)
 
 
 def media_settings() -> MediaSettings:

@@ -9,9 +9,9 @@ import dramatiq
 from django_tenants.utils import schema_context
 from dramatiq_crontab import cron
 
-from media.selectors import current_brand
 from media.services.schedules import advance_boost_schedules
 from tenants.models import Brand
+from tenants.selectors import current_brand
 
 logger = logging.getLogger(__name__)
 

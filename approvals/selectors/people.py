@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from approvals.tenancy import current_brand
 from tenants.models import Membership, User
 from tenants.roles import PERMISSIONS
+from tenants.selectors import current_brand
 
 
 def member_ids_with_roles(roles: Iterable[str]) -> list[int]:

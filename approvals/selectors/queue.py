@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from approvals.models import ApprovalRequest, ApprovalStep, Decision
-from approvals.tenancy import current_brand
 from content import selectors as content_selectors
 from tenants.models import User
 from tenants.roles import role_may
-from tenants.selectors import role_on_brand
+from tenants.selectors import current_brand, role_on_brand
 
 
 def pending_steps_for(user: User) -> QuerySet[ApprovalStep]:

@@ -17,8 +17,8 @@ from django_tenants.utils import tenant_context
 
 from approvals.models import ApprovalStep
 from approvals.schedule.models import BrandDue
-from approvals.tenancy import current_brand
 from tenants.models import Brand
+from tenants.selectors import current_brand
 
 logger = logging.getLogger(__name__)
 

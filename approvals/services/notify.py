@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from approvals.selectors.people import display_name, member_ids_who_may, member_ids_with_roles
 from approvals.signals import approval_event
-from approvals.tenancy import current_brand
 from tenants.models import User
+from tenants.selectors import current_brand
 
 __all__ = [
     "display_name",

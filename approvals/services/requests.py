@@ -48,13 +48,13 @@ from approvals.services.notify import (
 )
 from approvals.services.policy import band_for, chain_for, get_policy
 from approvals.signals import approval_decided
-from approvals.tenancy import brand_local, current_brand
+from approvals.tenancy import brand_local
 from content import selectors as content_selectors
 from content import services as content_services
 from content.errors import ContentError
 from tenants.models import User
 from tenants.roles import role_may
-from tenants.selectors import role_on_brand
+from tenants.selectors import current_brand, role_on_brand
 
 Status = ApprovalRequest.Status
 StepStatus = ApprovalStep.Status
