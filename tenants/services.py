@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
-from tenants import provisioning
+from tenants import provisioning, selectors
 from tenants.authentication import hash_secret
 from tenants.errors import (
     AlreadyMember,
@@ -211,7 +211,7 @@ def _check_role(role: str) -> None:
 
 
 def _acting_role(*, brand: Brand, by: User) -> str:
-    role = Membership.objects.filter(brand=brand, user=by).values_list("role", flat=True).first()
+    role = selectors.role_on_brand(user=by, brand=brand)
     if role is None:
         raise RoleNotYours(f"You are not a member of {brand.name}.")
     return str(role)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -12,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from tenants.authentication import hash_secret
 from tenants.models import SignInLink, User
 
 LINK_LIFETIME = timedelta(minutes=15)
@@ -23,10 +23,6 @@ class SignInLinkInvalid(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def send_sign_in_link(*, email: str, next_path: str = "") -> None:
@@ -41,7 +37,7 @@ def send_sign_in_link(*, email: str, next_path: str = "") -> None:
         return
     token = secrets.token_urlsafe(32)
     SignInLink.objects.create(
-        user=user, token_hash=_hash(token), expires_at=timezone.now() + LINK_LIFETIME
+        user=user, token_hash=hash_secret(token), expires_at=timezone.now() + LINK_LIFETIME
     )
     url = settings.PUBLIC_BASE_URL + reverse("approver-link", kwargs={"token": token})
     if next_path:
@@ -64,7 +60,7 @@ def redeem_sign_in_link(*, token: str) -> User:
     """Use a link: returns its user, or raises SignInLinkInvalid. Two tabs opening the same
     link at once cannot both succeed (a conditional UPDATE claims it)."""
     now = timezone.now()
-    link = SignInLink.objects.filter(token_hash=_hash(token)).select_related("user").first()
+    link = SignInLink.objects.filter(token_hash=hash_secret(token)).select_related("user").first()
     if link is None:
         raise SignInLinkInvalid("unknown")
     if link.used_at is not None:
