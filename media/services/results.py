@@ -15,7 +15,7 @@ from django.utils import timezone
 from media import pacing, selectors
 from media.errors import MediaError, TransitionRefused
 from media.models import Boost, BoostAlert, MetricSnapshot
-from media.money import round_money
+from media.money import format_money
 from media.services.alerts import raise_alert
 from media.services.boosts import lock_boost, move_boost
 from tenants.models import Brand
@@ -114,10 +114,6 @@ def record_snapshot(
     return SnapshotResult(snapshot=snapshot, created=created, boost=boost)
 
 
-def _amount(value: Decimal, currency: str) -> str:
-    return f"{round_money(value, currency)} {currency}"
-
-
 def check_boost_spend(*, brand: Brand, boost: Boost, now: datetime, day_of: datetime) -> Boost:
     """Raise alerts for the boost's spend and pause it when spend reached a cap. Call with the
     boost row locked."""
@@ -128,9 +124,9 @@ def check_boost_spend(*, brand: Brand, boost: Boost, now: datetime, day_of: date
     if spend >= boost.budget_total:
         past = spend > boost.budget_total
         pause_note = (
-            f"Spend {_amount(spend, boost.currency)} "
+            f"Spend {format_money(spend, boost.currency)} "
             + ("went past" if past else "reached")
-            + f" the total budget of {_amount(boost.budget_total, boost.currency)}"
+            + f" the total budget of {format_money(boost.budget_total, boost.currency)}"
         )
         raise_alert(
             brand=brand,
@@ -148,8 +144,8 @@ def check_boost_spend(*, brand: Brand, boost: Boost, now: datetime, day_of: date
         ).aggregate(s=Sum("spend", default=Decimal(0)))["s"]
         if day_spend > boost.daily_cap:
             pause_note = (
-                f"Spend on {local_day:%Y-%m-%d} of {_amount(day_spend, boost.currency)} went "
-                f"past the daily cap of {_amount(boost.daily_cap, boost.currency)}"
+                f"Spend on {local_day:%Y-%m-%d} of {format_money(day_spend, boost.currency)} went "
+                f"past the daily cap of {format_money(boost.daily_cap, boost.currency)}"
             )
             raise_alert(
                 brand=brand,
@@ -183,10 +179,11 @@ def check_boost_spend(*, brand: Brand, boost: Boost, now: datetime, day_of: date
             boost=boost,
             kind=BoostAlert.Kind.OVERSPEND,
             key=today,
-            message=f"Spend {_amount(result.spend, boost.currency)} is ahead of the "
-            f"{_amount(result.expected_spend, boost.currency)} the schedule expects by now; "
-            f"projected end spend {_amount(result.projected_end_spend or spend, boost.currency)}"
-            f" against a budget of {_amount(boost.budget_total, boost.currency)}.",
+            message=f"Spend {format_money(result.spend, boost.currency)} is ahead of the "
+            f"{format_money(result.expected_spend, boost.currency)} the schedule expects by now; "
+            "projected end spend "
+            f"{format_money(result.projected_end_spend or spend, boost.currency)}"
+            f" against a budget of {format_money(boost.budget_total, boost.currency)}.",
         )
     elif result.status == pacing.PacingStatus.UNDER_DELIVERING:
         raise_alert(
@@ -194,7 +191,7 @@ def check_boost_spend(*, brand: Brand, boost: Boost, now: datetime, day_of: date
             boost=boost,
             kind=BoostAlert.Kind.UNDER_DELIVERY,
             key=today,
-            message=f"Spend {_amount(result.spend, boost.currency)} is behind the "
-            f"{_amount(result.expected_spend, boost.currency)} the schedule expects by now.",
+            message=f"Spend {format_money(result.spend, boost.currency)} is behind the "
+            f"{format_money(result.expected_spend, boost.currency)} the schedule expects by now.",
         )
     return boost
