@@ -47,7 +47,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
     return BrandroomExceptionHandler(exc, context).run()
 
 
-def _plain_error(status: int, type_: str, code: str, detail: str) -> JsonResponse:
+def error_response(
+    status: int, code: str, detail: str, *, type_: str = "client_error"
+) -> JsonResponse:
+    """The API's error body for answers given outside DRF (middleware, Django's own 404/500)."""
     return JsonResponse(
         {"type": type_, "errors": [{"code": code, "detail": detail, "attr": None}]}, status=status
     )
@@ -55,9 +58,9 @@ def _plain_error(status: int, type_: str, code: str, detail: str) -> JsonRespons
 
 def page_not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
     """Django's 404 for URLs no route matches, in the API's error format instead of HTML."""
-    return _plain_error(404, "client_error", "not_found", "Not found.")
+    return error_response(404, "not_found", "Not found.")
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
     """Django's 500 for errors outside DRF's handler, in the API's error format."""
-    return _plain_error(500, "server_error", "error", "A server error occurred.")
+    return error_response(500, "error", "A server error occurred.", type_="server_error")

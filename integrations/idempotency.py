@@ -26,12 +26,13 @@ from enum import Enum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from brandroom.errors import error_response
 from tenants.models import ApiKey, IdempotencyRecord
 
 logger = logging.getLogger(__name__)
@@ -156,13 +157,6 @@ def caller_scope(request: HttpRequest) -> str | None:
     return None
 
 
-def _error(status: int, code: str, detail: str) -> JsonResponse:
-    return JsonResponse(
-        {"type": "client_error", "errors": [{"code": code, "detail": detail, "attr": None}]},
-        status=status,
-    )
-
-
 def _worth_keeping(response: HttpResponse) -> bool:
     # A retry after a server error or a throttle should run again, not get the failure back.
     return (
@@ -184,7 +178,7 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         if not KEY_PATTERN.match(key):
             # "parse_error": the shape every POST documents for a request it cannot read.
-            return _error(
+            return error_response(
                 400,
                 "parse_error",
                 f"{HEADER} must be 1 to 255 visible ASCII characters without spaces.",
@@ -198,14 +192,14 @@ class IdempotencyMiddleware:
         fingerprint = fingerprint_of(method=request.method, path=request.get_full_path(), body=body)
         outcome, record = claim(scope=scope, key=key, fingerprint=fingerprint, now=timezone.now())
         if outcome is Outcome.MISMATCH:
-            return _error(
+            return error_response(
                 422,
                 "idempotency_key_reused",
                 f"This {HEADER} was used for a different request (method, path or body); "
                 "use a new key for a new request.",
             )
         if outcome is Outcome.IN_PROGRESS:
-            busy = _error(
+            busy = error_response(
                 409,
                 "idempotency_key_in_use",
                 f"A request with this {HEADER} is still being processed; retry shortly.",

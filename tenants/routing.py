@@ -12,24 +12,18 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 
+from brandroom.errors import error_response
 from tenants.authentication import ApiKeyAuthentication
 from tenants.models import ApiKey, Brand, Domain
 from tenants.selectors import role_on_brand
 
 BRAND_PATH_PREFIX = "/brands/"
-
-
-def _error(status: int, code: str, detail: str) -> JsonResponse:
-    return JsonResponse(
-        {"type": "client_error", "errors": [{"code": code, "detail": detail, "attr": None}]},
-        status=status,
-    )
 
 
 class BrandRoutingMiddleware:
@@ -46,7 +40,7 @@ class BrandRoutingMiddleware:
             slug = request.path[len(BRAND_PATH_PREFIX) :].split("/", 1)[0]
             brand = Brand.objects.filter(slug=slug).select_related("agency").first()
             if brand is None:
-                return _error(404, "not_found", "Brand not found.")
+                return error_response(404, "not_found", "Brand not found.")
         else:
             host = request.get_host().split(":", 1)[0].lower()
             domain = Domain.objects.filter(domain=host).select_related("tenant").first()
@@ -87,8 +81,8 @@ class SuspendedBrandMiddleware:
         if brand is None or brand.is_active:
             return self.get_response(request)
         if _belongs_to(request, brand):
-            return _error(403, "brand_suspended", f"Brand '{brand.slug}' is suspended.")
-        return _error(404, "not_found", "Brand not found.")
+            return error_response(403, "brand_suspended", f"Brand '{brand.slug}' is suspended.")
+        return error_response(404, "not_found", "Brand not found.")
 
 
 def _belongs_to(request: HttpRequest, brand: Brand) -> bool:
