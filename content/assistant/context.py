@@ -17,6 +17,7 @@ from content.models import (
     InboxItem,
 )
 from content.networks import DEFAULT_RULES, Network
+from content.selectors import current_voice
 
 
 @dataclass(frozen=True)
@@ -200,10 +201,6 @@ def comment_spec(item: InboxItem | None) -> CommentSpec | None:
         in_reply_to_text=item.in_reply_to_text,
         thread=thread,
     )
-
-
-def current_voice() -> BrandVoice | None:
-    return BrandVoice.objects.order_by("-version").first()
 
 
 def recent_posts(*, exclude: list[int] | None = None) -> tuple[RecentPost, ...]:
