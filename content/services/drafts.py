@@ -1,0 +1,178 @@
+"""Drafts: written by hand, checked and scored, offered for review, moved through review
+outcomes and recorded as published."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from content.errors import ContentError
+from content.models import Brief, Channel, Draft, InboxItem
+from content.signals import draft_published, draft_ready
+
+
+def mark_draft_ready(*, draft: Draft) -> Draft:
+    """Offer a checked and scored draft for review; listeners hear ``draft_ready`` on commit."""
+    draft.status = Draft.Status.READY
+    draft.save(update_fields=["status", "updated_at"])
+    schema = connection.schema_name
+    transaction.on_commit(
+        lambda: draft_ready.send(sender=Draft, draft_id=draft.pk, schema_name=schema)
+    )
+    return draft
+
+
+def set_draft_status(*, draft_id: int, status: str, expected: list[str] | None = None) -> Draft:
+    """Move a draft to ``status`` (used by approvals for review outcomes and publishing).
+
+    With ``expected``, the change only happens from one of those statuses; a draft that has
+    moved on meanwhile raises ContentError (409) instead of being overwritten.
+    """
+    if status not in Draft.Status.values:
+        raise ContentError(f"Unknown draft status '{status}'.", field="status")
+    rows = Draft.objects.filter(pk=draft_id)
+    if expected is not None:
+        rows = rows.filter(status__in=expected)
+    if not rows.update(status=status, updated_at=timezone.now()):
+        raise ContentError(
+            f"Draft {draft_id} is no longer in a state that allows '{status}'.",
+            status_code=409,
+            code="conflict",
+        )
+    return Draft.objects.get(pk=draft_id)
+
+
+def mark_draft_published(
+    *, draft_id: int, external_id: str, url: str = "", published_at: datetime | None = None
+) -> tuple[Draft, bool]:
+    """Record that an approved draft went out on the network (the integrator's callback);
+    returns the draft and whether this call changed it. Repeating it with the same external id
+    changes nothing; any other draft that is not approved (e.g. held in review by a crisis) is a
+    409. Listeners hear ``draft_published`` on commit."""
+    with transaction.atomic():
+        draft = Draft.objects.select_for_update().filter(pk=draft_id).first()
+        if draft is None:
+            raise ContentError(
+                f"Draft {draft_id} does not exist.", status_code=404, code="not_found"
+            )
+        if draft.status == Draft.Status.PUBLISHED and draft.external_id == external_id:
+            return draft, False
+        if draft.status != Draft.Status.APPROVED:
+            raise ContentError(
+                f"Only approved drafts can be marked published; this one is {draft.status}.",
+                status_code=409,
+                code="conflict",
+            )
+        set_draft_status(draft_id=draft.pk, status=Draft.Status.PUBLISHED, expected=["approved"])
+        Draft.objects.filter(pk=draft.pk).update(
+            external_id=external_id,
+            external_url=url,
+            published_at=published_at or timezone.now(),
+        )
+        schema = connection.schema_name
+        transaction.on_commit(
+            lambda: draft_published.send(sender=Draft, draft_id=draft_id, schema_name=schema)
+        )
+    return Draft.objects.get(pk=draft_id), True
+
+
+def _check_and_offer(draft: Draft) -> Draft:
+    from content.assistant import jobs, pipeline
+    from content.assistant.context import context_for_draft
+
+    ctx = context_for_draft(draft)
+    threshold = jobs.assistant_settings().novelty_threshold
+    violations, similar, scored, flags = pipeline.check_text(draft.text, ctx, threshold=threshold)
+    draft.voice_version = ctx.voice.version
+    draft.guardrail_violations = [v.as_dict() for v in violations]
+    draft.novelty = similar.as_dict()
+    draft.risk_score = scored.score
+    draft.risk_reasons = scored.reasons
+    draft.flags = flags
+    draft.save(
+        update_fields=[
+            "voice_version",
+            "guardrail_violations",
+            "novelty",
+            "risk_score",
+            "risk_reasons",
+            "flags",
+            "updated_at",
+        ]
+    )
+    return mark_draft_ready(draft=draft)
+
+
+def write_draft(
+    *,
+    kind: str,
+    text: str,
+    channel: Channel | None = None,
+    brief: Brief | None = None,
+    inbox_item: InboxItem | None = None,
+    created_by: Any = None,
+) -> Draft:
+    """A draft written by hand: checked and scored like generated ones, then offered for review."""
+    with transaction.atomic():
+        draft = Draft.objects.create(
+            kind=kind,
+            text=text,
+            channel=channel or (inbox_item.channel if inbox_item else None),
+            brief=brief,
+            audience=brief.audience if brief else None,
+            inbox_item=inbox_item,
+            provider="human",
+            created_by=created_by,
+        )
+        return _check_and_offer(draft)
+
+
+def revise_draft(*, draft_id: int, text: str, created_by: Any = None) -> Draft:
+    """Edit a draft by hand: the edit is a new version (the old one stays as history), checked
+    again and offered for review. Only the newest version of an unpublished draft can change."""
+    with transaction.atomic():
+        draft = Draft.objects.select_for_update().get(pk=draft_id)
+        if draft.status == Draft.Status.PUBLISHED:
+            raise ContentError(
+                f"Draft {draft.pk} is published; write a new post instead.",
+                status_code=409,
+                code="conflict",
+            )
+        try:
+            with transaction.atomic():
+                revision = Draft.objects.create(
+                    kind=draft.kind,
+                    text=text,
+                    channel=draft.channel,
+                    version=draft.version + 1,
+                    parent=draft,
+                    brief=draft.brief,
+                    audience=draft.audience,
+                    inbox_item=draft.inbox_item,
+                    provider="human",
+                    created_by=created_by,
+                )
+        except IntegrityError:
+            raise ContentError(
+                f"Draft {draft.pk} already has a newer version; edit that one.",
+                status_code=409,
+                code="conflict",
+            ) from None
+        return _check_and_offer(revision)
+
+
+DELETABLE = (Draft.Status.DRAFT, Draft.Status.READY, Draft.Status.REJECTED)
+
+
+def delete_draft(*, draft_id: int) -> None:
+    """Remove a draft nobody is reviewing and nothing was published from."""
+    deleted, _ = Draft.objects.filter(pk=draft_id, status__in=DELETABLE).delete()
+    if not deleted:
+        raise ContentError(
+            f"Draft {draft_id} is in review, approved or published and cannot be deleted.",
+            status_code=409,
+            code="conflict",
+        )
