@@ -63,10 +63,8 @@ SHARED_APPS = [
     "dramatiq_crontab",
     # Public-schema index of when each brand next has approval work due (the sweep's entry).
     "approvals.schedule",
-    # Project-wide HTTP infrastructure: idempotency records and throttle counters.
-    "brandroom.http",
-    # The seed_demo command (no tables).
-    "demo",
+    # The product-wide audit trail; public, so a brand's entries outlive the brand's schema.
+    "tenants.audit",
 ]
 # Everything a brand owns lives in the brand's own schema.
 TENANT_APPS = [
@@ -101,12 +99,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Lets audit entries name who acted without every service taking the acting person.
+    "tenants.audit.context.ActingRequestMiddleware",
     # Needs the session user: a suspended brand is a 404 to anyone who is not its own.
     "tenants.routing.SuspendedBrandMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, so it sees the routed brand and wraps only the view (see brandroom/http/idempotency.py).
-    "brandroom.http.idempotency.IdempotencyMiddleware",
+    # Last, so it sees the routed brand and wraps only the view (see integrations/idempotency.py).
+    "integrations.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "brandroom.urls"
@@ -238,7 +238,7 @@ APPROVALS_CRISIS_HOLD_LOOKBACK_DAYS = env.int("APPROVALS_CRISIS_HOLD_LOOKBACK_DA
 
 # --- Cache -------------------------------------------------------------------------------
 # Nothing that must be shared between processes lives in the cache (throttle counters are in
-# PostgreSQL, see brandroom/http/throttling.py), so a per-process memory cache is the default.
+# PostgreSQL, see integrations/throttling.py), so a per-process memory cache is the default.
 CACHE_URL = env.str("CACHE_URL", default="")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
@@ -343,11 +343,11 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "brandroom.http.throttling.BrandRateThrottle",
-        "brandroom.http.throttling.ApiKeyRateThrottle",
+        "integrations.throttling.BrandRateThrottle",
+        "integrations.throttling.ApiKeyRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {"brand": THROTTLE_RATE_BRAND, "api_key": THROTTLE_RATE_API_KEY},
-    "DEFAULT_SCHEMA_CLASS": "brandroom.http.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "integrations.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "brandroom.errors.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -376,6 +376,8 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "content.models.GenerationJob.Status",
         "InboxItemKindEnum": "content.models.InboxItem.Kind",
         "ApprovalModeEnum": "approvals.models.ApprovalMode",
+        "AuditActionEnum": "tenants.audit.models.AuditAction",
+        "AuditActorKindEnum": "tenants.audit.models.ActorKind",
         **{
             name: f"{_ERRORS}.{name}.choices"
             for name in [
@@ -406,7 +408,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "integrations.openapi.describe_integrator_contract",
-        "brandroom.http.openapi.match_error_attr_placeholders",
+        "integrations.openapi.match_error_attr_placeholders",
     ],
 }
 

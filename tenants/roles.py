@@ -80,6 +80,8 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "rota.manage": (LEADS, None),
     "incidents.manage": (LEADS | {Role.COMMUNITY_MANAGER, Role.CLIENT_PR, Role.CLIENT_LEGAL}, None),
     "audit.read": (LEADS | CLIENT_DECIDERS, Scope.READ),
+    # The product-wide trail (members, keys, settings, boosts, budgets): leads only, no key.
+    "brand_audit.read": (LEADS, None),
     "media.read": (ALL_ROLES, Scope.READ),
     "media.write": (LEADS | {Role.MEDIA_SPECIALIST}, Scope.WRITE_MEDIA),
     "metrics.ingest": (LEADS | {Role.MEDIA_SPECIALIST}, Scope.INGEST_METRICS),

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_exists
 
 from tenants import provisioning, selectors
+from tenants.audit import services as audit
+from tenants.audit.models import AuditAction
 from tenants.authentication import hash_secret
 from tenants.errors import (
     AlreadyMember,
@@ -104,6 +106,13 @@ def create_brand(
     try:
         provisioning.create_brand_schema(brand)
         brand_provisioned.send(sender=Brand, brand=brand)
+        audit.record(
+            action=AuditAction.BRAND_CREATED,
+            subject=brand,
+            after=_state(brand),
+            brand=brand,
+            by=created_by,
+        )
     except BaseException as exc:
         # Undo what this call made; a schema that was there before is not ours to drop.
         brand.delete(force_drop=not isinstance(exc, provisioning.SchemaAlreadyExists))
@@ -111,16 +120,35 @@ def create_brand(
     return brand
 
 
+def _state(brand: Brand) -> dict[str, object]:
+    names = ["name", "slug", "status", "timezone", "locale"]
+    return {"agency": brand.agency.slug} | {name: getattr(brand, name) for name in names}
+
+
 def suspend_brand(*, brand: Brand) -> Brand:
     """Block API and view access to the brand; nothing is deleted."""
-    Brand.objects.filter(pk=brand.pk).update(status=Brand.Status.SUSPENDED)
+    with transaction.atomic():
+        Brand.objects.filter(pk=brand.pk).update(status=Brand.Status.SUSPENDED)
+        audit.record_changes(
+            action=AuditAction.BRAND_SUSPENDED,
+            subject=brand,
+            values={"status": Brand.Status.SUSPENDED},
+            brand=brand,
+        )
     brand.status = Brand.Status.SUSPENDED
     return brand
 
 
 def activate_brand(*, brand: Brand) -> Brand:
     """Restore access to a suspended brand."""
-    Brand.objects.filter(pk=brand.pk).update(status=Brand.Status.ACTIVE)
+    with transaction.atomic():
+        Brand.objects.filter(pk=brand.pk).update(status=Brand.Status.ACTIVE)
+        audit.record_changes(
+            action=AuditAction.BRAND_ACTIVATED,
+            subject=brand,
+            values={"status": Brand.Status.ACTIVE},
+            brand=brand,
+        )
     brand.status = Brand.Status.ACTIVE
     return brand
 
@@ -133,19 +161,18 @@ def update_brand(
     locale: str | None = None,
 ) -> Brand:
     """Change a brand's name, time zone or locale."""
-    fields = []
-    if name is not None:
-        brand.name = name
-        fields.append("name")
     if timezone_name is not None:
         _check_timezone(timezone_name)
-        brand.timezone = timezone_name
-        fields.append("timezone")
-    if locale is not None:
-        brand.locale = locale
-        fields.append("locale")
-    if fields:
-        brand.save(update_fields=fields)
+    values = {"name": name, "timezone": timezone_name, "locale": locale}
+    values = {field: value for field, value in values.items() if value is not None}
+    with transaction.atomic():
+        audit.record_changes(
+            action=AuditAction.BRAND_UPDATED, subject=brand, values=values, brand=brand
+        )
+        for field, value in values.items():
+            setattr(brand, field, value)
+        if values:
+            brand.save(update_fields=list(values))
     return brand
 
 
@@ -156,7 +183,12 @@ def delete_brand(*, brand: Brand, confirm: str | None) -> None:
             f"Deleting a brand drops all its data; repeat its slug '{brand.slug}' in 'confirm'.",
             field="confirm",
         )
-    brand.delete(force_drop=True)
+    # The entry is in the public schema, so it outlives the brand's schema dropped here.
+    with transaction.atomic():
+        audit.record(
+            action=AuditAction.BRAND_DELETED, subject=brand, before=_state(brand), brand=brand
+        )
+        brand.delete(force_drop=True)
 
 
 def add_member(*, brand: Brand, user: User, role: str, by: User | None = None) -> Membership:
@@ -168,7 +200,15 @@ def add_member(*, brand: Brand, user: User, role: str, by: User | None = None) -
         _check_may_grant(_acting_role(brand=brand, by=by), role)
     try:
         with transaction.atomic():
-            return Membership.objects.create(brand=brand, user=user, role=role)
+            membership = Membership.objects.create(brand=brand, user=user, role=role)
+            audit.record(
+                action=AuditAction.MEMBER_ADDED,
+                subject=membership,
+                after={"user": user.email, "role": role},
+                brand=brand,
+                by=by,
+            )
+            return membership
     except IntegrityError as exc:
         raise AlreadyMember(
             f"{user.email} is already a member of {brand.name}; change their role instead.",
@@ -190,6 +230,13 @@ def change_member_role(*, membership: Membership, role: str, by: User) -> Member
     with transaction.atomic():
         if role != Role.AGENCY_ADMIN:
             _keep_an_admin(membership)
+        audit.record_changes(
+            action=AuditAction.MEMBER_ROLE_CHANGED,
+            subject=membership,
+            values={"role": role},
+            brand=brand,
+            by=by,
+        )
         membership.role = role
         membership.save(update_fields=["role"])
     return membership
@@ -202,6 +249,13 @@ def remove_member(*, membership: Membership, by: User | None = None) -> None:
         _check_may_manage(_acting_role(brand=membership.brand, by=by), membership)
     with transaction.atomic():
         _keep_an_admin(membership)
+        audit.record(
+            action=AuditAction.MEMBER_REMOVED,
+            subject=membership,
+            before={"user": membership.user.email, "role": membership.role},
+            brand=membership.brand,
+            by=by,
+        )
         membership.delete()
 
 
@@ -261,20 +315,37 @@ def create_api_key(
         raise TenantsError("Give the key at least one scope.", field="scopes")
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
-    key = ApiKey.objects.create(
-        brand=brand,
-        name=name,
-        prefix=prefix,
-        secret_hash=hash_secret(secret),
-        scopes=sorted(set(scopes)),
-        created_by=created_by,
-    )
+    with transaction.atomic():
+        key = ApiKey.objects.create(
+            brand=brand,
+            name=name,
+            prefix=prefix,
+            secret_hash=hash_secret(secret),
+            scopes=sorted(set(scopes)),
+            created_by=created_by,
+        )
+        audit.record(
+            action=AuditAction.API_KEY_CREATED,
+            subject=key,
+            after={"scopes": key.scopes},
+            brand=brand,
+            by=created_by,
+        )
     return key, f"{prefix}.{secret}"
 
 
 def revoke_api_key(*, key: ApiKey) -> ApiKey:
     """Revoke a key; requests with it fail from now on. Revoking twice keeps the first time."""
-    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    with transaction.atomic():
+        if ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        ):
+            audit.record(
+                action=AuditAction.API_KEY_REVOKED,
+                subject=key,
+                before={"scopes": key.scopes},
+                brand=key.brand,
+            )
     key.refresh_from_db(fields=["revoked_at"])
     return key
 

@@ -8,6 +8,8 @@ from typing import Any
 from django.db import transaction
 
 from content.models import AssistantSettings
+from tenants.audit import services as audit
+from tenants.audit.models import AuditAction
 
 
 def update_assistant_settings(**changes: Any) -> AssistantSettings:
@@ -15,6 +17,9 @@ def update_assistant_settings(**changes: Any) -> AssistantSettings:
     with transaction.atomic():
         AssistantSettings.objects.get_or_create(singleton=True)
         row = AssistantSettings.objects.select_for_update().get(singleton=True)
+        audit.record_changes(
+            action=AuditAction.ASSISTANT_SETTINGS_CHANGED, subject=row, values=changes
+        )
         for field, value in changes.items():
             setattr(row, field, value)
         row.save()

@@ -23,6 +23,8 @@ from media.errors import BoostNotFound, BrandInCrisis, MediaError, TransitionRef
 from media.models import Boost
 from media.money import format_money, has_minor_precision, is_currency
 from media.services.budgets import reserve_budget
+from tenants.audit import services as audit
+from tenants.audit.models import AuditAction
 from tenants.models import Brand
 
 logger = logging.getLogger(__name__)
@@ -62,7 +64,9 @@ def move_boost(*, boost_id: int, to: str, allowed_from: Iterable[str], **changes
             + (f" (only from {', '.join(allowed)})." if allowed else "."),
             field="status",
         )
-    return Boost.objects.get(pk=boost_id)
+    boost = Boost.objects.get(pk=boost_id)
+    audit.record(action=AuditAction.BOOST_MOVED, subject=boost, after={"status": to, **changes})
+    return boost
 
 
 def _check_money(*, currency: str, budget_total: Decimal, daily_cap: Decimal | None) -> None:
@@ -214,6 +218,12 @@ def propose_boost(
         )
         reserve_budget(schedule=selectors.schedule_of(boost, tz=_tz(brand)), tz=_tz(brand))
         boost.save()
+        audit.record(
+            action=AuditAction.BOOST_PROPOSED,
+            subject=boost,
+            after=audit.fields_of(boost, *PROPOSAL_FIELDS),
+            brand=brand,
+        )
         if brand_in_crisis():
             Boost.objects.filter(pk=boost.pk).update(crisis_hold=True, status_note=CRISIS_HOLD_NOTE)
             boost.refresh_from_db()
@@ -221,6 +231,17 @@ def propose_boost(
         return offer_for_approval(boost, now=now)
 
 
+PROPOSAL_FIELDS = [
+    "network",
+    "objective",
+    "currency",
+    "budget_total",
+    "daily_cap",
+    "starts_at",
+    "ends_at",
+    "draft_id",
+    "external_post_ref",
+]
 EDITABLE_FIELDS = frozenset(
     {
         "objective",
@@ -251,6 +272,9 @@ def update_boost(
                 field="status",
             )
         moves_start = "starts_at" in changes and changes["starts_at"] != boost.starts_at
+        audit.record_changes(
+            action=AuditAction.BOOST_CHANGED, subject=boost, values=changes, brand=brand
+        )
         for field, value in changes.items():
             setattr(boost, field, value)
         _check_money(

@@ -6,10 +6,14 @@ from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
+
 from media import pacing, selectors
 from media.errors import BudgetExceeded, MediaError
 from media.models import MonthlyBudget
 from media.money import format_money, has_minor_precision, is_currency
+from tenants.audit import services as audit
+from tenants.audit.models import AuditAction
 
 
 def set_monthly_budget(*, month: date, currency: str, amount: Decimal) -> MonthlyBudget:
@@ -20,9 +24,20 @@ def set_monthly_budget(*, month: date, currency: str, amount: Decimal) -> Monthl
         raise MediaError("A monthly budget cannot be negative.", field="amount")
     if not has_minor_precision(amount, currency):
         raise MediaError(f"{amount} has more decimals than {currency} has.", field="amount")
-    budget, _ = MonthlyBudget.objects.update_or_create(
-        month=month.replace(day=1), currency=currency, defaults={"amount": amount}
-    )
+    with transaction.atomic():
+        month = month.replace(day=1)
+        budget, created = MonthlyBudget.objects.select_for_update().get_or_create(
+            month=month, currency=currency, defaults={"amount": amount}
+        )
+        audit.record(
+            action=AuditAction.BUDGET_SET,
+            subject=budget,
+            before=None if created else {"amount": budget.amount},
+            after={"amount": amount},
+        )
+        if not created and budget.amount != amount:
+            budget.amount = amount
+            budget.save(update_fields=["amount"])
     return budget
 
 

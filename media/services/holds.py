@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from media.models import Boost
 from media.services.boosts import CRISIS_HOLD_NOTE, offer_for_approval
+from tenants.audit import services as audit
+from tenants.audit.models import AuditAction
 
 HELD_STATUSES = [
     Boost.Status.PROPOSED,
@@ -32,6 +34,13 @@ def hold_boosts_for_crisis() -> int:
             updated_at=timezone.now(),
         )
         Boost.objects.filter(pk__in=ids).update(crisis_hold=True)
+        for boost in Boost.objects.filter(pk__in=ids).order_by("pk"):
+            audit.record(
+                action=AuditAction.BOOST_HELD,
+                subject=boost,
+                after=audit.fields_of(boost, "status", "crisis_hold"),
+                detail="The brand is in crisis.",
+            )
     return len(ids)
 
 
@@ -57,4 +66,11 @@ def release_crisis_hold(*, now: datetime | None = None) -> int:
                 offer_for_approval(boost, now=now)
             elif boost.status_note == CRISIS_HOLD_NOTE:
                 Boost.objects.filter(pk=boost.pk).update(status_note="")
+            audit.record(
+                action=AuditAction.BOOST_RELEASED,
+                subject=boost,
+                before={"status": boost.status},
+                after=audit.fields_of(Boost.objects.get(pk=boost.pk), "status", "crisis_hold"),
+                detail="The crisis stood down.",
+            )
     return len(held)

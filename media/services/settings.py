@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from media.errors import MediaError
 from media.models import MediaSettings
+from tenants.audit import services as audit
+from tenants.audit.models import AuditAction
 
 
 def update_media_settings(*, pacing_tolerance_percent: int | None = None) -> MediaSettings:
@@ -16,6 +18,11 @@ def update_media_settings(*, pacing_tolerance_percent: int | None = None) -> Med
             raise MediaError(
                 "Give a tolerance from 1 to 100 percent.", field="pacing_tolerance_percent"
             )
+        audit.record_changes(
+            action=AuditAction.MEDIA_SETTINGS_CHANGED,
+            subject=settings,
+            values={"pacing_tolerance_percent": pacing_tolerance_percent},
+        )
         settings.pacing_tolerance_percent = pacing_tolerance_percent
         fields.append("pacing_tolerance_percent")
     settings.save(update_fields=fields)
