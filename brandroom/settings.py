@@ -63,6 +63,10 @@ SHARED_APPS = [
     "dramatiq_crontab",
     # Public-schema index of when each brand next has approval work due (the sweep's entry).
     "approvals.schedule",
+    # Project-wide HTTP infrastructure: idempotency records and throttle counters.
+    "brandroom.http",
+    # The seed_demo command (no tables).
+    "demo",
     # The product-wide audit trail; public, so a brand's entries outlive the brand's schema.
     "tenants.audit",
 ]
@@ -105,8 +109,8 @@ MIDDLEWARE = [
     "tenants.routing.SuspendedBrandMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, so it sees the routed brand and wraps only the view (see integrations/idempotency.py).
-    "integrations.idempotency.IdempotencyMiddleware",
+    # Last, so it sees the routed brand and wraps only the view (see brandroom/http/idempotency.py).
+    "brandroom.http.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "brandroom.urls"
@@ -238,7 +242,7 @@ APPROVALS_CRISIS_HOLD_LOOKBACK_DAYS = env.int("APPROVALS_CRISIS_HOLD_LOOKBACK_DA
 
 # --- Cache -------------------------------------------------------------------------------
 # Nothing that must be shared between processes lives in the cache (throttle counters are in
-# PostgreSQL, see integrations/throttling.py), so a per-process memory cache is the default.
+# PostgreSQL, see brandroom/http/throttling.py), so a per-process memory cache is the default.
 CACHE_URL = env.str("CACHE_URL", default="")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
@@ -343,11 +347,11 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "integrations.throttling.BrandRateThrottle",
-        "integrations.throttling.ApiKeyRateThrottle",
+        "brandroom.http.throttling.BrandRateThrottle",
+        "brandroom.http.throttling.ApiKeyRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {"brand": THROTTLE_RATE_BRAND, "api_key": THROTTLE_RATE_API_KEY},
-    "DEFAULT_SCHEMA_CLASS": "integrations.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "brandroom.http.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "brandroom.errors.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -408,7 +412,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "integrations.openapi.describe_integrator_contract",
-        "integrations.openapi.match_error_attr_placeholders",
+        "brandroom.http.openapi.match_error_attr_placeholders",
     ],
 }
 

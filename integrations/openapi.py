@@ -1,112 +1,13 @@
-"""The integrator contract in the OpenAPI schema: the ``Idempotency-Key`` header and its 409 /
-422 answers on every POST, and a description of webhooks, idempotency and throttling."""
+"""The integrator guide in the OpenAPI schema's description: webhooks (signatures, retries,
+event types), idempotency and throttling. The schema class itself is the project's
+(``brandroom.http.openapi``)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter
-from drf_standardized_errors.openapi import AutoSchema as StandardErrorsAutoSchema
-from drf_standardized_errors.openapi_serializers import ClientErrorEnum
-from rest_framework import serializers
-
-from brandroom.rules import RuleViolation
-from integrations import idempotency, signing
+from integrations import signing
 from integrations.events import EventType
-
-
-class ConflictErrorSerializer(serializers.Serializer):
-    # Free text: besides idempotency_key_in_use (409) and idempotency_key_reused (422), each
-    # app's domain conflicts (e.g. slug_taken, endpoint_disabled) answer with their own code.
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    attr = serializers.CharField(allow_null=True)
-
-
-class ConflictErrorResponseSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
-    errors = ConflictErrorSerializer(many=True)
-
-
-IDEMPOTENCY_PARAMETER = OpenApiParameter(
-    name=idempotency.HEADER,
-    type={"type": "string", "pattern": idempotency.KEY_PATTERN.pattern},
-    location=OpenApiParameter.HEADER,
-    required=False,
-    description=(
-        "Makes the POST safe to retry: a repeat with the same key and body gets the stored "
-        "response back (with `Idempotent-Replayed: true`); the same key with a different body "
-        "gets 422; a repeat while the first request runs gets 409. Keys are per caller and "
-        "brand, 1-255 visible ASCII characters (no spaces), and kept for 24 hours."
-    ),
-)
-
-
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-class AutoSchema(StandardErrorsAutoSchema):
-    """drf-standardized-errors' schema plus the idempotency contract on POST operations.
-
-    The parent documents error responses only for views whose exception handler is its own
-    function; ours (brandroom.errors.exception_handler) extends it and renders the same bodies,
-    so the same rules apply.
-    """
-
-    def _should_add_error_response(self, responses: dict[str, Any], status_code: str) -> bool:
-        if status_code in responses:
-            return False
-        checks = {
-            "400": lambda: (
-                self._should_add_parse_error_response()
-                or self._should_add_validation_error_response()
-            ),
-            "401": self._should_add_http401_error_response,
-            "403": self._should_add_http403_error_response,
-            "404": self._should_add_http404_error_response,
-            "405": self._should_add_http405_error_response,
-            "406": self._should_add_http406_error_response,
-            "415": self._should_add_http415_error_response,
-            "429": self._should_add_http429_error_response,
-            "500": self._should_add_http500_error_response,
-        }
-        check = checks.get(status_code)
-        return True if check is None else bool(check())
-
-    def _get_validation_error_codes_by_field(self, data_fields: list[Any]) -> dict[str, set[str]]:
-        codes = super()._get_validation_error_codes_by_field(data_fields)
-        if self.method in WRITE_METHODS:
-            # Besides the serializer's own checks, the services refuse input that breaks a
-            # business rule as a 400 naming the field, with RuleViolation's default code.
-            for field in data_fields:
-                codes[field.name].add(RuleViolation.code)
-        return codes
-
-    def get_override_parameters(self) -> list[Any]:
-        parameters = list(super().get_override_parameters())
-        if self.method == "POST":
-            parameters.append(IDEMPOTENCY_PARAMETER)
-        return parameters
-
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
-        responses = super()._get_response_bodies(direction=direction)  # type: ignore[arg-type]
-        if direction == "response" and "429" in responses:
-            responses["429"].setdefault("headers", {})["Retry-After"] = {
-                "description": "Seconds to wait before the next request.",
-                "schema": {"type": "integer"},
-                "required": True,
-            }
-        if direction == "response" and self.method in WRITE_METHODS:
-            # Every write can meet a domain conflict (a draft already in review cannot be
-            # deleted, a decided step cannot be decided again); POST adds idempotency's 409/422.
-            for code in ("409", "422") if self.method == "POST" else ("409",):
-                responses.setdefault(
-                    code,
-                    self._get_response_for_code(ConflictErrorResponseSerializer, code),
-                )
-        return responses
-
 
 INTEGRATOR_GUIDE = f"""
 
@@ -138,33 +39,6 @@ Send an `Idempotency-Key` header on any POST to make it safe to retry (see the p
 Requests are limited per brand and per API key; over the limit the answer is 429 with a
 `Retry-After` header (seconds).
 """
-
-
-# drf-standardized-errors names list items and dict entries in error ``attr`` with these
-# placeholders ("tone.INDEX") while the API answers with the real index or key ("tone.3").
-_ATTR_PLACEHOLDERS = {"INDEX": r"\d+", "KEY": r"[^.]+"}
-
-
-def match_error_attr_placeholders(
-    result: dict[str, Any], generator: Any, request: Any, public: bool
-) -> dict[str, Any]:
-    """Post-processing hook: document error ``attr`` values of list items and dict entries as
-    patterns that match what the API really returns, instead of the literal placeholder."""
-    for component in result.get("components", {}).get("schemas", {}).values():
-        attr = component.get("properties", {}).get("attr", {})
-        names = attr.get("enum") or []
-        if len(names) != 1 or not isinstance(names[0], str):
-            continue
-        parts = names[0].split(".")
-        if not any(part in _ATTR_PLACEHOLDERS for part in parts):
-            continue
-        pattern = r"\.".join(_ATTR_PLACEHOLDERS.get(part, re.escape(part)) for part in parts)
-        component["properties"]["attr"] = {
-            "type": "string",
-            "pattern": f"^{pattern}$",
-            "description": f"`{names[0]}`, with the item's index or key.",
-        }
-    return result
 
 
 def describe_integrator_contract(

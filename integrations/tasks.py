@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from dramatiq_crontab import cron
 
-from integrations import idempotency, services
+from integrations import services
 from tenants.models import Brand
 
 
@@ -50,9 +50,3 @@ def prune_events_everywhere() -> None:
     for schema_name in _active_brand_schemas():
         with schema_context(schema_name):
             prune_events.send()
-
-
-@cron("23 * * * *")
-@dramatiq.actor(max_retries=0)
-def expire_idempotency_keys() -> None:
-    idempotency.expire_records(now=timezone.now())

@@ -130,6 +130,11 @@ class ApiKey(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
+    @property
+    def credential_id(self) -> str:
+        """Names the key to the kernel's idempotency and throttles (a KeyCredential)."""
+        return str(self.pk)
+
 
 class WorkerPing(models.Model):
     """A round trip through the broker and a worker, recording which brand the worker ran in.
@@ -158,50 +163,3 @@ class SignInLink(models.Model):
 
     def __str__(self) -> str:
         return f"sign-in link for {self.user} (expires {self.expires_at:%Y-%m-%d %H:%M})"
-
-
-class IdempotencyRecord(models.Model):
-    """A claimed ``Idempotency-Key`` and, once the request finished, the response to replay.
-
-    Lives in the public schema because platform routes (no brand) take the header too; the
-    ``scope`` names brand and caller, so two callers never share a key. The unique constraint is
-    the lock: the first request inserts the row, any concurrent repeat fails to insert and waits
-    for nothing (integrations/idempotency.py answers it 409 while the first is running).
-    """
-
-    class Status(models.TextChoices):
-        IN_PROGRESS = "in_progress"
-        COMPLETED = "completed"
-
-    scope = models.CharField(max_length=100)
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.BinaryField(null=True, blank=True)
-    response_headers = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(db_index=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["scope", "key"], name="unique_idempotency_key"),
-            models.CheckConstraint(
-                condition=Q(status="in_progress") | Q(response_status__isnull=False),
-                name="idempotency_completed_has_response",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.scope} {self.key}"
-
-
-class ThrottleCounter(models.Model):
-    """One API rate budget's hits in its current window (see integrations/throttling.py)."""
-
-    key = models.CharField(max_length=100, primary_key=True)
-    hits = models.PositiveIntegerField()
-    window_ends_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"{self.key}: {self.hits}"

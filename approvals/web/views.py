@@ -12,9 +12,14 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from approvals.web.sign_in import (
+    LINK_LIFETIME,
+    SignInLinkInvalid,
+    redeem_sign_in_link,
+    send_sign_in_link,
+)
 from tenants.models import User
 from tenants.selectors import brands_for_user
-from tenants.sign_in import LINK_LIFETIME, SignInLinkInvalid, redeem_sign_in_link, send_sign_in_link
 
 MINUTES = int(LINK_LIFETIME.total_seconds() // 60)
 

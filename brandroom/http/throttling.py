@@ -1,8 +1,9 @@
 """API throttles: one budget per brand (all callers together) and one per API key.
 
-A fixed-window counter per budget lives in one public-schema row (``tenants.ThrottleCounter``),
-bumped by a single ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` statement: one round
-trip per budget per request, atomic under concurrency, and shared by every gunicorn worker.
+A fixed-window counter per budget lives in one public-schema row
+(``brandroom.http.models.ThrottleCounter``), bumped by a single ``INSERT ... ON CONFLICT DO
+UPDATE ... RETURNING`` statement: one round trip per budget per request, atomic under
+concurrency, and shared by every gunicorn worker.
 (DRF's cache-based throttle keeps the timestamp of every request in the window and rewrites
 that list on each request, several queries and a growing payload on a database cache.)
 Rates are read at request time (THROTTLE_RATE_BRAND and THROTTLE_RATE_API_KEY); a refused
@@ -21,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
-from tenants.models import ApiKey
+from brandroom.http.credentials import KeyCredential
 
 HIT = """
 INSERT INTO public.tenants_throttlecounter (key, hits, window_ends_at)
@@ -81,4 +82,5 @@ class ApiKeyRateThrottle(_WindowThrottle):
     scope = "api_key"
 
     def ident(self, request: Request) -> str | None:
-        return str(request.auth.pk) if isinstance(request.auth, ApiKey) else None
+        auth = request.auth
+        return auth.credential_id if isinstance(auth, KeyCredential) else None

@@ -10,10 +10,11 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
+from brandroom.http import idempotency
+from brandroom.http.models import IdempotencyRecord
 from content.models import Channel
-from integrations import idempotency
 from tenants import services as tenant_services
-from tenants.models import ApiKey, IdempotencyRecord
+from tenants.models import ApiKey
 from tenants.roles import Scope
 from tests.conftest import client_for
 from tests.factories import PASSWORD

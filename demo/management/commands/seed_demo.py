@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.urls import Resolver404, resolve
 
-from tenants.demo import DEMO_BRANDS, DEMO_PASSWORD, seed_demo
+from demo.seeding import DEMO_BRANDS, DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):

@@ -33,7 +33,8 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from brandroom.errors import error_response
-from tenants.models import ApiKey, IdempotencyRecord
+from brandroom.http.credentials import KeyCredential
+from brandroom.http.models import IdempotencyRecord
 
 logger = logging.getLogger(__name__)
 
@@ -150,8 +151,8 @@ def caller_scope(request: HttpRequest) -> str | None:
             request.user = user_before  # type: ignore[assignment]
     brand = getattr(request, "brand", None)
     where = f"brand:{brand.pk}" if brand is not None else "platform"
-    if isinstance(auth, ApiKey):
-        return f"{where}|key:{auth.pk}"
+    if isinstance(auth, KeyCredential):
+        return f"{where}|key:{auth.credential_id}"
     if user is not None and user.is_authenticated and user.pk is not None:
         return f"{where}|user:{user.pk}"
     return None

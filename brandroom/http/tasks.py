@@ -1,0 +1,15 @@
+"""Housekeeping for the HTTP infrastructure, on the worker."""
+
+from __future__ import annotations
+
+import dramatiq
+from django.utils import timezone
+from dramatiq_crontab import cron
+
+from brandroom.http import idempotency
+
+
+@cron("23 * * * *")
+@dramatiq.actor(max_retries=0)
+def expire_idempotency_keys() -> None:
+    idempotency.expire_records(now=timezone.now())
