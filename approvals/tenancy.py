@@ -8,6 +8,8 @@ from datetime import datetime
 from tenants.models import Brand
 from tenants.selectors import current_brand
 
+__all__ = ["brand_local", "current_brand"]
+
 
 def brand_local(moment: datetime, brand: Brand | None = None) -> datetime:
     """``moment`` in the brand's own time zone."""

@@ -91,7 +91,7 @@ def jobs() -> QuerySet[GenerationJob]:
 
 def agency_ai_usage(*, agency: Agency, now: datetime) -> dict[str, Any]:
     """This month's AI use of every brand of the agency, with totals (two queries per brand)."""
-    brands = []
+    brands: list[dict[str, Any]] = []
     for brand in agency.brands.order_by("name"):
         with schema_context(brand.schema_name):
             # An unsaved default row when the brand never touched its settings.

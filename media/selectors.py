@@ -86,11 +86,10 @@ def committed_by_month(
     if not months:
         return held
     window_start = datetime.combine(min(months), datetime.min.time(), tzinfo=tz)
-    rows = (
-        Boost.objects.filter(currency=currency, ends_at__gt=window_start)
-        .exclude(pk=exclude_boost_id)
-        .annotate(spent=Sum("snapshots__spend"))
-    )
+    boosts = Boost.objects.filter(currency=currency, ends_at__gt=window_start)
+    if exclude_boost_id is not None:
+        boosts = boosts.exclude(pk=exclude_boost_id)
+    rows = boosts.annotate(spent=Sum("snapshots__spend"))
     for boost in rows:
         amount = boost.budget_total
         if boost.status in FINISHED_STATUSES:

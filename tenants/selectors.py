@@ -50,9 +50,15 @@ def people_with_roles(*, brand: Brand, roles: frozenset[str]) -> QuerySet[User]:
     ).order_by("pk")
 
 
+def current_schema_name() -> str:
+    """The schema the connection is on: a brand's, or ``public`` (django-tenants keeps it on
+    the connection, which Django's types do not know about)."""
+    return str(getattr(connection, "schema_name", "public"))
+
+
 def current_brand() -> Brand:
     """The brand whose schema the connection is on (in a request, a worker or schema_context)."""
     tenant = getattr(connection, "tenant", None)
     if isinstance(tenant, Brand):
         return tenant
-    return Brand.objects.select_related("agency").get(schema_name=connection.schema_name)
+    return Brand.objects.select_related("agency").get(schema_name=current_schema_name())

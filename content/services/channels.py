@@ -38,8 +38,9 @@ def create_channel(
 def update_channel(*, channel: Channel, **changes: object) -> Channel:
     """Change a channel's handle, name or rules."""
     if "handle" in changes:
-        changes["handle"] = _handle(str(changes["handle"]))
-        _check_handle_free(network=channel.network, handle=changes["handle"], other_than=channel)
+        handle = _handle(str(changes["handle"]))
+        _check_handle_free(network=channel.network, handle=handle, other_than=channel)
+        changes["handle"] = handle
     for field, value in changes.items():
         setattr(channel, field, value)
     if changes:
