@@ -82,7 +82,7 @@ def _json(value: Any) -> Any:
 
 
 def _subject_kind(subject: Model) -> str:
-    return slugify(subject._meta.verbose_name).replace("-", "_")
+    return slugify(str(subject._meta.verbose_name)).replace("-", "_")
 
 
 def record(
