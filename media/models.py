@@ -61,6 +61,19 @@ class MonthlyBudget(models.Model):
         return f"{self.month:%Y-%m} {self.amount} {self.currency}"
 
 
+class BoostStatus(models.TextChoices):
+    """Where a boost is; ``Boost.Status``. At module level so the database constraints below
+    take their values from it (a class's own names are not visible in its ``Meta``)."""
+
+    PROPOSED = "proposed"
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
 class Boost(models.Model):
     """Paid promotion of an approved draft (or a post published elsewhere) on one network.
 
@@ -68,14 +81,7 @@ class Boost(models.Model):
     ``TRANSITIONS`` are accepted, whoever writes the row.
     """
 
-    class Status(models.TextChoices):
-        PROPOSED = "proposed"
-        PENDING_APPROVAL = "pending_approval"
-        APPROVED = "approved"
-        ACTIVE = "active"
-        PAUSED = "paused"
-        COMPLETED = "completed"
-        CANCELLED = "cancelled"
+    Status = BoostStatus
 
     class Objective(models.TextChoices):
         REACH = "reach"
@@ -137,18 +143,7 @@ class Boost(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(
-                    status__in=[
-                        "proposed",
-                        "pending_approval",
-                        "approved",
-                        "active",
-                        "paused",
-                        "completed",
-                        "cancelled",
-                    ]
-                ),
-                name="boost_status_valid",
+                condition=Q(status__in=BoostStatus.values), name="boost_status_valid"
             ),
             models.CheckConstraint(
                 condition=(Q(draft_id__isnull=False) & Q(external_post_ref=""))
@@ -166,7 +161,7 @@ class Boost(models.Model):
             ),
             models.CheckConstraint(condition=CURRENCY_CHECK, name="boost_currency"),
             models.CheckConstraint(
-                condition=Q(status="paused") | Q(pause_reason=""),
+                condition=Q(status=BoostStatus.PAUSED) | Q(pause_reason=""),
                 name="boost_pause_reason_only_when_paused",
             ),
         ]

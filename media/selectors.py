@@ -55,7 +55,7 @@ def monthly_budgets() -> QuerySet[MonthlyBudget]:
     return MonthlyBudget.objects.all()
 
 
-def schedule_of(boost: Boost, *, tz: ZoneInfo) -> pacing.Schedule:
+def schedule_of(*, boost: Boost, tz: ZoneInfo) -> pacing.Schedule:
     """The money-and-time view of a boost for the pacing maths."""
     return pacing.Schedule(
         total=boost.budget_total,
@@ -96,7 +96,9 @@ def committed_by_month(
             amount = boost.spent or Decimal(0)
         if not amount:
             continue
-        for month, share in pacing.allocate_by_month(schedule_of(boost, tz=tz), amount).items():
+        for month, share in pacing.allocate_by_month(
+            schedule_of(boost=boost, tz=tz), amount
+        ).items():
             if month in held:
                 held[month] += share
     return held
@@ -171,7 +173,7 @@ def boost_report(*, boost: Boost, tz: ZoneInfo, now: datetime) -> BoostReport:
             spend=spend,
         ),
         pacing=pacing.pacing(
-            schedule_of(boost, tz=tz),
+            schedule_of(boost=boost, tz=tz),
             spend=spend,
             now=now,
             tolerance=Decimal(settings.pacing_tolerance_percent) / 100,

@@ -52,7 +52,7 @@ def _check_timezone(name: str) -> None:
         raise TenantsError(f"Unknown time zone '{name}'.", field="timezone") from None
 
 
-def schema_name_for(slug: str) -> str:
+def schema_name_for(*, slug: str) -> str:
     return "brand_" + slug.replace("-", "_")
 
 
@@ -74,7 +74,7 @@ def create_brand(
     _check_timezone(timezone_name)
     if Brand.objects.filter(slug=slug).exists():
         raise SlugTaken(f"A brand with the slug '{slug}' already exists.", field="slug")
-    schema_name = schema_name_for(slug)
+    schema_name = schema_name_for(slug=slug)
     if schema_name == provisioning.template_schema_name():
         raise SlugTaken(f"The slug '{slug}' is reserved; choose another.", field="slug")
     if schema_exists(schema_name):

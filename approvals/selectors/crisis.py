@@ -8,9 +8,10 @@ from approvals.models import CrisisState, Incident
 
 
 def crisis_state() -> CrisisState:
-    """The brand's crisis state row (created calm if missing)."""
-    state, _ = CrisisState.objects.select_related("incident").get_or_create(id=1)
-    return state
+    """The brand's crisis state; calm (an unsaved row) for a brand that never had a crisis.
+    Reading never writes: the crisis services create the row when they first change it."""
+    state = CrisisState.objects.select_related("incident").filter(id=1).first()
+    return state if state is not None else CrisisState(id=1)
 
 
 def brand_in_crisis() -> bool:

@@ -38,14 +38,14 @@ def fill_brands(ctx: Bench, total: int) -> float:
     def fill() -> None:
         Brand.objects.bulk_create(
             [
-                Brand(agency=ctx.agency, name=s, slug=s, schema_name=schema_name_for(s))
+                Brand(agency=ctx.agency, name=s, slug=s, schema_name=schema_name_for(slug=s))
                 for s in slugs
             ],
             batch_size=500,
         )
         # 10 schemas a transaction: every table and index created holds a lock until commit,
         # and the shared lock table (max_locks_per_transaction) is sized for a few hundred.
-        replayer.create([schema_name_for(s) for s in slugs], batch=10)
+        replayer.create([schema_name_for(slug=s) for s in slugs], batch=10)
 
     took = timed(fill)
     log(f"filled {missing} brands in {took:.1f}s")

@@ -7,6 +7,14 @@ from django.db import models
 from django.db.models import Q
 
 
+class IdempotencyStatus(models.TextChoices):
+    """``IdempotencyRecord.Status``, at module level so the constraint below takes its value
+    from it."""
+
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
 class IdempotencyRecord(models.Model):
     """A claimed ``Idempotency-Key`` and, once the request finished, the response to replay.
 
@@ -16,9 +24,7 @@ class IdempotencyRecord(models.Model):
     for nothing (brandroom/http/idempotency.py answers it 409 while the first is running).
     """
 
-    class Status(models.TextChoices):
-        IN_PROGRESS = "in_progress"
-        COMPLETED = "completed"
+    Status = IdempotencyStatus
 
     scope = models.CharField(max_length=100)
     key = models.CharField(max_length=255)
@@ -35,7 +41,8 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="unique_idempotency_key"),
             models.CheckConstraint(
-                condition=Q(status="in_progress") | Q(response_status__isnull=False),
+                condition=Q(status=IdempotencyStatus.IN_PROGRESS)
+                | Q(response_status__isnull=False),
                 name="idempotency_completed_has_response",
             ),
         ]

@@ -150,7 +150,7 @@ def _draft_risk(boost: Boost) -> int:
     return content_selectors.get_draft(draft_id=boost.draft_id).risk_score or 0
 
 
-def offer_for_approval(boost: Boost, *, now: datetime) -> Boost:
+def offer_for_approval(*, boost: Boost, now: datetime) -> Boost:
     """Ask the approvals app about a proposed boost's spend and move it to pending approval
     (its chain is open) or approved (the brand's policy needs no sign-off)."""
     result = request_approval(
@@ -216,19 +216,19 @@ def propose_boost(
             ends_at=ends_at,
             proposed_by_id=proposed_by_id,
         )
-        reserve_budget(schedule=selectors.schedule_of(boost, tz=_tz(brand)), tz=_tz(brand))
+        reserve_budget(schedule=selectors.schedule_of(boost=boost, tz=_tz(brand)), tz=_tz(brand))
         boost.save()
         audit.record(
             action=AuditAction.BOOST_PROPOSED,
             subject=boost,
-            after=audit.fields_of(boost, *PROPOSAL_FIELDS),
+            after=audit.fields_of(row=boost, names=PROPOSAL_FIELDS),
             brand=brand,
         )
         if brand_in_crisis():
             Boost.objects.filter(pk=boost.pk).update(crisis_hold=True, status_note=CRISIS_HOLD_NOTE)
             boost.refresh_from_db()
             return boost
-        return offer_for_approval(boost, now=now)
+        return offer_for_approval(boost=boost, now=now)
 
 
 PROPOSAL_FIELDS = [
@@ -265,7 +265,7 @@ def update_boost(
     if unknown:
         raise MediaError(f"'{sorted(unknown)[0]}' cannot be changed.", field=sorted(unknown)[0])
     with transaction.atomic():
-        boost = lock_boost(boost_id)
+        boost = lock_boost(boost_id=boost_id)
         if boost.status != Boost.Status.PROPOSED:
             raise TransitionRefused(
                 f"Boost {boost_id} is {boost.status}; only a proposed boost can be changed.",
@@ -288,7 +288,7 @@ def update_boost(
         )
         if changes.keys() & {"budget_total", "starts_at", "ends_at"}:
             reserve_budget(
-                schedule=selectors.schedule_of(boost, tz=_tz(brand)),
+                schedule=selectors.schedule_of(boost=boost, tz=_tz(brand)),
                 tz=_tz(brand),
                 exclude_boost_id=boost.pk,
             )
@@ -300,7 +300,7 @@ def submit_boost(*, boost_id: int, now: datetime | None = None) -> Boost:
     """Offer a proposed boost (again, after changes were asked for) for sign-off."""
     now = now or timezone.now()
     with transaction.atomic():
-        boost = lock_boost(boost_id)
+        boost = lock_boost(boost_id=boost_id)
         if boost.status != Boost.Status.PROPOSED:
             raise TransitionRefused(
                 f"Boost {boost_id} is {boost.status}; only a proposed boost can be submitted.",
@@ -308,10 +308,10 @@ def submit_boost(*, boost_id: int, now: datetime | None = None) -> Boost:
             )
         if boost.crisis_hold or brand_in_crisis():
             raise BrandInCrisis(f"The brand is in crisis; boost {boost_id} is held.")
-        return offer_for_approval(boost, now=now)
+        return offer_for_approval(boost=boost, now=now)
 
 
-def lock_boost(boost_id: int) -> Boost:
+def lock_boost(*, boost_id: int) -> Boost:
     """The boost, row-locked until the transaction ends (raises BoostNotFound)."""
     try:
         return Boost.objects.select_for_update().get(pk=boost_id)
@@ -364,7 +364,7 @@ def activate_boost(*, boost_id: int, now: datetime | None = None) -> Boost:
     """Start delivery of an approved boost; refused while a crisis holds it or after its end."""
     now = now or timezone.now()
     with transaction.atomic():
-        boost = lock_boost(boost_id)
+        boost = lock_boost(boost_id=boost_id)
         if boost.crisis_hold or brand_in_crisis():
             raise BrandInCrisis(f"The brand is in crisis; boost {boost_id} is held.")
         if boost.status == Boost.Status.APPROVED and boost.ends_at <= now:
@@ -389,7 +389,7 @@ def resume_boost(*, boost_id: int, now: datetime | None = None) -> Boost:
     """Deliver a paused boost again; refused in a crisis and once its cap is spent."""
     now = now or timezone.now()
     with transaction.atomic():
-        boost = lock_boost(boost_id)
+        boost = lock_boost(boost_id=boost_id)
         if boost.crisis_hold or brand_in_crisis():
             raise BrandInCrisis(f"The brand is in crisis; boost {boost_id} is held.")
         spend = selectors.spend_of(boost_id=boost_id)

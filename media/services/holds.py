@@ -38,7 +38,7 @@ def hold_boosts_for_crisis() -> int:
             audit.record(
                 action=AuditAction.BOOST_HELD,
                 subject=boost,
-                after=audit.fields_of(boost, "status", "crisis_hold"),
+                after=audit.fields_of(row=boost, names=("status", "crisis_hold")),
                 detail="The brand is in crisis.",
             )
     return len(ids)
@@ -63,14 +63,16 @@ def release_crisis_hold(*, now: datetime | None = None) -> int:
             elif boost.status == Boost.Status.PROPOSED and boost.submitted_at is None:
                 boost.crisis_hold = False
                 Boost.objects.filter(pk=boost.pk).update(status_note="")
-                offer_for_approval(boost, now=now)
+                offer_for_approval(boost=boost, now=now)
             elif boost.status_note == CRISIS_HOLD_NOTE:
                 Boost.objects.filter(pk=boost.pk).update(status_note="")
             audit.record(
                 action=AuditAction.BOOST_RELEASED,
                 subject=boost,
                 before={"status": boost.status},
-                after=audit.fields_of(Boost.objects.get(pk=boost.pk), "status", "crisis_hold"),
+                after=audit.fields_of(
+                    row=Boost.objects.get(pk=boost.pk), names=("status", "crisis_hold")
+                ),
                 detail="The crisis stood down.",
             )
     return len(held)

@@ -60,7 +60,7 @@ def record_snapshot(
     with transaction.atomic():
         # The boost row lock serialises snapshots of one boost: the overlap check, the upsert
         # and the cap check below see each other's results.
-        boost = lock_boost(boost_id)
+        boost = lock_boost(boost_id=boost_id)
         if boost.status not in selectors.DELIVERED_STATUSES:
             raise TransitionRefused(
                 f"Boost {boost_id} is {boost.status}; results arrive only for boosts that "
@@ -167,7 +167,7 @@ def check_boost_spend(*, brand: Brand, boost: Boost, now: datetime, day_of: date
         return boost
     settings = selectors.media_settings()
     result = pacing.pacing(
-        selectors.schedule_of(boost, tz=tz),
+        selectors.schedule_of(boost=boost, tz=tz),
         spend=spend,
         now=now,
         tolerance=Decimal(settings.pacing_tolerance_percent) / 100,

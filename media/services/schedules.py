@@ -55,7 +55,7 @@ def advance_boost_schedules(*, brand: Brand, now: datetime | None = None) -> Sch
     )
     for boost_id in over.values_list("pk", flat=True):
         with transaction.atomic():
-            boost = lock_boost(boost_id)
+            boost = lock_boost(boost_id=boost_id)
             if boost.status in (Boost.Status.ACTIVE, Boost.Status.PAUSED):
                 move_boost(
                     boost_id=boost_id,
@@ -67,7 +67,7 @@ def advance_boost_schedules(*, brand: Brand, now: datetime | None = None) -> Sch
     running = Boost.objects.filter(status=Boost.Status.ACTIVE, starts_at__lte=now)
     for boost_id in running.values_list("pk", flat=True):
         with transaction.atomic():
-            boost = lock_boost(boost_id)
+            boost = lock_boost(boost_id=boost_id)
             if boost.status == Boost.Status.ACTIVE:
                 check_boost_spend(brand=brand, boost=boost, now=now, day_of=now)
                 checked += 1

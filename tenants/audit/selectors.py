@@ -69,7 +69,7 @@ def _cell(value: Any) -> str:
     return text
 
 
-def audit_csv_lines(entries: QuerySet[AuditEntry], *, tz: ZoneInfo) -> Iterator[str]:
+def audit_csv_lines(*, entries: QuerySet[AuditEntry], tz: ZoneInfo) -> Iterator[str]:
     """The entries as CSV text, one line at a time (a header first); times in ``tz``."""
     out = io.StringIO()
     writer = csv.writer(out)

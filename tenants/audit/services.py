@@ -3,6 +3,7 @@ transaction, so the entry commits (or rolls back) with the change it describes."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -33,11 +34,12 @@ class Actor:
 SYSTEM = Actor(kind=ActorKind.SYSTEM, label="system")
 
 
-def person(user: User) -> Actor:
+def person(*, user: User) -> Actor:
+    """A signed-in person."""
     return Actor(kind=ActorKind.PERSON, user_id=user.pk, label=user.email or user.username)
 
 
-def api_key(key: ApiKey) -> Actor:
+def api_key(*, key: ApiKey) -> Actor:
     """An integrator's key; the person who created it is recorded with it."""
     creator = key.created_by
     by = f", created by {creator.email or creator.username}" if creator is not None else ""
@@ -57,10 +59,10 @@ def acting() -> Actor:
         return SYSTEM
     auth = getattr(request, "auth", None)
     if isinstance(auth, ApiKey):
-        return api_key(auth)
+        return api_key(key=auth)
     user = getattr(request, "user", None)
     if isinstance(user, User) and user.is_authenticated:
-        return person(user)
+        return person(user=user)
     return SYSTEM
 
 
@@ -100,7 +102,7 @@ def record(
     person) defaults to whoever the current request authenticated as."""
     if brand is None:
         brand = current_brand()
-    actor = person(by) if by is not None else acting()
+    actor = person(user=by) if by is not None else acting()
     return AuditEntry.objects.create(
         at=timezone.now(),
         brand_id=brand.pk,
@@ -148,6 +150,6 @@ def record_changes(
     )
 
 
-def fields_of(row: Model, *names: str) -> dict[str, Any]:
+def fields_of(*, row: Model, names: Iterable[str]) -> dict[str, Any]:
     """``row``'s values of ``names``, for an entry's before or after."""
     return {name: getattr(row, name) for name in names}

@@ -93,7 +93,7 @@ class AuditExportView(BrandScopedMixin, APIView):
     @extend_schema(parameters=FILTERS, responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request: Request) -> HttpResponse:
         entries = selectors.audit_entries(brand=self.brand, **_filters(request))
-        body = "".join(selectors.audit_csv_lines(entries, tz=ZoneInfo(self.brand.timezone)))
+        body = "".join(selectors.audit_csv_lines(entries=entries, tz=ZoneInfo(self.brand.timezone)))
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
         name = f"audit-trail-{self.brand.slug}-{timezone.now():%Y%m%d%H%M}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -1,0 +1,114 @@
+"""House conventions (issue 12 §3, docs/architecture.md) checked on the source, so new code
+keeps them: services and selectors take keyword-only arguments, and selectors never write."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOT_PRODUCT = {".venv", ".data", "tests", "bench", "platform", "docs"}
+
+# Known debts, each with the work that removes it; delete the entry when it is gone.
+KEYWORD_ONLY_PENDING = (
+    # approvals' services and selectors are being split into layers (issue 12 §2).
+    "approvals/",
+    # Delivery scheduling is being rewritten around the outbox (issue 12 §1).
+    "integrations/services/",
+)
+
+WRITES = {"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "save"}
+
+
+def _modules(kind: str) -> Iterator[tuple[str, ast.Module]]:
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT)
+        if rel.parts[0] in NOT_PRODUCT or "migrations" in rel.parts:
+            continue
+        if path.stem == kind or kind in rel.parts[:-1]:
+            yield rel.as_posix(), ast.parse(path.read_text(), filename=str(rel))
+
+
+def _public_functions(tree: ast.Module) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith(
+            "_"
+        ):
+            yield node
+
+
+def test_public_services_and_selectors_take_keyword_only_arguments() -> None:
+    positional = []
+    for kind in ("services", "selectors"):
+        for rel, tree in _modules(kind):
+            if rel.startswith(KEYWORD_ONLY_PENDING):
+                continue
+            for function in _public_functions(tree):
+                args = function.args
+                names = [a.arg for a in args.posonlyargs + args.args]
+                if args.vararg is not None:
+                    names.append("*" + args.vararg.arg)
+                if names:
+                    where = f"{rel}:{function.lineno}"
+                    positional.append(f"{where} {function.name}({', '.join(names)})")
+    assert positional == [], "call these with keywords only (def f(*, ...)):\n" + "\n".join(
+        positional
+    )
+
+
+def test_selectors_never_write() -> None:
+    writes = []
+    for rel, tree in _modules("selectors"):
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in WRITES
+            ):
+                writes.append(f"{rel}:{node.lineno} .{node.func.attr}()")
+    assert writes == [], "selectors read; move these writes to a service:\n" + "\n".join(writes)
+
+
+def _lookups(condition: object) -> Iterator[tuple[str, object]]:
+    from django.db.models import Q
+
+    if isinstance(condition, Q):
+        for child in condition.children:
+            yield from _lookups(child)
+    elif isinstance(condition, tuple) and len(condition) == 2 and isinstance(condition[0], str):
+        yield condition[0], condition[1]
+
+
+def test_database_constraints_agree_with_the_choices_they_guard() -> None:
+    """A constraint that lists a field's values (``status__in=[...]``) names exactly the
+    field's choices, and a condition on one value names a real one: adding a choice without the
+    constraint, or a typo in either, fails here rather than in production."""
+    from django.apps import apps
+    from django.db import models
+    from django.db.models import Q
+
+    disagreements = []
+    for model in apps.get_models():
+        for constraint in model._meta.constraints:
+            if not isinstance(constraint, models.CheckConstraint):
+                continue
+            condition = constraint.condition
+            whole = isinstance(condition, Q) and len(condition.children) == 1
+            for lookup, value in _lookups(condition):
+                field_name, _, operator = lookup.partition("__")
+                try:
+                    field = model._meta.get_field(field_name)
+                except Exception:
+                    continue
+                choices = {str(v) for v, _ in field.choices or []}
+                if not choices or operator not in ("", "exact", "in"):
+                    continue
+                named = {str(v) for v in value} if operator == "in" else {str(value)}
+                label = f"{model._meta.label}.{constraint.name}"
+                allowed = choices | ({""} if field.blank else set())
+                if not named <= allowed:
+                    disagreements.append(f"{label}: {sorted(named - allowed)} not a choice")
+                elif operator == "in" and whole and named != choices:
+                    disagreements.append(f"{label}: misses {sorted(choices - named)}")
+    assert disagreements == [], "\n".join(disagreements)
