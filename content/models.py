@@ -92,7 +92,15 @@ class Draft(models.Model):
     attempts = models.PositiveSmallIntegerField(default=1)
     risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
     risk_reasons = models.JSONField(default=list, blank=True)
+    # Risk flags: checks that fired ("guardrail_violations", "unsafe_output", "injection_attempt",
+    # "repeats_recent_post", "high_risk", "judge_objection"); any of them puts the draft in the
+    # policy's high band. Labels only inform ("offline_generated", "regenerated").
     flags = models.JSONField(default=list, blank=True)
+    labels = models.JSONField(default=list, blank=True)
+    # A person must sign this draft off whatever the autonomy level (a reply to a comment that
+    # tried to instruct the assistant); ``needs_person_reason`` says why, for the approver.
+    needs_person = models.BooleanField(default=False)
+    needs_person_reason = models.CharField(max_length=300, blank=True)
     # Publishing happens in the integrators' tools; their callback records where it went out.
     external_id = models.CharField(max_length=200, blank=True)
     external_url = models.URLField(max_length=500, blank=True)
@@ -159,6 +167,9 @@ class AssistantSettings(models.Model):
     # None: the platform default (AI_MONTHLY_BUDGET) applies.
     monthly_budget = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     novelty_threshold = models.PositiveSmallIntegerField(default=85)
+    # A second, independent model call that sees only the draft, the rules and the comment as
+    # quoted data, and may raise the risk (its tokens count against the budget).
+    judge_enabled = models.BooleanField(default=False)
     # The brand's policy for pushed-in comments, mentions and messages: when on, every new inbox
     # item starts a reply job at once (its drafts then go through approvals like any other).
     auto_draft_replies = models.BooleanField(default=True)
@@ -303,6 +314,10 @@ class InboxItem(models.Model):
     in_reply_to_permalink = models.URLField(max_length=500, blank=True)
     # [{"author": "...", "text": "..."}], oldest first
     thread = models.JSONField(default=list, blank=True)
+    # [{"code", "detail"}]: attempts in the text or thread to instruct the assistant
+    # (content.assistant.injection), found when the item arrived. Replies to such an item always
+    # need a person's sign-off.
+    injection_signals = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -227,12 +227,15 @@ def band_for(
     kind: str,
     risk_score: int,
     flagged: bool = False,
+    flag_names: tuple[str, ...] = (),
     amount: Decimal | None = None,
     currency: str | None = None,
 ) -> tuple[str, str]:
-    """The band a subject falls in, and why (spend decides for boosts unless risk is higher)."""
+    """The band a subject falls in, and why (spend decides for boosts unless risk is higher).
+    A flagged draft is high; the reason names the checks that fired (``flag_names``)."""
     if flagged:
-        return "high", "flagged by the guardrails"
+        named = ", ".join(flag_names) if flag_names else "the guardrails"
+        return "high", f"flagged by the checks: {named}"
     if risk_score >= policy.high_risk_from:
         risk_band = "high"
     elif risk_score >= policy.medium_risk_from:

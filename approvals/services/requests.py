@@ -339,10 +339,17 @@ def request_approval(
     if subject_kind == SubjectKind.BOOST and (amount is None or not currency):
         raise ApprovalsError("A boost needs its amount and currency.", field="amount")
     flagged = False
+    flag_names: tuple[str, ...] = ()
+    needs_person_reason = ""
     supersedes: ApprovalRequest | None = None
     if subject_kind in DRAFT_KINDS:
         draft = content_selectors.get_draft(draft_id=subject_id)
-        flagged = bool(draft.flags)
+        # Flags name checks that fired; labels (offline_generated, regenerated) only inform.
+        flag_names = tuple(draft.flags or ())
+        flagged = bool(flag_names)
+        # The content checks decided a person must see this one, whatever the level or chain.
+        if draft.needs_person:
+            needs_person_reason = draft.needs_person_reason or "Needs a person."
         # The author is the one who may never approve it, whoever asked on their behalf.
         requested_by_id = draft.created_by_id or requested_by_id
         summary = summary or draft.text[:200]
@@ -365,6 +372,8 @@ def request_approval(
                 currency=(currency or "").upper(),
                 summary=summary,
                 flagged=flagged,
+                flag_names=flag_names,
+                needs_person_reason=needs_person_reason,
                 supersedes=supersedes,
                 now=now,
             )
@@ -388,6 +397,8 @@ def _request_approval(
     currency: str,
     summary: str,
     flagged: bool,
+    flag_names: tuple[str, ...] = (),
+    needs_person_reason: str = "",
     supersedes: ApprovalRequest | None,
     now: datetime,
 ) -> ApprovalDecisionResult:
@@ -410,12 +421,18 @@ def _request_approval(
         kind=subject_kind,
         risk_score=risk_score,
         flagged=flagged,
+        flag_names=flag_names,
         amount=amount,
         currency=currency,
     )
     specs, inform, level = chain_for(
         policy=policy, kind=subject_kind, band=band, in_crisis=in_crisis
     )
+    if needs_person_reason:
+        band_why = f"{band_why}; {needs_person_reason.rstrip('.')}"
+        if not specs:
+            # No level or chain rule may let this through unseen: the agency lead signs off.
+            specs = [presets.step(subject_kind, presets.LEAD_ROLES)]
     if in_crisis and (crisis_spec := crisis_step_spec(subject_kind)) is not None:
         specs = [*specs, crisis_spec]
     if specs:

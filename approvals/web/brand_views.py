@@ -36,6 +36,9 @@ FLAG_LABELS = {
     "guardrail_violations": "Breaks the brand's guardrails",
     "repeats_recent_post": "Repeats a recent post",
     "high_risk": "High risk",
+    "unsafe_output": "Fails the output safety checks",
+    "injection_attempt": "The comment tried to instruct the assistant",
+    "judge_objection": "The second AI check objected",
     "regenerated": "Rewritten once after failing a check",
     "regeneration_failed": "Failed a check; the rewrite could not be made",
     "offline_generated": "Written by the offline generator, not the AI assistant",
@@ -154,7 +157,8 @@ def _checks(draft: Draft | None) -> DraftChecks:
     if novelty.get("too_similar"):
         repeats = {"score": novelty.get("score"), "text": novelty.get("similar_text", "")}
     return DraftChecks(
-        flags=[FLAG_LABELS.get(flag, flag) for flag in draft.flags or []],
+        flags=[FLAG_LABELS.get(flag, flag) for flag in draft.flags or []]
+        + ([draft.needs_person_reason] if draft.needs_person else []),
         violations=[
             (v.get("detail") or v.get("code", "")) if isinstance(v, dict) else str(v)
             for v in draft.guardrail_violations or []

@@ -169,8 +169,18 @@ class ThreadMessageSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=10000)
 
 
+class ViolationSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
 class InboxItemSerializer(serializers.ModelSerializer):
     thread = ThreadMessageSerializer(many=True, required=False)
+    injection_signals = ViolationSerializer(
+        many=True,
+        read_only=True,
+        help_text="Attempts to instruct the assistant; replies to this item need a person.",
+    )
     received_at = serializers.DateTimeField(required=False)
     external_id = serializers.CharField(
         max_length=200, required=False, allow_null=True, help_text="The network's id; unique."
@@ -193,14 +203,10 @@ class InboxItemSerializer(serializers.ModelSerializer):
             "in_reply_to_text",
             "in_reply_to_permalink",
             "thread",
+            "injection_signals",
             "created_at",
         ]
-        read_only_fields = ["id", "created_at"]
-
-
-class ViolationSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    detail = serializers.CharField()
+        read_only_fields = ["id", "injection_signals", "created_at"]
 
 
 class RiskReasonSerializer(serializers.Serializer):
@@ -221,7 +227,16 @@ class DraftSerializer(serializers.ModelSerializer):
     guardrail_violations = ViolationSerializer(many=True, read_only=True)
     risk_reasons = RiskReasonSerializer(many=True, read_only=True)
     novelty = serializers.SerializerMethodField()
-    flags = serializers.ListField(child=serializers.CharField(), read_only=True)
+    flags = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Checks that fired (each puts the draft in the policy's high band).",
+    )
+    labels = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Information only: offline_generated, regenerated, regeneration_failed.",
+    )
     offline_generated = serializers.SerializerMethodField()
     # Blank until the integrator's published callback: a string, not a "uri", so "" validates.
     external_id = serializers.CharField(read_only=True)
@@ -257,6 +272,9 @@ class DraftSerializer(serializers.ModelSerializer):
             "risk_score",
             "risk_reasons",
             "flags",
+            "labels",
+            "needs_person",
+            "needs_person_reason",
             "offline_generated",
             "created_by",
             "created_at",
@@ -377,6 +395,7 @@ class AssistantSettingsSerializer(serializers.ModelSerializer):
             "monthly_budget",
             "novelty_threshold",
             "auto_draft_replies",
+            "judge_enabled",
             "updated_at",
         ]
         read_only_fields = ["updated_at"]

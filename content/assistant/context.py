@@ -81,6 +81,8 @@ class CommentSpec:
     text: str
     in_reply_to_text: str = ""
     thread: tuple[dict[str, str], ...] = ()
+    # Attempts in the text or thread to instruct the assistant ({"code", "detail"} each).
+    injection_signals: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,11 +197,16 @@ def comment_spec(item: InboxItem | None) -> CommentSpec | None:
         for m in (item.thread or [])
         if isinstance(m, dict)
     )
+    from content.assistant import injection
+
+    # Detected again rather than read from the item, so the rules in force now apply.
+    signals = injection.detect(item.text, *(m["text"] for m in thread))
     return CommentSpec(
         author_handle=item.author_handle,
         text=item.text,
         in_reply_to_text=item.in_reply_to_text,
         thread=thread,
+        injection_signals=tuple(s.as_dict() for s in signals),
     )
 
 

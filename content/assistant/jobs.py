@@ -312,6 +312,9 @@ def _deliver(
             risk_score=checked.risk.score,
             risk_reasons=checked.risk.reasons,
             flags=checked.flags,
+            labels=checked.labels,
+            needs_person=bool(checked.needs_person_reason),
+            needs_person_reason=checked.needs_person_reason,
             created_by_id=job.created_by_id,
         )
         drafts.append(mark_draft_ready(draft=draft))

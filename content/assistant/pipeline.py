@@ -2,13 +2,18 @@
 
 Pure over a ``GenerationContext`` and a provider: it returns checked variants and the usage it
 took; ``content.assistant.jobs`` turns them into drafts.
+
+Flags name the checks that fired and put a draft in the policy's high band; labels only inform
+(who wrote it, whether it was regenerated). Some flags also need a person whatever the autonomy
+level: a reply to a comment that tried to instruct the assistant, unsafe output, and a judge's
+objection.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from content.assistant import guardrails, novelty, risk
+from content.assistant import guardrails, injection, novelty, risk, safety
 from content.assistant.context import GenerationContext
 from content.assistant.providers import GeneratedVariant, Provider, ProviderError
 
@@ -27,6 +32,8 @@ class CheckedVariant:
     tokens_out: int = 0
     latency_ms: int = 0
     flags: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    needs_person_reason: str = ""
 
 
 @dataclass
@@ -42,9 +49,35 @@ class PipelineResult:
 def problems(
     text: str, ctx: GenerationContext, *, threshold: int
 ) -> tuple[list[guardrails.Violation], novelty.NoveltyResult]:
-    return guardrails.check(text, ctx), novelty.closest_recent(
+    """Guardrail and output-safety violations, and the closest recent post."""
+    return guardrails.check(text, ctx) + safety.check(text, ctx), novelty.closest_recent(
         text, ctx.recent_posts, threshold=threshold
     )
+
+
+# Flags that need a person's sign-off whatever the autonomy level or the brand's chains.
+PERSON_FLAGS = {
+    "injection_attempt": "the comment tried to instruct the assistant ({})",
+    "unsafe_output": "the output checks fired ({})",
+    "judge_objection": "the judge objected ({})",
+}
+
+
+def needs_person_reason(flags: list[str], *, ctx: GenerationContext, codes: list[str]) -> str:
+    """Why a person must sign this draft off, or "" when the policy may decide alone."""
+    parts = []
+    if "injection_attempt" in flags and ctx.comment is not None:
+        parts.append(
+            PERSON_FLAGS["injection_attempt"].format(
+                injection.describe(list(ctx.comment.injection_signals))
+            )
+        )
+    unsafe = [c for c in codes if c in safety.CODES]
+    if "unsafe_output" in flags:
+        parts.append(PERSON_FLAGS["unsafe_output"].format(", ".join(unsafe)))
+    if "judge_objection" in flags:
+        parts.append(PERSON_FLAGS["judge_objection"].format("see the risk reasons"))
+    return ("Needs a person: " + "; ".join(parts) + ".")[:300] if parts else ""
 
 
 def feedback_for(
@@ -66,17 +99,24 @@ def check_text(
     threshold: int,
     generated: GeneratedVariant | None = None,
 ) -> tuple[list[guardrails.Violation], novelty.NoveltyResult, risk.RiskResult, list[str]]:
-    """All checks on one text: guardrails, novelty, risk, and the flags they raise."""
+    """All checks on one text: guardrails, output safety, novelty, risk, and the flags (names
+    of the checks that fired) they raise."""
     violations, similar = problems(text, ctx, threshold=threshold)
+    unsafe = [v for v in violations if v.code in safety.CODES]
     scored = risk.score(
         text,
         ctx,
         model_score=generated.risk_score if generated else None,
         model_reasons=generated.risk_reasons if generated else None,
+        findings=unsafe,
     )
     flags = []
-    if violations:
+    if len(unsafe) < len(violations):
         flags.append("guardrail_violations")
+    if unsafe:
+        flags.append("unsafe_output")
+    if ctx.comment is not None and ctx.comment.injection_signals:
+        flags.append("injection_attempt")
     if similar.too_similar:
         flags.append("repeats_recent_post")
     if scored.score >= HIGH_RISK:
@@ -138,12 +178,13 @@ def run(
         violations, similar, scored, flags = check_text(
             chosen.text, ctx, threshold=novelty_threshold, generated=chosen
         )
+        labels = []
         if regeneration_failed:
-            flags.append("regeneration_failed")
+            labels.append("regeneration_failed")
         elif attempts == 2:
-            flags.append("regenerated")
+            labels.append("regenerated")
         if provider.name == "offline":
-            flags.append("offline_generated")
+            labels.append("offline_generated")
         result.variants.append(
             CheckedVariant(
                 text=chosen.text,
@@ -156,6 +197,10 @@ def run(
                 tokens_out=tokens_out,
                 latency_ms=latency,
                 flags=flags,
+                labels=labels,
+                needs_person_reason=needs_person_reason(
+                    flags, ctx=ctx, codes=[v.code for v in violations]
+                ),
             )
         )
     return result

@@ -1,7 +1,9 @@
-"""Risk score 0-100 with reasons, from deterministic rules plus the model's own assessment.
+"""Risk score 0-100 with reasons, computed by Brandroom from deterministic rules.
 
-Each rule that fires adds points; the model's self-assessment adds a third of its own score
-(it is one voice among the rules, not the judge). The approvals app reads the result.
+Each rule that fires adds points: the brand's own lists, crisis language, claims, the comment
+being answered (angry, alarming, or trying to instruct the assistant) and the output-safety
+checks. The model's self-assessment (and the judge's) may only raise the score up to its own
+estimate, never lower it: a fooled model says "harmless". The approvals app reads the result.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from content.assistant.context import GenerationContext
-from content.assistant.guardrails import fold, has_phrase
+from content.assistant.guardrails import Violation, fold, has_phrase
 
 CRISIS_KEYWORDS = (
     "recall", "lawsuit", "sued", "injury", "injured", "death", "died", "outage", "data breach",
@@ -49,8 +51,17 @@ POINTS = {
     "claim": 15,
     "negative_comment": 20,
     "competitor": 15,
+    "injection_attempt": 70,
+    # Output-safety findings (content.assistant.safety): each alone is high risk or close to it.
+    "profanity": 80,
+    "hostility": 70,
+    "personal_data": 80,
+    "unlisted_offer": 60,
+    "unlisted_claim": 60,
+    "repeats_comment": 70,
+    "not_an_answer": 40,
+    "judge_objection": 70,
 }
-MODEL_WEIGHT = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -74,8 +85,10 @@ def score(
     *,
     model_score: int | None = None,
     model_reasons: list[str] | None = None,
+    findings: list[Violation] | None = None,
 ) -> RiskResult:
-    """The draft's risk score with one reason per rule that fired."""
+    """The draft's risk score with one reason per rule that fired. ``findings`` are the
+    output-safety (and judge) findings on the text; the model's own score only raises."""
     lowered = fold(text)
     reasons: list[dict[str, object]] = []
 
@@ -107,9 +120,22 @@ def score(
     for competitor in ctx.voice.competitors:
         if has_phrase(lowered, competitor):
             add("competitor", f"Mentions the competitor \u201c{competitor}\u201d.", 15)
-    if model_score:
-        points = round(model_score * MODEL_WEIGHT)
+    if ctx.comment is not None and ctx.comment.injection_signals:
+        what = "; ".join(s.get("detail", "") for s in ctx.comment.injection_signals)
+        add(
+            "injection_attempt",
+            f"The comment tries to instruct the assistant. {what}",
+            POINTS["injection_attempt"],
+        )
+    for finding in findings or []:
+        add(finding.code, finding.detail, POINTS.get(finding.code, 50))
+    total = min(100, sum(int(r["points"]) for r in reasons))  # type: ignore[call-overload]
+    if model_score and model_score > total:
         detail = "; ".join(model_reasons or []) or "no reasons given."
-        add("model_assessment", f"Model's own assessment ({model_score}/100): {detail}", points)
-    total = sum(int(r["points"]) for r in reasons)  # type: ignore[call-overload]
+        add(
+            "model_assessment",
+            f"The model's own assessment ({model_score}/100) is higher: {detail}",
+            model_score - total,
+        )
+        total = model_score
     return RiskResult(score=min(100, total), reasons=reasons)

@@ -92,6 +92,10 @@ def _check_and_offer(draft: Draft) -> Draft:
     draft.risk_score = scored.score
     draft.risk_reasons = scored.reasons
     draft.flags = flags
+    draft.needs_person_reason = pipeline.needs_person_reason(
+        flags, ctx=ctx, codes=[v.code for v in violations]
+    )
+    draft.needs_person = bool(draft.needs_person_reason)
     draft.save(
         update_fields=[
             "voice_version",
@@ -100,6 +104,8 @@ def _check_and_offer(draft: Draft) -> Draft:
             "risk_score",
             "risk_reasons",
             "flags",
+            "needs_person",
+            "needs_person_reason",
             "updated_at",
         ]
     )

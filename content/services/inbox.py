@@ -13,9 +13,15 @@ from content.models import InboxItem
 
 
 def ingest_inbox_item(*, received_at: datetime | None = None, **fields: Any) -> InboxItem:
-    """Store an incoming comment, mention or message; an ``external_id`` seen before is a 409."""
+    """Store an incoming comment, mention or message; an ``external_id`` seen before is a 409.
+    Attempts in it to instruct the assistant are recorded on the item (``injection_signals``)."""
+    from content.assistant import injection
+
     if "author_handle" in fields:
         fields["author_handle"] = str(fields["author_handle"]).lstrip("@")
+    thread = [str(m.get("text", "")) for m in fields.get("thread") or [] if isinstance(m, dict)]
+    signals = injection.detect(str(fields.get("text", "")), *thread)
+    fields["injection_signals"] = [s.as_dict() for s in signals]
     try:
         with transaction.atomic():
             return InboxItem.objects.create(received_at=received_at or timezone.now(), **fields)

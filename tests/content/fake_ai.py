@@ -2,11 +2,17 @@
 
 Tests script its answers in order (``server.script(...)``); it records every request body so
 tests can look at the prompts the real ``openai`` client sent.
+
+``server.obey(...)`` turns it into the worst model a brand can meet: one that does what a
+comment says. It reads the fenced comment out of the prompt it receives and answers with what
+the comment asked for (from the answers given to ``obey``, or by following "reply only with",
+"write:" and quoted text itself), always rating its answer harmless.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -70,9 +76,31 @@ def error(status: int, message: str = "error", headers: dict[str, str] | None = 
     )
 
 
+COMMENT_DATA = re.compile(r"<<<COMMENT_DATA>>>\n(.*?)\n<<<END_COMMENT_DATA>>>", re.S)
+DICTATED = (
+    re.compile(r"[\"\u201c\u2018']([^\"\u201d\u2019']{2,200})[\"\u201d\u2019']"),
+    re.compile(r"(?i)\b(?:with|write|say|post|reply|respond|answer)\s*:\s*(.+)$", re.S),
+    re.compile(r"(?i)\b(?:reply|respond|answer) (?:only |just )?with (?:the words? )?(.+?)[.!]?$"),
+    re.compile(r"(?i)\bsay that (.+?)[.!]?$"),
+)
+
+
+def obeyed_reply(comment: str, known: dict[str, str]) -> str:
+    """What a model that follows the comment's instructions writes."""
+    if comment in known:
+        return known[comment]
+    for pattern in DICTATED:
+        match = pattern.search(comment)
+        if match:
+            return match.group(1).strip()
+    return f"Sure! {comment}"
+
+
 class FakeAI:
     def __init__(self) -> None:
         self.answers: deque[Answer] = deque()
+        # comment text -> the answer an obeying model writes; None: answers are scripted.
+        self.obeying: dict[str, str] | None = None
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         fake = self
@@ -86,7 +114,12 @@ class FakeAI:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with fake.lock:
                     fake.requests.append({"path": self.path, "body": body})
-                    answer = fake.answers.popleft() if fake.answers else error(500, "unscripted")
+                    if fake.answers:
+                        answer = fake.answers.popleft()
+                    elif fake.obeying is not None:
+                        answer = fake.obeyed(body)
+                    else:
+                        answer = error(500, "unscripted")
                 if answer.delay:
                     time.sleep(answer.delay)
                 raw = (
@@ -128,6 +161,21 @@ class FakeAI:
         with self.lock:
             self.answers.clear()
             self.requests.clear()
+            self.obeying = None
+
+    def obey(self, known: dict[str, str] | None = None) -> None:
+        """Answer every unscripted request as a model that obeys the comment would."""
+        with self.lock:
+            self.obeying = dict(known or {})
+
+    def obeyed(self, body: dict[str, Any]) -> Answer:
+        assert self.obeying is not None
+        prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
+        fenced = COMMENT_DATA.search(prompt)
+        if fenced is None:  # a post, or a judge call: the fooled model finds nothing wrong
+            return drafts("Our autumn blend is back, roasted in small batches.")
+        comment = json.loads(fenced.group(1))["text"]
+        return drafts(obeyed_reply(comment, self.obeying), risk_score=0)
 
     def messages(self, index: int = -1) -> list[dict[str, str]]:
         return self.requests[index]["body"]["messages"]

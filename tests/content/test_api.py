@@ -153,7 +153,9 @@ def test_copywriter_gets_offline_drafts_for_a_brief(world, setup) -> None:
     assert len(texts) == 3  # different variants
     for draft in listed:
         assert draft["offline_generated"] is True
-        assert "offline_generated" in draft["flags"]
+        # A label, not a risk flag: the offline generator's drafts are not risky for it.
+        assert "offline_generated" in draft["labels"]
+        assert draft["flags"] == []
         assert draft["provider"] == "offline"
         assert draft["voice_version"] == 1
         assert draft["prompt_version"] == "v1"
@@ -255,10 +257,11 @@ def test_hand_edit_is_a_new_checked_version(world, setup) -> None:
     assert {v["code"] for v in body["guardrail_violations"]} == {
         "banned_phrase",
         "link_not_allowed",
+        "unlisted_offer",  # "50% off" is in neither the brief nor the voice
     }
-    assert "guardrail_violations" in body["flags"]
-    assert {r["code"] for r in body["risk_reasons"]} == {"price_claim"}
-    assert body["risk_score"] == 15
+    assert body["flags"] == ["guardrail_violations", "unsafe_output", "high_risk"]
+    assert {r["code"] for r in body["risk_reasons"]} == {"price_claim", "unlisted_offer"}
+    assert body["risk_score"] == 15 + 60
     original = copywriter.get(url(world, f"drafts/{written.json()['id']}/")).json()
     assert original["text"] == "Autumn blend is back!"
 

@@ -138,7 +138,11 @@ def test_fooled_model_is_regenerated_with_the_violations_and_still_fenced(fake_a
     draft = Draft.objects.get(job=job)
     assert draft.text == "Thanks for writing, @mallory. We only share links on our own site."
     assert draft.guardrail_violations == []
-    assert draft.flags == ["regenerated"]
+    # The fix-up worked, but the comment tried to steer the assistant: a person signs off.
+    assert draft.flags == ["injection_attempt", "high_risk"]
+    assert draft.labels == ["regenerated"]
+    assert draft.needs_person
+    assert "instructions to assistant" in draft.needs_person_reason
     assert draft.attempts == 2
     first, second = fake_ai.messages(0), fake_ai.messages(1)
     assert first[0] == second[0]  # same system message on the second try

@@ -92,10 +92,17 @@ def test_replying_to_a_happy_comment_is_not_risky() -> None:
     assert reason_codes("Thank you!", ctx("Lovely latte this morning, thanks team")) == []
 
 
-def test_models_own_assessment_adds_a_third_of_its_score() -> None:
+def test_models_own_higher_assessment_raises_the_score_to_its_own() -> None:
     result = risk.score("Hello.", ctx(), model_score=60, model_reasons=["mentions a rumour"])
-    assert result.score == 20
+    assert result.score == 60
     assert "mentions a rumour" in str(result.reasons[0]["detail"])
+
+
+def test_models_own_lower_assessment_never_lowers_the_score() -> None:
+    text = "Coffee farmers feel climate change first."
+    result = risk.score(text, ctx(), model_score=1, model_reasons=["harmless"])
+    assert result.score == 25
+    assert [r["code"] for r in result.reasons] == ["sensitive_topic"]
 
 
 def test_score_is_capped_at_100() -> None:
