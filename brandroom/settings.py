@@ -156,6 +156,8 @@ WORKER_MIDDLEWARE = [
     "dramatiq.middleware.TimeLimit",
     "dramatiq.middleware.Callbacks",
     "dramatiq.middleware.Retries",
+    # Lets an actor know its message id (AI jobs: a redelivered message takes its job back).
+    "dramatiq.middleware.CurrentMessage",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
     # Must come after DbConnectionsMiddleware: it sets the brand on a fresh connection.
     "tenants.worker.BrandContextMiddleware",
@@ -227,12 +229,35 @@ AI_SDK_MAX_RETRIES = env.int("AI_SDK_MAX_RETRIES", default=1)
 AI_JOB_MAX_ATTEMPTS = env.int("AI_JOB_MAX_ATTEMPTS", default=4)
 AI_RETRY_MIN_BACKOFF_MS = env.int("AI_RETRY_MIN_BACKOFF_MS", default=5_000)
 AI_RETRY_MAX_BACKOFF_MS = env.int("AI_RETRY_MAX_BACKOFF_MS", default=300_000)
+# A queued job with no message sent for this long lost it (dropped in a database outage, lost
+# with the broker): the stuck-jobs sweep sends it again. Longer than any retry backoff.
+AI_JOB_REQUEUE_AFTER_SECONDS = env.int("AI_JOB_REQUEUE_AFTER_SECONDS", default=600)
+if AI_JOB_REQUEUE_AFTER_SECONDS * 1000 <= AI_RETRY_MAX_BACKOFF_MS:
+    raise ImproperlyConfigured(
+        "AI_JOB_REQUEUE_AFTER_SECONDS must be longer than AI_RETRY_MAX_BACKOFF_MS"
+    )
 # Estimated price in USD per 1,000 tokens, for cost records and budgets.
 AI_PRICE_PER_1K_INPUT = _decimal_setting("AI_PRICE_PER_1K_INPUT", "0.00015")
 AI_PRICE_PER_1K_OUTPUT = _decimal_setting("AI_PRICE_PER_1K_OUTPUT", "0.0006")
+# Caps per model call. Output is capped with max_tokens; a prompt larger than the cap (counted in
+# bytes, which no byte-level tokenizer exceeds) is refused before the call. Together they bound
+# what a job can cost, which is what a job reserves against the budget when it is accepted.
+AI_MAX_PROMPT_TOKENS = env.int("AI_MAX_PROMPT_TOKENS", default=24_000)
+AI_MAX_OUTPUT_TOKENS = env.int("AI_MAX_OUTPUT_TOKENS", default=2_000)
 # Monthly AI budget per brand in USD unless the brand sets its own; empty means no limit.
 AI_MONTHLY_BUDGET = _decimal_setting("AI_MONTHLY_BUDGET", "50", allow_empty=True)
-for _name in ("AI_TIMEOUT_SECONDS", "AI_JOB_MAX_ATTEMPTS"):
+# A brand's own AI base URL must point at a public address (like webhook URLs); development
+# may allow private and loopback ones (a local model server). The platform's AI_BASE_URL is the
+# operator's choice and is not restricted.
+AI_ALLOW_PRIVATE_URLS = env.bool("AI_ALLOW_PRIVATE_URLS", default=False)
+if PRODUCTION and AI_ALLOW_PRIVATE_URLS:
+    raise ImproperlyConfigured("AI_ALLOW_PRIVATE_URLS must be off in production")
+for _name in (
+    "AI_TIMEOUT_SECONDS",
+    "AI_JOB_MAX_ATTEMPTS",
+    "AI_MAX_PROMPT_TOKENS",
+    "AI_MAX_OUTPUT_TOKENS",
+):
     if globals()[_name] <= 0:
         raise ImproperlyConfigured(f"{_name} must be positive")
 

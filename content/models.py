@@ -170,6 +170,16 @@ class AssistantSettings(models.Model):
     # A second, independent model call that sees only the draft, the rules and the comment as
     # quoted data, and may raise the risk (its tokens count against the budget).
     judge_enabled = models.BooleanField(default=False)
+
+    class StructuredOutput(models.TextChoices):
+        AUTO = "auto"  # json_schema first; a server that refuses its shape gets json_object
+        JSON_SCHEMA = "json_schema"  # OpenAI's response_format
+        JSON_OBJECT = "json_object"  # llama.cpp and others: json_object with a "schema"
+        TEXT = "text"  # no response_format: the JSON is parsed out of the text and checked
+
+    structured_output = models.CharField(
+        max_length=12, choices=StructuredOutput.choices, default=StructuredOutput.AUTO
+    )
     # The brand's policy for pushed-in comments, mentions and messages: when on, every new inbox
     # item starts a reply job at once (its drafts then go through approvals like any other).
     auto_draft_replies = models.BooleanField(default=True)
@@ -368,6 +378,9 @@ class GenerationJob(models.Model):
     tokens_in = models.PositiveIntegerField(default=0)
     tokens_out = models.PositiveIntegerField(default=0)
     cost_estimate = models.DecimalField(max_digits=10, decimal_places=6, default=0)
+    # The most this job can cost (every call at its token caps, every attempt), held against
+    # the budget while it is queued or running; once finished only ``cost_estimate`` counts.
+    cost_reserved = models.DecimalField(max_digits=10, decimal_places=6, default=0)
     created_by = models.ForeignKey(
         "tenants.User",
         null=True,
@@ -377,7 +390,13 @@ class GenerationJob(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When a message for it was last sent: a queued job whose message is long gone (dropped in a
+    # database outage, lost with a broker) is sent again by the stuck-jobs sweep.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The message running it: a redelivery of the same message (its worker died or hit a
+    # database error) takes the job over at once instead of waiting for it to go stale.
+    claimed_by = models.CharField(max_length=64, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

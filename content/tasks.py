@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import logging
+
 import dramatiq
 from django.conf import settings
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+from dramatiq.middleware import CurrentMessage
+from dramatiq_crontab import cron
 
 from content.assistant import jobs
 
+logger = logging.getLogger(__name__)
+
+# Retries of a message that met a database outage: backoff doubles up to the AI backoff cap,
+# so this spans well over an hour; the stuck-jobs sweep covers anything longer.
+DATABASE_RETRIES = 20
+
 
 def _retry_when(retries: int, exc: Exception) -> bool:
-    # The job counts its own attempts and marks itself failed on the last one.
+    # The job counts its own provider attempts and marks itself failed on the last one. A
+    # database error decided nothing: retry the message rather than drop it.
+    if isinstance(exc, jobs.DATABASE_UNAVAILABLE):
+        return retries < DATABASE_RETRIES
     return isinstance(exc, jobs.RetryLater)
 
 
@@ -22,4 +37,19 @@ def _retry_when(retries: int, exc: Exception) -> bool:
 )
 def run_generation_job(job_id: int) -> None:
     """Run one generation job in its brand (the brand travels with the message)."""
-    jobs.run_job(job_id=job_id)
+    message = CurrentMessage.get_current_message()
+    jobs.run_job(job_id=job_id, message_id=message.message_id if message else "")
+
+
+@cron("*/1 * * * *")
+@dramatiq.actor(max_retries=0, time_limit=55_000)
+def requeue_stuck_generation_jobs() -> None:
+    """Send again every AI job whose message is gone, in every active brand. Safe to run twice
+    or overlapping (SKIP LOCKED, and the job's claim lets one run do the work); no retries:
+    the next minute's run is the retry."""
+    from tenants.models import Brand
+
+    now = timezone.now()
+    for brand in Brand.objects.filter(status=Brand.Status.ACTIVE).order_by("pk"):
+        with tenant_context(brand):
+            jobs.requeue_stuck_jobs(now=now)

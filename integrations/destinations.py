@@ -1,5 +1,6 @@
 """Where webhooks may go: public addresses only, so an endpoint URL cannot make our workers
-reach into our own network (server-side request forgery).
+reach into our own network (server-side request forgery). Which addresses count as public is
+the project's one rule (``brandroom.destinations``), shared with brands' AI endpoints.
 
 The hostname is resolved and *every* address it resolves to is checked, because one private
 address among public ones is enough for an attacker's DNS to steer a request inside. Checked
@@ -15,50 +16,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
+from brandroom.destinations import address_refusal
 from integrations.errors import ForbiddenDestination
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
-
-
-NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 address stands for (mapped, 6to4, Teredo, NAT64), if any: a
-    translating gateway would take the request there."""
-    if address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    if address.sixtofour is not None:
-        return address.sixtofour
-    if address.teredo is not None:
-        return address.teredo[1]
-    if address in NAT64:
-        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return None
-
-
-def _refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    """Why ``address`` is no place for a webhook, or None when it is a public address."""
-    if isinstance(address, ipaddress.IPv6Address):
-        embedded = _embedded_ipv4(address)
-        if embedded is not None:
-            reason = _refusal(embedded)
-            if reason is not None:
-                return reason
-            # A public IPv4 behind a translation prefix is judged by that IPv4 alone: the
-            # prefixes themselves are not "global" in Python's table.
-            return None
-    if address.is_loopback:
-        return "a loopback address"
-    if address.is_link_local:
-        return "a link-local address"
-    if address.is_private:
-        return "a private address"
-    if address.is_multicast or address.is_reserved or address.is_unspecified:
-        return "a reserved address"
-    if not address.is_global:  # e.g. carrier-grade NAT 100.64.0.0/10
-        return "a non-public address"
-    return None
 
 
 def resolve(
@@ -102,7 +63,7 @@ def pin_destination(url: str, *, field: str = "url") -> Destination:
     addresses = resolve(parts.hostname, port, field=field)
     if not settings.WEBHOOKS_ALLOW_PRIVATE_URLS:
         for address in addresses:
-            reason = _refusal(address)
+            reason = address_refusal(address)
             if reason is not None:
                 raise ForbiddenDestination(
                     f"Webhook URLs may not point at {reason} ('{parts.hostname}' resolves to "

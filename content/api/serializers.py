@@ -396,6 +396,7 @@ class AssistantSettingsSerializer(serializers.ModelSerializer):
             "novelty_threshold",
             "auto_draft_replies",
             "judge_enabled",
+            "structured_output",
             "updated_at",
         ]
         read_only_fields = ["updated_at"]
@@ -409,7 +410,16 @@ class UsageSerializer(serializers.Serializer):
     jobs = serializers.IntegerField()
     tokens_in = serializers.IntegerField()
     tokens_out = serializers.IntegerField()
-    cost = serializers.DecimalField(max_digits=12, decimal_places=6)
+    cost = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=6,
+        help_text="Spent by finished jobs plus what queued and running jobs hold.",
+    )
+    held = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=6,
+        help_text="Of cost: the most that queued and running jobs can still cost.",
+    )
     budget = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
     remaining = serializers.DecimalField(max_digits=12, decimal_places=6, allow_null=True)
     mode = serializers.ChoiceField(choices=["offline", "openai"])

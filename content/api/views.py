@@ -294,7 +294,8 @@ class JobViewSet(BrandScopedMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses={202: s.JobSerializer})
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, pk: str | None = None) -> Response:
-        """Run a failed job again from its kept inputs."""
+        """Run a failed job again from its kept inputs, or send again a queued or running job
+        whose message was lost (409 for a job that is fine or finished)."""
         job: GenerationJob = self.get_object()
         job = jobs.retry_job(job=job)
         return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
@@ -335,6 +336,7 @@ class UsageView(BrandScopedMixin, APIView):
             "tokens_in": month.tokens_in,
             "tokens_out": month.tokens_out,
             "cost": month.cost,
+            "held": month.held,
             "budget": month.budget,
             "remaining": month.remaining,
             "mode": "offline" if resolve_config(row).offline else "openai",

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from dramatiq.middleware import TimeLimitExceeded
@@ -45,6 +45,11 @@ class RetryLater(Exception):
     """A retryable provider failure with attempts left: the worker retries with backoff."""
 
 
+# The database could not be reached or dropped the connection: nothing was decided, the message
+# must be retried (never dropped) and the job stays claimable by the same message.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
 def assistant_settings() -> AssistantSettings:
     """The brand's assistant settings row (created with defaults on first use)."""
     row, _ = AssistantSettings.objects.get_or_create(singleton=True)
@@ -53,9 +58,8 @@ def assistant_settings() -> AssistantSettings:
 
 def _locked_settings() -> AssistantSettings:
     assistant_settings()
-    # The row serialises budget checks with budget changes. Spend is recorded when a job
-    # finishes, so jobs already in flight can overshoot the budget by their own cost: the
-    # budget is a monthly cap on starting work, not a reservation system.
+    # The row serialises budget checks (and the reservations they make) with each other and
+    # with budget changes: two requests cannot both take the last of the budget.
     return AssistantSettings.objects.select_for_update().get(singleton=True)
 
 
@@ -67,6 +71,8 @@ def _enqueue(job: GenerationJob) -> None:
     # A brand may allow its model longer calls than the platform default: the worker's time
     # limit for this message follows, or the job would be cut off mid-call.
     limit_ms = int(_brand_time_limit_seconds() * 1000)
+    job.enqueued_at = timezone.now()
+    GenerationJob.objects.filter(pk=job_id).update(enqueued_at=job.enqueued_at)
     transaction.on_commit(
         lambda: run_generation_job.send_with_options(
             args=(job_id,), brand_schema=schema, time_limit=limit_ms
@@ -79,11 +85,22 @@ def _check_variants(variants: int) -> None:
         raise ContentError(f"Ask for between 1 and {MAX_VARIANTS} variants.", field="variants")
 
 
+def _reservation(brand_settings: AssistantSettings, variants: int) -> Any:
+    return usage.reservation_for(
+        variants=variants,
+        judge=brand_settings.judge_enabled,
+        offline=resolve_config(brand_settings).offline,
+    )
+
+
 def _create_job(*, now: datetime | None, **fields: Any) -> GenerationJob:
     with transaction.atomic():
         brand_settings = _locked_settings()
-        usage.ensure_budget_left(brand_settings=brand_settings, now=now or timezone.now())
-        job = GenerationJob.objects.create(**fields)
+        reserve = _reservation(brand_settings, int(fields.get("variants", 1)))
+        usage.ensure_budget_left(
+            brand_settings=brand_settings, now=now or timezone.now(), reserve=reserve
+        )
+        job = GenerationJob.objects.create(cost_reserved=reserve, **fields)
         _enqueue(job)
     return job
 
@@ -205,17 +222,68 @@ def request_regeneration(
     )
 
 
+def stuck_jobs(*, now: datetime) -> Q:
+    """Jobs whose message is gone: queued with no message sent for AI_JOB_REQUEUE_AFTER_SECONDS
+    (longer than any retry backoff), or running far past the worker's time limit (the worker
+    died). Sending such a job again is safe: a claim lets only one run do the work."""
+    queued_before = now - timedelta(seconds=settings.AI_JOB_REQUEUE_AFTER_SECONDS)
+    running_before = now - timedelta(seconds=_brand_time_limit_seconds() * 1.5)
+    return (
+        Q(status=GenerationJob.Status.QUEUED, enqueued_at__lt=queued_before)
+        | Q(
+            status=GenerationJob.Status.QUEUED,
+            enqueued_at__isnull=True,
+            created_at__lt=queued_before,
+        )
+        | Q(status=GenerationJob.Status.RUNNING, started_at__lt=running_before)
+    )
+
+
+SWEEP_BATCH = 200
+
+
+def requeue_stuck_jobs(*, now: datetime | None = None) -> list[int]:
+    """Send every stuck job of the brand again (see ``stuck_jobs``); the ids it sent.
+
+    Rows are taken with SKIP LOCKED so overlapping sweeps never send one job twice at once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        stuck = list(
+            GenerationJob.objects.filter(stuck_jobs(now=now))
+            .select_for_update(skip_locked=True)
+            .order_by("created_at")[:SWEEP_BATCH]
+        )
+        for job in stuck:
+            GenerationJob.objects.filter(pk=job.pk).update(status=GenerationJob.Status.QUEUED)
+            _enqueue(job)
+    if stuck:
+        logger.warning("Sent %s stuck generation jobs again: %s", len(stuck), [j.pk for j in stuck])
+    return [job.pk for job in stuck]
+
+
 def retry_job(*, job: GenerationJob, now: datetime | None = None) -> GenerationJob:
-    """Queue a failed job again from its kept inputs."""
+    """Queue a failed job again from its kept inputs, or send a stuck one (queued or running
+    with its message gone, see ``stuck_jobs``) again."""
+    now = now or timezone.now()
     with transaction.atomic():
         brand_settings = _locked_settings()
-        usage.ensure_budget_left(brand_settings=brand_settings, now=now or timezone.now())
-        updated = GenerationJob.objects.filter(
-            pk=job.pk, status=GenerationJob.Status.FAILED
-        ).update(status=GenerationJob.Status.QUEUED, attempts=0, finished_at=None)
-        if not updated:
+        current = GenerationJob.objects.select_for_update().get(pk=job.pk)
+        if current.status == GenerationJob.Status.FAILED:
+            reserve = _reservation(brand_settings, current.variants)
+            usage.ensure_budget_left(brand_settings=brand_settings, now=now, reserve=reserve)
+            # What the failed runs cost stays spent; the new run reserves on top of it.
+            GenerationJob.objects.filter(pk=job.pk).update(
+                status=GenerationJob.Status.QUEUED,
+                attempts=0,
+                finished_at=None,
+                cost_reserved=F("cost_estimate") + reserve,
+            )
+        elif not GenerationJob.objects.filter(stuck_jobs(now=now), pk=job.pk).update(
+            status=GenerationJob.Status.QUEUED
+        ):
             raise ContentError(
-                f"Job {job.pk} has not failed; only failed jobs can be retried.",
+                f"Job {job.pk} is {job.status} and not stuck; only failed jobs, and queued or "
+                "running jobs whose message was lost, can be retried.",
                 status_code=409,
                 code="conflict",
             )
@@ -224,17 +292,27 @@ def retry_job(*, job: GenerationJob, now: datetime | None = None) -> GenerationJ
     return job
 
 
-def _claim(job_id: int, now: datetime, *, time_limit: float) -> GenerationJob | None:
-    """Move a queued job to running (or take over one whose worker died); None when another
-    run owns it or it has finished, which makes the actor safe to run twice."""
+def _claim(
+    job_id: int, now: datetime, *, time_limit: float, message_id: str = ""
+) -> GenerationJob | None:
+    """Move a queued job to running (or take over one whose worker died, or that the same
+    message was running when it failed); None when another run owns it or it has finished,
+    which makes the actor safe to run twice."""
     stale = now - timedelta(seconds=time_limit * 1.5)
+    claimable = Q(status=GenerationJob.Status.QUEUED) | Q(
+        status=GenerationJob.Status.RUNNING, started_at__lt=stale
+    )
+    if message_id:
+        claimable |= Q(status=GenerationJob.Status.RUNNING, claimed_by=message_id)
     claimed = (
         GenerationJob.objects.filter(pk=job_id)
-        .filter(
-            Q(status=GenerationJob.Status.QUEUED)
-            | Q(status=GenerationJob.Status.RUNNING, started_at__lt=stale)
+        .filter(claimable)
+        .update(
+            status=GenerationJob.Status.RUNNING,
+            started_at=now,
+            claimed_by=message_id,
+            attempts=F("attempts") + 1,
         )
-        .update(status=GenerationJob.Status.RUNNING, started_at=now, attempts=F("attempts") + 1)
     )
     if not claimed:
         return None
@@ -321,16 +399,31 @@ def _deliver(
     return drafts
 
 
-def run_job(*, job_id: int, now: datetime | None = None) -> GenerationJob | None:
+def _still_ours(job: GenerationJob) -> bool:
+    """Whether this run still owns the job (locks the row until the transaction ends): a run
+    that was taken over (its worker stalled past the stale limit) must not deliver twice."""
+    return (
+        GenerationJob.objects.select_for_update()
+        .filter(pk=job.pk, status=GenerationJob.Status.RUNNING, started_at=job.started_at)
+        .exists()
+    )
+
+
+def run_job(
+    *, job_id: int, now: datetime | None = None, message_id: str = ""
+) -> GenerationJob | None:
     """Run a queued job: generate, check, deliver drafts; or record why it failed.
 
     Raises RetryLater on a retryable provider failure while attempts are left (the job goes back
-    to queued with the reason); returns None when there was nothing to do.
+    to queued with the reason); returns None when there was nothing to do. A database error
+    propagates untouched (the job stays claimed by ``message_id``, whose retry takes it over).
     """
     now = now or timezone.now()
     brand_settings = assistant_settings()
     config = resolve_config(brand_settings)
-    job = _claim(job_id, now, time_limit=run_time_limit_seconds(config.timeout))
+    job = _claim(
+        job_id, now, time_limit=run_time_limit_seconds(config.timeout), message_id=message_id
+    )
     if job is None:
         return None
     if job.source_draft_id is None and (
@@ -357,12 +450,15 @@ def run_job(*, job_id: int, now: datetime | None = None) -> GenerationJob | None
     except ProviderError as exc:
         job.provider, job.model = provider.name, provider.model
         # An answer that came back unusable was still billed: it counts against the budget.
-        job.tokens_in, job.tokens_out = exc.tokens_in, exc.tokens_out
-        job.cost_estimate = usage.cost_for(tokens_in=exc.tokens_in, tokens_out=exc.tokens_out)
+        # Every attempt's billed tokens add up (a retried job keeps what earlier runs cost).
+        job.tokens_in += exc.tokens_in
+        job.tokens_out += exc.tokens_out
+        job.cost_estimate = usage.cost_for(tokens_in=job.tokens_in, tokens_out=job.tokens_out)
         job.save(update_fields=["provider", "model", "tokens_in", "tokens_out", "cost_estimate"])
         if exc.retryable and job.attempts < settings.AI_JOB_MAX_ATTEMPTS:
             GenerationJob.objects.filter(pk=job.pk).update(
                 status=GenerationJob.Status.QUEUED,
+                enqueued_at=timezone.now(),
                 failure_code=exc.code,
                 failure_reason=f"Attempt {job.attempts} failed: {exc.message} Retrying.",
             )
@@ -383,6 +479,8 @@ def run_job(*, job_id: int, now: datetime | None = None) -> GenerationJob | None
                 now=timezone.now(),
             )
         raise
+    except DATABASE_UNAVAILABLE:
+        raise
     except Exception:
         logger.exception("Generation job %s crashed", job.pk)
         with transaction.atomic():
@@ -396,9 +494,13 @@ def run_job(*, job_id: int, now: datetime | None = None) -> GenerationJob | None
         raise
     # The provider was paid whatever happens next, so the spend is recorded either way.
     job.provider, job.model = result.provider, result.model
-    job.tokens_in, job.tokens_out = result.tokens_in, result.tokens_out
-    job.cost_estimate = usage.cost_for(tokens_in=result.tokens_in, tokens_out=result.tokens_out)
+    job.tokens_in += result.tokens_in
+    job.tokens_out += result.tokens_out
+    job.cost_estimate = usage.cost_for(tokens_in=job.tokens_in, tokens_out=job.tokens_out)
     with transaction.atomic():
+        if not _still_ours(job):
+            logger.warning("Generation job %s was taken over by another run", job.pk)
+            return None
         try:
             with transaction.atomic():
                 # Check foreign keys as each draft is written, not at commit: a brief or inbox

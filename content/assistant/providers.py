@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import openai
 from django.conf import settings
+from openai.types.chat import ChatCompletion
 
+from brandroom.destinations import public_url_refusal
 from content.assistant import prompts
 from content.assistant.context import GenerationContext
 from content.models import AssistantSettings
@@ -40,6 +44,10 @@ class ProviderConfig:
     model: str = ""
     timeout: float = 30.0
     max_retries: int = 1
+    # The brand set its own base URL: it must be public and carry the brand's own key.
+    brand_endpoint: bool = False
+    # "auto", or one of DIALECTS: how structured output is asked for.
+    structured_output: str = "auto"
 
     @property
     def offline(self) -> bool:
@@ -77,15 +85,56 @@ def resolve_config(brand_settings: AssistantSettings | None) -> ProviderConfig:
     s = brand_settings
     if s is not None and s.offline_only:
         return ProviderConfig(timeout=float(settings.AI_TIMEOUT_SECONDS), max_retries=0)
+    brand_endpoint = bool(s is not None and s.base_url)
+    if brand_endpoint:
+        assert s is not None
+        # Never the platform's key: it would go to a server of the brand's choosing.
+        api_key, base_url = s.api_key, s.base_url
+    else:
+        api_key = s.api_key if s and s.api_key else settings.AI_API_KEY
+        base_url = settings.AI_BASE_URL
     return ProviderConfig(
-        api_key=(s.api_key if s and s.api_key else settings.AI_API_KEY),
-        base_url=(s.base_url if s and s.base_url else settings.AI_BASE_URL),
+        api_key=api_key,
+        base_url=base_url,
+        brand_endpoint=brand_endpoint,
+        structured_output=(s.structured_output if s is not None else "auto"),
         model=(s.model if s and s.model else settings.AI_MODEL),
         timeout=(
             s.timeout_seconds if s and s.timeout_seconds else float(settings.AI_TIMEOUT_SECONDS)
         ),
         max_retries=settings.AI_SDK_MAX_RETRIES,
     )
+
+
+def brand_endpoint_problem(*, base_url: str, api_key: str) -> tuple[str, str] | None:
+    """Why a brand's own AI endpoint may not be used, as (field, message), or None.
+
+    The brand's URL needs the brand's own key (the platform's never leaves for a server the
+    brand chose) and must resolve to public addresses only, the same rule as webhook URLs.
+    """
+    if not base_url:
+        return None
+    if not api_key:
+        return (
+            "api_key",
+            "A brand's own base_url needs the brand's own api_key; the platform's key is only "
+            "sent to the platform's endpoint.",
+        )
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ("base_url", "Use an http or https URL with a host name.")
+    if parts.username or parts.password:
+        return ("base_url", "Leave credentials out of the URL; put the key in api_key.")
+    if settings.AI_ALLOW_PRIVATE_URLS:
+        return None
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return ("base_url", "The URL's port is not valid.")
+    refusal = public_url_refusal(parts.hostname, port)
+    if refusal is not None:
+        return ("base_url", f"The AI base URL must point at a public address: {refusal}.")
+    return None
 
 
 def provider_for(config: ProviderConfig) -> Provider:
@@ -139,14 +188,24 @@ def _classify(exc: openai.OpenAIError, config: ProviderConfig) -> ProviderError:
                 code="provider_not_found",
                 retryable=False,
             )
+        # The answer's body is not repeated: a brand's endpoint could be anything, and its
+        # words would come back through our API.
         return ProviderError(
-            f"The AI provider rejected the request (HTTP {status}): {exc.message}",
+            f"The AI provider rejected the request (HTTP {status}). Check the model name, "
+            "base URL and the brand's assistant settings.",
             code="provider_rejected",
             retryable=False,
         )
     return ProviderError(
-        f"The AI provider call failed: {exc}", code="provider_error", retryable=False
+        f"The AI provider call failed ({type(exc).__name__}).",
+        code="provider_error",
+        retryable=False,
     )
+
+
+# No draft on any network is this long; a model that writes more is broken or was steered, and
+# its text is refused before anything is stored.
+MAX_DRAFT_CHARS = 10_000
 
 
 def parse_variants(content: str | None) -> list[GeneratedVariant]:
@@ -171,6 +230,13 @@ def parse_variants(content: str | None) -> list[GeneratedVariant]:
         text = row["text"].strip()
         if not text:
             raise malformed
+        if len(text) > MAX_DRAFT_CHARS:
+            raise ProviderError(
+                f"The model wrote a {len(text):,}-character draft; no channel takes more than "
+                f"{MAX_DRAFT_CHARS:,}. Nothing was stored: ask again, or use another model.",
+                code="output_too_long",
+                retryable=False,
+            )
         try:
             score = max(0, min(100, int(row.get("risk_score") or 0)))
         except (TypeError, ValueError):
@@ -203,7 +269,9 @@ def openai_client(
     )
 
 
-def _usable_variants(completion: Any, variants: int) -> list[GeneratedVariant]:
+def _usable_variants(
+    completion: Any, variants: int, *, plain_text: bool = False
+) -> list[GeneratedVariant]:
     """The variants of a completion, or the ProviderError saying why there are none."""
     if not completion.choices:
         raise ProviderError(
@@ -233,11 +301,60 @@ def _usable_variants(completion: Any, variants: int) -> list[GeneratedVariant]:
             code="truncated_output",
             retryable=False,
         )
-    return parse_variants(message.content)[:variants]
+    content = _json_in_text(message.content) if plain_text else message.content
+    return parse_variants(content)[:variants]
+
+
+# Structured-output dialects, in the order "auto" tries them.
+DIALECTS = ("json_schema", "json_object", "text")
+# Per process: the dialect an endpoint (base URL, model) turned out to accept, so "auto" asks
+# in that shape straight away next time instead of being refused first.
+_detected: dict[tuple[str, str], str] = {}
+_SHAPE_WORDS = ("response_format", "json_schema", "json_object", "schema", "structured")
+
+
+def _refuses_shape(exc: openai.OpenAIError) -> bool:
+    """Whether an error answer is the server refusing the request's response_format (llama.cpp
+    answers a json_schema request with a 500 naming it; others with a 400 or 422)."""
+    if not isinstance(exc, openai.APIStatusError) or exc.status_code not in (400, 422, 500, 501):
+        return False
+    said = f"{exc.message} {exc.body}".lower()
+    return any(word in said for word in _SHAPE_WORDS)
+
+
+def request_shape(
+    dialect: str, messages: list[dict[str, str]], variants: int
+) -> tuple[list[dict[str, str]], dict[str, Any] | None]:
+    """The messages and response_format for one dialect. Without json_schema, the schema goes
+    into the prompt too, since the server will not hold the model to it."""
+    schema_format = prompts.response_format(variants)
+    if dialect == "json_schema":
+        return messages, schema_format
+    schema = schema_format["json_schema"]["schema"]
+    spelled = (
+        "\n\nAnswer with only a JSON object (no prose, no code fence) matching this JSON "
+        f"schema: {json.dumps(schema)}"
+    )
+    with_schema = [*messages[:-1], {**messages[-1], "content": messages[-1]["content"] + spelled}]
+    if dialect == "json_object":
+        return with_schema, {"type": "json_object", "schema": schema}
+    return with_schema, None
+
+
+def _json_in_text(content: str | None) -> str:
+    """The JSON object in a plain-text answer (inside a code fence or prose, if any)."""
+    text = (content or "").strip()
+    fenced = re.search(r"```(?:json)?\s*(\{.*\})\s*```", text, re.S)
+    if fenced:
+        return fenced.group(1)
+    first, last = text.find("{"), text.rfind("}")
+    return text[first : last + 1] if 0 <= first < last else text
 
 
 class OpenAIProvider:
-    """Chat Completions with a JSON-schema response format, on any OpenAI-compatible server."""
+    """Chat Completions on any OpenAI-compatible server, in the structured-output dialect the
+    brand chose or the server accepts: OpenAI's ``json_schema``, ``json_object`` with a schema
+    (llama.cpp), or plain text whose JSON is parsed and checked."""
 
     name = "openai"
 
@@ -245,9 +362,68 @@ class OpenAIProvider:
         self.config = config
         self.model = config.model
 
+    def _dialects(self) -> list[str]:
+        chosen = self.config.structured_output
+        if chosen in DIALECTS:
+            return [chosen]
+        known = _detected.get((self.config.base_url, self.config.model))
+        return [known] if known else list(DIALECTS)
+
     def generate(
         self, ctx: GenerationContext, *, variants: int, feedback: list[str]
     ) -> ProviderResult:
+        if self.config.brand_endpoint:
+            # Checked again at each call: DNS may have changed since the settings were saved.
+            problem = brand_endpoint_problem(
+                base_url=self.config.base_url, api_key=self.config.api_key
+            )
+            if problem is not None:
+                raise ProviderError(
+                    f"The brand's AI endpoint cannot be used: {problem[1]} Change the "
+                    "assistant settings.",
+                    code="provider_config",
+                    retryable=False,
+                )
+        messages = prompts.build_messages(ctx, variants=variants, feedback=feedback)
+        dialects = self._dialects()
+        refused: list[str] = []
+        for dialect in dialects:
+            try:
+                result = self._call(dialect, messages, variants)
+            except _ShapeRefused:
+                refused.append(dialect)
+                continue
+            if self.config.structured_output not in DIALECTS:
+                _detected[(self.config.base_url, self.config.model)] = dialect
+            return result
+        where = self.config.base_url or "the OpenAI API"
+        others = [d for d in DIALECTS if d not in refused]
+        advice = (
+            f"Set the brand's structured_output to {' or '.join(others)} (or auto)."
+            if others
+            else "Use a server or model that supports one of json_schema, json_object or text."
+        )
+        raise ProviderError(
+            f"The AI server at {where} refused the request's output format "
+            f"({', '.join(refused)}). {advice}",
+            code="unsupported_output_format",
+            retryable=False,
+        )
+
+    def _call(
+        self, dialect: str, base_messages: list[dict[str, str]], variants: int
+    ) -> ProviderResult:
+        messages, response_format = request_shape(dialect, base_messages, variants)
+        # Bytes bound the tokens of any byte-level tokenizer: a prompt within the cap cannot
+        # cost more than the job reserved against the budget.
+        size = len(json.dumps([messages, response_format]).encode())
+        if size > settings.AI_MAX_PROMPT_TOKENS:
+            raise ProviderError(
+                f"The prompt is {size:,} bytes, over the {settings.AI_MAX_PROMPT_TOKENS:,} "
+                "the platform allows per call. Shorten the brand voice's examples or the brief.",
+                code="prompt_too_large",
+                retryable=False,
+            )
         started = time.monotonic()
         client = openai_client(
             api_key=self.config.api_key,
@@ -255,22 +431,36 @@ class OpenAIProvider:
             timeout=self.config.timeout,
             max_retries=self.config.max_retries,
         )
+        extra: dict[str, Any] = {}
+        if response_format is not None:
+            extra["response_format"] = response_format
+        malformed = ProviderError(
+            "The AI server answered without a chat completion (an empty body, an HTML page or "
+            "other non-JSON). Check the base URL points at an OpenAI-compatible API.",
+            code="malformed_output",
+            retryable=False,
+        )
         try:
             completion = client.chat.completions.create(
                 model=self.config.model,
-                messages=prompts.build_messages(  # type: ignore[arg-type]
-                    ctx, variants=variants, feedback=feedback
-                ),
-                response_format=prompts.response_format(variants),  # type: ignore[arg-type]
+                messages=messages,  # type: ignore[arg-type]
+                max_tokens=settings.AI_MAX_OUTPUT_TOKENS,
+                **extra,
             )
         except openai.OpenAIError as exc:
+            if _refuses_shape(exc):
+                raise _ShapeRefused(dialect) from exc
             raise _classify(exc, self.config) from exc
+        except ValueError:  # a 200 whose body is not JSON at all
+            raise malformed from None
+        if not isinstance(completion, ChatCompletion) or not completion.choices:
+            raise malformed
         latency_ms = int((time.monotonic() - started) * 1000)
         usage = completion.usage
         tokens_in = usage.prompt_tokens if usage else 0
         tokens_out = usage.completion_tokens if usage else 0
         try:
-            variants_out = _usable_variants(completion, variants)
+            variants_out = _usable_variants(completion, variants, plain_text=dialect == "text")
         except ProviderError as exc:
             exc.tokens_in, exc.tokens_out = tokens_in, tokens_out
             raise
@@ -282,3 +472,7 @@ class OpenAIProvider:
             tokens_out=tokens_out,
             latency_ms=latency_ms,
         )
+
+
+class _ShapeRefused(Exception):
+    """The server refused the response_format of this dialect (try the next one)."""

@@ -1,4 +1,10 @@
-"""Tokens, estimated cost and the brand's monthly AI budget (calendar month, UTC)."""
+"""Tokens, estimated cost and the brand's monthly AI budget (calendar month, UTC).
+
+A job reserves its maximum cost when it is accepted (every call at the token caps, every
+attempt); while it is queued or running that reservation counts as spent, and once it finishes
+only what it really cost does. Accepting happens under a lock on the brand's settings row, so
+concurrent requests cannot together commit more than the budget.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, F, Sum, When
+from django.db.models.functions import Coalesce, Greatest
 
 from content.errors import BudgetExceeded
 from content.models import AssistantSettings, GenerationJob
@@ -23,6 +29,27 @@ def cost_for(*, tokens_in: int, tokens_out: int) -> Decimal:
         + Decimal(tokens_out) * settings.AI_PRICE_PER_1K_OUTPUT
     ) / THOUSAND
     return cost.quantize(Decimal("0.000001"))
+
+
+def max_cost_of_call() -> Decimal:
+    """The most one model call can cost under the prompt and output caps."""
+    return cost_for(
+        tokens_in=settings.AI_MAX_PROMPT_TOKENS, tokens_out=settings.AI_MAX_OUTPUT_TOKENS
+    )
+
+
+def max_calls(*, variants: int, judge: bool) -> int:
+    """Calls one attempt can make: the first, one regeneration per variant, and the judge's
+    look at each delivered variant."""
+    return 1 + variants + (variants if judge else 0)
+
+
+def reservation_for(*, variants: int, judge: bool, offline: bool) -> Decimal:
+    """What a job must reserve against the budget: its maximum cost over every attempt."""
+    if offline:
+        return Decimal(0)
+    calls = max_calls(variants=variants, judge=judge) * settings.AI_JOB_MAX_ATTEMPTS
+    return (max_cost_of_call() * calls).quantize(Decimal("0.000001"))
 
 
 def month_start(now: datetime) -> datetime:
@@ -46,6 +73,7 @@ class MonthUsage:
     tokens_out: int
     cost: Decimal
     budget: Decimal | None
+    held: Decimal = Decimal(0)  # of ``cost``: reservations of jobs still queued or running
 
     @property
     def remaining(self) -> Decimal | None:
@@ -55,11 +83,35 @@ class MonthUsage:
 def month_usage(*, brand_settings: AssistantSettings, now: datetime) -> MonthUsage:
     """The brand's AI use this calendar month against its budget."""
     start = month_start(now)
+    open_job = [GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING]
     totals = GenerationJob.objects.filter(created_at__gte=start).aggregate(
+        held=Coalesce(
+            Sum(
+                Case(
+                    When(
+                        status__in=open_job, then=Greatest(F("cost_reserved"), F("cost_estimate"))
+                    ),
+                    default=Decimal(0),
+                )
+            ),
+            Decimal(0),
+        ),
         jobs=Count("id"),
         tokens_in=Coalesce(Sum("tokens_in"), 0),
         tokens_out=Coalesce(Sum("tokens_out"), 0),
-        cost=Coalesce(Sum("cost_estimate"), Decimal(0)),
+        cost=Coalesce(
+            Sum(
+                Case(
+                    # Open jobs hold their reservation (or more, if they somehow spent more).
+                    When(
+                        status__in=[GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING],
+                        then=Greatest(F("cost_reserved"), F("cost_estimate")),
+                    ),
+                    default=F("cost_estimate"),
+                )
+            ),
+            Decimal(0),
+        ),
     )
     return MonthUsage(
         month=start.strftime("%Y-%m"),
@@ -68,15 +120,24 @@ def month_usage(*, brand_settings: AssistantSettings, now: datetime) -> MonthUsa
         tokens_out=totals["tokens_out"],
         cost=Decimal(totals["cost"]).quantize(Decimal("0.000001")),
         budget=budget_for(brand_settings),
+        held=Decimal(totals["held"]).quantize(Decimal("0.000001")),
     )
 
 
-def ensure_budget_left(*, brand_settings: AssistantSettings, now: datetime) -> None:
-    """Refuse a new job once this month's spend has reached the brand's budget."""
+def ensure_budget_left(
+    *, brand_settings: AssistantSettings, now: datetime, reserve: Decimal = Decimal(0)
+) -> None:
+    """Refuse a new job once this month's spend (finished jobs' cost plus open jobs'
+    reservations) has reached the brand's budget or would pass it with ``reserve`` more.
+    Call it with the settings row locked, and create the job in the same transaction."""
     usage = month_usage(brand_settings=brand_settings, now=now)
-    if usage.budget is not None and usage.cost >= usage.budget:
+    if usage.budget is None:
+        return
+    if usage.cost >= usage.budget or usage.cost + reserve > usage.budget:
         raise BudgetExceeded(
-            f"This brand has used its monthly AI budget ({usage.cost:.2f} of "
-            f"{usage.budget:.2f} USD in {usage.month}). New drafts can be generated when a "
-            "brand lead raises the budget or the month turns; hand-written drafts still work."
+            f"This brand's monthly AI budget does not cover another job ({usage.cost:.4f} of "
+            f"{usage.budget:.2f} USD spent or held by running jobs in {usage.month}; a job "
+            f"holds up to {reserve:.4f} until it finishes). New drafts can be generated when "
+            "running jobs finish, a brand lead raises the budget or the month turns; "
+            "hand-written drafts still work."
         )

@@ -96,11 +96,28 @@ def obeyed_reply(comment: str, known: dict[str, str]) -> str:
     return f"Sure! {comment}"
 
 
+# What llama-cpp-python's server answers a request whose response_format it does not know.
+LLAMA_CPP_REFUSAL = Answer(
+    status=500,
+    body={
+        "error": {
+            "message": "1 validation error for CreateChatCompletionRequest\nresponse_format.type"
+            "\n  Input should be 'text' or 'json_object' [type=literal_error, "
+            "input_value='json_schema', input_type=str]",
+            "type": "internal_server_error",
+        }
+    },
+)
+
+
 class FakeAI:
     def __init__(self) -> None:
         self.answers: deque[Answer] = deque()
         # comment text -> the answer an obeying model writes; None: answers are scripted.
         self.obeying: dict[str, str] | None = None
+        # "llama.cpp": refuse response_format types other than text and json_object the way
+        # llama-cpp-python's server does (HTTP 500 naming the field), before any script.
+        self.dialect = "openai"
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         fake = self
@@ -113,8 +130,17 @@ class FakeAI:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with fake.lock:
-                    fake.requests.append({"path": self.path, "body": body})
-                    if fake.answers:
+                    fake.requests.append(
+                        {
+                            "path": self.path,
+                            "body": body,
+                            "headers": {k.lower(): v for k, v in self.headers.items()},
+                        }
+                    )
+                    shape = (body.get("response_format") or {}).get("type", "text")
+                    if fake.dialect == "llama.cpp" and shape not in ("text", "json_object"):
+                        answer = LLAMA_CPP_REFUSAL
+                    elif fake.answers:
                         answer = fake.answers.popleft()
                     elif fake.obeying is not None:
                         answer = fake.obeyed(body)
@@ -162,6 +188,7 @@ class FakeAI:
             self.answers.clear()
             self.requests.clear()
             self.obeying = None
+            self.dialect = "openai"
 
     def obey(self, known: dict[str, str] | None = None) -> None:
         """Answer every unscripted request as a model that obeys the comment would."""

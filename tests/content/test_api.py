@@ -385,7 +385,7 @@ def test_assistant_settings_keep_the_api_key_secret(world) -> None:
     lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
     response = lead.patch(
         url(world, "assistant/settings/"),
-        {"api_key": "sk-brand-secret", "base_url": "https://ai.example.com/v1"},
+        {"api_key": "sk-brand-secret", "base_url": "https://93.184.216.34/v1"},
     )
     assert response.status_code == 200
     assert "api_key" not in response.json()

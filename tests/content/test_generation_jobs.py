@@ -251,7 +251,10 @@ def test_failed_job_can_be_retried_from_its_inputs(fake_ai, brief) -> None:
 
 def test_brand_override_points_at_its_own_endpoint(fake_ai, brief, settings) -> None:
     settings.AI_BASE_URL = "http://127.0.0.1:9/v1"  # nothing listens there
-    services.update_assistant_settings(base_url=fake_ai.base_url, model="brand-model")
+    settings.AI_ALLOW_PRIVATE_URLS = True  # the fake server is on loopback
+    services.update_assistant_settings(
+        base_url=fake_ai.base_url, api_key="brand-key", model="brand-model"
+    )
     fake_ai.script(drafts(GOOD))
     job = run(jobs.request_post_drafts(brief=brief))
     assert job.status == "succeeded"
