@@ -197,16 +197,17 @@ def comment_spec(item: InboxItem | None) -> CommentSpec | None:
         for m in (item.thread or [])
         if isinstance(m, dict)
     )
-    from content.assistant import injection
-
-    # Detected again rather than read from the item, so the rules in force now apply.
-    signals = injection.detect(item.text, *(m["text"] for m in thread))
     return CommentSpec(
         author_handle=item.author_handle,
         text=item.text,
         in_reply_to_text=item.in_reply_to_text,
         thread=thread,
-        injection_signals=tuple(s.as_dict() for s in signals),
+        # Found when the item arrived (content.services.inbox).
+        injection_signals=tuple(
+            {"code": str(s.get("code", "")), "detail": str(s.get("detail", ""))}
+            for s in item.injection_signals or []
+            if isinstance(s, dict)
+        ),
     )
 
 
