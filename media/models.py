@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from content.networks import Network
+from tenants.people import person_reference
 
 MONEY = {"max_digits": 15, "decimal_places": 3}
 # Networks report spend in micros; keep what they send and round only when presenting.
@@ -117,15 +118,7 @@ class Boost(models.Model):
     approval_request_id = models.PositiveBigIntegerField(null=True, blank=True)
     approval_note = models.TextField(blank=True)
     status_note = models.TextField(blank=True)
-    # People live in the public schema; no cross-schema constraint (as content.Draft does).
-    proposed_by = models.ForeignKey(
-        "tenants.User",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
+    proposed_by = person_reference()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -112,3 +112,28 @@ def test_database_constraints_agree_with_the_choices_they_guard() -> None:
                 elif operator == "in" and whole and named != choices:
                     disagreements.append(f"{label}: misses {sorted(choices - named)}")
     assert disagreements == [], "\n".join(disagreements)
+
+
+def test_brand_tables_name_people_only_through_person_reference() -> None:
+    """A person lives in the public schema: a brand's table names one with
+    ``tenants.people.person_reference`` (no cross-schema constraint, history kept when the
+    person goes), never with a foreign key of its own making."""
+    from django.apps import apps
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import models
+
+    from tenants.people import person_reference
+
+    _, _, _, expected = person_reference().deconstruct()
+    brand_apps = set(settings.TENANT_APPS) - set(settings.SHARED_APPS)
+    odd = []
+    for model in apps.get_models():
+        if model._meta.app_config.name not in brand_apps:
+            continue
+        for field in model._meta.local_fields:
+            if isinstance(field, models.ForeignKey) and field.related_model is get_user_model():
+                _, _, _, options = field.deconstruct()
+                if any(options.get(name) != value for name, value in expected.items()):
+                    odd.append(f"{model._meta.label}.{field.name}")
+    assert odd == [], "use tenants.people.person_reference() for: " + ", ".join(odd)
