@@ -1,4 +1,7 @@
-"""Domain errors of the approvals app; brandroom.errors maps them to HTTP once."""
+"""Domain errors of the approvals app; brandroom.errors maps them to HTTP once.
+
+Services raise these by name; no view builds its own status code for a rule that said no.
+"""
 
 from __future__ import annotations
 
@@ -31,19 +34,62 @@ class NotAllowedToDecide(ApprovalsError):
 
 
 class OwnDraft(ApprovalsError):
+    """The person wrote (a version of) the subject: nobody approves their own work."""
+
     status_code = 403
     code = "own_draft"
 
 
+class PersonRequired(ApprovalsError):
+    """Decisions and edits are made by people; an integrator's API key is not one."""
+
+    status_code = 403
+    code = "permission_denied"
+
+
 class ReasonRequired(ApprovalsError):
+    """Rejecting or asking for changes needs a comment saying why."""
+
     code = "reason_required"
 
 
+class InvalidDecision(ApprovalsError):
+    """The decision is not one of approve, reject or request_changes."""
+
+
+class UnknownSubjectKind(ApprovalsError):
+    """Only posts, replies and boosts go through approvals."""
+
+
+class BoostNeedsAmount(ApprovalsError):
+    """A boost's band depends on its spend: the amount and currency must come with it."""
+
+
 class InvalidPolicy(ApprovalsError):
+    """A policy threshold, chain or severity is out of range or unknown."""
+
     code = "invalid_policy"
 
 
+class NotAMember(ApprovalsError):
+    """The person named (an incident owner, a rota window, quiet hours) is not on the brand."""
+
+
+class NotDecidingRole(ApprovalsError):
+    """Only people whose role may decide approvals can be on the duty rota."""
+
+
+class InvalidWindow(ApprovalsError):
+    """A rota window or quiet hours with equal start and end, or unknown weekdays."""
+
+
+class QuietHoursChanged(ApprovalsError):
+    """Someone else set the same person's quiet hours at the same moment; try again."""
+
+
 class IncidentClosed(ApprovalsError):
+    """A closed incident takes no more timeline entries; open a new one."""
+
     status_code = 409
     code = "incident_closed"
 

@@ -10,6 +10,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from content.risk_bands import HIGH_RISK_FROM, MEDIUM_RISK_FROM
+
 KINDS = ["post", "reply", "boost"]
 BANDS = ["low", "medium", "high"]
 
@@ -41,8 +43,8 @@ class AutonomyPolicy(models.Model):
     """The brand's autonomy settings; one row per brand (id 1). Chains live in ChainRule."""
 
     level = models.PositiveSmallIntegerField(default=1)
-    medium_risk_from = models.PositiveSmallIntegerField(default=34)
-    high_risk_from = models.PositiveSmallIntegerField(default=67)
+    medium_risk_from = models.PositiveSmallIntegerField(default=MEDIUM_RISK_FROM)
+    high_risk_from = models.PositiveSmallIntegerField(default=HIGH_RISK_FROM)
     allow_auto_approve = models.BooleanField(default=False)
     boost_currency = models.CharField(max_length=3, default="EUR")
     boost_no_signoff_up_to = models.DecimalField(max_digits=14, decimal_places=2, default=500)

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from approvals import selectors, services
 from approvals.api import serializers as s
 from approvals.api.filters import RequestFilter
+from approvals.errors import PersonRequired
 from approvals.models import ApprovalStep, ChainRule, CoverageWindow, Incident, QuietHours
 from brandroom.datetimes import parse_query_datetime
 from tenants.models import User
@@ -30,7 +31,7 @@ from tenants.permissions import BrandScopedMixin
 def _person(request: Request) -> User:
     """Decisions and edits are made by people; an integrator's API key is not one."""
     if not isinstance(request.user, User):
-        raise exceptions.PermissionDenied("Only a signed-in person can do this, not an API key.")
+        raise PersonRequired("Only a signed-in person can do this, not an API key.")
     return request.user
 
 

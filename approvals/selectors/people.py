@@ -19,6 +19,17 @@ def member_ids_with_roles(roles: Iterable[str]) -> list[int]:
     )
 
 
+def staffed_roles(roles: Iterable[str]) -> list[str]:
+    """Which of ``roles`` the current brand has at least one member in (in the order given)."""
+    wanted = list(roles)
+    held = set(
+        Membership.objects.filter(brand=current_brand(), role__in=wanted)
+        .values_list("role", flat=True)
+        .distinct()
+    )
+    return [role for role in wanted if role in held]
+
+
 def is_member(user_id: int) -> bool:
     """True when the person is a member of the current brand (in any role)."""
     return Membership.objects.filter(brand=current_brand(), user_id=user_id).exists()

@@ -1,7 +1,7 @@
 """The crisis ladder: incidents with a severity timeline; entering and standing down crisis mode.
 
 Crisis mode never edits the brand's stored policy: while it is active the effective level is 0
-(see ``policy.chain_for``), so standing down restores the policy exactly. What crisis does
+(see ``rules.chain_for``), so standing down restores the policy exactly. What crisis does
 change is recorded so it can be undone: the crisis step added to each open chain (withdrawn at
 stand-down unless already decided) and each approved-but-unpublished draft it held (given back
 its previous status).
@@ -17,7 +17,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from approvals import presets
-from approvals.errors import ApprovalsError, IncidentClosed, InvalidPolicy
+from approvals.errors import IncidentClosed, InvalidPolicy, NotAMember
 from approvals.models import (
     ApprovalRequest,
     ApprovalStep,
@@ -26,17 +26,14 @@ from approvals.models import (
     Incident,
     IncidentUpdate,
 )
-from approvals.selectors.people import is_member
+from approvals.selectors.people import is_member, staffed_roles
 from approvals.services.audit import record
-from approvals.services.deadlines import next_action_at, sync_brand_due
+from approvals.services.chain import DRAFT_KINDS, advance, new_step
+from approvals.services.clock import next_action_at
+from approvals.services.due_index import sync_brand_due
 from approvals.services.notify import email_on_commit, event_on_commit, member_ids_with_roles
 from approvals.services.policy import get_policy
-from approvals.services.requests import (
-    DRAFT_KINDS,
-    _advance,
-    _new_step,
-    crisis_step_spec,
-)
+from approvals.services.rules import StepSpec, crisis_step
 from approvals.signals import crisis_changed
 from content import services as content_services
 from content.errors import ContentError
@@ -78,7 +75,7 @@ def open_incident(
     now = now or timezone.now()
     _check_severity(severity)
     if owner_id is not None and not is_member(owner_id):
-        raise ApprovalsError("The owner must be a member of this brand.", field="owner_id")
+        raise NotAMember("The owner must be a member of this brand.", field="owner_id")
     with transaction.atomic():
         incident = Incident.objects.create(
             summary=summary,
@@ -125,6 +122,7 @@ def update_incident(
         if incident.status == Incident.Status.CLOSED:
             raise IncidentClosed("This incident is closed; open a new one.")
         before = _incident_state(incident)
+        severity_before = incident.severity
         fields = []
         if severity is not None and severity != incident.severity:
             incident.severity = severity
@@ -138,7 +136,7 @@ def update_incident(
             incident=incident,
             author_id=actor_id,
             note=note,
-            severity_before=before["severity"],
+            severity_before=severity_before,
             severity_after=incident.severity,
             created_at=now,
         )
@@ -214,14 +212,15 @@ def _enter_crisis(
         .annotate(last=Subquery(last_position))
         .order_by("pk")
     )
-    specs: dict[str, dict[str, object] | None] = {}
+    staffed = staffed_roles(presets.CRISIS_ROLES)
+    specs: dict[str, StepSpec | None] = {}
     for request in open_requests:
         if request.subject_kind not in specs:
-            specs[request.subject_kind] = crisis_step_spec(request.subject_kind)
+            specs[request.subject_kind] = crisis_step(request.subject_kind, staffed_roles=staffed)
         spec = specs[request.subject_kind]
         if spec is None:
             break  # nobody on the crisis team has a seat on this brand
-        step = _new_step(request, (request.last or 0) + 1, spec)
+        step = new_step(request, (request.last or 0) + 1, spec)
         step.save()
         record(
             action="crisis_step_added",
@@ -326,7 +325,7 @@ def _stand_down(state: CrisisState, *, actor_id: int | None, now: datetime) -> N
             after={"status": ApprovalStep.Status.SKIPPED},
         )
         if was_open:
-            _advance(step.request, now=now, actor_id=actor_id)
+            advance(step.request, now=now, actor_id=actor_id)
     for hold in CrisisHold.objects.select_for_update().filter(released_at__isnull=True):
         detail = "released at stand-down"
         try:

@@ -1,26 +1,21 @@
-"""The brand's autonomy policy: presets, edits, and which chain a subject gets."""
+"""The brand's autonomy policy as stored: its row, preset levels and the chain per kind and band.
+
+The rules that turn these into a subject's chain are pure and live in ``rules``; changing the
+thresholds (which can start or end a crisis) is ``thresholds``."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.forms.models import model_to_dict
 
 from approvals import presets
 from approvals.errors import InvalidPolicy
-from approvals.models import (
-    BANDS,
-    KINDS,
-    ApprovalMode,
-    AutonomyPolicy,
-    ChainRule,
-    TimeoutRule,
-)
+from approvals.models import BANDS, KINDS, ApprovalMode, AutonomyPolicy, ChainRule, TimeoutRule
 from approvals.services.audit import record
-from brandroom.currencies import format_money
+from approvals.services.rules import Chain
 from tenants.roles import Role, role_may
 
 POLICY_FIELDS = [
@@ -35,7 +30,8 @@ POLICY_FIELDS = [
 ]
 
 
-def _policy_snapshot(policy: AutonomyPolicy) -> dict[str, Any]:
+def policy_snapshot(policy: AutonomyPolicy) -> dict[str, Any]:
+    """The policy's thresholds and switches as the audit trail records them."""
     data = model_to_dict(policy, fields=POLICY_FIELDS)
     for key in ("boost_no_signoff_up_to", "boost_lead_up_to"):
         data[key] = str(data[key])
@@ -81,7 +77,7 @@ def apply_preset(*, level: int, actor_id: int | None, now: datetime) -> Autonomy
         raise InvalidPolicy("The autonomy level must be 0, 1, 2 or 3.", field="level")
     with transaction.atomic():
         policy = AutonomyPolicy.objects.select_for_update().get(id=get_policy().id)
-        before = {"policy": _policy_snapshot(policy), "rules": _rules_snapshot()}
+        before = {"policy": policy_snapshot(policy), "rules": _rules_snapshot()}
         policy.level = level
         policy.save(update_fields=["level", "updated_at"])
         _write_preset(level)
@@ -90,47 +86,8 @@ def apply_preset(*, level: int, actor_id: int | None, now: datetime) -> Autonomy
             at=now,
             actor_id=actor_id,
             before=before,
-            after={"policy": _policy_snapshot(policy), "rules": _rules_snapshot()},
+            after={"policy": policy_snapshot(policy), "rules": _rules_snapshot()},
         )
-    return policy
-
-
-def update_policy(*, actor_id: int | None, now: datetime, **changes: Any) -> AutonomyPolicy:
-    """Change thresholds and switches (not the level: use ``apply_preset`` for that)."""
-    unknown = set(changes) - (set(POLICY_FIELDS) - {"level"})
-    if unknown:
-        raise InvalidPolicy(f"Unknown policy field(s): {', '.join(sorted(unknown))}.")
-    from approvals.services.crisis import evaluate_crisis
-
-    with transaction.atomic():
-        policy = AutonomyPolicy.objects.select_for_update().get(id=get_policy().id)
-        before = _policy_snapshot(policy)
-        for field, value in changes.items():
-            setattr(policy, field, value)
-        if policy.medium_risk_from >= policy.high_risk_from or policy.high_risk_from > 100:
-            raise InvalidPolicy(
-                "medium_risk_from must be below high_risk_from, which is at most 100.",
-                field="medium_risk_from",
-            )
-        if policy.boost_lead_up_to < policy.boost_no_signoff_up_to:
-            raise InvalidPolicy(
-                "boost_lead_up_to must be at least boost_no_signoff_up_to.",
-                field="boost_lead_up_to",
-            )
-        try:
-            with transaction.atomic():
-                policy.save(update_fields=[*changes, "updated_at"])
-        except IntegrityError as exc:
-            raise InvalidPolicy(f"The policy values are out of range: {exc}") from None
-        record(
-            action="policy_updated",
-            at=now,
-            actor_id=actor_id,
-            before=before,
-            after=_policy_snapshot(policy),
-        )
-        if "crisis_threshold" in changes:
-            evaluate_crisis(actor_id=actor_id, now=now)
     return policy
 
 
@@ -221,59 +178,9 @@ def update_chain_rule(
     return rule
 
 
-def band_for(
-    *,
-    policy: AutonomyPolicy,
-    kind: str,
-    risk_score: int,
-    flagged: bool = False,
-    flag_names: tuple[str, ...] = (),
-    amount: Decimal | None = None,
-    currency: str | None = None,
-) -> tuple[str, str]:
-    """The band a subject falls in, and why (spend decides for boosts unless risk is higher).
-    A flagged draft is high; the reason names the checks that fired (``flag_names``)."""
-    if flagged:
-        named = ", ".join(flag_names) if flag_names else "the guardrails"
-        return "high", f"flagged by the checks: {named}"
-    if risk_score >= policy.high_risk_from:
-        risk_band = "high"
-    elif risk_score >= policy.medium_risk_from:
-        risk_band = "medium"
-    else:
-        risk_band = "low"
-    why = f"risk {risk_score} is {risk_band}"
-    if kind != "boost" or amount is None:
-        return risk_band, why
-    money = format_money(amount, currency or "")
-    if (currency or "").upper() != policy.boost_currency:
-        # Thresholds in another currency cannot be compared safely: the strictest chain.
-        return "high", f"spend {money} is not in the thresholds' currency {policy.boost_currency}"
-    no_signoff = format_money(policy.boost_no_signoff_up_to, policy.boost_currency)
-    lead = format_money(policy.boost_lead_up_to, policy.boost_currency)
-    if amount <= policy.boost_no_signoff_up_to:
-        spend_band = "low"
-        spend_why = f"spend {money} is within {no_signoff} without sign-off"
-    elif amount <= policy.boost_lead_up_to:
-        spend_band = "medium"
-        spend_why = f"spend {money} is within {lead} for the account lead"
-    else:
-        spend_band = "high"
-        spend_why = f"spend {money} is above {lead}"
-    if BANDS.index(risk_band) > BANDS.index(spend_band):
-        return risk_band, f"{spend_why}, but {why}"
-    return spend_band, spend_why
-
-
-def chain_for(
-    *, policy: AutonomyPolicy, kind: str, band: str, in_crisis: bool
-) -> tuple[list[dict[str, Any]], list[str], int]:
-    """The steps, informed roles and effective level for a subject; in crisis: level 0."""
-    if in_crisis:
-        steps, inform = presets.preset_chain(0, kind, band)
-        return steps, inform, 0
-    rule = ChainRule.objects.filter(kind=kind, band=band).first()
-    if rule is None:
-        steps, inform = presets.preset_chain(policy.level, kind, band)
-        return steps, inform, policy.level
-    return list(rule.steps), list(rule.inform_roles), policy.level
+def stored_chains() -> dict[tuple[str, str], Chain]:
+    """The brand's chain per (kind, band), as stored (a missing pair falls back to the preset)."""
+    return {
+        (rule.kind, rule.band): (list(rule.steps), list(rule.inform_roles))
+        for rule in ChainRule.objects.all()
+    }

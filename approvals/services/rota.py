@@ -7,7 +7,13 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from approvals.errors import ApprovalsError, NotAllowedToDecide
+from approvals.errors import (
+    InvalidWindow,
+    NotAllowedToDecide,
+    NotAMember,
+    NotDecidingRole,
+    QuietHoursChanged,
+)
 from approvals.models import CoverageWindow, QuietHours
 from approvals.selectors.people import is_member
 from approvals.services.audit import record
@@ -28,7 +34,7 @@ def _window_state(window: CoverageWindow) -> dict[str, Any]:
 
 def _check_member(user_id: int) -> None:
     if not is_member(user_id):
-        raise ApprovalsError("That person is not a member of this brand.", field="user_id")
+        raise NotAMember("That person is not a member of this brand.", field="user_id")
 
 
 def _check_may_be_on_duty(user_id: int) -> None:
@@ -40,9 +46,9 @@ def _check_may_be_on_duty(user_id: int) -> None:
         .first()
     )
     if role is None:
-        raise ApprovalsError("That person is not a member of this brand.", field="user_id")
+        raise NotAMember("That person is not a member of this brand.", field="user_id")
     if not role_may(role, "approvals.decide"):
-        raise ApprovalsError(
+        raise NotDecidingRole(
             f"Only people who may decide approvals can be on the duty rota; a {role} may not.",
             field="user_id",
         )
@@ -50,9 +56,9 @@ def _check_may_be_on_duty(user_id: int) -> None:
 
 def _check_times(weekdays: list[int] | None, starts: time, ends: time) -> None:
     if starts == ends:
-        raise ApprovalsError("A window needs different start and end times.", field="ends")
+        raise InvalidWindow("A window needs different start and end times.", field="ends")
     if weekdays is not None and (not weekdays or any(d not in range(7) for d in weekdays)):
-        raise ApprovalsError("weekdays are 0 (Monday) to 6 (Sunday).", field="weekdays")
+        raise InvalidWindow("weekdays are 0 (Monday) to 6 (Sunday).", field="weekdays")
 
 
 def create_coverage_window(
@@ -150,7 +156,7 @@ def set_quiet_hours(
                 user_id=user_id, defaults={"starts": starts, "ends": ends}
             )
         except IntegrityError:
-            raise ApprovalsError("Quiet hours were changed meanwhile; try again.") from None
+            raise QuietHoursChanged("Quiet hours were changed meanwhile; try again.") from None
         record(
             action="quiet_hours_set",
             at=now,

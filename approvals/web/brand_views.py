@@ -25,7 +25,7 @@ from approvals.errors import ApprovalsError
 from approvals.models import ApprovalStep
 from approvals.selectors.crisis import brand_in_crisis
 from approvals.selectors.queue import decisions_by, pending_steps_for, review_history
-from approvals.services.requests import decide_step, may_decide
+from approvals.services import decide_step, may_decide
 from content.models import Draft
 from tenants.selectors import brands_for_user, role_on_brand
 

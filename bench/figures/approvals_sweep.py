@@ -108,7 +108,7 @@ def fill(ctx: Bench, *, open_per_brand: int, due_per_brand: int) -> float:
 
 def measure(ctx: Bench, *, open_per_brand: int, due_per_brand: int) -> tuple[float, int, int]:
     """(seconds, steps handled, brands swept) for one sweep at T0 after a fresh fill."""
-    from approvals.services.deadlines import sweep_due_brands
+    from approvals.services import sweep_due_brands
 
     fill(ctx, open_per_brand=open_per_brand, due_per_brand=due_per_brand)
     connection.set_schema_to_public()

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from content.assistant import guardrails, injection, novelty, risk, safety
 from content.assistant.context import GenerationContext
 from content.assistant.providers import GeneratedVariant, Provider, ProviderError
-
-HIGH_RISK = 70
+from content.risk_bands import HIGH_RISK_FROM
 
 
 @dataclass
@@ -119,7 +118,7 @@ def check_text(
         flags.append("injection_attempt")
     if similar.too_similar:
         flags.append("repeats_recent_post")
-    if scored.score >= HIGH_RISK:
+    if scored.score >= HIGH_RISK_FROM:
         flags.append("high_risk")
     return violations, similar, scored, flags
 

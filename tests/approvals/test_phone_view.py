@@ -7,7 +7,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from approvals.models import ApprovalStep
-from approvals.services.requests import decide_step
+from approvals.services import decide_step
 from content import services as content_services
 from content.models import Draft
 from tenants.roles import Role

@@ -17,8 +17,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from approvals.models import ApprovalStep
-from approvals.services.policy import apply_preset
-from approvals.services.requests import decide_step
+from approvals.services import apply_preset, decide_step
 from content import services as content_services
 from content.models import Draft
 from tenants import services

@@ -1,0 +1,255 @@
+"""An approval request's chain as a state machine: steps open, close, are skipped; the request
+advances to its next step or finishes with an outcome.
+
+Transitions are conditional UPDATEs (a step or request only moves out of ``open`` once); the
+database constraints on the models refuse any state the rules do not allow (an open step
+without a due time, a decided step without a time, two open requests for the same subject).
+The callers (intake, decisions, due work, crisis) take the row locks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from approvals.errors import ApprovalAlreadyDecided
+from approvals.models import ApprovalRequest, ApprovalStep, SubjectKind, TimeoutRule
+from approvals.services.audit import record
+from approvals.services.clock import deadline_after, next_action_at
+from approvals.services.notify import (
+    email_on_commit,
+    event_on_commit,
+    member_ids_who_may,
+    member_ids_with_roles,
+    step_link,
+)
+from approvals.services.rules import StepSpec
+from approvals.signals import approval_decided
+from approvals.tenancy import brand_local_text
+from content import services as content_services
+from content.errors import ContentError
+from tenants.selectors import current_brand
+
+Status = ApprovalRequest.Status
+StepStatus = ApprovalStep.Status
+
+DRAFT_KINDS = (SubjectKind.POST, SubjectKind.REPLY)
+# The draft status each outcome gives (an expired request sends the draft back to its writer).
+DRAFT_STATUS_FOR: dict[str, str] = {
+    Status.APPROVED: "approved",
+    Status.NOT_REQUIRED: "approved",
+    Status.REJECTED: "rejected",
+    Status.CHANGES_REQUESTED: "changes_requested",
+    Status.EXPIRED: "draft",
+    # Only a newer version withdraws a draft's request: the old one is history now.
+    Status.WITHDRAWN: "superseded",
+}
+
+
+def step_state(step: ApprovalStep) -> dict[str, Any]:
+    """A step as the audit trail records it before and after a change."""
+    return {
+        "status": step.status,
+        "deadline_at": step.deadline_at.isoformat() if step.deadline_at else None,
+        "reminders_sent": step.reminders_sent,
+        "escalated_to_ids": list(step.escalated_to_ids),
+    }
+
+
+def audit_step(
+    step: ApprovalStep,
+    action: str,
+    *,
+    now: datetime,
+    before: dict[str, Any] | None,
+    actor_id: int | None = None,
+    detail: str = "",
+) -> None:
+    """Record a change to a step (its request and subject named) in the audit trail."""
+    request = step.request
+    record(
+        action=action,
+        at=now,
+        actor_id=actor_id,
+        subject_kind=request.subject_kind,
+        subject_id=request.subject_id,
+        request_id=request.pk,
+        step_id=step.pk,
+        before=before,
+        after=step_state(step),
+        detail=detail,
+    )
+
+
+def new_step(request: ApprovalRequest, position: int, spec: StepSpec) -> ApprovalStep:
+    """An unsaved, waiting step of ``request`` at ``position``, shaped by a chain's step."""
+    return ApprovalStep(
+        request=request,
+        position=position,
+        roles=spec["roles"],
+        mode=spec.get("mode", "any"),
+        deadline_minutes=spec["deadline_minutes"],
+        reminder_minutes=spec.get("reminder_minutes", []),
+        on_timeout=spec.get("on_timeout", TimeoutRule.ESCALATE),
+        is_crisis_step=spec.get("is_crisis_step", False),
+    )
+
+
+def deciders_of(step: ApprovalStep) -> list[int]:
+    """Everyone who may still decide the step (its roles and anyone it was escalated to),
+    except the requester and whoever already decided it."""
+    ids = member_ids_with_roles(step.roles)
+    ids += [i for i in step.escalated_to_ids if i not in ids]
+    # Nobody is asked to decide who may not (a chain naming such a role, an old escalation).
+    ids = member_ids_who_may("approvals.decide", ids)
+    decided = set(step.decisions.values_list("decider_id", flat=True)) if step.pk else set()
+    return [i for i in ids if i != step.request.requested_by_id and i not in decided]
+
+
+def open_step(step: ApprovalStep, *, now: datetime, actor_id: int | None) -> None:
+    """Open a waiting step: its deadline starts now and its deciders are asked by email."""
+    before = step_state(step)
+    step.status = StepStatus.OPEN
+    step.opened_at = now
+    step.deadline_at = step.first_deadline_at = deadline_after(now, step.deadline_minutes)
+    step.next_action_at = next_action_at(step)
+    updated = ApprovalStep.objects.filter(pk=step.pk, status=StepStatus.WAITING).update(
+        status=step.status,
+        opened_at=step.opened_at,
+        deadline_at=step.deadline_at,
+        first_deadline_at=step.first_deadline_at,
+        next_action_at=step.next_action_at,
+    )
+    if updated != 1:
+        raise ApprovalAlreadyDecided(f"Step {step.pk} has already moved on.")
+    audit_step(step, "step_opened", now=now, before=before, actor_id=actor_id)
+    request = step.request
+    local = brand_local_text(step.deadline_at)
+    email_on_commit(
+        user_ids=deciders_of(step),
+        subject=f"Decision needed: {request.subject_kind} #{request.subject_id}",
+        body=(
+            f"{request.summary}\n\nPlease decide by {local}.\nWhy it needs you: {request.reason}\n"
+            f"\nDecide here: {step_link(step.pk)}\n"
+        ),
+    )
+
+
+def close_step(
+    step: ApprovalStep, status: str, *, now: datetime, decided_by_id: int | None
+) -> None:
+    """Close an open step with ``status`` (approved, rejected, changes requested, expired)."""
+    before = step_state(step)
+    updated = ApprovalStep.objects.filter(pk=step.pk, status=StepStatus.OPEN).update(
+        status=status, decided_at=now, decided_by_id=decided_by_id, next_action_at=None
+    )
+    if updated != 1:
+        raise ApprovalAlreadyDecided(f"Step {step.pk} has already been decided.")
+    step.status, step.decided_at, step.decided_by_id = status, now, decided_by_id
+    step.next_action_at = None
+    audit_step(step, f"step_{status}", now=now, before=before, actor_id=decided_by_id)
+
+
+def skip_step(step: ApprovalStep, *, now: datetime, actor_id: int | None, action: str) -> None:
+    """Skip a waiting or open step that will never be decided (recorded as ``action``)."""
+    before = step_state(step)
+    ApprovalStep.objects.filter(pk=step.pk).update(status=StepStatus.SKIPPED, next_action_at=None)
+    step.status, step.next_action_at = StepStatus.SKIPPED, None
+    audit_step(step, action, now=now, before=before, actor_id=actor_id)
+
+
+def move_draft(
+    request: ApprovalRequest, status: str, *, expected: list[str], now: datetime
+) -> None:
+    """Move the request's draft; a draft that moved on meanwhile is recorded, not overwritten."""
+    try:
+        content_services.set_draft_status(
+            draft_id=request.subject_id, status=status, expected=expected
+        )
+    except ContentError as exc:
+        record(
+            action="draft_status_unchanged",
+            at=now,
+            subject_kind=request.subject_kind,
+            subject_id=request.subject_id,
+            request_id=request.pk,
+            after={"wanted": status, "expected": expected},
+            detail=exc.message,
+        )
+
+
+def finish_request(
+    request: ApprovalRequest, outcome: str, *, now: datetime, actor_id: int | None
+) -> None:
+    """Close an open request with ``outcome``: skip what is left, move the draft, tell people."""
+    updated = ApprovalRequest.objects.filter(pk=request.pk, status=Status.OPEN).update(
+        status=outcome, finished_at=now
+    )
+    if updated != 1:
+        raise ApprovalAlreadyDecided(f"Request {request.pk} has already finished.")
+    request.status, request.finished_at = outcome, now
+    for left in ApprovalStep.objects.filter(
+        request=request, status__in=[StepStatus.WAITING, StepStatus.OPEN]
+    ).order_by("position"):
+        left.request = request
+        skip_step(left, now=now, actor_id=actor_id, action="step_skipped")
+    record(
+        action="request_finished",
+        at=now,
+        actor_id=actor_id,
+        subject_kind=request.subject_kind,
+        subject_id=request.subject_id,
+        request_id=request.pk,
+        before={"status": Status.OPEN},
+        after={"status": request.status},
+    )
+    if request.subject_kind in DRAFT_KINDS and outcome in DRAFT_STATUS_FOR:
+        move_draft(request, DRAFT_STATUS_FOR[outcome], expected=["in_review"], now=now)
+    if outcome == Status.WITHDRAWN:
+        # No outcome for the subject (nobody decided), but integrators tracking the request
+        # must hear that it is closed: a newer draft version replaced it, or a boost was
+        # cancelled.
+        event_on_commit(
+            kind="request_withdrawn",
+            payload={
+                "request_id": request.pk,
+                "subject_kind": request.subject_kind,
+                "subject_id": request.subject_id,
+                "outcome": Status.WITHDRAWN.value,
+            },
+        )
+        return
+    if request.inform_roles and outcome == Status.APPROVED:
+        email_on_commit(
+            user_ids=member_ids_with_roles(request.inform_roles),
+            subject=f"Approved: {request.subject_kind} #{request.subject_id}",
+            body=f"{request.summary}\n\nFor your information: this was approved.",
+        )
+    kind, subject_id, request_id = request.subject_kind, request.subject_id, request.pk
+    schema = current_brand().schema_name
+    transaction.on_commit(
+        lambda: approval_decided.send_robust(
+            sender=ApprovalRequest,
+            subject_kind=kind,
+            subject_id=subject_id,
+            outcome=outcome,
+            request_id=request_id,
+            schema_name=schema,
+        )
+    )
+
+
+def advance(request: ApprovalRequest, *, now: datetime, actor_id: int | None) -> None:
+    """Open the next waiting step, or finish the request as approved when none is left."""
+    following = (
+        ApprovalStep.objects.select_related("request")
+        .filter(request=request, status=StepStatus.WAITING)
+        .order_by("position")
+        .first()
+    )
+    if following is None:
+        finish_request(request, Status.APPROVED, now=now, actor_id=actor_id)
+    else:
+        open_step(following, now=now, actor_id=actor_id)

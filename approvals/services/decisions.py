@@ -1,0 +1,124 @@
+"""Decisions: a person approves, rejects or asks for changes on a step; a subject's open
+request is withdrawn (a cancelled boost)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from approvals.errors import InvalidDecision, ReasonRequired, StepNotFound
+from approvals.models import ApprovalRequest, ApprovalStep, Decision
+from approvals.services.audit import record
+from approvals.services.chain import Status, StepStatus, advance, close_step, finish_request
+from approvals.services.due_index import sync_brand_due
+from approvals.services.eligibility import check_may_decide
+from tenants.models import User
+from tenants.selectors import current_brand, role_on_brand
+
+Verdict = Decision.Verdict
+
+VERDICT_ALIASES = {
+    "approve": Verdict.APPROVE,
+    "approved": Verdict.APPROVE,
+    "reject": Verdict.REJECT,
+    "rejected": Verdict.REJECT,
+    "request_changes": Verdict.REQUEST_CHANGES,
+    "changes_requested": Verdict.REQUEST_CHANGES,
+}
+STEP_OUTCOME = {
+    Verdict.APPROVE: StepStatus.APPROVED,
+    Verdict.REJECT: StepStatus.REJECTED,
+    Verdict.REQUEST_CHANGES: StepStatus.CHANGES_REQUESTED,
+}
+
+
+def decide_step(
+    *,
+    step_id: int,
+    decider: User,
+    decision: str,
+    comment: str = "",
+    reason: str = "",
+    now: datetime | None = None,
+) -> ApprovalStep:
+    """Record one person's decision on an open step and move the chain on.
+
+    Rejecting or requesting changes needs a comment (``reason`` is accepted as its alias).
+    The step row is locked, so of two people deciding at once exactly one wins; the other
+    gets ApprovalAlreadyDecided (409) naming who decided.
+    """
+    now = now or timezone.now()
+    comment = comment or reason
+    verdict = VERDICT_ALIASES.get(decision)
+    if verdict is None:
+        raise InvalidDecision(
+            "decision must be approve, reject or request_changes.", field="decision"
+        )
+    comment = (comment or "").strip()
+    if verdict != Verdict.APPROVE and not comment:
+        raise ReasonRequired("Give a reason when rejecting or asking for changes.", field="comment")
+    role = role_on_brand(user=decider, brand=current_brand())
+    with transaction.atomic():
+        step = (
+            ApprovalStep.objects.select_for_update(of=("self",))
+            .select_related("request")
+            .filter(pk=step_id)
+            .first()
+        )
+        if step is None:
+            raise StepNotFound(f"No approval step {step_id}.")
+        earlier = list(step.decisions.all())
+        check_may_decide(step=step, decider_id=decider.pk, role=role, earlier=earlier)
+        request = step.request
+        escalated_here = decider.pk in step.escalated_to_ids
+        Decision.objects.create(
+            step=step,
+            decider_id=decider.pk,
+            role=role or "",
+            verdict=verdict,
+            comment=comment,
+            created_at=now,
+        )
+        record(
+            action="decision_recorded",
+            at=now,
+            actor_id=decider.pk,
+            subject_kind=request.subject_kind,
+            subject_id=request.subject_id,
+            request_id=request.pk,
+            step_id=step.pk,
+            before=None,
+            after={"verdict": verdict, "role": role, "comment": comment},
+        )
+        if verdict == Verdict.APPROVE:
+            approved_roles = {d.role for d in earlier if d.verdict == Verdict.APPROVE} | {role}
+            complete = step.mode == "any" or escalated_here or set(step.roles) <= approved_roles
+            if complete:
+                close_step(step, StepStatus.APPROVED, now=now, decided_by_id=decider.pk)
+                advance(request, now=now, actor_id=decider.pk)
+        else:
+            close_step(step, STEP_OUTCOME[verdict], now=now, decided_by_id=decider.pk)
+            outcome = Status.REJECTED if verdict == Verdict.REJECT else Status.CHANGES_REQUESTED
+            finish_request(request, outcome, now=now, actor_id=decider.pk)
+        sync_brand_due()
+    return step
+
+
+def withdraw_request(
+    *, subject_kind: str, subject_id: int, actor_id: int | None, now: datetime | None = None
+) -> bool:
+    """Withdraw the subject's open request (e.g. a cancelled boost); False when none is open."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        request = (
+            ApprovalRequest.objects.select_for_update()
+            .filter(subject_kind=subject_kind, subject_id=subject_id, status=Status.OPEN)
+            .first()
+        )
+        if request is None:
+            return False
+        finish_request(request, Status.WITHDRAWN, now=now, actor_id=actor_id)
+        sync_brand_due()
+    return True

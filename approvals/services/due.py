@@ -1,0 +1,127 @@
+"""Due work on one open step, as the sweep finds it: a reminder (held through quiet hours), or
+at the deadline the step's timeout rule (escalate, approve automatically, or expire)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from approvals.models import ApprovalStep, TimeoutRule
+from approvals.selectors.crisis import brand_in_crisis
+from approvals.selectors.rota import escalation_targets, quiet_until
+from approvals.services.chain import (
+    Status,
+    StepStatus,
+    advance,
+    audit_step,
+    close_step,
+    deciders_of,
+    finish_request,
+    step_state,
+)
+from approvals.services.clock import deadline_after, next_action_at, reminders_due
+from approvals.services.notify import display_name, email_on_commit, event_on_commit, step_link
+from approvals.services.policy import get_policy
+from approvals.tenancy import brand_local_text
+
+
+def handle_due_step(*, step: ApprovalStep, now: datetime) -> None:
+    """Apply whatever is due on a locked open step: its timeout rule, or a reminder."""
+    assert step.deadline_at is not None
+    if now >= step.deadline_at:
+        _apply_timeout(step, now=now)
+    else:
+        _remind(step, now=now)
+
+
+def _remind(step: ApprovalStep, *, now: datetime) -> None:
+    before = step_state(step)
+    deciders = deciders_of(step)
+    in_crisis = brand_in_crisis()
+    quiet = {} if in_crisis else quiet_until(user_ids=deciders, now=now)
+    reachable = [i for i in deciders if i not in quiet]
+    request = step.request
+    assert step.deadline_at is not None
+    if deciders and not reachable:
+        # Everyone who could act is in quiet hours: hold the reminder until the first of them
+        # is back, but never past the deadline (the timeout rule then applies as usual).
+        step.next_action_at = min([*quiet.values(), step.deadline_at])
+        ApprovalStep.objects.filter(pk=step.pk).update(next_action_at=step.next_action_at)
+        audit_step(step, "reminder_held", now=now, before=before, detail="quiet hours")
+        event_on_commit(
+            kind="reminder_held",
+            payload={"step_id": step.pk, "until": step.next_action_at.isoformat()},
+        )
+        return
+    step.reminders_sent = max(reminders_due(step, now), step.reminders_sent + 1)
+    step.next_action_at = next_action_at(step)
+    ApprovalStep.objects.filter(pk=step.pk).update(
+        reminders_sent=step.reminders_sent, next_action_at=step.next_action_at
+    )
+    local = brand_local_text(step.deadline_at)
+    sent_to = email_on_commit(
+        user_ids=reachable,
+        subject=f"Reminder: {request.subject_kind} #{request.subject_id} awaits your decision",
+        body=(
+            f"{request.summary}\n\nThe deadline is {local}.\n\nDecide here: {step_link(step.pk)}\n"
+        ),
+    )
+    audit_step(step, "reminder_sent", now=now, before=before, detail=", ".join(sent_to))
+    event_on_commit(
+        kind="reminder_sent",
+        payload={"step_id": step.pk, "request_id": request.pk, "recipients": reachable},
+    )
+
+
+def _apply_timeout(step: ApprovalStep, *, now: datetime) -> None:
+    request = step.request
+    rule = step.on_timeout
+    if (
+        rule == TimeoutRule.AUTO_APPROVE
+        and request.band == "low"
+        and get_policy().allow_auto_approve
+    ):
+        close_step(step, StepStatus.APPROVED, now=now, decided_by_id=None)
+        event_on_commit(kind="step_auto_approved", payload={"step_id": step.pk})
+        advance(request, now=now, actor_id=None)
+        return
+    targets = [i for i in escalation_targets(now=now)[0] if i != request.requested_by_id]
+    if rule == TimeoutRule.ESCALATE and step.escalated_at is None and targets:
+        _escalate(step, targets, now=now)
+        return
+    close_step(step, StepStatus.EXPIRED, now=now, decided_by_id=None)
+    event_on_commit(kind="step_expired", payload={"step_id": step.pk, "request_id": request.pk})
+    finish_request(request, Status.EXPIRED, now=now, actor_id=None)
+
+
+def _escalate(step: ApprovalStep, targets: list[int], *, now: datetime) -> None:
+    """Hand a step nobody decided in time to the people on duty, with a fresh deadline."""
+    request = step.request
+    before = step_state(step)
+    step.escalated_at = now
+    step.escalated_to_ids = targets
+    step.deadline_at = deadline_after(now, step.deadline_minutes)
+    step.reminders_sent = len(step.reminder_minutes)
+    step.next_action_at = step.deadline_at
+    ApprovalStep.objects.filter(pk=step.pk, status=StepStatus.OPEN).update(
+        escalated_at=now,
+        escalated_to_ids=targets,
+        deadline_at=step.deadline_at,
+        reminders_sent=step.reminders_sent,
+        next_action_at=step.next_action_at,
+    )
+    names = ", ".join(display_name(i) for i in targets)
+    audit_step(step, "step_escalated", now=now, before=before, detail=f"to {names}")
+    local = brand_local_text(step.deadline_at)
+    email_on_commit(
+        user_ids=targets,
+        subject=f"Escalated: {request.subject_kind} #{request.subject_id} missed its deadline",
+        body=(
+            f"{request.summary}\n\nNobody decided in time ({', '.join(step.roles)}). "
+            f"You may decide it now; the new deadline is {local}.\n\n"
+            f"Decide here: {step_link(step.pk)}\n"
+        ),
+    )
+    event_on_commit(
+        kind="step_escalated",
+        payload={"step_id": step.pk, "request_id": request.pk, "to": targets},
+    )

@@ -1,0 +1,202 @@
+"""Intake: a subject (a draft or a boost) meets the brand's policy, which clears it (recording
+why) or opens its chain of approval steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from approvals import presets
+from approvals.errors import BoostNeedsAmount, UnknownSubjectKind
+from approvals.models import ApprovalRequest, ApprovalStep, SubjectKind
+from approvals.selectors.crisis import brand_in_crisis
+from approvals.selectors.people import staffed_roles
+from approvals.services.audit import record
+from approvals.services.chain import (
+    DRAFT_KINDS,
+    Status,
+    finish_request,
+    move_draft,
+    new_step,
+    open_step,
+)
+from approvals.services.due_index import sync_brand_due
+from approvals.services.notify import event_on_commit
+from approvals.services.policy import get_policy, stored_chains
+from approvals.services.rules import plan
+from content import selectors as content_selectors
+
+
+@dataclass(frozen=True)
+class ApprovalDecisionResult:
+    """What the policy decided for a subject: sign-off needed (with the open request) or not."""
+
+    needs_approval: bool
+    request_id: int | None
+    reason: str
+
+
+def request_approval(
+    *,
+    subject_kind: str,
+    subject_id: int,
+    risk_score: int,
+    requested_by_id: int | None,
+    amount: Decimal | None = None,
+    currency: str | None = None,
+    summary: str = "",
+    now: datetime | None = None,
+) -> ApprovalDecisionResult:
+    """Ask the brand's policy about a subject: clear it (recording why) or open its chain.
+
+    Drafts (post, reply) are moved to approved or in_review here; a boost's status is the
+    media app's to move. Asking again while a request is open returns that request.
+    """
+    now = now or timezone.now()
+    if subject_kind not in SubjectKind.values:
+        raise UnknownSubjectKind(f"Unknown subject kind '{subject_kind}'.", field="subject_kind")
+    if subject_kind == SubjectKind.BOOST and (amount is None or not currency):
+        raise BoostNeedsAmount("A boost needs its amount and currency.", field="amount")
+    flag_names: tuple[str, ...] = ()
+    needs_person_reason = ""
+    supersedes: ApprovalRequest | None = None
+    if subject_kind in DRAFT_KINDS:
+        draft = content_selectors.get_draft(draft_id=subject_id)
+        # Flags name checks that fired; labels (offline_generated, regenerated) only inform.
+        flag_names = tuple(draft.flags or ())
+        # The content checks decided a person must see this one, whatever the level or chain.
+        if draft.needs_person:
+            needs_person_reason = draft.needs_person_reason or "Needs a person."
+        # The author is the one who may never approve it, whoever asked on their behalf.
+        requested_by_id = draft.created_by_id or requested_by_id
+        summary = summary or draft.text[:200]
+        if draft.parent_id:
+            supersedes = (
+                ApprovalRequest.objects.filter(
+                    subject_kind=subject_kind, subject_id=draft.parent_id
+                )
+                .order_by("-created_at", "-id")
+                .first()
+            )
+    try:
+        with transaction.atomic():
+            return _open_request(
+                subject_kind=subject_kind,
+                subject_id=subject_id,
+                risk_score=risk_score,
+                requested_by_id=requested_by_id,
+                amount=amount,
+                currency=(currency or "").upper(),
+                summary=summary,
+                flag_names=flag_names,
+                needs_person_reason=needs_person_reason,
+                supersedes=supersedes,
+                now=now,
+            )
+    except IntegrityError:
+        # Lost a race with another request for the same subject: that one stands.
+        existing = ApprovalRequest.objects.filter(
+            subject_kind=subject_kind, subject_id=subject_id, status=Status.OPEN
+        ).first()
+        if existing is None:
+            raise
+        return ApprovalDecisionResult(True, existing.pk, existing.reason)
+
+
+def _open_request(
+    *,
+    subject_kind: str,
+    subject_id: int,
+    risk_score: int,
+    requested_by_id: int | None,
+    amount: Decimal | None,
+    currency: str,
+    summary: str,
+    flag_names: tuple[str, ...],
+    needs_person_reason: str,
+    supersedes: ApprovalRequest | None,
+    now: datetime,
+) -> ApprovalDecisionResult:
+    existing = ApprovalRequest.objects.filter(
+        subject_kind=subject_kind, subject_id=subject_id, status=Status.OPEN
+    ).first()
+    if existing is not None:
+        return ApprovalDecisionResult(True, existing.pk, existing.reason)
+    if supersedes is not None and supersedes.status == Status.OPEN:
+        # A newer version is up for review: the chain restarts for it, the old one stops.
+        stale = ApprovalRequest.objects.select_for_update().filter(
+            pk=supersedes.pk, status=Status.OPEN
+        )
+        for old in stale:
+            finish_request(old, Status.WITHDRAWN, now=now, actor_id=requested_by_id)
+    policy = get_policy()
+    in_crisis = brand_in_crisis()
+    needs = plan(
+        policy=policy,
+        kind=subject_kind,
+        risk_score=risk_score,
+        flagged=bool(flag_names),
+        flag_names=flag_names,
+        needs_person_reason=needs_person_reason,
+        amount=amount,
+        currency=currency,
+        chains=stored_chains(),
+        in_crisis=in_crisis,
+        staffed_crisis_roles=staffed_roles(presets.CRISIS_ROLES) if in_crisis else (),
+    )
+    request = ApprovalRequest.objects.create(
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        risk_score=risk_score,
+        band=needs.band,
+        amount=amount,
+        currency=currency,
+        summary=summary[:500],
+        requested_by_id=requested_by_id,
+        status=Status.OPEN if needs.needs_approval else Status.NOT_REQUIRED,
+        reason=needs.reason[:500],
+        level=needs.level,
+        inform_roles=needs.inform_roles,
+        opened_in_crisis=in_crisis,
+        supersedes=supersedes,
+        created_at=now,
+        finished_at=None if needs.needs_approval else now,
+    )
+    record(
+        action="request_opened" if needs.needs_approval else "request_not_required",
+        at=now,
+        actor_id=requested_by_id,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        request_id=request.pk,
+        before=None,
+        after={
+            "status": request.status,
+            "band": needs.band,
+            "level": needs.level,
+            "steps": needs.steps,
+        },
+        detail=needs.reason,
+    )
+    if not needs.needs_approval:
+        if subject_kind in DRAFT_KINDS:
+            move_draft(request, "approved", expected=["ready"], now=now)
+        return ApprovalDecisionResult(False, None, needs.reason)
+    steps = ApprovalStep.objects.bulk_create(
+        new_step(request, position, spec) for position, spec in enumerate(needs.steps, start=1)
+    )
+    if subject_kind in DRAFT_KINDS:
+        move_draft(request, "in_review", expected=["ready"], now=now)
+    first = steps[0]
+    first.request = request
+    open_step(first, now=now, actor_id=requested_by_id)
+    sync_brand_due()
+    event_on_commit(
+        kind="request_opened",
+        payload={"request_id": request.pk, "subject_kind": subject_kind, "subject_id": subject_id},
+    )
+    return ApprovalDecisionResult(True, request.pk, needs.reason)

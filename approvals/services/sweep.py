@@ -1,0 +1,63 @@
+"""The deadline sweep: every minute, the due work of every brand that has some.
+
+Brands come from the public due index (``due_index``), steps from each brand's partial index
+on ``next_action_at``, so the sweep's cost follows the due work, not the number of brands or
+open steps.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db import transaction
+from django_tenants.utils import tenant_context
+
+from approvals.models import ApprovalStep
+from approvals.services.due import handle_due_step
+from approvals.services.due_index import due_brand_ids, sync_brand_due
+from tenants.models import Brand
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 100
+
+
+def sweep_brand(*, now: datetime) -> int:
+    """Handle every step of the current brand that is due at ``now``; returns how many.
+
+    Steps are claimed with SKIP LOCKED so an overlapping sweep (or a decision being made on
+    the same step) never handles a step twice; each batch is one transaction.
+    """
+    handled = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                ApprovalStep.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("request")
+                .filter(status=ApprovalStep.Status.OPEN, next_action_at__lte=now)
+                .order_by("next_action_at")[:SWEEP_BATCH]
+            )
+            for step in batch:
+                handle_due_step(step=step, now=now)
+            sync_brand_due()
+        handled += len(batch)
+        if len(batch) < SWEEP_BATCH:
+            return handled
+
+
+def sweep_due_brands(*, now: datetime) -> dict[str, int]:
+    """Run the sweep in every brand that has something due; returns handled steps per brand."""
+    results: dict[str, int] = {}
+    ids = due_brand_ids(now=now)
+    if not ids:
+        return results
+    for brand in Brand.objects.filter(pk__in=ids, status=Brand.Status.ACTIVE).order_by("pk"):
+        try:
+            with tenant_context(brand):
+                results[brand.slug] = sweep_brand(now=now)
+        except Exception:
+            # One brand's failure must not starve the others; it stays due and is retried
+            # by the next sweep, and the error is logged with the brand named.
+            logger.exception("Approvals sweep failed for brand %s", brand.slug)
+    return results
