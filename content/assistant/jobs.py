@@ -446,6 +446,7 @@ def run_job(
             provider,
             variants=job.variants,
             novelty_threshold=brand_settings.novelty_threshold,
+            judge=brand_settings.judge_enabled,
         )
     except ProviderError as exc:
         job.provider, job.model = provider.name, provider.model

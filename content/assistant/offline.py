@@ -12,7 +12,7 @@ import time
 
 from content.assistant.context import GenerationContext
 from content.assistant.novelty import closest_recent
-from content.assistant.providers import GeneratedVariant, ProviderResult
+from content.assistant.providers import GeneratedVariant, JudgeVerdict, ProviderResult
 
 MODEL = "offline-v1"
 
@@ -109,6 +109,10 @@ def compose_reply(ctx: GenerationContext, *, variant: int) -> str:
 class OfflineProvider:
     name = "offline"
     model = MODEL
+
+    def judge(self, text: str, ctx: GenerationContext) -> JudgeVerdict | None:
+        """No model to ask: the deterministic checks are all there is."""
+        return None
 
     def generate(
         self, ctx: GenerationContext, *, variants: int, feedback: list[str]

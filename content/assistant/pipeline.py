@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from content.assistant import guardrails, injection, novelty, risk, safety
 from content.assistant.context import GenerationContext
-from content.assistant.providers import GeneratedVariant, Provider, ProviderError
+from content.assistant.providers import GeneratedVariant, JudgeVerdict, Provider, ProviderError
 from content.risk_bands import HIGH_RISK_FROM
 
 
@@ -97,18 +97,34 @@ def check_text(
     *,
     threshold: int,
     generated: GeneratedVariant | None = None,
+    verdict: JudgeVerdict | None = None,
 ) -> tuple[list[guardrails.Violation], novelty.NoveltyResult, risk.RiskResult, list[str]]:
     """All checks on one text: guardrails, output safety, novelty, risk, and the flags (names
     of the checks that fired) they raise."""
     violations, similar = problems(text, ctx, threshold=threshold)
     unsafe = [v for v in violations if v.code in safety.CODES]
+    findings = list(unsafe)
+    if verdict is not None and not verdict.acceptable:
+        why = "; ".join(verdict.reasons) or "no reasons given"
+        findings.append(guardrails.Violation("judge_objection", f"The judge objected: {why}."))
     scored = risk.score(
         text,
         ctx,
         model_score=generated.risk_score if generated else None,
         model_reasons=generated.risk_reasons if generated else None,
-        findings=unsafe,
+        findings=findings,
     )
+    if verdict is not None and verdict.risk_score > scored.score:
+        # Like the writer's own estimate, the judge's may only raise the score.
+        reasons = [
+            *scored.reasons,
+            {
+                "code": "judge_assessment",
+                "detail": f"The judge's assessment ({verdict.risk_score}/100) is higher.",
+                "points": verdict.risk_score - scored.score,
+            },
+        ]
+        scored = risk.RiskResult(score=verdict.risk_score, reasons=reasons)
     flags = []
     if len(unsafe) < len(violations):
         flags.append("guardrail_violations")
@@ -116,6 +132,8 @@ def check_text(
         flags.append("unsafe_output")
     if ctx.comment is not None and ctx.comment.injection_signals:
         flags.append("injection_attempt")
+    if verdict is not None and not verdict.acceptable:
+        flags.append("judge_objection")
     if similar.too_similar:
         flags.append("repeats_recent_post")
     if scored.score >= HIGH_RISK_FROM:
@@ -129,9 +147,11 @@ def run(
     *,
     variants: int,
     novelty_threshold: int = novelty.DEFAULT_THRESHOLD,
+    judge: bool = False,
 ) -> PipelineResult:
     """Ask for ``variants`` drafts; any that fail a check is regenerated once, then delivered
-    with its flags whatever the second attempt looks like."""
+    with its flags whatever the second attempt looks like. With ``judge``, each delivered
+    draft also gets the provider's independent second look (its tokens count too)."""
     first = provider.generate(ctx, variants=variants, feedback=[])
     result = PipelineResult(
         variants=[],
@@ -174,10 +194,25 @@ def run(
             tokens_in += used_in
             tokens_out += used_out
             latency += used_ms
-        violations, similar, scored, flags = check_text(
-            chosen.text, ctx, threshold=novelty_threshold, generated=chosen
-        )
         labels = []
+        verdict = None
+        if judge:
+            try:
+                verdict = provider.judge(chosen.text, ctx)
+            except ProviderError as exc:
+                # The deterministic checks still ran; the approver sees the judge was missing.
+                labels.append("judge_failed")
+                judged_in, judged_out = exc.tokens_in, exc.tokens_out
+            else:
+                judged_in = verdict.tokens_in if verdict else 0
+                judged_out = verdict.tokens_out if verdict else 0
+            result.tokens_in += judged_in
+            result.tokens_out += judged_out
+            tokens_in += judged_in
+            tokens_out += judged_out
+        violations, similar, scored, flags = check_text(
+            chosen.text, ctx, threshold=novelty_threshold, generated=chosen, verdict=verdict
+        )
         if regeneration_failed:
             labels.append("regeneration_failed")
         elif attempts == 2:

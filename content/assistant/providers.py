@@ -12,8 +12,9 @@ import functools
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import openai
@@ -24,6 +25,8 @@ from brandroom.destinations import public_url_refusal
 from content.assistant import prompts
 from content.assistant.context import GenerationContext
 from content.models import AssistantSettings
+
+T = TypeVar("T")
 
 
 class ProviderError(Exception):
@@ -62,6 +65,44 @@ class GeneratedVariant:
 
 
 @dataclass
+class JudgeVerdict:
+    acceptable: bool
+    risk_score: int = 0
+    reasons: list[str] = field(default_factory=list)
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
+def parse_verdict(content: str | None) -> JudgeVerdict:
+    """The judge's verdict; anything else is malformed output."""
+    malformed = ProviderError(
+        "The judge answered with output that is not the requested verdict.",
+        code="malformed_output",
+        retryable=False,
+    )
+    try:
+        data: Any = json.loads(content or "")
+    except ValueError:
+        raise malformed from None
+    if not isinstance(data, dict) or not isinstance(data.get("acceptable"), bool):
+        raise malformed
+    try:
+        score = max(0, min(100, int(data.get("risk_score") or 0)))
+    except (TypeError, ValueError):
+        raise malformed from None
+    reasons = data.get("reasons") or []
+    if isinstance(reasons, str):
+        reasons = [reasons]
+    if not isinstance(reasons, list):
+        raise malformed
+    return JudgeVerdict(
+        acceptable=data["acceptable"],
+        risk_score=score,
+        reasons=[str(r).strip()[:200] for r in reasons if str(r).strip()][:5],
+    )
+
+
+@dataclass
 class ProviderResult:
     variants: list[GeneratedVariant]
     provider: str
@@ -78,6 +119,9 @@ class Provider(Protocol):
     def generate(
         self, ctx: GenerationContext, *, variants: int, feedback: list[str]
     ) -> ProviderResult: ...
+
+    def judge(self, text: str, ctx: GenerationContext) -> JudgeVerdict | None:
+        """A second look at a draft, or None when the provider has no model to ask."""
 
 
 def resolve_config(brand_settings: AssistantSettings | None) -> ProviderConfig:
@@ -269,10 +313,8 @@ def openai_client(
     )
 
 
-def _usable_variants(
-    completion: Any, variants: int, *, plain_text: bool = False
-) -> list[GeneratedVariant]:
-    """The variants of a completion, or the ProviderError saying why there are none."""
+def _usable_content(completion: Any) -> str | None:
+    """The text of a completion's answer, or the ProviderError saying why there is none."""
     if not completion.choices:
         raise ProviderError(
             "The AI provider answered without any choices.",
@@ -301,8 +343,7 @@ def _usable_variants(
             code="truncated_output",
             retryable=False,
         )
-    content = _json_in_text(message.content) if plain_text else message.content
-    return parse_variants(content)[:variants]
+    return message.content  # type: ignore[no-any-return]
 
 
 # Structured-output dialects, in the order "auto" tries them.
@@ -323,11 +364,10 @@ def _refuses_shape(exc: openai.OpenAIError) -> bool:
 
 
 def request_shape(
-    dialect: str, messages: list[dict[str, str]], variants: int
+    dialect: str, messages: list[dict[str, str]], schema_format: dict[str, Any]
 ) -> tuple[list[dict[str, str]], dict[str, Any] | None]:
     """The messages and response_format for one dialect. Without json_schema, the schema goes
     into the prompt too, since the server will not hold the model to it."""
-    schema_format = prompts.response_format(variants)
     if dialect == "json_schema":
         return messages, schema_format
     schema = schema_format["json_schema"]["schema"]
@@ -385,11 +425,44 @@ class OpenAIProvider:
                     retryable=False,
                 )
         messages = prompts.build_messages(ctx, variants=variants, feedback=feedback)
-        dialects = self._dialects()
+        schema_format = prompts.response_format(variants)
+
+        def parse(content: str | None) -> list[GeneratedVariant]:
+            return parse_variants(content)[:variants]
+
+        variants_out, model, tokens_in, tokens_out, latency_ms = self._ask(
+            messages, schema_format, parse
+        )
+        return ProviderResult(
+            variants=variants_out,
+            provider=self.name,
+            model=model,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            latency_ms=latency_ms,
+        )
+
+    def judge(self, text: str, ctx: GenerationContext) -> JudgeVerdict:
+        """A second, independent look at one draft (it sees only the draft, the brand's rules
+        and the comment, as data)."""
+        verdict, _model, tokens_in, tokens_out, _ms = self._ask(
+            prompts.judge_messages(text, ctx), prompts.judge_response_format(), parse_verdict
+        )
+        verdict.tokens_in, verdict.tokens_out = tokens_in, tokens_out
+        return verdict
+
+    def _ask(
+        self,
+        messages: list[dict[str, str]],
+        schema_format: dict[str, Any],
+        parse: Callable[[str | None], T],
+    ) -> tuple[T, str, int, int, int]:
+        """One answer parsed by ``parse``, in the first dialect the server accepts: the parsed
+        value, the model, tokens in and out, and the latency."""
         refused: list[str] = []
-        for dialect in dialects:
+        for dialect in self._dialects():
             try:
-                result = self._call(dialect, messages, variants)
+                result = self._call(dialect, messages, schema_format, parse)
             except _ShapeRefused:
                 refused.append(dialect)
                 continue
@@ -411,9 +484,13 @@ class OpenAIProvider:
         )
 
     def _call(
-        self, dialect: str, base_messages: list[dict[str, str]], variants: int
-    ) -> ProviderResult:
-        messages, response_format = request_shape(dialect, base_messages, variants)
+        self,
+        dialect: str,
+        base_messages: list[dict[str, str]],
+        schema_format: dict[str, Any],
+        parse: Callable[[str | None], T],
+    ) -> tuple[T, str, int, int, int]:
+        messages, response_format = request_shape(dialect, base_messages, schema_format)
         # Bytes bound the tokens of any byte-level tokenizer: a prompt within the cap cannot
         # cost more than the job reserved against the budget.
         size = len(json.dumps([messages, response_format]).encode())
@@ -460,18 +537,12 @@ class OpenAIProvider:
         tokens_in = usage.prompt_tokens if usage else 0
         tokens_out = usage.completion_tokens if usage else 0
         try:
-            variants_out = _usable_variants(completion, variants, plain_text=dialect == "text")
+            content = _usable_content(completion)
+            parsed = parse(_json_in_text(content) if dialect == "text" else content)
         except ProviderError as exc:
             exc.tokens_in, exc.tokens_out = tokens_in, tokens_out
             raise
-        return ProviderResult(
-            variants=variants_out,
-            provider=self.name,
-            model=completion.model or self.config.model,
-            tokens_in=tokens_in,
-            tokens_out=tokens_out,
-            latency_ms=latency_ms,
-        )
+        return parsed, completion.model or self.config.model, tokens_in, tokens_out, latency_ms
 
 
 class _ShapeRefused(Exception):

@@ -68,6 +68,12 @@ def drafts(*texts: str, risk_score: int = 0, risk_reasons: list[str] | None = No
     return completion(json.dumps(payload))
 
 
+def verdict(acceptable: bool, risk_score: int = 0, reasons: list[str] | None = None) -> Answer:
+    """The judge's answer."""
+    payload = {"acceptable": acceptable, "risk_score": risk_score, "reasons": reasons or []}
+    return completion(json.dumps(payload), prompt_tokens=80, completion_tokens=20)
+
+
 def error(status: int, message: str = "error", headers: dict[str, str] | None = None) -> Answer:
     return Answer(
         status=status,
@@ -198,6 +204,8 @@ class FakeAI:
     def obeyed(self, body: dict[str, Any]) -> Answer:
         assert self.obeying is not None
         prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
+        if prompt.startswith("You review one social media draft"):
+            return verdict(True)  # a fooled judge waves everything through
         fenced = COMMENT_DATA.search(prompt)
         if fenced is None:  # a post, or a judge call: the fooled model finds nothing wrong
             return drafts("Our autumn blend is back, roasted in small batches.")
