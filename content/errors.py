@@ -14,3 +14,16 @@ class BudgetExceeded(ContentError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, status_code=402, code="ai_budget_exceeded")
+
+
+class DraftTransitionRefused(ContentError):
+    """The draft is not in a status the transition may start from (it moved on meanwhile, or
+    the move is not in the table); the message names where the draft is."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class DraftNotFound(ContentError):
+    status_code = 404
+    code = "not_found"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 
+from content.errors import DraftTransitionRefused
 from content.networks import Network
 
 
@@ -31,26 +34,77 @@ class Channel(models.Model):
         return f"{self.get_network_display()} @{self.handle}"
 
 
+class DraftStatus(models.TextChoices):
+    """Where a draft is; ``Draft.Status``. At module level so the transition table and the
+    database guard (migration 0007) below can name its values."""
+
+    DRAFT = "draft"  # being written, or handed back to its writer when its review expired
+    READY = "ready"  # checked and scored; the approvals policy decides what happens next
+    IN_REVIEW = "in_review"  # waiting for sign-off, or held back by a crisis
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CHANGES_REQUESTED = "changes_requested"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"  # a newer version replaced it while it was in review
+
+
+class DraftTransition(models.TextChoices):
+    """The named moves of a draft; other apps ask for one of these, never for a status."""
+
+    MARK_READY = "mark_ready"
+    SEND_TO_REVIEW = "send_to_review"
+    APPROVE = "approve"
+    REJECT = "reject"
+    REQUEST_CHANGES = "request_changes"
+    RETURN_TO_WRITER = "return_to_writer"
+    SUPERSEDE = "supersede"
+    HOLD = "hold"
+    RELEASE = "release"
+    PUBLISH = "publish"
+
+
+_S = DraftStatus
+# transition -> (the statuses it may start from, the status it ends in). The one table: the
+# model refuses any other change of status, and the database trigger of migration 0007 refuses
+# any status change not listed here, whoever writes the row.
+DRAFT_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    DraftTransition.MARK_READY: (frozenset({_S.DRAFT}), _S.READY),
+    DraftTransition.SEND_TO_REVIEW: (frozenset({_S.READY}), _S.IN_REVIEW),
+    # Straight from ready when the policy needs no sign-off; from review when signed off.
+    DraftTransition.APPROVE: (frozenset({_S.READY, _S.IN_REVIEW}), _S.APPROVED),
+    DraftTransition.REJECT: (frozenset({_S.IN_REVIEW}), _S.REJECTED),
+    DraftTransition.REQUEST_CHANGES: (frozenset({_S.IN_REVIEW}), _S.CHANGES_REQUESTED),
+    # Nobody decided in time: the writer gets it back.
+    DraftTransition.RETURN_TO_WRITER: (frozenset({_S.IN_REVIEW}), _S.DRAFT),
+    DraftTransition.SUPERSEDE: (frozenset({_S.IN_REVIEW}), _S.SUPERSEDED),
+    # A crisis holds approved, unpublished drafts in review and releases them at stand-down.
+    DraftTransition.HOLD: (frozenset({_S.APPROVED}), _S.IN_REVIEW),
+    DraftTransition.RELEASE: (frozenset({_S.IN_REVIEW}), _S.APPROVED),
+    DraftTransition.PUBLISH: (frozenset({_S.APPROVED}), _S.PUBLISHED),
+}
+# Every (from, to) pair some transition allows.
+DRAFT_STATUS_MOVES: frozenset[tuple[str, str]] = frozenset(
+    (source, target) for sources, target in DRAFT_TRANSITIONS.values() for source in sources
+)
+
+
 class Draft(models.Model):
     """A post or a reply written for the brand (by the assistant or by hand), one version each.
 
     Asking for changes creates a new version (``parent`` points at the one it replaces); the
-    approvals app reads drafts and records review outcomes through ``content.services``.
+    approvals app reads drafts and moves them through review with the named transitions of
+    ``DRAFT_TRANSITIONS`` (``content.services.transition_draft``). A draft may be stored in any
+    status (imports, history), but once stored its status only changes along that table.
     """
 
     class Kind(models.TextChoices):
         POST = "post"
         REPLY = "reply"
 
-    class Status(models.TextChoices):
-        DRAFT = "draft"  # being written; not yet offered for review
-        READY = "ready"  # checked and scored; the approvals policy decides what happens next
-        IN_REVIEW = "in_review"
-        APPROVED = "approved"
-        REJECTED = "rejected"
-        CHANGES_REQUESTED = "changes_requested"
-        PUBLISHED = "published"
-        SUPERSEDED = "superseded"  # a newer version replaced it while it was in review
+    Status = DraftStatus
+    Transition = DraftTransition
+    # The status as last read from or written to the database (None for a new draft).
+    _stored_status: str | None = None
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     channel = models.ForeignKey(
@@ -125,19 +179,7 @@ class Draft(models.Model):
                 name="draft_risk_score_range",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    status__in=[
-                        "draft",
-                        "ready",
-                        "in_review",
-                        "approved",
-                        "rejected",
-                        "changes_requested",
-                        "published",
-                        "superseded",
-                    ]
-                ),
-                name="draft_status_valid",
+                condition=Q(status__in=DraftStatus.values), name="draft_status_valid"
             ),
             # Version history is a line, not a tree: a draft is replaced at most once.
             models.UniqueConstraint(fields=["parent"], name="draft_one_revision"),
@@ -146,6 +188,22 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} draft #{self.pk} v{self.version} ({self.status})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Refuse a change of status that no transition allows (the database refuses it too)."""
+        stored = self._stored_status
+        if stored not in (None, self.status) and (stored, self.status) not in DRAFT_STATUS_MOVES:
+            raise DraftTransitionRefused(
+                f"Draft {self.pk} is {stored} and cannot become {self.status}.", field="status"
+            )
+        super().save(*args, **kwargs)
+        self._stored_status = self.status
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Draft:
+        draft = super().from_db(db, field_names, values)
+        draft._stored_status = draft.__dict__.get("status")
+        return draft
 
 
 class AssistantSettings(models.Model):

@@ -30,21 +30,22 @@ from approvals.signals import approval_decided
 from approvals.tenancy import brand_local_text
 from content import services as content_services
 from content.errors import ContentError
+from content.models import Draft
 from tenants.selectors import current_brand
 
 Status = ApprovalRequest.Status
 StepStatus = ApprovalStep.Status
 
 DRAFT_KINDS = (SubjectKind.POST, SubjectKind.REPLY)
-# The draft status each outcome gives (an expired request sends the draft back to its writer).
-DRAFT_STATUS_FOR: dict[str, str] = {
-    Status.APPROVED: "approved",
-    Status.NOT_REQUIRED: "approved",
-    Status.REJECTED: "rejected",
-    Status.CHANGES_REQUESTED: "changes_requested",
-    Status.EXPIRED: "draft",
-    # Only a newer version withdraws a draft's request: the old one is history now.
-    Status.WITHDRAWN: "superseded",
+# The draft transition each outcome takes (an expired request hands the draft back to its
+# writer; only a newer version withdraws a draft's request: the old one is history now).
+DRAFT_TRANSITION_FOR: dict[str, str] = {
+    Status.APPROVED: Draft.Transition.APPROVE,
+    Status.NOT_REQUIRED: Draft.Transition.APPROVE,
+    Status.REJECTED: Draft.Transition.REJECT,
+    Status.CHANGES_REQUESTED: Draft.Transition.REQUEST_CHANGES,
+    Status.EXPIRED: Draft.Transition.RETURN_TO_WRITER,
+    Status.WITHDRAWN: Draft.Transition.SUPERSEDE,
 }
 
 
@@ -160,14 +161,11 @@ def skip_step(step: ApprovalStep, *, now: datetime, actor_id: int | None, action
     audit_step(step, action, now=now, before=before, actor_id=actor_id)
 
 
-def move_draft(
-    request: ApprovalRequest, status: str, *, expected: list[str], now: datetime
-) -> None:
-    """Move the request's draft; a draft that moved on meanwhile is recorded, not overwritten."""
+def move_draft(request: ApprovalRequest, transition: str, *, now: datetime) -> None:
+    """Move the request's draft along a named transition; a draft that moved on meanwhile is
+    recorded in the audit trail, not overwritten."""
     try:
-        content_services.set_draft_status(
-            draft_id=request.subject_id, status=status, expected=expected
-        )
+        content_services.transition_draft(draft_id=request.subject_id, transition=transition)
     except ContentError as exc:
         record(
             action="draft_status_unchanged",
@@ -175,7 +173,7 @@ def move_draft(
             subject_kind=request.subject_kind,
             subject_id=request.subject_id,
             request_id=request.pk,
-            after={"wanted": status, "expected": expected},
+            after={"transition": transition},
             detail=exc.message,
         )
 
@@ -205,8 +203,8 @@ def finish_request(
         before={"status": Status.OPEN},
         after={"status": request.status},
     )
-    if request.subject_kind in DRAFT_KINDS and outcome in DRAFT_STATUS_FOR:
-        move_draft(request, DRAFT_STATUS_FOR[outcome], expected=["in_review"], now=now)
+    if request.subject_kind in DRAFT_KINDS and outcome in DRAFT_TRANSITION_FOR:
+        move_draft(request, DRAFT_TRANSITION_FOR[outcome], now=now)
     if outcome == Status.WITHDRAWN:
         # No outcome for the subject (nobody decided), but integrators tracking the request
         # must hear that it is closed: a newer draft version replaced it, or a boost was

@@ -37,6 +37,7 @@ from approvals.services.rules import StepSpec, crisis_step
 from approvals.signals import crisis_changed
 from content import services as content_services
 from content.errors import ContentError
+from content.models import Draft
 
 
 def _incident_state(incident: Incident) -> dict[str, object]:
@@ -258,9 +259,7 @@ def _hold_approved_drafts(*, now: datetime, actor_id: int | None) -> None:
     )
     for kind, subject_id in candidates:
         try:
-            content_services.set_draft_status(
-                draft_id=subject_id, status="in_review", expected=["approved"]
-            )
+            content_services.transition_draft(draft_id=subject_id, transition=Draft.Transition.HOLD)
         except ContentError:
             continue  # published or otherwise moved on: nothing to hold
         CrisisHold.objects.create(
@@ -329,8 +328,9 @@ def _stand_down(state: CrisisState, *, actor_id: int | None, now: datetime) -> N
     for hold in CrisisHold.objects.select_for_update().filter(released_at__isnull=True):
         detail = "released at stand-down"
         try:
-            content_services.set_draft_status(
-                draft_id=hold.subject_id, status=hold.previous_status, expected=["in_review"]
+            # A hold only ever takes an approved draft, so releasing gives approval back.
+            content_services.transition_draft(
+                draft_id=hold.subject_id, transition=Draft.Transition.RELEASE
             )
         except ContentError as exc:
             detail = f"not released: {exc.message}"

@@ -29,6 +29,7 @@ from approvals.services.notify import event_on_commit
 from approvals.services.policy import get_policy, stored_chains
 from approvals.services.rules import plan
 from content import selectors as content_selectors
+from content.models import Draft
 
 
 @dataclass(frozen=True)
@@ -184,13 +185,13 @@ def _open_request(
     )
     if not needs.needs_approval:
         if subject_kind in DRAFT_KINDS:
-            move_draft(request, "approved", expected=["ready"], now=now)
+            move_draft(request, Draft.Transition.APPROVE, now=now)
         return ApprovalDecisionResult(False, None, needs.reason)
     steps = ApprovalStep.objects.bulk_create(
         new_step(request, position, spec) for position, spec in enumerate(needs.steps, start=1)
     )
     if subject_kind in DRAFT_KINDS:
-        move_draft(request, "in_review", expected=["ready"], now=now)
+        move_draft(request, Draft.Transition.SEND_TO_REVIEW, now=now)
     first = steps[0]
     first.request = request
     open_step(first, now=now, actor_id=requested_by_id)

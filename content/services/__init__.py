@@ -14,7 +14,7 @@ from content.services.drafts import (
     mark_draft_published,
     mark_draft_ready,
     revise_draft,
-    set_draft_status,
+    transition_draft,
     write_draft,
 )
 from content.services.generation import update_assistant_settings
@@ -43,7 +43,7 @@ __all__ = [
     "mark_draft_published",
     "mark_draft_ready",
     "revise_draft",
-    "set_draft_status",
+    "transition_draft",
     "update_assistant_settings",
     "update_audience",
     "update_brief",

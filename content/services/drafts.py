@@ -9,15 +9,15 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from content.errors import ContentError
-from content.models import Brief, Channel, Draft, InboxItem
+from content.errors import ContentError, DraftNotFound, DraftTransitionRefused
+from content.models import DRAFT_TRANSITIONS, Brief, Channel, Draft, InboxItem
 from content.signals import draft_published, draft_ready
 
 
 def mark_draft_ready(*, draft: Draft) -> Draft:
     """Offer a checked and scored draft for review; listeners hear ``draft_ready`` on commit."""
-    draft.status = Draft.Status.READY
-    draft.save(update_fields=["status", "updated_at"])
+    if draft.status != Draft.Status.READY:
+        draft = transition_draft(draft_id=draft.pk, transition=Draft.Transition.MARK_READY)
     schema = connection.schema_name
     transaction.on_commit(
         lambda: draft_ready.send(sender=Draft, draft_id=draft.pk, schema_name=schema)
@@ -25,22 +25,25 @@ def mark_draft_ready(*, draft: Draft) -> Draft:
     return draft
 
 
-def set_draft_status(*, draft_id: int, status: str, expected: list[str] | None = None) -> Draft:
-    """Move a draft to ``status`` (used by approvals for review outcomes and publishing).
-
-    With ``expected``, the change only happens from one of those statuses; a draft that has
-    moved on meanwhile raises ContentError (409) instead of being overwritten.
-    """
-    if status not in Draft.Status.values:
-        raise ContentError(f"Unknown draft status '{status}'.", field="status")
-    rows = Draft.objects.filter(pk=draft_id)
-    if expected is not None:
-        rows = rows.filter(status__in=expected)
-    if not rows.update(status=status, updated_at=timezone.now()):
-        raise ContentError(
-            f"Draft {draft_id} is no longer in a state that allows '{status}'.",
-            status_code=409,
-            code="conflict",
+def transition_draft(*, draft_id: int, transition: str) -> Draft:
+    """Move a draft along one named transition of ``DRAFT_TRANSITIONS`` (send to review,
+    approve, hold, release, publish, ...). It only happens from a status the transition starts
+    from: a draft that moved on meanwhile raises DraftTransitionRefused (409) naming where it
+    is, and nothing changes."""
+    if transition not in DRAFT_TRANSITIONS:
+        raise ContentError(f"Unknown draft transition '{transition}'.", field="transition")
+    sources, target = DRAFT_TRANSITIONS[transition]
+    moved = Draft.objects.filter(pk=draft_id, status__in=sources).update(
+        status=target, updated_at=timezone.now()
+    )
+    if not moved:
+        current = Draft.objects.filter(pk=draft_id).values_list("status", flat=True).first()
+        if current is None:
+            raise DraftNotFound(f"Draft {draft_id} does not exist.")
+        raise DraftTransitionRefused(
+            f"Draft {draft_id} is {current}; '{transition}' only applies to "
+            f"{' or '.join(sorted(sources))} drafts.",
+            field="status",
         )
     return Draft.objects.get(pk=draft_id)
 
@@ -55,18 +58,14 @@ def mark_draft_published(
     with transaction.atomic():
         draft = Draft.objects.select_for_update().filter(pk=draft_id).first()
         if draft is None:
-            raise ContentError(
-                f"Draft {draft_id} does not exist.", status_code=404, code="not_found"
-            )
+            raise DraftNotFound(f"Draft {draft_id} does not exist.")
         if draft.status == Draft.Status.PUBLISHED and draft.external_id == external_id:
             return draft, False
         if draft.status != Draft.Status.APPROVED:
-            raise ContentError(
-                f"Only approved drafts can be marked published; this one is {draft.status}.",
-                status_code=409,
-                code="conflict",
+            raise DraftTransitionRefused(
+                f"Only approved drafts can be marked published; this one is {draft.status}."
             )
-        set_draft_status(draft_id=draft.pk, status=Draft.Status.PUBLISHED, expected=["approved"])
+        transition_draft(draft_id=draft.pk, transition=Draft.Transition.PUBLISH)
         Draft.objects.filter(pk=draft.pk).update(
             external_id=external_id,
             external_url=url,

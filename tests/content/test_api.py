@@ -320,7 +320,7 @@ def test_an_integrator_syncs_only_the_drafts_changed_since_last_time(world, setu
             updated_at=timezone.now() - timedelta(hours=2)
         )
         checkpoint = timezone.now() - timedelta(hours=1)
-        services.set_draft_status(draft_id=old.pk, status="in_review", expected=["ready"])
+        services.transition_draft(draft_id=old.pk, transition="send_to_review")
         new = Draft.objects.create(kind="post", text="new", status="ready")
     viewer = client_for(world.a.person(Role.CLIENT_VIEWER))
     response = viewer.get(

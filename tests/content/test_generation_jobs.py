@@ -336,7 +336,8 @@ def test_brand_novelty_threshold_is_used(fake_ai, brief) -> None:
 def test_offline_generator_steps_around_a_post_it_would_repeat(offline, brief) -> None:
     first = run(jobs.request_post_drafts(brief=brief))
     earlier = Draft.objects.get(job=first)
-    Draft.objects.filter(pk=earlier.pk).update(status="published")
+    for transition in ("approve", "publish"):
+        services.transition_draft(draft_id=earlier.pk, transition=transition)
 
     second = run(jobs.request_post_drafts(brief=brief))
 

@@ -333,7 +333,8 @@ def test_only_an_approved_draft_can_be_boosted(world, budgets) -> None:
     assert refused.status_code == 400
     assert refused.json()["errors"][0]["attr"] == "draft_id"
     with schema_context(world.a.brand.schema_name):
-        content_services.set_draft_status(draft_id=draft.pk, status="approved")
+        for transition in ("mark_ready", "approve"):
+            content_services.transition_draft(draft_id=draft.pk, transition=transition)
     wrong_network = client.post(boosts_url(world.a), {**body, "network": "x"})
     assert wrong_network.json()["errors"][0]["attr"] == "network"
     created = client.post(boosts_url(world.a), body)
