@@ -220,6 +220,11 @@ class NoveltySerializer(serializers.Serializer):
     threshold = serializers.IntegerField()
     similar_draft_id = serializers.IntegerField(allow_null=True)
     similar_text = serializers.CharField()
+    similar_status = serializers.CharField(
+        required=False,
+        help_text="What the similar text is: published, approved, in_review or ready (a draft "
+        "waiting), or variant (another variant of the same job).",
+    )
     too_similar = serializers.BooleanField()
 
 

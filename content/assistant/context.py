@@ -87,8 +87,14 @@ class CommentSpec:
 
 @dataclass(frozen=True)
 class RecentPost:
-    draft_id: int
+    """Something the brand said or is about to say, that a new draft must not repeat."""
+
+    draft_id: int | None
     text: str
+    status: str = ""
+    # An alternative for the same brief or comment still waiting (another variant, an earlier
+    # job's draft): only a near-identical text counts as a repeat, not a rewording.
+    alternative: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,8 @@ class GenerationContext:
     # From brand staff asking for another try; trusted like the brief.
     instructions: str = ""
     previous_text: str = ""
+    # Every earlier version's text (a regeneration should not bring one back).
+    earlier_versions: tuple[str, ...] = ()
 
     @property
     def own_handles(self) -> frozenset[str]:
@@ -117,6 +125,15 @@ class GenerationContext:
 
 
 RECENT_POSTS_CONSIDERED = 200
+# Replies are many and short: the latest ones are what a reader of the thread would notice.
+RECENT_REPLIES_CONSIDERED = 30
+# Said (approved, published) or about to be said (checked and waiting, or in review).
+REPEAT_STATUSES = (
+    Draft.Status.PUBLISHED,
+    Draft.Status.APPROVED,
+    Draft.Status.IN_REVIEW,
+    Draft.Status.READY,
+)
 
 
 def _strings(values: Any) -> tuple[str, ...]:
@@ -211,18 +228,46 @@ def comment_spec(item: InboxItem | None) -> CommentSpec | None:
     )
 
 
-def recent_posts(*, exclude: list[int] | None = None) -> tuple[RecentPost, ...]:
-    """The brand's latest approved or published posts (not replies), which new posts must not
-    repeat."""
+def recent_posts(
+    *,
+    kind: str = Draft.Kind.POST,
+    exclude: list[int] | None = None,
+    brief_id: int | None = None,
+    inbox_item_id: int | None = None,
+) -> tuple[RecentPost, ...]:
+    """The brand's latest posts (or replies) that were published or approved, or wait in review
+    as checked drafts: a new one must not repeat them. ``exclude`` names the draft's own
+    versions (a new version of a draft is meant to resemble it)."""
+    limit = RECENT_POSTS_CONSIDERED if kind == Draft.Kind.POST else RECENT_REPLIES_CONSIDERED
     rows = (
-        Draft.objects.filter(
-            kind=Draft.Kind.POST, status__in=[Draft.Status.APPROVED, Draft.Status.PUBLISHED]
-        )
+        Draft.objects.filter(kind=kind, status__in=REPEAT_STATUSES)
         .exclude(pk__in=exclude or [])
         .order_by("-created_at")
-        .values_list("pk", "text")[:RECENT_POSTS_CONSIDERED]
+        .values_list("pk", "text", "status", "brief_id", "inbox_item_id")[:limit]
     )
-    return tuple(RecentPost(draft_id=pk, text=text) for pk, text in rows)
+    pending = {Draft.Status.READY, Draft.Status.IN_REVIEW}
+    return tuple(
+        RecentPost(
+            draft_id=pk,
+            text=text,
+            status=status,
+            alternative=status in pending
+            and (
+                (brief_id is not None and brief == brief_id)
+                or (inbox_item_id is not None and item == inbox_item_id)
+            ),
+        )
+        for pk, text, status, brief, item in rows
+    )
+
+
+def _versions_of(draft: Draft | None) -> list[int]:
+    """The ids of a draft and every earlier version of it."""
+    ids: list[int] = []
+    while draft is not None and draft.pk not in ids and len(ids) < 50:
+        ids.append(draft.pk)
+        draft = draft.parent
+    return ids
 
 
 def brand_name() -> str:
@@ -245,12 +290,17 @@ def context_for_job(job: GenerationJob) -> GenerationContext:
         audience=audience_spec(audience),
         brief=brief_spec(brief),
         comment=comment_spec(item),
-        # Replies are answers to one person; the broken-record check is about the feed.
-        recent_posts=(
-            recent_posts(exclude=[source.pk] if source else None) if job.kind == "post" else ()
+        recent_posts=recent_posts(
+            kind=job.kind,
+            exclude=_versions_of(source),
+            brief_id=brief.pk if brief else None,
+            inbox_item_id=item.pk if item else None,
         ),
         instructions=str(job.inputs.get("instructions", "")),
         previous_text=source.text if source else "",
+        earlier_versions=tuple(
+            Draft.objects.filter(pk__in=_versions_of(source)).values_list("text", flat=True)
+        ),
     )
 
 
@@ -264,9 +314,10 @@ def context_for_draft(draft: Draft) -> GenerationContext:
         audience=audience_spec(draft.audience),
         brief=brief_spec(draft.brief),
         comment=comment_spec(draft.inbox_item),
-        recent_posts=(
-            recent_posts(exclude=[p for p in [draft.pk, draft.parent_id] if p])
-            if draft.kind == "post"
-            else ()
+        recent_posts=recent_posts(
+            kind=draft.kind,
+            exclude=_versions_of(draft),
+            brief_id=draft.brief_id,
+            inbox_item_id=draft.inbox_item_id,
         ),
     )

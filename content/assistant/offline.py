@@ -2,29 +2,45 @@
 when no AI endpoint is configured (the way Django's console email backend stands in for SMTP).
 
 Every draft it makes is labelled ``offline_generated``. It never repeats a comment's text, so a
-hostile comment has nothing to steer.
+hostile comment has nothing to steer. Its wording varies with the voice's tone, the audience and
+the brief; a regeneration never returns the text it replaces, and the team's requested changes
+("shorter", "no hashtags", "mention ...", "without ...") are honoured. Internal fields of a brief
+(its goal) are never published.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 
 from content.assistant.context import GenerationContext
-from content.assistant.novelty import closest_recent
+from content.assistant.novelty import DEFAULT_THRESHOLD, closest_recent
 from content.assistant.providers import GeneratedVariant, JudgeVerdict, ProviderResult
 
 MODEL = "offline-v1"
 
+# The brief's goal is internal (what the team wants to achieve): no template uses it.
 POST_TEMPLATES = (
     "{message}{cta}",
     "{hook}{message}{cta}",
     "{campaign}{message}{cta}",
-    "{message} {goal}{cta}",
-    "Good news: {message}{cta}",
+    "{opener} {message}{cta}",
+    "{audience}{message}{cta}",
     "{hook}{campaign}{message}{cta}",
     "In case you missed it: {message}{cta}",
+    "{opener} {audience}{message}{cta}",
 )
+# Openers by the voice's tone words; the first tone the brand lists that we know wins.
+OPENERS = {
+    "playful": ("Guess what?", "Psst!", "Plot twist:"),
+    "warm": ("Good news, friends:", "A little something for you:", "From us to you:"),
+    "bold": ("Big news:", "It's here:", "No waiting:"),
+    "friendly": ("Hey there!", "Good news:", "Say hello:"),
+    "formal": ("We are pleased to share:", "Announcement:", "Please note:"),
+    "professional": ("Update:", "Announcement:", "For your calendar:"),
+}
+DEFAULT_OPENERS = ("Good news:", "Heads up:", "Fresh from us:")
 REPLY_TEMPLATES = (
     "Hi @{author}, thanks for reaching out. We're on it and will get back to you shortly.",
     "Thanks for your message, @{author}. We hear you; please send us a DM so we can help.",
@@ -45,6 +61,14 @@ def _remove_phrases(text: str, phrases: tuple[str, ...]) -> str:
     for phrase in phrases:
         text = re.sub(rf"(?i)\b{re.escape(phrase)}\b", "", text)
     return re.sub(r"\s{2,}", " ", text).strip()
+
+
+def _disclosures(ctx: GenerationContext) -> list[str]:
+    return [
+        d.get("text", "")
+        for d in ctx.voice.required_disclosures
+        if d.get("when", "always") == "always" or (ctx.brief is not None and ctx.brief.is_paid)
+    ]
 
 
 def _tags(ctx: GenerationContext) -> list[str]:
@@ -71,21 +95,81 @@ def _fit(body: str, suffix: str, max_length: int) -> str:
     return (body[: max(0, room)].rstrip() + "\u2026 " + suffix).strip()[:max_length]
 
 
+@dataclass(frozen=True)
+class ChangeRequest:
+    """What the brand team asked for in a regeneration, as the offline generator reads it."""
+
+    shorter: bool = False
+    no_hashtags: bool = False
+    mention: tuple[str, ...] = ()
+    without: tuple[str, ...] = ()
+    tone: str = ""
+
+
+def change_request(instructions: str) -> ChangeRequest:
+    said = " ".join(instructions.split())
+    low = said.lower()
+    mention = tuple(
+        m.group(1).strip(" .!,;")
+        for m in re.finditer(r"(?i)\b(?:mention|add|include)\s+(.+?)(?:[.;!]|$|\band\b)", said)
+        if m.group(1).strip(" .!,;")
+    )
+    without = tuple(
+        m.group(1).strip(" .!,;\"'")
+        for m in re.finditer(r"(?i)\b(?:without|remove|drop|don't say|do not say)\s+(?:the\s+)?"
+                             r"[\"']?(.+?)[\"']?(?:[.;!]|$|\band\b)", said)
+    )  # fmt: skip
+    tone = next((t for t in OPENERS if re.search(rf"\b{t}\w*", low)), "")
+    return ChangeRequest(
+        shorter=bool(re.search(r"\b(?:short|shorter|brief|concise|less text|trim)\b", low)),
+        no_hashtags=bool(re.search(r"\bno (?:hash)?tags?\b|\bwithout (?:hash)?tags?\b", low)),
+        mention=tuple(m for m in mention if "hashtag" not in m.lower()),
+        without=tuple(w for w in without if w and "hashtag" not in w.lower()),
+        tone=tone,
+    )
+
+
+def _opener(ctx: GenerationContext, request: ChangeRequest, variant: int) -> str:
+    tones = [request.tone] if request.tone else [t.lower() for t in ctx.voice.tone]
+    choices = next((OPENERS[t] for t in tones if t in OPENERS), DEFAULT_OPENERS)
+    return choices[(variant // len(POST_TEMPLATES)) % len(choices)]
+
+
 def compose_post(ctx: GenerationContext, *, variant: int) -> str:
     brief = ctx.brief
+    request = change_request(ctx.instructions)
     message = _sentence(brief.key_message if brief else "")
     hook = ""
     if ctx.audience is not None and ctx.audience.pains:
         hook = _sentence(f"Tired of {ctx.audience.pains[0].rstrip('.').lower()}?") + " "
+    audience = ""
+    if ctx.audience is not None:
+        loves = ctx.audience.motivations[0].rstrip(".").lower() if ctx.audience.motivations else ""
+        audience = f"For everyone who loves {loves}: " if loves else f"{ctx.audience.name}: "
     campaign = f"{brief.campaign}: " if brief and brief.campaign else ""
-    goal = _sentence(brief.goal) if brief and brief.goal else ""
     cta = f" {_sentence(brief.call_to_action)}" if brief and brief.call_to_action else ""
+    extra = " ".join(_sentence(m[:1].upper() + m[1:]) for m in request.mention)
     template = POST_TEMPLATES[variant % len(POST_TEMPLATES)]
-    body = template.format(message=message, hook=hook, campaign=campaign, goal=goal, cta=cta)
-    body = _remove_phrases(" ".join(body.split()), ctx.voice.banned_phrases)
+    if request.shorter:
+        template = "{message}"
+        hook = audience = campaign = ""
+    body = template.format(
+        message=message,
+        hook=hook,
+        campaign=campaign,
+        cta=cta,
+        audience=audience,
+        opener=_opener(ctx, request, variant),
+    )
+    if extra:
+        body = f"{body} {extra}"
+    body = _remove_phrases(" ".join(body.split()), ctx.voice.banned_phrases + request.without)
     if not ctx.channel.links_allowed or not ctx.voice.allowed_domains:
         body = re.sub(r"https?://\S+|www\.\S+", "", body).strip()
-    return _fit(body, " ".join(_tags(ctx)), ctx.channel.max_length)
+    tags = [] if request.no_hashtags else _tags(ctx)
+    if request.no_hashtags:  # disclosures stay, brand hashtags go
+        tags = [t for t in _tags(ctx) if not t.startswith("#") or t in _disclosures(ctx)]
+    return _fit(body, " ".join(tags), ctx.channel.max_length)
 
 
 SAFE_HANDLE = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,48}[A-Za-z0-9_])?")
@@ -99,7 +183,11 @@ def compose_reply(ctx: GenerationContext, *, variant: int) -> str:
     else:
         # A "handle" that is not one is someone's text; it goes nowhere near the reply.
         body = template.replace("@{author}", "there").replace("Hi there,", "Hi,")
-    body = _remove_phrases(body, ctx.voice.banned_phrases)
+    request = change_request(ctx.instructions)
+    extra = " ".join(_sentence(m[:1].upper() + m[1:]) for m in request.mention)
+    if extra:
+        body = f"{body} {extra}"
+    body = _remove_phrases(body, ctx.voice.banned_phrases + request.without)
     disclosures = " ".join(
         d.get("text", "") for d in ctx.voice.required_disclosures if d.get("when") == "always"
     )
@@ -118,19 +206,31 @@ class OfflineProvider:
         self, ctx: GenerationContext, *, variants: int, feedback: list[str]
     ) -> ProviderResult:
         started = time.monotonic()
-        # A second attempt (with feedback) takes the next templates along, for a new wording.
+        # A second attempt (with feedback) takes the next templates along, for a new wording;
+        # a regeneration starts where the text it replaces is least likely to come back.
         offset = variants if feedback else 0
+        if ctx.previous_text:
+            offset += 1 + sum(map(ord, ctx.previous_text)) % len(POST_TEMPLATES)
         compose = compose_reply if ctx.kind == "reply" else compose_post
-        texts: list[str] = []
-        index = offset
-        # Templates whose optional parts are empty can coincide, and a wording may repeat a
-        # recent post: skip to the next wording.
-        while len(texts) < variants and index < offset + variants + len(POST_TEMPLATES):
+        span = len(POST_TEMPLATES) * 3  # every template with each of three openers
+        candidates: list[tuple[float, str]] = []
+        for index in range(offset, offset + span):
             text = compose(ctx, variant=index)
-            repeats = closest_recent(text, ctx.recent_posts).too_similar
-            if text not in texts and not repeats:
+            if text in (ctx.previous_text, *ctx.earlier_versions) or any(
+                text == t for _s, t in candidates
+            ):
+                continue
+            # Templates whose optional parts are empty can coincide, and a wording may repeat
+            # a recent post: prefer the wordings furthest from what the brand already said.
+            score = closest_recent(text, ctx.recent_posts).score
+            candidates.append((score, text))
+        fresh = [t for s, t in candidates if s < DEFAULT_THRESHOLD]
+        texts = fresh[:variants]
+        for _score, text in sorted(candidates, key=lambda c: c[0]):
+            if len(texts) >= variants:
+                break
+            if text not in texts:
                 texts.append(text)
-            index += 1
         while len(texts) < variants:
             texts.append(compose(ctx, variant=offset + len(texts)))
         return ProviderResult(

@@ -11,10 +11,10 @@ objection.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from content.assistant import guardrails, injection, novelty, risk, safety
-from content.assistant.context import GenerationContext
+from content.assistant.context import GenerationContext, RecentPost
 from content.assistant.providers import GeneratedVariant, JudgeVerdict, Provider, ProviderError
 from content.risk_bands import HIGH_RISK_FROM
 
@@ -162,7 +162,11 @@ def run(
         latency_ms=first.latency_ms,
     )
     share = max(1, len(first.variants))
+    base = ctx
+    said: list[RecentPost] = []
     for number, generated in enumerate(first.variants, start=1):
+        # Each variant must not repeat the ones before it either.
+        ctx = replace(base, recent_posts=(*base.recent_posts, *said))
         chosen = generated
         attempts = 1
         tokens_in, tokens_out = first.tokens_in // share, first.tokens_out // share
@@ -237,4 +241,5 @@ def run(
                 ),
             )
         )
+        said.append(RecentPost(draft_id=None, text=chosen.text, status="variant", alternative=True))
     return result

@@ -343,8 +343,12 @@ def test_offline_generator_steps_around_a_post_it_would_repeat(offline, brief) -
 
     draft = Draft.objects.get(job=second)
     assert draft.text != earlier.text
-    assert draft.flags == []
-    assert draft.labels == ["offline_generated"]
+    # Posting the same key message again is a repeat however it is worded: the approver sees
+    # which post it repeats.
+    assert draft.flags == ["repeats_recent_post"]
+    assert draft.novelty["similar_draft_id"] == earlier.pk
+    assert draft.novelty["similar_status"] == "published"
+    assert draft.labels == ["regenerated", "offline_generated"]
     assert (draft.provider, draft.model, draft.tokens_in, draft.cost_estimate) == (
         "offline",
         "offline-v1",

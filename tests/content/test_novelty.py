@@ -56,10 +56,101 @@ def test_nothing_to_compare_with_is_novel() -> None:
 
 
 @pytest.mark.django_db
-def test_only_approved_and_published_posts_not_replies_count_as_recent(in_a) -> None:
+def test_said_and_waiting_posts_count_as_recent_not_rejected_ones_nor_replies(in_a) -> None:
     published = Draft.objects.create(kind="post", text="Published one", status="published")
     approved = Draft.objects.create(kind="post", text="Approved one", status="approved")
     Draft.objects.create(kind="post", text="Rejected one", status="rejected")
-    Draft.objects.create(kind="post", text="Ready one", status="ready")
-    Draft.objects.create(kind="reply", text="Approved reply", status="approved")
-    assert {p.draft_id for p in recent_posts()} == {published.pk, approved.pk}
+    ready = Draft.objects.create(kind="post", text="Ready one", status="ready")
+    in_review = Draft.objects.create(kind="post", text="In review", status="in_review")
+    reply = Draft.objects.create(kind="reply", text="Approved reply", status="approved")
+    assert {p.draft_id for p in recent_posts()} == {
+        published.pk,
+        approved.pk,
+        ready.pk,
+        in_review.pk,
+    }
+    assert {p.draft_id for p in recent_posts(kind="reply")} == {reply.pk}
+
+
+# The pair: a reworded repeat scored 79.8 against 85 with the old measure and passed.
+EARLIER = (
+    "The autumn blend is back: small-batch roasted, with notes of caramel and toasted hazelnut."
+)
+REWORDED = (
+    "Back by popular demand: our autumn blend, roasted in small batches. Expect caramel and "
+    "hazelnut notes."
+)
+
+
+def test_a_reworded_repeat_of_a_recent_post_is_caught() -> None:
+    from rapidfuzz import fuzz
+
+    # The character-level measure alone lets it through...
+    assert fuzz.token_sort_ratio(novelty.normalise(REWORDED), novelty.normalise(EARLIER)) < 85
+    # ... the content words give it away.
+    result = novelty.closest_recent(REWORDED, (RecentPost(draft_id=7, text=EARLIER),))
+    assert result.too_similar, result.score
+    assert result.as_dict()["similar_draft_id"] == 7
+
+
+def test_an_alternative_for_the_same_brief_only_counts_when_near_identical() -> None:
+    waiting = (RecentPost(draft_id=7, text=EARLIER, status="ready", alternative=True),)
+    assert not novelty.closest_recent(REWORDED, waiting).too_similar
+    assert novelty.closest_recent(EARLIER + " ", waiting).too_similar
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our autumn blend pairs beautifully with pumpkin pie: try both this weekend.",
+        "Meet the farmers behind our autumn blend at the roastery open day on Saturday.",
+    ],
+)
+def test_another_message_about_the_same_product_is_not_a_repeat(text: str) -> None:
+    assert not novelty.closest_recent(text, (RecentPost(draft_id=7, text=EARLIER),)).too_similar
+
+
+@pytest.mark.django_db
+def test_a_draft_repeating_one_waiting_in_review_is_flagged_with_it(fake_ai, x_channel, voice):
+    from content import services
+    from content.assistant import jobs
+    from content.tasks import run_generation_job
+    from tests.content.fake_ai import drafts
+
+    first = services.create_brief(title="A", key_message="Autumn blend", channels=[x_channel])
+    other = services.create_brief(title="B", key_message="Maple latte", channels=[x_channel])
+    fake_ai.script(drafts(EARLIER), drafts(REWORDED), drafts(REWORDED))
+    run_generation_job.fn(jobs.request_post_drafts(brief=first).pk)
+    waiting = Draft.objects.get(brief=first)
+    assert waiting.status == "ready"
+    job = jobs.request_post_drafts(brief=other)
+    run_generation_job.fn(job.pk)
+    draft = Draft.objects.get(job=job)
+    assert "repeats_recent_post" in draft.flags
+    assert draft.novelty["similar_draft_id"] == waiting.pk
+    assert draft.novelty["similar_status"] == "ready"
+
+
+@pytest.mark.django_db
+def test_recent_replies_are_compared_too(fake_ai, x_channel, voice):
+    from django.utils import timezone
+
+    from content import services
+    from content.assistant import jobs
+    from content.tasks import run_generation_job
+    from tests.content.fake_ai import drafts
+
+    canned = "Thanks for reaching out! Our team will look into your order and get back to you."
+    ids = []
+    for handle in ("ann", "ben"):
+        item = services.ingest_inbox_item(
+            channel=x_channel, author_handle=handle, text="Where is my order?",
+            received_at=timezone.now(),
+        )  # fmt: skip
+        fake_ai.script(drafts(canned), drafts(canned))
+        job = jobs.request_replies(inbox_item=item)
+        run_generation_job.fn(job.pk)
+        ids.append(Draft.objects.get(job=job))
+    assert "repeats_recent_post" not in ids[0].flags
+    assert "repeats_recent_post" in ids[1].flags
+    assert ids[1].novelty["similar_draft_id"] == ids[0].pk

@@ -58,7 +58,7 @@ def test_llama_cpp_server_gets_json_object_with_the_schema_after_refusing_json_s
     assert '"variants"' in sent["messages"][-1]["content"]  # the schema is spelled out too
 
     # The next job asks in the shape the server accepts straight away.
-    fake_ai.script(drafts(GOOD))
+    fake_ai.script(drafts("Maple oat latte season starts today in every café."))
     assert run(jobs.request_post_drafts(brief=brief)).status == "succeeded"
     assert shapes(fake_ai)[2:] == ["json_object"]
 
