@@ -4,7 +4,13 @@ advances to its next step or finishes with an outcome.
 Transitions are conditional UPDATEs (a step or request only moves out of ``open`` once); the
 database constraints on the models refuse any state the rules do not allow (an open step
 without a due time, a decided step without a time, two open requests for the same subject).
-The callers (intake, decisions, due work, crisis) take the row locks.
+The callers (intake, decisions, due work, crisis) take the row locks, always in one order:
+a request's unfinished steps first, in ascending id (the open step is the lowest; later steps
+and a crisis step have higher ids), and the request row last. Deciding locks the open step,
+then opening the next step or finishing the request takes the rest; withdrawing or
+superseding a request goes through ``lock_open_request``; the sweep and crisis mode lock steps
+before requests. Two paths on the same request therefore queue on its open step instead of
+each holding what the other waits for (a decision racing a cancelled boost deadlocked).
 """
 
 from __future__ import annotations
@@ -47,6 +53,23 @@ DRAFT_TRANSITION_FOR: dict[str, str] = {
     Status.EXPIRED: Draft.Transition.RETURN_TO_WRITER,
     Status.WITHDRAWN: Draft.Transition.SUPERSEDE,
 }
+
+
+def lock_open_request(*, request_id: int) -> ApprovalRequest | None:
+    """Lock a request that is about to be finished from outside its chain (withdrawn, or
+    superseded by a newer draft), in the one lock order: its unfinished steps first, then the
+    request. None when it is no longer open once the locks are ours."""
+    list(
+        ApprovalStep.objects.select_for_update(of=("self",))
+        .filter(request_id=request_id, status__in=[StepStatus.WAITING, StepStatus.OPEN])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return (
+        ApprovalRequest.objects.select_for_update()
+        .filter(pk=request_id, status=Status.OPEN)
+        .first()
+    )
 
 
 def step_state(step: ApprovalStep) -> dict[str, Any]:

@@ -190,7 +190,7 @@ def _enter_crisis(
         before={"active": False, "level": get_policy().level},
         after={"active": True, "effective_level": 0, "severity": incident.severity},
     )
-    # Open steps are locked before their requests, the order decide_step takes them in, so a
+    # Open steps are locked before their requests (the one lock order, see ``chain``), so a
     # decision made while the crisis starts cannot deadlock with it. Quiet hours do not count
     # in a crisis: reminders held for them become due again now.
     for step in (
@@ -304,7 +304,7 @@ def _stand_down(state: CrisisState, *, actor_id: int | None, now: datetime) -> N
             is_crisis_step=True,
             status__in=[ApprovalStep.Status.WAITING, ApprovalStep.Status.OPEN],
         )
-        .order_by("request_id")
+        .order_by("pk")
     )
     for step in steps:
         was_open = step.status == ApprovalStep.Status.OPEN

@@ -11,7 +11,14 @@ from django.utils import timezone
 from approvals.errors import InvalidDecision, ReasonRequired, StepNotFound
 from approvals.models import ApprovalRequest, ApprovalStep, Decision
 from approvals.services.audit import record
-from approvals.services.chain import Status, StepStatus, advance, close_step, finish_request
+from approvals.services.chain import (
+    Status,
+    StepStatus,
+    advance,
+    close_step,
+    finish_request,
+    lock_open_request,
+)
 from approvals.services.due_index import sync_brand_due
 from approvals.services.eligibility import check_may_decide
 from tenants.models import User
@@ -111,12 +118,12 @@ def withdraw_request(
 ) -> bool:
     """Withdraw the subject's open request (e.g. a cancelled boost); False when none is open."""
     now = now or timezone.now()
+    open_ids = ApprovalRequest.objects.filter(
+        subject_kind=subject_kind, subject_id=subject_id, status=Status.OPEN
+    ).values_list("pk", flat=True)
     with transaction.atomic():
-        request = (
-            ApprovalRequest.objects.select_for_update()
-            .filter(subject_kind=subject_kind, subject_id=subject_id, status=Status.OPEN)
-            .first()
-        )
+        request_id = open_ids.first()
+        request = lock_open_request(request_id=request_id) if request_id is not None else None
         if request is None:
             return False
         finish_request(request, Status.WITHDRAWN, now=now, actor_id=actor_id)

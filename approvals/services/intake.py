@@ -20,6 +20,7 @@ from approvals.services.chain import (
     DRAFT_KINDS,
     Status,
     finish_request,
+    lock_open_request,
     move_draft,
     new_step,
     open_step,
@@ -129,11 +130,9 @@ def _open_request(
         return ApprovalDecisionResult(True, existing.pk, existing.reason)
     if supersedes is not None and supersedes.status == Status.OPEN:
         # A newer version is up for review: the chain restarts for it, the old one stops.
-        stale = ApprovalRequest.objects.select_for_update().filter(
-            pk=supersedes.pk, status=Status.OPEN
-        )
-        for old in stale:
-            finish_request(old, Status.WITHDRAWN, now=now, actor_id=requested_by_id)
+        stale = lock_open_request(request_id=supersedes.pk)
+        if stale is not None:
+            finish_request(stale, Status.WITHDRAWN, now=now, actor_id=requested_by_id)
     policy = get_policy()
     in_crisis = brand_in_crisis()
     needs = plan(

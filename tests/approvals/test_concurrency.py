@@ -6,12 +6,14 @@ transaction and dropped afterwards (the shared session brands are never touched)
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 
 from approvals import services
@@ -113,3 +115,108 @@ def test_two_approvers_at_once_exactly_one_wins_and_the_other_hears_who(
                 assert (step.status, step.decided_by_id) == ("approved", winner.pk)
                 assert ApprovalRequest.objects.get(pk=step.request_id).status == "approved"
             connection.set_schema_to_public()
+
+
+@dataclass
+class Outcome:
+    decided: Any = None
+    withdrawn: Any = None
+
+
+def _open_boost_step(brand: Brand, subject_id: int) -> tuple[int, int]:
+    """A boost waiting for the lead's sign-off: its request and open step ids."""
+    with tenant_context(brand):
+        result = services.request_approval(
+            subject_kind="boost",
+            subject_id=subject_id,
+            risk_score=0,
+            requested_by_id=None,
+            amount=Decimal("2000"),
+            currency="EUR",
+            summary="Boost the autumn roast",
+        )
+        assert result.request_id is not None
+        step = ApprovalStep.objects.get(request_id=result.request_id, status="open")
+    connection.set_schema_to_public()
+    return result.request_id, step.pk
+
+
+def _waiting_on_locks(count: int) -> None:
+    """Wait until ``count`` other sessions of this database are waiting for a row lock."""
+    with connection.cursor() as cursor:
+        for _ in range(400):
+            # Statistics views are read once per transaction unless the snapshot is cleared.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            row = cursor.fetchone()
+            if row is not None and row[0] >= count:
+                return
+            time.sleep(0.025)
+    raise AssertionError(f"expected {count} sessions waiting for a lock")
+
+
+def _decide(brand: Brand, step_id: int, lead: User, outcome: Outcome) -> None:
+    try:
+        with tenant_context(brand):
+            services.decide_step(step_id=step_id, decider=lead, decision="approve")
+            outcome.decided = "won"
+    except Exception as exc:  # anything else is what the person would see as a 500
+        outcome.decided = exc
+    finally:
+        connection.close()
+
+
+def _withdraw(brand: Brand, subject_id: int, outcome: Outcome) -> None:
+    try:
+        with tenant_context(brand):
+            outcome.withdrawn = services.withdraw_request(
+                subject_kind="boost", subject_id=subject_id, actor_id=None
+            )
+    except Exception as exc:
+        outcome.withdrawn = exc
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("first", ["decide", "cancel"])
+def test_deciding_a_boost_while_it_is_cancelled_never_deadlocks(
+    race_brand: RaceBrand, django_db_blocker: Any, first: str
+) -> None:
+    """Someone decides a boost's step while someone else cancels the boost (its request is
+    withdrawn). Both wait behind a third transaction holding the step, in a chosen order, so
+    the race happens every time; then exactly one wins and the other gets a clear answer."""
+    subject_id = 9000 + (first == "cancel")
+    with django_db_blocker.unblock():
+        request_id, step_id = _open_boost_step(race_brand.brand, subject_id)
+        outcome = Outcome()
+        decide = threading.Thread(
+            target=_decide, args=(race_brand.brand, step_id, race_brand.lead, outcome)
+        )
+        cancel = threading.Thread(target=_withdraw, args=(race_brand.brand, subject_id, outcome))
+        order = [decide, cancel] if first == "decide" else [cancel, decide]
+        with tenant_context(race_brand.brand), transaction.atomic():
+            # Hold the step so both paths queue behind it, ``first`` in front.
+            ApprovalStep.objects.select_for_update().get(pk=step_id)
+            for waiting, thread in enumerate(order, start=1):
+                thread.start()
+                _waiting_on_locks(waiting)
+        for thread in order:
+            thread.join(timeout=30)
+        connection.set_schema_to_public()
+
+        with tenant_context(race_brand.brand):
+            request = ApprovalRequest.objects.get(pk=request_id)
+            decisions = Decision.objects.filter(step_id=step_id).count()
+        connection.set_schema_to_public()
+    if first == "decide":
+        assert outcome.decided == "won", outcome
+        assert outcome.withdrawn is False, outcome
+        assert (request.status, decisions) == ("approved", 1)
+    else:
+        assert outcome.withdrawn is True, outcome
+        assert isinstance(outcome.decided, ApprovalAlreadyDecided), outcome
+        assert outcome.decided.status_code == 409
+        assert (request.status, decisions) == ("withdrawn", 0)
