@@ -6,9 +6,17 @@ names the field at fault. Domain exceptions from any app are mapped to HTTP here
 
 from __future__ import annotations
 
+import re
+import sys
+from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions
 
@@ -28,8 +36,42 @@ class DomainError(exceptions.APIException):
         super().__init__(detail=detail, code=code)
 
 
+# How long a client should wait before retrying when the database does not answer.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    """The database does not answer (down, restarting, out of connections): 503, retry later."""
+
+    status_code = 503
+    default_code = "database_unavailable"
+    default_detail = "The service is briefly unavailable; retry in a few seconds."
+    wait = DATABASE_RETRY_AFTER_SECONDS  # DRF's handler turns ``wait`` into Retry-After
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "request_too_large"
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+        )
+
+
+def is_database_outage(exc: BaseException | None) -> bool:
+    """Whether ``exc`` says the database cannot be reached (not that a query was wrong)."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
 class BrandroomExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if is_database_outage(exc):
+            return DatabaseUnavailable()
+        if isinstance(exc, RequestDataTooBig):
+            return RequestTooLarge()
+        if isinstance(exc, SuspiciousOperation):  # too many fields, a malformed body, ...
+            return exceptions.ParseError("The request could not be read.")
         if isinstance(exc, RuleViolation):
             if exc.status_code == 400:
                 # A rule the input broke is a validation error like any serializer's: same
@@ -62,5 +104,98 @@ def page_not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
-    """Django's 500 for errors outside DRF's handler, in the API's error format."""
+    """Django's 500 for errors outside DRF's handler, in the API's error format (a 503 with
+    ``Retry-After`` when the database is out: Django calls this inside the ``except``)."""
+    if is_database_outage(sys.exc_info()[1]):
+        return database_unavailable_response()
     return error_response(500, "error", "A server error occurred.", type_="server_error")
+
+
+def database_unavailable_response() -> JsonResponse:
+    response = error_response(
+        503,
+        DatabaseUnavailable.default_code,
+        str(DatabaseUnavailable.default_detail),
+        type_="server_error",
+    )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
+def request_too_large_response() -> JsonResponse:
+    return error_response(413, RequestTooLarge.default_code, str(RequestTooLarge().detail))
+
+
+# --- Every error on an API path is the JSON error body, in every mode ------------------------
+
+API_PATH = re.compile(r"^/(?:brands/[^/]+/)?api/")
+# What an error answered outside our handlers (Django's debug pages, a proxy-facing 400) says.
+GENERIC_ERRORS = {
+    400: ("parse_error", "The request could not be read."),
+    401: ("not_authenticated", "Authentication credentials were not provided."),
+    403: ("permission_denied", "You do not have permission to do this."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    413: (RequestTooLarge.default_code, "The request body is too large."),
+}
+SERVER_ERROR = ("error", "A server error occurred.")
+KEPT_ERROR_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary")
+
+
+@receiver(got_request_exception)
+def _remember_exception(sender: object, request: HttpRequest | None = None, **kwargs: Any) -> None:
+    # Sent by Django (and drf-standardized-errors) inside the ``except``: the middleware below
+    # learns what the error was even when DEBUG answered it with an HTML page.
+    if request is not None:
+        request._brandroom_exception = sys.exc_info()[1]  # type: ignore[attr-defined]
+
+
+class JsonErrorsMiddleware:
+    """Outermost: an error answer on an API path that is not our JSON error body (Django's
+    debug pages in development, its HTML 400 for a body over the upload limit) is replaced
+    with it, keeping the status; a database outage on any path is a 503 with ``Retry-After``.
+
+    Bodies over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` are refused here, before any middleware reads
+    them, with a 413 (the API takes no file uploads, so the whole body counts)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        is_api = bool(API_PATH.match(request.path_info))
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if is_api and limit is not None and _content_length(request) > limit:
+            return request_too_large_response()
+        response = self.get_response(request)
+        if is_database_outage(getattr(request, "_brandroom_exception", None)):
+            if is_api:
+                return database_unavailable_response()
+            if response.status_code >= 500:
+                response.status_code = 503
+                response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+            return response
+        if not is_api or response.status_code < 400 or _is_json(response):
+            return response
+        code, detail = GENERIC_ERRORS.get(response.status_code, SERVER_ERROR)
+        replaced = error_response(
+            response.status_code,
+            code,
+            detail,
+            type_="server_error" if response.status_code >= 500 else "client_error",
+        )
+        for name in KEPT_ERROR_HEADERS:
+            if response.has_header(name):
+                replaced[name] = response[name]
+        return replaced
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _is_json(response: HttpResponse) -> bool:
+    content_type = response.get("Content-Type", "")
+    return content_type.startswith("application/") and "json" in content_type

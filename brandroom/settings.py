@@ -96,6 +96,8 @@ TENANT_LIMIT_SET_CALLS = True
 AUTH_USER_MODEL = "tenants.User"
 
 MIDDLEWARE = [
+    # Outermost, so it sees every answer: API errors are always the JSON error body.
+    "brandroom.errors.JsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.routing.BrandRoutingMiddleware",
@@ -365,6 +367,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.IsPerson"],
+    "DEFAULT_PARSER_CLASSES": [
+        "brandroom.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "brandroom.pagination.KeysetCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

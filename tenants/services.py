@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import zoneinfo
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -34,6 +33,7 @@ from tenants.models import (
 )
 from tenants.roles import AgencyRole, Role, Scope, may_grant, may_manage
 from tenants.signals import brand_provisioned
+from tenants.timezones import is_canonical_zone
 
 
 def create_agency(*, name: str, slug: str, admin: User | None = None) -> Agency:
@@ -46,10 +46,11 @@ def create_agency(*, name: str, slug: str, admin: User | None = None) -> Agency:
 
 
 def _check_timezone(name: str) -> None:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise TenantsError(f"Unknown time zone '{name}'.", field="timezone") from None
+    if not is_canonical_zone(name):
+        raise TenantsError(
+            f"Unknown time zone '{name}': use an IANA name such as 'Europe/Zurich' or 'UTC'.",
+            field="timezone",
+        )
 
 
 def schema_name_for(*, slug: str) -> str:

@@ -176,13 +176,23 @@ class AlertSerializer(serializers.ModelSerializer):
 
 
 class MonthField(serializers.CharField):
-    """A calendar month written YYYY-MM."""
+    """A calendar month written YYYY-MM, between years 1970 and 9998.
+
+    Year 0 is no date at all (it was a 500), and the months at either end of Python's calendar
+    cannot be turned into instants in a brand's time zone, so budgets stay well inside it."""
+
+    YEARS = (1970, 9998)
 
     def to_internal_value(self, data: object) -> date:  # type: ignore[override]
         text = super().to_internal_value(data)
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
             raise serializers.ValidationError("Write the month as YYYY-MM.")
-        return date(int(text[:4]), int(text[5:]), 1)
+        year = int(text[:4])
+        if not self.YEARS[0] <= year <= self.YEARS[1]:
+            raise serializers.ValidationError(
+                f"Give a month between {self.YEARS[0]}-01 and {self.YEARS[1]}-12."
+            )
+        return date(year, int(text[5:]), 1)
 
     def to_representation(self, value: date) -> str:  # type: ignore[override]
         return f"{value:%Y-%m}"

@@ -12,6 +12,7 @@ from rest_framework import exceptions, generics, permissions, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from brandroom.broker import check_broker
@@ -64,6 +65,9 @@ class HealthView(APIView):
 @extend_validation_errors(["authorization"], field_name="non_field_errors", methods=["post"])
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token (for staff tools)."""
+
+    # DRF's view names its own parsers; use the project's, which refuse abusive JSON.
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
 
 class MeView(generics.RetrieveAPIView):

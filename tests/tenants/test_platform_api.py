@@ -280,3 +280,29 @@ def test_only_agency_admin_manages_api_keys(world) -> None:
     )
     assert response.status_code == 403
     assert not ApiKey.objects.filter(name="x").exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["localtime", "posixrules", "Factory", "posix/Europe/Oslo", "right/UTC", "europe/oslo"]
+)
+def test_only_iana_time_zone_names_are_accepted_for_a_brand(world, name) -> None:
+    client = client_for(world.admin)
+    created = client.post(
+        "/api/v1/brands/",
+        {"agency": "test-agency", "name": "Tz", "slug": "tz-brand", "timezone": name},
+    )
+    assert created.status_code == 400
+    assert created.json()["errors"][0]["attr"] == "timezone"
+    assert not Brand.objects.filter(slug="tz-brand").exists()
+
+    changed = client.patch("/api/v1/brands/alpine-coffee/", {"timezone": name})
+    assert changed.status_code == 400
+    assert changed.json()["errors"][0]["attr"] == "timezone"
+    assert Brand.objects.get(slug="alpine-coffee").timezone == "Europe/Zurich"
+
+
+def test_iana_names_and_their_links_stay_accepted(world) -> None:
+    client = client_for(world.admin)
+    for name in ("UTC", "Etc/GMT-2", "America/Argentina/Buenos_Aires", "US/Eastern"):
+        response = client.patch("/api/v1/brands/alpine-coffee/", {"timezone": name})
+        assert response.status_code == 200, (name, response.json())
