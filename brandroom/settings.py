@@ -303,6 +303,18 @@ for _name in (
 ):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1")
+# Password sign-in (token endpoint, phone view): failures allowed per account and per client
+# address within the window; past either, 429 with Retry-After until the window ends.
+SIGN_IN_FAILURES_PER_ACCOUNT = env.int("SIGN_IN_FAILURES_PER_ACCOUNT", default=5)
+SIGN_IN_FAILURES_PER_ADDRESS = env.int("SIGN_IN_FAILURES_PER_ADDRESS", default=30)
+SIGN_IN_WINDOW_SECONDS = env.int("SIGN_IN_WINDOW_SECONDS", default=900)
+for _name in (
+    "SIGN_IN_FAILURES_PER_ACCOUNT",
+    "SIGN_IN_FAILURES_PER_ADDRESS",
+    "SIGN_IN_WINDOW_SECONDS",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1")
 THROTTLE_RATE_BRAND = env.str("THROTTLE_RATE_BRAND", default="1200/min")
 THROTTLE_RATE_API_KEY = env.str("THROTTLE_RATE_API_KEY", default="300/min")
 
@@ -451,9 +463,16 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Sign-in link tokens never reach a log (brandroom/redaction.py): filtered on the loggers
+    # that write request paths and, for anything else, on the handler.
+    "filters": {"redact_secrets": {"()": "brandroom.redaction.RedactSecrets"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django.request": {"filters": ["redact_secrets"]},
+        "django.server": {"filters": ["redact_secrets"]},
         "django.db.backends": {"level": "WARNING"},
         # The scheduler logs every lock renewal at INFO; only its problems matter.
         "apscheduler": {"level": "WARNING"},

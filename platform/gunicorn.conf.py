@@ -8,3 +8,5 @@ timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Writes magic sign-in link paths without their token (see brandroom/redaction.py).
+logger_class = "brandroom.redaction.GunicornLogger"

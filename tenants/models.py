@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -91,6 +92,16 @@ class Brand(TenantMixin):
 
 class Domain(DomainMixin):
     """A hostname that routes straight to one brand (optional; path routing always works)."""
+
+    def clean(self) -> None:
+        # The admin's inline goes through here; the API through tenants.services.create_brand.
+        from tenants.errors import TenantsError
+        from tenants.hostnames import normalize_hostname
+
+        try:
+            self.domain = normalize_hostname(self.domain)
+        except TenantsError as exc:
+            raise ValidationError({"domain": exc.message}) from None
 
 
 class Membership(models.Model):

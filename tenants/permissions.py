@@ -33,6 +33,10 @@ class BrandPermission(permissions.BasePermission):
     the action's scope. Anyone else learns nothing: a 404, as if the brand did not exist."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        # Credentials first: a caller who has not signed in gets the same 401 whether the
+        # brand exists or not (routing lets a request for an unknown brand through with none).
+        if not request.user or not request.user.is_authenticated:
+            return False
         brand = getattr(request._request, "brand", None)
         if brand is None:
             raise exceptions.NotFound("Brand not found.")
@@ -48,8 +52,6 @@ class BrandPermission(permissions.BasePermission):
                     + (f": it needs the '{scope}' scope." if scope else ".")
                 )
             return True
-        if not request.user or not request.user.is_authenticated:
-            return False
         role = role_on_brand(user=request.user, brand=brand)
         if role is None:
             raise exceptions.NotFound("Brand not found.")

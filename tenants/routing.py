@@ -20,6 +20,7 @@ from rest_framework.request import Request
 
 from brandroom.errors import error_response
 from tenants.authentication import ApiKeyAuthentication
+from tenants.hostnames import is_platform_host
 from tenants.models import ApiKey, Brand, Domain
 from tenants.selectors import role_on_brand
 
@@ -38,12 +39,19 @@ class BrandRoutingMiddleware:
         brand: Brand | None = None
         if request.path.startswith(BRAND_PATH_PREFIX):
             slug = request.path[len(BRAND_PATH_PREFIX) :].split("/", 1)[0]
+            # No brand with this slug: the request goes on without one, so the view answers a
+            # caller who has not signed in exactly as it would for a brand that exists (401,
+            # or the sign-in redirect) and only a signed-in caller learns "not found"
+            # (BrandPermission, approver_page). A 404 here told anyone which brands exist.
             brand = Brand.objects.filter(slug=slug).select_related("agency").first()
-            if brand is None:
-                return error_response(404, "not_found", "Brand not found.")
         else:
-            host = request.get_host().split(":", 1)[0].lower()
-            domain = Domain.objects.filter(domain=host).select_related("tenant").first()
+            host = _host_of(request)
+            # The platform's own hosts are never a brand's, even if a row claims one.
+            domain = (
+                None
+                if is_platform_host(host)
+                else Domain.objects.filter(domain=host).select_related("tenant").first()
+            )
             if domain is not None:
                 brand = domain.tenant
                 request.urlconf = settings.BRAND_HOST_URLCONF  # type: ignore[attr-defined]
@@ -69,9 +77,18 @@ class BrandRoutingMiddleware:
         view_kwargs.pop("brand_slug", None)
 
 
+def _host_of(request: HttpRequest) -> str:
+    """The request's host name, lower-cased, without port (IPv6 literals keep their brackets)."""
+    host = request.get_host().lower()
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.split(":", 1)[0]
+
+
 class SuspendedBrandMiddleware:
     """After authentication: a suspended brand answers its own members and API keys 403
-    ``brand_suspended``, and everyone else 404, exactly like a brand that does not exist."""
+    ``brand_suspended``; for everyone else the request goes on without a brand, exactly like
+    one for a brand that does not exist."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -82,7 +99,9 @@ class SuspendedBrandMiddleware:
             return self.get_response(request)
         if _belongs_to(request, brand):
             return error_response(403, "brand_suspended", f"Brand '{brand.slug}' is suspended.")
-        return error_response(404, "not_found", "Brand not found.")
+        request.brand = None  # type: ignore[attr-defined]
+        connection.set_schema_to_public()
+        return self.get_response(request)
 
 
 def _belongs_to(request: HttpRequest, brand: Brand) -> bool:

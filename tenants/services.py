@@ -21,6 +21,7 @@ from tenants.errors import (
     SlugTaken,
     TenantsError,
 )
+from tenants.hostnames import normalize_hostname
 from tenants.models import (
     Agency,
     AgencyMembership,
@@ -85,7 +86,9 @@ def create_brand(
             " still stored. Choose another slug, or ask an operator to remove that data.",
             field="slug",
         )
-    if hostname and Domain.objects.filter(domain=hostname.lower()).exists():
+    if hostname:
+        hostname = normalize_hostname(hostname)
+    if hostname and Domain.objects.filter(domain=hostname).exists():
         raise SlugTaken(f"The hostname '{hostname}' already belongs to a brand.", field="hostname")
     try:
         with transaction.atomic():
@@ -98,7 +101,7 @@ def create_brand(
                 locale=locale,
             )
             if hostname:
-                Domain.objects.create(tenant=brand, domain=hostname.lower(), is_primary=True)
+                Domain.objects.create(tenant=brand, domain=hostname, is_primary=True)
             if created_by is not None:
                 Membership.objects.create(brand=brand, user=created_by, role=Role.AGENCY_ADMIN)
     except IntegrityError as exc:  # lost a race with a concurrent create of the same brand

@@ -5,6 +5,8 @@ Server-rendered, no build step. Decisions go through approvals.services exactly 
 
 from __future__ import annotations
 
+import math
+
 from django.contrib import auth
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -20,8 +22,13 @@ from approvals.web.sign_in import (
 )
 from tenants.models import User
 from tenants.selectors import brands_for_user
+from tenants.sign_in_limits import SignInThrottled, password_attempt
 
 MINUTES = int(LINK_LIFETIME.total_seconds() // 60)
+
+
+class WrongPassword(Exception):
+    """Raised inside a password attempt so that it counts as a failure."""
 
 
 def _safe_next(request: HttpRequest, raw: str | None) -> str:
@@ -53,10 +60,23 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         if "@" in identifier:
             found = User.objects.filter(email__iexact=identifier).first()
             identifier = found.username if found else identifier
-        user = auth.authenticate(
-            request, username=identifier, password=request.POST.get("password", "")
-        )
-        if user is None:
+        password = request.POST.get("password", "")
+        try:
+            with password_attempt(username=identifier, address=request.META.get("REMOTE_ADDR", "")):
+                user = auth.authenticate(request, username=identifier, password=password)
+                if user is None:
+                    raise WrongPassword
+        except SignInThrottled as exc:
+            minutes = max(1, math.ceil(exc.retry_after / 60))
+            context = {
+                "problem": f"Too many failed sign-ins. Try again in {minutes} min.",
+                "email": "",
+                "next": next_url,
+            }
+            page = render(request, "approvals/web/sign_in.html", context, status=429)
+            page["Retry-After"] = str(exc.retry_after)
+            return page
+        except WrongPassword:
             context = {
                 "problem": "That username and password do not match.",
                 "email": "",

@@ -20,6 +20,7 @@ from tenants import selectors, services
 from tenants.api import serializers as s
 from tenants.models import Agency, Brand, Membership, User
 from tenants.roles import role_may
+from tenants.sign_in_limits import SignInThrottled, password_attempt
 
 
 def brand_for(request: Request, slug: str, action: str) -> Brand:
@@ -68,6 +69,17 @@ class TokenView(ObtainAuthToken):
 
     # DRF's view names its own parsers; use the project's, which refuse abusive JSON.
     parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        username = request.data.get("username")
+        try:
+            with password_attempt(
+                username=username if isinstance(username, str) else "",
+                address=request.META.get("REMOTE_ADDR", ""),
+            ):
+                return super().post(request, *args, **kwargs)
+        except SignInThrottled as exc:
+            raise exceptions.Throttled(wait=exc.retry_after, detail=str(exc)) from None
 
 
 class MeView(generics.RetrieveAPIView):

@@ -188,7 +188,7 @@ def test_member_of_another_brand_is_refused_every_action(world, a_channel) -> No
         assert not Channel.objects.filter(handle="sneaky").exists()
 
 
-def test_a_suspended_brand_is_a_404_to_everyone_but_its_own(world, a_channel) -> None:
+def test_a_suspended_brand_tells_only_its_own_that_it_is_suspended(world, a_channel) -> None:
     _key, secret = services.create_api_key(brand=world.a.brand, name="own", scopes=["read"])
     _other, other_secret = services.create_api_key(
         brand=world.b.brand, name="other", scopes=["read"]
@@ -209,6 +209,10 @@ def test_a_suspended_brand_is_a_404_to_everyone_but_its_own(world, a_channel) ->
     assert answer(own_key) == (403, "brand_suspended")
     assert answer(client_for(world.b.person(Role.COPYWRITER))) == (404, "not_found")
     assert answer(other_key) == (404, "not_found")
-    assert answer(anonymous) == (404, "not_found")
-    # The approvers' phone view tells outsiders nothing either.
-    assert APIClient().get(f"/brands/{world.a.brand.slug}/approve/").status_code == 404
+    # Someone who has not signed in gets what they get for any brand, existing or not.
+    assert answer(anonymous) == (401, "not_authenticated")
+    assert APIClient().get(channels_url("no-such-brand")).status_code == 401
+    # The approvers' phone view tells outsiders nothing either: the sign-in page, as for any.
+    phone = APIClient().get(f"/brands/{world.a.brand.slug}/approve/")
+    assert phone.status_code == 302
+    assert phone["Location"].startswith("/approve/sign-in/")

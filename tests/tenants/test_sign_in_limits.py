@@ -1,0 +1,87 @@
+"""Password sign-in has a brute-force limit per account and per address (issue 14, item 7).
+
+Before: the token endpoint and the phone view's password form checked any number of guesses.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from tenants.roles import Role
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "/api/v1/auth/token/"
+SIGN_IN = "/approve/sign-in/"
+
+
+@pytest.fixture(autouse=True)
+def _small_budgets(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SIGN_IN_FAILURES_PER_ACCOUNT = 3
+    settings.SIGN_IN_FAILURES_PER_ADDRESS = 6
+    settings.SIGN_IN_WINDOW_SECONDS = 600
+
+
+def guess(username: str, password: str = "wrong-guess", address: str = "203.0.113.7"):  # type: ignore[no-untyped-def]
+    return APIClient().post(
+        TOKEN, {"username": username, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def test_token_endpoint_refuses_an_account_after_its_failures_even_with_the_right_password(
+    world,
+) -> None:
+    person = world.a.person(Role.COPYWRITER)
+    for _ in range(3):
+        assert guess(person.username).status_code == 400
+    refused = guess(person.username, PASSWORD)
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 600
+    body = refused.json()
+    assert body["type"] == "client_error"
+    assert body["errors"][0]["code"] == "throttled"
+    assert "token" not in body
+    # From another address too: the budget is the account's.
+    assert guess(person.username, PASSWORD, address="198.51.100.9").status_code == 429
+    # Someone else on the same address is not locked out by it.
+    other = world.a.person(Role.STRATEGIST)
+    assert guess(other.username, PASSWORD).status_code == 200
+
+
+def test_one_address_guessing_many_accounts_is_refused(world) -> None:
+    names = [UserFactory().username for _ in range(7)]
+    answers = [guess(name).status_code for name in names]
+    assert answers == [400] * 6 + [429]
+    # The address stays refused, even for an account that has not failed and the right password.
+    assert guess(world.a.person(Role.STRATEGIST).username, PASSWORD).status_code == 429
+    assert guess(names[0], PASSWORD, address="198.51.100.9").status_code == 200
+
+
+def test_a_correct_password_does_not_use_up_the_budget(world) -> None:
+    person = world.a.person(Role.ACCOUNT_LEAD)
+    for _ in range(10):
+        assert guess(person.username, PASSWORD).status_code == 200
+    assert guess(person.username).status_code == 400
+
+
+def test_unknown_accounts_are_limited_like_real_ones(world) -> None:
+    answers = [guess("nobody-by-this-name").status_code for _ in range(4)]
+    assert answers == [400, 400, 400, 429]
+
+
+def test_phone_view_password_sign_in_is_limited_per_account(world) -> None:
+    approver = world.a.person(Role.CLIENT_APPROVER)
+    phone = Client(REMOTE_ADDR="203.0.113.50")
+    form = {"method": "password", "username": approver.email, "password": "nope"}
+    for _ in range(3):
+        assert phone.post(SIGN_IN, form).status_code == 400
+    refused = phone.post(SIGN_IN, {**form, "password": PASSWORD})
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "Too many failed sign-ins" in refused.content.decode()
+    assert "_auth_user_id" not in phone.session
+    # The API knows the same account is locked: the budget is shared.
+    assert guess(approver.username, PASSWORD).status_code == 429
