@@ -107,7 +107,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Lets audit entries name who acted without every service taking the acting person.
     "tenants.audit.context.ActingRequestMiddleware",
-    # Needs the session user: a suspended brand is a 404 to anyone who is not its own.
+    # Needs the session user: a suspended brand is no brand to anyone who is not its own.
     "tenants.routing.SuspendedBrandMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -380,7 +380,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.IsPerson"],
     "DEFAULT_PARSER_CLASSES": [
-        "brandroom.parsers.JSONParser",
+        "brandroom.http.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
