@@ -21,10 +21,11 @@ from rest_framework.request import Request
 from brandroom.errors import error_response
 from tenants.authentication import ApiKeyAuthentication
 from tenants.hostnames import is_platform_host
-from tenants.models import ApiKey, Brand, Domain
+from tenants.models import ApiKey, Brand, Domain, slug_validator
 from tenants.selectors import role_on_brand
 
 BRAND_PATH_PREFIX = "/brands/"
+SLUG = slug_validator.regex
 
 
 class BrandRoutingMiddleware:
@@ -43,7 +44,11 @@ class BrandRoutingMiddleware:
             # caller who has not signed in exactly as it would for a brand that exists (401,
             # or the sign-in redirect) and only a signed-in caller learns "not found"
             # (BrandPermission, approver_page). A 404 here told anyone which brands exist.
-            brand = Brand.objects.filter(slug=slug).select_related("agency").first()
+            brand = (
+                Brand.objects.filter(slug=slug).select_related("agency").first()
+                if SLUG.match(slug)
+                else None  # not a slug (a NUL would even fail the query): no brand
+            )
         else:
             host = _host_of(request)
             # The platform's own hosts are never a brand's, even if a row claims one.

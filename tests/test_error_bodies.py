@@ -55,10 +55,16 @@ def test_nul_character_in_boost_targeting_is_a_400_naming_the_field_and_saves_no
     response = client_for(world.a.person(Role.MEDIA_SPECIALIST)).post(
         boosts_url(world.a), json.dumps(body), content_type="application/json"
     )
-    errors = assert_error_body(response, 400, "null_characters_not_allowed")["errors"]
-    assert errors[0]["attr"] == "targeting.interests"
+    errors = assert_error_body(response, 400, "parse_error")["errors"]
+    assert "targeting.interests" in errors[0]["detail"]
     with schema_context(world.a.brand.schema_name):
         assert not Boost.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_brand_path_is_an_ordinary_404(world) -> None:
+    response = client_for(world.admin).get("/brands/alpine%00coffee/api/v1/drafts/")
+    assert_error_body(response, 404, "not_found")
 
 
 @pytest.mark.django_db

@@ -5,7 +5,8 @@
   deeper than a few levels is abuse, not data.
 - NUL characters (``\\u0000``) anywhere in a string or key: PostgreSQL stores neither text nor
   ``jsonb`` with them, so a field such as a boost's targeting reached the database and failed
-  with a 500. Refused here with a 400 naming the field, for every endpoint at once.
+  with a 500. Refused here with a 400 ``parse_error`` whose detail names the field, for every
+  endpoint at once.
 """
 
 from __future__ import annotations
@@ -53,18 +54,16 @@ def check_json_value(data: Any) -> None:
         elif isinstance(value, dict):
             for key, item in value.items():
                 if NUL in key:
-                    _refuse_nul(path)
+                    _refuse_nul((*path, key.replace(NUL, "")))
                 stack.append((item, (*path, key)))
         elif isinstance(value, list):
             stack.extend((item, (*path, str(index))) for index, item in enumerate(value))
 
 
 def _refuse_nul(path: tuple[str, ...]) -> None:
-    detail = "Null characters are not allowed."
-    if not path:
-        raise exceptions.ValidationError([detail], code="null_characters_not_allowed")
-    # Nested like the serializers' own errors, so the error body's attr is "targeting.geo".
-    error: Any = [exceptions.ErrorDetail(detail, code="null_characters_not_allowed")]
-    for name in reversed(path):
-        error = {name: error}
-    raise exceptions.ValidationError(error)
+    # A parse error (the answer every operation documents for a body it cannot take), naming
+    # where the character is: a validation error's attr would have to be a documented field.
+    where = ".".join(path) or "the body"
+    raise exceptions.ParseError(
+        f"JSON parse error - null characters (\\u0000) are not allowed (in {where})."
+    )
