@@ -246,6 +246,9 @@ AI_PRICE_PER_1K_OUTPUT = _decimal_setting("AI_PRICE_PER_1K_OUTPUT", "0.0006")
 # what a job can cost, which is what a job reserves against the budget when it is accepted.
 AI_MAX_PROMPT_TOKENS = env.int("AI_MAX_PROMPT_TOKENS", default=24_000)
 AI_MAX_OUTPUT_TOKENS = env.int("AI_MAX_OUTPUT_TOKENS", default=2_000)
+# An embeddings model on the same OpenAI-compatible endpoint (e.g. text-embedding-3-small): when
+# set, the broken-record check also compares meaning, not only words. Empty: words only.
+AI_EMBEDDING_MODEL = env.str("AI_EMBEDDING_MODEL", default="")
 # Monthly AI budget per brand in USD unless the brand sets its own; empty means no limit.
 AI_MONTHLY_BUDGET = _decimal_setting("AI_MONTHLY_BUDGET", "50", allow_empty=True)
 # A brand's own AI base URL must point at a public address (like webhook URLs); development

@@ -11,8 +11,10 @@ the same message ("Back by popular demand: our autumn blend, roasted in small ba
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -143,22 +145,48 @@ def similarity(text: str, other: str) -> float:
     return max(ratio, 100 * (0.85 * containment + 0.15 * jaccard))
 
 
+# Embeds texts (one vector each), or None when no embeddings model is configured or it failed.
+Embedder = Callable[[list[str]], list[list[float]] | None]
+SEMANTIC_CANDIDATES = 20  # the lexically closest earlier texts whose meaning is compared
+
+
+def _cosine(a: list[float], b: list[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=False))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0
+
+
 def closest_recent(
-    text: str, recent: tuple[RecentPost, ...], *, threshold: int = DEFAULT_THRESHOLD
+    text: str,
+    recent: tuple[RecentPost, ...],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+    embed: Embedder | None = None,
 ) -> NoveltyResult:
-    """The earlier text most similar to ``text`` and how similar it is."""
-    best: NoveltyResult = NoveltyResult(score=0.0, draft_id=None, text="", threshold=threshold)
+    """The earlier text most similar to ``text`` and how similar it is. With ``embed``, the
+    closest texts are also compared by meaning (cosine of their embeddings, as 0-100) when the
+    words alone do not make a repeat; alternatives for the same brief never are."""
+    scored: list[tuple[float, RecentPost]] = []
     for post in recent:
         if post.alternative:
             score = float(fuzz.token_sort_ratio(normalise(text), normalise(post.text)))
         else:
             score = similarity(text, post.text)
-        if score > best.score:
-            best = NoveltyResult(
-                score=score,
-                draft_id=post.draft_id,
-                text=post.text,
-                threshold=threshold,
-                status=post.status,
-            )
-    return best
+        scored.append((score, post))
+    scored.sort(key=lambda sp: sp[0], reverse=True)
+    if embed is not None and scored and scored[0][0] < threshold:
+        candidates = [p for _s, p in scored if not p.alternative][:SEMANTIC_CANDIDATES]
+        vectors = embed([text, *(p.text for p in candidates)]) if candidates else None
+        if vectors is not None and len(vectors) == len(candidates) + 1:
+            by_meaning = {
+                id(p): 100 * max(0.0, _cosine(vectors[0], v))
+                for p, v in zip(candidates, vectors[1:], strict=True)
+            }
+            scored = [(max(s, by_meaning.get(id(p), 0.0)), p) for s, p in scored]
+            scored.sort(key=lambda sp: sp[0], reverse=True)
+    if not scored or scored[0][0] <= 0:
+        return NoveltyResult(score=0.0, draft_id=None, text="", threshold=threshold)
+    score, post = scored[0]
+    return NoveltyResult(
+        score=score, draft_id=post.draft_id, text=post.text, threshold=threshold, status=post.status
+    )

@@ -197,6 +197,11 @@ def compose_reply(ctx: GenerationContext, *, variant: int) -> str:
 class OfflineProvider:
     name = "offline"
     model = MODEL
+    embedding_tokens = 0
+
+    def embed(self, texts: list[str]) -> list[list[float]] | None:
+        """No model: the broken-record check compares words only."""
+        return None
 
     def judge(self, text: str, ctx: GenerationContext) -> JudgeVerdict | None:
         """No model to ask: the deterministic checks are all there is."""

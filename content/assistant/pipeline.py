@@ -46,11 +46,15 @@ class PipelineResult:
 
 
 def problems(
-    text: str, ctx: GenerationContext, *, threshold: int
+    text: str,
+    ctx: GenerationContext,
+    *,
+    threshold: int,
+    embed: novelty.Embedder | None = None,
 ) -> tuple[list[guardrails.Violation], novelty.NoveltyResult]:
     """Guardrail and output-safety violations, and the closest recent post."""
     return guardrails.check(text, ctx) + safety.check(text, ctx), novelty.closest_recent(
-        text, ctx.recent_posts, threshold=threshold
+        text, ctx.recent_posts, threshold=threshold, embed=embed
     )
 
 
@@ -98,10 +102,11 @@ def check_text(
     threshold: int,
     generated: GeneratedVariant | None = None,
     verdict: JudgeVerdict | None = None,
+    embed: novelty.Embedder | None = None,
 ) -> tuple[list[guardrails.Violation], novelty.NoveltyResult, risk.RiskResult, list[str]]:
     """All checks on one text: guardrails, output safety, novelty, risk, and the flags (names
     of the checks that fired) they raise."""
-    violations, similar = problems(text, ctx, threshold=threshold)
+    violations, similar = problems(text, ctx, threshold=threshold, embed=embed)
     unsafe = [v for v in violations if v.code in safety.CODES]
     findings = list(unsafe)
     if verdict is not None and not verdict.acceptable:
@@ -171,7 +176,10 @@ def run(
         attempts = 1
         tokens_in, tokens_out = first.tokens_in // share, first.tokens_out // share
         latency = first.latency_ms
-        violations, similar = problems(generated.text, ctx, threshold=novelty_threshold)
+        embedded_before = provider.embedding_tokens
+        violations, similar = problems(
+            generated.text, ctx, threshold=novelty_threshold, embed=provider.embed
+        )
         regeneration_failed = False
         if violations or similar.too_similar:
             attempts = 2
@@ -215,8 +223,16 @@ def run(
             tokens_in += judged_in
             tokens_out += judged_out
         violations, similar, scored, flags = check_text(
-            chosen.text, ctx, threshold=novelty_threshold, generated=chosen, verdict=verdict
+            chosen.text,
+            ctx,
+            threshold=novelty_threshold,
+            generated=chosen,
+            verdict=verdict,
+            embed=provider.embed,
         )
+        embedded = provider.embedding_tokens - embedded_before
+        result.tokens_in += embedded
+        tokens_in += embedded
         if regeneration_failed:
             labels.append("regeneration_failed")
         elif attempts == 2:

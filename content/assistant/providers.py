@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from content.assistant.context import GenerationContext
 from content.models import AssistantSettings
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 class ProviderError(Exception):
@@ -51,6 +53,8 @@ class ProviderConfig:
     brand_endpoint: bool = False
     # "auto", or one of DIALECTS: how structured output is asked for.
     structured_output: str = "auto"
+    # An embeddings model on the same endpoint, for the broken-record check ("" = none).
+    embedding_model: str = ""
 
     @property
     def offline(self) -> bool:
@@ -115,6 +119,8 @@ class ProviderResult:
 class Provider(Protocol):
     name: str
     model: str
+    # Tokens spent on embeddings so far (they count like any other input tokens).
+    embedding_tokens: int
 
     def generate(
         self, ctx: GenerationContext, *, variants: int, feedback: list[str]
@@ -122,6 +128,10 @@ class Provider(Protocol):
 
     def judge(self, text: str, ctx: GenerationContext) -> JudgeVerdict | None:
         """A second look at a draft, or None when the provider has no model to ask."""
+
+    def embed(self, texts: list[str]) -> list[list[float]] | None:
+        """One vector per text, or None when no embeddings model is configured (or it failed:
+        the words-only comparison still stands)."""
 
 
 def resolve_config(brand_settings: AssistantSettings | None) -> ProviderConfig:
@@ -142,6 +152,7 @@ def resolve_config(brand_settings: AssistantSettings | None) -> ProviderConfig:
         base_url=base_url,
         brand_endpoint=brand_endpoint,
         structured_output=(s.structured_output if s is not None else "auto"),
+        embedding_model=settings.AI_EMBEDDING_MODEL,
         model=(s.model if s and s.model else settings.AI_MODEL),
         timeout=(
             s.timeout_seconds if s and s.timeout_seconds else float(settings.AI_TIMEOUT_SECONDS)
@@ -401,6 +412,32 @@ class OpenAIProvider:
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
         self.model = config.model
+        self.embedding_tokens = 0
+
+    def embed(self, texts: list[str]) -> list[list[float]] | None:
+        if not self.config.embedding_model or not texts:
+            return None
+        client = openai_client(
+            api_key=self.config.api_key,
+            base_url=self.config.base_url,
+            timeout=self.config.timeout,
+            max_retries=self.config.max_retries,
+        )
+        # Each text is cut so one call stays within the prompt cap the budget reserved for.
+        room = max(200, settings.AI_MAX_PROMPT_TOKENS // (len(texts) * 4))
+        try:
+            answer = client.embeddings.create(
+                model=self.config.embedding_model, input=[t[:room] for t in texts]
+            )
+        except (openai.OpenAIError, ValueError) as exc:
+            logger.warning("Embeddings call failed, comparing words only: %s", type(exc).__name__)
+            return None
+        usage = getattr(answer, "usage", None)
+        self.embedding_tokens += int(getattr(usage, "prompt_tokens", 0) or 0)
+        rows = sorted(answer.data or [], key=lambda row: row.index)
+        if len(rows) != len(texts):
+            return None
+        return [list(row.embedding) for row in rows]
 
     def _dialects(self) -> list[str]:
         chosen = self.config.structured_output

@@ -45,11 +45,15 @@ def max_calls(*, variants: int, judge: bool) -> int:
 
 
 def reservation_for(*, variants: int, judge: bool, offline: bool) -> Decimal:
-    """What a job must reserve against the budget: its maximum cost over every attempt."""
+    """What a job must reserve against the budget: its maximum cost over every attempt (with
+    an embeddings model, two comparisons per variant, each within the prompt cap)."""
     if offline:
         return Decimal(0)
-    calls = max_calls(variants=variants, judge=judge) * settings.AI_JOB_MAX_ATTEMPTS
-    return (max_cost_of_call() * calls).quantize(Decimal("0.000001"))
+    per_attempt = max_cost_of_call() * max_calls(variants=variants, judge=judge)
+    if settings.AI_EMBEDDING_MODEL:
+        embedding = cost_for(tokens_in=settings.AI_MAX_PROMPT_TOKENS, tokens_out=0)
+        per_attempt += embedding * 2 * variants
+    return (per_attempt * settings.AI_JOB_MAX_ATTEMPTS).quantize(Decimal("0.000001"))
 
 
 def month_start(now: datetime) -> datetime:

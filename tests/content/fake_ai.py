@@ -124,6 +124,9 @@ class FakeAI:
         # "llama.cpp": refuse response_format types other than text and json_object the way
         # llama-cpp-python's server does (HTTP 500 naming the field), before any script.
         self.dialect = "openai"
+        # /embeddings: texts in one group mean the same (same vector); any other text gets a
+        # vector of its own, unrelated to every other.
+        self.meanings: list[set[str]] = []
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         fake = self
@@ -144,7 +147,9 @@ class FakeAI:
                         }
                     )
                     shape = (body.get("response_format") or {}).get("type", "text")
-                    if fake.dialect == "llama.cpp" and shape not in ("text", "json_object"):
+                    if self.path.endswith("/embeddings"):
+                        answer = fake.embeddings(body)
+                    elif fake.dialect == "llama.cpp" and shape not in ("text", "json_object"):
                         answer = LLAMA_CPP_REFUSAL
                     elif fake.answers:
                         answer = fake.answers.popleft()
@@ -195,6 +200,28 @@ class FakeAI:
             self.requests.clear()
             self.obeying = None
             self.dialect = "openai"
+            self.meanings = []
+
+    def embeddings(self, body: dict[str, Any]) -> Answer:
+        texts = body.get("input") or []
+        texts = [texts] if isinstance(texts, str) else texts
+        size = 256
+        rows = []
+        for index, text in enumerate(texts):
+            vector = [0.0] * size
+            group = next((g for g, same in enumerate(self.meanings) if text in same), None)
+            slot = group if group is not None else 16 + (sum(map(ord, text)) * 31) % (size - 16)
+            vector[slot] = 1.0
+            rows.append({"object": "embedding", "index": index, "embedding": vector})
+        tokens = sum(len(str(t).split()) for t in texts)
+        return Answer(
+            body={
+                "object": "list",
+                "data": rows,
+                "model": body.get("model", ""),
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
+        )
 
     def obey(self, known: dict[str, str] | None = None) -> None:
         """Answer every unscripted request as a model that obeys the comment would."""

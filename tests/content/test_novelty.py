@@ -154,3 +154,38 @@ def test_recent_replies_are_compared_too(fake_ai, x_channel, voice):
     assert "repeats_recent_post" not in ids[0].flags
     assert "repeats_recent_post" in ids[1].flags
     assert ids[1].novelty["similar_draft_id"] == ids[0].pk
+
+
+SAME_MEANING = "Small batches, big flavour: caramel, hazelnut and the return of the autumn blend."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("embeddings", [True, False])
+def test_with_an_embeddings_model_a_repeat_in_other_words_is_caught(
+    fake_ai, x_channel, voice, settings, embeddings: bool
+):
+    from content import services
+    from content.assistant import jobs
+    from content.tasks import run_generation_job
+    from tests.content.fake_ai import drafts
+
+    settings.AI_EMBEDDING_MODEL = "test-embeddings" if embeddings else ""
+    assert novelty.similarity(SAME_MEANING, EARLIER) < 85  # the words alone do not tell
+    fake_ai.meanings = [{EARLIER, SAME_MEANING}]
+    published = Draft.objects.create(kind="post", text=EARLIER, status="published")
+    brief = services.create_brief(title="B", key_message="Autumn", channels=[x_channel])
+    fake_ai.script(drafts(SAME_MEANING), drafts(SAME_MEANING))
+    job = jobs.request_post_drafts(brief=brief)
+    run_generation_job.fn(job.pk)
+    draft = Draft.objects.get(job=job)
+    job.refresh_from_db()
+    embedding_calls = [r for r in fake_ai.requests if r["path"].endswith("/embeddings")]
+    if embeddings:
+        assert "repeats_recent_post" in draft.flags
+        assert draft.novelty["similar_draft_id"] == published.pk
+        assert draft.novelty["score"] == 100.0
+        assert embedding_calls and embedding_calls[0]["body"]["model"] == "test-embeddings"
+        assert job.tokens_in > 2 * 120  # the embeddings' tokens count too
+    else:
+        assert "repeats_recent_post" not in draft.flags
+        assert embedding_calls == []
