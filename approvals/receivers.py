@@ -1,14 +1,30 @@
-"""How approvals hears about other apps: new brands get defaults, ready drafts meet the policy."""
+"""How approvals reacts to other apps: new brands get defaults, ready drafts meet the policy.
+
+Ready drafts arrive as ``content.draft_ready`` outbox events, run by the worker after the
+draft's transaction committed (see outbox.handlers); the reconciler routes any ready draft
+that is still without a request a while later. Routing is safe to repeat: it only acts on a
+draft that is still ``ready``, under its row lock.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from content.signals import draft_ready
+from content import announcements
+from content import selectors as content_selectors
+from outbox import handlers
+from outbox.models import OutboxEvent
 from tenants.models import Brand
 from tenants.signals import brand_provisioned
+
+logger = logging.getLogger(__name__)
 
 
 def seed_new_brand(sender: Any, brand: Brand, **kwargs: Any) -> None:
@@ -20,22 +36,47 @@ def seed_new_brand(sender: Any, brand: Brand, **kwargs: Any) -> None:
         sync_brand_due()
 
 
-def route_ready_draft(sender: Any, draft_id: int, **kwargs: Any) -> None:
-    """A checked and scored draft goes through the brand's policy (runs in the brand's schema,
-    after the draft's transaction committed)."""
+def route_draft(*, draft_id: int) -> bool:
+    """Put a ready draft through the brand's policy (clear it or open its request); False when
+    it is no longer ready (routed already, revised, deleted)."""
     from approvals.services import request_approval
-    from content.selectors import get_draft
 
-    draft = get_draft(draft_id=draft_id)
-    request_approval(
-        subject_kind=draft.kind,
-        subject_id=draft.pk,
-        risk_score=draft.risk_score or 0,
-        requested_by_id=draft.created_by_id,
-        summary=draft.text[:200],
-    )
+    with transaction.atomic():
+        draft = content_selectors.locked_ready_draft(draft_id=draft_id)
+        if draft is None:
+            return False
+        request_approval(
+            subject_kind=draft.kind,
+            subject_id=draft.pk,
+            risk_score=draft.risk_score or 0,
+            requested_by_id=draft.created_by_id,
+            summary=draft.text[:200],
+        )
+    return True
+
+
+def route_ready_draft(event: OutboxEvent) -> None:
+    route_draft(draft_id=event.payload["draft_id"])
+
+
+def route_forgotten_drafts() -> int:
+    """The reconciler's part for approvals: route drafts left ``ready`` for longer than the
+    grace period (their event's reaction failed for good, or predates the outbox)."""
+    ready_before = timezone.now() - timedelta(seconds=settings.OUTBOX_RECONCILE_AFTER_SECONDS)
+    routed = 0
+    for draft_id in content_selectors.ready_draft_ids(ready_before=ready_before):
+        try:
+            routed += route_draft(draft_id=draft_id)
+        except Exception:
+            logger.exception(
+                "Routing forgotten draft %s failed; the next run tries again", draft_id
+            )
+    return routed
 
 
 def connect() -> None:
     brand_provisioned.connect(seed_new_brand, dispatch_uid="approvals.seed_new_brand")
-    draft_ready.connect(route_ready_draft, dispatch_uid="approvals.route_ready_draft")
+    handlers.register(
+        announcements.DRAFT_READY, route_ready_draft, key="approvals.route_ready_draft"
+    )
+    handlers.register_reconciler(route_forgotten_drafts, key="approvals.route_forgotten_drafts")

@@ -9,12 +9,13 @@ from django.utils import timezone
 from dramatiq_crontab import cron
 
 from approvals.services import sweep_due_brands
+from tenants.worker import QUEUE_HOUSEKEEPING
 
 logger = logging.getLogger(__name__)
 
 
 @cron("*/1 * * * *")
-@dramatiq.actor(max_retries=0, time_limit=55_000)
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=0, time_limit=55_000)
 def sweep_approval_deadlines() -> None:
     """Send due reminders, escalate breached steps and apply timeout rules in every brand with
     due work. Safe to run twice or overlapping: steps are claimed with SKIP LOCKED and each

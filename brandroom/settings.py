@@ -73,12 +73,13 @@ SHARED_APPS = [
 # Everything a brand owns lives in the brand's own schema.
 TENANT_APPS = [
     "django.contrib.contenttypes",
+    # In layer order. Apps react to each other through outbox events (see outbox/handlers.py),
+    # so nothing depends on this order.
+    "outbox",
     "content",
-    # Before approvals: receivers connect in app order, and an integrator must hear
-    # draft.ready before the approval.requested that the same ready draft opens.
-    "integrations",
     "approvals",
     "media",
+    "integrations",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -201,6 +202,25 @@ def _broker_settings() -> dict[str, object]:
 DRAMATIQ_BROKER = _broker_settings()
 DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 DRAMATIQ_CRONTAB: dict[str, str] = {}
+
+# --- Cross-app flows (outbox) -------------------------------------------------------------
+# An outbox event's reactions are retried by the worker (starting after this many ms, doubling
+# up to a minute, this many times); the reconciler, run every OUTBOX_RECONCILE_INTERVAL_SECONDS,
+# finishes any event still waiting OUTBOX_RECONCILE_AFTER_SECONDS after it was written (and a
+# ready draft still without its approval request after as long).
+OUTBOX_MAX_RETRIES = env.int("OUTBOX_MAX_RETRIES", default=10)
+OUTBOX_RETRY_MIN_BACKOFF_MS = env.int("OUTBOX_RETRY_MIN_BACKOFF_MS", default=1_000)
+OUTBOX_RECONCILE_AFTER_SECONDS = env.int("OUTBOX_RECONCILE_AFTER_SECONDS", default=60)
+OUTBOX_RECONCILE_INTERVAL_SECONDS = env.int("OUTBOX_RECONCILE_INTERVAL_SECONDS", default=60)
+for _name in (
+    "OUTBOX_RETRY_MIN_BACKOFF_MS",
+    "OUTBOX_RECONCILE_AFTER_SECONDS",
+    "OUTBOX_RECONCILE_INTERVAL_SECONDS",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1")
+if OUTBOX_MAX_RETRIES < 0:
+    raise ImproperlyConfigured("OUTBOX_MAX_RETRIES must not be negative")
 
 # --- AI assistant -------------------------------------------------------------------------
 

@@ -35,6 +35,22 @@ def get_draft(*, draft_id: int) -> Draft:
 MAX_HISTORY = 100
 
 
+def locked_ready_draft(*, draft_id: int) -> Draft | None:
+    """The draft, row-locked until the transaction ends, if it is still ``ready`` (offered for
+    review and not yet routed); None once it moved on or is gone."""
+    return Draft.objects.select_for_update().filter(pk=draft_id, status=Draft.Status.READY).first()
+
+
+def ready_draft_ids(*, ready_before: datetime) -> list[int]:
+    """Drafts still ``ready`` since before ``ready_before``, oldest first: ones the approvals
+    policy should have seen by now."""
+    return list(
+        Draft.objects.filter(status=Draft.Status.READY, updated_at__lt=ready_before)
+        .order_by("updated_at", "pk")
+        .values_list("pk", flat=True)[:200]
+    )
+
+
 def draft_history(*, draft: Draft) -> list[Draft]:
     """Every version of a draft's text, oldest first (the history is a line: one revision per
     version, enforced by the database)."""

@@ -12,6 +12,7 @@ from dramatiq.middleware import CurrentMessage
 from dramatiq_crontab import cron
 
 from content.assistant import jobs
+from tenants.worker import QUEUE_AI
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ def _retry_when(retries: int, exc: Exception) -> bool:
 
 
 @dramatiq.actor(
+    queue_name=QUEUE_AI,
     max_retries=settings.AI_JOB_MAX_ATTEMPTS,
     min_backoff=settings.AI_RETRY_MIN_BACKOFF_MS,
     max_backoff=settings.AI_RETRY_MAX_BACKOFF_MS,

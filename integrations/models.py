@@ -8,6 +8,7 @@ from datetime import datetime
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from integrations.events import EventType
 
@@ -19,7 +20,9 @@ class Event(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     type = models.CharField(max_length=40, choices=EventType.choices)
     data = models.JSONField(encoder=DjangoJSONEncoder, default=dict)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the change it reports happened (not when the worker recorded it), so events sort in
+    # the order things happened.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         constraints = [

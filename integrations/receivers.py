@@ -1,38 +1,37 @@
-"""How the brand's events come about: receivers on the other apps' signals record them with
-``emit_event``, so content, approvals and media never import integrations.
+"""How the brand's events come about: handlers for the other apps' outbox events record them
+with ``emit_event``, so content, approvals and media never import integrations.
 
-Every signal here is sent after its transaction committed. The brand is the one the signal
-names (``schema_name`` on the content signals and ``approval_decided``, ``brand`` in
-``approval_event`` payloads, the Brand on ``boost_alert``) or else the schema the connection is
-on: in production the senders' on-commit callbacks run inside the request, the worker message
-or the sweep's ``schema_context`` of that brand, so both agree. A signal heard on
-the public schema cannot be placed, so it is logged and skipped; a failure to record an event
-is logged and never breaks the sender (whose change is committed already). Payloads are listed
-in docs/webhooks.md.
+Each handler runs on the worker, in the brand the outbox event was written in, once per event
+(see outbox.handlers), in the transaction that notes it done: the webhook event and its
+deliveries are recorded exactly once, or not at all and tried again. A webhook event keeps the
+time of the change that caused it, so ordering events by ``created_at`` gives the order things
+happened in, whatever order the worker ran the reactions in. Payloads are listed in
+docs/webhooks.md.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
-from django_tenants.utils import get_public_schema_name, schema_context
+from django.utils.dateparse import parse_datetime
 
-from approvals.signals import approval_decided, approval_event
+from approvals import announcements as approvals_announcements
 from brandroom.datetimes import api_datetime
-from content.signals import draft_failed, draft_published, draft_ready
+from content import announcements as content_announcements
 from integrations import events
-from media.signals import boost_alert
+from media import announcements as media_announcements
+from outbox import handlers
+from outbox.models import OutboxEvent
 from tenants.models import Brand
+from tenants.selectors import current_brand
 
 logger = logging.getLogger(__name__)
 
-# approvals' event kinds that integrators hear about, and as what.
+# approvals' notice kinds that integrators hear about, and as what.
 APPROVAL_EVENT_TYPES = {
     "request_opened": events.APPROVAL_REQUESTED,
     "draft_held": events.DRAFT_HELD,
@@ -44,59 +43,53 @@ APPROVAL_EVENT_TYPES = {
     "incident_updated": events.INCIDENT_UPDATED,
     "incident_closed": events.INCIDENT_CLOSED,
 }
-
-
-@contextmanager
-def _in_brand(schema_name: str | None, *, what: str) -> Iterator[Brand | None]:
-    """Activate the brand ``schema_name`` (or the current one); yields None when there is no
-    brand to put the event in."""
-    schema = schema_name or connection.schema_name
-    brand = None
-    if schema and schema != get_public_schema_name():
-        brand = Brand.objects.filter(schema_name=schema).first()
-    if brand is None:
-        logger.warning("Webhook event for %s skipped: no brand (schema %r)", what, schema)
-        yield None
-        return
-    with schema_context(brand.schema_name):
-        yield brand
+# Payload fields that are times (written as JSON strings in the outbox).
+TIME_FIELDS = {"created_at", "closed_at", "published_at"}
 
 
 def _url(brand: Brand, path: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}/brands/{brand.slug}/api/v1/{path}"
 
 
-Payload = Callable[[Brand], dict[str, Any]]
+# Builds an event's data in its brand; None when what it was about is gone (nothing to say).
+Payload = Callable[[Brand], dict[str, Any] | None]
 
 
-def _emit(event_type: str, data: Payload, *, schema_name: str | None = None) -> None:
+def _emit(event_type: str, data: Payload, *, cause: OutboxEvent) -> None:
     from integrations.services import emit_event
 
-    try:
-        with _in_brand(schema_name, what=event_type) as brand:
-            if brand is not None:
-                emit_event(event_type=event_type, data=_api_times(data(brand), brand))
-    except Exception:
-        logger.exception("Could not record the %s webhook event", event_type)
+    brand = current_brand()
+    built = data(brand)
+    if built is None:
+        logger.info("No %s event for %s: its subject no longer exists", event_type, cause)
+        return
+    emit_event(event_type=event_type, data=_api_times(built, brand), occurred_at=cause.created_at)
 
 
 def _api_times(data: dict[str, Any], brand: Brand) -> dict[str, Any]:
     """Times written as the API writes them for this brand, so they compare equal."""
-    return {
-        key: api_datetime(value, tz_name=brand.timezone) if isinstance(value, datetime) else value
-        for key, value in data.items()
-    }
+    written = {}
+    for key, value in data.items():
+        if isinstance(value, str) and key in TIME_FIELDS:
+            value = parse_datetime(value) or value
+        if isinstance(value, datetime):
+            value = api_datetime(value, tz_name=brand.timezone)
+        written[key] = value
+    return written
 
 
-def _draft_data(draft_id: int) -> Payload:
-    def build(brand: Brand) -> dict[str, Any]:
-        from content.selectors import get_draft
+def _draft_data(draft_id: int, *, status: str) -> Payload:
+    def build(brand: Brand) -> dict[str, Any] | None:
+        from content.selectors import drafts
 
-        draft = get_draft(draft_id=draft_id)
+        draft = drafts().filter(pk=draft_id).first()
+        if draft is None:
+            return None
         return {
             "draft_id": draft.pk,
             "kind": draft.kind,
-            "status": draft.status,
+            # As it was when the event happened (the draft may have moved on since).
+            "status": status,
             "version": draft.version,
             "channel_id": draft.channel_id,
             "inbox_item_id": draft.inbox_item_id,
@@ -110,48 +103,41 @@ def _draft_data(draft_id: int) -> Payload:
     return build
 
 
-def on_draft_ready(
-    sender: Any, *, draft_id: int, schema_name: str | None = None, **kwargs: Any
-) -> None:
-    _emit(events.DRAFT_READY, _draft_data(draft_id), schema_name=schema_name)
+def on_draft_ready(event: OutboxEvent) -> None:
+    _emit(events.DRAFT_READY, _draft_data(event.payload["draft_id"], status="ready"), cause=event)
 
 
-def on_draft_failed(
-    sender: Any,
-    *,
-    job_id: int,
-    code: str,
-    reason: str,
-    schema_name: str | None = None,
-    **kwargs: Any,
-) -> None:
+def on_draft_failed(event: OutboxEvent) -> None:
+    job_id = event.payload["job_id"]
     _emit(
         events.DRAFT_FAILED,
         lambda brand: {
             "job_id": job_id,
-            "code": code,
-            "reason": reason,
+            "code": event.payload["code"],
+            "reason": event.payload["reason"],
             "url": _url(brand, f"jobs/{job_id}/"),
         },
-        schema_name=schema_name,
+        cause=event,
     )
 
 
-def on_draft_published(
-    sender: Any, *, draft_id: int, schema_name: str | None = None, **kwargs: Any
-) -> None:
-    def build(brand: Brand) -> dict[str, Any]:
-        from content.selectors import get_draft
+def on_draft_published(event: OutboxEvent) -> None:
+    draft_id = event.payload["draft_id"]
 
-        draft = get_draft(draft_id=draft_id)
+    def build(brand: Brand) -> dict[str, Any] | None:
+        from content.selectors import drafts
+
+        draft = drafts().filter(pk=draft_id).first()
+        if draft is None:
+            return None
         return {
-            **_draft_data(draft_id)(brand),
+            **(_draft_data(draft_id, status="published")(brand) or {}),
             "external_id": draft.external_id,
             "external_url": draft.external_url,
             "published_at": draft.published_at,
         }
 
-    _emit(events.POST_PUBLISHED, build, schema_name=schema_name)
+    _emit(events.POST_PUBLISHED, build, cause=event)
 
 
 def _subject_url(brand: Brand, subject_kind: str, subject_id: int) -> str:
@@ -159,35 +145,28 @@ def _subject_url(brand: Brand, subject_kind: str, subject_id: int) -> str:
     return _url(brand, path)
 
 
-def on_approval_decided(
-    sender: Any,
-    *,
-    subject_kind: str,
-    subject_id: int,
-    outcome: str,
-    request_id: int | None = None,
-    schema_name: str | None = None,
-    **kwargs: Any,
-) -> None:
+def on_request_finished(event: OutboxEvent) -> None:
+    payload = event.payload
+    request_id = payload.get("request_id")
     _emit(
         events.APPROVAL_DECIDED,
         lambda brand: {
             "request_id": request_id,
-            "subject_kind": subject_kind,
-            "subject_id": subject_id,
-            "outcome": outcome,
-            "subject_url": _subject_url(brand, subject_kind, subject_id),
+            "subject_kind": payload["subject_kind"],
+            "subject_id": payload["subject_id"],
+            "outcome": payload["outcome"],
+            "subject_url": _subject_url(brand, payload["subject_kind"], payload["subject_id"]),
             "url": _url(brand, f"approvals/requests/{request_id}/") if request_id else None,
         },
-        schema_name=schema_name,
+        cause=event,
     )
 
 
-def on_approval_event(sender: Any, *, kind: str, payload: dict[str, Any], **kwargs: Any) -> None:
-    event_type = APPROVAL_EVENT_TYPES.get(kind)
+def on_approvals_notice(event: OutboxEvent) -> None:
+    event_type = APPROVAL_EVENT_TYPES.get(event.payload["notice"])
     if event_type is None:
         return  # reminders and the like are for people, not integrators
-    body = {k: v for k, v in payload.items() if k != "brand"}
+    body = {k: v for k, v in event.payload.items() if k != "notice"}
 
     def build(brand: Brand) -> dict[str, Any]:
         if "draft_id" in body:
@@ -199,37 +178,32 @@ def on_approval_event(sender: Any, *, kind: str, payload: dict[str, Any], **kwar
             data["subject_url"] = _subject_url(brand, body["subject_kind"], body["subject_id"])
         return data
 
-    _emit(event_type, build, schema_name=payload.get("brand"))
+    _emit(event_type, build, cause=event)
 
 
-def on_boost_alert(
-    sender: Any,
-    *,
-    brand: Brand,
-    boost_id: int,
-    alert_id: int,
-    kind: str,
-    message: str,
-    **kwargs: Any,
-) -> None:
+def on_boost_alert(event: OutboxEvent) -> None:
+    payload = event.payload
     _emit(
         events.BOOST_ALERT,
-        lambda b: {
-            "boost_id": boost_id,
-            "alert_id": alert_id,
-            "kind": kind,
-            "message": message,
-            "url": _url(b, f"boosts/{boost_id}/"),
+        lambda brand: {
+            "boost_id": payload["boost_id"],
+            "alert_id": payload["alert_id"],
+            "kind": payload["kind"],
+            "message": payload["message"],
+            "url": _url(brand, f"boosts/{payload['boost_id']}/"),
         },
-        schema_name=brand.schema_name,
+        cause=event,
     )
 
 
 def connect() -> None:
-    """Listen to the other apps' signals; called from IntegrationsConfig.ready."""
-    draft_ready.connect(on_draft_ready, dispatch_uid="integrations.on_draft_ready")
-    draft_failed.connect(on_draft_failed, dispatch_uid="integrations.on_draft_failed")
-    draft_published.connect(on_draft_published, dispatch_uid="integrations.on_draft_published")
-    approval_decided.connect(on_approval_decided, dispatch_uid="integrations.on_approval_decided")
-    approval_event.connect(on_approval_event, dispatch_uid="integrations.on_approval_event")
-    boost_alert.connect(on_boost_alert, dispatch_uid="integrations.on_boost_alert")
+    """React to the other apps' outbox events; called from IntegrationsConfig.ready."""
+    for name, handler in [
+        (content_announcements.DRAFT_READY, on_draft_ready),
+        (content_announcements.DRAFT_FAILED, on_draft_failed),
+        (content_announcements.DRAFT_PUBLISHED, on_draft_published),
+        (approvals_announcements.REQUEST_FINISHED, on_request_finished),
+        (approvals_announcements.NOTICE, on_approvals_notice),
+        (media_announcements.BOOST_ALERT, on_boost_alert),
+    ]:
+        handlers.register(name, handler, key="integrations.webhook_event")

@@ -9,6 +9,7 @@ from dramatiq_crontab import cron
 
 from integrations import services
 from tenants.models import Brand
+from tenants.worker import QUEUE_HOUSEKEEPING, QUEUE_WEBHOOKS
 
 
 def _active_brand_schemas() -> list[str]:
@@ -21,32 +22,32 @@ def _active_brand_schemas() -> list[str]:
 
 # Retries are ours (services.attempt_delivery schedules them with backoff and logs each one),
 # so dramatiq must not retry on top.
-@dramatiq.actor(max_retries=0)
+@dramatiq.actor(queue_name=QUEUE_WEBHOOKS, max_retries=0)
 def deliver_webhook(delivery_id: int) -> None:
     services.attempt_delivery(delivery_id=delivery_id, now=timezone.now())
 
 
-@dramatiq.actor(max_retries=0)
-def requeue_stalled_deliveries() -> None:
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=0)
+def requeue_brand_stalled_deliveries() -> None:
     services.requeue_stalled_deliveries(now=timezone.now())
 
 
 @cron("*/10 * * * *")
-@dramatiq.actor(max_retries=0)
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=0)
 def sweep_stalled_deliveries() -> None:
     for schema_name in _active_brand_schemas():
         with schema_context(schema_name):
-            requeue_stalled_deliveries.send()
+            requeue_brand_stalled_deliveries.send()
 
 
-@dramatiq.actor(max_retries=0)
-def prune_events() -> None:
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=0)
+def prune_brand_events() -> None:
     services.prune_events(now=timezone.now())
 
 
 @cron("41 3 * * *")
-@dramatiq.actor(max_retries=0)
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=0)
 def prune_events_everywhere() -> None:
     for schema_name in _active_brand_schemas():
         with schema_context(schema_name):
-            prune_events.send()
+            prune_brand_events.send()

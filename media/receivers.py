@@ -1,36 +1,38 @@
-"""How media hears from the approvals app: a boost's sign-off outcome and the brand's crisis.
+"""How media reacts to the approvals app: a boost's sign-off outcome and the brand's crisis.
 
-Approvals sends both signals after its transaction commits, in the brand's schema, with
-``send_robust``; every move here is conditional on the boost's status, so a repeated or late
-signal changes nothing."""
+Both arrive as outbox events approvals wrote with its change (see approvals.announcements),
+run by the worker after the commit. Every move here is conditional on the boost's status, and
+crisis holds follow the brand's crisis state as it is when the reaction runs, so a repeated or
+late reaction changes nothing; the reconciler puts right any boost still out of step.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from approvals.signals import approval_decided, crisis_changed
+from approvals import announcements
+from outbox import handlers
+from outbox.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
 
 
-def on_approval_decided(
-    sender: Any,
-    *,
-    subject_kind: str,
-    subject_id: int,
-    outcome: str,
-    request_id: int | None = None,
-    **kwargs: Any,
-) -> None:
+def on_request_finished(event: OutboxEvent) -> None:
     """Move a pending boost by its request's outcome (approved, rejected, changes requested,
     expired); other kinds of subject are not media's."""
-    if subject_kind != "boost":
+    payload = event.payload
+    if payload["subject_kind"] != "boost":
         return
     from media.services.boosts import apply_approval_outcome
 
+    request_id = payload.get("request_id")
     note = _last_word(request_id) if request_id is not None else ""
-    apply_approval_outcome(boost_id=subject_id, outcome=outcome, request_id=request_id, note=note)
+    apply_approval_outcome(
+        boost_id=payload["subject_id"],
+        outcome=payload["outcome"],
+        request_id=request_id,
+        note=note,
+    )
 
 
 def _last_word(request_id: int) -> str:
@@ -48,17 +50,33 @@ def _last_word(request_id: int) -> str:
     return f"{last.comment} ({who})" if last.comment else f"By {who[3:]}."
 
 
-def on_crisis_changed(sender: Any, *, active: bool, **kwargs: Any) -> None:
-    """Hold new and active boosts when the brand enters crisis; release them on stand-down."""
+def hold_or_release_for_crisis() -> int:
+    """Hold new and active boosts while the brand is in crisis; release what the crisis held
+    once it stood down. Returns how many boosts moved (none when they already match)."""
+    from approvals.selectors import brand_in_crisis
     from media.services.holds import hold_boosts_for_crisis, release_crisis_hold
 
-    if active:
-        logger.info("Crisis: held %s boosts", hold_boosts_for_crisis())
-    else:
-        logger.info("Crisis over: released %s boosts", release_crisis_hold())
+    if brand_in_crisis():
+        held = hold_boosts_for_crisis()
+        if held:
+            logger.info("Crisis: held %s boosts", held)
+        return held
+    released = release_crisis_hold()
+    if released:
+        logger.info("Crisis over: released %s boosts", released)
+    return released
+
+
+def on_crisis_changed(event: OutboxEvent) -> None:
+    hold_or_release_for_crisis()
 
 
 def connect() -> None:
-    """Listen to the approvals signals; called from MediaConfig.ready."""
-    approval_decided.connect(on_approval_decided, dispatch_uid="media.on_approval_decided")
-    crisis_changed.connect(on_crisis_changed, dispatch_uid="media.on_crisis_changed")
+    """React to the approvals announcements; called from MediaConfig.ready."""
+    handlers.register(
+        announcements.REQUEST_FINISHED, on_request_finished, key="media.apply_boost_outcome"
+    )
+    handlers.register(
+        announcements.CRISIS_CHANGED, on_crisis_changed, key="media.hold_boosts_for_crisis"
+    )
+    handlers.register_reconciler(hold_or_release_for_crisis, key="media.crisis_holds")

@@ -12,12 +12,13 @@ from dramatiq_crontab import cron
 from media.services.schedules import advance_boost_schedules
 from tenants.models import Brand
 from tenants.selectors import current_brand
+from tenants.worker import QUEUE_HOUSEKEEPING
 
 logger = logging.getLogger(__name__)
 
 
 @cron("*/15 * * * *")
-@dramatiq.actor
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING)
 def sweep_boost_schedules() -> None:
     """Every 15 minutes: one message per active brand, each run in that brand's schema."""
     for schema in Brand.objects.filter(status=Brand.Status.ACTIVE).values_list(
@@ -28,7 +29,7 @@ def sweep_boost_schedules() -> None:
             advance_brand_boosts.send()
 
 
-@dramatiq.actor(max_retries=3)
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=3)
 def advance_brand_boosts() -> None:
     """Start, expire, complete and pacing-check the boosts of the brand the message was sent
     for."""

@@ -12,8 +12,16 @@ import logging
 from typing import Any
 
 import dramatiq
-from django.db import connection
+from django.db import connection, transaction
 from dramatiq.middleware import Middleware, SkipMessage
+
+from brandroom.queues import (  # noqa: F401 (the queue names, for actors)
+    QUEUE_AI,
+    QUEUE_DEFAULT,
+    QUEUE_HOUSEKEEPING,
+    QUEUE_WEBHOOKS,
+    QUEUES,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,14 +63,21 @@ class BrandContextMiddleware(Middleware):
     after_skip_message = _reset
 
 
-def enqueue_on_commit(actor: dramatiq.Actor, *args: Any, **kwargs: Any) -> None:
-    """Send ``actor`` once the current transaction commits, for the brand active *now*.
+def enqueue_on_commit(
+    actor: dramatiq.Actor, *args: Any, options: dict[str, Any] | None = None, **kwargs: Any
+) -> None:
+    """The one way to hand work to the worker: send ``actor`` once the current transaction
+    commits, for the brand active *now*. ``options`` are dramatiq message options (``delay``
+    and ``time_limit`` in milliseconds).
 
     Capturing the schema at call time (not at commit time) keeps the message in the right
     brand even if the connection has switched schema by the time the outer transaction ends.
+    A broker that cannot take the message is logged and does not fail the committed change:
+    whatever must not be lost is also written to the database (an outbox row, a queued job, a
+    pending delivery) where a periodic sweep finds it.
     """
-    from django.db import transaction
-
     schema = getattr(connection, "schema_name", "public")
-    options = {OPTION: schema if schema != "public" else None}
-    transaction.on_commit(lambda: actor.send_with_options(args=args, kwargs=kwargs, **options))
+    message_options = {OPTION: schema if schema != "public" else None, **(options or {})}
+    transaction.on_commit(
+        lambda: actor.send_with_options(args=args, kwargs=kwargs, **message_options), robust=True
+    )

@@ -7,13 +7,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import dramatiq
 import pytest
 from django.db import connection
+from django_tenants.utils import get_public_schema_name, schema_context
+from dramatiq.brokers.stub import StubBroker
 from rest_framework.test import APIClient
 
 from tenants import services
 from tenants.models import Agency, Brand, User
 from tenants.roles import Role
+from tenants.worker import OPTION
 from tests.factories import UserFactory
 
 
@@ -130,3 +134,54 @@ def _close_broker_connections(django_db_setup: None) -> Iterator[None]:
     broker = dramatiq.get_broker()
     if hasattr(broker, "pool"):
         broker.close()
+
+
+class InlineBroker(StubBroker):
+    """The broker as unit tests see it (the network edge): a cross-app reaction (an outbox
+    event's) runs at once, in the sending thread and in the message's brand, as the worker runs
+    it after the commit; any other message is kept in ``kept`` and not run. Tests whose point is
+    the worker itself carry the ``integration`` mark and get the real broker and worker."""
+
+    def __init__(self, *, run: set[str]) -> None:
+        super().__init__(middleware=[])
+        self.run = run
+        self.kept: list[dramatiq.Message] = []
+
+    def enqueue(self, message: dramatiq.Message, *, delay: int | None = None) -> dramatiq.Message:
+        if message.actor_name not in self.run:
+            self.kept.append(message)
+            return message
+        schema = message.options.get(OPTION) or connection.schema_name
+        actor = dramatiq.get_broker().get_actor(message.actor_name)
+        with schema_context(schema or get_public_schema_name()):
+            actor.fn(*message.args, **message.kwargs)
+        return message
+
+
+@pytest.fixture(autouse=True)
+def inline_worker(request: pytest.FixtureRequest) -> Iterator[InlineBroker | None]:
+    """Outbox reactions run inline in unit tests (see ``InlineBroker``); integration tests use
+    the real broker and a real worker process."""
+    if request.node.get_closest_marker("integration"):
+        yield None
+        return
+    from outbox.tasks import react_to_outbox_event
+
+    real = dramatiq.get_broker()
+    inline = InlineBroker(run={react_to_outbox_event.actor_name})
+    actors = [real.get_actor(name) for name in real.get_declared_actors()]
+    for actor in actors:
+        actor.broker = inline
+    try:
+        yield inline
+    finally:
+        for actor in actors:
+            actor.broker = real
+
+
+def announced(name: str) -> list[dict]:
+    """Payloads of the outbox events called ``name`` in the current brand, oldest first: what
+    an app announced for others to react to."""
+    from outbox.models import OutboxEvent
+
+    return [e.payload for e in OutboxEvent.objects.filter(name=name).order_by("created_at", "pk")]

@@ -18,13 +18,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
-
 from approvals.errors import ApprovalAlreadyDecided
 from approvals.models import ApprovalRequest, ApprovalStep, SubjectKind, TimeoutRule
 from approvals.services.audit import record
 from approvals.services.clock import deadline_after, next_action_at
 from approvals.services.notify import (
+    announce_outcome,
     email_on_commit,
     event_on_commit,
     member_ids_who_may,
@@ -32,12 +31,10 @@ from approvals.services.notify import (
     step_link,
 )
 from approvals.services.rules import StepSpec
-from approvals.signals import approval_decided
 from approvals.tenancy import brand_local_text
 from content import services as content_services
 from content.errors import ContentError
 from content.models import Draft
-from tenants.selectors import current_brand
 
 Status = ApprovalRequest.Status
 StepStatus = ApprovalStep.Status
@@ -248,17 +245,11 @@ def finish_request(
             subject=f"Approved: {request.subject_kind} #{request.subject_id}",
             body=f"{request.summary}\n\nFor your information: this was approved.",
         )
-    kind, subject_id, request_id = request.subject_kind, request.subject_id, request.pk
-    schema = current_brand().schema_name
-    transaction.on_commit(
-        lambda: approval_decided.send_robust(
-            sender=ApprovalRequest,
-            subject_kind=kind,
-            subject_id=subject_id,
-            outcome=outcome,
-            request_id=request_id,
-            schema_name=schema,
-        )
+    announce_outcome(
+        request_id=request.pk,
+        subject_kind=request.subject_kind,
+        subject_id=request.subject_id,
+        outcome=outcome,
     )
 
 

@@ -31,10 +31,14 @@ from approvals.services.audit import record
 from approvals.services.chain import DRAFT_KINDS, advance, new_step
 from approvals.services.clock import next_action_at
 from approvals.services.due_index import sync_brand_due
-from approvals.services.notify import email_on_commit, event_on_commit, member_ids_with_roles
+from approvals.services.notify import (
+    announce_crisis,
+    email_on_commit,
+    event_on_commit,
+    member_ids_with_roles,
+)
 from approvals.services.policy import get_policy
 from approvals.services.rules import StepSpec, crisis_step
-from approvals.signals import crisis_changed
 from content import services as content_services
 from content.errors import ContentError
 from content.models import Draft
@@ -241,7 +245,7 @@ def _enter_crisis(
         subject=f"Crisis mode: severity {incident.severity}",
         body=f"{incident.summary}\n\nEverything now needs sign-off, including yours.",
     )
-    transaction.on_commit(lambda: crisis_changed.send_robust(sender=CrisisState, active=True))
+    announce_crisis(active=True)
 
 
 def _hold_approved_drafts(*, now: datetime, actor_id: int | None) -> None:
@@ -356,4 +360,4 @@ def _stand_down(state: CrisisState, *, actor_id: int | None, now: datetime) -> N
             detail=detail,
         )
     sync_brand_due()
-    transaction.on_commit(lambda: crisis_changed.send_robust(sender=CrisisState, active=False))
+    announce_crisis(active=False)

@@ -1,4 +1,5 @@
-"""Telling people: emails through Django's email backend and events for webhooks, on commit."""
+"""Telling people and other apps: emails (sent by the worker once the transaction commits) and
+announcements written as outbox events with the change (see approvals.announcements)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
-from django.db import transaction
 from django.urls import reverse
 
+from approvals import announcements
 from approvals.selectors.people import display_name, member_ids_who_may, member_ids_with_roles
-from approvals.signals import approval_event
-from tenants.models import User
+from outbox.notifications import email_people
+from outbox.services import record_event
 from tenants.selectors import current_brand
 
 __all__ = [
+    "announce_crisis",
+    "announce_outcome",
     "display_name",
     "email_on_commit",
     "event_on_commit",
@@ -40,28 +42,30 @@ def step_link(step_id: int) -> str:
 
 
 def email_on_commit(*, user_ids: Iterable[int], subject: str, body: str) -> list[str]:
-    """Email the people once the transaction commits; returns the addresses used."""
-    ids = sorted(set(user_ids))
-    addresses = list(
-        User.objects.filter(pk__in=ids, is_active=True)
-        .exclude(email="")
-        .order_by("pk")
-        .values_list("email", flat=True)
-    )
-    if addresses:
-        brand = current_brand().name
-        messages = [
-            (f"[{brand}] {subject}", body, settings.DEFAULT_FROM_EMAIL, [address])
-            for address in addresses
-        ]
-        # robust: the change is committed either way; a mail server hiccup is logged, and must
-        # not break the caller (an API response, or the sweep's other brands).
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False), robust=True)
-    return addresses
+    """Email the people (active members of the brand) from the worker once the transaction
+    commits; returns the addresses used."""
+    return email_people(user_ids=user_ids, subject=subject, body=body)
 
 
 def event_on_commit(*, kind: str, payload: dict[str, Any]) -> None:
-    """Announce an approvals event (for webhooks) once the transaction commits."""
-    schema = current_brand().schema_name
-    full = {"brand": schema, **payload}
-    transaction.on_commit(lambda: approval_event.send_robust(sender=None, kind=kind, payload=full))
+    """Announce an approvals notice (for webhooks) with the change; delivered after the
+    commit."""
+    record_event(name=announcements.NOTICE, payload={"notice": kind, **payload})
+
+
+def announce_outcome(*, request_id: int, subject_kind: str, subject_id: int, outcome: str) -> None:
+    """Announce that a request finished (media moves its boost, integrators hear of it)."""
+    record_event(
+        name=announcements.REQUEST_FINISHED,
+        payload={
+            "request_id": request_id,
+            "subject_kind": subject_kind,
+            "subject_id": subject_id,
+            "outcome": outcome,
+        },
+    )
+
+
+def announce_crisis(*, active: bool) -> None:
+    """Announce that the brand entered (or stood down from) crisis mode."""
+    record_event(name=announcements.CRISIS_CHANGED, payload={"active": active})

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from dramatiq.middleware import TimeLimitExceeded
 
+from content import announcements
 from content.assistant import context as contexts
 from content.assistant import pipeline, usage
 from content.assistant.prompts import PROMPT_VERSION
@@ -20,7 +21,8 @@ from content.assistant.providers import ProviderError, provider_for, resolve_con
 from content.errors import ContentError
 from content.models import AssistantSettings, Brief, Channel, Draft, GenerationJob, InboxItem
 from content.services import mark_draft_ready
-from content.signals import draft_failed
+from outbox.services import record_event
+from tenants.worker import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -66,18 +68,12 @@ def _locked_settings() -> AssistantSettings:
 def _enqueue(job: GenerationJob) -> None:
     from content.tasks import run_generation_job
 
-    schema = connection.schema_name
-    job_id = job.pk
     # A brand may allow its model longer calls than the platform default: the worker's time
     # limit for this message follows, or the job would be cut off mid-call.
     limit_ms = int(_brand_time_limit_seconds() * 1000)
     job.enqueued_at = timezone.now()
-    GenerationJob.objects.filter(pk=job_id).update(enqueued_at=job.enqueued_at)
-    transaction.on_commit(
-        lambda: run_generation_job.send_with_options(
-            args=(job_id,), brand_schema=schema, time_limit=limit_ms
-        )
-    )
+    GenerationJob.objects.filter(pk=job.pk).update(enqueued_at=job.enqueued_at)
+    enqueue_on_commit(run_generation_job, job.pk, options={"time_limit": limit_ms})
 
 
 def _check_variants(variants: int) -> None:
@@ -339,11 +335,8 @@ def _fail(job: GenerationJob, *, code: str, reason: str, now: datetime) -> Gener
             "cost_estimate",
         ]
     )
-    job_id, schema = job.pk, connection.schema_name
-    transaction.on_commit(
-        lambda: draft_failed.send(
-            sender=GenerationJob, job_id=job_id, code=code, reason=reason, schema_name=schema
-        )
+    record_event(
+        name=announcements.DRAFT_FAILED, payload={"job_id": job.pk, "code": code, "reason": reason}
     )
     return job
 

@@ -6,22 +6,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from content import announcements
 from content.errors import ContentError, DraftNotFound, DraftTransitionRefused
 from content.models import DRAFT_TRANSITIONS, Brief, Channel, Draft, InboxItem
-from content.signals import draft_published, draft_ready
+from outbox.services import record_event
 
 
 def mark_draft_ready(*, draft: Draft) -> Draft:
-    """Offer a checked and scored draft for review; listeners hear ``draft_ready`` on commit."""
-    if draft.status != Draft.Status.READY:
-        draft = transition_draft(draft_id=draft.pk, transition=Draft.Transition.MARK_READY)
-    schema = connection.schema_name
-    transaction.on_commit(
-        lambda: draft_ready.send(sender=Draft, draft_id=draft.pk, schema_name=schema)
-    )
+    """Offer a checked and scored draft for review: announces ``DRAFT_READY`` in the same
+    transaction, so the approvals policy gets to see it even if this process dies next."""
+    with transaction.atomic():
+        if draft.status != Draft.Status.READY:
+            draft = transition_draft(draft_id=draft.pk, transition=Draft.Transition.MARK_READY)
+        record_event(name=announcements.DRAFT_READY, payload={"draft_id": draft.pk})
     return draft
 
 
@@ -54,7 +54,7 @@ def mark_draft_published(
     """Record that an approved draft went out on the network (the integrator's callback);
     returns the draft and whether this call changed it. Repeating it with the same external id
     changes nothing; any other draft that is not approved (e.g. held in review by a crisis) is a
-    409. Listeners hear ``draft_published`` on commit."""
+    409. Announces ``DRAFT_PUBLISHED`` with the change."""
     with transaction.atomic():
         draft = Draft.objects.select_for_update().filter(pk=draft_id).first()
         if draft is None:
@@ -71,10 +71,7 @@ def mark_draft_published(
             external_url=url,
             published_at=published_at or timezone.now(),
         )
-        schema = connection.schema_name
-        transaction.on_commit(
-            lambda: draft_published.send(sender=Draft, draft_id=draft_id, schema_name=schema)
-        )
+        record_event(name=announcements.DRAFT_PUBLISHED, payload={"draft_id": draft_id})
     return Draft.objects.get(pk=draft_id), True
 
 

@@ -7,7 +7,6 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
 
@@ -15,9 +14,9 @@ from integrations import sending
 from integrations.errors import EndpointDisabled
 from integrations.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from integrations.services.events import enqueue_deliveries
-from tenants.models import Brand
+from outbox.notifications import email_people
 from tenants.roles import LEADS
-from tenants.selectors import current_brand, people_with_roles
+from tenants.selectors import current_brand
 
 logger = logging.getLogger(__name__)
 
@@ -29,25 +28,19 @@ def backoff_seconds(attempts: int) -> float:
     return float(min(base * (2 ** max(attempts - 1, 0)), settings.WEBHOOK_BACKOFF_MAX_SECONDS))
 
 
-def _tell_brand_endpoint_disabled(*, brand: Brand, endpoint_url: str, reason: str) -> None:
-    recipients = list(
-        people_with_roles(brand=brand, roles=LEADS)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if not recipients:
-        logger.warning("Webhook endpoint of %s disabled and nobody to tell", brand.slug)
-        return
-    send_mail(
-        subject=f"[{brand.name}] A webhook endpoint was disabled",
-        message=(
+def _tell_brand_endpoint_disabled(*, endpoint_url: str, reason: str) -> None:
+    brand = current_brand()
+    sent_to = email_people(
+        roles=LEADS,
+        subject="A webhook endpoint was disabled",
+        body=(
             f"Brandroom stopped sending {brand.name}'s events to {endpoint_url}: {reason}\n\n"
             "Fix the receiver, then re-enable the endpoint (PATCH its status to 'active') and "
             "redeliver the failed deliveries from its delivery log."
         ),
-        from_email=None,
-        recipient_list=recipients,
     )
+    if not sent_to:
+        logger.warning("Webhook endpoint of %s disabled and nobody to tell", brand.slug)
 
 
 def _record_failure(*, endpoint: WebhookEndpoint, now: datetime, error: str) -> bool:
@@ -64,11 +57,7 @@ def _record_failure(*, endpoint: WebhookEndpoint, now: datetime, error: str) -> 
         consecutive_failures__gte=threshold,
     ).update(status=WebhookEndpoint.Status.DISABLED, disabled_at=now, disabled_reason=reason)
     if disabled:
-        brand = current_brand()
-        url = endpoint.url
-        transaction.on_commit(
-            lambda: _tell_brand_endpoint_disabled(brand=brand, endpoint_url=url, reason=reason)
-        )
+        _tell_brand_endpoint_disabled(endpoint_url=endpoint.url, reason=reason)
     return bool(disabled)
 
 

@@ -8,39 +8,44 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from integrations import selectors
 from integrations.errors import NotInBrand, UnknownEventType
 from integrations.events import ALL_EVENT_TYPES
 from integrations.models import Delivery, Event
+from tenants.worker import enqueue_on_commit
 
 
 def enqueue_deliveries(delivery_ids: list[int], *, delay_seconds: float = 0) -> None:
     """Hand deliveries to the worker after the surrounding transaction commits (the brand's
-    schema travels with the message)."""
+    schema travels with the message). A message lost on the way is found again by the
+    stalled-deliveries sweep: the delivery rows are what counts."""
     if not delivery_ids:
         return
     from integrations.tasks import deliver_webhook  # the actor module imports the services
 
-    def send() -> None:
-        for delivery_id in delivery_ids:
-            deliver_webhook.send_with_options(
-                args=(delivery_id,), delay=int(delay_seconds * 1000) or None
-            )
-
-    transaction.on_commit(send)
+    delay_ms = int(delay_seconds * 1000)
+    for delivery_id in delivery_ids:
+        enqueue_on_commit(deliver_webhook, delivery_id, options={"delay": delay_ms or None})
 
 
-def emit_event(*, event_type: str, data: dict[str, Any]) -> Event:
+def emit_event(
+    *, event_type: str, data: dict[str, Any], occurred_at: datetime | None = None
+) -> Event:
     """Record an event in the current brand and, on commit, queue its delivery to every active
     endpoint whose filter matches. ``data`` must be JSON-serialisable (dates and UUIDs are fine).
+    ``occurred_at`` is when the change it reports happened (default: now); events are ordered
+    by it.
     """
     if event_type not in ALL_EVENT_TYPES:
         raise UnknownEventType(f"Unknown event type '{event_type}'.", field="event_type")
     if connection.schema_name == "public":
         raise NotInBrand("Events belong to a brand: emit them inside the brand's schema.")
     with transaction.atomic():
-        event = Event.objects.create(type=event_type, data=data)
+        event = Event.objects.create(
+            type=event_type, data=data, created_at=occurred_at or timezone.now()
+        )
         # The deliveries are written with the event, so none is lost if the enqueue is.
         deliveries = Delivery.objects.bulk_create(
             [

@@ -1,4 +1,4 @@
-"""Fixtures for approvals: work inside brand A's schema, drafts, signal and email capture."""
+"""Fixtures for approvals: work inside brand A's schema, drafts, announcement and email capture."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import pytest
 from django.core import mail
 from django_tenants.utils import tenant_context
 
-from approvals.signals import approval_decided, approval_event, crisis_changed
+from approvals import announcements
+from outbox import handlers
+from outbox.models import OutboxEvent
 from tests.conftest import BrandWorld, World
 
 # A fixed Monday morning in UTC (10:00 in Zurich) that every time-travel test starts from.
@@ -31,22 +33,23 @@ def in_b(world: World) -> Iterator[BrandWorld]:
 
 
 class Heard:
-    """Records what approvals announced (signals), in order."""
+    """Records what approvals announced (its outbox events, as a reaction would hear them after
+    the commit), in order."""
 
     def __init__(self) -> None:
         self.decided: list[dict[str, Any]] = []
         self.crisis: list[bool] = []
         self.events: list[tuple[str, dict[str, Any]]] = []
 
-    def on_decided(self, sender: Any, **kwargs: Any) -> None:
-        kwargs.pop("signal", None)
-        self.decided.append(kwargs)
+    def on_decided(self, event: OutboxEvent) -> None:
+        self.decided.append(dict(event.payload))
 
-    def on_crisis(self, sender: Any, active: bool, **kwargs: Any) -> None:
-        self.crisis.append(active)
+    def on_crisis(self, event: OutboxEvent) -> None:
+        self.crisis.append(event.payload["active"])
 
-    def on_event(self, sender: Any, kind: str, payload: dict[str, Any], **kwargs: Any) -> None:
-        self.events.append((kind, payload))
+    def on_event(self, event: OutboxEvent) -> None:
+        payload = dict(event.payload)
+        self.events.append((payload.pop("notice"), payload))
 
     def event_kinds(self) -> list[str]:
         return [kind for kind, _ in self.events]
@@ -55,17 +58,22 @@ class Heard:
         return [payload for k, payload in self.events if k == kind]
 
 
+LISTENING = {
+    announcements.REQUEST_FINISHED: "on_decided",
+    announcements.CRISIS_CHANGED: "on_crisis",
+    announcements.NOTICE: "on_event",
+}
+
+
 @pytest.fixture
 def heard() -> Iterator[Heard]:
     record = Heard()
-    approval_decided.connect(record.on_decided)
-    crisis_changed.connect(record.on_crisis)
-    approval_event.connect(record.on_event)
+    for name, method in LISTENING.items():
+        handlers.register(name, getattr(record, method), key="tests.heard")
     mail.outbox = []
     yield record
-    approval_decided.disconnect(record.on_decided)
-    crisis_changed.disconnect(record.on_crisis)
-    approval_event.disconnect(record.on_event)
+    for name in LISTENING:
+        handlers.unregister(name, key="tests.heard")
 
 
 @pytest.fixture

@@ -77,7 +77,6 @@ def test_approving_every_step_approves_the_draft_and_announces_it(in_a, heard, c
             "subject_id": draft.pk,
             "outcome": "approved",
             "request_id": request.pk,
-            "schema_name": in_a.brand.schema_name,
         }
     ]
 
@@ -300,7 +299,6 @@ def test_boost_chain_announces_the_outcome_for_the_media_app(in_a, heard, commit
             "subject_id": 31,
             "outcome": "approved",
             "request_id": result.request_id,
-            "schema_name": in_a.brand.schema_name,
         }
     ]
 

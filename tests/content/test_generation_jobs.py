@@ -11,11 +11,11 @@ import pytest
 from dramatiq.middleware import TimeLimitExceeded
 from dramatiq.threading import raise_thread_exception
 
-from content import services
+from content import announcements, services
 from content.assistant import jobs
 from content.models import Draft, GenerationJob
-from content.signals import draft_failed, draft_ready
 from content.tasks import run_generation_job
+from tests.conftest import announced
 from tests.content.fake_ai import Answer, completion, drafts, error
 
 pytestmark = pytest.mark.django_db
@@ -73,21 +73,12 @@ def test_success_delivers_checked_attributed_drafts(fake_ai, brief) -> None:
     assert fake_ai.requests[0]["path"] == "/v1/chat/completions"
 
 
-def test_delivered_drafts_announce_draft_ready(fake_ai, brief, django_capture_on_commit_callbacks):
+def test_delivered_drafts_announce_draft_ready(fake_ai, brief) -> None:
     fake_ai.script(drafts(GOOD))
-    job = jobs.request_post_drafts(brief=brief)
-    heard: list[int] = []
-
-    def listener(sender, draft_id, **kwargs):  # type: ignore[no-untyped-def]
-        heard.append(draft_id)
-
-    draft_ready.connect(listener)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            run(job)
-    finally:
-        draft_ready.disconnect(listener)
-    assert heard == list(Draft.objects.filter(job=job).values_list("pk", flat=True))
+    job = run(jobs.request_post_drafts(brief=brief))
+    assert [e["draft_id"] for e in announced(announcements.DRAFT_READY)] == list(
+        Draft.objects.filter(job=job).order_by("pk").values_list("pk", flat=True)
+    )
 
 
 def test_malformed_json_fails_at_once_and_keeps_the_inputs(fake_ai, brief) -> None:
@@ -150,26 +141,16 @@ def test_json_of_the_wrong_shape_is_malformed_too(fake_ai, brief) -> None:
     assert (job.status, job.failure_code) == ("failed", "malformed_output")
 
 
-def test_refusal_fails_with_the_models_words(fake_ai, brief, django_capture_on_commit_callbacks):
+def test_refusal_fails_with_the_models_words(fake_ai, brief) -> None:
     fake_ai.script(completion(None, refusal="I can't help with that request."))
-    failures: list[dict] = []
-
-    def listener(sender, **kwargs):  # type: ignore[no-untyped-def]
-        failures.append(kwargs)
-
-    draft_failed.connect(listener)
-    try:
-        job = jobs.request_post_drafts(brief=brief)
-        with django_capture_on_commit_callbacks(execute=True):
-            job = run(job)
-    finally:
-        draft_failed.disconnect(listener)
+    job = run(jobs.request_post_drafts(brief=brief))
 
     assert job.status == "failed"
     assert job.failure_code == "refused"
     assert "I can't help with that request." in job.failure_reason
     assert "Rephrase" in job.failure_reason
-    assert failures and failures[0]["job_id"] == job.pk and failures[0]["code"] == "refused"
+    [failure] = announced(announcements.DRAFT_FAILED)
+    assert (failure["job_id"], failure["code"]) == (job.pk, "refused")
 
 
 def test_rate_limit_then_success_is_retried_by_the_worker(fake_ai, brief) -> None:

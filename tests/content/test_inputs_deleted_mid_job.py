@@ -13,10 +13,10 @@ import threading
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from content import services
+from content import announcements, services
 from content.assistant import jobs
 from content.models import Draft, GenerationJob, InboxItem
-from content.signals import draft_failed
+from tests.conftest import announced
 from tests.content.fake_ai import drafts
 
 REPLY = "Thanks for telling us, we're on it. DM us your order number."
@@ -33,11 +33,6 @@ def _delete_item(schema: str, item_id: int) -> None:
 def test_reply_job_whose_inbox_item_is_deleted_meanwhile_fails_with_inputs_gone(
     fake_ai, own_brand, django_db_blocker
 ) -> None:
-    heard: list[str] = []
-
-    def listener(sender, code, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        heard.append(code)
-
     with django_db_blocker.unblock(), schema_context(own_brand.schema_name):
         services.create_channel(network="x", handle="ridgeroasters")
         services.create_voice_version(tone=["warm"], locale="en")
@@ -46,14 +41,10 @@ def test_reply_job_whose_inbox_item_is_deleted_meanwhile_fails_with_inputs_gone(
         # The model takes a moment; the item is deleted (and committed) while it writes.
         fake_ai.script(dataclasses.replace(drafts(REPLY), delay=0.4))
         deleter = threading.Timer(0.1, _delete_item, args=(own_brand.schema_name, item.pk))
-        draft_failed.connect(listener)
-        try:
-            deleter.start()
-            jobs.run_job(job_id=job.pk)
-            deleter.join()
-        finally:
-            draft_failed.disconnect(listener)
+        deleter.start()
+        jobs.run_job(job_id=job.pk)
+        deleter.join()
         job = GenerationJob.objects.get(pk=job.pk)
         assert (job.status, job.failure_code) == ("failed", "inputs_gone")
         assert not Draft.objects.filter(job_id=job.pk).exists()
-        assert heard == ["inputs_gone"]
+        assert [e["code"] for e in announced(announcements.DRAFT_FAILED)] == ["inputs_gone"]

@@ -4,20 +4,20 @@ documented payload and reaches a matching endpoint signed (docs/webhooks.md)."""
 from __future__ import annotations
 
 import json
-import logging
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from approvals import announcements as approvals_announcements
 from approvals import services as approval_services
-from approvals.signals import approval_event
+from content import announcements as content_announcements
 from content import services as content_services
-from content.signals import draft_failed
 from integrations import events, services, signing, tasks
 from integrations.models import Delivery, Event
-from media.signals import boost_alert
+from media import announcements as media_announcements
+from outbox.services import NotInBrand, record_event
 from tenants.roles import Role
 from tests.approvals.factories import DraftFactory
 from tests.conftest import client_for
@@ -224,14 +224,15 @@ def test_a_crisis_announces_the_approved_drafts_it_holds_and_gives_back(
     ]
 
 
-def test_escalation_failure_and_boost_alert_signals_become_events(
+def test_escalation_failure_and_boost_alert_announcements_become_events(
     world, hooked, django_capture_on_commit_callbacks
 ) -> None:
     schema = world.a.brand.schema_name
-    # Sent as approvals, content and media send them, heard with the connection on public.
-    assert connection.schema_name == "public"
     with django_capture_on_commit_callbacks(execute=True):
-        send_escalation_failure_and_alert(world)
+        announce_escalation_failure_and_alert(world)
+    # The reactions ran after the commit, with the connection back on public: the brand is
+    # the schema the announcements were written in.
+    assert connection.schema_name == "public"
     check_escalation_failure_and_alert(world, schema)
     assert sorted(b["type"] for b in hooked()) == [
         "approval.escalated",
@@ -240,20 +241,24 @@ def test_escalation_failure_and_boost_alert_signals_become_events(
     ]
 
 
-def send_escalation_failure_and_alert(world) -> None:
-    schema = world.a.brand.schema_name
-    approval_event.send_robust(
-        sender=None,
-        kind="step_escalated",
-        payload={"brand": schema, "step_id": 5, "request_id": 9, "to": [1, 2]},
-    )
-    approval_event.send_robust(
-        sender=None, kind="reminder_sent", payload={"brand": schema, "step_id": 5}
-    )
-    draft_failed.send(sender=None, job_id=3, code="refused", reason="No.", schema_name=schema)
-    boost_alert.send(
-        sender=None, brand=world.a.brand, boost_id=4, alert_id=8, kind="overspend", message="!"
-    )
+def announce_escalation_failure_and_alert(world) -> None:
+    """Written as approvals, content and media write them, in brand A."""
+    with schema_context(world.a.brand.schema_name):
+        record_event(
+            name=approvals_announcements.NOTICE,
+            payload={"notice": "step_escalated", "step_id": 5, "request_id": 9, "to": [1, 2]},
+        )
+        record_event(
+            name=approvals_announcements.NOTICE, payload={"notice": "reminder_sent", "step_id": 5}
+        )
+        record_event(
+            name=content_announcements.DRAFT_FAILED,
+            payload={"job_id": 3, "code": "refused", "reason": "No."},
+        )
+        record_event(
+            name=media_announcements.BOOST_ALERT,
+            payload={"boost_id": 4, "alert_id": 8, "kind": "overspend", "message": "!"},
+        )
 
 
 def check_escalation_failure_and_alert(world, schema: str) -> None:
@@ -273,21 +278,25 @@ def check_escalation_failure_and_alert(world, schema: str) -> None:
         assert Event.objects.count() == 3
 
 
-def test_a_signal_with_no_brand_is_skipped_with_a_warning(world, caplog) -> None:
-    with caplog.at_level(logging.WARNING, logger="integrations.receivers"):
-        draft_failed.send(sender=None, job_id=3, code="refused", reason="No.")
-    assert "no brand" in caplog.text
-    with schema_context(world.a.brand.schema_name):
-        assert not Event.objects.exists()
+def test_an_announcement_outside_a_brand_is_refused(world) -> None:
+    assert connection.schema_name == "public"
+    with pytest.raises(NotInBrand):
+        record_event(
+            name=content_announcements.DRAFT_FAILED,
+            payload={"job_id": 3, "code": "refused", "reason": "No."},
+        )
 
 
-def test_endpoint_filter_only_gets_the_types_it_wants(world, receiver, allow_private_urls) -> None:
+def test_endpoint_filter_only_gets_the_types_it_wants(
+    world, receiver, allow_private_urls, django_capture_on_commit_callbacks
+) -> None:
     with schema_context(world.a.brand.schema_name):
         wanted, _ = services.create_endpoint(url=receiver.url, event_types=[events.BOOST_ALERT])
-    draft_failed.send(
-        sender=None, job_id=3, code="refused", reason="No.", schema_name=world.a.brand.schema_name
-    )
-    with schema_context(world.a.brand.schema_name):
+        with django_capture_on_commit_callbacks(execute=True):
+            record_event(
+                name=content_announcements.DRAFT_FAILED,
+                payload={"job_id": 3, "code": "refused", "reason": "No."},
+            )
         assert Event.objects.filter(type=events.DRAFT_FAILED).exists()
         assert not Delivery.objects.filter(endpoint=wanted).exists()
 

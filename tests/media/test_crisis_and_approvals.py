@@ -118,21 +118,23 @@ def test_approval_outcomes_from_the_approvals_app_move_pending_boosts(world, bud
     assert "expired" in viewer.get(boosts_url(world.a, f"{third['id']}/")).json()["status_note"]
 
 
-def test_an_outcome_for_another_request_or_kind_changes_nothing(world, budgets) -> None:
-    from approvals.signals import approval_decided
+def test_an_outcome_for_another_request_or_kind_changes_nothing(
+    world, budgets, django_capture_on_commit_callbacks
+) -> None:
+    from approvals.services.notify import announce_outcome
 
     body = propose(world.a, budget_total="1200.00")
-    with schema_context(world.a.brand.schema_name):
-        send = approval_decided.send
-        send(
-            sender=None,
+    with (
+        schema_context(world.a.brand.schema_name),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        announce_outcome(
             subject_kind="boost",
             subject_id=body["id"],
             outcome="approved",
             request_id=body["approval_request_id"] + 1000,
         )
-        send(
-            sender=None,
+        announce_outcome(
             subject_kind="post",
             subject_id=body["id"],
             outcome="approved",

@@ -1,0 +1,121 @@
+"""Writing outbox events and running their reactions (on the worker, or from the reconciler)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name
+
+from outbox import handlers
+from outbox.models import OutboxEvent
+from tenants.worker import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+# How many stale rows one reconciliation run of a brand takes on (the next run takes the rest).
+RECONCILE_BATCH = 200
+
+
+class _PayloadEncoder(DjangoJSONEncoder):
+    # Times keep their microseconds (Django's encoder cuts them to milliseconds), so a time in
+    # a payload equals the same time read from the database.
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime):
+            return o.isoformat()
+        return super().default(o)
+
+
+class NotInBrand(RuntimeError):
+    """Outbox events belong to a brand: they are written in the brand's schema."""
+
+
+def record_event(*, name: str, payload: dict[str, Any]) -> OutboxEvent:
+    """Announce ``name`` as part of the current transaction: the row commits (or rolls back)
+    with the change that caused it, and once committed the worker runs the handlers other apps
+    registered for ``name``. ``payload`` must be JSON (datetimes become ISO 8601 strings)."""
+    if connection.schema_name == get_public_schema_name():
+        raise NotInBrand(f"The outbox event {name} must be recorded inside a brand's schema.")
+    event = OutboxEvent.objects.create(
+        name=name, payload=json.loads(json.dumps(payload, cls=_PayloadEncoder))
+    )
+    from outbox.tasks import react_to_outbox_event  # the actor module imports these services
+
+    enqueue_on_commit(react_to_outbox_event, event.pk)
+    return event
+
+
+def dispatch_event(*, event_id: int, now: datetime | None = None) -> bool:
+    """Run every reaction to the event that has not run yet, each in its own transaction with
+    the note that it ran, so each runs once however often this is called. Every reaction gets
+    its turn; the first failure is raised at the end (the worker retries, the reconciler
+    catches what retries do not). Returns True when all reactions have run."""
+    event = OutboxEvent.objects.filter(pk=event_id).first()
+    if event is None or event.dispatched_at is not None:
+        return True
+    failure: Exception | None = None
+    for key, handler in handlers.handlers_for(event.name):
+        try:
+            with transaction.atomic():
+                # The row lock makes a second dispatcher of the same event (a retry, the
+                # reconciler) wait, then see this reaction done.
+                locked = OutboxEvent.objects.select_for_update().get(pk=event_id)
+                if key in locked.handled:
+                    continue
+                handler(locked)
+                locked.handled = [*locked.handled, key]
+                locked.save(update_fields=["handled"])
+        except Exception as exc:
+            logger.warning("Reaction %s to %s failed: %r", key, event, exc)
+            OutboxEvent.objects.filter(pk=event_id).update(
+                attempts=F("attempts") + 1, last_error=f"{key}: {exc!r}"[:2000]
+            )
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    OutboxEvent.objects.filter(pk=event_id, dispatched_at__isnull=True).update(
+        dispatched_at=now or timezone.now()
+    )
+    return True
+
+
+def stale_event_ids(*, now: datetime) -> list[int]:
+    """Events still waiting for a reaction after the grace period, oldest first."""
+    cutoff = now - timedelta(seconds=settings.OUTBOX_RECONCILE_AFTER_SECONDS)
+    return list(
+        OutboxEvent.objects.filter(dispatched_at__isnull=True, created_at__lt=cutoff)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:RECONCILE_BATCH]
+    )
+
+
+def reconcile_brand(*, now: datetime | None = None) -> int:
+    """Finish in the current brand what the flows left behind: run the reactions of events the
+    worker did not finish (lost message, killed worker, a reaction that kept failing), then the
+    apps' own reconcilers; drop dispatched events past the retention. Returns things fixed."""
+    now = now or timezone.now()
+    fixed = 0
+    for event_id in stale_event_ids(now=now):
+        try:
+            dispatch_event(event_id=event_id, now=now)
+        except Exception:
+            logger.exception(
+                "Reconciling outbox event %s failed; the next run tries again", event_id
+            )
+            continue
+        fixed += 1
+    for key, reconciler in handlers.reconcilers():
+        try:
+            fixed += reconciler()
+        except Exception:
+            logger.exception("Reconciler %s failed; the next run tries again", key)
+    retention = now - timedelta(days=settings.EVENT_RETENTION_DAYS)
+    OutboxEvent.objects.filter(dispatched_at__lt=retention).delete()
+    return fixed

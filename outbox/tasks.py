@@ -1,0 +1,47 @@
+"""Worker actors of the outbox: run an event's reactions; reconcile every brand periodically."""
+
+from __future__ import annotations
+
+import logging
+
+import dramatiq
+from django.conf import settings
+from django_tenants.utils import schema_context
+from dramatiq_crontab import interval
+
+from outbox import services
+from tenants.models import Brand
+from tenants.worker import QUEUE_DEFAULT, QUEUE_HOUSEKEEPING
+
+logger = logging.getLogger(__name__)
+
+
+# Retried quickly at first (a deadlock, a restart of the database), then backing off; after the
+# last retry the reconciler takes over. Safe to run twice: each reaction runs once per event.
+@dramatiq.actor(
+    queue_name=QUEUE_DEFAULT,
+    max_retries=settings.OUTBOX_MAX_RETRIES,
+    min_backoff=settings.OUTBOX_RETRY_MIN_BACKOFF_MS,
+    max_backoff=60_000,
+)
+def react_to_outbox_event(event_id: int) -> None:
+    """Run the reactions to one outbox event, in its brand (the brand travels with it)."""
+    services.dispatch_event(event_id=event_id)
+
+
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=0)
+def reconcile_brand_flows() -> None:
+    fixed = services.reconcile_brand()
+    if fixed:
+        logger.info("Reconciled %s left-behind flows", fixed)
+
+
+@interval(seconds=settings.OUTBOX_RECONCILE_INTERVAL_SECONDS)
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=0)
+def reconcile_flows_everywhere() -> None:
+    """One reconciliation message per active brand, each run in that brand."""
+    for schema in Brand.objects.filter(status=Brand.Status.ACTIVE).values_list(
+        "schema_name", flat=True
+    ):
+        with schema_context(schema):
+            reconcile_brand_flows.send()
