@@ -9,7 +9,7 @@ from django.utils import timezone
 from dramatiq_crontab import cron
 
 from approvals.services import sweep_due_brands
-from tenants.worker import QUEUE_HOUSEKEEPING
+from brandroom.queues import QUEUE_HOUSEKEEPING
 
 logger = logging.getLogger(__name__)
 

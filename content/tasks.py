@@ -11,8 +11,8 @@ from django_tenants.utils import tenant_context
 from dramatiq.middleware import CurrentMessage
 from dramatiq_crontab import cron
 
+from brandroom.queues import QUEUE_AI
 from content.assistant import jobs
-from tenants.worker import QUEUE_AI
 
 logger = logging.getLogger(__name__)
 

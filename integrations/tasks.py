@@ -7,9 +7,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from dramatiq_crontab import cron
 
+from brandroom.queues import QUEUE_HOUSEKEEPING, QUEUE_WEBHOOKS
 from integrations import services
 from tenants.models import Brand
-from tenants.worker import QUEUE_HOUSEKEEPING, QUEUE_WEBHOOKS
 
 
 def _active_brand_schemas() -> list[str]:

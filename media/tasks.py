@@ -9,10 +9,10 @@ import dramatiq
 from django_tenants.utils import schema_context
 from dramatiq_crontab import cron
 
+from brandroom.queues import QUEUE_HOUSEKEEPING
 from media.services.schedules import advance_boost_schedules
 from tenants.models import Brand
 from tenants.selectors import current_brand
-from tenants.worker import QUEUE_HOUSEKEEPING
 
 logger = logging.getLogger(__name__)
 

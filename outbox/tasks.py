@@ -9,9 +9,9 @@ from django.conf import settings
 from django_tenants.utils import schema_context
 from dramatiq_crontab import interval
 
+from brandroom.queues import QUEUE_DEFAULT, QUEUE_HOUSEKEEPING
 from outbox import services
 from tenants.models import Brand
-from tenants.worker import QUEUE_DEFAULT, QUEUE_HOUSEKEEPING
 
 logger = logging.getLogger(__name__)
 

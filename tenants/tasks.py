@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dramatiq
 
+from brandroom.queues import QUEUE_DEFAULT
 from tenants import services
-from tenants.worker import QUEUE_DEFAULT
 
 
 @dramatiq.actor(max_retries=0, queue_name=QUEUE_DEFAULT)

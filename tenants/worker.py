@@ -15,14 +15,6 @@ import dramatiq
 from django.db import connection, transaction
 from dramatiq.middleware import Middleware, SkipMessage
 
-from brandroom.queues import (  # noqa: F401 (the queue names, for actors)
-    QUEUE_AI,
-    QUEUE_DEFAULT,
-    QUEUE_HOUSEKEEPING,
-    QUEUE_WEBHOOKS,
-    QUEUES,
-)
-
 logger = logging.getLogger(__name__)
 
 OPTION = "brand_schema"
