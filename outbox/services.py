@@ -9,13 +9,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from outbox import handlers
 from outbox.models import OutboxEvent
+from tenants.selectors import current_schema_name
 from tenants.worker import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def record_event(*, name: str, payload: dict[str, Any]) -> OutboxEvent:
     """Announce ``name`` as part of the current transaction: the row commits (or rolls back)
     with the change that caused it, and once committed the worker runs the handlers other apps
     registered for ``name``. ``payload`` must be JSON (datetimes become ISO 8601 strings)."""
-    if connection.schema_name == get_public_schema_name():
+    if current_schema_name() == get_public_schema_name():
         raise NotInBrand(f"The outbox event {name} must be recorded inside a brand's schema.")
     event = OutboxEvent.objects.create(
         name=name, payload=json.loads(json.dumps(payload, cls=_PayloadEncoder))

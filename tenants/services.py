@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
@@ -359,7 +359,7 @@ def request_worker_ping() -> WorkerPing:
     from tenants.tasks import answer_worker_ping
     from tenants.worker import enqueue_on_commit
 
-    ping = WorkerPing.objects.create(requested_schema=connection.schema_name)
+    ping = WorkerPing.objects.create(requested_schema=selectors.current_schema_name())
     enqueue_on_commit(answer_worker_ping, ping.pk)
     return ping
 
@@ -367,5 +367,5 @@ def request_worker_ping() -> WorkerPing:
 def complete_worker_ping(*, ping_id: int) -> None:
     """Record, from inside the worker, which schema the message ran in. Safe to run twice."""
     WorkerPing.objects.filter(pk=ping_id, completed_at__isnull=True).update(
-        ran_in_schema=connection.schema_name, completed_at=timezone.now()
+        ran_in_schema=selectors.current_schema_name(), completed_at=timezone.now()
     )

@@ -14,8 +14,6 @@ NOT_PRODUCT = {".venv", ".data", "tests", "bench", "platform", "docs"}
 KEYWORD_ONLY_PENDING = (
     # approvals' services and selectors are being split into layers (issue 12 §2).
     "approvals/",
-    # Delivery scheduling is being rewritten around the outbox (issue 12 §1).
-    "integrations/services/",
 )
 
 WRITES = {"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "save"}

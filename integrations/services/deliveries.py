@@ -21,7 +21,7 @@ from tenants.selectors import current_brand
 logger = logging.getLogger(__name__)
 
 
-def backoff_seconds(attempts: int) -> float:
+def backoff_seconds(*, attempts: int) -> float:
     """How long to wait after the ``attempts``-th failed attempt: base, 2x base, 4x base, ...,
     capped at WEBHOOK_BACKOFF_MAX_SECONDS."""
     base = float(settings.WEBHOOK_BACKOFF_BASE_SECONDS)
@@ -115,9 +115,9 @@ def attempt_delivery(*, delivery_id: int, now: datetime) -> Delivery | None:
             if disabled or delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
                 _finish(delivery, status=Delivery.Status.FAILED, now=now)
             else:
-                delay = backoff_seconds(delivery.attempts)
+                delay = backoff_seconds(attempts=delivery.attempts)
                 delivery.next_attempt_at = now + timedelta(seconds=delay)
-                enqueue_deliveries([delivery.pk], delay_seconds=delay)
+                enqueue_deliveries(delivery_ids=[delivery.pk], delay_seconds=delay)
         delivery.save(
             update_fields=[
                 "status",
@@ -144,7 +144,7 @@ def redeliver(*, delivery: Delivery) -> Delivery:
             event_id=delivery.event_id,
             redelivery_of=delivery,
         )
-        enqueue_deliveries([again.pk])
+        enqueue_deliveries(delivery_ids=[again.pk])
     return again
 
 
@@ -164,5 +164,5 @@ def requeue_stalled_deliveries(*, now: datetime) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)[:STALLED_BATCH]
     )
-    enqueue_deliveries(stalled)
+    enqueue_deliveries(delivery_ids=stalled)
     return len(stalled)

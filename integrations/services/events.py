@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -14,10 +14,11 @@ from integrations import selectors
 from integrations.errors import NotInBrand, UnknownEventType
 from integrations.events import ALL_EVENT_TYPES
 from integrations.models import Delivery, Event
+from tenants.selectors import current_schema_name
 from tenants.worker import enqueue_on_commit
 
 
-def enqueue_deliveries(delivery_ids: list[int], *, delay_seconds: float = 0) -> None:
+def enqueue_deliveries(*, delivery_ids: list[int], delay_seconds: float = 0) -> None:
     """Hand deliveries to the worker after the surrounding transaction commits (the brand's
     schema travels with the message). A message lost on the way is found again by the
     stalled-deliveries sweep: the delivery rows are what counts."""
@@ -40,7 +41,7 @@ def emit_event(
     """
     if event_type not in ALL_EVENT_TYPES:
         raise UnknownEventType(f"Unknown event type '{event_type}'.", field="event_type")
-    if connection.schema_name == "public":
+    if current_schema_name() == "public":
         raise NotInBrand("Events belong to a brand: emit them inside the brand's schema.")
     with transaction.atomic():
         event = Event.objects.create(
@@ -53,7 +54,7 @@ def emit_event(
                 for endpoint in selectors.endpoints_for_event(event_type=event_type)
             ]
         )
-        enqueue_deliveries([d.pk for d in deliveries])
+        enqueue_deliveries(delivery_ids=[d.pk for d in deliveries])
     return event
 
 
