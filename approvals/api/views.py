@@ -24,6 +24,7 @@ from approvals.api.filters import RequestFilter
 from approvals.errors import PersonRequired
 from approvals.models import ApprovalStep, ChainRule, CoverageWindow, Incident, QuietHours
 from brandroom.datetimes import parse_query_datetime
+from brandroom.pagination import KeysetCursorPagination
 from tenants.models import User
 from tenants.permissions import BrandScopedMixin
 
@@ -145,12 +146,19 @@ class RequestViewSet(BrandScopedMixin, viewsets.ReadOnlyModelViewSet):
         return selectors.approval_requests()
 
 
+class QueuePagination(KeysetCursorPagination):
+    """The queue pages in deadline order (then id), like every other list: ``?cursor=`` and
+    ``?page_size=``."""
+
+    ordering = "deadline_at"
+
+
 class QueueView(BrandScopedMixin, generics.ListAPIView):
-    """My pending decisions on this brand, soonest deadline first."""
+    """My pending decisions on this brand, soonest deadline first, a page at a time."""
 
     serializer_class = s.QueueItemSerializer
     read_action = "approvals.decide"
-    pagination_class = None
+    pagination_class = QueuePagination
     filter_backends: list[Any] = []
 
     def get_queryset(self) -> Any:

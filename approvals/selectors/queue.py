@@ -31,7 +31,14 @@ def pending_steps_for(user: User) -> QuerySet[ApprovalStep]:
         .exclude(decisions__decider_id=user.pk)
         .exclude(Q(mode="all") & Exists(role_done) & ~Q(escalated_to_ids__contains=[user.pk]))
         .select_related("request")
-        .prefetch_related("decisions")
+        # The queue shows each step's request with all its steps and their decisions.
+        .prefetch_related(
+            "decisions",
+            Prefetch(
+                "request__steps",
+                queryset=ApprovalStep.objects.order_by("position").prefetch_related("decisions"),
+            ),
+        )
         .order_by("deadline_at", "id")
     )
 

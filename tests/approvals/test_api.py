@@ -158,7 +158,7 @@ def test_decision_through_the_api_and_409_naming_the_winner(world) -> None:
     step = open_post_step(world.a)
     lead, admin = world.a.person(Role.ACCOUNT_LEAD), world.a.person(Role.AGENCY_ADMIN)
     queue = client_for(lead).get(url(world.a, "queue/"))
-    assert [item["id"] for item in queue.json()] == [step.pk]
+    assert [item["id"] for item in queue.json()["results"]] == [step.pk]
     won = client_for(lead).post(
         url(world.a, f"steps/{step.pk}/decision/"), {"decision": "approve"}, format="json"
     )
@@ -565,3 +565,61 @@ def test_crisis_state_without_an_incident_matches_its_schema(world) -> None:
     schema = SchemaGenerator().get_schema(request=None, public=True)
     incident = schema["components"]["schemas"]["CrisisState"]["properties"]["incident"]
     assert incident.get("nullable") or {"type": "null"} in incident.get("oneOf", [])
+
+
+def test_the_queue_comes_in_cursor_pages_soonest_deadline_first_each_step_once(world) -> None:
+    steps = [open_post_step(world.a) for _ in range(7)]
+    with tenant_context(world.a.brand):
+        # Deadlines out of creation order, two of them equal: pages must still give each once.
+        base = timezone.now() + timedelta(hours=1)
+        for offset, step in zip([5, 1, 3, 3, 0, 6, 2], steps, strict=True):
+            ApprovalStep.objects.filter(pk=step.pk).update(
+                deadline_at=base + timedelta(minutes=offset)
+            )
+        expected = list(
+            ApprovalStep.objects.filter(pk__in=[s.pk for s in steps])
+            .order_by("deadline_at", "id")
+            .values_list("pk", flat=True)
+        )
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    seen: list[int] = []
+    page = lead.get(url(world.a, "queue/"), {"page_size": 3})
+    sizes = []
+    while True:
+        assert page.status_code == 200
+        body = page.json()
+        sizes.append(len(body["results"]))
+        seen += [item["id"] for item in body["results"]]
+        assert all(item["request"]["steps"] for item in body["results"])
+        if body["next"] is None:
+            break
+        page = lead.get(body["next"])
+    assert sizes == [3, 3, 1]
+    assert seen == expected
+
+
+def test_a_queue_page_costs_the_same_queries_however_many_steps_it_shows(
+    world, django_assert_max_num_queries
+) -> None:
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    open_post_step(world.a)
+    with django_assert_max_num_queries(40) as few:
+        lead.get(url(world.a, "queue/"), {"page_size": 50})
+    for _ in range(6):
+        open_post_step(world.a)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = lead.get(url(world.a, "queue/"), {"page_size": 50})
+    assert len(page.json()["results"]) == 7
+
+
+def test_the_schema_documents_the_queue_as_a_cursor_paged_list(world) -> None:
+    schema = client_for(world.admin).get("/api/schema/", {"format": "json"}).json()
+    queue = next(
+        operation["get"]
+        for path, operation in schema["paths"].items()
+        if path.endswith("/approvals/queue/")
+    )
+    assert {"cursor", "page_size"} <= {p["name"] for p in queue["parameters"]}
+    body = queue["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    paginated = schema["components"]["schemas"][body.rsplit("/", 1)[-1]]
+    assert {"next", "previous", "results"} <= set(paginated["properties"])

@@ -48,7 +48,7 @@ def test_draft_to_approval_to_crisis_and_back_through_the_api(
     assert (risky.status, calm.status) == ("in_review", "approved")
 
     # The lead's queue has the risky post; approving hands it to the client.
-    queue = client_for(lead).get(api(a, "queue/")).json()
+    queue = client_for(lead).get(api(a, "queue/")).json()["results"]
     assert [item["request"]["subject_id"] for item in queue] == [risky.pk]
     with django_capture_on_commit_callbacks(execute=True):
         first = client_for(lead).post(
@@ -58,7 +58,7 @@ def test_draft_to_approval_to_crisis_and_back_through_the_api(
     assert client.email in {address for m in mail.outbox for address in m.to}
 
     # The client is late: the sweep reminds, then escalates to the account lead.
-    client_step = client_for(client).get(api(a, "queue/")).json()[0]
+    client_step = client_for(client).get(api(a, "queue/")).json()["results"][0]
     later = timezone.now() + timedelta(hours=3, minutes=30)
     with tenant_context(a.brand), django_capture_on_commit_callbacks(execute=True):
         services.sweep_due_brands(now=later)

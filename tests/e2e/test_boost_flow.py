@@ -60,7 +60,7 @@ def test_boost_from_proposal_to_cap_alert(world, django_capture_on_commit_callba
 
     assert "account_lead" in boost["approval_note"]
 
-    queue = lead.get(base + "approvals/queue/").json()
+    queue = lead.get(base + "approvals/queue/").json()["results"]
     step = next(item for item in queue if item["request"]["subject_id"] == boost["id"])
     assert step["request"]["subject_kind"] == "boost"
     assert specialist.post(url + "activate/").status_code == 409  # not signed off yet

@@ -93,7 +93,11 @@ def test_ready_draft_and_its_approval_request_and_decision_are_delivered_signed(
 
     # The lead rejects through the API; the on-commit signal runs after the request ended,
     # with the connection back on public: the brand travels with the signal.
-    queue = client_for(lead).get(f"/brands/{world.a.brand.slug}/api/v1/approvals/queue/").json()
+    queue = (
+        client_for(lead)
+        .get(f"/brands/{world.a.brand.slug}/api/v1/approvals/queue/")
+        .json()["results"]
+    )
     with django_capture_on_commit_callbacks(execute=True):
         rejected = client_for(lead).post(
             f"/brands/{world.a.brand.slug}/api/v1/approvals/steps/{queue[0]['id']}/decision/",

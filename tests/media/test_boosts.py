@@ -142,7 +142,7 @@ def test_cancelling_a_pending_boost_withdraws_its_sign_off(world, budgets) -> No
         brand_api(world.a, f"approvals/requests/{body['approval_request_id']}/")
     ).json()
     assert request["status"] == "withdrawn"
-    queue = lead.get(brand_api(world.a, "approvals/queue/")).json()
+    queue = lead.get(brand_api(world.a, "approvals/queue/")).json()["results"]
     assert step_id not in {item["id"] for item in queue}
     assert decide(world.a, body["id"], Role.ACCOUNT_LEAD, step_id=step_id).status_code == 409
     assert status_of(world.a, body["id"]) == "cancelled"
