@@ -61,6 +61,8 @@ SHARED_APPS = [
     "drf_standardized_errors",
     "django_dramatiq",
     "dramatiq_crontab",
+    # Heartbeats of worker and scheduler processes, and queue lag (health, check_worker).
+    "brandroom.liveness",
     # Public-schema index of when each brand next has approval work due (the sweep's entry).
     "approvals.schedule",
     # Project-wide HTTP infrastructure: idempotency records and throttle counters.
@@ -164,7 +166,14 @@ WORKER_MIDDLEWARE = [
     "django_dramatiq.middleware.DbConnectionsMiddleware",
     # Must come after DbConnectionsMiddleware: it sets the brand on a fresh connection.
     "tenants.worker.BrandContextMiddleware",
+    "brandroom.liveness.middleware.WorkerHeartbeat",
 ]
+# Worker and scheduler processes record a heartbeat this often; three missed ones mean dead.
+HEARTBEAT_SECONDS = env.float("HEARTBEAT_SECONDS", default=10.0)
+if HEARTBEAT_SECONDS <= 0:
+    raise ImproperlyConfigured("HEARTBEAT_SECONDS must be positive")
+# A queue whose oldest due message waits longer than this is reported as a problem.
+QUEUE_MAX_LAG_SECONDS = env.float("QUEUE_MAX_LAG_SECONDS", default=300.0)
 
 
 def _broker_settings() -> dict[str, object]:

@@ -4,20 +4,27 @@ Run as a script (``python platform/launcher.py run|test|database``), never impor
 ``platform`` folder is deliberately not a package, because a package of that name would shadow
 Python's standard ``platform`` module.
 
-- ``run``: with no DATABASE_URL, starts an embedded PostgreSQL in ``.data/postgres``; migrates;
-  seeds a demo agency on an empty database; then runs web (gunicorn), worker (dramatiq) and
-  scheduler (dramatiq-crontab) until one of them stops or Ctrl-C.
+- ``run [--no-demo]``: with no DATABASE_URL, starts an embedded PostgreSQL in
+  ``.data/postgres``; migrates; seeds a demo agency on an empty database (not with
+  ``--no-demo``); then runs web (gunicorn), worker (dramatiq) and scheduler (dramatiq-crontab)
+  until one of them stops or Ctrl-C. It says what it is doing at
+  each step and prints one "ready" line, with the URLs, once the web server answers and the
+  worker and the scheduler have reported through the health endpoint.
 - ``test``: the same database set-up, then pytest with the given arguments.
 - ``database``: starts the embedded PostgreSQL (if needed) and prints its URL.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +34,15 @@ EMBEDDED_DB_NAME = "brandroom"
 
 def _python() -> str:
     return sys.executable
+
+
+def say(message: str) -> None:
+    """Narrate a step of the start-up (stderr, so it never mixes with data on stdout)."""
+    print(f"brandroom: {message}", file=sys.stderr, flush=True)
+
+
+def _since(started: float) -> str:
+    return f"{time.monotonic() - started:.1f} s"
 
 
 def start_embedded_postgres(*, keep_running: bool = False) -> str:
@@ -68,8 +84,14 @@ def prepare_environment(*, mode: str) -> None:
     os.environ.setdefault("BRANDROOM_ENV", mode)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brandroom.settings")
     if not os.environ.get("DATABASE_URL"):
+        fresh = not (DATA_DIR / "postgres" / "PG_VERSION").exists()
+        started = time.monotonic()
+        say(
+            "starting the embedded PostgreSQL in .data/postgres"
+            + (" (first run: creating it)" if fresh else "")
+        )
         os.environ["DATABASE_URL"] = start_embedded_postgres()
-        print("brandroom: embedded PostgreSQL running in .data/postgres", file=sys.stderr)
+        say(f"PostgreSQL is running ({_since(started)})")
     else:
         ensure_database_exists(os.environ["DATABASE_URL"])
 
@@ -78,16 +100,125 @@ def manage(*args: str) -> None:
     subprocess.run([_python(), str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
 
 
+def _urls(base: str) -> list[tuple[str, str]]:
+    return [
+        ("API root", f"{base}/api/v1/  (a brand: {base}/brands/northwind-coffee/api/v1/)"),
+        ("API docs", f"{base}/api/docs/"),
+        ("Admin", f"{base}/admin/"),
+        ("Approver view", f"{base}/brands/northwind-coffee/approve/"),
+        ("Health", f"{base}/api/v1/health/"),
+    ]
+
+
+def fetch_health(base: str, *, timeout: float = 2.0) -> dict | None:
+    """The health endpoint's answer, or None while the web server does not answer."""
+    try:
+        with urllib.request.urlopen(f"{base}/api/v1/health/", timeout=timeout) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:  # 503: answering, but not ready
+        try:
+            return json.loads(exc.read())
+        except ValueError:
+            return None
+    except (OSError, ValueError):
+        return None
+
+
+def not_ready(health: dict | None, *, running_for: float) -> list[str]:
+    """What is not ready yet, from a health answer; empty when web, worker and scheduler are.
+
+    A worker or scheduler counts once it has sent a heartbeat since this launch began, so a
+    leftover heartbeat of an earlier run does not count.
+    """
+    if health is None:
+        return ["web server"]
+    missing = []
+    if health.get("status") != "ok":
+        missing.append("web server (database or broker: " + json.dumps(health.get("checks")) + ")")
+    for kind in ("worker", "scheduler"):
+        seen = health.get(kind) or {}
+        last = seen.get("last_beat_seconds")
+        if not seen.get("alive") or last is None or last > running_for:
+            missing.append(kind)
+    return missing
+
+
+def wait_until_ready(
+    base: str,
+    *,
+    started: float,
+    timeout: float,
+    still_running: Callable[[], str | None] = lambda: None,
+    every: float = 10.0,
+    poll: float = 0.5,
+) -> bool:
+    """Poll the health endpoint until web, worker and scheduler are ready (True), a process
+    stopped or ``timeout`` passed (False); say what is still awaited every ``every`` seconds."""
+    deadline = time.monotonic() + timeout
+    next_note = time.monotonic() + every
+    missing: list[str] = ["web server"]
+    while time.monotonic() < deadline:
+        stopped = still_running()
+        if stopped:
+            say(f"{stopped} stopped before Brandroom was ready")
+            return False
+        missing = not_ready(fetch_health(base), running_for=time.monotonic() - started)
+        if not missing:
+            return True
+        if time.monotonic() >= next_note:
+            say(f"waiting for: {', '.join(missing)} ({_since(started)})")
+            next_note = time.monotonic() + every
+        time.sleep(poll)
+    say(f"not ready after {timeout:.0f} s; still waiting for: {', '.join(missing)}")
+    return False
+
+
+def ready_message(base: str, *, took: float, pid: int, demo: bool = True) -> str:
+    lines = [
+        f"brandroom: READY in {took:.0f} s: web, worker and scheduler answer at {base}/",
+        *(f"  {label:<14} {url}" for label, url in _urls(base)),
+    ]
+    if demo:
+        lines += [
+            "  Demo sign-in   username = a role (agency_admin, account_lead, copywriter,",
+            "                 client_approver, ...), password 'brandroom-demo'",
+        ]
+    lines.append(f"  Stop with Ctrl-C (or: kill {pid}); web, worker and scheduler stop with it.")
+    return "\n".join(lines)
+
+
 def run_service(argv: list[str]) -> int:
+    # platform/run records when the command began, so the ready line counts the install too.
+    began = float(os.environ.pop("BRANDROOM_RUN_STARTED", "0") or 0)
+    started = time.monotonic() - (max(0.0, time.time() - began) if began else 0.0)
     prepare_environment(mode="development")
     host = os.environ.get("BRANDROOM_HOST", "127.0.0.1")
     port = os.environ.get("BRANDROOM_PORT", "8000")
-    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
+    base = f"http://{host}:{port}"
+    os.environ.setdefault("PUBLIC_BASE_URL", base)
 
-    manage("migrate_schemas", "--noinput", "-v", "0")
+    step = time.monotonic()
+    say("migrating the database: shared tables")
+    manage("migrate_schemas", "--shared", "--noinput", "-v", "0")
+    say("migrating the database: brands")
+    manage("migrate_schemas", "--tenant", "--noinput", "-v", "1")
+    say(f"database migrated ({_since(step)})")
+    say("collecting static files")
     manage("collectstatic", "--noinput", "-v", "0")
-    manage("seed_demo")
+    demo = "--no-demo" not in argv
+    if demo:
+        say("seeding the demo agency (only on an empty database)")
+        seeded = subprocess.run(
+            [_python(), str(ROOT / "manage.py"), "seed_demo"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        say("demo agency seeded" if "Seeded" in seeded.stdout else "demo data already there")
 
+    workers = os.environ.get("WORKER_PROCESSES", "1")
+    threads = os.environ.get("WORKER_THREADS", "4")
     processes = {
         "web": [
             _python(),
@@ -104,38 +235,75 @@ def run_service(argv: list[str]) -> int:
             str(ROOT / "manage.py"),
             "rundramatiq",
             "--processes",
-            os.environ.get("WORKER_PROCESSES", "1"),
+            workers,
             "--threads",
-            os.environ.get("WORKER_THREADS", "4"),
+            threads,
         ],
         "scheduler": [_python(), str(ROOT / "manage.py"), "crontab"],
     }
-    return supervise(processes)
+    say(
+        f"starting web ({base}), worker ({workers} process x {threads} threads) and scheduler;"
+        " waiting for all three to answer"
+    )
+
+    def when_started(still_running: Callable[[], str | None]) -> None:
+        ready = wait_until_ready(
+            base,
+            started=started,
+            timeout=float(os.environ.get("BRANDROOM_READY_TIMEOUT", "180")),
+            still_running=still_running,
+        )
+        if ready:
+            took = time.monotonic() - started
+            print(ready_message(base, took=took, pid=os.getpid(), demo=demo), flush=True)
+
+    return supervise(processes, when_started=when_started)
 
 
-def supervise(commands: dict[str, list[str]]) -> int:
-    """Run the processes together; when one exits or we are interrupted, stop all of them."""
+def supervise(
+    commands: dict[str, list[str]],
+    *,
+    when_started: Callable[[Callable[[], str | None]], None] | None = None,
+) -> int:
+    """Run the processes together; when one exits or we are interrupted, stop all of them.
+
+    ``when_started`` runs once they are started, with a function naming a process that has
+    stopped (or None); Ctrl-C during it stops everything as usual.
+    """
     running = {name: subprocess.Popen(cmd, cwd=ROOT) for name, cmd in commands.items()}
     stopping = False
 
     def stop(*_: object) -> None:
         nonlocal stopping
         stopping = True
+        raise KeyboardInterrupt
+
+    def first_stopped() -> str | None:
+        for name, proc in running.items():
+            if proc.poll() is not None:
+                return name
+        return None
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     exit_code = 0
     try:
+        if when_started is not None:
+            when_started(first_stopped)
         while not stopping:
             for name, proc in running.items():
                 code = proc.poll()
                 if code is not None:
-                    print(f"brandroom: {name} exited with {code}; stopping", file=sys.stderr)
+                    say(f"{name} exited with {code}; stopping")
                     exit_code = code or 1
                     stopping = True
                     break
             time.sleep(0.5)
+    except KeyboardInterrupt:
+        say("stopping web, worker and scheduler")
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for proc in running.values():
             if proc.poll() is None:
                 proc.terminate()

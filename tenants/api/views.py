@@ -16,6 +16,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from brandroom.broker import check_broker
+from brandroom.liveness.report import report as background_report
 from tenants import selectors, services
 from tenants.api import serializers as s
 from tenants.models import Agency, Brand, Membership, User
@@ -35,7 +36,9 @@ def brand_for(request: Request, slug: str, action: str) -> Brand:
 
 
 class HealthView(APIView):
-    """Liveness and readiness: the database and the broker both answer."""
+    """Readiness of this web process (the database and the broker answer: 200, else 503), and
+    for operators whether workers and the scheduler are alive and how far behind each queue is
+    (reported in the body, with ``problems``; they do not make this web process unready)."""
 
     authentication_classes: list[type] = []
     permission_classes = [permissions.AllowAny]
@@ -56,8 +59,14 @@ class HealthView(APIView):
         except Exception as exc:
             checks["broker"] = f"error: {exc.__class__.__name__}"
             healthy = False
+        body: dict[str, object] = {"status": "ok" if healthy else "unavailable", "checks": checks}
+        if healthy:
+            try:
+                body.update(background_report().as_dict())
+            except Exception as exc:
+                body["problems"] = [f"background report failed: {exc.__class__.__name__}"]
         return Response(
-            {"status": "ok" if healthy else "unavailable", "checks": checks},
+            body,
             status=status.HTTP_200_OK if healthy else status.HTTP_503_SERVICE_UNAVAILABLE,
         )
 

@@ -29,7 +29,11 @@ from django_tenants.migration_executors.multiproc import get_pool
 
 from brandroom.progress import track
 from tenants.models import Brand
-from tenants.provisioning import migrate_template_schema, schemas_up_to_date
+from tenants.provisioning import (
+    migrate_template_schema,
+    schemas_up_to_date,
+    template_is_current,
+)
 
 # Options that make migrate do something other than "apply what is missing": with any of them
 # set, no brand is skipped as up to date.
@@ -75,7 +79,10 @@ class Command(MigrateSchemasCommand):
             return
         self._migrate_brands(executor, options)
         # Bring the template along so brands cloned from it later get every table.
-        migrate_template_schema(verbosity=max(0, int(options.get("verbosity", 1)) - 1))
+        verbosity = int(options.get("verbosity", 1))
+        if verbosity >= 1 and not template_is_current():
+            self.stdout.write("Brand template schema: applying its migrations")
+        migrate_template_schema(verbosity=max(0, verbosity - 1))
 
     def _migrate_brands(self, executor: Any, options: dict[str, Any]) -> None:
         verbosity = int(options.get("verbosity", 1))

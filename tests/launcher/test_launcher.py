@@ -1,0 +1,129 @@
+"""./platform/run narrates its start and prints one READY line, with the URLs and how to stop,
+only once the web server answers and the worker and the scheduler have reported."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.tenants.test_worker_context import ROOT, _worker_env
+
+_spec = importlib.util.spec_from_file_location("launcher", ROOT / "platform" / "launcher.py")
+assert _spec and _spec.loader
+launcher = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(launcher)
+
+
+def _health(*, status: str = "ok", worker: float | None = 1.0, scheduler: float | None = 1.0):
+    def seen(last: float | None) -> dict:
+        return {"alive": 0 if last is None else 1, "last_beat_seconds": last}
+
+    return {"status": status, "checks": {}, "worker": seen(worker), "scheduler": seen(scheduler)}
+
+
+def test_ready_only_when_web_worker_and_scheduler_all_answer() -> None:
+    assert launcher.not_ready(None, running_for=5) == ["web server"]
+    assert launcher.not_ready(_health(), running_for=5) == []
+    assert launcher.not_ready(_health(worker=None), running_for=5) == ["worker"]
+    assert launcher.not_ready(_health(scheduler=None), running_for=5) == ["scheduler"]
+    # A heartbeat older than this launch is a leftover of an earlier run.
+    assert launcher.not_ready(_health(worker=20.0), running_for=5) == ["worker"]
+    assert launcher.not_ready(_health(status="unavailable"), running_for=5)[0].startswith(
+        "web server (database or broker"
+    )
+
+
+def test_waiting_on_a_port_where_nothing_answers_says_what_it_waits_for(capsys) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    started = time.monotonic()
+    ready = launcher.wait_until_ready(
+        f"http://127.0.0.1:{port}", started=started, timeout=1.5, every=0.5, poll=0.1
+    )
+    assert not ready
+    err = capsys.readouterr().err
+    assert "brandroom: waiting for: web server" in err
+    assert "brandroom: not ready after 2 s; still waiting for: web server" in err
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.integration
+def test_run_narrates_and_ends_with_the_ready_line_then_stops_on_ctrl_c(world, tmp_path) -> None:
+    port = _free_port()
+    env = {
+        **_worker_env(),
+        "BRANDROOM_PORT": str(port),
+        "WEB_WORKERS": "1",
+        "WEB_THREADS": "2",
+        "WORKER_THREADS": "1",
+        "HEARTBEAT_SECONDS": "1",
+    }
+    env.pop("BRANDROOM_ENV")  # the launcher's own default (development) applies
+    log = tmp_path / "run.log"
+    with log.open("w") as out:
+        run = subprocess.Popen(
+            [sys.executable, "platform/launcher.py", "run", "--no-demo"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        text = _wait_for_line(log, "brandroom: READY in ", run, timeout=240)
+        lines = text.splitlines()
+        narrated = [line for line in lines if line.startswith("brandroom: ")]
+        steps = [
+            "brandroom: migrating the database: shared tables",
+            "brandroom: migrating the database: brands",
+            "brandroom: collecting static files",
+            "brandroom: starting web (http://127.0.0.1:",
+            "brandroom: READY in ",
+        ]
+        positions = [
+            next(i for i, line in enumerate(narrated) if line.startswith(step)) for step in steps
+        ]
+        assert positions == sorted(positions), narrated
+        assert any(line.startswith("Brands: ") for line in lines)  # how many brands migrate
+        ready = next(i for i, line in enumerate(lines) if line.startswith("brandroom: READY"))
+        after = "\n".join(lines[ready : ready + 8])
+        assert f"http://127.0.0.1:{port}/api/v1/health/" in after
+        assert "Stop with Ctrl-C" in after
+        assert sum(1 for line in lines if "READY" in line) == 1
+
+        os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        assert run.wait(timeout=30) == 0
+        assert "brandroom: stopping web, worker and scheduler" in log.read_text()
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+
+
+def _wait_for_line(log: Path, start: str, run: subprocess.Popen, *, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = log.read_text()
+        if any(line.startswith(start) for line in text.splitlines()):
+            time.sleep(0.5)  # the URL lines follow the ready line in the same write
+            return log.read_text()
+        if run.poll() is not None:
+            raise AssertionError(f"./platform/run exited with {run.returncode}:\n{text}")
+        time.sleep(0.5)
+    raise AssertionError(f"no {start!r} line within {timeout}s:\n{log.read_text()}")
