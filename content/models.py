@@ -456,6 +456,9 @@ class GenerationJob(models.Model):
     # database error) takes the job over at once instead of waiting for it to go stale.
     claimed_by = models.CharField(max_length=64, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Where a running job is (see JOB_STEPS in content/api/serializers.py): empty while it reads
+    # the brand's voice and context, "writing" from the model call on (checks and rewrites too).
+    step = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         constraints = [

@@ -272,6 +272,7 @@ def retry_job(*, job: GenerationJob, now: datetime | None = None) -> GenerationJ
                 status=GenerationJob.Status.QUEUED,
                 attempts=0,
                 finished_at=None,
+                step="",
                 cost_reserved=F("cost_estimate") + reserve,
             )
         elif not GenerationJob.objects.filter(stuck_jobs(now=now), pk=job.pk).update(
@@ -434,6 +435,8 @@ def run_job(
     provider = provider_for(config)
     try:
         ctx = contexts.context_for_job(job)
+        # Progress for the job resource: the long part (the model) starts now.
+        GenerationJob.objects.filter(pk=job.pk).update(step="writing")
         result = pipeline.run(
             ctx,
             provider,
@@ -453,6 +456,7 @@ def run_job(
             GenerationJob.objects.filter(pk=job.pk).update(
                 status=GenerationJob.Status.QUEUED,
                 enqueued_at=timezone.now(),
+                step="",
                 failure_code=exc.code,
                 failure_reason=f"Attempt {job.attempts} failed: {exc.message} Retrying.",
             )
