@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from content.errors import DraftTransitionRefused
 from content.networks import Network
+from tenants.people import person_reference
 
 
 class Channel(models.Model):
@@ -159,16 +160,7 @@ class Draft(models.Model):
     external_id = models.CharField(max_length=200, blank=True)
     external_url = models.URLField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
-    # People live in the public schema; no database constraint across schemas, and a removed
-    # user must not take the brand's history with them.
-    created_by = models.ForeignKey(
-        "tenants.User",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
+    created_by = person_reference()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -291,14 +283,7 @@ class BrandVoice(models.Model):
     allowed_handles = models.JSONField(default=list, blank=True)
     sensitive_topics = models.JSONField(default=list, blank=True)
     competitors = models.JSONField(default=list, blank=True)
-    created_by = models.ForeignKey(
-        "tenants.User",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
+    created_by = person_reference()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -345,14 +330,7 @@ class Brief(models.Model):
     campaign = models.CharField(max_length=200, blank=True)
     is_paid = models.BooleanField(default=False)
     deadline = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        "tenants.User",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
+    created_by = person_reference()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -439,14 +417,7 @@ class GenerationJob(models.Model):
     # The most this job can cost (every call at its token caps, every attempt), held against
     # the budget while it is queued or running; once finished only ``cost_estimate`` counts.
     cost_reserved = models.DecimalField(max_digits=10, decimal_places=6, default=0)
-    created_by = models.ForeignKey(
-        "tenants.User",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
+    created_by = person_reference()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # When a message for it was last sent: a queued job whose message is long gone (dropped in a
     # database outage, lost with a broker) is sent again by the stuck-jobs sweep.

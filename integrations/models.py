@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from integrations.events import EventType
+from tenants.people import person_reference
 
 
 class Event(models.Model):
@@ -54,15 +55,7 @@ class WebhookEndpoint(models.Model):
     consecutive_failures = models.PositiveIntegerField(default=0)
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
-    # People live in the public schema: no database constraint across schemas.
-    created_by = models.ForeignKey(
-        "tenants.User",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
+    created_by = person_reference()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
