@@ -27,6 +27,7 @@ from approvals.selectors.crisis import brand_in_crisis
 from approvals.selectors.queue import decisions_by, pending_steps_for, review_history
 from approvals.services import decide_step, may_decide
 from content.models import Draft
+from content.progress import rewrite_in_progress
 from tenants.selectors import brands_for_user, role_on_brand
 
 HASHTAG = re.compile(r"#\w+")
@@ -207,6 +208,8 @@ def _detail_context(request: HttpRequest, step: ApprovalStep, **extra: Any) -> d
         comments=comments,
         is_open=step.status == ApprovalStep.Status.OPEN,
         may_decide=may_decide(step=step, user=request.user),
+        # A new version being written for this draft: shown as "working..." with its state.
+        rewrite=rewrite_in_progress(draft_id=draft.pk) if draft else None,
         **extra,
     )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -19,6 +18,7 @@ from content.models import (
     InboxItem,
 )
 from content.networks import Network
+from content.progress import job_progress
 
 
 def strings(**kwargs: object) -> serializers.ListField:
@@ -343,33 +343,6 @@ class JobProgressSerializer(serializers.Serializer):
     done = serializers.IntegerField()
     total = serializers.IntegerField()
     detail = serializers.CharField()
-
-
-# A generation job's steps, in order: waiting for a worker, reading the brand, writing (the
-# model call, checks and any rewrite), done.
-JOB_STEPS = 3
-
-
-def job_progress(job: GenerationJob) -> dict[str, object]:
-    status = job.status
-    if status == GenerationJob.Status.QUEUED:
-        if job.attempts:
-            detail = (
-                f"Waiting to retry (attempt {job.attempts + 1} of {settings.AI_JOB_MAX_ATTEMPTS})"
-                + (f": {job.failure_reason}" if job.failure_reason else "")
-            )
-        else:
-            detail = "Waiting for a worker"
-        return {"done": 0, "total": JOB_STEPS, "detail": detail}
-    if status == GenerationJob.Status.RUNNING:
-        if job.step == "writing":
-            plural = "s" if job.variants != 1 else ""
-            detail = f"Writing {job.variants} variant{plural} and checking them"
-            return {"done": 2, "total": JOB_STEPS, "detail": detail}
-        return {"done": 1, "total": JOB_STEPS, "detail": "Reading the brand's voice and context"}
-    if status == GenerationJob.Status.SUCCEEDED:
-        return {"done": JOB_STEPS, "total": JOB_STEPS, "detail": "Done"}
-    return {"done": JOB_STEPS, "total": JOB_STEPS, "detail": f"Failed: {job.failure_reason}"}
 
 
 class JobSerializer(serializers.ModelSerializer):

@@ -338,3 +338,23 @@ def test_revised_draft_shows_the_comments_and_history_of_earlier_versions(
     assert "Please mention the new Ethiopian roast." in page
     assert "Changes requested" in page
     assert "v1" in page and "v2" in page
+
+
+def test_detail_says_working_while_a_new_version_of_the_draft_is_being_written(
+    world, waiting_step
+) -> None:
+    from content.models import GenerationJob
+
+    url = f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/"
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    assert "Working…" not in lead.get(url).content.decode()
+    with schema_context(world.a.brand.schema_name):
+        job = GenerationJob.objects.create(
+            kind="post", source_draft_id=waiting_step.request.subject_id, status="running"
+        )
+    page = lead.get(url).content.decode()
+    assert "Working… a new version is being written: Reading the brand" in page
+    assert "(step 1 of 3)" in page
+    with schema_context(world.a.brand.schema_name):
+        GenerationJob.objects.filter(pk=job.pk).update(step="writing")
+    assert "Writing 1 variant and checking them (step 2 of 3)" in lead.get(url).content.decode()
