@@ -149,8 +149,35 @@ _db = env.db_url("DATABASE_URL", engine="django_tenants.postgresql_backend")
 # A libpq URL may carry the host (a socket folder) in its query string.
 if not _db.get("HOST") and _db.get("OPTIONS", {}).get("host"):
     _db["HOST"] = _db["OPTIONS"].pop("host")
-_db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 _db["CONN_HEALTH_CHECKS"] = True
+# Connections per process are bounded by a pool (psycopg_pool through Django's "pool" option,
+# see the formula in platform/DEPLOY.md): at most
+# DATABASE_POOL_MAX_SIZE, opened on demand, closed after DATABASE_POOL_MAX_IDLE seconds unused.
+# DATABASE_POOL=off goes back to one connection per thread kept DATABASE_CONN_MAX_AGE seconds.
+DATABASE_POOL = env.bool("DATABASE_POOL", default=True)
+DATABASE_POOL_MAX_SIZE = env.int(
+    "DATABASE_POOL_MAX_SIZE",
+    # Every thread of the busiest process kind (web or worker) plus the heartbeat thread.
+    default=max(env.int("WEB_THREADS", default=4), env.int("WORKER_THREADS", default=4)) + 1,
+)
+DATABASE_POOL_MAX_IDLE = env.float("DATABASE_POOL_MAX_IDLE", default=60.0)
+DATABASE_POOL_TIMEOUT = env.float("DATABASE_POOL_TIMEOUT", default=10.0)
+if DATABASE_POOL_MAX_SIZE < 1 or DATABASE_POOL_MAX_IDLE <= 0 or DATABASE_POOL_TIMEOUT <= 0:
+    raise ImproperlyConfigured(
+        "DATABASE_POOL_MAX_SIZE must be at least 1, DATABASE_POOL_MAX_IDLE and "
+        "DATABASE_POOL_TIMEOUT positive"
+    )
+if DATABASE_POOL:
+    _db["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django hands them back after use
+    _db.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 0,
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        "max_idle": DATABASE_POOL_MAX_IDLE,
+        "timeout": DATABASE_POOL_TIMEOUT,
+        "name": "brandroom",
+    }
+else:
+    _db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
