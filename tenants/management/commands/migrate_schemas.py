@@ -107,6 +107,8 @@ class Command(MigrateSchemasCommand):
         with track("migrate brands", len(todo), stream=out, quiet=verbosity == 0) as progress:
             if codename == "multiprocessing" and todo:
                 connection.close()
+                # A connection pool's threads do not survive fork: each child makes its own.
+                connection.close_pool()
                 one = functools.partial(_migrate_one, self.args, inner, codename)
                 with get_pool() as pool:
                     for schema, error in zip(todo, pool.imap(one, todo), strict=True):
