@@ -105,12 +105,15 @@ def database_down(django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyp
         port = probe.getsockname()[1]
     with django_db_blocker.unblock():
         connection.close()
+        # The pool keeps connections made with the old address: start a new one on each side.
+        connection.close_pool()
         saved = dict(connection.settings_dict)
         connection.settings_dict.update(HOST="127.0.0.1", PORT=str(port))
         try:
             yield
         finally:
             connection.close()
+            connection.close_pool()
             connection.settings_dict.clear()
             connection.settings_dict.update(saved)
 
