@@ -54,6 +54,8 @@ CLIENT_DECIDERS = frozenset({Role.CLIENT_APPROVER, Role.CLIENT_LEGAL, Role.CLIEN
 class Scope(models.TextChoices):
     READ = "read"
     WRITE_CONTENT = "write:content"
+    # Grants no action: decisions are people's (see approvals.decide). Kept so keys that hold it
+    # and scripts that ask for it keep working.
     WRITE_APPROVALS = "write:approvals"
     WRITE_MEDIA = "write:media"
     INGEST_INBOX = "ingest:inbox"
@@ -64,6 +66,8 @@ class Scope(models.TextChoices):
 PERMISSIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "brand.read": (ALL_ROLES, Scope.READ),
     "brand.update": (LEADS, None),
+    # Suspending and deleting also need the agency's own admin role (tenants.api.views).
+    "brand.delete": (frozenset({Role.AGENCY_ADMIN}), None),
     "members.read": (ALL_ROLES, None),
     "members.manage": (LEADS, None),
     "api_keys.manage": (frozenset({Role.AGENCY_ADMIN}), None),
@@ -75,9 +79,12 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "inbox.ingest": (WRITERS, Scope.INGEST_INBOX),
     "usage.read": (AGENCY_ROLES, Scope.READ),
     "approvals.read": (ALL_ROLES, Scope.READ),
-    "approvals.decide": (LEADS | CLIENT_DECIDERS, Scope.WRITE_APPROVALS),
+    # Decisions are a person's (the trail names who decided): no API key scope grants them.
+    "approvals.decide": (LEADS | CLIENT_DECIDERS, None),
     "approvals.policy": (LEADS, None),
     "rota.manage": (LEADS, None),
+    # Everyone sets their own quiet hours; someone else's also needs rota.manage.
+    "quiet_hours.set": (ALL_ROLES, None),
     "incidents.manage": (LEADS | {Role.COMMUNITY_MANAGER, Role.CLIENT_PR, Role.CLIENT_LEGAL}, None),
     "audit.read": (LEADS | CLIENT_DECIDERS, Scope.READ),
     # The product-wide trail (members, keys, settings, boosts, budgets): leads only, no key.

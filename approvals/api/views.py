@@ -324,7 +324,7 @@ class QuietHoursViewSet(
 
     serializer_class = s.QuietHoursSerializer
     read_action = "approvals.read"
-    write_action = "approvals.read"
+    write_action = "quiet_hours.set"
     lookup_field = "user_id"
     filter_backends: list[Any] = []
 
