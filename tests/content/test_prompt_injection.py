@@ -12,6 +12,7 @@ from django.utils import timezone
 from content import services
 from content.assistant import guardrails, jobs, offline, prompts
 from content.assistant.context import ChannelSpec, CommentSpec, GenerationContext, VoiceSpec
+from content.assistant.providers import OfflineProvider
 from content.models import Draft
 from content.tasks import run_generation_job
 from tests.content.fake_ai import drafts
@@ -105,7 +106,7 @@ def test_output_checks_catch_what_a_fooled_model_writes(output: str, code: str) 
 
 @pytest.mark.parametrize("comment", HOSTILE)
 def test_offline_replies_never_repeat_the_comment(comment: str) -> None:
-    result = offline.OfflineProvider().generate(reply_ctx(comment), variants=3, feedback=[])
+    result = OfflineProvider().generate(reply_ctx(comment), variants=3, feedback=[])
     for variant in result.variants:
         assert guardrails.check(variant.text, reply_ctx(comment)) == []
         assert "ignore" not in variant.text.lower()

@@ -1,10 +1,5 @@
-"""AI providers: any OpenAI-compatible Chat Completions endpoint (through the ``openai`` SDK,
-asking for JSON-schema structured output), or the offline generator when none is configured.
-
-Failures are sorted once, here: rate limits, server errors, timeouts and unreachable endpoints
-are retryable (the worker retries the job with backoff); refusals, malformed output and
-configuration problems are not, and their message tells a person what to do.
-"""
+"""Any OpenAI-compatible Chat Completions endpoint, through the ``openai`` SDK, in the
+structured-output dialect the brand chose or the server accepts."""
 
 from __future__ import annotations
 
@@ -14,191 +9,26 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
-from urllib.parse import urlsplit
+from typing import Any, TypeVar
 
 import openai
 from django.conf import settings
 from openai.types.chat import ChatCompletion
 
-from brandroom.destinations import public_url_refusal
 from content.assistant import prompts
 from content.assistant.context import GenerationContext
-from content.models import AssistantSettings
+from content.assistant.providers.base import (
+    GeneratedVariant,
+    JudgeVerdict,
+    ProviderConfig,
+    ProviderError,
+    ProviderResult,
+    parse_verdict,
+)
+from content.assistant.providers.config import brand_endpoint_problem
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
-
-
-class ProviderError(Exception):
-    def __init__(self, message: str, *, code: str, retryable: bool) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.retryable = retryable
-        # Tokens of an answer that came back but could not be used: billed all the same.
-        self.tokens_in = 0
-        self.tokens_out = 0
-
-
-@dataclass(frozen=True)
-class ProviderConfig:
-    api_key: str = ""
-    base_url: str = ""
-    model: str = ""
-    timeout: float = 30.0
-    max_retries: int = 1
-    # The brand set its own base URL: it must be public and carry the brand's own key.
-    brand_endpoint: bool = False
-    # "auto", or one of DIALECTS: how structured output is asked for.
-    structured_output: str = "auto"
-    # An embeddings model on the same endpoint, for the broken-record check ("" = none).
-    embedding_model: str = ""
-
-    @property
-    def offline(self) -> bool:
-        return not self.api_key and not self.base_url
-
-
-@dataclass
-class GeneratedVariant:
-    text: str
-    risk_score: int = 0
-    risk_reasons: list[str] = field(default_factory=list)
-
-
-@dataclass
-class JudgeVerdict:
-    acceptable: bool
-    risk_score: int = 0
-    reasons: list[str] = field(default_factory=list)
-    tokens_in: int = 0
-    tokens_out: int = 0
-
-
-def parse_verdict(content: str | None) -> JudgeVerdict:
-    """The judge's verdict; anything else is malformed output."""
-    malformed = ProviderError(
-        "The judge answered with output that is not the requested verdict.",
-        code="malformed_output",
-        retryable=False,
-    )
-    try:
-        data: Any = json.loads(content or "")
-    except ValueError:
-        raise malformed from None
-    if not isinstance(data, dict) or not isinstance(data.get("acceptable"), bool):
-        raise malformed
-    try:
-        score = max(0, min(100, int(data.get("risk_score") or 0)))
-    except (TypeError, ValueError):
-        raise malformed from None
-    reasons = data.get("reasons") or []
-    if isinstance(reasons, str):
-        reasons = [reasons]
-    if not isinstance(reasons, list):
-        raise malformed
-    return JudgeVerdict(
-        acceptable=data["acceptable"],
-        risk_score=score,
-        reasons=[str(r).strip()[:200] for r in reasons if str(r).strip()][:5],
-    )
-
-
-@dataclass
-class ProviderResult:
-    variants: list[GeneratedVariant]
-    provider: str
-    model: str
-    tokens_in: int = 0
-    tokens_out: int = 0
-    latency_ms: int = 0
-
-
-class Provider(Protocol):
-    name: str
-    model: str
-    # Tokens spent on embeddings so far (they count like any other input tokens).
-    embedding_tokens: int
-
-    def generate(
-        self, ctx: GenerationContext, *, variants: int, feedback: list[str]
-    ) -> ProviderResult: ...
-
-    def judge(self, text: str, ctx: GenerationContext) -> JudgeVerdict | None:
-        """A second look at a draft, or None when the provider has no model to ask."""
-
-    def embed(self, texts: list[str]) -> list[list[float]] | None:
-        """One vector per text, or None when no embeddings model is configured (or it failed:
-        the words-only comparison still stands)."""
-
-
-def resolve_config(brand_settings: AssistantSettings | None) -> ProviderConfig:
-    """Platform AI settings with the brand's own overrides applied."""
-    s = brand_settings
-    if s is not None and s.offline_only:
-        return ProviderConfig(timeout=float(settings.AI_TIMEOUT_SECONDS), max_retries=0)
-    brand_endpoint = bool(s is not None and s.base_url)
-    if brand_endpoint:
-        assert s is not None
-        # Never the platform's key: it would go to a server of the brand's choosing.
-        api_key, base_url = s.api_key, s.base_url
-    else:
-        api_key = s.api_key if s and s.api_key else settings.AI_API_KEY
-        base_url = settings.AI_BASE_URL
-    return ProviderConfig(
-        api_key=api_key,
-        base_url=base_url,
-        brand_endpoint=brand_endpoint,
-        structured_output=(s.structured_output if s is not None else "auto"),
-        embedding_model=settings.AI_EMBEDDING_MODEL,
-        model=(s.model if s and s.model else settings.AI_MODEL),
-        timeout=(
-            s.timeout_seconds if s and s.timeout_seconds else float(settings.AI_TIMEOUT_SECONDS)
-        ),
-        max_retries=settings.AI_SDK_MAX_RETRIES,
-    )
-
-
-def brand_endpoint_problem(*, base_url: str, api_key: str) -> tuple[str, str] | None:
-    """Why a brand's own AI endpoint may not be used, as (field, message), or None.
-
-    The brand's URL needs the brand's own key (the platform's never leaves for a server the
-    brand chose) and must resolve to public addresses only, the same rule as webhook URLs.
-    """
-    if not base_url:
-        return None
-    if not api_key:
-        return (
-            "api_key",
-            "A brand's own base_url needs the brand's own api_key; the platform's key is only "
-            "sent to the platform's endpoint.",
-        )
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return ("base_url", "Use an http or https URL with a host name.")
-    if parts.username or parts.password:
-        return ("base_url", "Leave credentials out of the URL; put the key in api_key.")
-    if settings.AI_ALLOW_PRIVATE_URLS:
-        return None
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        return ("base_url", "The URL's port is not valid.")
-    refusal = public_url_refusal(parts.hostname, port)
-    if refusal is not None:
-        return ("base_url", f"The AI base URL must point at a public address: {refusal}.")
-    return None
-
-
-def provider_for(config: ProviderConfig) -> Provider:
-    """The offline generator when no endpoint is configured, else the OpenAI-compatible one."""
-    if config.offline:
-        from content.assistant.offline import OfflineProvider
-
-        return OfflineProvider()
-    return OpenAIProvider(config)
 
 
 def _classify(exc: openai.OpenAIError, config: ProviderConfig) -> ProviderError:
