@@ -12,7 +12,7 @@ from dramatiq.middleware import CurrentMessage
 from dramatiq_crontab import cron
 
 from brandroom.queues import QUEUE_AI
-from content.assistant import jobs
+from content.services import jobs
 
 logger = logging.getLogger(__name__)
 

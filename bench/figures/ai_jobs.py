@@ -126,8 +126,8 @@ def _direct(schema: str, brief_id: int, count: int) -> tuple[list[float], dict[s
     """Run ``count`` + 1 jobs in-process through the job service against the zero-latency
     model; returns (ms per draft beyond HTTP, median ms per draft inside each timed part,
     drafts), leaving out the first job (imports, first connection)."""
-    from content.assistant import jobs
     from content.models import Brief, Draft, GenerationJob
+    from content.services import jobs
 
     beyond: list[float] = []
     parts: dict[str, list[float]] = {"http": [], "client": [], "approvals": [], "queries": []}
@@ -170,8 +170,8 @@ def _worker(
 ) -> tuple[float, float, int]:
     """A real ``rundramatiq`` worker against the slow model: (jobs/s while busy, wall seconds
     from enqueue to the last job done, jobs done)."""
-    from content.assistant import jobs
     from content.models import Brief, GenerationJob
+    from content.services import jobs
 
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     log_path = WORK_DIR / "ai-worker.log"
@@ -256,7 +256,7 @@ def run(ctx: Bench) -> list[Figure]:
             target=TARGET_MS,
             note=f"n={drafts}, p95 {percentile(beyond, 95):.1f} ms",
             details=[
-                "content.assistant.jobs.run_job (the service the actor calls) timed in-process"
+                "content.services.jobs.run_job (the service the actor calls) timed in-process"
                 " per job of one variant, minus the time inside httpx2's Client.send (the"
                 " openai SDK's HTTP call to the zero-latency model: median"
                 f" {parts['http']:.1f} ms a draft)."
@@ -289,7 +289,7 @@ def run(ctx: Bench) -> list[Figure]:
             details=[
                 f"`manage.py rundramatiq --processes 1 --threads {threads}` (PostgreSQL"
                 " broker, bench database) started as a real process; jobs queued through"
-                " content.assistant.jobs.request_post_drafts (on commit, brand in the message)."
+                " content.services.jobs.request_post_drafts (on commit, brand in the message)."
                 " Throughput is jobs / (last finished_at - first started_at); the target is"
                 f" threads / latency = {ideal:g} jobs/s. Each job holds a worker thread for the"
                 " whole model call, so throughput is bounded by threads / (latency + the"

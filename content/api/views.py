@@ -16,10 +16,11 @@ from rest_framework.views import APIView
 from content import selectors, services
 from content.api import serializers as s
 from content.api.filters import DraftFilter, InboxItemFilter, JobFilter
-from content.assistant import jobs, usage
+from content.assistant import usage
 from content.assistant.providers import resolve_config
 from content.errors import ContentError
 from content.models import AudienceProfile, Brief, Channel, Draft, GenerationJob
+from content.services import jobs
 from tenants.permissions import BrandScopedMixin
 
 

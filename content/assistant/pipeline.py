@@ -1,7 +1,7 @@
 """Generate, check, regenerate once with the violations fed back, deliver flagged.
 
 Pure over a ``GenerationContext`` and a provider: it returns checked variants and the usage it
-took; ``content.assistant.jobs`` turns them into drafts.
+took; ``content.services.jobs`` turns them into drafts.
 
 Flags name the checks that fired and put a draft in the policy's high band; labels only inform
 (who wrote it, whether it was regenerated). Some flags also need a person whatever the autonomy

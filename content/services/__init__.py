@@ -1,6 +1,6 @@
 """Changes to a brand's content, one module per concern: channels, voice (and audiences), briefs,
 the inbox, drafts and generation settings. Runs inside the brand's schema. The generation jobs
-live in ``content.assistant.jobs``.
+live in ``content.services.jobs`` (import the module: ``from content.services import jobs``).
 
 Callers import from here (``from content import services``); the names below are the public
 surface and stay stable when a module is reorganised.

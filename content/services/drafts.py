@@ -76,11 +76,12 @@ def mark_draft_published(
 
 
 def _check_and_offer(draft: Draft) -> Draft:
-    from content.assistant import jobs, pipeline
+    from content.assistant import pipeline
     from content.assistant.context import context_for_draft
+    from content.services.generation import assistant_settings
 
     ctx = context_for_draft(draft)
-    threshold = jobs.assistant_settings().novelty_threshold
+    threshold = assistant_settings().novelty_threshold
     violations, similar, scored, flags = pipeline.check_text(draft.text, ctx, threshold=threshold)
     draft.voice_version = ctx.voice.version
     draft.guardrail_violations = [v.as_dict() for v in violations]

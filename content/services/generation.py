@@ -1,5 +1,5 @@
 """Settings that steer generation for a brand: AI endpoint overrides, monthly budget and the
-novelty threshold. The generation jobs themselves live in ``content.assistant.jobs``."""
+novelty threshold. The generation jobs themselves live in ``content.services.jobs``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ from content.errors import ContentError
 from content.models import AssistantSettings
 from tenants.audit import services as audit
 from tenants.audit.models import AuditAction
+
+
+def assistant_settings() -> AssistantSettings:
+    """The brand's assistant settings row (created with defaults on first use)."""
+    row, _ = AssistantSettings.objects.get_or_create(singleton=True)
+    return row
 
 
 def update_assistant_settings(**changes: Any) -> AssistantSettings:

@@ -11,9 +11,10 @@ import pytest
 from django.utils import timezone
 
 from content import services
-from content.assistant import jobs, usage
+from content.assistant import usage
 from content.errors import BudgetExceeded
 from content.models import Draft, GenerationJob
+from content.services import jobs
 from content.tasks import run_generation_job
 from tenants.roles import Role
 from tests.conftest import client_for

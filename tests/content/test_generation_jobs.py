@@ -12,8 +12,8 @@ from dramatiq.middleware import TimeLimitExceeded
 from dramatiq.threading import raise_thread_exception
 
 from content import announcements, services
-from content.assistant import jobs
 from content.models import Draft, GenerationJob
+from content.services import jobs
 from content.tasks import run_generation_job
 from tests.conftest import announced
 from tests.content.fake_ai import Answer, completion, drafts, error
@@ -130,7 +130,11 @@ def test_a_job_the_worker_stops_for_running_too_long_is_failed_not_left_running(
 def test_a_brand_allowing_slower_calls_gets_a_longer_worker_time_limit(brief) -> None:
     default = jobs.run_time_limit_seconds()
     services.update_assistant_settings(timeout_seconds=300)
-    assert jobs._brand_time_limit_seconds() == jobs.run_time_limit_seconds(300) > default
+    assert (
+        jobs._brand_time_limit_seconds()
+        == jobs.run_time_limit_seconds(timeout_seconds=300)
+        > default
+    )
     # Room for every call the job may make at that timeout.
     assert jobs._brand_time_limit_seconds() > 300 * (jobs.MAX_VARIANTS + 1)
 

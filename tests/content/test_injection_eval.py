@@ -15,9 +15,10 @@ from django.utils import timezone
 from approvals import services as approvals
 from approvals.models import ApprovalRequest
 from content import services
-from content.assistant import jobs, pipeline
+from content.assistant import pipeline
 from content.assistant.context import CommentSpec, context_for_draft
 from content.models import Draft
+from content.services import jobs
 from content.tasks import run_generation_job
 from tenants.roles import Role
 from tests.conftest import client_for

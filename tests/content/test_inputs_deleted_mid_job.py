@@ -14,8 +14,8 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from content import announcements, services
-from content.assistant import jobs
 from content.models import Draft, GenerationJob, InboxItem
+from content.services import jobs
 from tests.conftest import announced
 from tests.content.fake_ai import drafts
 

@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from content import services
-from content.assistant import jobs, prompts, usage
+from content.assistant import prompts, usage
 from content.models import Draft, GenerationJob
+from content.services import jobs
 from content.tasks import run_generation_job
 from tests.content.fake_ai import drafts, error, verdict
 

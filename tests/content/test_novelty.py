@@ -113,7 +113,7 @@ def test_another_message_about_the_same_product_is_not_a_repeat(text: str) -> No
 @pytest.mark.django_db
 def test_a_draft_repeating_one_waiting_in_review_is_flagged_with_it(fake_ai, x_channel, voice):
     from content import services
-    from content.assistant import jobs
+    from content.services import jobs
     from content.tasks import run_generation_job
     from tests.content.fake_ai import drafts
 
@@ -136,7 +136,7 @@ def test_recent_replies_are_compared_too(fake_ai, x_channel, voice):
     from django.utils import timezone
 
     from content import services
-    from content.assistant import jobs
+    from content.services import jobs
     from content.tasks import run_generation_job
     from tests.content.fake_ai import drafts
 
@@ -165,7 +165,7 @@ def test_with_an_embeddings_model_a_repeat_in_other_words_is_caught(
     fake_ai, x_channel, voice, settings, embeddings: bool
 ):
     from content import services
-    from content.assistant import jobs
+    from content.services import jobs
     from content.tasks import run_generation_job
     from tests.content.fake_ai import drafts
 

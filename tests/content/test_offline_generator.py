@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from content import services
-from content.assistant import jobs
 from content.models import Draft, GenerationJob
+from content.services import jobs
 from content.tasks import run_generation_job
 
 pytestmark = pytest.mark.django_db

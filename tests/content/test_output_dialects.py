@@ -10,8 +10,9 @@ import json
 import pytest
 
 from content import services
-from content.assistant import jobs, providers
+from content.assistant import providers
 from content.models import Draft, GenerationJob
+from content.services import jobs
 from content.tasks import run_generation_job
 from tests.content.fake_ai import Answer, completion, drafts
 

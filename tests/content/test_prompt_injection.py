@@ -10,10 +10,11 @@ import pytest
 from django.utils import timezone
 
 from content import services
-from content.assistant import guardrails, jobs, offline, prompts
+from content.assistant import guardrails, offline, prompts
 from content.assistant.context import ChannelSpec, CommentSpec, GenerationContext, VoiceSpec
 from content.assistant.providers import OfflineProvider
 from content.models import Draft
+from content.services import jobs
 from content.tasks import run_generation_job
 from tests.content.fake_ai import drafts
 

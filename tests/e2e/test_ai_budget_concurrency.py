@@ -17,8 +17,9 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from content import services as content_services
-from content.assistant import jobs, usage
+from content.assistant import usage
 from content.models import Brief, GenerationJob
+from content.services import jobs
 from tenants.models import Brand
 from tests.conftest import client_for, committed_brands
 from tests.content.fake_ai import FakeAI

@@ -22,8 +22,8 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from content import services as content_services
-from content.assistant import jobs
 from content.models import GenerationJob
+from content.services import jobs
 from content.tasks import requeue_stuck_generation_jobs, run_generation_job
 from tenants.models import Brand
 from tests.conftest import committed_brands

@@ -11,8 +11,8 @@ import pytest
 from django_tenants.utils import schema_context
 
 from content import services as content_services
-from content.assistant import jobs
 from content.models import Draft, GenerationJob
+from content.services import jobs
 from tenants.models import Brand
 from tests.conftest import committed_brands
 from tests.tenants.test_worker_context import ROOT, _worker_env

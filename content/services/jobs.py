@@ -20,7 +20,8 @@ from content.assistant.prompts import PROMPT_VERSION
 from content.assistant.providers import ProviderError, provider_for, resolve_config
 from content.errors import ContentError
 from content.models import AssistantSettings, Brief, Channel, Draft, GenerationJob, InboxItem
-from content.services import mark_draft_ready
+from content.services.drafts import mark_draft_ready
+from content.services.generation import assistant_settings
 from outbox.services import record_event
 from tenants.worker import enqueue_on_commit
 
@@ -29,18 +30,18 @@ logger = logging.getLogger(__name__)
 MAX_VARIANTS = 5
 
 
-def run_time_limit_seconds(timeout_seconds: float | None = None) -> float:
+def run_time_limit_seconds(*, timeout_seconds: float | None = None) -> float:
     """The longest one run of a job may take with calls that time out after ``timeout_seconds``
     (the platform's AI_TIMEOUT_SECONDS unless a brand set its own): a first call and one
     regeneration per variant, each with the SDK's own retries, plus a minute for the database."""
     timeout = float(timeout_seconds or settings.AI_TIMEOUT_SECONDS)
-    per_call = timeout * (settings.AI_SDK_MAX_RETRIES + 1)
-    return per_call * (MAX_VARIANTS + 1) + 60
+    per_call = timeout * (int(settings.AI_SDK_MAX_RETRIES) + 1)
+    return float(per_call * (MAX_VARIANTS + 1) + 60)
 
 
 def _brand_time_limit_seconds() -> float:
     """The run time limit for the current brand's jobs (its own AI timeout counts)."""
-    return run_time_limit_seconds(resolve_config(assistant_settings()).timeout)
+    return run_time_limit_seconds(timeout_seconds=resolve_config(assistant_settings()).timeout)
 
 
 class RetryLater(Exception):
@@ -50,12 +51,6 @@ class RetryLater(Exception):
 # The database could not be reached or dropped the connection: nothing was decided, the message
 # must be retried (never dropped) and the job stays claimable by the same message.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
-
-
-def assistant_settings() -> AssistantSettings:
-    """The brand's assistant settings row (created with defaults on first use)."""
-    row, _ = AssistantSettings.objects.get_or_create(singleton=True)
-    return row
 
 
 def _locked_settings() -> AssistantSettings:
@@ -166,7 +161,7 @@ def ingest_inbox_item(**fields: Any) -> tuple[InboxItem, GenerationJob | None]:
     """Store a pushed-in comment, mention or message and, when the brand's policy
     (``AssistantSettings.auto_draft_replies``, on by default) says so, queue one reply job for
     it. A brand over its AI budget still gets the item, just no job (logged)."""
-    from content.services import ingest_inbox_item as store
+    from content.services.inbox import ingest_inbox_item as store
 
     with transaction.atomic():
         item = store(**fields)
@@ -416,7 +411,10 @@ def run_job(
     brand_settings = assistant_settings()
     config = resolve_config(brand_settings)
     job = _claim(
-        job_id, now, time_limit=run_time_limit_seconds(config.timeout), message_id=message_id
+        job_id,
+        now,
+        time_limit=run_time_limit_seconds(timeout_seconds=config.timeout),
+        message_id=message_id,
     )
     if job is None:
         return None
