@@ -14,7 +14,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from content import services
-from content.assistant import jobs
+from content.services import jobs
 from tests.conftest import client_for
 from tests.content.fake_ai import drafts
 
