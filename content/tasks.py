@@ -11,7 +11,7 @@ from django_tenants.utils import tenant_context
 from dramatiq.middleware import CurrentMessage
 from dramatiq_crontab import cron
 
-from brandroom.queues import QUEUE_AI
+from brandroom.queues import QUEUE_AI, QUEUE_HOUSEKEEPING
 from content.services import jobs
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def run_generation_job(job_id: int) -> None:
 
 
 @cron("*/1 * * * *")
-@dramatiq.actor(max_retries=0, time_limit=55_000)
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=0, time_limit=55_000)
 def requeue_stuck_generation_jobs() -> None:
     """Send again every AI job whose message is gone, in every active brand. Safe to run twice
     or overlapping (SKIP LOCKED, and the job's claim lets one run do the work); no retries:
