@@ -27,8 +27,8 @@ def make_routing_fail_once(schema: str) -> None:
         cursor.execute(FAIL_ONCE.format(schema=schema))
 
 
-def routing_faults_raised(schema: str) -> int:
-    """How many inserts the trigger has seen (1 once the fault fired)."""
+def routing_attempts(schema: str) -> int:
+    """How many approval request inserts were tried since the fault was set (the first failed)."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT last_value, is_called FROM {schema}.routing_faults")
         last_value, is_called = cursor.fetchone()

@@ -20,7 +20,7 @@ from integrations.models import Event
 from outbox import services as outbox_services
 from outbox.models import OutboxEvent
 from tests.approvals.factories import DraftFactory
-from tests.outbox.faults import make_routing_fail_once, routing_faults_raised
+from tests.outbox.faults import make_routing_fail_once, routing_attempts
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def test_routing_that_fails_leaves_the_draft_for_the_reconciler_which_routes_it_
         with django_capture_on_commit_callbacks(execute=True):
             content_services.mark_draft_ready(draft=draft)
         # The reaction ran after the commit and failed: nothing routed, the failure recorded.
-        assert routing_faults_raised(schema) == 1
+        assert routing_attempts(schema) == 1
         draft.refresh_from_db()
         assert draft.status == "ready"
         assert requests_for(draft.pk) == []
