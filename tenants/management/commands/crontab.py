@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import threading
 import time
 from typing import Any
 
+import psycopg
 from apscheduler.triggers.interval import IntervalTrigger
 from django.db import connections
 from dramatiq_crontab.management.commands import crontab
@@ -26,30 +28,33 @@ CHECK_SECONDS = 5
 
 
 class SchedulerLock:
-    """A session-level advisory lock on a connection of its own (not the request/worker one)."""
+    """A session-level advisory lock on a plain connection of its own: never one from the
+    pool, whose session would outlive a release and keep the lock."""
 
     def __init__(self) -> None:
-        self.wrapper = connections.create_connection("default")
-        # Checked from the scheduler's executor threads too.
-        self.wrapper.inc_thread_sharing()
+        params = connections["default"].get_connection_params()
+        for key in ("cursor_factory", "context", "pool"):
+            params.pop(key, None)
+        self.conn = psycopg.connect(**params, autocommit=True)
+        self.guard = threading.Lock()  # checked from the scheduler's executor threads too
 
     def try_acquire(self) -> bool:
-        with self.wrapper.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
-            return bool(cursor.fetchone()[0])
+        with self.guard:
+            row = self.conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()
+        return bool(row and row[0])
 
     def still_held(self) -> bool:
         """A session lock lasts as long as its connection: held while the connection answers."""
         try:
-            with self.wrapper.cursor() as cursor:
-                cursor.execute("SELECT 1")
-                return True
+            with self.guard:
+                self.conn.execute("SELECT 1")
+            return True
         except Exception:
             return False
 
     def release(self) -> None:
         with contextlib.suppress(Exception):
-            self.wrapper.close()  # ends the session, which releases the lock
+            self.conn.close()  # ends the session, which releases the lock
 
 
 class Command(crontab.Command):
