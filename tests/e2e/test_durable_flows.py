@@ -27,8 +27,8 @@ from django_tenants.utils import schema_context
 from approvals import services as approval_services
 from approvals.models import ApprovalRequest
 from content import services as content_services
-from content.assistant import jobs
 from content.models import Draft, GenerationJob
+from content.services import jobs
 from integrations import events
 from integrations import services as integration_services
 from integrations.models import Delivery, Event
