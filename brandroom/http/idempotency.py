@@ -9,6 +9,11 @@ answered from the row:
 - same key, first request still running: 409;
 - same key, different method, path or body: 422.
 
+A response that shows a secret once (a new API key, a webhook endpoint's signing secret) is
+never stored: the view marks it with ``shows_a_secret``, the record keeps a 409 that names what
+the first request made instead, and a repeat gets that 409 (the secret cannot be shown again;
+the caller lists or revokes what was made).
+
 Keys are scoped to the brand and the caller (API key or person), so callers never see each
 other's responses. Responses that a retry should not get back (5xx, 429) are not kept: the claim
 is released and the client may retry with the same key. Records expire after
@@ -105,13 +110,36 @@ def claim(
     return Outcome.IN_PROGRESS, existing  # pragma: no cover (three lost races in a row)
 
 
+SECRET_ATTRIBUTE = "idempotency_secret_of"
+
+
+def shows_a_secret(response: HttpResponse, *, original: str) -> HttpResponse:
+    """Mark ``response`` as showing a secret that must never be stored or replayed; a repeat
+    of the request gets a 409 saying that the first one ``original`` (e.g. "created API key 7
+    (prefix 1a2b3c4d)")."""
+    setattr(response, SECRET_ATTRIBUTE, original)
+    return response
+
+
 def complete(*, record: IdempotencyRecord, response: HttpResponse, now: datetime) -> None:
-    """Keep the finished request's response for replays."""
-    headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+    """Keep the finished request's response for replays (for one that showed a secret, the
+    409 that a repeat gets instead)."""
+    original = getattr(response, SECRET_ATTRIBUTE, None)
+    if original is not None:
+        kept: HttpResponse = error_response(
+            409,
+            "idempotency_key_used_for_secret",
+            f"A request with this {HEADER} already {original}. Its secret was shown once, in "
+            "that response, and is never shown again: use it, or revoke what was made and "
+            "make a new one with a new key.",
+        )
+    else:
+        kept = response
+    headers = {name: kept[name] for name in KEPT_HEADERS if kept.has_header(name)}
     IdempotencyRecord.objects.filter(pk=record.pk).update(
         status=IdempotencyRecord.Status.COMPLETED,
-        response_status=response.status_code,
-        response_body=bytes(response.content),
+        response_status=kept.status_code,
+        response_body=bytes(kept.content),
         response_headers=headers,
         completed_at=now,
     )

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from brandroom.http.idempotency import shows_a_secret
 from integrations import selectors, services
 from integrations.api import serializers as s
 from integrations.events import EventType
@@ -49,7 +50,10 @@ class WebhookEndpointListView(BrandScopedMixin, generics.ListAPIView):
             created_by=request.user if isinstance(request.user, User) else None,
         )
         body = s.WebhookEndpointSerializer(endpoint).data | {"secret": secret}
-        return Response(body, status=status.HTTP_201_CREATED)
+        return shows_a_secret(
+            Response(body, status=status.HTTP_201_CREATED),
+            original=f"created webhook endpoint {endpoint.pk}",
+        )
 
 
 class WebhookEndpointDetailView(BrandScopedMixin, APIView):
@@ -86,7 +90,10 @@ class RotateSecretView(BrandScopedMixin, APIView):
     def post(self, request: Request, pk: int) -> Response:
         endpoint = get_object_or_404(selectors.endpoints(), pk=pk)
         endpoint, secret = services.rotate_endpoint_secret(endpoint=endpoint, now=timezone.now())
-        return Response(s.WebhookEndpointSerializer(endpoint).data | {"secret": secret})
+        return shows_a_secret(
+            Response(s.WebhookEndpointSerializer(endpoint).data | {"secret": secret}),
+            original=f"rotated the signing secret of webhook endpoint {endpoint.pk}",
+        )
 
 
 class DeliveryListView(BrandScopedMixin, generics.ListAPIView):

@@ -16,6 +16,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from brandroom.broker import check_broker
+from brandroom.http.idempotency import shows_a_secret
 from brandroom.liveness.report import report as background_report
 from tenants import selectors, services
 from tenants.api import serializers as s
@@ -273,7 +274,10 @@ class ApiKeyListView(PlatformBrandView):
             created_by=request.user,
         )
         body = s.ApiKeySerializer(key).data | {"secret": secret}
-        return Response(body, status=status.HTTP_201_CREATED)
+        return shows_a_secret(
+            Response(body, status=status.HTTP_201_CREATED),
+            original=f"created API key {key.pk} ('{key.name}', prefix {key.prefix})",
+        )
 
 
 class ApiKeyRevokeView(PlatformBrandView):

@@ -14,10 +14,10 @@ from brandroom.http import idempotency
 from brandroom.http.models import IdempotencyRecord
 from content.models import Channel
 from tenants import services as tenant_services
-from tenants.models import ApiKey
+from tenants.models import Membership
 from tenants.roles import Scope
 from tests.conftest import client_for
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -113,13 +113,15 @@ def test_a_refused_request_is_replayed_as_refused_not_run_again(world, integrato
 
 def test_platform_post_is_idempotent_too(world) -> None:
     admin = client_for(world.admin)
-    url = f"/api/v1/brands/{world.a.brand.slug}/api-keys/"
-    body = {"name": "crm", "scopes": ["read"]}
-    first = admin.post(url, body, HTTP_IDEMPOTENCY_KEY="crm-key")
-    again = admin.post(url, body, HTTP_IDEMPOTENCY_KEY="crm-key")
+    newcomer = UserFactory()
+    url = f"/api/v1/brands/{world.a.brand.slug}/memberships/"
+    body = {"email": newcomer.email, "role": "copywriter"}
+    first = admin.post(url, body, HTTP_IDEMPOTENCY_KEY="add-newcomer")
+    again = admin.post(url, body, HTTP_IDEMPOTENCY_KEY="add-newcomer")
     assert first.status_code == again.status_code == 201
-    assert again.json()["secret"] == first.json()["secret"]
-    assert ApiKey.objects.filter(brand=world.a.brand, name="crm").count() == 1
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Membership.objects.filter(brand=world.a.brand, user=newcomer).count() == 1
 
 
 def test_post_without_the_header_is_not_deduplicated(world, integrator) -> None:
