@@ -31,8 +31,6 @@ class Bench:
 
     def setup_people(self) -> None:
         """An agency and its admin (a member of every brand the bench makes), with an API token."""
-        from rest_framework.authtoken.models import Token
-
         from tenants import services
         from tenants.models import User
 
@@ -40,7 +38,7 @@ class Bench:
             username="bench-admin", email="bench-admin@example.test", password=None
         )
         self.agency = services.create_agency(name="Bench Agency", slug="bench", admin=self.admin)
-        self.token = Token.objects.create(user=self.admin).key
+        _token, self.token = services.issue_staff_token(user=self.admin)
 
     def new_brand(self, slug: str) -> object:
         """A brand made the product's way (provisioning service, cloned), admin as member."""

@@ -54,7 +54,6 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -374,6 +373,10 @@ for _name in (
 ):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1")
+# Staff tokens (POST /api/v1/auth/token/) stop working this long after they were issued.
+STAFF_TOKEN_TTL_HOURS = env.int("STAFF_TOKEN_TTL_HOURS", default=24 * 7)
+if STAFF_TOKEN_TTL_HOURS < 1:
+    raise ImproperlyConfigured("STAFF_TOKEN_TTL_HOURS must be at least 1")
 THROTTLE_RATE_BRAND = env.str("THROTTLE_RATE_BRAND", default="1200/min")
 THROTTLE_RATE_API_KEY = env.str("THROTTLE_RATE_API_KEY", default="300/min")
 
@@ -434,7 +437,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Brandroom <noreply@b
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tenants.authentication.ApiKeyAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "tenants.authentication.StaffTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.IsPerson"],

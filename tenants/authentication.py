@@ -1,4 +1,5 @@
-"""Authentication by per-brand API key: ``Authorization: Api-Key <prefix>.<secret>``."""
+"""Authentication: per-brand API keys (``Authorization: Api-Key <prefix>.<secret>``) and staff
+tokens (``Authorization: Token <token>``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from tenants.models import ApiKey
+from tenants.models import ApiKey, StaffToken, User
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -62,6 +63,34 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             last_used_at__gt=now - LAST_USED_RESOLUTION
         ).update(last_used_at=now)
         return Integrator(key), key
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+class StaffTokenAuthentication(authentication.BaseAuthentication):
+    """A person's token from ``POST /api/v1/auth/token/`` (``tenants.models.StaffToken``):
+    looked up by its key, checked against the stored digest, refused once expired."""
+
+    keyword = "Token"
+
+    def authenticate(self, request: Request) -> tuple[User, StaffToken] | None:
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header.startswith(self.keyword + " "):
+            return None
+        key, _, secret = header[len(self.keyword) + 1 :].strip().partition(".")
+        token = (
+            StaffToken.objects.filter(key=key).select_related("user").first()
+            if key.isalnum() and secret
+            else None
+        )
+        if token is None or not hmac.compare_digest(token.secret_hash, hash_secret(secret)):
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        if token.expires_at <= timezone.now():
+            raise exceptions.AuthenticationFailed("This token has expired; sign in again.")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("This account is deactivated.")
+        return token.user, token
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword

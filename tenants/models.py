@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -23,6 +25,14 @@ class User(AbstractUser):
     email = models.EmailField(unique=True)
 
     REQUIRED_FIELDS = ["email"]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # set_password() keeps the new raw password until the save: that is a password change.
+        password_changed = self._password is not None
+        super().save(*args, **kwargs)
+        if password_changed or not self.is_active:
+            # A new password or a deactivated account ends every staff token at once.
+            self.staff_tokens.all().delete()
 
 
 class Agency(models.Model):
@@ -145,6 +155,22 @@ class ApiKey(models.Model):
     def credential_id(self) -> str:
         """Names the key to the kernel's idempotency and throttles (a KeyCredential)."""
         return str(self.pk)
+
+
+class StaffToken(models.Model):
+    """A person's API token (``Authorization: Token <key>.<secret>``) for staff tools.
+
+    Only a SHA-256 digest of the secret is stored; the token stops working at ``expires_at``,
+    when it is revoked (deleted), and when its person changes password or is deactivated."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_tokens")
+    key = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"token {self.key}… of {self.user}"
 
 
 class WorkerPing(models.Model):

@@ -14,12 +14,11 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 
 from brandroom.errors import error_response
-from tenants.authentication import ApiKeyAuthentication
+from tenants.authentication import ApiKeyAuthentication, StaffTokenAuthentication
 from tenants.hostnames import is_platform_host
 from tenants.models import ApiKey, Brand, Domain, slug_validator
 from tenants.selectors import role_on_brand
@@ -114,7 +113,7 @@ def _belongs_to(request: HttpRequest, brand: Brand) -> bool:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         api_request = Request(
-            request, authenticators=[ApiKeyAuthentication(), TokenAuthentication()]
+            request, authenticators=[ApiKeyAuthentication(), StaffTokenAuthentication()]
         )
         try:
             user, auth = api_request.user, api_request.auth

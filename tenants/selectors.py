@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from tenants.models import Agency, ApiKey, Brand, Membership, User
+from tenants.models import Agency, ApiKey, Brand, Membership, StaffToken, User
 from tenants.roles import AgencyRole
 
 
@@ -62,3 +63,10 @@ def current_brand() -> Brand:
     if isinstance(tenant, Brand):
         return tenant
     return Brand.objects.select_related("agency").get(schema_name=current_schema_name())
+
+
+def staff_tokens_of(*, user: User) -> QuerySet[StaffToken]:
+    """The person's staff tokens that have not expired, newest first."""
+    return StaffToken.objects.filter(user=user, expires_at__gt=timezone.now()).order_by(
+        "-created_at", "-pk"
+    )

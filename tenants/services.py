@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_exists
@@ -29,6 +31,7 @@ from tenants.models import (
     Brand,
     Domain,
     Membership,
+    StaffToken,
     User,
     WorkerPing,
 )
@@ -352,6 +355,28 @@ def revoke_api_key(*, key: ApiKey) -> ApiKey:
             )
     key.refresh_from_db(fields=["revoked_at"])
     return key
+
+
+def issue_staff_token(*, user: User) -> tuple[StaffToken, str]:
+    """A new staff token for ``user``; returns the stored record (a digest, never the token)
+    and the token itself, shown once. It expires after STAFF_TOKEN_TTL_HOURS."""
+    key = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    token = StaffToken.objects.create(
+        user=user,
+        key=key,
+        secret_hash=hash_secret(secret),
+        expires_at=timezone.now() + timedelta(hours=settings.STAFF_TOKEN_TTL_HOURS),
+    )
+    # Expired tokens of this person are of no use to anyone: cleared as new ones are made.
+    StaffToken.objects.filter(user=user, expires_at__lte=timezone.now()).delete()
+    return token, f"{key}.{secret}"
+
+
+def revoke_staff_token(*, user: User, key: str) -> bool:
+    """Revoke one of ``user``'s own staff tokens; False when they have none with that key."""
+    deleted, _ = StaffToken.objects.filter(user=user, key=key).delete()
+    return bool(deleted)
 
 
 def request_worker_ping() -> WorkerPing:

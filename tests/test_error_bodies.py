@@ -129,6 +129,6 @@ def database_down(django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyp
 def test_a_database_outage_answers_503_with_retry_after(database_down, settings, debug, path):
     settings.DEBUG = debug
     client = Client(raise_request_exception=False)
-    response = client.get(path, HTTP_AUTHORIZATION="Token 0123456789abcdef")
+    response = client.get(path, HTTP_AUTHORIZATION="Token 0123456789abcdef.a-secret")
     assert_error_body(response, 503, "database_unavailable")
     assert int(response["Retry-After"]) > 0

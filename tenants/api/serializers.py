@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -125,3 +127,19 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
     class Meta(ApiKeySerializer.Meta):
         fields = [*ApiKeySerializer.Meta.fields, "secret"]
         read_only_fields = fields
+
+
+class StaffTokenSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The token's first part, to tell it apart.")
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    current = serializers.SerializerMethodField(help_text="Whether this request used it.")
+
+    def get_current(self, token: Any) -> bool:
+        request = self.context.get("request")
+        auth = getattr(request, "auth", None)
+        return getattr(auth, "pk", None) == token.pk and isinstance(auth, type(token))
+
+
+class StaffTokenIssuedSerializer(StaffTokenSerializer):
+    token = serializers.CharField(help_text="The token, shown only in this response.")

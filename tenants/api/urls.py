@@ -5,6 +5,12 @@ from tenants.api import views
 urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
+    path("auth/tokens/", views.StaffTokenListView.as_view(), name="staff-token-list"),
+    path(
+        "auth/tokens/<slug:key>/",
+        views.StaffTokenDetailView.as_view(),
+        name="staff-token-detail",
+    ),
     path("me/", views.MeView.as_view(), name="me"),
     path("agencies/", views.AgencyListView.as_view(), name="agency-list"),
     path("brands/", views.BrandListView.as_view(), name="brand-list"),

@@ -9,10 +9,9 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import exceptions, generics, permissions, status
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from brandroom.broker import check_broker
@@ -85,22 +84,49 @@ class HealthView(APIView):
 
 # DRF's token serializer refuses bad credentials as a non-field "authorization" error.
 @extend_validation_errors(["authorization"], field_name="non_field_errors", methods=["post"])
-class TokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token (for staff tools)."""
+class TokenView(APIView):
+    """Exchange a username and password for a staff token (for staff tools). It expires after
+    STAFF_TOKEN_TTL_HOURS; a password change or deactivation revokes it."""
 
-    # DRF's view names its own parsers; use the project's, which refuse abusive JSON.
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    authentication_classes: list[type] = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes: list[type] = []
 
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    @extend_schema(request=AuthTokenSerializer, responses={200: s.StaffTokenIssuedSerializer})
+    def post(self, request: Request) -> Response:
         username = request.data.get("username")
         try:
             with password_attempt(
                 username=username if isinstance(username, str) else "",
                 address=request.META.get("REMOTE_ADDR", ""),
             ):
-                return super().post(request, *args, **kwargs)
+                credentials = AuthTokenSerializer(data=request.data, context={"request": request})
+                credentials.is_valid(raise_exception=True)
         except SignInThrottled as exc:
             raise exceptions.Throttled(wait=exc.retry_after, detail=str(exc)) from None
+        token, raw = services.issue_staff_token(user=credentials.validated_data["user"])
+        body = s.StaffTokenSerializer(token, context={"request": request}).data | {"token": raw}
+        return Response(body)
+
+
+class StaffTokenListView(APIView):
+    """The caller's own staff tokens (never the tokens themselves: their first characters)."""
+
+    @extend_schema(responses=s.StaffTokenSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        tokens = selectors.staff_tokens_of(user=request.user)
+        return Response(
+            s.StaffTokenSerializer(tokens, many=True, context={"request": request}).data
+        )
+
+
+class StaffTokenDetailView(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, key: str) -> Response:
+        """Revoke one of the caller's own staff tokens; it stops working at once."""
+        if not services.revoke_staff_token(user=request.user, key=key):
+            raise exceptions.NotFound("No token of yours with this key.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(generics.RetrieveAPIView):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from content import services as content_services
@@ -57,8 +56,8 @@ def test_session_of_brand_a_member_gets_404_on_brand_b(world, b_channel) -> None
 
 def test_token_of_brand_a_member_gets_404_on_brand_b(world, b_channel) -> None:
     alice = world.a.person(Role.ACCOUNT_LEAD)
-    token = Token.objects.create(user=alice)
-    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, raw = services.issue_staff_token(user=alice)
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {raw}")
     assert client.get(channels_url(world.a.brand.slug)).status_code == 200
     assert client.get(channels_url(world.b.brand.slug)).status_code == 404
     created = client.post(channels_url(world.b.brand.slug), {"network": "x", "handle": "evil"})
