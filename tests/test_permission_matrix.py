@@ -39,6 +39,8 @@ NOT_BRAND_ROUTES = {
     "/api/v1/agencies/",
     "/api/v1/agencies/{slug}/ai-usage/",
     "/api/v1/auth/token/",
+    "/api/v1/auth/tokens/",
+    "/api/v1/auth/tokens/{key}/",
     "/api/v1/brands/",
     "/api/v1/health/",
     "/api/v1/me/",
