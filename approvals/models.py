@@ -122,6 +122,9 @@ class ApprovalRequest(models.Model):
     currency = models.CharField(max_length=3, blank=True)
     summary = models.CharField(max_length=500, blank=True)
     requested_by_id = models.BigIntegerField(null=True, blank=True)
+    # Everyone who wrote any version of the subject (and the requester): none of them may
+    # decide it, however small someone else's later edit was.
+    author_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices)
     reason = models.CharField(max_length=500)
     level = models.PositiveSmallIntegerField()
@@ -165,6 +168,14 @@ class ApprovalRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_kind} #{self.subject_id}: {self.status}"
+
+    @property
+    def authors(self) -> set[int]:
+        """Ids of the people who may never decide this request: its writers and requester."""
+        ids = set(self.author_ids)
+        if self.requested_by_id is not None:
+            ids.add(self.requested_by_id)
+        return ids
 
 
 class ApprovalStep(models.Model):

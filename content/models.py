@@ -161,6 +161,9 @@ class Draft(models.Model):
     external_url = models.URLField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     created_by = person_reference()
+    # Written through an integrator's API key (tenants.ApiKey, public schema): the key, with
+    # the person who created it as ``created_by``, so nobody approves what their key wrote.
+    created_by_key_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

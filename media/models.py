@@ -119,6 +119,9 @@ class Boost(models.Model):
     approval_note = models.TextField(blank=True)
     status_note = models.TextField(blank=True)
     proposed_by = person_reference()
+    # Proposed through an integrator's API key: the key (tenants.ApiKey, public schema), with
+    # the person who created it as ``proposed_by``, so nobody approves what their key proposed.
+    proposed_by_key_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

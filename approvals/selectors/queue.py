@@ -28,6 +28,7 @@ def pending_steps_for(user: User) -> QuerySet[ApprovalStep]:
     return (
         ApprovalStep.objects.filter(may, status=ApprovalStep.Status.OPEN)
         .exclude(request__requested_by_id=user.pk)
+        .exclude(request__author_ids__contains=[user.pk])
         .exclude(decisions__decider_id=user.pk)
         .exclude(Q(mode="all") & Exists(role_done) & ~Q(escalated_to_ids__contains=[user.pk]))
         .select_related("request")

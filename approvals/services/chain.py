@@ -120,13 +120,14 @@ def new_step(request: ApprovalRequest, position: int, spec: StepSpec) -> Approva
 
 def deciders_of(step: ApprovalStep) -> list[int]:
     """Everyone who may still decide the step (its roles and anyone it was escalated to),
-    except the requester and whoever already decided it."""
+    except its authors (the requester and whoever wrote a version) and who already decided."""
     ids = member_ids_with_roles(step.roles)
     ids += [i for i in step.escalated_to_ids if i not in ids]
     # Nobody is asked to decide who may not (a chain naming such a role, an old escalation).
     ids = member_ids_who_may("approvals.decide", ids)
     decided = set(step.decisions.values_list("decider_id", flat=True)) if step.pk else set()
-    return [i for i in ids if i != step.request.requested_by_id and i not in decided]
+    authors = step.request.authors
+    return [i for i in ids if i not in authors and i not in decided]
 
 
 def open_step(step: ApprovalStep, *, now: datetime, actor_id: int | None) -> None:

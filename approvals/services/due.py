@@ -84,7 +84,7 @@ def _apply_timeout(step: ApprovalStep, *, now: datetime) -> None:
         event_on_commit(kind="step_auto_approved", payload={"step_id": step.pk})
         advance(request, now=now, actor_id=None)
         return
-    targets = [i for i in escalation_targets(now=now)[0] if i != request.requested_by_id]
+    targets = [i for i in escalation_targets(now=now)[0] if i not in request.authors]
     if rule == TimeoutRule.ESCALATE and step.escalated_at is None and targets:
         _escalate(step, targets, now=now)
         return

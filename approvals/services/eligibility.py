@@ -50,7 +50,7 @@ def check_may_decide(
         raise StepNotOpen("This step is not open yet: an earlier step must be decided first.")
     if step.status != StepStatus.OPEN:
         raise already_decided_error(step)
-    if decider_id == step.request.requested_by_id:
+    if decider_id in step.request.authors:
         raise OwnDraft("Nobody approves their own work: ask another approver.")
     escalated_here = decider_id in step.escalated_to_ids
     if not escalated_here and role not in step.roles:

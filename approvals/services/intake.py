@@ -65,6 +65,7 @@ def request_approval(
         raise BoostNeedsAmount("A boost needs its amount and currency.", field="amount")
     flag_names: tuple[str, ...] = ()
     needs_person_reason = ""
+    author_ids: list[int] = []
     supersedes: ApprovalRequest | None = None
     if subject_kind in DRAFT_KINDS:
         draft = content_selectors.get_draft(draft_id=subject_id)
@@ -73,8 +74,17 @@ def request_approval(
         # The content checks decided a person must see this one, whatever the level or chain.
         if draft.needs_person:
             needs_person_reason = draft.needs_person_reason or "Needs a person."
-        # The author is the one who may never approve it, whoever asked on their behalf.
+        # The author is the one who may never approve it, whoever asked on their behalf; nor
+        # may anyone who wrote an earlier version (a one-word edit by someone else does not
+        # make the original writer a fresh pair of eyes).
         requested_by_id = draft.created_by_id or requested_by_id
+        author_ids = sorted(
+            {
+                version.created_by_id
+                for version in content_selectors.draft_history(draft=draft)
+                if version.version <= draft.version and version.created_by_id is not None
+            }
+        )
         summary = summary or draft.text[:200]
         if draft.parent_id:
             supersedes = (
@@ -91,6 +101,7 @@ def request_approval(
                 subject_id=subject_id,
                 risk_score=risk_score,
                 requested_by_id=requested_by_id,
+                author_ids=author_ids,
                 amount=amount,
                 currency=(currency or "").upper(),
                 summary=summary,
@@ -115,6 +126,7 @@ def _open_request(
     subject_id: int,
     risk_score: int,
     requested_by_id: int | None,
+    author_ids: list[int],
     amount: Decimal | None,
     currency: str,
     summary: str,
@@ -157,6 +169,7 @@ def _open_request(
         currency=currency,
         summary=summary[:500],
         requested_by_id=requested_by_id,
+        author_ids=author_ids,
         status=Status.OPEN if needs.needs_approval else Status.NOT_REQUIRED,
         reason=needs.reason[:500],
         level=needs.level,

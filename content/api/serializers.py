@@ -283,6 +283,7 @@ class DraftSerializer(serializers.ModelSerializer):
             "needs_person_reason",
             "offline_generated",
             "created_by",
+            "created_by_key_id",
             "created_at",
             "updated_at",
             "external_id",

@@ -30,6 +30,15 @@ def _user(request: Request) -> Any:
     return user if getattr(user, "is_authenticated", False) and user.pk else None
 
 
+def _author(request: Request) -> dict[str, Any]:
+    """Who wrote it: the person, or for an integrator's API key the key and the person who
+    created the key (so nobody approves what their own key wrote)."""
+    key = getattr(request.user, "key", None)
+    if key is not None:
+        return {"created_by": key.created_by, "created_by_key_id": key.pk}
+    return {"created_by": _user(request)}
+
+
 class ChannelViewSet(BrandScopedMixin, viewsets.ModelViewSet):
     """The brand's accounts on social networks and each one's posting rules."""
 
@@ -149,7 +158,7 @@ class BriefViewSet(BrandScopedMixin, viewsets.ModelViewSet):
         body = s.GenerateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         job = jobs.request_post_drafts(
-            brief=brief, created_by=_user(request), **body.validated_data
+            brief=brief, created_by=_author(request)["created_by"], **body.validated_data
         )
         return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
@@ -195,7 +204,7 @@ class InboxItemViewSet(
         body = s.ReplySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         job = jobs.request_replies(
-            inbox_item=item, created_by=_user(request), **body.validated_data
+            inbox_item=item, created_by=_author(request)["created_by"], **body.validated_data
         )
         return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
@@ -224,7 +233,7 @@ class DraftViewSet(
         """Write a draft by hand; it is checked and scored like a generated one."""
         body = s.DraftWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        draft = services.write_draft(created_by=_user(request), **body.validated_data)
+        draft = services.write_draft(**_author(request), **body.validated_data)
         return Response(s.DraftSerializer(draft).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: Draft) -> None:
@@ -238,7 +247,7 @@ class DraftViewSet(
         body = s.DraftEditSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         revision = services.revise_draft(
-            draft_id=draft.pk, text=body.validated_data["text"], created_by=_user(request)
+            draft_id=draft.pk, text=body.validated_data["text"], **_author(request)
         )
         return Response(s.DraftSerializer(revision).data, status=status.HTTP_201_CREATED)
 

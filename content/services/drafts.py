@@ -117,8 +117,10 @@ def write_draft(
     brief: Brief | None = None,
     inbox_item: InboxItem | None = None,
     created_by: Any = None,
+    created_by_key_id: int | None = None,
 ) -> Draft:
-    """A draft written by hand: checked and scored like generated ones, then offered for review."""
+    """A draft written by hand: checked and scored like generated ones, then offered for review.
+    Through an API key, ``created_by_key_id`` names the key and ``created_by`` its creator."""
     with transaction.atomic():
         draft = Draft.objects.create(
             kind=kind,
@@ -129,11 +131,14 @@ def write_draft(
             inbox_item=inbox_item,
             provider="human",
             created_by=created_by,
+            created_by_key_id=created_by_key_id,
         )
         return _check_and_offer(draft)
 
 
-def revise_draft(*, draft_id: int, text: str, created_by: Any = None) -> Draft:
+def revise_draft(
+    *, draft_id: int, text: str, created_by: Any = None, created_by_key_id: int | None = None
+) -> Draft:
     """Edit a draft by hand: the edit is a new version (the old one stays as history), checked
     again and offered for review. Only the newest version of an unpublished draft can change."""
     with transaction.atomic():
@@ -157,6 +162,7 @@ def revise_draft(*, draft_id: int, text: str, created_by: Any = None) -> Draft:
                     inbox_item=draft.inbox_item,
                     provider="human",
                     created_by=created_by,
+                    created_by_key_id=created_by_key_id,
                 )
         except IntegrityError:
             raise ContentError(

@@ -60,6 +60,7 @@ class BoostSerializer(serializers.ModelSerializer):
             "approval_note",
             "submitted_at",
             "proposed_by",
+            "proposed_by_key_id",
             "created_at",
             "updated_at",
         ]

@@ -100,9 +100,12 @@ class BoostViewSet(
         """Propose a boost; it goes for sign-off by spend, or is approved under the threshold."""
         serializer = BoostProposalSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        # Through an API key, the key and the person who created it propose the boost.
+        key = getattr(request.user, "key", None)
         boost = boost_services.propose_boost(
             brand=self.brand,
-            proposed_by_id=_user_id(request),
+            proposed_by_id=key.created_by_id if key is not None else _user_id(request),
+            proposed_by_key_id=key.pk if key is not None else None,
             **serializer.validated_data,
         )
         return self._ok(boost, status.HTTP_201_CREATED)

@@ -182,6 +182,7 @@ def propose_boost(
     *,
     brand: Brand,
     proposed_by_id: int | None,
+    proposed_by_key_id: int | None = None,
     network: str,
     objective: str,
     currency: str,
@@ -215,6 +216,7 @@ def propose_boost(
             starts_at=starts_at,
             ends_at=ends_at,
             proposed_by_id=proposed_by_id,
+            proposed_by_key_id=proposed_by_key_id,
         )
         reserve_budget(schedule=selectors.schedule_of(boost=boost, tz=_tz(brand)), tz=_tz(brand))
         boost.save()
