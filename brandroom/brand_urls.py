@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("content.api.urls")),
     path("", include("approvals.api.urls")),
     path("", include("media.api.urls")),
+    path("", include("results.api.urls")),
     path("", include("integrations.api.urls")),
     path("", include("tenants.audit.api.urls")),
 ]

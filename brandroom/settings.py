@@ -80,6 +80,8 @@ TENANT_APPS = [
     "content",
     "approvals",
     "media",
+    # Measurement (organic results, KPIs): reads content, approvals and media.
+    "results",
     "integrations",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

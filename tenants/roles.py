@@ -91,7 +91,14 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "brand_audit.read": (LEADS, None),
     "media.read": (ALL_ROLES, Scope.READ),
     "media.write": (LEADS | {Role.MEDIA_SPECIALIST}, Scope.WRITE_MEDIA),
+    # Boost results and organic results (post snapshots, channel days) alike.
     "metrics.ingest": (LEADS | {Role.MEDIA_SPECIALIST}, Scope.INGEST_METRICS),
+    # Organic results, figures and KPIs: everyone on the brand reads them.
+    "results.read": (ALL_ROLES, Scope.READ),
+    # Departments and their members: the people who answer to the client.
+    "departments.manage": (LEADS, None),
+    # Defining KPIs and their targets: the leads and the agency's analysts and strategists.
+    "kpis.manage": (LEADS | {Role.ANALYST, Role.STRATEGIST}, None),
     # Monthly media budgets and spend thresholds: the people who answer to the client.
     "media.manage": (LEADS, None),
     "webhooks.manage": (frozenset({Role.AGENCY_ADMIN}), None),

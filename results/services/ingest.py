@@ -1,0 +1,398 @@
+"""Organic results from integrators: lifetime counters of published posts observed at a time,
+and daily figures per channel. A batch is stored whole or not at all.
+
+Rules for post snapshots: counters are cumulative, so along a post's timeline no counter may go
+down unless the lower snapshot says it is a correction; sending a snapshot again for the same
+observed time is idempotent (identical figures change nothing; different ones replace it, and a
+lower figure there is a correction too). Each snapshot keeps what every counter grew since the
+previous one (``d_*``), and the daily rollup is rebuilt for the brand-local days that changed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.db.models import Count, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from content import selectors as content
+from results.errors import ResultsError
+from results.models import (
+    CHANNEL_FIGURES,
+    POST_COUNTERS,
+    ChannelDay,
+    PostSnapshot,
+    PostTotals,
+    ResultDay,
+)
+from tenants.models import Brand
+
+MAX_BATCH = 500
+# A network's clock and ours differ a little; further ahead than this is a mistake.
+FUTURE_SLACK = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    created: int
+    updated: int
+    unchanged: int
+
+
+@dataclass
+class _Point:
+    at: datetime
+    values: dict[str, int]
+    correction: bool
+    index: int | None  # the batch item, or None for a stored snapshot
+
+
+def _where(kind: str, index: int, field: str) -> str:
+    return f"{kind}.{index}.{field}"
+
+
+def ingest_post_snapshots(
+    *, brand: Brand, snapshots: list[dict[str, Any]], now: datetime | None = None
+) -> IngestOutcome:
+    """Store a batch of post snapshots (each: ``external_id``, ``observed_at``, the counters,
+    ``correction``); a 400 naming ``snapshots.<index>.<field>`` refuses the whole batch."""
+    now = now or timezone.now()
+    if len(snapshots) > MAX_BATCH:
+        raise ResultsError(f"Send at most {MAX_BATCH} snapshots at a time.", field="snapshots")
+    for index, item in enumerate(snapshots):
+        if item["observed_at"] > now + FUTURE_SLACK:
+            raise ResultsError(
+                "The snapshot is observed in the future.",
+                field=_where("snapshots", index, "observed_at"),
+            )
+    with transaction.atomic():
+        draft_of = _published_drafts(snapshots)
+        draft_ids = sorted(set(draft_of.values()))
+        # One row per post serialises its ingestion: the timeline checks below see every
+        # snapshot stored before them.
+        PostTotals.objects.bulk_create(
+            [PostTotals(draft_id=d) for d in draft_ids], ignore_conflicts=True
+        )
+        list(
+            PostTotals.objects.select_for_update()
+            .filter(draft_id__in=draft_ids)
+            .order_by("draft_id")
+            .values_list("draft_id", flat=True)
+        )
+        incoming: dict[int, dict[datetime, _Point]] = defaultdict(dict)
+        for index, item in enumerate(snapshots):
+            draft_id = draft_of[item["external_id"]]
+            point = _Point(
+                at=item["observed_at"],
+                values={name: item.get(name, 0) for name in POST_COUNTERS},
+                correction=bool(item.get("correction", False)),
+                index=index,
+            )
+            earlier = incoming[draft_id].get(point.at)
+            if earlier is not None and (
+                earlier.values != point.values or earlier.correction != point.correction
+            ):
+                raise ResultsError(
+                    f"Snapshot {earlier.index} reports the same post at the same time with "
+                    "other figures.",
+                    field=_where("snapshots", index, "observed_at"),
+                )
+            incoming[draft_id][point.at] = point
+        stored = _stored_neighbours(incoming)
+        created, updated, unchanged = _check_timelines(incoming, stored)
+        changed = created | updated
+        if changed:
+            rows = [
+                PostSnapshot(
+                    draft_id=draft_id,
+                    observed_at=point.at,
+                    is_correction=point.correction,
+                    **point.values,
+                )
+                for draft_id, points in incoming.items()
+                for point in points.values()
+                if point.index in changed
+            ]
+            PostSnapshot.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["draft", "observed_at"],
+                update_fields=[*POST_COUNTERS, "is_correction", "updated_at"],
+            )
+            touched = _recompute_growth(incoming, stored)
+            _refresh_totals(sorted(incoming))
+            tz = ZoneInfo(brand.timezone)
+            rebuild_days(tz=tz, days={at.astimezone(tz).date() for at in touched})
+    return IngestOutcome(created=len(created), updated=len(updated), unchanged=unchanged)
+
+
+def _published_drafts(snapshots: list[dict[str, Any]]) -> dict[str, int]:
+    """external id -> published draft id; a 400 for the first item naming no single post."""
+    wanted = {item["external_id"] for item in snapshots}
+    found: dict[str, list[int]] = defaultdict(list)
+    for draft_id, external_id in (
+        content.drafts()
+        .filter(external_id__in=wanted, status="published")
+        .values_list("id", "external_id")
+    ):
+        found[external_id].append(draft_id)
+    for index, item in enumerate(snapshots):
+        ids = found.get(item["external_id"], [])
+        if not ids:
+            raise ResultsError(
+                f"No published post has the external id '{item['external_id']}'.",
+                field=_where("snapshots", index, "external_id"),
+            )
+        if len(ids) > 1:
+            raise ResultsError(
+                f"Several published posts have the external id '{item['external_id']}'.",
+                field=_where("snapshots", index, "external_id"),
+            )
+    return {external_id: ids[0] for external_id, ids in found.items()}
+
+
+def _stored_neighbours(
+    incoming: dict[int, dict[datetime, _Point]],
+) -> dict[int, dict[datetime, _Point]]:
+    """Per post, the stored snapshots the batch must agree with: the last one before the
+    batch's first time, all within its span, and the first one after its last (one query)."""
+    bounds = [(draft_id, min(points), max(points)) for draft_id, points in incoming.items()]
+    columns = ", ".join(f"s.{name}" for name in POST_COUNTERS)
+    values = ", ".join(["(%s::bigint, %s::timestamptz, %s::timestamptz)"] * len(bounds))
+    table = PostSnapshot._meta.db_table
+    sql = f"""
+        WITH bounds(draft_id, lo, hi) AS (VALUES {values})
+        SELECT b.draft_id, s.observed_at, s.is_correction, {columns}
+        FROM bounds b CROSS JOIN LATERAL (
+            (SELECT * FROM {table} p WHERE p.draft_id = b.draft_id AND p.observed_at < b.lo
+             ORDER BY p.observed_at DESC LIMIT 1)
+            UNION ALL
+            (SELECT * FROM {table} p WHERE p.draft_id = b.draft_id
+             AND p.observed_at BETWEEN b.lo AND b.hi)
+            UNION ALL
+            (SELECT * FROM {table} p WHERE p.draft_id = b.draft_id AND p.observed_at > b.hi
+             ORDER BY p.observed_at LIMIT 1)
+        ) s
+    """
+    params: list[object] = [v for row in bounds for v in row]
+    stored: dict[int, dict[datetime, _Point]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for draft_id, at, correction, *figures in cursor.fetchall():
+            stored[draft_id][at] = _Point(
+                at=at,
+                values=dict(zip(POST_COUNTERS, figures, strict=True)),
+                correction=correction,
+                index=None,
+            )
+    return stored
+
+
+def _check_timelines(
+    incoming: dict[int, dict[datetime, _Point]], stored: dict[int, dict[datetime, _Point]]
+) -> tuple[set[int], set[int], int]:
+    """Refuse the batch at the first counter that goes down; return the batch indexes that are
+    new, the ones that replace a stored snapshot, and how many repeat one unchanged."""
+    created: set[int] = set()
+    updated: set[int] = set()
+    unchanged = 0
+    for draft_id, points in incoming.items():
+        old = stored.get(draft_id, {})
+        for at, point in points.items():
+            before = old.get(at)
+            if before is None:
+                created.add(point.index)  # type: ignore[arg-type]
+            elif before.values == point.values and before.correction == point.correction:
+                unchanged += 1
+            else:
+                if not point.correction:
+                    for name in POST_COUNTERS:
+                        if point.values[name] < before.values[name]:
+                            raise ResultsError(
+                                f"{name} {point.values[name]} is lower than the "
+                                f"{before.values[name]} already reported for {at.isoformat()}; "
+                                "mark the snapshot as a "
+                                "correction to lower it.",
+                                field=_where("snapshots", point.index, name),  # type: ignore[arg-type]
+                            )
+                updated.add(point.index)  # type: ignore[arg-type]
+        timeline = sorted({**old, **points}.values(), key=lambda p: p.at)
+        for earlier, later in zip(timeline, timeline[1:], strict=False):
+            if later.correction:
+                continue
+            for name in POST_COUNTERS:
+                if later.values[name] >= earlier.values[name]:
+                    continue
+                if later.index is not None:
+                    raise ResultsError(
+                        f"{name} {later.values[name]} is lower than the {earlier.values[name]} "
+                        f"reported at {earlier.at.isoformat()}; counters never go down unless "
+                        "the snapshot is marked as a correction.",
+                        field=_where("snapshots", later.index, name),
+                    )
+                raise ResultsError(
+                    f"{name} {earlier.values[name]} is higher than the {later.values[name]} "
+                    f"reported later, at {later.at.isoformat()}; counters never go down.",
+                    field=_where("snapshots", earlier.index, name),  # type: ignore[arg-type]
+                )
+    return created, updated, unchanged
+
+
+def _recompute_growth(
+    incoming: dict[int, dict[datetime, _Point]], stored: dict[int, dict[datetime, _Point]]
+) -> list[datetime]:
+    """Rewrite ``d_*`` of the snapshots whose predecessor may have changed (from the batch's
+    first time to the first stored one after its last); returns their observed times."""
+    bounds = []
+    for draft_id, points in incoming.items():
+        lo, hi = min(points), max(points)
+        known = sorted(stored.get(draft_id, {}))
+        start = max((t for t in known if t < lo), default=lo)
+        stop = min((t for t in known if t > hi), default=hi)
+        bounds.append((draft_id, start, lo, stop))
+    table = PostSnapshot._meta.db_table
+    values = ", ".join(
+        ["(%s::bigint, %s::timestamptz, %s::timestamptz, %s::timestamptz)"] * len(bounds)
+    )
+    growth = ", ".join(
+        f"s.{name} - LAG(s.{name}, 1, 0::bigint) OVER w AS d_{name}" for name in POST_COUNTERS
+    )
+    assign = ", ".join(f"d_{name} = calc.d_{name}" for name in POST_COUNTERS)
+    sql = f"""
+        WITH bounds(draft_id, start, lo, stop) AS (VALUES {values}),
+        calc AS (
+            SELECT s.id, s.observed_at, b.lo, {growth}
+            FROM {table} s JOIN bounds b ON b.draft_id = s.draft_id
+            WHERE s.observed_at BETWEEN b.start AND b.stop
+            WINDOW w AS (PARTITION BY s.draft_id ORDER BY s.observed_at)
+        )
+        UPDATE {table} t SET {assign}
+        FROM calc WHERE t.id = calc.id AND calc.observed_at >= calc.lo
+        RETURNING t.observed_at
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [v for row in bounds for v in row])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _refresh_totals(draft_ids: list[int]) -> None:
+    """Each post's latest counters, from its newest snapshot (one index probe per post)."""
+    table = PostSnapshot._meta.db_table
+    totals = PostTotals._meta.db_table
+    columns = ", ".join(POST_COUNTERS)
+    assign = ", ".join(f"{name} = EXCLUDED.{name}" for name in POST_COUNTERS)
+    sql = f"""
+        INSERT INTO {totals} (draft_id, observed_at, {columns})
+        SELECT d.id, s.observed_at, {", ".join(f"s.{n}" for n in POST_COUNTERS)}
+        FROM unnest(%s::bigint[]) AS d(id) CROSS JOIN LATERAL (
+            SELECT * FROM {table} p WHERE p.draft_id = d.id ORDER BY p.observed_at DESC LIMIT 1
+        ) s
+        ON CONFLICT (draft_id) DO UPDATE SET observed_at = EXCLUDED.observed_at, {assign}
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [draft_ids])
+
+
+def rebuild_days(*, tz: ZoneInfo, days: set[date]) -> None:
+    """Rebuild the daily rollup for these brand-local days from the snapshots. Runs under a
+    per-brand transaction lock so two batches touching one day cannot both write it."""
+    if not days:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.results_days'))"
+        )
+    start = datetime.combine(min(days), time.min, tzinfo=tz)
+    end = datetime.combine(max(days) + timedelta(days=1), time.min, tzinfo=tz)
+    groups = (
+        PostSnapshot.objects.filter(observed_at__gte=start, observed_at__lt=end)
+        .annotate(
+            day=TruncDate("observed_at", tzinfo=tz),
+            campaign_name=Coalesce("draft__brief__campaign", Value("")),
+        )
+        .filter(day__in=days)
+        .values("day", "draft__channel_id", "draft__audience_id", "campaign_name")
+        .annotate(
+            posts=Count("draft_id", distinct=True),
+            **{name: Sum(f"d_{name}") for name in POST_COUNTERS},
+        )
+    )
+    ResultDay.objects.filter(day__in=days).delete()
+    ResultDay.objects.bulk_create(
+        [
+            ResultDay(
+                day=row["day"],
+                channel_id=row["draft__channel_id"],
+                audience_id=row["draft__audience_id"],
+                campaign=row["campaign_name"],
+                posts=row["posts"],
+                **{name: row[name] for name in POST_COUNTERS},
+            )
+            for row in groups
+        ]
+    )
+
+
+def ingest_channel_days(*, days: list[dict[str, Any]]) -> IngestOutcome:
+    """Store a batch of channel days (each: ``channel``, ``day`` and the figures); a day sent
+    again replaces the stored one. A 400 naming ``days.<index>.<field>`` refuses the batch."""
+    if len(days) > MAX_BATCH:
+        raise ResultsError(f"Send at most {MAX_BATCH} channel days at a time.", field="days")
+    known = set(
+        content.channels().filter(pk__in={d["channel"] for d in days}).values_list("pk", flat=True)
+    )
+    seen: dict[tuple[int, date], int] = {}
+    for index, item in enumerate(days):
+        if item["channel"] not in known:
+            raise ResultsError(
+                f"The brand has no channel {item['channel']}.",
+                field=_where("days", index, "channel"),
+            )
+        sentiment = sum(
+            item.get(n, 0) for n in ("positive_mentions", "neutral_mentions", "negative_mentions")
+        )
+        if sentiment > item.get("mentions", 0):
+            raise ResultsError(
+                "Positive, neutral and negative mentions add up to more than the mentions.",
+                field=_where("days", index, "mentions"),
+            )
+        key = (item["channel"], item["day"])
+        if key in seen:
+            raise ResultsError(
+                f"Channel day {seen[key]} reports the same channel and day.",
+                field=_where("days", index, "day"),
+            )
+        seen[key] = index
+    with transaction.atomic():
+        existing = {
+            (row["channel_id"], row["day"]): row
+            for row in ChannelDay.objects.filter(
+                channel_id__in=known, day__in={d["day"] for d in days}
+            ).values("channel_id", "day", *CHANNEL_FIGURES)
+        }
+        created = updated = unchanged = 0
+        rows = []
+        for item in days:
+            figures = {name: item.get(name, 0) for name in CHANNEL_FIGURES}
+            before = existing.get((item["channel"], item["day"]))
+            if before is None:
+                created += 1
+            elif all(before[n] == figures[n] for n in CHANNEL_FIGURES):
+                unchanged += 1
+                continue
+            else:
+                updated += 1
+            rows.append(ChannelDay(channel_id=item["channel"], day=item["day"], **figures))
+        ChannelDay.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["channel", "day"],
+            update_fields=[*CHANNEL_FIGURES, "updated_at"],
+        )
+    return IngestOutcome(created=created, updated=updated, unchanged=unchanged)
