@@ -18,6 +18,7 @@ class EventType(models.TextChoices):
     INCIDENT_CLOSED = "incident.closed"
     BOOST_ALERT = "boost.alert"
     POST_PUBLISHED = "post.published"
+    KPI_OFF_TRACK = "kpi.off_track"
 
 
 DRAFT_READY = EventType.DRAFT_READY.value
@@ -32,5 +33,6 @@ INCIDENT_UPDATED = EventType.INCIDENT_UPDATED.value
 INCIDENT_CLOSED = EventType.INCIDENT_CLOSED.value
 BOOST_ALERT = EventType.BOOST_ALERT.value
 POST_PUBLISHED = EventType.POST_PUBLISHED.value
+KPI_OFF_TRACK = EventType.KPI_OFF_TRACK.value
 
 ALL_EVENT_TYPES: frozenset[str] = frozenset(EventType.values)

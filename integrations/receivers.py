@@ -26,6 +26,7 @@ from integrations import events
 from media import announcements as media_announcements
 from outbox import handlers
 from outbox.models import OutboxEvent
+from results import announcements as results_announcements
 from tenants.models import Brand
 from tenants.selectors import current_brand
 
@@ -196,6 +197,15 @@ def on_boost_alert(event: OutboxEvent) -> None:
     )
 
 
+def on_kpi_off_track(event: OutboxEvent) -> None:
+    payload = event.payload
+    _emit(
+        events.KPI_OFF_TRACK,
+        lambda brand: {**payload, "url": _url(brand, f"kpis/{payload['kpi_id']}/")},
+        cause=event,
+    )
+
+
 def connect() -> None:
     """React to the other apps' outbox events; called from IntegrationsConfig.ready."""
     for name, handler in [
@@ -205,5 +215,6 @@ def connect() -> None:
         (approvals_announcements.REQUEST_FINISHED, on_request_finished),
         (approvals_announcements.NOTICE, on_approvals_notice),
         (media_announcements.BOOST_ALERT, on_boost_alert),
+        (results_announcements.KPI_OFF_TRACK, on_kpi_off_track),
     ]:
         handlers.register(name, handler, key="integrations.webhook_event")

@@ -242,16 +242,20 @@ def figures(
     engagements: int,
     conversions: int,
     spend: Decimal,
+    results: int | None = None,
 ) -> Figures:
     """CPM (per 1,000 impressions), CPC, CTR in percent and cost per result for the objective;
-    None where the divisor is zero rather than a misleading 0 or infinity."""
+    None where the divisor is zero rather than a misleading 0 or infinity. Across boosts of
+    different objectives pass ``results``: each boost's own results, summed (``objective`` is
+    then ignored)."""
     counts = {
         "reach": reach,
         "engagements": engagements,
         "clicks": clicks,
         "conversions": conversions,
     }
-    results = counts[RESULT_METRIC[objective]]
+    if results is None:
+        results = counts[RESULT_METRIC[objective]]
     return Figures(
         impressions=impressions,
         reach=reach,

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Case, Count, F, QuerySet, Sum, When
 from django.db.models.functions import Trunc
 
 from media import pacing
@@ -65,6 +65,22 @@ def schedule_of(*, boost: Boost, tz: ZoneInfo) -> pacing.Schedule:
         tz=tz,
         daily_cap=boost.daily_cap,
     )
+
+
+def snapshots() -> QuerySet[MetricSnapshot]:
+    """Every metric snapshot of the brand's boosts."""
+    return MetricSnapshot.objects.all()
+
+
+# A snapshot's results as its boost's objective counts them (pacing.RESULT_METRIC, in SQL): the
+# one definition of "results" for one boost and for any total over boosts.
+RESULTS_OF_OBJECTIVE = Case(
+    *[
+        When(boost__objective=objective, then=F(metric))
+        for objective, metric in pacing.RESULT_METRIC.items()
+    ],
+    default=0,
+)
 
 
 def spend_of(*, boost_id: int) -> Decimal:
@@ -206,6 +222,8 @@ def currency_totals(
     per_currency = {
         row["boost__currency"]: row
         for row in snaps.values("boost__currency").annotate(
+            # First: the other annotations reuse the column names the Case reads.
+            results=Sum(RESULTS_OF_OBJECTIVE),
             boosts=Count("boost", distinct=True),
             impressions=Sum("impressions"),
             reach=Sum("reach"),
@@ -233,6 +251,7 @@ def currency_totals(
         "engagements": 0,
         "conversions": 0,
         "spend": Decimal(0),
+        "results": 0,
     }
     result = []
     for currency in sorted(set(per_currency) | set(budgets)):
@@ -245,8 +264,8 @@ def currency_totals(
                 boosts=row["boosts"] if in_period else budget["n"],
                 budget=round_money(budget["total"], currency),
                 figures=pacing.figures(
-                    # Across objectives there is no single "result"; conversions are what
-                    # brands compare, so the brand report counts them.
+                    # Each boost's results as its objective counts them, summed: the same
+                    # figure the boost reports show (it once counted conversions only).
                     objective="conversions",
                     currency=currency,
                     impressions=row["impressions"],
@@ -255,6 +274,7 @@ def currency_totals(
                     engagements=row["engagements"],
                     conversions=row["conversions"],
                     spend=row["spend"],
+                    results=row["results"],
                 ),
             )
         )
@@ -286,6 +306,8 @@ def period_totals(
         snaps.annotate(bucket=Trunc("period_start", group, tzinfo=tz))
         .values("bucket", "boost__currency")
         .annotate(
+            # First: the other annotations reuse the column names the Case reads.
+            results=Sum(RESULTS_OF_OBJECTIVE),
             impressions=Sum("impressions"),
             reach=Sum("reach"),
             clicks=Sum("clicks"),
@@ -308,6 +330,7 @@ def period_totals(
                 engagements=row["engagements"],
                 conversions=row["conversions"],
                 spend=row["spend"],
+                results=row["results"],
             ),
         )
         for row in rows

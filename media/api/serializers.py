@@ -221,13 +221,20 @@ class BoostFiguresSerializer(serializers.Serializer):
     impressions = serializers.IntegerField()
     reach = serializers.IntegerField()
     clicks = serializers.IntegerField()
-    engagements = serializers.IntegerField()
+    engagements = serializers.IntegerField(
+        help_text="Reactions, comments, shares and saves, as the network counts them: the "
+        "same definition as organic engagements (docs/results.md)."
+    )
     conversions = serializers.IntegerField()
     spend = serializers.DecimalField(**OUT)
     cpm = serializers.DecimalField(**RATIO)
     cpc = serializers.DecimalField(**RATIO)
     ctr_percent = serializers.DecimalField(**RATIO)
-    results = serializers.IntegerField()
+    results = serializers.IntegerField(
+        help_text="What the boost's objective counts: reach, engagements, clicks (traffic) or "
+        "conversions. Over several boosts, each boost's own results summed, so a report over "
+        "boosts adds up the boosts' reports."
+    )
     cost_per_result = serializers.DecimalField(**RATIO)
 
 

@@ -76,3 +76,157 @@ class IngestOutcomeSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
+
+
+class DepartmentMemberSerializer(serializers.Serializer):
+    user = serializers.IntegerField(source="user_id", min_value=1, max_value=2**63 - 1)
+    username = serializers.CharField(source="user.username", read_only=True)
+
+
+class DepartmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=100)
+    members = DepartmentMemberSerializer(many=True, read_only=True)
+
+
+class CatalogueMetricSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    source = serializers.CharField()
+    unit = serializers.CharField()
+    behaves = serializers.CharField(help_text="total (grows over the period) or rate.")
+    scopes = serializers.ListField(child=serializers.CharField())
+    signed = serializers.BooleanField()
+    definition = serializers.CharField()
+
+
+TARGET = {"max_digits": 18, "decimal_places": 4, "coerce_to_string": True}
+
+
+class KpiInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    metric = serializers.CharField(max_length=40, help_text="A key of GET kpis/catalogue/.")
+    period = serializers.ChoiceField(choices=["week", "month", "quarter"])
+    direction = serializers.ChoiceField(choices=["at_least", "at_most"])
+    target = serializers.DecimalField(max_digits=18, decimal_places=4)
+    department = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    owner = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="A member of the department (user id)."
+    )
+    channel = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="Scope: one channel."
+    )
+    audience = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="Scope: one audience."
+    )
+    campaign = serializers.CharField(
+        required=False, max_length=200, help_text="Scope: a campaign named on briefs."
+    )
+    pillar = serializers.CharField(
+        required=False, max_length=200, help_text="Scope: a content pillar (from the plan)."
+    )
+
+
+class KpiChangeSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    direction = serializers.ChoiceField(choices=["at_least", "at_most"], required=False)
+    target = serializers.DecimalField(max_digits=18, decimal_places=4, required=False)
+    department = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    owner = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+
+
+class PeriodActualSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField(help_text="The first day after the period.")
+    actual = serializers.DecimalField(**TARGET, allow_null=True)
+    projected = serializers.DecimalField(**TARGET, allow_null=True)
+    target = serializers.DecimalField(**TARGET)
+    direction = serializers.CharField()
+    status = serializers.CharField()
+    current = serializers.BooleanField()
+
+
+class KpiTargetSerializer(serializers.Serializer):
+    target = serializers.DecimalField(**TARGET)
+    direction = serializers.CharField()
+    set_by = serializers.IntegerField(source="set_by_id", allow_null=True)
+    set_at = serializers.DateTimeField()
+
+
+class ScopeSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    value = serializers.CharField()
+
+
+class KpiSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="kpi.id")
+    name = serializers.CharField(source="kpi.name")
+    metric = serializers.CharField(source="kpi.metric")
+    metric_label = serializers.CharField(source="metric.label")
+    unit = serializers.CharField(source="metric.unit")
+    scope = serializers.SerializerMethodField()
+    period = serializers.CharField(source="kpi.period")
+    department = serializers.IntegerField(source="kpi.department_id")
+    department_name = serializers.CharField(source="kpi.department.name")
+    owner = serializers.IntegerField(source="kpi.owner_id")
+    direction = serializers.CharField(source="now.direction")
+    target = serializers.DecimalField(**TARGET, source="now.target")
+    actual = serializers.DecimalField(**TARGET, source="now.actual", allow_null=True)
+    projected = serializers.DecimalField(**TARGET, source="now.projected", allow_null=True)
+    variance = serializers.DecimalField(
+        **TARGET, allow_null=True, help_text="Projected (or actual) minus target, this period."
+    )
+    trend = serializers.CharField(
+        allow_null=True, help_text="up, down or flat: last complete period against the one before."
+    )
+    status = serializers.CharField(source="now.status")
+    periods = PeriodActualSerializer(many=True)
+    targets = KpiTargetSerializer(many=True, source="kpi.targets.all")
+
+    def get_scope(self, report: Any) -> dict[str, str] | None:
+        kpi = report.kpi
+        return {"kind": kpi.scope_kind, "value": kpi.scope_value} if kpi.scope_kind else None
+
+
+class PostResultSerializer(serializers.Serializer):
+    draft = serializers.IntegerField(source="draft_id")
+    external_id = serializers.CharField(source="draft.external_id")
+    external_url = serializers.CharField(source="draft.external_url")
+    published_at = serializers.DateTimeField(source="draft.published_at")
+    channel = serializers.IntegerField(source="draft.channel_id", allow_null=True)
+    audience = serializers.IntegerField(source="draft.audience_id", allow_null=True)
+    text = serializers.CharField(source="draft.text")
+    observed_at = serializers.DateTimeField(allow_null=True)
+    impressions = serializers.IntegerField()
+    reach = serializers.IntegerField()
+    reactions = serializers.IntegerField()
+    comments = serializers.IntegerField()
+    shares = serializers.IntegerField()
+    saves = serializers.IntegerField()
+    link_clicks = serializers.IntegerField()
+    video_views = serializers.IntegerField()
+    engagements = serializers.IntegerField()
+    engagement_rate = serializers.FloatField(allow_null=True)
+    click_through_rate = serializers.FloatField(allow_null=True)
+
+
+class BreakdownRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    impressions = serializers.IntegerField()
+    reach = serializers.IntegerField()
+    reactions = serializers.IntegerField()
+    comments = serializers.IntegerField()
+    shares = serializers.IntegerField()
+    saves = serializers.IntegerField()
+    link_clicks = serializers.IntegerField()
+    video_views = serializers.IntegerField()
+    engagements = serializers.IntegerField()
+    engagement_rate = serializers.FloatField(allow_null=True)
+    click_through_rate = serializers.FloatField(allow_null=True)
+
+
+class FiguresSerializer(serializers.Serializer):
+    period_from = serializers.DateField()
+    period_to = serializers.DateField()
+    figures = serializers.DictField(child=serializers.DecimalField(**TARGET, allow_null=True))

@@ -9,4 +9,24 @@ urlpatterns = [
         name="results-post-snapshots",
     ),
     path("results/channel-days/", views.ChannelDayBatchView.as_view(), name="results-channel-days"),
+    path("results/posts/", views.PostResultsView.as_view(), name="results-posts"),
+    path(
+        "results/posts/export/", views.PostResultsExportView.as_view(), name="results-posts-export"
+    ),
+    path("results/breakdown/", views.BreakdownView.as_view(), name="results-breakdown"),
+    path("results/figures/", views.FiguresView.as_view(), name="results-figures"),
+    path("departments/", views.DepartmentListView.as_view(), name="departments"),
+    path(
+        "departments/<int:pk>/members/",
+        views.DepartmentMembersView.as_view(),
+        name="department-members",
+    ),
+    path(
+        "departments/<int:pk>/members/<int:user_id>/",
+        views.DepartmentMemberView.as_view(),
+        name="department-member",
+    ),
+    path("kpis/", views.KpiListView.as_view(), name="kpis"),
+    path("kpis/catalogue/", views.CatalogueView.as_view(), name="kpi-catalogue"),
+    path("kpis/<int:pk>/", views.KpiDetailView.as_view(), name="kpi-detail"),
 ]

@@ -322,3 +322,31 @@ def test_report_to_the_calendars_last_day_is_a_400_naming_to(world) -> None:
     )
     assert response.status_code == 400
     assert [e["attr"] for e in response.json()["errors"]] == ["to"]
+
+
+def test_the_brand_report_counts_each_boosts_results_as_its_own_report_does(world, budgets) -> None:
+    # A reach boost's results are its reach and a traffic boost's its clicks; the brand report
+    # once counted conversions for both, so its results disagreed with the boosts' own.
+    reach = running_boost(world.a, budget_total="1000.00", objective="reach")
+    traffic = running_boost(world.a, budget_total="1000.00", objective="traffic")
+    when = period(hours_ago=30, length_hours=24)
+    push(world.a, reach.pk, **when, reach=5000, clicks=40, conversions=2, spend="10.00")
+    push(world.a, traffic.pk, **when, reach=800, clicks=120, conversions=3, spend="30.00")
+    client = client_for(world.a.person(Role.CLIENT_VIEWER))
+
+    own = [
+        client.get(boosts_url(world.a, f"{b.pk}/report/")).json()["figures"]["results"]
+        for b in (reach, traffic)
+    ]
+    [total] = client.get(f"/brands/{world.a.brand.slug}/api/v1/media-reports/").json()[
+        "by_currency"
+    ]
+    [day] = client.get(
+        f"/brands/{world.a.brand.slug}/api/v1/media-reports/", {"group": "month"}
+    ).json()["by_period"]
+
+    assert own == [5000, 120]
+    assert total["figures"]["results"] == 5120
+    assert day["figures"]["results"] == 5120
+    # 40.00 / 5120 = 0.0078125, at four places 0.0078.
+    assert total["figures"]["cost_per_result"] == "0.0078"

@@ -1,0 +1,128 @@
+"""Organic results over a date range: per post (its latest lifetime figures, for posts
+published in the range) and per channel, audience or campaign (what grew in the range), plus
+the figures Brandroom computes from its own data."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import F, FloatField, QuerySet, Sum
+from django.db.models.functions import Cast, NullIf
+
+from content import selectors as content
+from results.models import POST_COUNTERS, PostTotals, ResultDay
+from results.selectors.actuals import series
+from results.selectors.periods import local_midnight
+
+ENGAGEMENTS = F("reactions") + F("comments") + F("shares") + F("saves")
+BREAKDOWNS = {"channel": "channel_id", "audience": "audience_id", "campaign": "campaign"}
+
+
+def _rate(part: Any, whole: Any) -> Any:
+    return Cast(part, FloatField()) * 100.0 / NullIf(Cast(whole, FloatField()), 0.0)
+
+
+def post_results(
+    *,
+    start: date,
+    end: date,
+    tz: ZoneInfo,
+    scope: tuple[str, str] = ("", ""),
+    best_first: bool = True,
+    limit: int = 50,
+) -> QuerySet[PostTotals]:
+    """Posts published on the brand-local days [start, end) with their latest reported
+    figures, best (or worst) engagement rate first; posts without impressions come last."""
+    rows = PostTotals.objects.filter(
+        draft__published_at__gte=local_midnight(start, tz),
+        draft__published_at__lt=local_midnight(end, tz),
+    )
+    kind, value = scope
+    if kind in ("channel", "audience"):
+        rows = rows.filter(**{f"draft__{kind}_id": int(value)})
+    elif kind == "campaign":
+        rows = rows.filter(draft__brief__campaign=value)
+    rate = F("engagement_rate")
+    order = rate.desc(nulls_last=True) if best_first else rate.asc(nulls_last=True)
+    return (
+        rows.select_related("draft", "draft__channel", "draft__audience")
+        .annotate(
+            engagements=ENGAGEMENTS,
+            engagement_rate=_rate(ENGAGEMENTS, F("impressions")),
+            click_through_rate=_rate(F("link_clicks"), F("impressions")),
+        )
+        .order_by(order, "-draft__published_at", "draft_id")[:limit]
+    )
+
+
+def breakdown(*, by: str, start: date, end: date) -> list[dict[str, Any]]:
+    """What grew on the brand-local days [start, end), per channel, audience or campaign,
+    best engagement rate first (from the daily rollup)."""
+    key = BREAKDOWNS[by]
+    rows = (
+        ResultDay.objects.filter(day__gte=start, day__lt=end)
+        .values(key)
+        .annotate(
+            **{name: Sum(name) for name in POST_COUNTERS},
+            engagements=Sum(ENGAGEMENTS),
+            engagement_rate=_rate(Sum(ENGAGEMENTS), Sum("impressions")),
+            click_through_rate=_rate(Sum("link_clicks"), Sum("impressions")),
+        )
+        .order_by(F("engagement_rate").desc(nulls_last=True), key)
+    )
+    names: dict[Any, str] = {}
+    if by == "channel":
+        names = {c.pk: str(c) for c in content.channels()}
+    elif by == "audience":
+        names = {a.pk: a.name for a in content.audiences()}
+    return [
+        {
+            "key": "" if row[key] is None else str(row[key]),
+            "name": names.get(row[key], row[key] or "(none)")
+            if by != "campaign"
+            else (row[key] or "(none)"),
+            **row,
+        }
+        for row in rows
+    ]
+
+
+# The figures Brandroom computes from its own data (catalogue metrics without a scope).
+OWN_FIGURES = (
+    "posts_published",
+    "median_reply_minutes",
+    "replies_in_time_share",
+    "median_signoff_minutes_post",
+    "median_signoff_minutes_reply",
+    "median_signoff_minutes_boost",
+    "novelty_rejections",
+    "ai_cost_per_post",
+    "engagements",
+    "engagement_rate",
+    "paid_engagements",
+    "paid_results",
+)
+
+
+def own_figures(
+    *, start: date, end: date, tz: ZoneInfo, now: datetime, reply_deadline_minutes: int
+) -> dict[str, Decimal | None]:
+    """Each figure over the whole range [start, end) as one period."""
+    figures: dict[str, Decimal | None] = {}
+    for metric in OWN_FIGURES:
+        values = series(
+            metric=metric,
+            scope_kind="",
+            scope_value="",
+            kind="range",
+            starts=[start],
+            tz=tz,
+            now=now,
+            reply_deadline_minutes=reply_deadline_minutes,
+            range_end=end,
+        )
+        figures[metric] = values[start]
+    return figures
