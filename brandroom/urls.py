@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("brands/<slug:brand_slug>/approve/", include("approvals.web.brand_urls")),
+    path("brands/<slug:brand_slug>/results/", include("results.web.urls")),
     path("brands/<slug:brand_slug>/", include("brandroom.brand_urls")),
 ]
 

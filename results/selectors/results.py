@@ -4,7 +4,7 @@ the figures Brandroom computes from its own data."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -126,3 +126,43 @@ def own_figures(
         )
         figures[metric] = values[start]
     return figures
+
+
+# Reply-time buckets in minutes: [low, high) each, the last open-ended.
+REPLY_BUCKETS = ((0, 15), (15, 30), (30, 60), (60, 120), (120, 240), (240, None))
+
+
+def reply_time_distribution(*, start: date, end: date, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """How many inbox items received on the days [start, end) got their first published
+    reply within each bucket of minutes (one grouped query)."""
+    from django.db.models import Count, DurationField, ExpressionWrapper, OuterRef, Q, Subquery
+
+    first_reply = (
+        content.drafts()
+        .filter(inbox_item=OuterRef("pk"), kind="reply", status="published")
+        .order_by("published_at")
+        .values("published_at")[:1]
+    )
+    waits = (
+        content.inbox_items()
+        .filter(received_at__gte=local_midnight(start, tz), received_at__lt=local_midnight(end, tz))
+        .annotate(first_reply=Subquery(first_reply))
+        .filter(first_reply__isnull=False)
+        .annotate(wait=ExpressionWrapper(F("first_reply") - F("received_at"), DurationField()))
+    )
+    counts = {}
+    for low, high in REPLY_BUCKETS:
+        condition = Q(wait__gte=timedelta(minutes=low))
+        if high is not None:
+            condition &= Q(wait__lt=timedelta(minutes=high))
+        counts[f"b{low}"] = Count("pk", filter=condition)
+    found = waits.aggregate(**counts)
+    return [
+        {
+            "label": f"{low}–{high} min" if high is not None else f"{low}+ min",
+            "low": low,
+            "high": high,
+            "count": found[f"b{low}"],
+        }
+        for low, high in REPLY_BUCKETS
+    ]
