@@ -62,7 +62,15 @@ def configure_django(db_url: str) -> None:
 def steps() -> list[tuple[str, Callable[[Bench], list[Figure]]]]:
     """Every benchmark in run order. Add new figures here (the migrations step stays last: it
     applies throwaway migrations to the database)."""
-    from bench.figures import ai_jobs, approvals_sweep, drafts, migrations, routing, tenancy
+    from bench.figures import (
+        ai_jobs,
+        approvals_sweep,
+        drafts,
+        migrations,
+        results,
+        routing,
+        tenancy,
+    )
 
     return [
         ("create", tenancy.run),
@@ -70,6 +78,7 @@ def steps() -> list[tuple[str, Callable[[Bench], list[Figure]]]]:
         ("drafts", drafts.run),
         ("approvals_sweep", approvals_sweep.run),
         ("ai_jobs", ai_jobs.run),
+        ("results", results.run),
         ("migrate", migrations.run),
     ]
 

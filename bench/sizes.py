@@ -27,6 +27,12 @@ class Sizes:
     ai_worker_jobs: int  # jobs through a real rundramatiq worker, model with latency
     ai_worker_threads: int
     ai_model_latency_s: float
+    # Results and KPIs (issue 16): a year of daily snapshots for many posts on many channels.
+    results_posts: int = 5000
+    results_days: int = 365
+    results_channels: int = 10
+    results_ingest_snapshots: int = 100_000
+    results_samples: int = 15
 
     def as_dict(self) -> dict[str, object]:
         out = asdict(self)
@@ -79,4 +85,9 @@ SMOKE = Sizes(
     ai_worker_jobs=4,
     ai_worker_threads=2,
     ai_model_latency_s=0.5,
+    results_posts=100,
+    results_days=30,
+    results_channels=2,
+    results_ingest_snapshots=2_000,
+    results_samples=3,
 )
