@@ -230,3 +230,11 @@ class FiguresSerializer(serializers.Serializer):
     period_from = serializers.DateField()
     period_to = serializers.DateField()
     figures = serializers.DictField(child=serializers.DecimalField(**TARGET, allow_null=True))
+
+
+class ResultsSettingsSerializer(serializers.Serializer):
+    reply_deadline_minutes = serializers.IntegerField(
+        min_value=1,
+        max_value=7 * 24 * 60,
+        help_text="An inbox item answered within this many minutes counts as in time.",
+    )

@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     path("results/breakdown/", views.BreakdownView.as_view(), name="results-breakdown"),
     path("results/figures/", views.FiguresView.as_view(), name="results-figures"),
+    path("results/settings/", views.ResultsSettingsView.as_view(), name="results-settings"),
     path("departments/", views.DepartmentListView.as_view(), name="departments"),
     path(
         "departments/<int:pk>/members/",

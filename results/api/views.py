@@ -23,6 +23,7 @@ from results.selectors import kpis as kpi_selectors
 from results.selectors import results
 from results.services import ingest
 from results.services import kpis as kpi_services
+from results.services import settings as settings_services
 from tenants.permissions import BrandScopedMixin
 
 
@@ -406,3 +407,22 @@ def _user_id(request: Request) -> int | None:
 
 def _evaluate_on_commit() -> None:
     ingest.evaluate_kpis_on_commit()
+
+
+class ResultsSettingsView(BrandScopedMixin, APIView):
+    """The brand's measurement rules: the reply deadline inbox replies are judged by."""
+
+    read_action = "results.read"
+    write_action = "kpis.manage"
+
+    @extend_schema(responses=s.ResultsSettingsSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(s.ResultsSettingsSerializer(kpi_selectors.results_settings()).data)
+
+    @extend_schema(request=s.ResultsSettingsSerializer, responses=s.ResultsSettingsSerializer)
+    def patch(self, request: Request) -> Response:
+        body = s.ResultsSettingsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        row = settings_services.update_results_settings(**body.validated_data)
+        _evaluate_on_commit()
+        return Response(s.ResultsSettingsSerializer(row).data)

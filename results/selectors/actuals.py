@@ -116,11 +116,15 @@ def series(
     scope = (scope_kind, scope_value)
     if spec.source == catalogue.POSTS and metric != "posts_published":
         rows = _scoped_days(scope).filter(day__gte=first, day__lt=end)
-        rows = rows.annotate(bucket=_bucket("day", kind, None, first)).values("bucket")
+        rows = rows.order_by().annotate(bucket=_bucket("day", kind, None, first)).values("bucket")
         return _collect(rows.annotate(value=POST_VALUES[metric]), starts, total=total)
     if metric == "posts_published":
         posts = _scoped_posts(scope).filter(published_at__gte=start_at, published_at__lt=end_at)
-        rows = posts.annotate(bucket=_bucket("published_at", kind, tz, first)).values("bucket")
+        rows = (
+            posts.order_by()
+            .annotate(bucket=_bucket("published_at", kind, tz, first))
+            .values("bucket")
+        )
         return _collect(rows.annotate(value=Count("id")), starts, total=True)
     if spec.source == catalogue.CHANNELS:
         return _channel_series(metric, scope, kind, starts, first, end)
@@ -136,19 +140,28 @@ def series(
             finished_at__gte=start_at,
             finished_at__lt=end_at,
         )
-        rows = requests.annotate(bucket=_bucket("finished_at", kind, tz, first)).values("bucket")
+        rows = (
+            requests.order_by()
+            .annotate(bucket=_bucket("finished_at", kind, tz, first))
+            .values("bucket")
+        )
         value = Median(Minutes(F("finished_at") - F("created_at")))
         return _collect(rows.annotate(value=value), starts, total=False)
     if metric == "novelty_rejections":
         drafts = content.drafts().filter(
             novelty__too_similar=True, created_at__gte=start_at, created_at__lt=end_at
         )
-        rows = drafts.annotate(bucket=_bucket("created_at", kind, tz, first)).values("bucket")
+        rows = (
+            drafts.order_by()
+            .annotate(bucket=_bucket("created_at", kind, tz, first))
+            .values("bucket")
+        )
         return _collect(rows.annotate(value=Count("id")), starts, total=True)
     if metric == "ai_cost_per_post":
         jobs = content.jobs().filter(created_at__gte=start_at, created_at__lt=end_at)
         cost = _collect(
-            jobs.annotate(bucket=_bucket("created_at", kind, tz, first))
+            jobs.order_by()
+            .annotate(bucket=_bucket("created_at", kind, tz, first))
             .values("bucket")
             .annotate(value=Sum("cost_estimate")),
             starts,
@@ -156,7 +169,8 @@ def series(
         )
         posts = _scoped_posts(("", "")).filter(published_at__gte=start_at, published_at__lt=end_at)
         published = _collect(
-            posts.annotate(bucket=_bucket("published_at", kind, tz, first))
+            posts.order_by()
+            .annotate(bucket=_bucket("published_at", kind, tz, first))
             .values("bucket")
             .annotate(value=Count("id")),
             starts,
@@ -238,7 +252,7 @@ def _channel_series(
     rows = ChannelDay.objects.filter(day__gte=first, day__lt=end)
     if scope[0] == "channel":
         rows = rows.filter(channel_id=int(scope[1]))
-    grouped = rows.annotate(bucket=_bucket("day", kind, None, first)).values("bucket")
+    grouped = rows.order_by().annotate(bucket=_bucket("day", kind, None, first)).values("bucket")
     if metric == "negative_mention_share":
         sentiment = F("positive_mentions") + F("neutral_mentions") + F("negative_mentions")
         value = _percent(Sum("negative_mentions"), Sum(sentiment))
@@ -306,6 +320,7 @@ def _paid_series(
     rows = (
         media.snapshots()
         .filter(period_start__gte=start_at, period_start__lt=end_at)
+        .order_by()
         .annotate(bucket=_bucket("period_start", kind, tz, first))
         .values("bucket")
         .annotate(value=field)

@@ -80,6 +80,10 @@ class PeriodActual:
     projected: Decimal | None
     current: bool
 
+    @property
+    def status_label(self) -> str:
+        return self.status.replace("_", " ")
+
 
 @dataclass(frozen=True)
 class KpiReport:
@@ -108,25 +112,43 @@ class KpiReport:
         return "down" if done[-1] < done[-2] else "flat"
 
 
+# Before this share of a period has passed, the pace so far says little (a post published in
+# the first hour of a month would project a thousandfold).
+MIN_SHARE_TO_EXTRAPOLATE = Decimal("0.2")
+
+
 def _projection(
     actual: Decimal | None,
+    previous: Decimal | None,
     metric: catalogue.Metric,
     start: date,
     end: date,
     tz: ZoneInfo,
     now: datetime,
 ) -> Decimal | None:
+    """Where the current period is heading. A total is scaled from the elapsed share of the
+    period to the whole of it; in the first fifth of the period the previous period's value
+    stands in when it is larger (nothing yet says this one will do worse). Rates, medians and
+    levels project as they stand."""
     if actual is None or metric.behaves != catalogue.TOTAL:
         return actual
     opened, closes = local_midnight(start, tz), local_midnight(end, tz)
-    elapsed = (now - opened).total_seconds()
-    if elapsed <= 0:
+    share = Decimal((now - opened).total_seconds()) / Decimal((closes - opened).total_seconds())
+    if share >= 1:
         return actual
-    length = (closes - opened).total_seconds()
-    return (actual * Decimal(length) / Decimal(elapsed)).quantize(PLACES)
+    if share < MIN_SHARE_TO_EXTRAPOLATE:
+        return max(actual, previous) if previous is not None else actual
+    return (actual / share).quantize(PLACES)
 
 
-def kpi_report(*, kpi: Kpi, tz: ZoneInfo, now: datetime, history: int | None = None) -> KpiReport:
+def kpi_report(
+    *,
+    kpi: Kpi,
+    tz: ZoneInfo,
+    now: datetime,
+    history: int | None = None,
+    reply_deadline_minutes: int | None = None,
+) -> KpiReport:
     """The KPI's actual per period, oldest first, ending with the current (running) period."""
     metric = catalogue.CATALOGUE[kpi.metric]
     today = now.astimezone(tz).date()
@@ -139,17 +161,22 @@ def kpi_report(*, kpi: Kpi, tz: ZoneInfo, now: datetime, history: int | None = N
         starts=starts,
         tz=tz,
         now=now,
-        reply_deadline_minutes=results_settings().reply_deadline_minutes,
+        reply_deadline_minutes=(
+            reply_deadline_minutes
+            if reply_deadline_minutes is not None
+            else results_settings().reply_deadline_minutes
+        ),
     )
     targets = sorted(kpi.targets.all(), key=lambda t: (t.set_at, t.pk))
-    periods = []
+    periods: list[PeriodActual] = []
     for start in starts:
         end = next_period(start, kpi.period)
         current = start == starts[-1]
         in_force = target_at(targets, min(local_midnight(end, tz), now))
         actual = values[start]
         actual = None if actual is None else actual.quantize(PLACES)
-        projected = _projection(actual, metric, start, end, tz, now) if current else None
+        previous = periods[-1].actual if periods else None
+        projected = _projection(actual, previous, metric, start, end, tz, now) if current else None
         judged = projected if current else actual
         periods.append(
             PeriodActual(
@@ -168,4 +195,8 @@ def kpi_report(*, kpi: Kpi, tz: ZoneInfo, now: datetime, history: int | None = N
 
 def kpi_reports(*, tz: ZoneInfo, now: datetime, history: int | None = None) -> list[KpiReport]:
     """Every KPI of the brand with its actuals (one grouped query per KPI)."""
-    return [kpi_report(kpi=kpi, tz=tz, now=now, history=history) for kpi in kpis()]
+    deadline = results_settings().reply_deadline_minutes
+    return [
+        kpi_report(kpi=kpi, tz=tz, now=now, history=history, reply_deadline_minutes=deadline)
+        for kpi in kpis()
+    ]

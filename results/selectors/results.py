@@ -66,10 +66,11 @@ def breakdown(*, by: str, start: date, end: date) -> list[dict[str, Any]]:
         ResultDay.objects.filter(day__gte=start, day__lt=end)
         .values(key)
         .annotate(
-            **{name: Sum(name) for name in POST_COUNTERS},
+            # Before the counters: their names would otherwise mean the sums, not the columns.
             engagements=Sum(ENGAGEMENTS),
             engagement_rate=_rate(Sum(ENGAGEMENTS), Sum("impressions")),
             click_through_rate=_rate(Sum("link_clicks"), Sum("impressions")),
+            **{name: Sum(name) for name in POST_COUNTERS},
         )
         .order_by(F("engagement_rate").desc(nulls_last=True), key)
     )

@@ -78,15 +78,7 @@ def ingest_post_snapshots(
         draft_ids = sorted(set(draft_of.values()))
         # One row per post serialises its ingestion: the timeline checks below see every
         # snapshot stored before them.
-        PostTotals.objects.bulk_create(
-            [PostTotals(draft_id=d) for d in draft_ids], ignore_conflicts=True
-        )
-        list(
-            PostTotals.objects.select_for_update()
-            .filter(draft_id__in=draft_ids)
-            .order_by("draft_id")
-            .values_list("draft_id", flat=True)
-        )
+        _lock_posts(draft_ids)
         incoming: dict[int, dict[datetime, _Point]] = defaultdict(dict)
         for index, item in enumerate(snapshots):
             draft_id = draft_of[item["external_id"]]
@@ -110,22 +102,13 @@ def ingest_post_snapshots(
         created, updated, unchanged = _check_timelines(incoming, stored)
         changed = created | updated
         if changed:
-            rows = [
-                PostSnapshot(
-                    draft_id=draft_id,
-                    observed_at=point.at,
-                    is_correction=point.correction,
-                    **point.values,
-                )
-                for draft_id, points in incoming.items()
-                for point in points.values()
-                if point.index in changed
-            ]
-            PostSnapshot.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["draft", "observed_at"],
-                update_fields=[*POST_COUNTERS, "is_correction", "updated_at"],
+            _upsert(
+                [
+                    (draft_id, point)
+                    for draft_id, points in incoming.items()
+                    for point in points.values()
+                    if point.index in changed
+                ]
             )
             touched = _recompute_growth(incoming, stored)
             _refresh_totals(sorted(incoming))
@@ -160,6 +143,47 @@ def _published_drafts(snapshots: list[dict[str, Any]]) -> dict[str, int]:
     return {external_id: ids[0] for external_id, ids in found.items()}
 
 
+def _lock_posts(draft_ids: list[int]) -> None:
+    """Make sure each post has its totals row and lock those rows, in id order."""
+    totals = PostTotals._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {totals} (draft_id, {', '.join(POST_COUNTERS)}) "
+            f"SELECT d, {', '.join(['0'] * len(POST_COUNTERS))} FROM unnest(%s::bigint[]) AS d "
+            "ON CONFLICT (draft_id) DO NOTHING",
+            [draft_ids],
+        )
+        cursor.execute(
+            f"SELECT draft_id FROM {totals} WHERE draft_id = ANY(%s) ORDER BY draft_id FOR UPDATE",
+            [draft_ids],
+        )
+
+
+def _upsert(rows: list[tuple[int, _Point]]) -> None:
+    """Insert the snapshots, or replace the stored ones at the same time (one statement, one
+    array per column: 500 rows of 19 values each would be 9,500 parameters to bind)."""
+    table = PostSnapshot._meta.db_table
+    columns = ", ".join(POST_COUNTERS)
+    casts = ", ".join(["%s::bigint[]"] * len(POST_COUNTERS))
+    assign = ", ".join(f"{name} = EXCLUDED.{name}" for name in POST_COUNTERS)
+    sql = f"""
+        INSERT INTO {table} (draft_id, observed_at, is_correction, {columns},
+            {", ".join(f"d_{n}" for n in POST_COUNTERS)}, created_at, updated_at)
+        SELECT u.*, {", ".join(["0"] * len(POST_COUNTERS))}, now(), now()
+        FROM unnest(%s::bigint[], %s::timestamptz[], %s::boolean[], {casts}) AS u
+        ON CONFLICT (draft_id, observed_at) DO UPDATE SET
+            is_correction = EXCLUDED.is_correction, {assign}, updated_at = now()
+    """
+    params: list[list[Any]] = [
+        [draft_id for draft_id, _p in rows],
+        [p.at for _d, p in rows],
+        [p.correction for _d, p in rows],
+        *[[p.values[name] for _d, p in rows] for name in POST_COUNTERS],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def _stored_neighbours(
     incoming: dict[int, dict[datetime, _Point]],
 ) -> dict[int, dict[datetime, _Point]]:
@@ -167,10 +191,11 @@ def _stored_neighbours(
     batch's first time, all within its span, and the first one after its last (one query)."""
     bounds = [(draft_id, min(points), max(points)) for draft_id, points in incoming.items()]
     columns = ", ".join(f"s.{name}" for name in POST_COUNTERS)
-    values = ", ".join(["(%s::bigint, %s::timestamptz, %s::timestamptz)"] * len(bounds))
     table = PostSnapshot._meta.db_table
     sql = f"""
-        WITH bounds(draft_id, lo, hi) AS (VALUES {values})
+        WITH bounds(draft_id, lo, hi) AS (
+            SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[])
+        )
         SELECT b.draft_id, s.observed_at, s.is_correction, {columns}
         FROM bounds b CROSS JOIN LATERAL (
             (SELECT * FROM {table} p WHERE p.draft_id = b.draft_id AND p.observed_at < b.lo
@@ -183,7 +208,7 @@ def _stored_neighbours(
              ORDER BY p.observed_at LIMIT 1)
         ) s
     """
-    params: list[object] = [v for row in bounds for v in row]
+    params = [list(column) for column in zip(*bounds, strict=True)]
     stored: dict[int, dict[datetime, _Point]] = defaultdict(dict)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -260,15 +285,16 @@ def _recompute_growth(
         stop = min((t for t in known if t > hi), default=hi)
         bounds.append((draft_id, start, lo, stop))
     table = PostSnapshot._meta.db_table
-    values = ", ".join(
-        ["(%s::bigint, %s::timestamptz, %s::timestamptz, %s::timestamptz)"] * len(bounds)
-    )
     growth = ", ".join(
         f"s.{name} - LAG(s.{name}, 1, 0::bigint) OVER w AS d_{name}" for name in POST_COUNTERS
     )
     assign = ", ".join(f"d_{name} = calc.d_{name}" for name in POST_COUNTERS)
     sql = f"""
-        WITH bounds(draft_id, start, lo, stop) AS (VALUES {values}),
+        WITH bounds(draft_id, start, lo, stop) AS (
+            SELECT * FROM unnest(
+                %s::bigint[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[]
+            )
+        ),
         calc AS (
             SELECT s.id, s.observed_at, b.lo, {growth}
             FROM {table} s JOIN bounds b ON b.draft_id = s.draft_id
@@ -280,7 +306,7 @@ def _recompute_growth(
         RETURNING t.observed_at
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [v for row in bounds for v in row])
+        cursor.execute(sql, [list(column) for column in zip(*bounds, strict=True)])
         return [row[0] for row in cursor.fetchall()]
 
 

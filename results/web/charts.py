@@ -26,6 +26,7 @@ class LineChart:
     actual: list[Point]
     target: list[Point]
     top: Decimal
+    low: Decimal = Decimal(0)
     width: int = WIDTH
     height: int = HEIGHT
 
@@ -68,6 +69,7 @@ def line_chart(
         ],
         target=[Point(x(i), _scale(t, low, top), labels[i], t) for i, t in enumerate(targets)],
         top=top,
+        low=low,
     )
 
 

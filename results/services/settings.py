@@ -1,0 +1,14 @@
+"""The brand's measurement rules."""
+
+from __future__ import annotations
+
+from results.models import ResultsSettings
+
+
+def update_results_settings(*, reply_deadline_minutes: int) -> ResultsSettings:
+    """Set the reply deadline that ``replies_in_time_share`` judges inbox replies by; past
+    periods are judged by it too (their figures are computed when read)."""
+    row, _created = ResultsSettings.objects.update_or_create(
+        pk=1, defaults={"reply_deadline_minutes": reply_deadline_minutes}
+    )
+    return row
