@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
+from tenants.people import person_reference
+
 # The cumulative counters a network reports for one post, in the order the API lists them.
 POST_COUNTERS = (
     "impressions",
@@ -205,10 +207,7 @@ class DepartmentMember(models.Model):
     """A brand member (agency or client side) who sits for a department."""
 
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="members")
-    # People live in the public schema; no constraint across schemas.
-    user = models.ForeignKey(
-        "tenants.User", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
+    user = person_reference()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -254,9 +253,7 @@ class Kpi(models.Model):
     direction = models.CharField(max_length=8, choices=Direction.choices)
     target = models.DecimalField(max_digits=18, decimal_places=4)
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="kpis")
-    owner = models.ForeignKey(
-        "tenants.User", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
+    owner = person_reference()
     # The current period's status when last evaluated: kpi.off_track is announced on the
     # change into off_track, once per period.
     last_status = models.CharField(max_length=10, choices=Status.choices, blank=True)
@@ -290,13 +287,7 @@ class KpiTarget(models.Model):
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="targets")
     target = models.DecimalField(max_digits=18, decimal_places=4)
     direction = models.CharField(max_length=8, choices=Kpi.Direction.choices)
-    set_by = models.ForeignKey(
-        "tenants.User",
-        null=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
+    set_by = person_reference()
     set_at = models.DateTimeField()
 
     class Meta:

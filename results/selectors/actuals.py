@@ -36,7 +36,7 @@ from content import selectors as content
 from media import selectors as media
 from results import catalogue
 from results.models import ChannelDay, ResultDay
-from results.selectors.periods import local_midnight, next_period
+from results.periods import local_midnight, next_period
 
 Series = dict[date, Decimal | None]
 

@@ -11,13 +11,13 @@ from django.db.models import QuerySet
 
 from results import catalogue
 from results.models import Department, DepartmentMember, Kpi, KpiTarget, ResultsSettings
-from results.selectors.actuals import series
-from results.selectors.periods import (
+from results.periods import (
     DEFAULT_HISTORY,
     local_midnight,
     next_period,
     periods_back,
 )
+from results.selectors.actuals import series
 
 # How far past the target (as a share of it) a KPI may be and still be "at risk", not off.
 AT_RISK_BAND = Decimal("0.10")
@@ -44,7 +44,7 @@ def kpis() -> QuerySet[Kpi]:
     return Kpi.objects.select_related("department").prefetch_related("targets").order_by("id")
 
 
-def status_of(value: Decimal | None, *, target: Decimal, direction: str) -> str:
+def status_of(*, value: Decimal | None, target: Decimal, direction: str) -> str:
     """On track when the value meets the target; at risk within 10% of the target's size
     short of it; off track beyond that; no data without a value."""
     if value is None:
@@ -58,7 +58,7 @@ def status_of(value: Decimal | None, *, target: Decimal, direction: str) -> str:
     return Kpi.Status.OFF_TRACK
 
 
-def target_at(targets: list[KpiTarget], moment: datetime) -> KpiTarget:
+def target_at(*, targets: list[KpiTarget], moment: datetime) -> KpiTarget:
     """The target in force at ``moment``: the last one set before it (the first one for
     periods that ended before the KPI existed)."""
     chosen = targets[0]
@@ -172,7 +172,7 @@ def kpi_report(
     for start in starts:
         end = next_period(start, kpi.period)
         current = start == starts[-1]
-        in_force = target_at(targets, min(local_midnight(end, tz), now))
+        in_force = target_at(targets=targets, moment=min(local_midnight(end, tz), now))
         actual = values[start]
         actual = None if actual is None else actual.quantize(PLACES)
         previous = periods[-1].actual if periods else None
@@ -185,7 +185,9 @@ def kpi_report(
                 actual=actual,
                 target=in_force.target,
                 direction=in_force.direction,
-                status=status_of(judged, target=in_force.target, direction=in_force.direction),
+                status=status_of(
+                    value=judged, target=in_force.target, direction=in_force.direction
+                ),
                 projected=projected,
                 current=current,
             )

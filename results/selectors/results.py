@@ -14,8 +14,8 @@ from django.db.models.functions import Cast, NullIf
 
 from content import selectors as content
 from results.models import POST_COUNTERS, PostTotals, ResultDay
+from results.periods import local_midnight
 from results.selectors.actuals import series
-from results.selectors.periods import local_midnight
 
 ENGAGEMENTS = F("reactions") + F("comments") + F("shares") + F("saves")
 BREAKDOWNS = {"channel": "channel_id", "audience": "audience_id", "campaign": "campaign"}

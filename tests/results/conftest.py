@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context
 
 from content.models import AudienceProfile, Brief, Channel, Draft, InboxItem
 from results.models import Department
-from results.selectors.periods import period_start, previous_period
+from results.periods import period_start, previous_period
 from tenants.roles import Role, Scope
 from tests.conftest import client_for
 from tests.integrations.conftest import key_client
@@ -44,6 +44,7 @@ def published_post(
     campaign: str = "",
     kind: str = "post",
     text: str = "",
+    status: str = "published",
 ) -> Draft:
     """A post that went out (as the published callback leaves it)."""
     with schema_context(bw.brand.schema_name):
@@ -55,7 +56,7 @@ def published_post(
         return Draft.objects.create(
             kind=kind,
             text=text or f"Post {external_id}",
-            status="published",
+            status=status,
             channel=on,
             audience=audience,
             brief=brief,

@@ -224,9 +224,7 @@ def test_bad_snapshots_are_a_400_naming_the_field(world, item, attr) -> None:
 
 def test_a_draft_that_is_not_published_gets_no_results(world) -> None:
     a = world.a
-    draft = published_post(a, "ig-1", published_at=PUBLISHED)
-    with schema_context(a.brand.schema_name):
-        type(draft).objects.filter(pk=draft.pk).update(status="approved")
+    published_post(a, "ig-1", published_at=PUBLISHED, status="approved")
 
     refused = integrator(a).post(
         results_url(a, "post-snapshots/"),

@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 
 from integrations.models import Event
 from results.models import Kpi
-from results.selectors.periods import next_period, period_start, previous_period
+from results.periods import next_period, period_start, previous_period
 from results.services.kpis import evaluate_kpis
 from tenants.roles import Role
 from tests.conftest import client_for

@@ -1,5 +1,5 @@
-"""Calendar periods of KPIs in the brand's time zone: ISO weeks (from Monday), months and
-quarters, each from its first local midnight to the next period's."""
+"""Calendar periods of KPIs in the brand's time zone (pure date arithmetic, no database): ISO
+weeks (from Monday), months and quarters, each from its first local midnight to the next."""
 
 from __future__ import annotations
 
