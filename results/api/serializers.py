@@ -153,11 +153,6 @@ class KpiTargetSerializer(serializers.Serializer):
     set_at = serializers.DateTimeField()
 
 
-class ScopeSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    value = serializers.CharField()
-
-
 class KpiSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="kpi.id")
     name = serializers.CharField(source="kpi.name")
@@ -226,7 +221,7 @@ class BreakdownRowSerializer(serializers.Serializer):
     click_through_rate = serializers.FloatField(allow_null=True)
 
 
-class FiguresSerializer(serializers.Serializer):
+class ResultsFiguresSerializer(serializers.Serializer):
     period_from = serializers.DateField()
     period_to = serializers.DateField()
     figures = serializers.DictField(child=serializers.DecimalField(**TARGET, allow_null=True))

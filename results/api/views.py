@@ -231,7 +231,7 @@ class FiguresView(BrandScopedMixin, APIView):
 
     read_action = "results.read"
 
-    @extend_schema(parameters=RANGE_PARAMS, responses=s.FiguresSerializer)
+    @extend_schema(parameters=RANGE_PARAMS, responses=s.ResultsFiguresSerializer)
     def get(self, request: Request) -> Response:
         tz = ZoneInfo(self.brand.timezone)
         start, end = date_range(request, tz)
@@ -243,7 +243,7 @@ class FiguresView(BrandScopedMixin, APIView):
             reply_deadline_minutes=kpi_selectors.results_settings().reply_deadline_minutes,
         )
         body = {"period_from": start, "period_to": end - timedelta(days=1), "figures": figures}
-        return Response(s.FiguresSerializer(body).data)
+        return Response(s.ResultsFiguresSerializer(body).data)
 
 
 # --- departments and KPIs -------------------------------------------------------------------
