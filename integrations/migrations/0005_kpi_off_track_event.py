@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("integrations", "0003_draft_held_released_events"),
+        ("integrations", "0004_alter_event_created_at"),
     ]
 
     operations = [
