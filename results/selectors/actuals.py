@@ -114,6 +114,7 @@ def series(
     start_at, end_at = local_midnight(first, tz), local_midnight(end, tz)
     total = spec.behaves == catalogue.TOTAL
     scope = (scope_kind, scope_value)
+    rows: Any  # a different model's grouped rows in each branch
     if spec.source == catalogue.POSTS and metric != "posts_published":
         rows = _scoped_days(scope).filter(day__gte=first, day__lt=end)
         rows = rows.order_by().annotate(bucket=_bucket("day", kind, None, first)).values("bucket")
