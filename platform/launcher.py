@@ -16,6 +16,7 @@ Python's standard ``platform`` module.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -270,7 +271,13 @@ def supervise(
     ``when_started`` runs once they are started, with a function naming a process that has
     stopped (or None); Ctrl-C during it stops everything as usual.
     """
-    running = {name: subprocess.Popen(cmd, cwd=ROOT) for name, cmd in commands.items()}
+    # Each process leads a group of its own, so stopping reaches its children too (gunicorn's
+    # workers): killing only a master whose stop overran would leave its workers orphaned,
+    # still listening on the port and holding database connections.
+    running = {
+        name: subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
+        for name, cmd in commands.items()
+    }
     stopping = False
 
     def stop(*_: object) -> None:
@@ -305,15 +312,20 @@ def supervise(
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for proc in running.values():
-            if proc.poll() is None:
-                proc.terminate()
+            _signal_group(proc, signal.SIGTERM)
         deadline = time.monotonic() + 15
         for proc in running.values():
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            # Whatever of the group outlived its leader (or the deadline) goes now.
+            _signal_group(proc, signal.SIGKILL)
     return exit_code
+
+
+def _signal_group(proc: subprocess.Popen[bytes], signum: int) -> None:
+    """Send ``signum`` to the process group ``proc`` leads, if any of it is still there."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signum)
 
 
 def run_tests(argv: list[str]) -> int:
