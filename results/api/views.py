@@ -17,7 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from results import catalogue, export
+from brandroom.spreadsheets import safe_cell
+from results import catalogue
 from results.api import serializers as s
 from results.selectors import kpis as kpi_selectors
 from results.selectors import results
@@ -187,7 +188,7 @@ class PostResultsExportView(PostResultsView):
         writer = csv.writer(response)
         writer.writerow(fields)
         for row in data:
-            writer.writerow([export.safe_cell(row[name]) for name in fields])
+            writer.writerow([safe_cell(row[name]) for name in fields])
         return response
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
+from brandroom.spreadsheets import safe_cell
 from tenants.audit.models import AuditEntry
 from tenants.models import Brand
 
@@ -30,8 +31,6 @@ CSV_COLUMNS = [
     "after",
     "detail",
 ]
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def audit_entries(
@@ -64,9 +63,7 @@ def _cell(value: Any) -> str:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     else:
         text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    return str(safe_cell(text))
 
 
 def audit_csv_lines(*, entries: QuerySet[AuditEntry], tz: ZoneInfo) -> Iterator[str]:

@@ -1,4 +1,5 @@
-"""Writing results out for spreadsheets."""
+"""CSV files people open in a spreadsheet: every export (results, the product audit trail)
+writes its cells through ``safe_cell`` so none of them runs as a formula (CSV injection)."""
 
 from __future__ import annotations
 
