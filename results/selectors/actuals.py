@@ -14,14 +14,11 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import (
-    Aggregate,
     Count,
     DateField,
     DurationField,
     ExpressionWrapper,
     F,
-    FloatField,
-    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -29,47 +26,25 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Cast, NullIf, Trunc
+from django.db.models.functions import Trunc
 
 from approvals import selectors as approvals
 from content import selectors as content
 from media import selectors as media
 from results import catalogue
+from results.measures import ENGAGEMENTS, Median, Minutes, percent
 from results.models import ChannelDay, ResultDay
 from results.periods import local_midnight, next_period
 
 Series = dict[date, Decimal | None]
 
 
-class Median(Aggregate):
-    """PostgreSQL's continuous median."""
-
-    function = "PERCENTILE_CONT"
-    name = "median"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-
-class Minutes(Func):
-    """An interval in minutes."""
-
-    template = "(EXTRACT(EPOCH FROM %(expressions)s) / 60.0)"
-    output_field = FloatField()
-
-
-ENGAGEMENTS = F("reactions") + F("comments") + F("shares") + F("saves")
-
-
-def _percent(part: Any, whole: Any) -> Any:
-    return Cast(part, FloatField()) * 100.0 / NullIf(Cast(whole, FloatField()), 0.0)
-
-
 POST_VALUES: dict[str, Any] = {
     **{name: Sum(name) for name in ("impressions", "reach", "reactions", "comments")},
     **{name: Sum(name) for name in ("shares", "saves", "link_clicks", "video_views")},
     "engagements": Sum(ENGAGEMENTS),
-    "engagement_rate": _percent(Sum(ENGAGEMENTS), Sum("impressions")),
-    "click_through_rate": _percent(Sum("link_clicks"), Sum("impressions")),
+    "engagement_rate": percent(Sum(ENGAGEMENTS), Sum("impressions")),
+    "click_through_rate": percent(Sum("link_clicks"), Sum("impressions")),
 }
 
 
@@ -256,9 +231,26 @@ def _channel_series(
     grouped = rows.order_by().annotate(bucket=_bucket("day", kind, None, first)).values("bucket")
     if metric == "negative_mention_share":
         sentiment = F("positive_mentions") + F("neutral_mentions") + F("negative_mentions")
-        value = _percent(Sum("negative_mentions"), Sum(sentiment))
+        value = percent(Sum("negative_mentions"), Sum(sentiment))
         return _collect(grouped.annotate(value=value), starts, total=False)
     return _collect(grouped.annotate(value=Sum(metric)), starts, total=True)
+
+
+def inbox_waits(*, start_at: datetime, end_at: datetime) -> QuerySet[Any]:
+    """Inbox items received in [start_at, end_at), each with the time of its first published
+    reply (``first_reply``, NULL while unanswered) and how long that took (``wait``)."""
+    first_reply = (
+        content.drafts()
+        .filter(inbox_item=OuterRef("pk"), kind="reply", status="published")
+        .order_by("published_at")
+        .values("published_at")[:1]
+    )
+    return (
+        content.inbox_items()
+        .filter(received_at__gte=start_at, received_at__lt=end_at)
+        .annotate(first_reply=Subquery(first_reply))
+        .annotate(wait=ExpressionWrapper(F("first_reply") - F("received_at"), DurationField()))
+    )
 
 
 def _inbox_series(
@@ -273,23 +265,10 @@ def _inbox_series(
     deadline_minutes: int,
 ) -> Series:
     first = starts[0]
-    first_reply = (
-        content.drafts()
-        .filter(inbox_item=OuterRef("pk"), kind="reply", status="published")
-        .order_by("published_at")
-        .values("published_at")[:1]
-    )
-    items = content.inbox_items().filter(received_at__gte=start_at, received_at__lt=end_at)
+    items = inbox_waits(start_at=start_at, end_at=end_at)
     if scope[0] == "channel":
         items = items.filter(channel_id=int(scope[1]))
-    rows = (
-        items.annotate(first_reply=Subquery(first_reply))
-        .annotate(
-            wait=ExpressionWrapper(F("first_reply") - F("received_at"), DurationField()),
-            bucket=_bucket("received_at", kind, tz, first),
-        )
-        .values("bucket")
-    )
+    rows = items.annotate(bucket=_bucket("received_at", kind, tz, first)).values("bucket")
     if metric == "median_reply_minutes":
         value = Median(Minutes(F("wait")), filter=Q(first_reply__isnull=False))
         return _collect(rows.annotate(value=value), starts, total=False)
@@ -299,7 +278,7 @@ def _inbox_series(
         received_at__lte=now - timedelta(minutes=deadline_minutes)
     )
     in_time = Q(first_reply__isnull=False) & Q(wait__lte=deadline)
-    value = _percent(Count("pk", filter=in_time), Count("pk", filter=judged))
+    value = percent(Count("pk", filter=in_time), Count("pk", filter=judged))
     return _collect(rows.annotate(value=value), starts, total=False)
 
 

@@ -9,20 +9,15 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, FloatField, QuerySet, Sum
-from django.db.models.functions import Cast, NullIf
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from content import selectors as content
+from results.measures import ENGAGEMENTS, percent
 from results.models import POST_COUNTERS, PostTotals, ResultDay
 from results.periods import local_midnight
-from results.selectors.actuals import series
+from results.selectors.actuals import inbox_waits, series
 
-ENGAGEMENTS = F("reactions") + F("comments") + F("shares") + F("saves")
 BREAKDOWNS = {"channel": "channel_id", "audience": "audience_id", "campaign": "campaign"}
-
-
-def _rate(part: Any, whole: Any) -> Any:
-    return Cast(part, FloatField()) * 100.0 / NullIf(Cast(whole, FloatField()), 0.0)
 
 
 def post_results(
@@ -51,8 +46,8 @@ def post_results(
         rows.select_related("draft", "draft__channel", "draft__audience")
         .annotate(
             engagements=ENGAGEMENTS,
-            engagement_rate=_rate(ENGAGEMENTS, F("impressions")),
-            click_through_rate=_rate(F("link_clicks"), F("impressions")),
+            engagement_rate=percent(ENGAGEMENTS, F("impressions")),
+            click_through_rate=percent(F("link_clicks"), F("impressions")),
         )
         .order_by(order, "-draft__published_at", "draft_id")[:limit]
     )
@@ -68,8 +63,8 @@ def breakdown(*, by: str, start: date, end: date) -> list[dict[str, Any]]:
         .annotate(
             # Before the counters: their names would otherwise mean the sums, not the columns.
             engagements=Sum(ENGAGEMENTS),
-            engagement_rate=_rate(Sum(ENGAGEMENTS), Sum("impressions")),
-            click_through_rate=_rate(Sum("link_clicks"), Sum("impressions")),
+            engagement_rate=percent(Sum(ENGAGEMENTS), Sum("impressions")),
+            click_through_rate=percent(Sum("link_clicks"), Sum("impressions")),
             **{name: Sum(name) for name in POST_COUNTERS},
         )
         .order_by(F("engagement_rate").desc(nulls_last=True), key)
@@ -136,20 +131,8 @@ REPLY_BUCKETS = ((0, 15), (15, 30), (30, 60), (60, 120), (120, 240), (240, None)
 def reply_time_distribution(*, start: date, end: date, tz: ZoneInfo) -> list[dict[str, Any]]:
     """How many inbox items received on the days [start, end) got their first published
     reply within each bucket of minutes (one grouped query)."""
-    from django.db.models import Count, DurationField, ExpressionWrapper, OuterRef, Q, Subquery
-
-    first_reply = (
-        content.drafts()
-        .filter(inbox_item=OuterRef("pk"), kind="reply", status="published")
-        .order_by("published_at")
-        .values("published_at")[:1]
-    )
-    waits = (
-        content.inbox_items()
-        .filter(received_at__gte=local_midnight(start, tz), received_at__lt=local_midnight(end, tz))
-        .annotate(first_reply=Subquery(first_reply))
-        .filter(first_reply__isnull=False)
-        .annotate(wait=ExpressionWrapper(F("first_reply") - F("received_at"), DurationField()))
+    waits = inbox_waits(start_at=local_midnight(start, tz), end_at=local_midnight(end, tz)).filter(
+        first_reply__isnull=False
     )
     counts = {}
     for low, high in REPLY_BUCKETS:
