@@ -19,6 +19,7 @@ from results.web import charts
 from tenants.roles import role_may
 from tenants.selectors import role_on_brand
 
+# Posts in each of the best and worst lists.
 WORST_AND_BEST = 5
 
 
@@ -46,8 +47,12 @@ def results_page(request: HttpRequest) -> HttpResponse:
                 ),
             }
         )
-    best = list(results.post_results(start=start, end=end, tz=tz, best_first=True, limit=5))
-    worst = list(results.post_results(start=start, end=end, tz=tz, best_first=False, limit=5))
+    best = list(
+        results.post_results(start=start, end=end, tz=tz, best_first=True, limit=WORST_AND_BEST)
+    )
+    worst = list(
+        results.post_results(start=start, end=end, tz=tz, best_first=False, limit=WORST_AND_BEST)
+    )
 
     def post_bars(rows: list[Any]) -> dict[str, Any]:
         bars, height = charts.bar_chart(
