@@ -1,15 +1,12 @@
 """A client approver clears their queue on a phone: real headless Chromium at 360 px.
 
-Needs Debian's ``chromium`` (``apt-get install chromium``) and the ``playwright`` package;
-skips with that message when either is missing. Screenshots go to tests/artifacts/.
+Needs Chromium and playwright (see tests/browser/chromium.py); screenshots go to tests/artifacts/.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -23,18 +20,12 @@ from content.models import Draft
 from tenants import services
 from tenants.models import Brand, User
 from tenants.roles import Role
+from tests.browser.chromium import ARTIFACTS, NEEDS_CHROMIUM, headless_chromium
 from tests.factories import UserFactory
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="no Chromium found: apt-get install chromium (Debian package)"
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 class PhoneBrand:
@@ -81,68 +72,40 @@ def phone_brand(world, django_db_blocker) -> Iterator[PhoneBrand]:
             User.objects.filter(pk__in=[approver.pk, writer.pk]).delete()
 
 
-@pytest.fixture
-def phone_server(django_db_blocker) -> Iterator[object]:
-    """pytest-django's live_server would flush the whole database afterwards (it forces a
-    transactional test), wiping the session brands; this serves committed data and leaves it."""
-    from pytest_django.live_server_helper import LiveServer
-
-    with django_db_blocker.unblock():
-        server = LiveServer("localhost")
-    yield server
-    server.stop()
-
-
 def test_approver_signs_in_by_link_and_clears_the_queue_on_a_phone(
-    phone_server, phone_brand
+    committed_live_server, phone_brand
 ) -> None:
-    live_server = phone_server
-    ARTIFACTS.mkdir(exist_ok=True)
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+    live_server = committed_live_server
+    with headless_chromium() as browser:
         page = browser.new_page(viewport={"width": 360, "height": 740}, is_mobile=True)
-        try:
-            page.goto(f"{live_server.url}/approve/sign-in/")
-            page.get_by_label("Email address").fill("paula@client.test")
-            page.get_by_role("button", name="Email me a sign-in link").click()
-            page.get_by_text("Check your email").wait_for()
+        page.goto(f"{live_server.url}/approve/sign-in/")
+        page.get_by_label("Email address").fill("paula@client.test")
+        page.get_by_role("button", name="Email me a sign-in link").click()
+        page.get_by_text("Check your email").wait_for()
 
-            link = re.search(r"https?://\S+/approve/link/\S+/", mail.outbox[-1].body).group(0)
-            path = link.split("/approve/", 1)[1]
-            page.goto(f"{live_server.url}/approve/{path}")
+        link = re.search(r"https?://\S+/approve/link/\S+/", mail.outbox[-1].body).group(0)
+        path = link.split("/approve/", 1)[1]
+        page.goto(f"{live_server.url}/approve/{path}")
 
-            page.get_by_role("heading", name="Waiting for me").wait_for()
-            items = page.locator("#queue li")
-            assert items.count() == 2
-            page.screenshot(path=str(ARTIFACTS / "phone-queue.png"), full_page=True)
+        page.get_by_role("heading", name="Waiting for me").wait_for()
+        items = page.locator("#queue li")
+        assert items.count() == 2
+        page.screenshot(path=str(ARTIFACTS / "phone-queue.png"), full_page=True)
 
-            items.first.locator("a").click()
-            page.locator("#preview-text").wait_for()
-            page.screenshot(path=str(ARTIFACTS / "phone-detail.png"), full_page=True)
-            page.get_by_role("button", name="Approve").click()
-            page.get_by_text("Approved").first.wait_for()
-            assert page.locator("#queue li").count() == 1
+        items.first.locator("a").click()
+        page.locator("#preview-text").wait_for()
+        page.screenshot(path=str(ARTIFACTS / "phone-detail.png"), full_page=True)
+        page.get_by_role("button", name="Approve").click()
+        page.get_by_text("Approved").first.wait_for()
+        assert page.locator("#queue li").count() == 1
 
-            page.locator("#queue li a").first.click()
-            page.get_by_role("button", name="Reject").click()
-            page.locator("#problem").wait_for()  # a reason is required
-            page.get_by_label("Reason or requested changes").fill("Competitions need legal terms.")
-            page.get_by_role("button", name="Reject").click()
-            page.locator("#queue-empty").wait_for()
-            page.screenshot(path=str(ARTIFACTS / "phone-queue-empty.png"), full_page=True)
-        finally:
-            browser.close()
+        page.locator("#queue li a").first.click()
+        page.get_by_role("button", name="Reject").click()
+        page.locator("#problem").wait_for()  # a reason is required
+        page.get_by_label("Reason or requested changes").fill("Competitions need legal terms.")
+        page.get_by_role("button", name="Reject").click()
+        page.locator("#queue-empty").wait_for()
+        page.screenshot(path=str(ARTIFACTS / "phone-queue-empty.png"), full_page=True)
 
     with schema_context(phone_brand.brand.schema_name):
         statuses = sorted(Draft.objects.values_list("status", flat=True))

@@ -1,17 +1,14 @@
 """An account lead opens the brand results page in real headless Chromium, on a phone and on a
 desktop: the KPI chart and the post and reply-time charts carry the API's numbers.
 
-Needs Debian's ``chromium`` and the ``playwright`` package; skips with that message when either
-is missing. Screenshots go to tests/artifacts/.
+Needs Chromium and playwright (see tests/browser/chromium.py); screenshots go to tests/artifacts/.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -25,18 +22,12 @@ from results.services import ingest, kpis
 from tenants import services
 from tenants.models import Brand, User
 from tenants.roles import Role
+from tests.browser.chromium import ARTIFACTS, NEEDS_CHROMIUM, headless_chromium
 from tests.factories import UserFactory
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="no Chromium found: apt-get install chromium (Debian package)"
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture
@@ -107,59 +98,43 @@ def results_brand(world, django_db_blocker) -> Iterator[tuple[Brand, User, int]]
             User.objects.filter(pk=lead.pk).delete()
 
 
-@pytest.fixture
-def live(django_db_blocker) -> Iterator[object]:
-    from pytest_django.live_server_helper import LiveServer
-
-    with django_db_blocker.unblock():
-        server = LiveServer("localhost")
-    yield server
-    server.stop()
-
-
-def test_account_lead_reads_kpis_and_charts_on_phone_and_desktop(live, results_brand) -> None:
+def test_account_lead_reads_kpis_and_charts_on_phone_and_desktop(
+    committed_live_server, results_brand
+) -> None:
+    live = committed_live_server
     brand, lead, kpi_id = results_brand
     client = Client()
     client.force_login(lead)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     api = client.get(f"/brands/{brand.slug}/api/v1/kpis/{kpi_id}/").json()
-    ARTIFACTS.mkdir(exist_ok=True)
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
-        )
-        try:
-            for name, viewport in (
-                ("phone", {"width": 360, "height": 740}),
-                ("desktop", {"width": 1280, "height": 900}),
-            ):
-                context = browser.new_context(viewport=viewport, is_mobile=name == "phone")
-                context.add_cookies(
-                    [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live.url}]
-                )
-                page = context.new_page()
-                page.goto(f"{live.url}/brands/{brand.slug}/results/")
-                page.get_by_role("heading", name="KPIs").wait_for()
-                card = page.locator(f'article[data-kpi="{kpi_id}"]')
-                assert card.get_attribute("data-status") == api["status"]
-                assert card.get_attribute("data-actual") == api["actual"] == "120.0000"
-                marks = card.locator("circle.actual-mark")
-                assert marks.last.get_attribute("data-actual") == api["periods"][-1]["actual"]
-                assert (
-                    card.locator("circle.target-mark").last.get_attribute("data-target")
-                    == "400.0000"
-                )
-                best = page.locator("#best-posts g.post-bar")
-                assert best.first.get_attribute("data-post") == "ig-a"
-                assert best.first.get_attribute("data-rate") == "10.0"  # 100 / 1000
-                worst = page.locator("#worst-posts g.post-bar")
-                assert worst.first.get_attribute("data-post") == "ig-b"
-                assert worst.first.get_attribute("data-rate") == "2.0"
-                # The chart fits the screen: nothing wider than the viewport.
-                width = page.evaluate("document.documentElement.scrollWidth")
-                assert width <= viewport["width"]
-                page.screenshot(path=str(ARTIFACTS / f"results-{name}.png"), full_page=True)
-                context.close()
-        finally:
-            browser.close()
+    with headless_chromium() as browser:
+        for name, viewport in (
+            ("phone", {"width": 360, "height": 740}),
+            ("desktop", {"width": 1280, "height": 900}),
+        ):
+            context = browser.new_context(viewport=viewport, is_mobile=name == "phone")
+            context.add_cookies(
+                [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live.url}]
+            )
+            page = context.new_page()
+            page.goto(f"{live.url}/brands/{brand.slug}/results/")
+            page.get_by_role("heading", name="KPIs").wait_for()
+            card = page.locator(f'article[data-kpi="{kpi_id}"]')
+            assert card.get_attribute("data-status") == api["status"]
+            assert card.get_attribute("data-actual") == api["actual"] == "120.0000"
+            marks = card.locator("circle.actual-mark")
+            assert marks.last.get_attribute("data-actual") == api["periods"][-1]["actual"]
+            assert (
+                card.locator("circle.target-mark").last.get_attribute("data-target") == "400.0000"
+            )
+            best = page.locator("#best-posts g.post-bar")
+            assert best.first.get_attribute("data-post") == "ig-a"
+            assert best.first.get_attribute("data-rate") == "10.0"  # 100 / 1000
+            worst = page.locator("#worst-posts g.post-bar")
+            assert worst.first.get_attribute("data-post") == "ig-b"
+            assert worst.first.get_attribute("data-rate") == "2.0"
+            # The chart fits the screen: nothing wider than the viewport.
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= viewport["width"]
+            page.screenshot(path=str(ARTIFACTS / f"results-{name}.png"), full_page=True)
+            context.close()
