@@ -31,7 +31,24 @@ CHANNEL_FIGURES = (
 )
 
 
-class PostSnapshot(models.Model):
+class PostCounters(models.Model):
+    """The counters a network reports for posts (``POST_COUNTERS``), as columns: a snapshot's
+    lifetime figures, a post's latest ones, a day's sums."""
+
+    impressions = models.BigIntegerField(default=0)
+    reach = models.BigIntegerField(default=0)
+    reactions = models.BigIntegerField(default=0)
+    comments = models.BigIntegerField(default=0)
+    shares = models.BigIntegerField(default=0)
+    saves = models.BigIntegerField(default=0)
+    link_clicks = models.BigIntegerField(default=0)
+    video_views = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class PostSnapshot(PostCounters):
     """A published post's lifetime counters as the network showed them at ``observed_at``.
 
     ``d_*`` hold what each counter grew since the post's previous snapshot (negative only on a
@@ -41,14 +58,6 @@ class PostSnapshot(models.Model):
     draft = models.ForeignKey("content.Draft", on_delete=models.CASCADE, related_name="+")
     observed_at = models.DateTimeField()
     is_correction = models.BooleanField(default=False)
-    impressions = models.BigIntegerField(default=0)
-    reach = models.BigIntegerField(default=0)
-    reactions = models.BigIntegerField(default=0)
-    comments = models.BigIntegerField(default=0)
-    shares = models.BigIntegerField(default=0)
-    saves = models.BigIntegerField(default=0)
-    link_clicks = models.BigIntegerField(default=0)
-    video_views = models.BigIntegerField(default=0)
     d_impressions = models.BigIntegerField(default=0)
     d_reach = models.BigIntegerField(default=0)
     d_reactions = models.BigIntegerField(default=0)
@@ -83,7 +92,7 @@ class PostSnapshot(models.Model):
         return f"draft #{self.draft_id} at {self.observed_at:%Y-%m-%d %H:%M}"
 
 
-class PostTotals(models.Model):
+class PostTotals(PostCounters):
     """A published post's latest counters (its newest snapshot), one row per post; also the
     row that serialises ingestion for the post."""
 
@@ -91,37 +100,22 @@ class PostTotals(models.Model):
         "content.Draft", on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     observed_at = models.DateTimeField(null=True)
-    impressions = models.BigIntegerField(default=0)
-    reach = models.BigIntegerField(default=0)
-    reactions = models.BigIntegerField(default=0)
-    comments = models.BigIntegerField(default=0)
-    shares = models.BigIntegerField(default=0)
-    saves = models.BigIntegerField(default=0)
-    link_clicks = models.BigIntegerField(default=0)
-    video_views = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"totals of draft #{self.draft_id}"
 
 
-class ResultDay(models.Model):
+class ResultDay(PostCounters):
     """Organic growth per brand-local day and per slice a KPI can be scoped to (channel,
     audience, campaign): the sums of the snapshots' ``d_*``. Rebuilt for the days a batch
-    touches (results.services.rollup), so KPI actuals read hundreds of rows, not millions."""
+    touches (results.services.ingest.rebuild_days), so KPI actuals read hundreds of rows, not
+    millions."""
 
     day = models.DateField()
     channel_id = models.BigIntegerField(null=True)
     audience_id = models.BigIntegerField(null=True)
     campaign = models.CharField(max_length=200, blank=True)
     posts = models.IntegerField(default=0)
-    impressions = models.BigIntegerField(default=0)
-    reach = models.BigIntegerField(default=0)
-    reactions = models.BigIntegerField(default=0)
-    comments = models.BigIntegerField(default=0)
-    shares = models.BigIntegerField(default=0)
-    saves = models.BigIntegerField(default=0)
-    link_clicks = models.BigIntegerField(default=0)
-    video_views = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["day"], name="result_day_day")]
