@@ -9,7 +9,7 @@ those any place on Earth uses (-12:00 to +14:00) are refused as the typos they a
 from __future__ import annotations
 
 import zoneinfo
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import django_filters
 from django import forms
@@ -44,6 +44,22 @@ def parse_query_datetime(raw: str | None, *, field: str) -> datetime | None:
         return as_utc(parsed)
     except (ValueError, OverflowError):
         raise exceptions.ValidationError({field: [OFFSET_HINT]}) from None
+
+
+def parse_query_day(raw: str | None, *, field: str) -> date | None:
+    """A calendar day (YYYY-MM-DD) from a query parameter, None when absent; a 400 naming
+    ``field`` when it is malformed or is the calendar's first or last day: a range of days runs
+    to the next day's midnight, which the last day has not, and the first day has no midnight
+    before it once shifted to UTC."""
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise exceptions.ValidationError({field: ["Write the day as YYYY-MM-DD."]}) from None
+    if not date.min < day < date.max:
+        raise exceptions.ValidationError({field: ["Pick a day between 0001-01-02 and 9999-12-30."]})
+    return day
 
 
 class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from brandroom.datetimes import parse_query_day
 from media import selectors
 from media.api.serializers import (
     CANNOT_CHANGE,
@@ -334,17 +335,4 @@ class BrandReportView(BrandScopedMixin, APIView):
         )
 
     def _day(self, name: str) -> date | None:
-        text = self.request.query_params.get(name)
-        if not text:
-            return None
-        try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            raise exceptions.ValidationError({name: ["Write the day as YYYY-MM-DD."]}) from None
-        # The period runs to the end of the "to" day, midnight of the next; the calendar's last
-        # day has no next in Python, and the first none before it once shifted to UTC.
-        if not date.min < day < date.max:
-            raise exceptions.ValidationError(
-                {name: ["Pick a day between 0001-01-02 and 9999-12-30."]}
-            )
-        return day
+        return parse_query_day(self.request.query_params.get(name), field=name)

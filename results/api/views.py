@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from brandroom.datetimes import parse_query_day
 from brandroom.spreadsheets import safe_cell
 from results import catalogue
 from results.api import serializers as s
@@ -65,16 +66,7 @@ class ChannelDayBatchView(BrandScopedMixin, APIView):
 
 
 def _day_param(request: Request, name: str, default: date) -> date:
-    text = request.query_params.get(name)
-    if not text:
-        return default
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise exceptions.ValidationError({name: ["Write the day as YYYY-MM-DD."]}) from None
-    if not date.min < day < date.max:
-        raise exceptions.ValidationError({name: ["Pick a day between 0001-01-02 and 9999-12-30."]})
-    return day
+    return parse_query_day(request.query_params.get(name), field=name) or default
 
 
 def date_range(request: Request, tz: ZoneInfo) -> tuple[date, date]:
