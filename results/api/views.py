@@ -343,7 +343,6 @@ class KpiListView(BrandScopedMixin, APIView):
             set_by_id=_user_id(request),
             scope={k: data.get(k) for k in kpi_services.SCOPE_FIELDS},
         )
-        _evaluate_on_commit()
         return Response(self_report(self.brand, kpi.pk), status=status.HTTP_201_CREATED)
 
 
@@ -374,7 +373,6 @@ class KpiDetailView(BrandScopedMixin, APIView):
             department_id=data.get("department"),
             owner_id=data.get("owner"),
         )
-        _evaluate_on_commit()
         return Response(self_report(self.brand, pk))
 
     @extend_schema(responses={204: None})
@@ -398,10 +396,6 @@ def _user_id(request: Request) -> int | None:
     return user.pk if getattr(user, "is_authenticated", False) else None
 
 
-def _evaluate_on_commit() -> None:
-    ingest.evaluate_kpis_on_commit()
-
-
 class ResultsSettingsView(BrandScopedMixin, APIView):
     """The brand's measurement rules: the reply deadline inbox replies are judged by."""
 
@@ -417,5 +411,4 @@ class ResultsSettingsView(BrandScopedMixin, APIView):
         body = s.ResultsSettingsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         row = settings_services.update_results_settings(**body.validated_data)
-        _evaluate_on_commit()
         return Response(s.ResultsSettingsSerializer(row).data)

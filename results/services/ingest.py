@@ -27,13 +27,12 @@ from results.models import (
     CHANNEL_FIGURES,
     POST_COUNTERS,
     ChannelDay,
-    Kpi,
     PostSnapshot,
     PostTotals,
     ResultDay,
 )
+from results.services.kpis import evaluate_kpis_on_commit
 from tenants.models import Brand
-from tenants.worker import enqueue_on_commit
 
 MAX_BATCH = 500
 # A network's clock and ours differ a little; further ahead than this is a mistake.
@@ -427,12 +426,3 @@ def ingest_channel_days(*, days: list[dict[str, Any]]) -> IngestOutcome:
         if rows:
             evaluate_kpis_on_commit()
     return IngestOutcome(created=created, updated=updated, unchanged=unchanged)
-
-
-def evaluate_kpis_on_commit() -> None:
-    """Changed data may move a KPI off track, also for a past period: the worker re-judges
-    the brand's KPIs after the commit (only when the brand has any)."""
-    from results.tasks import evaluate_brand_kpis  # the actor module imports the services
-
-    if Kpi.objects.exists():
-        enqueue_on_commit(evaluate_brand_kpis)

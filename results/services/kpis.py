@@ -18,6 +18,7 @@ from results.models import Department, DepartmentMember, Kpi, KpiTarget
 from results.selectors.kpis import kpi_report, results_settings
 from tenants.models import Brand, User
 from tenants.selectors import role_on_brand
+from tenants.worker import enqueue_on_commit
 
 SCOPE_FIELDS = ("channel", "audience", "campaign", "pillar")
 
@@ -132,7 +133,8 @@ def create_kpi(
     scope: dict[str, Any],
     now: datetime | None = None,
 ) -> Kpi:
-    """Define a KPI; its first target starts its target history."""
+    """Define a KPI; its first target starts its target history. The worker judges it after
+    the commit."""
     now = now or timezone.now()
     spec = catalogue.CATALOGUE.get(metric)
     if spec is None:
@@ -157,6 +159,7 @@ def create_kpi(
         KpiTarget.objects.create(
             kpi=kpi, target=target, direction=direction, set_by_id=set_by_id, set_at=now
         )
+        evaluate_kpis_on_commit()
     return kpi
 
 
@@ -172,7 +175,7 @@ def update_kpi(
     now: datetime | None = None,
 ) -> Kpi:
     """Change a KPI. A new target or direction is added to the history; periods that ended
-    before it keep being judged by the target they had."""
+    before it keep being judged by the target they had. The worker re-judges after the commit."""
     now = now or timezone.now()
     with transaction.atomic():
         kpi = Kpi.objects.select_for_update().filter(pk=kpi_id).first()
@@ -197,6 +200,7 @@ def update_kpi(
                 kpi=kpi, target=new_target, direction=new_direction, set_by_id=set_by_id, set_at=now
             )
         kpi.save()
+        evaluate_kpis_on_commit()
     return kpi
 
 
@@ -242,6 +246,15 @@ def evaluate_kpis(*, brand: Brand, now: datetime | None = None) -> list[int]:
                 last_status=current.status, last_status_period=current.start
             )
     return turned
+
+
+def evaluate_kpis_on_commit() -> None:
+    """Changed data or a changed KPI may move a KPI off track, also for a past period: the
+    worker re-judges the brand's KPIs after the commit (only when the brand has any)."""
+    from results.tasks import evaluate_brand_kpis  # the actor module imports the services
+
+    if Kpi.objects.exists():
+        enqueue_on_commit(evaluate_brand_kpis)
 
 
 def _text(value: Decimal | None) -> str | None:
