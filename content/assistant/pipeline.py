@@ -103,10 +103,14 @@ def check_text(
     generated: GeneratedVariant | None = None,
     verdict: JudgeVerdict | None = None,
     embed: novelty.Embedder | None = None,
+    found: tuple[list[guardrails.Violation], novelty.NoveltyResult] | None = None,
 ) -> tuple[list[guardrails.Violation], novelty.NoveltyResult, risk.RiskResult, list[str]]:
     """All checks on one text: guardrails, output safety, novelty, risk, and the flags (names
-    of the checks that fired) they raise."""
-    violations, similar = problems(text, ctx, threshold=threshold, embed=embed)
+    of the checks that fired) they raise. ``found`` is what ``problems`` already said about
+    this very text, so it is not worked out (nor its embeddings paid for) twice."""
+    violations, similar = (
+        found if found is not None else problems(text, ctx, threshold=threshold, embed=embed)
+    )
     unsafe = [v for v in violations if v.code in safety.CODES]
     findings = list(unsafe)
     if verdict is not None and not verdict.acceptable:
@@ -229,6 +233,8 @@ def run(
             generated=chosen,
             verdict=verdict,
             embed=provider.embed,
+            # The first answer delivered as it came: its checks above still hold.
+            found=(violations, similar) if chosen is generated else None,
         )
         embedded = provider.embedding_tokens - embedded_before
         result.tokens_in += embedded

@@ -189,3 +189,25 @@ def test_with_an_embeddings_model_a_repeat_in_other_words_is_caught(
     else:
         assert "repeats_recent_post" not in draft.flags
         assert embedding_calls == []
+
+
+@pytest.mark.django_db
+def test_a_draft_delivered_as_first_written_pays_for_one_embeddings_comparison(
+    fake_ai, x_channel, voice, settings
+):
+    from content import services
+    from content.services import jobs
+    from content.tasks import run_generation_job
+    from tests.content.fake_ai import drafts
+
+    settings.AI_EMBEDDING_MODEL = "test-embeddings"
+    Draft.objects.create(kind="post", text=EARLIER, status="published")
+    brief = services.create_brief(title="B", key_message="Autumn", channels=[x_channel])
+    fresh = "Meet the team behind our new roastery: three people, one very old machine."
+    fake_ai.script(drafts(fresh))
+    job = jobs.request_post_drafts(brief=brief)
+    run_generation_job.fn(job.pk)
+    draft = Draft.objects.get(job=job)
+    assert draft.attempts == 1 and "repeats_recent_post" not in draft.flags
+    embedding_calls = [r for r in fake_ai.requests if r["path"].endswith("/embeddings")]
+    assert len(embedding_calls) == 1
