@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case, Count, F, Sum, When
+from django.db.models import Case, Count, F, Q, Sum, When
 from django.db.models.functions import Coalesce, Greatest
 
 from content.errors import BudgetExceeded
@@ -87,35 +87,16 @@ class MonthUsage:
 def month_usage(*, brand_settings: AssistantSettings, now: datetime) -> MonthUsage:
     """The brand's AI use this calendar month against its budget."""
     start = month_start(now)
-    open_job = [GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING]
+    # An open (queued or running) job holds its reservation, or more if it somehow spent more;
+    # a finished one counts what it cost.
+    is_open = Q(status__in=[GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING])
+    holds = Greatest(F("cost_reserved"), F("cost_estimate"))
     totals = GenerationJob.objects.filter(created_at__gte=start).aggregate(
-        held=Coalesce(
-            Sum(
-                Case(
-                    When(
-                        status__in=open_job, then=Greatest(F("cost_reserved"), F("cost_estimate"))
-                    ),
-                    default=Decimal(0),
-                )
-            ),
-            Decimal(0),
-        ),
+        held=Coalesce(Sum(Case(When(is_open, then=holds), default=Decimal(0))), Decimal(0)),
         jobs=Count("id"),
         tokens_in=Coalesce(Sum("tokens_in"), 0),
         tokens_out=Coalesce(Sum("tokens_out"), 0),
-        cost=Coalesce(
-            Sum(
-                Case(
-                    # Open jobs hold their reservation (or more, if they somehow spent more).
-                    When(
-                        status__in=[GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING],
-                        then=Greatest(F("cost_reserved"), F("cost_estimate")),
-                    ),
-                    default=F("cost_estimate"),
-                )
-            ),
-            Decimal(0),
-        ),
+        cost=Coalesce(Sum(Case(When(is_open, then=holds), default=F("cost_estimate"))), Decimal(0)),
     )
     return MonthUsage(
         month=start.strftime("%Y-%m"),
