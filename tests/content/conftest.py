@@ -1,4 +1,5 @@
-"""Content fixtures: brand A's schema, a channel and voice, and the fake AI server."""
+"""Content fixtures: brand A's schema, a channel, voice and brief, and the fake AI server; and
+``run``, which runs a generation job in the test's process as the worker would."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pytest
 from django_tenants.utils import schema_context
 
 from content import services
+from content.models import GenerationJob
+from content.tasks import run_generation_job
 from tests.content.fake_ai import FakeAI
 
 
@@ -65,3 +68,18 @@ def voice(in_a):  # type: ignore[no-untyped-def]
         sensitive_topics=["climate"],
         competitors=["Peak Beans"],
     )
+
+
+@pytest.fixture
+def brief(x_channel, voice):  # type: ignore[no-untyped-def]
+    """A brief for the X channel; modules that need other fields override it."""
+    return services.create_brief(
+        title="Autumn blend", key_message="Our autumn blend is back", channels=[x_channel]
+    )
+
+
+def run(job: GenerationJob) -> GenerationJob:
+    """Run a queued generation job here, as the worker's actor would, and reload it."""
+    run_generation_job.fn(job.pk)
+    job.refresh_from_db()
+    return job

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 from content import services
-from content.models import AssistantSettings, GenerationJob
+from content.models import AssistantSettings
 from content.services import jobs
-from content.tasks import run_generation_job
 from tenants.roles import Role
 from tests.conftest import client_for
+from tests.content.conftest import run
 from tests.content.fake_ai import Answer, drafts, error
 
 pytestmark = pytest.mark.django_db
@@ -21,19 +21,6 @@ SECRET_BODY = "root:x:0:0:root:/root:/bin/bash internal-admin-token-4711"
 
 def settings_url(world) -> str:  # type: ignore[no-untyped-def]
     return f"/brands/{world.a.brand.slug}/api/v1/assistant/settings/"
-
-
-def run(job: GenerationJob) -> GenerationJob:
-    run_generation_job.fn(job.pk)
-    job.refresh_from_db()
-    return job
-
-
-@pytest.fixture
-def brief(x_channel, voice):  # type: ignore[no-untyped-def]
-    return services.create_brief(
-        title="Autumn blend", key_message="Our autumn blend is back", channels=[x_channel]
-    )
 
 
 @pytest.fixture

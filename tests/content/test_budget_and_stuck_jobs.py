@@ -25,13 +25,6 @@ pytestmark = pytest.mark.django_db
 GOOD = "Our autumn blend is back, roasted in small batches. Come taste it."
 
 
-@pytest.fixture
-def brief(x_channel, voice):  # type: ignore[no-untyped-def]
-    return services.create_brief(
-        title="Autumn blend", key_message="Our autumn blend is back", channels=[x_channel]
-    )
-
-
 def one_job() -> Decimal:
     return usage.reservation_for(variants=1, judge=False, offline=False)
 

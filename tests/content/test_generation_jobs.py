@@ -12,10 +12,11 @@ from dramatiq.middleware import TimeLimitExceeded
 from dramatiq.threading import raise_thread_exception
 
 from content import announcements, services
-from content.models import Draft, GenerationJob
+from content.models import Draft
 from content.services import jobs
 from content.tasks import run_generation_job
 from tests.conftest import announced
+from tests.content.conftest import run
 from tests.content.fake_ai import Answer, completion, drafts, error
 
 pytestmark = pytest.mark.django_db
@@ -32,12 +33,6 @@ def brief(x_channel, voice):  # type: ignore[no-untyped-def]
         call_to_action="Come taste it this week",
         channels=[x_channel],
     )
-
-
-def run(job: GenerationJob) -> GenerationJob:
-    run_generation_job.fn(job.pk)
-    job.refresh_from_db()
-    return job
 
 
 def test_success_delivers_checked_attributed_drafts(fake_ai, brief) -> None:

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from content import services
 from content.assistant import prompts, usage
-from content.models import Draft, GenerationJob
+from content.models import Draft
 from content.services import jobs
-from content.tasks import run_generation_job
+from tests.content.conftest import run
 from tests.content.fake_ai import drafts, error, verdict
 
 pytestmark = pytest.mark.django_db
@@ -27,12 +27,6 @@ def brief(x_channel, voice):  # type: ignore[no-untyped-def]
         key_message="Our autumn blend is back",
         channels=[x_channel],
     )
-
-
-def run(job: GenerationJob) -> GenerationJob:
-    run_generation_job.fn(job.pk)
-    job.refresh_from_db()
-    return job
 
 
 def test_judges_objection_flags_the_draft_for_a_person_and_costs_its_tokens(fake_ai, brief) -> None:

@@ -11,9 +11,9 @@ import pytest
 
 from content import services
 from content.assistant import providers
-from content.models import Draft, GenerationJob
+from content.models import Draft
 from content.services import jobs
-from content.tasks import run_generation_job
+from tests.content.conftest import run
 from tests.content.fake_ai import Answer, completion, drafts
 
 pytestmark = pytest.mark.django_db
@@ -21,24 +21,11 @@ pytestmark = pytest.mark.django_db
 GOOD = "Our autumn blend is back, roasted in small batches. Come taste it."
 
 
-@pytest.fixture
-def brief(x_channel, voice):  # type: ignore[no-untyped-def]
-    return services.create_brief(
-        title="Autumn blend", key_message="Our autumn blend is back", channels=[x_channel]
-    )
-
-
 @pytest.fixture(autouse=True)
 def forget_detected_dialects():  # type: ignore[no-untyped-def]
     providers._detected.clear()
     yield
     providers._detected.clear()
-
-
-def run(job: GenerationJob) -> GenerationJob:
-    run_generation_job.fn(job.pk)
-    job.refresh_from_db()
-    return job
 
 
 def shapes(fake_ai) -> list[str]:  # type: ignore[no-untyped-def]
