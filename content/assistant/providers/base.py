@@ -62,6 +62,33 @@ class JudgeVerdict:
     tokens_out: int = 0
 
 
+def parse_json(content: str | None, malformed: ProviderError) -> Any:
+    """The JSON a model answered with; anything else raises ``malformed``."""
+    try:
+        return json.loads(content or "")
+    except ValueError:
+        raise malformed from None
+
+
+def parse_score(value: Any, malformed: ProviderError) -> int:
+    """A model's 0-100 risk score (clamped); a value that is not a number raises ``malformed``."""
+    try:
+        return max(0, min(100, int(value or 0)))
+    except (TypeError, ValueError):
+        raise malformed from None
+
+
+def parse_reasons(value: Any, malformed: ProviderError) -> list[str]:
+    """A model's reasons, stripped, blanks dropped; one reason sent as a string (not a list of
+    one) counts. Anything else raises ``malformed``."""
+    reasons = value or []
+    if isinstance(reasons, str):
+        reasons = [reasons]
+    if not isinstance(reasons, list):
+        raise malformed
+    return [str(r).strip() for r in reasons if str(r).strip()]
+
+
 def parse_verdict(content: str | None) -> JudgeVerdict:
     """The judge's verdict; anything else is malformed output."""
     malformed = ProviderError(
@@ -69,25 +96,13 @@ def parse_verdict(content: str | None) -> JudgeVerdict:
         code="malformed_output",
         retryable=False,
     )
-    try:
-        data: Any = json.loads(content or "")
-    except ValueError:
-        raise malformed from None
+    data = parse_json(content, malformed)
     if not isinstance(data, dict) or not isinstance(data.get("acceptable"), bool):
-        raise malformed
-    try:
-        score = max(0, min(100, int(data.get("risk_score") or 0)))
-    except (TypeError, ValueError):
-        raise malformed from None
-    reasons = data.get("reasons") or []
-    if isinstance(reasons, str):
-        reasons = [reasons]
-    if not isinstance(reasons, list):
         raise malformed
     return JudgeVerdict(
         acceptable=data["acceptable"],
-        risk_score=score,
-        reasons=[str(r).strip()[:200] for r in reasons if str(r).strip()][:5],
+        risk_score=parse_score(data.get("risk_score"), malformed),
+        reasons=[r[:200] for r in parse_reasons(data.get("reasons"), malformed)][:5],
     )
 
 

@@ -23,6 +23,9 @@ from content.assistant.providers.base import (
     ProviderConfig,
     ProviderError,
     ProviderResult,
+    parse_json,
+    parse_reasons,
+    parse_score,
     parse_verdict,
 )
 from content.assistant.providers.config import brand_endpoint_problem
@@ -101,10 +104,7 @@ def parse_variants(content: str | None) -> list[GeneratedVariant]:
         code="malformed_output",
         retryable=False,
     )
-    try:
-        data: Any = json.loads(content or "")
-    except ValueError:
-        raise malformed from None
+    data = parse_json(content, malformed)
     rows = data.get("variants") if isinstance(data, dict) else None
     if not isinstance(rows, list) or not rows:
         raise malformed
@@ -122,16 +122,8 @@ def parse_variants(content: str | None) -> list[GeneratedVariant]:
                 code="output_too_long",
                 retryable=False,
             )
-        try:
-            score = max(0, min(100, int(row.get("risk_score") or 0)))
-        except (TypeError, ValueError):
-            raise malformed from None
-        raw_reasons = row.get("risk_reasons") or []
-        if isinstance(raw_reasons, str):  # one reason sent as a string, not a list of one
-            raw_reasons = [raw_reasons]
-        if not isinstance(raw_reasons, list):
-            raise malformed
-        reasons = [str(r).strip() for r in raw_reasons if str(r).strip()]
+        score = parse_score(row.get("risk_score"), malformed)
+        reasons = parse_reasons(row.get("risk_reasons"), malformed)
         variants.append(GeneratedVariant(text=text, risk_score=score, risk_reasons=reasons))
     return variants
 
