@@ -261,13 +261,13 @@ def recent_posts(
     )
 
 
-def _versions_of(draft: Draft | None) -> list[int]:
-    """The ids of a draft and every earlier version of it."""
-    ids: list[int] = []
-    while draft is not None and draft.pk not in ids and len(ids) < 50:
-        ids.append(draft.pk)
+def _versions_of(draft: Draft | None) -> list[Draft]:
+    """A draft and every earlier version of it, newest first."""
+    versions: list[Draft] = []
+    while draft is not None and draft not in versions and len(versions) < 50:
+        versions.append(draft)
         draft = draft.parent
-    return ids
+    return versions
 
 
 def brand_name() -> str:
@@ -282,6 +282,7 @@ def context_for_job(job: GenerationJob) -> GenerationContext:
     brief = job.brief or (source.brief if source else None)
     item = job.inbox_item or (source.inbox_item if source else None)
     audience = (brief.audience if brief else None) or (source.audience if source else None)
+    versions = _versions_of(source)
     return GenerationContext(
         kind=job.kind,
         brand_name=brand_name(),
@@ -292,15 +293,13 @@ def context_for_job(job: GenerationJob) -> GenerationContext:
         comment=comment_spec(item),
         recent_posts=recent_posts(
             kind=job.kind,
-            exclude=_versions_of(source),
+            exclude=[v.pk for v in versions],
             brief_id=brief.pk if brief else None,
             inbox_item_id=item.pk if item else None,
         ),
         instructions=str(job.inputs.get("instructions", "")),
         previous_text=source.text if source else "",
-        earlier_versions=tuple(
-            Draft.objects.filter(pk__in=_versions_of(source)).values_list("text", flat=True)
-        ),
+        earlier_versions=tuple(v.text for v in versions),
     )
 
 
@@ -316,7 +315,7 @@ def context_for_draft(draft: Draft) -> GenerationContext:
         comment=comment_spec(draft.inbox_item),
         recent_posts=recent_posts(
             kind=draft.kind,
-            exclude=_versions_of(draft),
+            exclude=[v.pk for v in _versions_of(draft)],
             brief_id=draft.brief_id,
             inbox_item_id=draft.inbox_item_id,
         ),
