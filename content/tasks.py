@@ -13,6 +13,7 @@ from dramatiq_crontab import cron
 
 from brandroom.queues import QUEUE_AI, QUEUE_HOUSEKEEPING
 from content.services import jobs
+from tenants.worker import BrandContextUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ DATABASE_RETRIES = 20
 def _retry_when(retries: int, exc: Exception) -> bool:
     # The job counts its own provider attempts and marks itself failed on the last one. A
     # database error decided nothing: retry the message rather than drop it.
-    if isinstance(exc, jobs.DATABASE_UNAVAILABLE):
+    if isinstance(exc, (*jobs.DATABASE_UNAVAILABLE, BrandContextUnavailable)):
         return retries < DATABASE_RETRIES
     return isinstance(exc, jobs.RetryLater)
 

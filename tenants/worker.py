@@ -12,12 +12,21 @@ import logging
 from typing import Any
 
 import dramatiq
-from django.db import connection, transaction
-from dramatiq.middleware import Middleware, SkipMessage
+from django.db import DatabaseError, connection, transaction
+from dramatiq.middleware import Middleware, MiddlewareError, SkipMessage
 
 logger = logging.getLogger(__name__)
 
 OPTION = "brand_schema"
+
+
+class BrandContextUnavailable(MiddlewareError):
+    """The brand a message was sent for could not be looked up (the database refused or dropped
+    the connection). The message must not run, and must not run in the public schema: the worker
+    hands this to the Retries middleware like an exception from the actor, so it is retried.
+
+    A ``MiddlewareError`` because dramatiq logs and swallows any other exception raised in
+    ``before_process_message`` and runs the actor anyway."""
 
 
 class BrandContextMiddleware(Middleware):
@@ -39,7 +48,10 @@ class BrandContextMiddleware(Middleware):
         schema = message.options.get(OPTION)
         if not schema:
             return
-        brand = Brand.objects.filter(schema_name=schema).first()
+        try:
+            brand = Brand.objects.filter(schema_name=schema).first()
+        except DatabaseError as exc:
+            raise BrandContextUnavailable(f"brand {schema} could not be looked up: {exc}") from exc
         if brand is None:
             logger.warning("Skipping %s: its brand schema %s no longer exists", message, schema)
             raise SkipMessage()

@@ -85,9 +85,10 @@ def _statuses(schema: str, ids: list[int]) -> dict[int, str]:
 
 
 def test_jobs_recover_after_a_database_outage_with_a_real_worker(
-    world, brand, django_db_blocker
+    world, brand, django_db_blocker, tmp_path
 ) -> None:
-    with django_db_blocker.unblock():
+    worker_log = tmp_path / "worker.log"
+    with django_db_blocker.unblock(), worker_log.open("w") as log:
         with schema_context(brand.schema_name):
             channel = content_services.create_channel(network="linkedin", handle="outageoats")
             brief = content_services.create_brief(
@@ -121,8 +122,8 @@ def test_jobs_recover_after_a_database_outage_with_a_real_worker(
                      "--threads", "2"],
                     cwd=ROOT,
                     env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                 )  # fmt: skip
                 # The worker takes the messages while the database refuses it.
                 time.sleep(OUTAGE_SECONDS)
@@ -146,4 +147,7 @@ def test_jobs_recover_after_a_database_outage_with_a_real_worker(
                     worker.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     worker.kill()
-    assert statuses == dict.fromkeys(taken_in_outage + lost, "succeeded")
+    # The worker's own log says why a job did not finish (kept out of the output otherwise).
+    assert statuses == dict.fromkeys(taken_in_outage + lost, "succeeded"), worker_log.read_text()[
+        -6000:
+    ]

@@ -13,13 +13,13 @@ from urllib.parse import quote
 import dramatiq
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection
 from django_tenants.utils import schema_context
 from dramatiq.middleware import SkipMessage
 
 from tenants import services
 from tenants.models import WorkerPing
-from tenants.worker import OPTION, BrandContextMiddleware
+from tenants.worker import OPTION, BrandContextMiddleware, BrandContextUnavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,6 +81,31 @@ def test_message_for_a_deleted_or_suspended_brand_is_skipped(world) -> None:
         services.activate_brand(brand=world.a.brand)
     middleware.after_skip_message(None, _message(None))
     assert connection.schema_name == "public"
+
+
+@pytest.mark.django_db
+def test_a_brand_that_cannot_be_looked_up_stops_the_message_instead_of_running_it_in_public(
+    world,
+) -> None:
+    """dramatiq logs and swallows ordinary exceptions from this hook and runs the actor anyway:
+    in the public schema, where a brand's tables do not exist. The hook must raise an error the
+    worker treats as the message's own failure, which the retry policies then retry."""
+    from content.tasks import run_generation_job
+
+    def database_gone(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        raise OperationalError("server closed the connection unexpectedly")
+
+    middleware = BrandContextMiddleware()
+    broker = dramatiq.get_broker()
+    with connection.execute_wrapper(database_gone):
+        with pytest.raises(BrandContextUnavailable) as raised:
+            middleware.before_process_message(broker, _message(world.a.brand.schema_name))
+        # What the worker does with it: re-raises it (as it does SkipMessage), not logs it.
+        message = _message(world.a.brand.schema_name)
+        with pytest.raises(BrandContextUnavailable):
+            broker.emit_before("process_message", dramatiq.MessageProxy(message))
+    assert connection.schema_name == "public"
+    assert run_generation_job.options["retry_when"](0, raised.value)
 
 
 # --- Real broker and worker ---------------------------------------------------------------
