@@ -361,14 +361,17 @@ WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_BACKOFF_BASE_SECONDS = env.float("WEBHOOK_BACKOFF_BASE_SECONDS", default=30.0)
 WEBHOOK_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_BACKOFF_MAX_SECONDS", default=6 * 3600.0)
-# Consecutive failed attempts (across deliveries, reset by any success) that disable an endpoint.
-WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
+# Hours an endpoint must keep failing (every attempt since the first failure, across
+# deliveries, with no success in between) before it is disabled. Time, not a count: a burst
+# against a receiver that is down for a minute fails many attempts and must not disable it.
+WEBHOOK_DISABLE_AFTER_FAILING_HOURS = env.float("WEBHOOK_DISABLE_AFTER_FAILING_HOURS", default=24.0)
+if WEBHOOK_DISABLE_AFTER_FAILING_HOURS <= 0:
+    raise ImproperlyConfigured("WEBHOOK_DISABLE_AFTER_FAILING_HOURS must be more than 0")
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # Events and finished deliveries older than this are deleted (daily) from each brand.
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=30)
 for _name in (
     "WEBHOOK_MAX_ATTEMPTS",
-    "WEBHOOK_DISABLE_AFTER_FAILURES",
     "IDEMPOTENCY_KEY_TTL_HOURS",
 ):
     if globals()[_name] < 1:

@@ -53,6 +53,10 @@ class WebhookEndpoint(models.Model):
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     consecutive_failures = models.PositiveIntegerField(default=0)
+    # When the current run of failed attempts began (cleared by any success): an endpoint is
+    # disabled only once it has failed for WEBHOOK_DISABLE_AFTER_FAILING_HOURS, so a short
+    # receiver outage during a burst never disables it.
+    failing_since = models.DateTimeField(null=True, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
     created_by = person_reference()
@@ -94,10 +98,15 @@ class WebhookEndpoint(models.Model):
 
 
 class Delivery(models.Model):
-    """One event on its way to one endpoint: retried with backoff until it succeeds or fails."""
+    """One event on its way to one endpoint: retried with backoff until it succeeds or fails.
+
+    An event recorded while its endpoint is disabled gets a ``held`` delivery: never attempted,
+    kept (like the event) for EVENT_RETENTION_DAYS, and sent when someone re-enables the
+    endpoint and asks for it."""
 
     class Status(models.TextChoices):
         PENDING = "pending"
+        HELD = "held"
         SUCCEEDED = "succeeded"
         FAILED = "failed"
 
@@ -127,11 +136,11 @@ class Delivery(models.Model):
                 name="unique_first_delivery",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "succeeded", "failed"]),
+                condition=Q(status__in=["pending", "held", "succeeded", "failed"]),
                 name="delivery_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(status="pending") | Q(finished_at__isnull=False),
+                condition=Q(status__in=["pending", "held"]) | Q(finished_at__isnull=False),
                 name="delivery_finished_has_time",
             ),
         ]

@@ -25,8 +25,12 @@ you have already processed. For 24 hours after a secret rotation
 (`POST .../webhooks/endpoints/{{id}}/rotate-secret/`) the signature header carries a second,
 comma-separated `v1=` value made with the previous secret: accept the request when any value
 matches. Answer 2xx within 10 seconds. Failed attempts are retried with
-exponential backoff; an endpoint that keeps failing is disabled and the brand's agency admins
-and account leads are emailed. Redeliver any delivery from the log.
+exponential backoff; an endpoint whose every attempt has failed for a day is disabled and the
+brand's agency admins and account leads are emailed (a short outage never disables it). Events
+recorded while an endpoint is disabled are held for it (`held_deliveries`); after re-enabling it
+(`PATCH` its `status` to `active`), `POST .../webhooks/endpoints/{{id}}/redeliver/` with
+`{{"since": "<time>"}}` sends everything held or failed since then. Redeliver any single delivery
+from the log.
 
 Event types: {", ".join(f"`{value}`" for value in EventType.values)}
 (`GET /brands/{{brand}}/api/v1/webhooks/event-types/`). The same events can be pulled from

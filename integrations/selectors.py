@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from integrations.models import Delivery, Event, WebhookEndpoint
 
 
 def endpoints_for_event(*, event_type: str) -> QuerySet[WebhookEndpoint]:
-    """Active endpoints that want ``event_type`` (an empty filter wants everything)."""
-    return WebhookEndpoint.objects.filter(status=WebhookEndpoint.Status.ACTIVE).filter(
-        Q(event_types=[]) | Q(event_types__contains=[event_type])
-    )
+    """Endpoints, active or disabled, that want ``event_type`` (an empty filter wants
+    everything)."""
+    return WebhookEndpoint.objects.filter(Q(event_types=[]) | Q(event_types__contains=[event_type]))
 
 
 def endpoints() -> QuerySet[WebhookEndpoint]:
-    """The brand's webhook endpoints."""
-    return WebhookEndpoint.objects.all()
+    """The brand's webhook endpoints, each with how many deliveries are held for it."""
+    return WebhookEndpoint.objects.annotate(
+        held_deliveries=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.HELD))
+    )
 
 
 def deliveries(*, endpoint_id: int | None = None) -> QuerySet[Delivery]:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.utils import timezone
 from rest_framework import serializers
 
 from integrations.events import EventType
@@ -12,6 +15,14 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Event types to receive; empty or missing means every type.",
     )
+    held_deliveries = serializers.IntegerField(
+        read_only=True,
+        default=0,
+        help_text=(
+            "Events recorded while the endpoint was disabled, kept for it: after re-enabling, "
+            "send them with POST .../endpoints/{id}/redeliver/."
+        ),
+    )
 
     class Meta:
         model = WebhookEndpoint
@@ -22,14 +33,17 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
             "event_types",
             "status",
             "consecutive_failures",
+            "failing_since",
             "disabled_at",
             "disabled_reason",
+            "held_deliveries",
             "created_at",
         ]
         read_only_fields = [
             "id",
             "status",
             "consecutive_failures",
+            "failing_since",
             "disabled_at",
             "disabled_reason",
             "created_at",
@@ -56,6 +70,23 @@ class WebhookEndpointUpdateSerializer(serializers.Serializer):
         required=False,
         help_text="'active' re-enables a disabled endpoint; 'disabled' pauses it.",
     )
+
+
+class RedeliverSinceSerializer(serializers.Serializer):
+    since = serializers.DateTimeField(
+        help_text="Redeliver every event recorded at or after this time that the endpoint did "
+        "not get: deliveries held while it was disabled, and events whose last delivery failed."
+    )
+
+    def validate_since(self, value: datetime) -> datetime:
+        if value > timezone.now():
+            raise serializers.ValidationError("Must not be in the future.")
+        return value
+
+
+class RedeliveredSerializer(serializers.Serializer):
+    released = serializers.IntegerField(help_text="Held deliveries now on their way.")
+    redelivered = serializers.IntegerField(help_text="Failed deliveries sent again.")
 
 
 class DeliveryAttemptSerializer(serializers.ModelSerializer):

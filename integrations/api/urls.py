@@ -18,6 +18,11 @@ urlpatterns = [
         views.RotateSecretView.as_view(),
         name="webhook-endpoint-rotate-secret",
     ),
+    path(
+        "webhooks/endpoints/<int:pk>/redeliver/",
+        views.EndpointRedeliverView.as_view(),
+        name="webhook-endpoint-redeliver",
+    ),
     path("webhooks/deliveries/", views.DeliveryListView.as_view(), name="webhook-delivery-list"),
     path(
         "webhooks/deliveries/<int:pk>/",

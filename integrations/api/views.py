@@ -72,7 +72,8 @@ class WebhookEndpointDetailView(BrandScopedMixin, APIView):
         endpoint = get_object_or_404(selectors.endpoints(), pk=pk)
         data = s.WebhookEndpointUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        endpoint = services.update_endpoint(endpoint=endpoint, **data.validated_data)
+        services.update_endpoint(endpoint=endpoint, **data.validated_data)
+        endpoint = get_object_or_404(selectors.endpoints(), pk=pk)
         return Response(s.WebhookEndpointSerializer(endpoint).data)
 
     @extend_schema(responses={204: None})
@@ -94,6 +95,21 @@ class RotateSecretView(BrandScopedMixin, APIView):
             Response(s.WebhookEndpointSerializer(endpoint).data | {"secret": secret}),
             original=f"rotated the signing secret of webhook endpoint {endpoint.pk}",
         )
+
+
+class EndpointRedeliverView(BrandScopedMixin, APIView):
+    """Send the endpoint everything it missed since a time: what was held while it was disabled
+    and every event whose last delivery failed. Answers how many of each are on their way."""
+
+    write_action = "webhooks.manage"
+
+    @extend_schema(request=s.RedeliverSinceSerializer, responses={202: s.RedeliveredSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        endpoint = get_object_or_404(selectors.endpoints(), pk=pk)
+        data = s.RedeliverSinceSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        counts = services.redeliver_since(endpoint=endpoint, since=data.validated_data["since"])
+        return Response(s.RedeliveredSerializer(counts).data, status=status.HTTP_202_ACCEPTED)
 
 
 class DeliveryListView(BrandScopedMixin, generics.ListAPIView):

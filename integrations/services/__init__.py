@@ -8,6 +8,7 @@ from integrations.services.deliveries import (
     attempt_delivery,
     backoff_seconds,
     redeliver,
+    redeliver_since,
     requeue_stalled_deliveries,
 )
 from integrations.services.endpoints import (
@@ -26,6 +27,7 @@ __all__ = [
     "emit_event",
     "prune_events",
     "redeliver",
+    "redeliver_since",
     "requeue_stalled_deliveries",
     "rotate_endpoint_secret",
     "update_endpoint",

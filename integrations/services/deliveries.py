@@ -1,5 +1,6 @@
 """Delivering events to endpoints: attempts, retries with exponential backoff, disabling an
-endpoint that keeps failing (and telling the brand), and redelivery on request."""
+endpoint that has failed for a day (and telling the brand), holding events for a disabled
+endpoint, and redelivery on request (one delivery, or everything failed or held since a time)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 
 from integrations import sending
 from integrations.errors import EndpointDisabled
 from integrations.models import Delivery, DeliveryAttempt, WebhookEndpoint
-from integrations.services.events import enqueue_deliveries
+from integrations.services.events import HELD, enqueue_deliveries
 from outbox.notifications import email_people
 from tenants.roles import LEADS
 from tenants.selectors import current_brand
@@ -35,8 +37,9 @@ def _tell_brand_endpoint_disabled(*, endpoint_url: str, reason: str) -> None:
         subject="A webhook endpoint was disabled",
         body=(
             f"Brandroom stopped sending {brand.name}'s events to {endpoint_url}: {reason}\n\n"
-            "Fix the receiver, then re-enable the endpoint (PATCH its status to 'active') and "
-            "redeliver the failed deliveries from its delivery log."
+            "Events are kept for it meanwhile. Fix the receiver, re-enable the endpoint (PATCH its "
+            "status to 'active'), then send what it missed in one call: POST "
+            "webhooks/endpoints/<id>/redeliver/ with the time to redeliver from."
         ),
     )
     if not sent_to:
@@ -44,18 +47,27 @@ def _tell_brand_endpoint_disabled(*, endpoint_url: str, reason: str) -> None:
 
 
 def _record_failure(*, endpoint: WebhookEndpoint, now: datetime, error: str) -> bool:
-    """Count a failed attempt against the endpoint; returns True when this one disabled it."""
+    """Count a failed attempt against the endpoint; returns True when this one disabled it
+    (the endpoint has failed every attempt for WEBHOOK_DISABLE_AFTER_FAILING_HOURS)."""
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
-        consecutive_failures=F("consecutive_failures") + 1
+        consecutive_failures=F("consecutive_failures") + 1,
+        failing_since=Coalesce("failing_since", Value(now)),
     )
-    threshold = settings.WEBHOOK_DISABLE_AFTER_FAILURES
-    reason = f"{threshold} attempts in a row failed; the last one: {error}"[:300]
+    window = timedelta(hours=settings.WEBHOOK_DISABLE_AFTER_FAILING_HOURS)
     # Conditional, so concurrent failures disable (and email) exactly once.
-    disabled = WebhookEndpoint.objects.filter(
-        pk=endpoint.pk,
-        status=WebhookEndpoint.Status.ACTIVE,
-        consecutive_failures__gte=threshold,
-    ).update(status=WebhookEndpoint.Status.DISABLED, disabled_at=now, disabled_reason=reason)
+    failing = WebhookEndpoint.objects.filter(
+        pk=endpoint.pk, status=WebhookEndpoint.Status.ACTIVE, failing_since__lte=now - window
+    )
+    run = failing.values("consecutive_failures", "failing_since").first()
+    if run is None:
+        return False
+    reason = (
+        f"every attempt failed since {run['failing_since']:%Y-%m-%d %H:%M} UTC "
+        f"({run['consecutive_failures']} attempts); the last one: {error}"
+    )[:300]
+    disabled = failing.update(
+        status=WebhookEndpoint.Status.DISABLED, disabled_at=now, disabled_reason=reason
+    )
     if disabled:
         _tell_brand_endpoint_disabled(endpoint_url=endpoint.url, reason=reason)
     return bool(disabled)
@@ -90,8 +102,14 @@ def attempt_delivery(*, delivery_id: int, now: datetime) -> Delivery | None:
             return delivery
         endpoint = delivery.endpoint
         if not endpoint.is_active:
-            delivery.last_error = "The endpoint is disabled."
-            _finish(delivery, status=Delivery.Status.FAILED, now=now)
+            if delivery.attempts:
+                # Tried and failed already: one of the failures redelivering since covers.
+                delivery.last_error = "The endpoint is disabled."
+                _finish(delivery, status=Delivery.Status.FAILED, now=now)
+            else:
+                delivery.status = Delivery.Status.HELD
+                delivery.next_attempt_at = None
+                delivery.last_error = HELD
             delivery.save(update_fields=["status", "finished_at", "next_attempt_at", "last_error"])
             return delivery
 
@@ -109,7 +127,9 @@ def attempt_delivery(*, delivery_id: int, now: datetime) -> Delivery | None:
         delivery.last_error = answer.error
         if answer.succeeded:
             _finish(delivery, status=Delivery.Status.SUCCEEDED, now=now)
-            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(consecutive_failures=0)
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+                consecutive_failures=0, failing_since=None
+            )
         else:
             disabled = _record_failure(endpoint=endpoint, now=now, error=answer.error)
             if disabled or delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
@@ -146,6 +166,41 @@ def redeliver(*, delivery: Delivery) -> Delivery:
         )
         enqueue_deliveries(delivery_ids=[again.pk])
     return again
+
+
+def redeliver_since(*, endpoint: WebhookEndpoint, since: datetime) -> dict[str, int]:
+    """Send the endpoint every event since ``since`` that it did not get: deliveries held while
+    it was disabled are sent as they are, and events whose latest delivery failed get a new
+    delivery. Safe to call twice (the endpoint row is locked, and an event already on its way
+    again is skipped). Returns how many of each were queued."""
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        if not endpoint.is_active:
+            raise EndpointDisabled(
+                "The endpoint is disabled: set its status to 'active' before redelivering."
+            )
+        ours = Delivery.objects.filter(endpoint=endpoint, event__created_at__gte=since)
+        held = list(
+            ours.filter(status=Delivery.Status.HELD).order_by("pk").values_list("pk", flat=True)
+        )
+        Delivery.objects.filter(pk__in=held).update(status=Delivery.Status.PENDING, last_error="")
+        newer = Delivery.objects.filter(
+            endpoint=endpoint, event_id=OuterRef("event_id"), pk__gt=OuterRef("pk")
+        )
+        failed = list(
+            ours.filter(status=Delivery.Status.FAILED)
+            .exclude(Exists(newer))
+            .order_by("event__created_at", "pk")
+            .values_list("pk", "event_id")
+        )
+        again = Delivery.objects.bulk_create(
+            [
+                Delivery(endpoint=endpoint, event_id=event_id, redelivery_of_id=pk)
+                for pk, event_id in failed
+            ]
+        )
+        enqueue_deliveries(delivery_ids=[*held, *(d.pk for d in again)])
+    return {"released": len(held), "redelivered": len(again)}
 
 
 STALLED_AFTER = timedelta(minutes=10)

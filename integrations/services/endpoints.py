@@ -55,7 +55,8 @@ def update_endpoint(
     status: str | None = None,
 ) -> WebhookEndpoint:
     """Change an endpoint. Setting ``status`` to active again re-enables an endpoint that was
-    disabled (by hand or for failing) and forgets its failures."""
+    disabled (by hand or for failing) and forgets its failures; what it missed meanwhile is
+    sent only when someone asks (``redeliver_since``), so a receiver is not flooded unasked."""
     fields: list[str] = []
     if url is not None and url != endpoint.url:
         check_webhook_url(url)
@@ -71,12 +72,19 @@ def update_endpoint(
         endpoint.status = status
         if status == WebhookEndpoint.Status.ACTIVE:
             endpoint.consecutive_failures = 0
+            endpoint.failing_since = None
             endpoint.disabled_at = None
             endpoint.disabled_reason = ""
         else:
             endpoint.disabled_at = timezone.now()
             endpoint.disabled_reason = "Disabled by hand."
-        fields += ["status", "consecutive_failures", "disabled_at", "disabled_reason"]
+        fields += [
+            "status",
+            "consecutive_failures",
+            "failing_since",
+            "disabled_at",
+            "disabled_reason",
+        ]
     if fields:
         endpoint.save(update_fields=[*fields, "updated_at"])
     return endpoint

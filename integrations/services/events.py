@@ -31,11 +31,15 @@ def enqueue_deliveries(*, delivery_ids: list[int], delay_seconds: float = 0) -> 
         enqueue_on_commit(deliver_webhook, delivery_id, options={"delay": delay_ms or None})
 
 
+HELD = "Held while the endpoint is disabled; sent when it is re-enabled and redelivered."
+
+
 def emit_event(
     *, event_type: str, data: dict[str, Any], occurred_at: datetime | None = None
 ) -> Event:
     """Record an event in the current brand and, on commit, queue its delivery to every active
-    endpoint whose filter matches. ``data`` must be JSON-serialisable (dates and UUIDs are fine).
+    endpoint whose filter matches (a disabled endpoint's delivery is held for it). ``data``
+    must be JSON-serialisable (dates and UUIDs are fine).
     ``occurred_at`` is when the change it reports happened (default: now); events are ordered
     by it.
     """
@@ -51,10 +55,16 @@ def emit_event(
         deliveries = Delivery.objects.bulk_create(
             [
                 Delivery(endpoint=endpoint, event=event)
+                if endpoint.is_active
+                else Delivery(
+                    endpoint=endpoint, event=event, status=Delivery.Status.HELD, last_error=HELD
+                )
                 for endpoint in selectors.endpoints_for_event(event_type=event_type)
             ]
         )
-        enqueue_deliveries(delivery_ids=[d.pk for d in deliveries])
+        enqueue_deliveries(
+            delivery_ids=[d.pk for d in deliveries if d.status == Delivery.Status.PENDING]
+        )
     return event
 
 

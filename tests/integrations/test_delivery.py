@@ -31,7 +31,7 @@ def delivery_settings(settings, allow_private_urls):
     settings.WEBHOOK_BACKOFF_BASE_SECONDS = 30
     settings.WEBHOOK_BACKOFF_MAX_SECONDS = 100
     settings.WEBHOOK_MAX_ATTEMPTS = 5
-    settings.WEBHOOK_DISABLE_AFTER_FAILURES = 50
+    settings.WEBHOOK_DISABLE_AFTER_FAILING_HOURS = 24
     return settings
 
 
@@ -98,7 +98,9 @@ def test_event_reaches_receiver_signed_and_receiver_can_reject_a_replay(
         )
 
 
-def test_event_goes_only_to_active_endpoints_of_its_brand_that_want_it(world, delivery_settings):
+def test_event_goes_to_active_endpoints_of_its_brand_that_want_it_and_is_held_for_paused_ones(
+    world, delivery_settings, worker_queue, django_capture_on_commit_callbacks
+):
     with schema_context(world.b.brand.schema_name):
         services.create_endpoint(url="https://93.184.216.34/b", event_types=[])
     with schema_context(world.a.brand.schema_name):
@@ -112,12 +114,13 @@ def test_event_goes_only_to_active_endpoints_of_its_brand_that_want_it(world, de
         paused, _ = services.create_endpoint(url="https://93.184.216.34/paused", event_types=[])
         services.update_endpoint(endpoint=paused, status=WebhookEndpoint.Status.DISABLED)
 
-        event = services.emit_event(event_type=events.DRAFT_READY, data={"draft_id": 1})
+        with django_capture_on_commit_callbacks(execute=True):
+            event = services.emit_event(event_type=events.DRAFT_READY, data={"draft_id": 1})
 
-        assert set(Delivery.objects.filter(event=event).values_list("endpoint", flat=True)) == {
-            everything.pk,
-            drafts.pk,
-        }
+        got = dict(Delivery.objects.filter(event=event).values_list("endpoint", "status"))
+        assert got == {everything.pk: "pending", drafts.pk: "pending", paused.pk: "held"}
+        sent = {Delivery.objects.get(pk=q.delivery_id).endpoint_id for q in worker_queue.take()}
+        assert sent == {everything.pk, drafts.pk}
     with schema_context(world.b.brand.schema_name):
         assert not Delivery.objects.exists()
 
@@ -195,10 +198,43 @@ def test_delivery_fails_after_the_last_attempt(
     assert len(receiver.requests) == 2
 
 
-def test_endpoint_that_keeps_failing_is_disabled_and_brand_leads_are_emailed(
-    world, receiver, delivery_settings, worker_queue, django_capture_on_commit_callbacks
+def test_a_burst_against_a_receiver_that_is_down_for_a_minute_does_not_disable_it(
+    world, receiver, delivery_settings, django_capture_on_commit_callbacks
 ):
-    delivery_settings.WEBHOOK_DISABLE_AFTER_FAILURES = 3
+    # What broke: 21 failures in 18 seconds disabled the endpoint for good.
+    delivery_settings.WEBHOOK_MAX_ATTEMPTS = 2
+    receiver.statuses = [503] * 30
+    t0 = timezone.now()
+    with schema_context(world.a.brand.schema_name):
+        endpoint, _ = services.create_endpoint(url=receiver.url, event_types=[])
+        burst = [
+            services.emit_event(event_type=events.DRAFT_READY, data={"n": n}) for n in range(30)
+        ]
+        with django_capture_on_commit_callbacks(execute=True):
+            for n, event in enumerate(burst):
+                services.attempt_delivery(
+                    delivery_id=Delivery.objects.get(event=event).pk,
+                    now=t0 + timedelta(seconds=n * 0.6),
+                )
+        endpoint.refresh_from_db()
+        assert endpoint.consecutive_failures == 30
+        assert endpoint.status == WebhookEndpoint.Status.ACTIVE
+        assert endpoint.failing_since == t0
+
+        # The receiver is back a minute later: the retries get through and the run is over.
+        for event in burst:
+            services.attempt_delivery(
+                delivery_id=Delivery.objects.get(event=event).pk, now=t0 + timedelta(minutes=1)
+            )
+        endpoint.refresh_from_db()
+        assert (endpoint.consecutive_failures, endpoint.failing_since) == (0, None)
+        assert set(Delivery.objects.values_list("status", flat=True)) == {"succeeded"}
+    assert mail.outbox == []
+
+
+def test_endpoint_failing_for_a_day_is_disabled_once_and_brand_leads_are_emailed(
+    world, receiver, delivery_settings, django_capture_on_commit_callbacks
+):
     receiver.statuses = [500] * 10
     t0 = timezone.now()
     with schema_context(world.a.brand.schema_name):
@@ -207,32 +243,141 @@ def test_endpoint_that_keeps_failing_is_disabled_and_brand_leads_are_emailed(
         second = services.emit_event(event_type=events.DRAFT_FAILED, data={"n": 2})
         with django_capture_on_commit_callbacks(execute=True):
             services.attempt_delivery(delivery_id=Delivery.objects.get(event=first).pk, now=t0)
-            services.attempt_delivery(delivery_id=Delivery.objects.get(event=second).pk, now=t0)
+            # Still failing 23 hours later: not yet.
             services.attempt_delivery(
-                delivery_id=Delivery.objects.get(event=first).pk,
-                now=t0 + timedelta(seconds=30),
+                delivery_id=Delivery.objects.get(event=second).pk, now=t0 + timedelta(hours=23)
+            )
+            endpoint.refresh_from_db()
+            assert endpoint.status == WebhookEndpoint.Status.ACTIVE
+            # A day of nothing but failures: disabled by this attempt.
+            services.attempt_delivery(
+                delivery_id=Delivery.objects.get(event=first).pk, now=t0 + timedelta(hours=24)
             )
         endpoint.refresh_from_db()
         assert endpoint.status == WebhookEndpoint.Status.DISABLED
-        assert "3 attempts in a row failed" in endpoint.disabled_reason
+        assert "3 attempts" in endpoint.disabled_reason
+        assert "HTTP 500" in endpoint.disabled_reason
         assert Delivery.objects.get(event=first).status == Delivery.Status.FAILED
         # The other delivery's next attempt finds the endpoint disabled and sends nothing.
         services.attempt_delivery(
-            delivery_id=Delivery.objects.get(event=second).pk, now=t0 + timedelta(hours=1)
+            delivery_id=Delivery.objects.get(event=second).pk, now=t0 + timedelta(hours=25)
         )
         assert Delivery.objects.get(event=second).status == Delivery.Status.FAILED
-        # New events no longer go there.
+        # New events are kept for it, not sent.
         later = services.emit_event(event_type=events.DRAFT_FAILED, data={"n": 3})
-        assert not Delivery.objects.filter(event=later).exists()
+        assert Delivery.objects.get(event=later).status == Delivery.Status.HELD
     assert len(receiver.requests) == 3
 
-    # One email to each lead (nobody sees the others' addresses).
+    # One email to each lead (nobody sees the others' addresses), saying how to catch up.
     assert sorted(to for message in mail.outbox for to in message.to) == sorted(
         [world.admin.email, world.a.person(Role.ACCOUNT_LEAD).email]
     )
     for message in mail.outbox:
         assert receiver.url in message.body
+        assert "redeliver" in message.body
         assert world.a.brand.name in message.subject
+
+
+def test_events_kept_for_a_disabled_endpoint_are_delivered_after_re_enabling_it(
+    world, receiver, delivery_settings, worker_queue, django_capture_on_commit_callbacks
+):
+    delivery_settings.WEBHOOK_MAX_ATTEMPTS = 1
+    receiver.statuses = [500]
+    admin = client_for(world.admin)
+    base = f"/brands/{world.a.brand.slug}/api/v1/webhooks"
+    t0 = timezone.now()
+    with schema_context(world.a.brand.schema_name):
+        endpoint, _ = services.create_endpoint(url=receiver.url, event_types=[])
+        other, _ = services.create_endpoint(url=receiver.url + "/other", event_types=[])
+        old = services.emit_event(
+            event_type=events.POST_PUBLISHED, data={"n": 0}, occurred_at=t0 - timedelta(days=2)
+        )
+        failed = services.emit_event(event_type=events.POST_PUBLISHED, data={"n": 1})
+        services.attempt_delivery(
+            delivery_id=Delivery.objects.get(event=failed, endpoint=endpoint).pk, now=t0
+        )
+        services.update_endpoint(endpoint=endpoint, status=WebhookEndpoint.Status.DISABLED)
+        held = [
+            services.emit_event(event_type=events.POST_PUBLISHED, data={"n": n}) for n in (2, 3)
+        ]
+    worker_queue.take()
+
+    listed = admin.get(f"{base}/endpoints/{endpoint.pk}/").json()
+    assert (listed["status"], listed["held_deliveries"]) == ("disabled", 2)
+    refused = admin.post(
+        f"{base}/endpoints/{endpoint.pk}/redeliver/", {"since": t0.isoformat()}, format="json"
+    )
+    assert refused.status_code == 409
+    assert refused.json()["errors"][0]["code"] == "endpoint_disabled"
+
+    enabled = admin.patch(f"{base}/endpoints/{endpoint.pk}/", {"status": "active"})
+    assert enabled.json()["held_deliveries"] == 2  # offered, not sent unasked
+    assert worker_queue.take() == []
+
+    since = (t0 - timedelta(hours=1)).isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = admin.post(f"{base}/endpoints/{endpoint.pk}/redeliver/", {"since": since})
+    assert sent.status_code == 202, sent.content
+    assert sent.json() == {"released": 2, "redelivered": 1}
+    queued = [q.delivery_id for q in worker_queue.take()]
+    assert len(queued) == 3
+    with schema_context(world.a.brand.schema_name):
+        for delivery_id in queued:
+            tasks.deliver_webhook.fn(delivery_id)
+        got = Delivery.objects.filter(endpoint=endpoint, status=Delivery.Status.SUCCEEDED)
+        assert {d.event_id for d in got} == {failed.id, *(e.id for e in held)}
+        # The two-day-old event was before "since"; the other endpoint was never involved.
+        assert not Delivery.objects.filter(
+            event=old, endpoint=endpoint, redelivery_of__isnull=False
+        )
+        assert not Delivery.objects.filter(endpoint=other, redelivery_of__isnull=False).exists()
+
+    # Asking twice sends nothing twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = admin.post(f"{base}/endpoints/{endpoint.pk}/redeliver/", {"since": since})
+    assert again.json() == {"released": 0, "redelivered": 0}
+    assert worker_queue.take() == []
+    assert admin.get(f"{base}/endpoints/{endpoint.pk}/").json()["held_deliveries"] == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({}, "required"),
+        ({"since": "yesterday"}, "format"),
+        ({"since": "2999-01-01T00:00Z"}, "future"),
+    ],
+)
+def test_redelivering_since_a_time_names_a_missing_or_bad_time(world, body, reason):
+    admin = client_for(world.admin)
+    with schema_context(world.a.brand.schema_name):
+        endpoint, _ = services.create_endpoint(url="https://93.184.216.34/x", event_types=[])
+    answer = admin.post(
+        f"/brands/{world.a.brand.slug}/api/v1/webhooks/endpoints/{endpoint.pk}/redeliver/",
+        body,
+        format="json",
+    )
+    assert answer.status_code == 400
+    [error] = answer.json()["errors"]
+    assert error["attr"] == "since"
+    assert reason in error["detail"].lower()
+
+
+def test_only_the_brands_admins_can_redeliver_an_endpoints_events(world):
+    with schema_context(world.a.brand.schema_name):
+        endpoint, _ = services.create_endpoint(url="https://93.184.216.34/x", event_types=[])
+    path = f"webhooks/endpoints/{endpoint.pk}/redeliver/"
+    body = {"since": timezone.now().isoformat()}
+    copywriter = client_for(world.a.person(Role.COPYWRITER))
+    assert copywriter.post(f"/brands/{world.a.brand.slug}/api/v1/{path}", body).status_code == 403
+    # A member of the other brand learns nothing; on another brand's URL the endpoint is not
+    # there, even for an admin of both.
+    bob = client_for(world.b.person(Role.ACCOUNT_LEAD))
+    assert bob.post(f"/brands/{world.a.brand.slug}/api/v1/{path}", body).status_code == 404
+    admin = client_for(world.admin)
+    assert admin.post(f"/brands/{world.b.brand.slug}/api/v1/{path}", body).status_code == 404
+    with schema_context(world.a.brand.schema_name):
+        assert not Delivery.objects.exists()
 
 
 def test_admin_redelivers_a_failed_delivery_after_fixing_the_endpoint(
