@@ -5,6 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
+    # Ahead of the admin's own sign-in, which has no brute-force limit.
+    path("admin/", include("tenants.admin_urls")),
     path("admin/", admin.site.urls),
     path("approve/", include("approvals.web.urls")),
     path("api/v1/", include("tenants.api.urls")),

@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 
 from tenants import services
 from tenants.models import Agency, AgencyMembership, ApiKey, Brand, Domain, Membership, User
+from tenants.sign_in_limits import SignInThrottled, password_attempt
 
 admin.site.register(User, UserAdmin)
 
@@ -58,3 +60,34 @@ class BrandAdmin(admin.ModelAdmin):
 class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ["name", "brand", "prefix", "scopes", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "secret_hash", "created_at", "last_used_at"]
+
+
+class _NotSignedIn(Exception):
+    def __init__(self, page: HttpResponse) -> None:
+        self.page = page
+
+
+def throttled_login(request: HttpRequest) -> HttpResponse:
+    """The Django admin's sign-in with the same brute-force limit as the API and the phone
+    view: a wrong password counts against the account tried and the address, and past either
+    budget the answer is 429 with ``Retry-After`` without the password being checked."""
+    if request.method != "POST":
+        return admin.site.login(request)
+    try:
+        with password_attempt(
+            username=request.POST.get("username", ""), address=request.META.get("REMOTE_ADDR", "")
+        ):
+            page = admin.site.login(request)
+            if not (request.user.is_authenticated and request.user.is_staff):
+                raise _NotSignedIn(page)
+    except _NotSignedIn as wrong:
+        return wrong.page
+    except SignInThrottled as exc:
+        refused = HttpResponse(
+            f"Too many failed sign-ins. Try again in {exc.retry_after} seconds.\n",
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
+        refused["Retry-After"] = str(exc.retry_after)
+        return refused
+    return page

@@ -85,3 +85,40 @@ def test_phone_view_password_sign_in_is_limited_per_account(world) -> None:
     assert "_auth_user_id" not in phone.session
     # The API knows the same account is locked: the budget is shared.
     assert guess(approver.username, PASSWORD).status_code == 429
+
+
+ADMIN_SIGN_IN = "/admin/login/"
+
+
+def admin_guess(client: Client, username: str, password: str = "wrong-guess"):  # type: ignore[no-untyped-def]
+    return client.post(
+        ADMIN_SIGN_IN,
+        {"username": username, "password": password, "next": "/admin/"},
+        REMOTE_ADDR="203.0.113.7",
+    )
+
+
+def test_the_admin_sign_in_has_the_same_limit_and_a_staff_member_still_gets_in(world) -> None:
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    browser = Client()
+    for _ in range(3):
+        wrong = admin_guess(browser, operator.username)
+        assert wrong.status_code == 200  # the admin's own form, with its error
+        assert b"correct username and password" in wrong.content
+    refused = admin_guess(browser, operator.username, PASSWORD)
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 600
+    assert browser.get("/admin/").status_code == 302  # still not signed in
+
+    # Another operator, from the same address, within its budget, gets in.
+    other = UserFactory(is_staff=True, is_superuser=True)
+    fresh = Client()
+    signed_in = admin_guess(fresh, other.username, PASSWORD)
+    assert (signed_in.status_code, signed_in["Location"]) == (302, "/admin/")
+    assert fresh.get("/admin/").status_code == 200
+
+
+def test_a_right_password_without_staff_status_counts_as_a_failed_admin_sign_in(world) -> None:
+    person = world.a.person(Role.COPYWRITER)  # not staff: the admin refuses them
+    answers = [admin_guess(Client(), person.username, PASSWORD).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
