@@ -4,7 +4,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from brandroom.roots import service_root
+
 urlpatterns = [
+    path("", service_root, name="service-root"),
     # Ahead of the admin's own sign-in, which has no brute-force limit.
     path("admin/", include("tenants.admin_urls")),
     path("admin/", admin.site.urls),

@@ -1,4 +1,4 @@
-"""The brand's own API root: who the brand is and who is asking."""
+"""The brand's own API root: who the brand is, who is asking, and where its resources are."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from brandroom import roots
 from tenants.api.serializers import BrandSerializer
 from tenants.permissions import BrandScopedMixin
 
@@ -18,4 +19,7 @@ class BrandRootView(BrandScopedMixin, APIView):
     def get(self, request: Request) -> Response:
         body = BrandSerializer(self.brand).data
         body["your_role"] = getattr(request._request, "brand_role", None)
+        body["links"] = roots.links(
+            request._request, prefix=roots.BRAND_API_PREFIX, base=request.path
+        )
         return Response(body)

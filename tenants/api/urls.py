@@ -3,6 +3,7 @@ from django.urls import path
 from tenants.api import views
 
 urlpatterns = [
+    path("", views.PlatformRootView.as_view(), name="api-root"),
     path("health/", views.HealthView.as_view(), name="health"),
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("auth/tokens/", views.StaffTokenListView.as_view(), name="staff-token-list"),

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from brandroom import roots
 from brandroom.broker import check_broker
 from brandroom.http.idempotency import shows_a_secret
 from brandroom.liveness.report import report as background_report
@@ -44,6 +45,27 @@ class PlatformBrandView(APIView):
 
     def brand(self, request: Request, slug: str) -> Brand:
         return brand_for(request, slug, self.actions_required[request.method])
+
+
+class PlatformRootView(APIView):
+    """Where the platform API's resources are, and how a brand's API is reached."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request) -> Response:
+        return Response(
+            {
+                "links": roots.links(
+                    request._request, prefix=roots.PLATFORM_API_PREFIX, base=request.path
+                ),
+                "brand_api": request.build_absolute_uri("/brands/") + "{brand}/api/v1/",
+                "docs": request.build_absolute_uri("/api/docs/"),
+                "sign_in": "POST auth/token/ with username and password; send the token back as "
+                "'Authorization: Token <token>'.",
+            }
+        )
 
 
 class HealthView(APIView):
