@@ -353,8 +353,11 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Integrations: webhooks, idempotency, throttling --------------------------------------
-# Development only: lets webhook endpoints point at private, loopback or link-local addresses.
-WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
+# Lets webhook endpoints point at private, loopback or link-local addresses: on by default in
+# development (a receiver on the developer's machine), off in tests, refused in production.
+WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool(
+    "WEBHOOKS_ALLOW_PRIVATE_URLS", default=BRANDROOM_ENV == "development"
+)
 if PRODUCTION and WEBHOOKS_ALLOW_PRIVATE_URLS:
     raise ImproperlyConfigured("WEBHOOKS_ALLOW_PRIVATE_URLS must be off in production")
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)

@@ -65,9 +65,15 @@ def pin_destination(url: str, *, field: str = "url") -> Destination:
         for address in addresses:
             reason = address_refusal(address)
             if reason is not None:
+                hint = (
+                    ""
+                    if settings.PRODUCTION
+                    else " Outside production, WEBHOOKS_ALLOW_PRIVATE_URLS=true allows a local "
+                    "receiver (it is on by default with BRANDROOM_ENV=development)."
+                )
                 raise ForbiddenDestination(
                     f"Webhook URLs may not point at {reason} ('{parts.hostname}' resolves to "
-                    f"{address}).",
+                    f"{address}).{hint}",
                     field=field,
                 )
     # IPv4 first: a receiver on "localhost" usually listens there.

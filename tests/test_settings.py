@@ -44,3 +44,36 @@ def test_unknown_broker_url_is_refused_naming_the_variable() -> None:
     result = _start(BRANDROOM_ENV="development", BROKER_URL="kafka://nope")
     assert result.returncode != 0
     assert "BROKER_URL must start with" in result.stderr
+
+
+def _allows_private_webhooks(**env: str) -> str:
+    probe = "from django.conf import settings; print(settings.WEBHOOKS_ALLOW_PRIVATE_URLS)"
+    full = {k: v for k, v in os.environ.items() if k not in {"WEBHOOKS_ALLOW_PRIVATE_URLS"}}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {probe}"],
+        cwd=ROOT,
+        env={**full, **env, "DJANGO_SETTINGS_MODULE": "brandroom.settings"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_a_local_webhook_receiver_is_allowed_in_development_only() -> None:
+    assert _allows_private_webhooks(BRANDROOM_ENV="development") == "True"
+    assert _allows_private_webhooks(BRANDROOM_ENV="test") == "False"
+    assert (
+        _allows_private_webhooks(
+            BRANDROOM_ENV="production", SECRET_KEY="x" * 50, ALLOWED_HOSTS="example.com"
+        )
+        == "False"
+    )
+    refused = _start(
+        BRANDROOM_ENV="production",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="example.com",
+        WEBHOOKS_ALLOW_PRIVATE_URLS="true",
+    )
+    assert "must be off in production" in refused.stderr

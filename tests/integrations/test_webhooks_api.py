@@ -84,6 +84,18 @@ def test_private_loopback_and_link_local_urls_are_refused_with_400_naming_url(wo
     assert endpoint_count(world.a.brand) == 0
 
 
+def test_refusing_a_local_receiver_says_how_to_allow_one_outside_production(
+    world, settings
+) -> None:
+    url = "http://127.0.0.1:9000/hooks"
+    answer = client_for(world.admin).post(endpoints_url(world.a.brand.slug), {"url": url})
+    assert "WEBHOOKS_ALLOW_PRIVATE_URLS=true" in answer.json()["errors"][0]["detail"]
+    settings.PRODUCTION = True  # no hint at a setting production refuses
+    answer = client_for(world.admin).post(endpoints_url(world.a.brand.slug), {"url": url})
+    assert answer.status_code == 400
+    assert "WEBHOOKS_ALLOW_PRIVATE_URLS" not in answer.json()["errors"][0]["detail"]
+
+
 def test_hostname_is_refused_when_any_of_its_addresses_is_private(world, monkeypatch) -> None:
     # DNS is the network edge: one public and one loopback answer for the same name.
     def fake_getaddrinfo(host, port, *args, **kwargs):
