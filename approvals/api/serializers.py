@@ -205,6 +205,13 @@ class PersonSerializer(serializers.Serializer):
     email = serializers.EmailField()
 
 
+class OnDutyQuerySerializer(serializers.Serializer):
+    at = serializers.DateTimeField(
+        required=False,
+        help_text="The moment to ask about (ISO 8601 with an offset); default: now.",
+    )
+
+
 class OnDutySerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     on_duty = PersonSerializer(many=True)

@@ -298,13 +298,16 @@ class CoverageWindowViewSet(BrandScopedMixin, viewsets.ModelViewSet):
 
 
 class OnDutyView(BrandScopedMixin, APIView):
-    """Who is on duty now, and who an escalation would reach right now."""
+    """Who is on duty now (or ``?at=`` another time), and who an escalation would reach then
+    (the brand's crisis state is today's: a crisis cannot be foreseen)."""
 
     read_action = "approvals.read"
 
-    @extend_schema(responses=s.OnDutySerializer)
+    @extend_schema(parameters=[s.OnDutyQuerySerializer], responses=s.OnDutySerializer)
     def get(self, request: Request) -> Response:
-        now = timezone.now()
+        query = s.OnDutyQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        now = query.validated_data.get("at") or timezone.now()
         targets, source = selectors.escalation_targets(now=now)
         return Response(
             {

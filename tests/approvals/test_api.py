@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -357,6 +357,26 @@ def test_rota_and_who_is_on_duty_now(world) -> None:
     with tenant_context(world.a.brand):
         assert CoverageWindow.objects.count() == 1
         assert AuditEntry.objects.filter(action="rota_window_created").count() == 1
+
+
+def test_who_is_on_duty_at_another_time_follows_the_rota_in_the_brands_time_zone(world) -> None:
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    legal = world.a.person(Role.CLIENT_LEGAL)
+    nights = {"user_id": legal.pk, "weekdays": [0], "starts": "22:00", "ends": "23:30"}
+    assert lead.post(url(world.a, "rota/windows/"), nights, format="json").status_code == 201
+    # Alpine Coffee is in Zurich: Monday 2026-12-07 22:30 there is 21:30 UTC.
+    on = lead.get(url(world.a, "rota/on-duty/"), {"at": "2026-12-07T21:30:00Z"}).json()
+    assert [p["id"] for p in on["on_duty"]] == [legal.pk]
+    assert on["source"] == "rota"
+    assert datetime.fromisoformat(on["at"]) == datetime(2026, 12, 7, 21, 30, tzinfo=UTC)
+    off = lead.get(url(world.a, "rota/on-duty/"), {"at": "2026-12-07T22:30:00+00:00"}).json()
+    assert off["on_duty"] == []
+    assert off["source"] == "account_lead"
+    tuesday = lead.get(url(world.a, "rota/on-duty/"), {"at": "2026-12-08T21:30:00Z"}).json()
+    assert tuesday["on_duty"] == []
+    bad = lead.get(url(world.a, "rota/on-duty/"), {"at": "tonight"})
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["attr"] == "at"
 
 
 @pytest.mark.parametrize("role", [Role.CLIENT_VIEWER, Role.COPYWRITER])
