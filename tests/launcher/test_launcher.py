@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import PASSWORD
 from tests.tenants.test_worker_context import ROOT, _worker_env
 
 _spec = importlib.util.spec_from_file_location("launcher", ROOT / "platform" / "launcher.py")
@@ -61,8 +62,45 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.fixture
+def walk_brand(world, django_db_blocker):  # type: ignore[no-untyped-def]
+    """A committed brand with a channel and one member per role named ``walk-<role>``, the way
+    the demo names its people, for the README's walk-through."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+    from django_tenants.utils import schema_context
+
+    from content import services as content_services
+    from tenants import services as tenant_services
+    from tenants.roles import Role
+    from tests.conftest import committed_brands
+    from tests.factories import UserFactory
+
+    with committed_brands(world, django_db_blocker, ("walk-brand", "Walk Brand")) as (brand,):
+        with django_db_blocker.unblock():
+            people = []
+            for role in Role:
+                if role == Role.AGENCY_ADMIN:
+                    continue
+                person = UserFactory(username=f"walk-{role.value}")
+                # The server runs in development mode, without the tests' fast MD5 hasher.
+                person.password = PBKDF2PasswordHasher().encode(PASSWORD, "walkthrough", 1000)
+                person.save(update_fields=["password"])
+                tenant_services.add_member(brand=brand, user=person, role=role)
+                people.append(person)
+            with schema_context(brand.schema_name):
+                content_services.create_channel(network="x", handle="walkbrand")
+        try:
+            yield brand
+        finally:
+            with django_db_blocker.unblock():
+                for person in people:
+                    person.delete()
+
+
 @pytest.mark.integration
-def test_run_narrates_and_ends_with_the_ready_line_then_stops_on_ctrl_c(world, tmp_path) -> None:
+def test_run_narrates_and_ends_with_the_ready_line_then_stops_on_ctrl_c(
+    world, walk_brand, tmp_path
+) -> None:
     port = _free_port()
     env = {
         **_worker_env(),
@@ -105,6 +143,27 @@ def test_run_narrates_and_ends_with_the_ready_line_then_stops_on_ctrl_c(world, t
         assert "Stop with Ctrl-C" in after
         assert sum(1 for line in lines if "READY" in line) == 1
 
+        # The README's first walk-through runs as written against it: brief, drafts written
+        # by the worker, each step of the approval chain approved.
+        walk = subprocess.run(
+            ["docs/walkthrough.sh"],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "BRANDROOM_URL": f"http://127.0.0.1:{port}",
+                "BRAND": walk_brand.slug,
+                "USER_PREFIX": "walk-",
+                "PASSWORD": PASSWORD,
+            },
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        assert walk.returncode == 0, walk.stdout + walk.stderr
+        assert "job " in walk.stdout and ": succeeded" in walk.stdout
+        assert walk.stdout.rstrip().endswith("6. The draft is now: approved"), walk.stdout
+
         os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         assert run.wait(timeout=30) == 0
         assert "brandroom: stopping web, worker and scheduler" in log.read_text()
@@ -112,8 +171,14 @@ def test_run_narrates_and_ends_with_the_ready_line_then_stops_on_ctrl_c(world, t
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
     finally:
         if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
-            run.wait()
+            # Ctrl-C first: the launcher stops the web server, worker and scheduler it started
+            # (they run in sessions of their own, so killing its group would orphan them).
+            os.killpg(run.pid, signal.SIGINT)
+            try:
+                run.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(run.pid, signal.SIGKILL)
+                run.wait()
 
 
 def _wait_for_line(log: Path, start: str, run: subprocess.Popen, *, timeout: float) -> str:
