@@ -34,6 +34,7 @@ pytestmark = pytest.mark.django_db
 
 # Routes of the platform, not of one brand: no brand role applies (tests/tenants cover them).
 NOT_BRAND_ROUTES = {
+    "/api/v1/",
     "/api/docs/",
     "/api/schema/",
     "/api/v1/agencies/",

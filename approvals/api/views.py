@@ -297,6 +297,7 @@ class CoverageWindowViewSet(BrandScopedMixin, viewsets.ModelViewSet):
         )
 
 
+@extend_validation_errors(["invalid"], field_name="at", methods=["get"])
 class OnDutyView(BrandScopedMixin, APIView):
     """Who is on duty now (or ``?at=`` another time), and who an escalation would reach then
     (the brand's crisis state is today's: a crisis cannot be foreseen)."""

@@ -44,6 +44,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 )
 
 
+BRAND_ROUTE = re.compile(r"^/brands/\{[^}]+\}/api/v1/")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -83,6 +84,15 @@ class AutoSchema(StandardErrorsAutoSchema):
             for field in data_fields:
                 codes[field.name].add(RuleViolation.code)
         return codes
+
+    def get_tags(self) -> list[str]:
+        """One tag per resource (``drafts``, ``approvals``, ``webhooks``, ...) instead of one
+        "brands" tag for the whole brand API; the platform API's routes are ``platform``."""
+        brand_route = BRAND_ROUTE.match(self.path)
+        if brand_route is None:
+            return ["platform"]
+        resource = self.path[brand_route.end() :].split("/", 1)[0]
+        return [resource or "brand"]
 
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
