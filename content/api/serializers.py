@@ -329,6 +329,17 @@ class GenerateSerializer(serializers.Serializer):
     instructions = serializers.CharField(max_length=2000, required=False, default="")
 
 
+class GenerateAllSerializer(serializers.Serializer):
+    channels = serializers.PrimaryKeyRelatedField(
+        queryset=Channel.objects.all(),
+        many=True,
+        required=False,
+        help_text="Channels to write for; default: every channel of the brief.",
+    )
+    variants = serializers.IntegerField(min_value=1, max_value=5, default=1)
+    instructions = serializers.CharField(max_length=2000, required=False, default="")
+
+
 class ReplySerializer(serializers.Serializer):
     variants = serializers.IntegerField(min_value=1, max_value=5, default=1)
     instructions = serializers.CharField(max_length=2000, required=False, default="")
@@ -459,3 +470,7 @@ class PublishedSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=200, help_text="The network's id of the post.")
     url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
     published_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class JobsSerializer(serializers.Serializer):
+    jobs = JobSerializer(many=True, help_text="One job per channel.")

@@ -131,7 +131,7 @@ class BriefViewSet(BrandScopedMixin, viewsets.ModelViewSet):
     serializer_class = s.BriefSerializer
     read_action = "content.read"
     write_action = "content.write"
-    actions_required = {"generate": "content.generate"}
+    actions_required = {"generate": "content.generate", "generate_all": "content.generate"}
     filterset_fields = ["audience", "campaign"]
     ordering_fields = ["created_at", "deadline"]
 
@@ -161,6 +161,21 @@ class BriefViewSet(BrandScopedMixin, viewsets.ModelViewSet):
             brief=brief, created_by=_author(request)["created_by"], **body.validated_data
         )
         return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=s.GenerateAllSerializer, responses={202: s.JobsSerializer})
+    @action(detail=True, methods=["post"], url_path="generate-all")
+    def generate_all(self, request: Request, pk: str | None = None) -> Response:
+        """Ask for post drafts on every channel of the brief (or the ``channels`` named) in one
+        call: one job per channel, all accepted or none (the budget must hold them all)."""
+        brief = self.get_object()
+        body = s.GenerateAllSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        created = jobs.request_post_drafts_for_channels(
+            brief=brief, created_by=_author(request)["created_by"], **body.validated_data
+        )
+        return Response(
+            {"jobs": s.JobSerializer(created, many=True).data}, status=status.HTTP_202_ACCEPTED
+        )
 
 
 class InboxItemViewSet(

@@ -112,7 +112,11 @@ def request_post_drafts(
         if len(channels) != 1:
             raise ContentError(
                 "Say which channel to write for: the brief has "
-                + ("no channel." if not channels else "several channels."),
+                + (
+                    "no channel."
+                    if not channels
+                    else "several channels (or ask for all of them at once with generate-all)."
+                ),
                 field="channel",
             )
         channel = channels[0]
@@ -130,6 +134,37 @@ def request_post_drafts(
         },
         created_by=created_by,
     )
+
+
+def request_post_drafts_for_channels(
+    *,
+    brief: Brief,
+    channels: list[Channel] | None = None,
+    variants: int = 1,
+    instructions: str = "",
+    created_by: Any = None,
+    now: datetime | None = None,
+) -> list[GenerationJob]:
+    """Queue one post-drafts job per channel (the brief's channels unless ``channels`` names
+    some), all or none: if the budget cannot hold every job, none is created."""
+    _check_variants(variants)
+    chosen = list(dict.fromkeys(channels)) if channels else list(brief.channels.order_by("pk"))
+    if not chosen:
+        raise ContentError(
+            "The brief has no channel: name the channels to write for.", field="channels"
+        )
+    with transaction.atomic():
+        return [
+            request_post_drafts(
+                brief=brief,
+                channel=channel,
+                variants=variants,
+                instructions=instructions,
+                created_by=created_by,
+                now=now,
+            )
+            for channel in chosen
+        ]
 
 
 def request_replies(

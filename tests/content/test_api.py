@@ -181,6 +181,54 @@ def test_brief_with_several_channels_needs_one_named(world, setup) -> None:
     assert accepted.json()["channel"] == linkedin.pk
 
 
+def test_one_call_asks_for_drafts_on_every_channel_of_the_brief(world, setup) -> None:
+    with in_brand(world):
+        linkedin = services.create_channel(network="linkedin", handle="alpine-coffee")
+        setup["brief"].channels.add(linkedin)
+    copywriter = client_for(world.a.person(Role.COPYWRITER))
+    answer = copywriter.post(
+        url(world, f"briefs/{setup['brief'].pk}/generate-all/"), {"variants": 2}, format="json"
+    )
+    assert answer.status_code == 202, answer.content
+    created = answer.json()["jobs"]
+    assert sorted(job["channel"] for job in created) == sorted([setup["channel"].pk, linkedin.pk])
+    assert {job["status"] for job in created} == {"queued"}
+
+    run_jobs(world)
+    for job in created:
+        drafts = copywriter.get(url(world, f"drafts/?job={job['id']}")).json()["results"]
+        assert len(drafts) == 2
+        assert {d["channel"] for d in drafts} == {job["channel"]}
+
+    # Naming channels (twice is once) writes for those only.
+    only = copywriter.post(
+        url(world, f"briefs/{setup['brief'].pk}/generate-all/"),
+        {"channels": [linkedin.pk, linkedin.pk]},
+        format="json",
+    )
+    assert [job["channel"] for job in only.json()["jobs"]] == [linkedin.pk]
+
+
+def test_asking_for_every_channel_names_bad_input_and_starts_nothing(world, setup) -> None:
+    copywriter = client_for(world.a.person(Role.COPYWRITER))
+    path = url(world, f"briefs/{setup['brief'].pk}/generate-all/")
+    with in_brand(world):
+        linkedin = services.create_channel(network="linkedin", handle="alpine-coffee")
+        setup["brief"].channels.add(linkedin)
+    with in_brand(world, "b"):
+        theirs = services.create_channel(network="x", handle="bayside")
+    unknown = copywriter.post(path, {"channels": [theirs.pk]}, format="json")
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"][0]["attr"] == "channels"
+    too_many = copywriter.post(path, {"variants": 9}, format="json")
+    assert too_many.json()["errors"][0]["attr"] == "variants"
+    # Someone of the other brand, or a client viewer, starts nothing.
+    assert client_for(world.b.person(Role.COPYWRITER)).post(path, {}).status_code == 404
+    assert client_for(world.a.person(Role.CLIENT_VIEWER)).post(path, {}).status_code == 403
+    with in_brand(world):
+        assert not GenerationJob.objects.exists()
+
+
 def test_community_manager_gets_replies_to_an_inbox_item(world, setup) -> None:
     manager = client_for(world.a.person(Role.COMMUNITY_MANAGER))
     item = manager.post(

@@ -50,6 +50,20 @@ def test_each_accepted_job_holds_its_maximum_cost_until_it_finishes(fake_ai, bri
     jobs.request_post_drafts(brief=brief)
 
 
+def test_drafts_for_every_channel_are_all_accepted_or_none(fake_ai, brief) -> None:
+    brief.channels.add(services.create_channel(network="linkedin", handle="alpine-coffee"))
+    services.update_assistant_settings(
+        monthly_budget=(one_job() * Decimal("1.5")).quantize(Decimal("0.01"))
+    )
+    # Room for one channel's job, not both: neither is started.
+    with pytest.raises(BudgetExceeded):
+        jobs.request_post_drafts_for_channels(brief=brief)
+    assert not GenerationJob.objects.exists()
+    services.update_assistant_settings(monthly_budget=(one_job() * 2).quantize(Decimal("0.01")))
+    both = jobs.request_post_drafts_for_channels(brief=brief)
+    assert [job.channel_id for job in both] == sorted(c.pk for c in brief.channels.all())
+
+
 def test_usage_shows_what_running_jobs_hold(world, fake_ai, brief) -> None:
     jobs.request_post_drafts(brief=brief, variants=3)
     body = client_for(world.a.person(Role.ACCOUNT_LEAD)).get(
