@@ -10,10 +10,13 @@ class MediaConfig(AppConfig):
     verbose_name = "Paid media"
 
     def ready(self) -> None:
+        from approvals.subjects import register_describer
         from media import receivers
+        from media.describe import describe_boost
         from tenants.signals import brand_provisioned
 
         receivers.connect()
+        register_describer("boost", describe_boost)
         brand_provisioned.connect(_seed_brand, dispatch_uid="media.seed_brand")
 
 

@@ -26,6 +26,7 @@ from approvals.models import ApprovalStep
 from approvals.selectors.crisis import brand_in_crisis
 from approvals.selectors.queue import decisions_by, pending_steps_for, review_history
 from approvals.services import decide_step, may_decide
+from approvals.subjects import describe
 from content.models import Draft
 from content.progress import rewrite_in_progress
 from tenants.selectors import brands_for_user, role_on_brand
@@ -178,7 +179,12 @@ def _detail_context(request: HttpRequest, step: ApprovalStep, **extra: Any) -> d
             .filter(pk=subject.subject_id)
             .first()
         )
-    text = draft.text if draft else subject.summary
+    about = (
+        None
+        if draft is not None
+        else describe(subject_kind=subject.subject_kind, subject_id=subject.subject_id)
+    )
+    text = draft.text if draft else (about.text if about and about.text else subject.summary)
     limit = draft.channel.max_length if draft and draft.channel else None
     history = review_history(subject_kind=subject.subject_kind, subject_id=subject.subject_id)
     comments = [
@@ -196,8 +202,9 @@ def _detail_context(request: HttpRequest, step: ApprovalStep, **extra: Any) -> d
         # A reply is judged against the comment it answers.
         incoming=draft.inbox_item if draft else None,
         text=text,
+        about=about,
         hashtags=HASHTAG.findall(text),
-        length=len(text),
+        length=len(text) if draft else None,
         limit=limit,
         over_limit=bool(limit and len(text) > limit),
         # The band the policy gave the request (its thresholds, flags, spend), not a guess.

@@ -220,9 +220,12 @@ def test_near_duplicate_post_shows_its_real_band_and_the_post_it_repeats(
     # When the lead opens it on the phone
     lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
     page = lead.get(f"/brands/alpine-coffee/approve/steps/{step.pk}/").content.decode()
-    # Then the risk says high, the failed check is named with the post it repeats
-    assert "0/100 (high)" in page
-    assert "(low)" not in page
+    # Then it is signed off as high risk and says why, apart from the risk score of 0, and the
+    # failed check is named with the post it repeats
+    assert 'Sign-off as <span class="risk high">high risk</span>' in page
+    assert "Why: level 1: flagged by the checks: repeats_recent_post" in page
+    assert "Risk score 0/100." in page
+    assert "low risk" not in page
     assert "All checks passed" not in page
     assert "Repeats a recent post" in page
     assert "96% similar" in page
@@ -243,7 +246,8 @@ def test_detail_uses_the_brands_own_risk_thresholds(world, django_capture_on_com
     )
     lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
     page = lead.get(f"/brands/alpine-coffee/approve/steps/{step.pk}/").content.decode()
-    assert "15/100 (medium)" in page
+    assert "medium risk</span>" in page
+    assert "Why: level 1: risk 15 is medium" in page
     assert "All checks passed" in page
 
 
@@ -263,7 +267,8 @@ def test_detail_lists_every_flag_and_guardrail_violation(
     )
     lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
     page = lead.get(f"/brands/alpine-coffee/approve/steps/{step.pk}/").content.decode()
-    assert "72/100 (high)" in page
+    assert "high risk</span>" in page
+    assert "Risk score 72/100." in page
     assert "All checks passed" not in page
     assert "Uses the banned word &#x27;cheap&#x27;." in page
     assert "Promises a guarantee." in page
