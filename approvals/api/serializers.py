@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals.models import (
@@ -19,12 +22,24 @@ from approvals.models import (
     QuietHours,
     TimeoutRule,
 )
+from approvals.selectors import unheld_chain_steps
 from tenants.roles import Role
+
+
+class ChainWarningSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    band = serializers.CharField()
+    position = serializers.IntegerField()
+    roles = serializers.ListField(child=serializers.CharField())
+    detail = serializers.CharField()
 
 
 class PolicySerializer(serializers.ModelSerializer):
     in_crisis = serializers.SerializerMethodField()
     effective_level = serializers.SerializerMethodField()
+    warnings = serializers.SerializerMethodField(
+        help_text="Chain steps nobody on the brand can decide (no member holds their roles)."
+    )
 
     class Meta:
         model = AutonomyPolicy
@@ -39,9 +54,14 @@ class PolicySerializer(serializers.ModelSerializer):
             "boost_no_signoff_up_to",
             "boost_lead_up_to",
             "crisis_threshold",
+            "warnings",
             "updated_at",
         ]
         read_only_fields = ["level", "updated_at"]
+
+    @extend_schema_field(ChainWarningSerializer(many=True))
+    def get_warnings(self, policy: AutonomyPolicy) -> list[dict[str, Any]]:
+        return list(self.context.get("warnings", []))
 
     def get_in_crisis(self, policy: AutonomyPolicy) -> bool:
         return bool(self.context.get("in_crisis"))
@@ -83,11 +103,18 @@ class ChainRuleSerializer(serializers.ModelSerializer):
     inform_roles = serializers.ListField(
         child=serializers.ChoiceField(Role.choices), required=False, default=list
     )
+    warnings = serializers.SerializerMethodField(
+        help_text="Steps of this chain nobody on the brand can decide."
+    )
 
     class Meta:
         model = ChainRule
-        fields = ["kind", "band", "steps", "inform_roles", "updated_at"]
+        fields = ["kind", "band", "steps", "inform_roles", "warnings", "updated_at"]
         read_only_fields = ["kind", "band", "updated_at"]
+
+    @extend_schema_field(ChainWarningSerializer(many=True))
+    def get_warnings(self, rule: ChainRule) -> list[dict[str, Any]]:
+        return unheld_chain_steps(rules=[rule])
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -270,3 +297,6 @@ class FiguresSerializer(serializers.Serializer):
     share_within_deadline = serializers.FloatField(allow_null=True)
     escalations = serializers.IntegerField()
     expired_steps = serializers.IntegerField()
+    unheld_chain_steps = ChainWarningSerializer(
+        many=True, help_text="Chain steps nobody on the brand can decide today."
+    )

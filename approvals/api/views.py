@@ -59,6 +59,13 @@ def _subject_id(request: Request) -> int | None:
 _since_errors = extend_validation_errors(["invalid"], field_name="since", methods=["get"])
 
 
+def _policy_context() -> dict[str, Any]:
+    return {
+        "in_crisis": selectors.brand_in_crisis(),
+        "warnings": selectors.unheld_chain_steps(),
+    }
+
+
 class PolicyView(BrandScopedMixin, APIView):
     """The brand's autonomy policy (thresholds and switches). Chains: ``policy/rules/``."""
 
@@ -66,8 +73,7 @@ class PolicyView(BrandScopedMixin, APIView):
     write_action = "approvals.policy"
 
     def _render(self, policy: Any) -> Response:
-        context = {"in_crisis": selectors.brand_in_crisis()}
-        return Response(s.PolicySerializer(policy, context=context).data)
+        return Response(s.PolicySerializer(policy, context=_policy_context()).data)
 
     @extend_schema(responses=s.PolicySerializer)
     def get(self, request: Request) -> Response:
@@ -95,8 +101,7 @@ class PresetView(BrandScopedMixin, APIView):
         policy = services.apply_preset(
             level=data.validated_data["level"], actor_id=_actor_id(request), now=timezone.now()
         )
-        context = {"in_crisis": selectors.brand_in_crisis()}
-        return Response(s.PolicySerializer(policy, context=context).data)
+        return Response(s.PolicySerializer(policy, context=_policy_context()).data)
 
 
 class ChainRuleViewSet(
@@ -264,7 +269,8 @@ class FiguresView(BrandScopedMixin, APIView):
         responses=s.FiguresSerializer,
     )
     def get(self, request: Request) -> Response:
-        return Response(selectors.approval_figures(since=_since(request)))
+        figures = selectors.approval_figures(since=_since(request))
+        return Response(figures | {"unheld_chain_steps": selectors.unheld_chain_steps()})
 
 
 class CoverageWindowViewSet(BrandScopedMixin, viewsets.ModelViewSet):

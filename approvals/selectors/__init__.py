@@ -18,6 +18,7 @@ from approvals.selectors.rota import (
     on_duty_ids,
     quiet_hours,
 )
+from approvals.selectors.staffing import unheld_chain_steps
 
 __all__ = [
     "approval_figures",
@@ -39,4 +40,5 @@ __all__ = [
     "quiet_hours",
     "requests_for_subject",
     "review_history",
+    "unheld_chain_steps",
 ]

@@ -136,7 +136,10 @@ def open_step(step: ApprovalStep, *, now: datetime, actor_id: int | None) -> Non
     step.status = StepStatus.OPEN
     step.opened_at = now
     step.deadline_at = step.first_deadline_at = deadline_after(now, step.deadline_minutes)
-    step.next_action_at = next_action_at(step)
+    deciders = deciders_of(step)
+    # Nobody may decide it (no member holds its roles): due now, so the sweep hands it to
+    # whoever is on duty at once instead of letting it wait out its deadline.
+    step.next_action_at = next_action_at(step) if deciders else now
     updated = ApprovalStep.objects.filter(pk=step.pk, status=StepStatus.WAITING).update(
         status=step.status,
         opened_at=step.opened_at,
@@ -150,7 +153,7 @@ def open_step(step: ApprovalStep, *, now: datetime, actor_id: int | None) -> Non
     request = step.request
     local = brand_local_text(step.deadline_at)
     email_on_commit(
-        user_ids=deciders_of(step),
+        user_ids=deciders,
         subject=f"Decision needed: {request.subject_kind} #{request.subject_id}",
         body=(
             f"{request.summary}\n\nPlease decide by {local}.\nWhy it needs you: {request.reason}\n"

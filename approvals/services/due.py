@@ -25,8 +25,20 @@ from approvals.tenancy import brand_local_text
 
 
 def handle_due_step(*, step: ApprovalStep, now: datetime) -> None:
-    """Apply whatever is due on a locked open step: its timeout rule, or a reminder."""
+    """Apply whatever is due on a locked open step: its timeout rule, or a reminder; a step
+    nobody on the brand may decide goes to whoever is on duty at once (``open_step`` made it
+    due when it opened), whatever its timeout rule, since waiting would change nothing."""
     assert step.deadline_at is not None
+    if step.escalated_at is None and not deciders_of(step):
+        targets = [i for i in escalation_targets(now=now)[0] if i not in step.request.authors]
+        if targets:
+            _escalate(
+                step,
+                targets,
+                now=now,
+                why=f"Nobody on the brand may decide it ({', '.join(step.roles)})",
+            )
+            return
     if now >= step.deadline_at:
         _apply_timeout(step, now=now)
     else:
@@ -93,8 +105,9 @@ def _apply_timeout(step: ApprovalStep, *, now: datetime) -> None:
     finish_request(request, Status.EXPIRED, now=now, actor_id=None)
 
 
-def _escalate(step: ApprovalStep, targets: list[int], *, now: datetime) -> None:
-    """Hand a step nobody decided in time to the people on duty, with a fresh deadline."""
+def _escalate(step: ApprovalStep, targets: list[int], *, now: datetime, why: str = "") -> None:
+    """Hand a step nobody decided in time (or nobody may decide: ``why``) to the people on
+    duty, with a fresh deadline."""
     request = step.request
     before = step_state(step)
     step.escalated_at = now
@@ -110,14 +123,19 @@ def _escalate(step: ApprovalStep, targets: list[int], *, now: datetime) -> None:
         next_action_at=step.next_action_at,
     )
     names = ", ".join(display_name(i) for i in targets)
-    audit_step(step, "step_escalated", now=now, before=before, detail=f"to {names}")
+    detail = f"to {names}" + (f": {why}" if why else "")
+    audit_step(step, "step_escalated", now=now, before=before, detail=detail)
     local = brand_local_text(step.deadline_at)
     email_on_commit(
         user_ids=targets,
-        subject=f"Escalated: {request.subject_kind} #{request.subject_id} missed its deadline",
+        subject=(
+            f"Escalated: {request.subject_kind} #{request.subject_id} "
+            + ("has nobody to decide it" if why else "missed its deadline")
+        ),
         body=(
-            f"{request.summary}\n\nNobody decided in time ({', '.join(step.roles)}). "
-            f"You may decide it now; the new deadline is {local}.\n\n"
+            f"{request.summary}\n\n"
+            + (f"{why}. " if why else f"Nobody decided in time ({', '.join(step.roles)}). ")
+            + f"You may decide it now; the new deadline is {local}.\n\n"
             f"Decide here: {step_link(step.pk)}\n"
         ),
     )

@@ -259,6 +259,31 @@ def test_chain_rule_edit_refuses_auto_approve_for_high_risk(world) -> None:
     assert good.json()["steps"][0]["on_timeout"] == "auto_approve"
 
 
+def test_a_chain_step_for_a_role_nobody_holds_is_warned_about_where_leads_look(world) -> None:
+    from tenants.models import Membership
+
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    assert lead.get(url(world.a, "policy/")).json()["warnings"] == []
+    Membership.objects.filter(brand=world.a.brand, role=Role.CLIENT_LEGAL).delete()
+    body = {"steps": [{"roles": ["client_legal"], "deadline_minutes": 60}]}
+    saved = lead.put(url(world.a, "policy/rules/post-medium/"), body, format="json")
+    assert saved.status_code == 200  # saved, with a warning: the role may be filled later
+    [warning] = saved.json()["warnings"]
+    assert (warning["kind"], warning["band"], warning["position"]) == ("post", "medium", 1)
+    assert "nobody on the brand holds that role" in warning["detail"]
+    policy = lead.get(url(world.a, "policy/")).json()
+    assert [(w["kind"], w["band"]) for w in policy["warnings"]] == [("post", "medium")]
+    figures = lead.get(url(world.a, "figures/")).json()
+    assert [w["roles"] for w in figures["unheld_chain_steps"]] == [["client_legal"]]
+    # Brand B holds the role: no warning there.
+    assert (
+        client_for(world.b.person(Role.ACCOUNT_LEAD))
+        .get(url(world.b, "policy/"))
+        .json()["warnings"]
+        == []
+    )
+
+
 def test_chain_rule_edit_refuses_a_step_for_roles_that_may_not_decide(world) -> None:
     lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
     with tenant_context(world.a.brand):

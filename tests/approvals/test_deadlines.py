@@ -367,3 +367,47 @@ def test_the_cron_actor_runs_the_sweep(in_a, heard, commits) -> None:
     with commits():
         sweep_approval_deadlines.fn()
     assert "step_escalated" in heard.event_kinds()
+
+
+def test_a_step_nobody_on_the_brand_may_decide_goes_to_the_lead_at_once(
+    in_a, heard, commits
+) -> None:
+    # Given a brand whose chain needs a client approver and nobody holds that role
+    from tenants.models import Membership
+
+    Membership.objects.filter(brand=in_a.brand, role=Role.CLIENT_APPROVER).delete()
+    services.update_chain_rule(
+        kind="post",
+        band="low",
+        steps=[{"roles": ["client_approver"], "deadline_minutes": 240, "on_timeout": "expire"}],
+        inform_roles=[],
+        actor_id=None,
+        now=T0,
+    )
+    draft = DraftFactory(kind="post", risk_score=5)
+    result = services.request_approval(
+        subject_kind="post", subject_id=draft.pk, risk_score=5, requested_by_id=None, now=T0
+    )
+    step = ApprovalStep.objects.get(request_id=result.request_id)
+    # Then the step is due at once rather than in four hours (and then expiring unseen),
+    assert step.next_action_at == T0
+    assert BrandDue.objects.get(brand=in_a.brand).next_due_at == T0
+    # and the next sweep hands it to the account lead, saying why.
+    sweep(1, commits)
+    step.refresh_from_db()
+    lead = in_a.person(Role.ACCOUNT_LEAD)
+    assert step.escalated_to_ids == [lead.pk]
+    assert step.status == "open"
+    assert "Escalated: post" in heard_subjects()[-1]
+    assert "has nobody to decide it" in heard_subjects()[-1]
+    assert lead.email in recipients()
+    services.decide_step(step_id=step.pk, decider=lead, decision="approve", now=T0)
+    assert ApprovalRequest.objects.get(pk=result.request_id).status == "approved"
+
+
+def test_a_step_someone_may_decide_is_not_escalated_early(in_a, heard, commits) -> None:
+    _draft_id, step = open_reply(in_a)
+    sweep(1, commits)
+    step.refresh_from_db()
+    assert step.escalated_at is None
+    assert heard.events_of("step_escalated") == []
