@@ -78,6 +78,9 @@ class Brand(TenantMixin):
     slug = models.CharField(max_length=40, unique=True, validators=[slug_validator])
     timezone = models.CharField(max_length=64, default="UTC")
     locale = models.CharField(max_length=16, default="en")
+    # ISO 4217: the brand's money, which money settings default to (the approval policy's
+    # boost thresholds, boosts, monthly paid budgets).
+    currency = models.CharField(max_length=3, default="EUR")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
 

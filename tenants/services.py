@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
+from brandroom.currencies import is_currency
 from tenants import provisioning, selectors
 from tenants.audit import services as audit
 from tenants.audit.models import AuditAction
@@ -57,6 +58,15 @@ def _check_timezone(name: str) -> None:
         )
 
 
+def _check_currency(code: str) -> str:
+    if not is_currency(code.upper()):
+        raise TenantsError(
+            f"Unknown currency '{code}': use an ISO 4217 code such as 'EUR', 'AUD' or 'JPY'.",
+            field="currency",
+        )
+    return code.upper()
+
+
 def schema_name_for(*, slug: str) -> str:
     return "brand_" + slug.replace("-", "_")
 
@@ -68,6 +78,7 @@ def create_brand(
     slug: str,
     timezone_name: str = "UTC",
     locale: str = "en",
+    currency: str = "EUR",
     created_by: User | None = None,
     hostname: str | None = None,
 ) -> Brand:
@@ -77,6 +88,7 @@ def create_brand(
     row is removed again, so no half-made brand is left behind.
     """
     _check_timezone(timezone_name)
+    currency = _check_currency(currency)
     if Brand.objects.filter(slug=slug).exists():
         raise SlugTaken(f"A brand with the slug '{slug}' already exists.", field="slug")
     schema_name = schema_name_for(slug=slug)
@@ -102,6 +114,7 @@ def create_brand(
                 schema_name=schema_name,
                 timezone=timezone_name,
                 locale=locale,
+                currency=currency,
             )
             if hostname:
                 Domain.objects.create(tenant=brand, domain=hostname, is_primary=True)
@@ -128,7 +141,7 @@ def create_brand(
 
 
 def _state(brand: Brand) -> dict[str, object]:
-    names = ["name", "slug", "status", "timezone", "locale"]
+    names = ["name", "slug", "status", "timezone", "locale", "currency"]
     return {"agency": brand.agency.slug} | {name: getattr(brand, name) for name in names}
 
 
@@ -166,11 +179,15 @@ def update_brand(
     name: str | None = None,
     timezone_name: str | None = None,
     locale: str | None = None,
+    currency: str | None = None,
 ) -> Brand:
-    """Change a brand's name, time zone or locale."""
+    """Change a brand's name, time zone, locale or currency. A new currency is the default
+    for money entered from now on; amounts already stored keep their own currency."""
     if timezone_name is not None:
         _check_timezone(timezone_name)
-    values = {"name": name, "timezone": timezone_name, "locale": locale}
+    if currency is not None:
+        currency = _check_currency(currency)
+    values = {"name": name, "timezone": timezone_name, "locale": locale, "currency": currency}
     values = {field: value for field, value in values.items() if value is not None}
     with transaction.atomic():
         audit.record_changes(

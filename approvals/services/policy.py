@@ -17,6 +17,7 @@ from approvals.models import BANDS, KINDS, ApprovalMode, AutonomyPolicy, ChainRu
 from approvals.services.audit import record
 from approvals.services.rules import Chain
 from tenants.roles import Role, role_may
+from tenants.selectors import current_brand
 
 POLICY_FIELDS = [
     "level",
@@ -57,7 +58,10 @@ def seed_brand_defaults(*, level: int = 1) -> AutonomyPolicy:
     The crisis state row is created on first use: it has a (deferred) foreign key, and a
     pending constraint check would stop a brand created and dropped in one transaction."""
     with transaction.atomic():
-        policy, created = AutonomyPolicy.objects.get_or_create(id=1, defaults={"level": level})
+        # The boost thresholds are in the brand's own currency from the start.
+        policy, created = AutonomyPolicy.objects.get_or_create(
+            id=1, defaults={"level": level, "boost_currency": current_brand().currency}
+        )
         if created or not ChainRule.objects.exists():
             _write_preset(policy.level)
     return policy

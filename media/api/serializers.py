@@ -82,7 +82,9 @@ class BoostProposalSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=200, default=""
     )
     targeting = serializers.JSONField(required=False, default=dict)
-    currency = serializers.CharField(min_length=3, max_length=3)
+    currency = serializers.CharField(
+        min_length=3, max_length=3, required=False, help_text="Default: the brand's currency."
+    )
     budget_total = serializers.DecimalField(**AMOUNT)
     daily_cap = serializers.DecimalField(**AMOUNT, required=False, allow_null=True)
     starts_at = serializers.DateTimeField(help_text=STARTS_AT_HELP)
@@ -201,7 +203,9 @@ class MonthField(serializers.CharField):
 
 class MonthlyBudgetInputSerializer(serializers.Serializer):
     month = MonthField()
-    currency = serializers.CharField(min_length=3, max_length=3)
+    currency = serializers.CharField(
+        min_length=3, max_length=3, required=False, help_text="Default: the brand's currency."
+    )
     amount = serializers.DecimalField(**AMOUNT, min_value=0)
 
 

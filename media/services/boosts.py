@@ -185,10 +185,10 @@ def propose_boost(
     proposed_by_key_id: int | None = None,
     network: str,
     objective: str,
-    currency: str,
     budget_total: Decimal,
     starts_at: datetime,
     ends_at: datetime,
+    currency: str | None = None,
     daily_cap: Decimal | None = None,
     draft_id: int | None = None,
     external_post_ref: str = "",
@@ -196,9 +196,11 @@ def propose_boost(
     targeting: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Boost:
-    """Propose a boost and offer it for sign-off by spend (or approve it when under the
-    brand's threshold). Refused when it does not fit the monthly budget; held in a crisis."""
+    """Propose a boost (in the brand's currency unless ``currency`` says otherwise) and offer
+    it for sign-off by spend (or approve it when under the brand's threshold). Refused when it
+    does not fit the monthly budget; held in a crisis."""
     now = now or timezone.now()
+    currency = currency or brand.currency
     _check_money(currency=currency, budget_total=budget_total, daily_cap=daily_cap)
     _check_schedule(starts_at=starts_at, ends_at=ends_at, now=now, new_start=True)
     _check_post(draft_id=draft_id, external_post_ref=external_post_ref, network=network)

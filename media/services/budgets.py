@@ -14,10 +14,15 @@ from media.models import MonthlyBudget
 from media.money import format_money, has_minor_precision, is_currency
 from tenants.audit import services as audit
 from tenants.audit.models import AuditAction
+from tenants.selectors import current_brand
 
 
-def set_monthly_budget(*, month: date, currency: str, amount: Decimal) -> MonthlyBudget:
-    """Set (or replace) what the brand may commit to boosts in ``month`` in ``currency``."""
+def set_monthly_budget(
+    *, month: date, amount: Decimal, currency: str | None = None
+) -> MonthlyBudget:
+    """Set (or replace) what the brand may commit to boosts in ``month`` in ``currency`` (the
+    brand's own unless given)."""
+    currency = currency or current_brand().currency
     if not is_currency(currency):
         raise MediaError(f"'{currency}' is not an ISO 4217 currency code.", field="currency")
     if amount < 0:

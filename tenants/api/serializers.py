@@ -31,6 +31,7 @@ class BrandSerializer(serializers.ModelSerializer):
             "agency",
             "timezone",
             "locale",
+            "currency",
             "status",
             "created_at",
             "api_root",
@@ -47,6 +48,11 @@ class BrandCreateSerializer(serializers.Serializer):
     slug = serializers.CharField(max_length=40, validators=[slug_validator])
     timezone = serializers.CharField(max_length=64, default="UTC")
     locale = serializers.CharField(max_length=16, default="en")
+    currency = serializers.CharField(
+        max_length=3,
+        default="EUR",
+        help_text="ISO 4217 code; the default for the brand's money settings and boosts.",
+    )
     hostname = serializers.CharField(max_length=253, required=False, allow_blank=True)
 
 
@@ -54,6 +60,7 @@ class BrandUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     timezone = serializers.CharField(max_length=64, required=False)
     locale = serializers.CharField(max_length=16, required=False)
+    currency = serializers.CharField(max_length=3, required=False)
     status = serializers.ChoiceField(choices=Brand.Status.choices, required=False)
 
 

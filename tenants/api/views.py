@@ -204,6 +204,7 @@ class BrandListView(APIView):
             slug=values["slug"],
             timezone_name=values["timezone"],
             locale=values["locale"],
+            currency=values["currency"],
             hostname=values.get("hostname") or None,
             created_by=request.user,
         )
@@ -238,6 +239,7 @@ class BrandDetailView(PlatformBrandView):
             name=values.get("name"),
             timezone_name=values.get("timezone"),
             locale=values.get("locale"),
+            currency=values.get("currency"),
         )
         return Response(s.BrandSerializer(brand).data)
 
