@@ -6,7 +6,8 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.mail import send_mail
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_exists
 
@@ -37,6 +38,7 @@ from tenants.models import (
     WorkerPing,
 )
 from tenants.roles import AgencyRole, Role, Scope, may_grant, may_manage
+from tenants.sign_in_links import issue_sign_in_link
 from tenants.signals import brand_provisioned
 from tenants.timezones import is_canonical_zone
 
@@ -238,6 +240,70 @@ def add_member(*, brand: Brand, user: User, role: str, by: User | None = None) -
             f"{user.email} is already a member of {brand.name}; change their role instead.",
             field="email",
         ) from exc
+
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+def _free_username(email: str) -> str:
+    base = "".join(c for c in email.split("@", 1)[0].lower() if c.isalnum() or c in "._-")[:100]
+    base = base or "member"
+    name = base
+    while User.objects.filter(username=name).exists():
+        name = f"{base}-{secrets.token_hex(3)}"
+    return name
+
+
+def invite_member(*, brand: Brand, email: str, role: str, by: User | None = None) -> Membership:
+    """Give the person with this email a role on the brand, creating their account (with no
+    password: they sign in by the emailed link) when there is none, and email them a sign-in
+    link on commit. The caller learns the same either way: whether the address already had an
+    account on the platform is none of a brand's business."""
+    _check_role(role)
+    if by is not None:
+        _check_may_grant(_acting_role(brand=brand, by=by), role)
+    email = email.strip()
+    with transaction.atomic():
+        # Two invitations of the same new address at once must not make two accounts.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [email.lower()])
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = User(username=_free_username(email), email=email)
+            user.set_unusable_password()
+            user.save()
+        membership = add_member(brand=brand, user=user, role=role, by=by)
+        from tenants.tasks import send_invitation
+        from tenants.worker import enqueue_on_commit
+
+        enqueue_on_commit(send_invitation, membership.pk, by.pk if by is not None else None)
+    return membership
+
+
+def send_invitation(*, membership_id: int, invited_by_id: int | None) -> bool:
+    """Email the member a sign-in link to the brand (from the worker, so the link's token only
+    ever exists in the email). False when the membership is gone (removed since)."""
+    membership = Membership.objects.select_related("user", "brand").filter(pk=membership_id).first()
+    if membership is None or not membership.user.is_active:
+        return False
+    inviter = User.objects.filter(pk=invited_by_id).first() if invited_by_id else None
+    brand, user = membership.brand, membership.user
+    url = issue_sign_in_link(
+        user=user, lifetime=INVITATION_LIFETIME, next_path=f"/brands/{brand.slug}/approve/"
+    )
+    who = (inviter.get_full_name() or inviter.email) if inviter else "Brandroom"
+    send_mail(
+        subject=f"You are invited to {brand.name} on Brandroom",
+        message=(
+            f"Hello,\n\n{who} added you to {brand.name} on Brandroom as "
+            f"{Role(membership.role).label}.\n\nSign in here (the link works once, for "
+            f"{INVITATION_LIFETIME.days} days):\n{url}\n\nIf you did not expect this, ignore "
+            "this email."
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+    return True
 
 
 def change_member_role(*, membership: Membership, role: str, by: User) -> Membership:

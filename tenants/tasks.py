@@ -1,4 +1,5 @@
-"""Platform actors: the worker round trip used to check that workers run in the right brand."""
+"""Platform actors: the worker round trip used to check that workers run in the right brand,
+and invitation emails."""
 
 from __future__ import annotations
 
@@ -11,3 +12,8 @@ from tenants import services
 @dramatiq.actor(max_retries=0, queue_name=QUEUE_DEFAULT)
 def answer_worker_ping(ping_id: int) -> None:
     services.complete_worker_ping(ping_id=ping_id)
+
+
+@dramatiq.actor(max_retries=5, queue_name=QUEUE_DEFAULT)
+def send_invitation(membership_id: int, invited_by_id: int | None) -> None:
+    services.send_invitation(membership_id=membership_id, invited_by_id=invited_by_id)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.mail import send_mail
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 
 from tenants.authentication import hash_secret
 from tenants.models import SignInLink, User
+from tenants.sign_in_links import issue_sign_in_link
 
 LINK_LIFETIME = timedelta(minutes=15)
 
@@ -35,13 +32,7 @@ def send_sign_in_link(*, email: str, next_path: str = "") -> None:
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is None:
         return
-    token = secrets.token_urlsafe(32)
-    SignInLink.objects.create(
-        user=user, token_hash=hash_secret(token), expires_at=timezone.now() + LINK_LIFETIME
-    )
-    url = settings.PUBLIC_BASE_URL + reverse("approver-link", kwargs={"token": token})
-    if next_path:
-        url += "?" + urlencode({"next": next_path})
+    url = issue_sign_in_link(user=user, lifetime=LINK_LIFETIME, next_path=next_path)
     minutes = int(LINK_LIFETIME.total_seconds() // 60)
     send_mail(
         subject="Your Brandroom sign-in link",

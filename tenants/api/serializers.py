@@ -84,8 +84,20 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MembershipCreateSerializer(serializers.Serializer):
-    email = serializers.EmailField(help_text="An existing user's email address.")
+    email = serializers.EmailField(
+        help_text="The person's email address; they are emailed a sign-in link (an account is "
+        "made for an address that has none)."
+    )
     role = serializers.ChoiceField(choices=Role.choices)
+
+
+class InvitationSerializer(serializers.Serializer):
+    """The same answer whether or not the address already had an account."""
+
+    id = serializers.IntegerField(help_text="The membership's id.")
+    email = serializers.EmailField(source="user.email")
+    role = serializers.CharField()
+    created_at = serializers.DateTimeField()
 
 
 class MembershipUpdateSerializer(serializers.Serializer):

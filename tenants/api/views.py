@@ -264,18 +264,14 @@ class MembershipListView(PlatformBrandView):
         members = selectors.memberships_of_brand(brand=brand)
         return Response(s.MembershipSerializer(members, many=True).data)
 
-    @extend_schema(request=s.MembershipCreateSerializer, responses={201: s.MembershipSerializer})
+    @extend_schema(request=s.MembershipCreateSerializer, responses={201: s.InvitationSerializer})
     def post(self, request: Request, slug: str) -> Response:
+        """Invite someone by email: they get the role and an emailed sign-in link."""
         brand = self.brand(request, slug)
         data = s.MembershipCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = User.objects.filter(email__iexact=data.validated_data["email"]).first()
-        if user is None:
-            raise exceptions.ValidationError({"email": ["No user with this email address."]})
-        membership = services.add_member(
-            brand=brand, user=user, role=data.validated_data["role"], by=request.user
-        )
-        return Response(s.MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+        membership = services.invite_member(brand=brand, by=request.user, **data.validated_data)
+        return Response(s.InvitationSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
 class MembershipDetailView(PlatformBrandView):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.test import Client
 from django_tenants.utils import schema_exists
 from rest_framework.test import APIClient
 
-from tenants.models import ApiKey, Brand, Membership
+from tenants.models import ApiKey, Brand, Membership, User
 from tenants.roles import Role
 from tests.conftest import client_for
 from tests.factories import PASSWORD, UserFactory
@@ -133,12 +136,67 @@ def test_account_lead_manages_members_by_email(world) -> None:
         f"/api/v1/brands/alpine-coffee/memberships/{membership_id}/", {"role": "client_legal"}
     )
     assert changed.json()["role"] == "client_legal"
-    unknown = lead.post(
-        "/api/v1/brands/alpine-coffee/memberships/",
-        {"email": "ghost@example.test", "role": "client_viewer"},
-    )
-    assert unknown.status_code == 400
-    assert unknown.json()["errors"][0]["attr"] == "email"
+
+
+def _invite(client, email: str, capture, role: str = "client_approver"):  # type: ignore[no-untyped-def]
+    with capture(execute=True):
+        return client.post(
+            "/api/v1/brands/alpine-coffee/memberships/", {"email": email, "role": role}
+        )
+
+
+def _deliver_invitations(inline_worker) -> None:  # type: ignore[no-untyped-def]
+    from tenants.tasks import send_invitation
+
+    for message in [m for m in inline_worker.kept if m.actor_name == send_invitation.actor_name]:
+        send_invitation.fn(*message.args)
+        inline_worker.kept.remove(message)
+
+
+def test_inviting_by_email_answers_the_same_whether_or_not_the_address_has_an_account(
+    world, inline_worker, django_capture_on_commit_callbacks
+) -> None:
+    from django.core import mail
+
+    known = UserFactory(username="kim-known", email="kim@example.test")
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    old = _invite(lead, "kim@example.test", django_capture_on_commit_callbacks)
+    new = _invite(lead, "Zoe.New@Example.test", django_capture_on_commit_callbacks)
+    assert old.status_code == new.status_code == 201, (old.json(), new.json())
+    assert set(old.json()) == set(new.json()) == {"id", "email", "role", "created_at"}
+    assert "user" not in new.json() and "username" not in str(new.json())
+
+    # Both are members now; the new address got an account it signs into by link.
+    zoe = User.objects.get(email__iexact="zoe.new@example.test")
+    assert not zoe.has_usable_password()
+    assert Membership.objects.get(brand=world.a.brand, user=zoe).role == "client_approver"
+    assert Membership.objects.filter(brand=world.a.brand, user=known).exists()
+
+    # Each is emailed a sign-in link by the worker, which opens the brand on their phone.
+    _deliver_invitations(inline_worker)
+    sent = {m.to[0].lower(): m for m in mail.outbox}
+    assert set(sent) == {"kim@example.test", "zoe.new@example.test"}
+    invitation = sent["zoe.new@example.test"]
+    assert "Alpine Coffee" in invitation.subject
+    assert "Client approver" in invitation.body or "client approver" in invitation.body.lower()
+    link = re.search(r"http://\S+/approve/link/\S+/\?next=\S+", invitation.body).group(0)
+    phone = Client()
+    opened = phone.get(link.replace("http://127.0.0.1:8000", ""))
+    assert opened.status_code == 302
+    assert opened["Location"] == "/brands/alpine-coffee/approve/"
+    assert phone.session["_auth_user_id"] == str(zoe.pk)
+
+
+def test_an_invitation_with_bad_input_names_the_field_and_makes_no_account(world) -> None:
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    url = "/api/v1/brands/alpine-coffee/memberships/"
+    bad = lead.post(url, {"email": "not-an-address", "role": "copywriter"})
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["attr"] == "email"
+    above = lead.post(url, {"email": "boss@example.test", "role": "agency_admin"})
+    assert above.status_code == 403
+    assert above.json()["errors"][0]["attr"] == "role"
+    assert not User.objects.filter(email__in=["not-an-address", "boss@example.test"]).exists()
 
 
 def test_copywriter_and_outsider_cannot_manage_members(world) -> None:
