@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("approvals.api.urls")),
     path("", include("media.api.urls")),
     path("", include("results.api.urls")),
+    path("", include("planning.api.urls")),
     path("", include("integrations.api.urls")),
     path("", include("tenants.audit.api.urls")),
 ]

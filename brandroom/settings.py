@@ -82,6 +82,8 @@ TENANT_APPS = [
     "media",
     # Measurement (organic results, KPIs): reads content, approvals and media.
     "results",
+    # The rolling 12-month plan (pillars, cadence, campaigns, plan items): reads content.
+    "planning",
     "integrations",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

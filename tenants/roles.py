@@ -99,6 +99,11 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "departments.manage": (LEADS, None),
     # Defining KPIs and their targets: the leads and the agency's analysts and strategists.
     "kpis.manage": (LEADS | {Role.ANALYST, Role.STRATEGIST}, None),
+    # The rolling plan: everyone on the brand reads it; the leads and strategists shape it
+    # (pillars, cadence, campaigns); the people who make content place and move plan items.
+    "plan.read": (ALL_ROLES, Scope.READ),
+    "plan.manage": (LEADS | {Role.STRATEGIST}, None),
+    "plan.write": (WRITERS, Scope.WRITE_CONTENT),
     # Monthly media budgets and spend thresholds: the people who answer to the client.
     "media.manage": (LEADS, None),
     "webhooks.manage": (frozenset({Role.AGENCY_ADMIN}), None),

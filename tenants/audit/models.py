@@ -25,6 +25,9 @@ class AuditAction(models.TextChoices):
     BOOST_RELEASED = "boost.released"
     BUDGET_SET = "budget.set"
     MEDIA_SETTINGS_CHANGED = "media_settings.changed"
+    PILLAR_CREATED = "pillar.created"
+    PILLAR_CHANGED = "pillar.changed"
+    PILLAR_DELETED = "pillar.deleted"
 
 
 class ActorKind(models.TextChoices):

@@ -1,0 +1,193 @@
+"""Request and response shapes of the planning API. Input shape only; rules live in the
+services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from planning.models import Campaign, ChannelPurpose, ItemStatus
+
+ID = {"min_value": 1, "max_value": 2**63 - 1}
+SHARE = {
+    "max_digits": 5,
+    "decimal_places": 2,
+    "min_value": Decimal(0),
+    "max_value": Decimal(100),
+}
+OUT_SHARE = {"max_digits": 5, "decimal_places": 2, "coerce_to_string": True}
+
+
+class PillarSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, help_text="What the pillar is for."
+    )
+    target_share = serializers.DecimalField(
+        **SHARE,
+        help_text="Percent of the brand's posts this pillar should have; all pillars together "
+        "at most 100.",
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class PillarChangeSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    target_share = serializers.DecimalField(**SHARE, required=False)
+
+
+class CadenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    channel = serializers.IntegerField(source="channel_id", **ID)
+    posts_per_week = serializers.IntegerField(min_value=0, max_value=100)
+    purpose = serializers.ChoiceField(
+        choices=ChannelPurpose.choices, default=ChannelPurpose.MARKETING
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class CadenceChangeSerializer(serializers.Serializer):
+    posts_per_week = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    purpose = serializers.ChoiceField(choices=ChannelPurpose.choices, required=False)
+
+
+class CampaignSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=Campaign.Kind.choices, default=Campaign.Kind.CAMPAIGN)
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField(help_text="The last day (included).")
+    goal = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    pillar = serializers.IntegerField(source="pillar_id", required=False, allow_null=True, **ID)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class CampaignChangeSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    kind = serializers.ChoiceField(choices=Campaign.Kind.choices, required=False)
+    starts_on = serializers.DateField(required=False)
+    ends_on = serializers.DateField(required=False)
+    goal = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    pillar = serializers.IntegerField(required=False, allow_null=True, **ID)
+
+
+class PlanItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(max_length=200)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    planned_on = serializers.DateField(
+        help_text="The brand-local day; with whole_week, any day of the week (stored as its "
+        "Monday)."
+    )
+    whole_week = serializers.BooleanField(
+        default=False, help_text="The item goes out some time that week, not on a set day."
+    )
+    publish_time = serializers.TimeField(
+        required=False, allow_null=True, help_text="Brand-local time of day, if set."
+    )
+    channel = serializers.IntegerField(source="channel_id", **ID)
+    pillar = serializers.IntegerField(source="pillar_id", **ID)
+    campaign = serializers.IntegerField(source="campaign_id", required=False, allow_null=True, **ID)
+    owner = serializers.IntegerField(
+        source="owner_id", required=False, allow_null=True, help_text="A brand member.", **ID
+    )
+    status = serializers.ChoiceField(choices=ItemStatus.choices, read_only=True)
+    created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class PlanItemChangeSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    planned_on = serializers.DateField(required=False)
+    whole_week = serializers.BooleanField(required=False)
+    publish_time = serializers.TimeField(required=False, allow_null=True)
+    channel = serializers.IntegerField(required=False, **ID)
+    pillar = serializers.IntegerField(required=False, **ID)
+    campaign = serializers.IntegerField(required=False, allow_null=True, **ID)
+    owner = serializers.IntegerField(required=False, allow_null=True, **ID)
+
+
+class ItemStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=ItemStatus.choices,
+        help_text="planned → briefed → scheduled → published; any open item can be dropped, "
+        "a dropped one planned again.",
+    )
+
+
+class PlanMonthSerializer(serializers.Serializer):
+    month = serializers.DateField(help_text="The month's first day.")
+    closed = serializers.BooleanField()
+    planned = serializers.IntegerField(help_text="Items not dropped.")
+    published = serializers.IntegerField()
+    dropped = serializers.IntegerField()
+    missed = serializers.IntegerField(help_text="Planned but not published (closed months).")
+    cadence_target = serializers.IntegerField(
+        help_text="Posts the channels' cadence asks for in the month."
+    )
+
+
+class WeekGapSerializer(serializers.Serializer):
+    week_start = serializers.DateField(help_text="The week's Monday.")
+    planned = serializers.IntegerField()
+    target = serializers.IntegerField()
+    short_by = serializers.IntegerField()
+
+
+class ChannelGapSerializer(serializers.Serializer):
+    channel = serializers.IntegerField(source="channel_id")
+    channel_name = serializers.CharField(source="channel")
+    purpose = serializers.CharField()
+    posts_per_week = serializers.IntegerField()
+    planned = serializers.IntegerField()
+    target = serializers.IntegerField(help_text="posts_per_week × weeks.")
+    short_by = serializers.IntegerField(help_text="Items missing in the weeks below cadence.")
+    weeks_below_cadence = WeekGapSerializer(many=True)
+
+
+class PillarMixSerializer(serializers.Serializer):
+    pillar = serializers.IntegerField(source="pillar_id")
+    name = serializers.CharField()
+    target_share = serializers.DecimalField(**OUT_SHARE)
+    planned = serializers.IntegerField()
+    actual_share = serializers.DecimalField(**OUT_SHARE)
+    drift = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        coerce_to_string=True,
+        help_text="actual_share - target_share, in percentage points.",
+    )
+    to_target = serializers.IntegerField(
+        help_text="Items to add (positive) or move to other pillars (negative) to hit the target."
+    )
+    status = serializers.ChoiceField(choices=["on_target", "under", "over", "no_items"])
+
+
+class GapsSerializer(serializers.Serializer):
+    from_ = serializers.DateField(source="start", help_text="Monday of the first week.")
+    to = serializers.DateField(source="end", help_text="Sunday of the last week.")
+    weeks = serializers.IntegerField()
+    planned = serializers.IntegerField(help_text="Items planned (not dropped) in the weeks.")
+    target = serializers.IntegerField(help_text="Posts the cadence asks for in the weeks.")
+    short_by = serializers.IntegerField()
+    unassigned_share = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        coerce_to_string=True,
+        help_text="Percent of posts no pillar targets.",
+    )
+    channels = ChannelGapSerializer(many=True)
+    pillars = PillarMixSerializer(many=True)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields

@@ -1,0 +1,281 @@
+"""Brand API for the rolling plan; thin: validate, call a service or selector, render."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from brandroom.datetimes import parse_query_day
+from brandroom.pagination import KeysetCursorPagination
+from planning import horizon
+from planning.api import serializers as s
+from planning.errors import NotFound
+from planning.selectors import gaps, plan
+from planning.services import cadence as cadence_services
+from planning.services import campaigns as campaign_services
+from planning.services import items as item_services
+from planning.services import pillars as pillar_services
+from tenants.permissions import BrandScopedMixin
+
+
+class ByName(KeysetCursorPagination):
+    ordering = "name"
+
+
+class ByStart(KeysetCursorPagination):
+    ordering = "starts_on"
+
+
+class ByDay(KeysetCursorPagination):
+    ordering = "planned_on"
+
+
+class ByChannel(KeysetCursorPagination):
+    ordering = "channel_id"
+
+
+def _user_id(request: Request) -> int | None:
+    """The acting person (for an API key, the person who created it)."""
+    key = getattr(request.user, "key", None)
+    if key is not None:
+        return key.created_by_id  # type: ignore[no-any-return]
+    user = request.user
+    return user.pk if getattr(user, "is_authenticated", False) else None
+
+
+def _today(brand: Any) -> date:
+    return horizon.local_today(now=timezone.now(), tz_name=brand.timezone)
+
+
+class _PlanViewSet(
+    BrandScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    read_action = "plan.read"
+    write_action = "plan.manage"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def _pk(self) -> int:
+        try:
+            return int(self.kwargs["pk"])
+        except (TypeError, ValueError):
+            raise NotFound("Not found.") from None
+
+    def _body(self, serializer: type[Any]) -> dict[str, Any]:
+        body = serializer(data=self.request.data)
+        body.is_valid(raise_exception=True)
+        return dict(body.validated_data)
+
+
+class PillarViewSet(_PlanViewSet):
+    """Content pillars: the themes the brand's posts return to, each with a target share of
+    posts (together at most 100 %). Changes to pillars are in the brand's audit trail."""
+
+    serializer_class = s.PillarSerializer
+    pagination_class = ByName
+
+    def get_queryset(self) -> Any:
+        return plan.pillars()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._body(s.PillarSerializer)
+        pillar = pillar_services.create_pillar(**data)
+        return Response(s.PillarSerializer(pillar).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.PillarChangeSerializer, responses=s.PillarSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._body(s.PillarChangeSerializer)
+        pillar = pillar_services.update_pillar(pillar_id=self._pk(), **data)
+        return Response(s.PillarSerializer(pillar).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        pillar_services.delete_pillar(pillar_id=self._pk())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CadenceViewSet(_PlanViewSet):
+    """How many posts a week each channel should get and what the channel is for
+    (marketing, customer service, loyalty); one per channel."""
+
+    serializer_class = s.CadenceSerializer
+    pagination_class = ByChannel
+
+    def get_queryset(self) -> Any:
+        return plan.cadences()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._body(s.CadenceSerializer)
+        row = cadence_services.create_cadence(
+            channel_id=data["channel_id"],
+            posts_per_week=data["posts_per_week"],
+            purpose=data["purpose"],
+        )
+        return Response(s.CadenceSerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.CadenceChangeSerializer, responses=s.CadenceSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._body(s.CadenceChangeSerializer)
+        row = cadence_services.update_cadence(cadence_id=self._pk(), **data)
+        return Response(s.CadenceSerializer(row).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        cadence_services.delete_cadence(cadence_id=self._pk())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CampaignViewSet(_PlanViewSet):
+    """Campaigns and calendar events (launches, holidays, peak periods) over ranges of days,
+    optionally tied to a pillar."""
+
+    serializer_class = s.CampaignSerializer
+    pagination_class = ByStart
+    filterset_fields = ["kind", "pillar"]
+
+    def get_queryset(self) -> Any:
+        return plan.campaigns()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._body(s.CampaignSerializer)
+        campaign = campaign_services.create_campaign(**data)
+        return Response(s.CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.CampaignChangeSerializer, responses=s.CampaignSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._body(s.CampaignChangeSerializer)
+        if "pillar" in data:
+            data["pillar_id"] = data.pop("pillar")
+        campaign = campaign_services.update_campaign(campaign_id=self._pk(), **data)
+        return Response(s.CampaignSerializer(campaign).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        campaign_services.delete_campaign(campaign_id=self._pk())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+ITEM_RANGE = [
+    OpenApiParameter("from", date, required=False, description="First brand-local day."),
+    OpenApiParameter("to", date, required=False, description="Last brand-local day (included)."),
+]
+
+
+@extend_validation_errors(["invalid"], field_name="from", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="to", methods=["get"])
+class PlanItemViewSet(_PlanViewSet):
+    """Plan items: what will be posted, on which channel and day (or week), for which pillar
+    and campaign, and by whom. Listed by day; ``from``/``to`` narrow the range. Status moves
+    through ``status/``; items of a closed (past) month no longer change (409)."""
+
+    serializer_class = s.PlanItemSerializer
+    pagination_class = ByDay
+    write_action = "plan.write"
+    filterset_fields = ["status", "channel", "pillar", "campaign", "owner", "whole_week"]
+
+    def get_queryset(self) -> Any:
+        if self.action != "list":
+            return plan.items()
+        start = parse_query_day(self.request.query_params.get("from"), field="from")
+        end = parse_query_day(self.request.query_params.get("to"), field="to")
+        return plan.items(start=start, end=end)
+
+    @extend_schema(parameters=ITEM_RANGE)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._body(s.PlanItemSerializer)
+        item = item_services.create_item(
+            brand=self.brand,
+            title=data["title"],
+            planned_on=data["planned_on"],
+            whole_week=data["whole_week"],
+            publish_time=data.get("publish_time"),
+            channel_id=data["channel_id"],
+            pillar_id=data["pillar_id"],
+            campaign_id=data.get("campaign_id"),
+            owner_id=data.get("owner_id"),
+            notes=data.get("notes", ""),
+            created_by_id=_user_id(request),
+        )
+        return Response(s.PlanItemSerializer(item).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.PlanItemChangeSerializer, responses=s.PlanItemSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self._body(s.PlanItemChangeSerializer)
+        for name in ("channel", "pillar", "campaign", "owner"):
+            if name in data:
+                data[f"{name}_id"] = data.pop(name)
+        item = item_services.update_item(brand=self.brand, item_id=self._pk(), **data)
+        return Response(s.PlanItemSerializer(item).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        item_services.delete_item(brand=self.brand, item_id=self._pk())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=s.ItemStatusSerializer, responses=s.PlanItemSerializer)
+    @action(detail=True, methods=["post"], url_path="status")
+    def move(self, request: Request, pk: str) -> Response:
+        """Move the item along its status table; a move the table does not allow is a 409
+        naming the statuses it can take."""
+        data = self._body(s.ItemStatusSerializer)
+        item = item_services.move_item(brand=self.brand, item_id=self._pk(), status=data["status"])
+        return Response(s.PlanItemSerializer(item).data)
+
+
+class PlanMonthsView(BrandScopedMixin, APIView):
+    """The months the plan covers (the monthly roll keeps twelve ahead): an open month with its
+    items as they stand and the posts its cadence asks for, a closed month with what became of
+    its items when it closed."""
+
+    read_action = "plan.read"
+
+    @extend_schema(responses=s.PlanMonthSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        rows = plan.plan_months(today=_today(self.brand))
+        return Response(s.PlanMonthSerializer(rows, many=True).data)
+
+
+# Longest range the gaps view answers: twelve months ahead and a bit.
+MAX_GAP_DAYS = 400
+DEFAULT_GAP_DAYS = 14
+
+
+@extend_validation_errors(["invalid"], field_name="from", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="to", methods=["get"])
+class PlanGapsView(BrandScopedMixin, APIView):
+    """Where the plan falls short, over whole weeks (Monday to Sunday) from ``from`` (default
+    today) to ``to`` (default two weeks on; at most about 13 months): per channel, the weeks
+    with fewer items than its cadence and how many are missing; per pillar, its share of the
+    planned items against its target, the drift in percentage points and how many items would
+    bring it on target. Dropped items do not count."""
+
+    read_action = "plan.read"
+
+    @extend_schema(parameters=ITEM_RANGE, responses=s.GapsSerializer)
+    def get(self, request: Request) -> Response:
+        start = parse_query_day(request.query_params.get("from"), field="from") or _today(
+            self.brand
+        )
+        end = parse_query_day(request.query_params.get("to"), field="to") or start + timedelta(
+            days=DEFAULT_GAP_DAYS - 1
+        )
+        if end < start:
+            raise exceptions.ValidationError({"to": ["The range ends before it starts."]})
+        if (end - start).days >= MAX_GAP_DAYS:
+            raise exceptions.ValidationError(
+                {"to": [f"Ask for at most {MAX_GAP_DAYS} days (the plan's twelve months)."]}
+            )
+        return Response(s.GapsSerializer(gaps.plan_gaps(start=start, end=end)).data)

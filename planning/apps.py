@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class PlanningConfig(AppConfig):
+    # The rolling 12-month plan: content pillars, cadence per channel, campaigns and calendar
+    # events, plan items, and the monthly roll that keeps the plan twelve months ahead.
+    # Layer 6 above results: it reads content (channels); no lower app knows it exists.
+    name = "planning"
+    verbose_name = "Planning"

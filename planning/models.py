@@ -1,0 +1,201 @@
+"""The brand's rolling plan: content pillars with target shares, cadence per channel,
+campaigns and calendar events, plan items, and the months the monthly roll keeps open."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+
+from tenants.people import person_reference
+
+
+class Plan(models.Model):
+    """The brand's plan as one row (pk is always 1): the row changes to pillar targets and the
+    roll lock, so two people adding pillars at once cannot together pass 100 %."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    rolled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="plan_singleton")]
+
+    def __str__(self) -> str:
+        return "plan"
+
+
+class Pillar(models.Model):
+    """A theme the brand's content returns to, with the share of posts it should have."""
+
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True, help_text="What the pillar is for.")
+    target_share = models.DecimalField(max_digits=5, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="unique_pillar_name"),
+            models.CheckConstraint(
+                condition=Q(target_share__gte=0, target_share__lte=100),
+                name="pillar_target_share_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChannelPurpose(models.TextChoices):
+    MARKETING = "marketing"
+    CUSTOMER_SERVICE = "customer_service"
+    LOYALTY = "loyalty"
+
+
+class Cadence(models.Model):
+    """How often a channel should post, and what the channel is for."""
+
+    channel = models.OneToOneField("content.Channel", on_delete=models.CASCADE, related_name="+")
+    posts_per_week = models.PositiveSmallIntegerField()
+    purpose = models.CharField(
+        max_length=20, choices=ChannelPurpose.choices, default=ChannelPurpose.MARKETING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(posts_per_week__gte=0, posts_per_week__lte=100),
+                name="cadence_posts_per_week_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(purpose__in=["marketing", "customer_service", "loyalty"]),
+                name="cadence_purpose_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"channel #{self.channel_id}: {self.posts_per_week}/week"
+
+
+class Campaign(models.Model):
+    """A campaign or a calendar event (launch, holiday, peak period) over a range of days."""
+
+    class Kind(models.TextChoices):
+        CAMPAIGN = "campaign"
+        LAUNCH = "launch"
+        HOLIDAY = "holiday"
+        PEAK = "peak"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CAMPAIGN)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    goal = models.TextField(blank=True)
+    pillar = models.ForeignKey(
+        Pillar, null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_on", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="unique_campaign_name"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="campaign_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["campaign", "launch", "holiday", "peak"]),
+                name="campaign_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ItemStatus(models.TextChoices):
+    PLANNED = "planned"
+    BRIEFED = "briefed"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    DROPPED = "dropped"
+
+
+# The one transition table of plan items: status -> statuses it may move to. Published is
+# final; a dropped item can be planned again.
+ITEM_TRANSITIONS: dict[str, frozenset[str]] = {
+    ItemStatus.PLANNED: frozenset({ItemStatus.BRIEFED, ItemStatus.SCHEDULED, ItemStatus.DROPPED}),
+    ItemStatus.BRIEFED: frozenset({ItemStatus.SCHEDULED, ItemStatus.PUBLISHED, ItemStatus.DROPPED}),
+    ItemStatus.SCHEDULED: frozenset({ItemStatus.BRIEFED, ItemStatus.PUBLISHED, ItemStatus.DROPPED}),
+    ItemStatus.PUBLISHED: frozenset(),
+    ItemStatus.DROPPED: frozenset({ItemStatus.PLANNED}),
+}
+
+
+class PlanItem(models.Model):
+    """One post the plan says will go out: on a day (at a brand-local time or not), or some
+    time in a week (``whole_week``, dated on its Monday)."""
+
+    planned_on = models.DateField()
+    whole_week = models.BooleanField(default=False)
+    publish_time = models.TimeField(null=True, blank=True)
+    channel = models.ForeignKey("content.Channel", on_delete=models.PROTECT, related_name="+")
+    pillar = models.ForeignKey(Pillar, on_delete=models.PROTECT, related_name="items")
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.PROTECT, related_name="items"
+    )
+    title = models.CharField(max_length=200)
+    notes = models.TextField(blank=True)
+    owner = person_reference()
+    status = models.CharField(max_length=10, choices=ItemStatus.choices, default="planned")
+    created_by = person_reference()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["planned", "briefed", "scheduled", "published", "dropped"]),
+                name="plan_item_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(whole_week=False)
+                | (Q(planned_on__iso_week_day=1) & Q(publish_time__isnull=True)),
+                name="plan_item_week_on_monday_without_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["planned_on", "id"], name="plan_item_day"),
+            models.Index(fields=["channel", "planned_on"], name="plan_item_channel_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.planned_on}: {self.title}"
+
+
+class PlanMonth(models.Model):
+    """A month the plan covers (the roll adds them twelve months ahead). A past month is
+    closed by the roll with what became of its items; its items no longer change."""
+
+    month = models.DateField(unique=True, help_text="The month's first day.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # What became of the month's items, counted when it closed.
+    planned = models.PositiveIntegerField(default=0)
+    published = models.PositiveIntegerField(default=0)
+    dropped = models.PositiveIntegerField(default=0)
+    missed = models.PositiveIntegerField(default=0)
+    cadence_target = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["month"]
+        constraints = [
+            models.CheckConstraint(condition=Q(month__day=1), name="plan_month_first_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"

@@ -1,0 +1,138 @@
+"""The gaps view: where the plan falls short of each channel's cadence, week by week, and
+how far the pillar mix drifts from the pillars' target shares, over whole ISO weeks."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from planning import horizon
+from planning.models import Cadence, ItemStatus, Pillar, PlanItem
+
+# A pillar whose share of the planned items is within this many percentage points of its
+# target is on target.
+SHARE_TOLERANCE = Decimal(5)
+CENTS = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class WeekGap:
+    week_start: date
+    planned: int
+    target: int
+    short_by: int
+
+
+@dataclass(frozen=True)
+class ChannelGap:
+    channel_id: int
+    channel: str
+    purpose: str
+    posts_per_week: int
+    planned: int
+    target: int
+    short_by: int
+    weeks_below_cadence: list[WeekGap]
+
+
+@dataclass(frozen=True)
+class PillarMix:
+    pillar_id: int
+    name: str
+    target_share: Decimal
+    planned: int
+    actual_share: Decimal
+    drift: Decimal
+    to_target: int
+    status: str
+
+
+@dataclass(frozen=True)
+class Gaps:
+    start: date
+    end: date
+    weeks: int
+    planned: int
+    target: int
+    short_by: int
+    unassigned_share: Decimal
+    channels: list[ChannelGap]
+    pillars: list[PillarMix]
+
+
+def plan_gaps(*, start: date, end: date) -> Gaps:
+    """Gaps over the ISO weeks from the one holding ``start`` to the one holding ``end``.
+    Dropped items do not count; a week item counts in its week."""
+    first = horizon.week_start(start)
+    last = horizon.week_start(end) + timedelta(days=6)
+    weeks = [first + timedelta(days=7 * n) for n in range(((last - first).days + 1) // 7)]
+    rows = list(
+        PlanItem.objects.filter(planned_on__gte=first, planned_on__lte=last)
+        .exclude(status=ItemStatus.DROPPED)
+        .values_list("channel_id", "planned_on", "pillar_id")
+    )
+    per_week = Counter((channel, horizon.week_start(day)) for channel, day, _ in rows)
+    channels = [
+        _channel_gap(cadence=cadence, weeks=weeks, per_week=per_week)
+        for cadence in Cadence.objects.select_related("channel").order_by("channel_id")
+    ]
+    per_pillar = Counter(pillar for _, _, pillar in rows)
+    targets = list(Pillar.objects.order_by("name", "id"))
+    mix = [_pillar_mix(pillar=p, planned=per_pillar[p.pk], total=len(rows)) for p in targets]
+    shared = sum((p.target_share for p in targets), Decimal(0))
+    return Gaps(
+        start=first,
+        end=last,
+        weeks=len(weeks),
+        planned=len(rows),
+        target=sum(c.target for c in channels),
+        short_by=sum(c.short_by for c in channels),
+        unassigned_share=(Decimal(100) - shared).quantize(CENTS),
+        channels=channels,
+        pillars=mix,
+    )
+
+
+def _channel_gap(
+    *, cadence: Cadence, weeks: list[date], per_week: Counter[tuple[int, date]]
+) -> ChannelGap:
+    target = cadence.posts_per_week
+    below = [
+        WeekGap(week_start=week, planned=planned, target=target, short_by=target - planned)
+        for week in weeks
+        if (planned := per_week[(cadence.channel_id, week)]) < target
+    ]
+    planned = sum(per_week[(cadence.channel_id, week)] for week in weeks)
+    channel = cadence.channel
+    return ChannelGap(
+        channel_id=cadence.channel_id,
+        channel=channel.name or f"{channel.network} @{channel.handle}",
+        purpose=cadence.purpose,
+        posts_per_week=target,
+        planned=planned,
+        target=target * len(weeks),
+        short_by=sum(week.short_by for week in below),
+        weeks_below_cadence=below,
+    )
+
+
+def _pillar_mix(*, pillar: Pillar, planned: int, total: int) -> PillarMix:
+    target = pillar.target_share
+    if not total:
+        return PillarMix(pillar.pk, pillar.name, target, 0, Decimal("0.00"), -target, 0, "no_items")
+    actual = (Decimal(100) * planned / total).quantize(CENTS, ROUND_HALF_UP)
+    drift = actual - target
+    wanted = (target * total / 100).quantize(Decimal(1), ROUND_HALF_UP)
+    status = "on_target" if abs(drift) <= SHARE_TOLERANCE else ("under" if drift < 0 else "over")
+    return PillarMix(
+        pillar_id=pillar.pk,
+        name=pillar.name,
+        target_share=target,
+        planned=planned,
+        actual_share=actual,
+        drift=drift.quantize(CENTS),
+        to_target=int(wanted) - planned,
+        status=status,
+    )

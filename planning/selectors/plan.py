@@ -1,0 +1,98 @@
+"""The plan's lists: pillars, cadence, campaigns, items and the months the plan covers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+
+from planning import horizon
+from planning.models import Cadence, Campaign, ItemStatus, Pillar, PlanItem, PlanMonth
+
+
+def pillars() -> QuerySet[Pillar]:
+    """The brand's content pillars, by name."""
+    return Pillar.objects.order_by("name", "id")
+
+
+def cadences() -> QuerySet[Cadence]:
+    """Cadence per channel, with the channel."""
+    return Cadence.objects.select_related("channel").order_by("channel_id")
+
+
+def campaigns() -> QuerySet[Campaign]:
+    """Campaigns and calendar events, earliest first."""
+    return Campaign.objects.order_by("starts_on", "id")
+
+
+def items(
+    *, start: date | None = None, end: date | None = None, campaign_id: int | None = None
+) -> QuerySet[PlanItem]:
+    """Plan items, optionally those planned from ``start`` to ``end`` (both included; a week
+    item counts from its Monday)."""
+    rows = PlanItem.objects.all()
+    if start is not None:
+        rows = rows.filter(planned_on__gte=start)
+    if end is not None:
+        rows = rows.filter(planned_on__lte=end)
+    if campaign_id is not None:
+        rows = rows.filter(campaign_id=campaign_id)
+    return rows
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: date
+    closed: bool
+    planned: int
+    published: int
+    dropped: int
+    missed: int
+    cadence_target: int
+
+
+def plan_months(*, today: date) -> list[MonthRow]:
+    """The months the roll has added, oldest first: a closed month with the figures it closed
+    with, an open one with its items as they stand and the current cadence's target."""
+    weekly = Cadence.objects.aggregate(total=Sum("posts_per_week"))["total"] or 0
+    live = {
+        row["month"]: row
+        for row in PlanItem.objects.annotate(month=TruncMonth("planned_on"))
+        .values("month")
+        .annotate(
+            planned=Count("pk", filter=~Q(status=ItemStatus.DROPPED)),
+            published=Count("pk", filter=Q(status=ItemStatus.PUBLISHED)),
+            dropped=Count("pk", filter=Q(status=ItemStatus.DROPPED)),
+        )
+    }
+    rows = []
+    for month in PlanMonth.objects.order_by("month"):
+        if month.closed_at is not None:
+            rows.append(
+                MonthRow(
+                    month=month.month,
+                    closed=True,
+                    planned=month.planned,
+                    published=month.published,
+                    dropped=month.dropped,
+                    missed=month.missed,
+                    cadence_target=month.cadence_target,
+                )
+            )
+            continue
+        counts = live.get(month.month, {"planned": 0, "published": 0, "dropped": 0})
+        rows.append(
+            MonthRow(
+                month=month.month,
+                closed=False,
+                planned=counts["planned"],
+                published=counts["published"],
+                dropped=counts["dropped"],
+                # Not missed yet: the month is still open.
+                missed=0,
+                cadence_target=round(weekly * horizon.weeks_in_month(month.month)),
+            )
+        )
+    return rows

@@ -1,0 +1,213 @@
+"""Plan items: place a post on the plan, move it, change it along its status table, remove it.
+
+An item lives on a day (with a brand-local time or not) or in a week (dated on its Monday)
+inside the months the plan covers. Once its last day is in a past month, the month is closed
+and the item no longer changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from content import selectors as content
+from planning import horizon
+from planning.errors import MonthClosed, NotFound, PlanningError, TransitionRefused
+from planning.models import ITEM_TRANSITIONS, Campaign, ItemStatus, Pillar, PlanItem
+from planning.services.campaigns import UNCHANGED, Unchanged
+from tenants.models import Brand, User
+from tenants.selectors import role_on_brand
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where and when an item goes: what ``_check_placement`` validates as one."""
+
+    planned_on: date
+    whole_week: bool
+    publish_time: time | None
+    channel_id: int
+    pillar_id: int
+    campaign_id: int | None
+    owner_id: int | None
+
+
+def _today(brand: Brand, now: datetime | None) -> date:
+    return horizon.local_today(now=now or timezone.now(), tz_name=brand.timezone)
+
+
+def _check_placement(*, brand: Brand, today: date, placement: Placement) -> Placement:
+    """The placement with a week item moved to its Monday, or a 400 naming the field at
+    fault."""
+    day, whole_week = placement.planned_on, placement.whole_week
+    if whole_week:
+        if placement.publish_time is not None:
+            raise PlanningError(
+                "An item planned for a whole week has no publish time; plan it on a day to "
+                "give it one.",
+                field="publish_time",
+            )
+        day = horizon.week_start(day)
+    first, end = horizon.covered(today)
+    if horizon.last_day(planned_on=day, whole_week=whole_week) < first or day >= end:
+        raise PlanningError(
+            f"The plan covers {first} to {end - timedelta(days=1)}; plan the item inside "
+            "those months.",
+            field="planned_on",
+        )
+    if not content.channels().filter(pk=placement.channel_id).exists():
+        raise PlanningError(f"The brand has no channel {placement.channel_id}.", field="channel")
+    if not Pillar.objects.filter(pk=placement.pillar_id).exists():
+        raise PlanningError(f"There is no pillar {placement.pillar_id}.", field="pillar")
+    if placement.campaign_id is not None:
+        campaign = Campaign.objects.filter(pk=placement.campaign_id).first()
+        if campaign is None:
+            raise PlanningError(f"There is no campaign {placement.campaign_id}.", field="campaign")
+        last = horizon.last_day(planned_on=day, whole_week=whole_week)
+        if last < campaign.starts_on or day > campaign.ends_on:
+            raise PlanningError(
+                f"'{campaign.name}' runs {campaign.starts_on} to {campaign.ends_on}; "
+                f"the item's {'week' if whole_week else 'day'} {day} is outside it.",
+                field="campaign",
+            )
+    if placement.owner_id is not None:
+        owner = User.objects.filter(pk=placement.owner_id).first()
+        if owner is None or role_on_brand(user=owner, brand=brand) is None:
+            raise PlanningError(
+                f"User {placement.owner_id} is not a member of this brand.", field="owner"
+            )
+    return Placement(**{**placement.__dict__, "planned_on": day})
+
+
+def _check_open(*, item: PlanItem, today: date) -> None:
+    first, _end = horizon.covered(today)
+    if horizon.last_day(planned_on=item.planned_on, whole_week=item.whole_week) < first:
+        raise MonthClosed(
+            f"The item was planned for {item.planned_on:%B %Y}, which is closed; it no longer "
+            "changes."
+        )
+
+
+def create_item(
+    *,
+    brand: Brand,
+    title: str,
+    planned_on: date,
+    channel_id: int,
+    pillar_id: int,
+    whole_week: bool = False,
+    publish_time: time | None = None,
+    campaign_id: int | None = None,
+    owner_id: int | None = None,
+    notes: str = "",
+    created_by_id: int | None = None,
+    now: datetime | None = None,
+) -> PlanItem:
+    """Put an item on the plan, as planned."""
+    if not title.strip():
+        raise PlanningError("Give the item a title.", field="title")
+    placement = _check_placement(
+        brand=brand,
+        today=_today(brand, now),
+        placement=Placement(
+            planned_on=planned_on,
+            whole_week=whole_week,
+            publish_time=publish_time,
+            channel_id=channel_id,
+            pillar_id=pillar_id,
+            campaign_id=campaign_id,
+            owner_id=owner_id,
+        ),
+    )
+    return PlanItem.objects.create(
+        title=title.strip(), notes=notes, created_by_id=created_by_id, **placement.__dict__
+    )
+
+
+def update_item(
+    *,
+    brand: Brand,
+    item_id: int,
+    title: str | None = None,
+    notes: str | None = None,
+    planned_on: date | None = None,
+    whole_week: bool | None = None,
+    publish_time: time | None | Unchanged = UNCHANGED,
+    channel_id: int | None = None,
+    pillar_id: int | None = None,
+    campaign_id: int | None | Unchanged = UNCHANGED,
+    owner_id: int | None | Unchanged = UNCHANGED,
+    now: datetime | None = None,
+) -> PlanItem:
+    """Move or change an item that is not in a closed month (its status changes through
+    ``move_item``)."""
+    today = _today(brand, now)
+    with transaction.atomic():
+        item = PlanItem.objects.select_for_update().filter(pk=item_id).first()
+        if item is None:
+            raise NotFound(f"There is no plan item {item_id}.")
+        _check_open(item=item, today=today)
+        if title is not None and not title.strip():
+            raise PlanningError("Give the item a title.", field="title")
+        placement = _check_placement(
+            brand=brand,
+            today=today,
+            placement=Placement(
+                planned_on=planned_on or item.planned_on,
+                whole_week=item.whole_week if whole_week is None else whole_week,
+                publish_time=(
+                    item.publish_time if isinstance(publish_time, Unchanged) else publish_time
+                ),
+                channel_id=channel_id or item.channel_id,
+                pillar_id=pillar_id or item.pillar_id,
+                campaign_id=(
+                    item.campaign_id if isinstance(campaign_id, Unchanged) else campaign_id
+                ),
+                owner_id=item.owner_id if isinstance(owner_id, Unchanged) else owner_id,
+            ),
+        )
+        for field, value in placement.__dict__.items():
+            setattr(item, field, value)
+        if title is not None:
+            item.title = title.strip()
+        if notes is not None:
+            item.notes = notes
+        item.save()
+        return item
+
+
+def move_item(*, brand: Brand, item_id: int, status: str, now: datetime | None = None) -> PlanItem:
+    """Move an item along the status table (``planning.models.ITEM_TRANSITIONS``); two people
+    moving it at once are served one after the other, the second against the first's
+    result."""
+    with transaction.atomic():
+        item = PlanItem.objects.select_for_update().filter(pk=item_id).first()
+        if item is None:
+            raise NotFound(f"There is no plan item {item_id}.")
+        _check_open(item=item, today=_today(brand, now))
+        if status not in ITEM_TRANSITIONS[item.status]:
+            allowed = ", ".join(sorted(ITEM_TRANSITIONS[item.status])) or "nothing (final)"
+            raise TransitionRefused(
+                f"A {item.status} item cannot become {status}; it can become {allowed}.",
+                field="status",
+            )
+        item.status = status
+        item.save(update_fields=["status", "updated_at"])
+        return item
+
+
+def delete_item(*, brand: Brand, item_id: int, now: datetime | None = None) -> None:
+    """Take an item off the plan; a published one stays (it is what the month delivered)."""
+    with transaction.atomic():
+        item = PlanItem.objects.select_for_update().filter(pk=item_id).first()
+        if item is None:
+            raise NotFound(f"There is no plan item {item_id}.")
+        _check_open(item=item, today=_today(brand, now))
+        if item.status == ItemStatus.PUBLISHED:
+            raise TransitionRefused(
+                "A published item stays on the plan; it is what the month delivered.",
+                field="status",
+            )
+        item.delete()

@@ -1,0 +1,42 @@
+"""Worker jobs for the plan: the roll that keeps every brand's plan twelve months ahead.
+
+The roll is monthly in effect (a month is added and the past one closed as a brand's month
+turns), checked daily so each brand rolls soon after its own local midnight, and a missed run
+is caught up by the next one."""
+
+from __future__ import annotations
+
+import logging
+
+import dramatiq
+from django_tenants.utils import schema_context
+from dramatiq_crontab import cron
+
+from brandroom.queues import QUEUE_HOUSEKEEPING
+from planning.services.roll import roll_plan
+from tenants.models import Brand
+from tenants.selectors import current_brand
+
+logger = logging.getLogger(__name__)
+
+
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=3)
+def roll_brand_plan() -> None:
+    """Roll the plan of the brand the message was sent for (safe to run twice: a second run
+    finds nothing to add or close)."""
+    brand = current_brand()
+    outcome = roll_plan(brand=brand)
+    if outcome.added or outcome.closed:
+        logger.info("Plan of %s rolled: %s", brand.slug, outcome)
+
+
+@cron("41 * * * *")
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=0)
+def roll_plans_everywhere() -> None:
+    """Hourly (brands' months turn at their own local midnight): one message per active
+    brand, each run in that brand's schema."""
+    for schema in Brand.objects.filter(status=Brand.Status.ACTIVE).values_list(
+        "schema_name", flat=True
+    ):
+        with schema_context(schema):
+            roll_brand_plan.send()
