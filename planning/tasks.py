@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 
 import dramatiq
-from django_tenants.utils import schema_context
 from dramatiq_crontab import cron
 
 from brandroom.queues import QUEUE_HOUSEKEEPING
 from planning.services.roll import roll_plan
 from tenants.models import Brand
 from tenants.selectors import current_brand
+from tenants.worker import OPTION
 
 logger = logging.getLogger(__name__)
 
@@ -38,5 +38,6 @@ def roll_plans_everywhere() -> None:
     for schema in Brand.objects.filter(status=Brand.Status.ACTIVE).values_list(
         "schema_name", flat=True
     ):
-        with schema_context(schema):
-            roll_brand_plan.send()
+        # Named on the message itself rather than read from the connection by the middleware:
+        # the brand is what the message is about.
+        roll_brand_plan.send_with_options(**{OPTION: schema})
