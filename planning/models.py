@@ -199,3 +199,130 @@ class PlanMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}"
+
+
+class Review(models.Model):
+    """A plan–do–check–act review of one week, month or quarter: what worked, what did not
+    (findings) and what changes (actions). A closed review is frozen."""
+
+    class Period(models.TextChoices):
+        WEEK = "week"
+        MONTH = "month"
+        QUARTER = "quarter"
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+
+    period = models.CharField(max_length=8, choices=Period.choices)
+    period_start = models.DateField()
+    status = models.CharField(max_length=8, choices=Status.choices, default="open")
+    created_by = person_reference()
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["period", "period_start"], name="unique_review"),
+            models.CheckConstraint(
+                condition=Q(period__in=["week", "month", "quarter"]), name="review_period_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "closed"]), name="review_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} review from {self.period_start}"
+
+
+class Finding(models.Model):
+    """Something the review saw work, or not, with links to the evidence."""
+
+    class Kind(models.TextChoices):
+        WORKED = "worked"
+        DID_NOT_WORK = "did_not_work"
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="findings")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    text = models.TextField()
+    evidence = models.JSONField(default=list, blank=True)
+    created_by = person_reference()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["worked", "did_not_work"]), name="finding_kind_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ReviewAction(models.Model):
+    """A change the review decided, with an owner and a due day. Applying a plan change makes
+    it through the plan's own services, with an audit entry."""
+
+    class Kind(models.TextChoices):
+        PILLAR_TARGET = "pillar_target"
+        ITEM_STATUS = "item_status"
+        ITEM_DATE = "item_date"
+        # Changes the plan does not hold yet (voice, audiences, autonomy, an experiment):
+        # applying records that it was done.
+        OTHER = "other"
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        APPLIED = "applied"
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="actions")
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    owner = person_reference()
+    due_on = models.DateField()
+    pillar = models.ForeignKey(
+        Pillar, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    target_share = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    plan_item = models.ForeignKey(
+        PlanItem, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    item_status = models.CharField(max_length=10, choices=ItemStatus.choices, blank=True)
+    planned_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default="open")
+    applied_by = person_reference()
+    applied_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["pillar_target", "item_status", "item_date", "other"]),
+                name="review_action_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "applied"]), name="review_action_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="pillar_target")
+                | (Q(pillar__isnull=False) & Q(target_share__isnull=False)),
+                name="review_action_pillar_target_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="item_status")
+                | (Q(plan_item__isnull=False) & ~Q(item_status="")),
+                name="review_action_item_status_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="item_date")
+                | (Q(plan_item__isnull=False) & Q(planned_on__isnull=False)),
+                name="review_action_item_date_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

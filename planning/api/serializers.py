@@ -191,3 +191,73 @@ class GapsSerializer(serializers.Serializer):
         fields = super().get_fields()
         fields["from"] = fields.pop("from_")
         return fields
+
+
+class FindingSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=["worked", "did_not_work"])
+    text = serializers.CharField(max_length=5000)
+    evidence = serializers.ListField(
+        child=serializers.URLField(max_length=500),
+        required=False,
+        default=list,
+        help_text="Links to posts, reports or screenshots (at most 20).",
+    )
+    created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+ACTION_KIND_HELP = (
+    "pillar_target (give pillar and target_share), item_status (plan_item and item_status), "
+    "item_date (plan_item and planned_on), or other (a change outside the plan: applying "
+    "records it as done)."
+)
+
+
+class ReviewActionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(
+        choices=["pillar_target", "item_status", "item_date", "other"], help_text=ACTION_KIND_HELP
+    )
+    owner = serializers.IntegerField(source="owner_id", required=False, allow_null=True, **ID)
+    due_on = serializers.DateField()
+    pillar = serializers.IntegerField(source="pillar_id", required=False, allow_null=True, **ID)
+    target_share = serializers.DecimalField(**SHARE, required=False, allow_null=True)
+    plan_item = serializers.IntegerField(
+        source="plan_item_id", required=False, allow_null=True, **ID
+    )
+    item_status = serializers.ChoiceField(
+        choices=ItemStatus.choices, required=False, allow_blank=True
+    )
+    planned_on = serializers.DateField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=["open", "applied"], read_only=True)
+    applied_by = serializers.IntegerField(source="applied_by_id", read_only=True, allow_null=True)
+    applied_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class DeliverySerializer(serializers.Serializer):
+    planned = serializers.IntegerField(help_text="Items of the period not dropped.")
+    published = serializers.IntegerField()
+    dropped = serializers.IntegerField()
+    open = serializers.IntegerField(help_text="Planned and not (yet) published.")
+
+
+class ReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    period = serializers.ChoiceField(choices=["week", "month", "quarter"])
+    period_start = serializers.DateField(
+        help_text="Any day of the period; stored as its first day (weeks start on Monday)."
+    )
+    status = serializers.ChoiceField(choices=["open", "closed"], read_only=True)
+    created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    findings = FindingSerializer(many=True, read_only=True, source="findings.all")
+    actions = ReviewActionSerializer(many=True, read_only=True, source="actions.all")
+
+
+class ReviewDetailSerializer(ReviewSerializer):
+    delivery = DeliverySerializer(
+        read_only=True, help_text="The period's plan items: planned against published."
+    )

@@ -8,6 +8,7 @@ router.register("plan/pillars", views.PillarViewSet, basename="plan-pillar")
 router.register("plan/cadence", views.CadenceViewSet, basename="plan-cadence")
 router.register("plan/campaigns", views.CampaignViewSet, basename="plan-campaign")
 router.register("plan/items", views.PlanItemViewSet, basename="plan-item")
+router.register("plan/reviews", views.ReviewViewSet, basename="plan-review")
 
 urlpatterns = [
     path("plan/months/", views.PlanMonthsView.as_view(), name="plan-months"),

@@ -24,6 +24,9 @@ from planning.services import cadence as cadence_services
 from planning.services import campaigns as campaign_services
 from planning.services import items as item_services
 from planning.services import pillars as pillar_services
+from planning.services import reviews as review_services
+from results.periods import next_period
+from tenants.models import User
 from tenants.permissions import BrandScopedMixin
 
 
@@ -233,6 +236,123 @@ class PlanItemViewSet(_PlanViewSet):
         data = self._body(s.ItemStatusSerializer)
         item = item_services.move_item(brand=self.brand, item_id=self._pk(), status=data["status"])
         return Response(s.PlanItemSerializer(item).data)
+
+
+class ReviewPagination(KeysetCursorPagination):
+    ordering = "-period_start"
+
+
+class ReviewViewSet(
+    BrandScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Plan–do–check–act reviews of a week, month or quarter: findings (what worked, what did
+    not, with evidence) and actions (owner, due day, the change). Applying an action changes
+    the plan through its own rules and is in the audit trail; a closed review is frozen (409).
+    Each review shows the period's plan delivery (planned, published, dropped)."""
+
+    serializer_class = s.ReviewSerializer
+    pagination_class = ReviewPagination
+    read_action = "plan.read"
+    write_action = "plan.manage"
+    filterset_fields = ["period", "status"]
+
+    def get_queryset(self) -> Any:
+        return plan.reviews()
+
+    def _pk(self) -> int:
+        try:
+            return int(self.kwargs["pk"])
+        except (TypeError, ValueError):
+            raise NotFound("Not found.") from None
+
+    def _detail(self, review_id: int, code: int = status.HTTP_200_OK) -> Response:
+        review = plan.reviews().filter(pk=review_id).first()
+        if review is None:
+            raise NotFound(f"There is no review {review_id}.")
+        body = dict(s.ReviewSerializer(review).data)
+        end = next_period(review.period_start, review.period)
+        delivery = plan.plan_delivery(start=review.period_start, end=end)
+        body["delivery"] = s.DeliverySerializer(delivery).data
+        return Response(body, status=code)
+
+    @extend_schema(responses=s.ReviewDetailSerializer)
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._detail(self._pk())
+
+    @extend_schema(request=s.ReviewSerializer, responses={201: s.ReviewDetailSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = s.ReviewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        review = review_services.open_review(
+            period=body.validated_data["period"],
+            period_start=body.validated_data["period_start"],
+            created_by_id=_user_id(request),
+        )
+        return self._detail(review.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.FindingSerializer, responses={201: s.FindingSerializer})
+    @action(detail=True, methods=["post"], url_path="findings")
+    def add_finding(self, request: Request, pk: str) -> Response:
+        """Record a finding; a closed review answers 409."""
+        body = s.FindingSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        finding = review_services.add_finding(
+            review_id=self._pk(), created_by_id=_user_id(request), **body.validated_data
+        )
+        return Response(s.FindingSerializer(finding).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ReviewActionSerializer, responses={201: s.ReviewActionSerializer})
+    @action(detail=True, methods=["post"], url_path="actions")
+    def add_action(self, request: Request, pk: str) -> Response:
+        """Decide an action; what it names must exist. A closed review answers 409."""
+        body = s.ReviewActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        made = review_services.add_action(
+            brand=self.brand,
+            review_id=self._pk(),
+            title=data["title"],
+            kind=data["kind"],
+            due_on=data["due_on"],
+            owner_id=data.get("owner_id"),
+            pillar_id=data.get("pillar_id"),
+            target_share=data.get("target_share"),
+            plan_item_id=data.get("plan_item_id"),
+            item_status=data.get("item_status") or "",
+            planned_on=data.get("planned_on"),
+        )
+        return Response(s.ReviewActionSerializer(made).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses=s.ReviewActionSerializer,
+        parameters=[OpenApiParameter("action_id", int, OpenApiParameter.PATH)],
+    )
+    @action(detail=True, methods=["post"], url_path=r"actions/(?P<action_id>\d+)/apply")
+    def apply(self, request: Request, pk: str, action_id: str) -> Response:
+        """Apply the action: the change it names is made with the plan's own rules (a pillar
+        target that would pass 100 % is a 400, and the action stays open) and recorded in the
+        audit trail. Applying again is a 409."""
+        review_id = self._pk()
+        if not plan.reviews().filter(pk=review_id, actions__pk=int(action_id)).exists():
+            raise NotFound(f"Review {review_id} has no action {action_id}.")
+        applied = review_services.apply_action(
+            brand=self.brand,
+            action_id=int(action_id),
+            by=request.user if isinstance(request.user, User) else None,
+        )
+        return Response(s.ReviewActionSerializer(applied).data)
+
+    @extend_schema(request=None, responses=s.ReviewDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str) -> Response:
+        """Close the review; it is frozen from then on (closing again is a 409)."""
+        review_services.close_review(review_id=self._pk())
+        return self._detail(self._pk())
 
 
 class PlanMonthsView(BrandScopedMixin, APIView):

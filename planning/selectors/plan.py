@@ -9,7 +9,15 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from planning import horizon
-from planning.models import Cadence, Campaign, ItemStatus, Pillar, PlanItem, PlanMonth
+from planning.models import (
+    Cadence,
+    Campaign,
+    ItemStatus,
+    Pillar,
+    PlanItem,
+    PlanMonth,
+    Review,
+)
 
 
 def pillars() -> QuerySet[Pillar]:
@@ -96,3 +104,38 @@ def plan_months(*, today: date) -> list[MonthRow]:
             )
         )
     return rows
+
+
+def reviews() -> QuerySet[Review]:
+    """Reviews, newest period first, with their findings and actions."""
+    return Review.objects.prefetch_related("findings", "actions").order_by("-period_start", "-id")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the plan said for a period against what happened."""
+
+    start: date
+    end: date
+    planned: int
+    published: int
+    dropped: int
+    open: int
+
+
+def plan_delivery(*, start: date, end: date) -> Delivery:
+    """Items planned from ``start`` to ``end`` (excluded): how many were published, dropped
+    or are still open."""
+    counts = PlanItem.objects.filter(planned_on__gte=start, planned_on__lt=end).aggregate(
+        planned=Count("pk", filter=~Q(status=ItemStatus.DROPPED)),
+        published=Count("pk", filter=Q(status=ItemStatus.PUBLISHED)),
+        dropped=Count("pk", filter=Q(status=ItemStatus.DROPPED)),
+    )
+    return Delivery(
+        start=start,
+        end=end,
+        planned=counts["planned"],
+        published=counts["published"],
+        dropped=counts["dropped"],
+        open=counts["planned"] - counts["published"],
+    )

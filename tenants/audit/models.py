@@ -28,6 +28,7 @@ class AuditAction(models.TextChoices):
     PILLAR_CREATED = "pillar.created"
     PILLAR_CHANGED = "pillar.changed"
     PILLAR_DELETED = "pillar.deleted"
+    REVIEW_ACTION_APPLIED = "review_action.applied"
 
 
 class ActorKind(models.TextChoices):
