@@ -7,3 +7,8 @@ class PlanningConfig(AppConfig):
     # Layer 6 above results: it reads content (channels); no lower app knows it exists.
     name = "planning"
     verbose_name = "Planning"
+
+    def ready(self) -> None:
+        from planning import receivers
+
+        receivers.connect()

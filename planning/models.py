@@ -152,6 +152,10 @@ class PlanItem(models.Model):
     notes = models.TextField(blank=True)
     owner = person_reference()
     status = models.CharField(max_length=10, choices=ItemStatus.choices, default="planned")
+    # The brief the item was started into; its drafts' publication moves the item along.
+    brief = models.ForeignKey(
+        "content.Brief", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_by = person_reference()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -98,6 +98,12 @@ class PlanItemSerializer(serializers.Serializer):
         source="owner_id", required=False, allow_null=True, help_text="A brand member.", **ID
     )
     status = serializers.ChoiceField(choices=ItemStatus.choices, read_only=True)
+    brief = serializers.IntegerField(
+        source="brief_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The brief the item was started into (POST items/<id>/start/).",
+    )
     created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)

@@ -228,6 +228,20 @@ class PlanItemViewSet(_PlanViewSet):
         item_services.delete_item(brand=self.brand, item_id=self._pk())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(request=None, responses=s.PlanItemSerializer)
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, pk: str) -> Response:
+        """Start a planned item: its brief is written, prefilled from the item (title, notes,
+        channel, campaign and goal, publish time as deadline), and the item becomes briefed.
+        When a draft of that brief is published, the item becomes published. A 409 unless the
+        item is planned."""
+        item = item_services.start_item(
+            brand=self.brand,
+            item_id=self._pk(),
+            created_by=request.user if isinstance(request.user, User) else None,
+        )
+        return Response(s.PlanItemSerializer(item).data)
+
     @extend_schema(request=s.ItemStatusSerializer, responses=s.PlanItemSerializer)
     @action(detail=True, methods=["post"], url_path="status")
     def move(self, request: Request, pk: str) -> Response:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 
 from content import selectors as content
+from content.services import briefs as brief_services
 from planning import horizon
 from planning.errors import MonthClosed, NotFound, PlanningError, TransitionRefused
 from planning.models import ITEM_TRANSITIONS, Campaign, ItemStatus, Pillar, PlanItem
@@ -211,3 +213,57 @@ def delete_item(*, brand: Brand, item_id: int, now: datetime | None = None) -> N
                 field="status",
             )
         item.delete()
+
+
+# Statuses a publication of the item's brief moves on to published.
+FOLLOWS_PUBLICATION = (ItemStatus.PLANNED, ItemStatus.BRIEFED, ItemStatus.SCHEDULED)
+
+
+def start_item(
+    *, brand: Brand, item_id: int, created_by: User | None, now: datetime | None = None
+) -> PlanItem:
+    """Start a planned item: write its brief, prefilled from the item (title, notes as the key
+    message, channel, campaign and its goal, the publish time as deadline) and move the item to
+    briefed. Starting an item that is not planned is a 409."""
+    with transaction.atomic():
+        item = (
+            PlanItem.objects.select_for_update(of=("self",))
+            .select_related("campaign", "channel")
+            .filter(pk=item_id)
+            .first()
+        )
+        if item is None:
+            raise NotFound(f"There is no plan item {item_id}.")
+        _check_open(item=item, today=_today(brand, now))
+        if item.status != ItemStatus.PLANNED:
+            raise TransitionRefused(
+                f"Only a planned item can be started; this one is {item.status}"
+                + (f" with brief {item.brief_id}." if item.brief_id else "."),
+                field="status",
+            )
+        deadline = (
+            datetime.combine(item.planned_on, item.publish_time, tzinfo=ZoneInfo(brand.timezone))
+            if item.publish_time is not None
+            else None
+        )
+        campaign = item.campaign
+        item.brief = brief_services.create_brief(
+            channels=[item.channel],
+            title=item.title,
+            key_message=item.notes or item.title,
+            goal=campaign.goal if campaign is not None else "",
+            campaign=campaign.name if campaign is not None else "",
+            deadline=deadline,
+            created_by=created_by,
+        )
+        item.status = ItemStatus.BRIEFED
+        item.save(update_fields=["brief", "status", "updated_at"])
+        return item
+
+
+def follow_publication(*, brief_id: int) -> int:
+    """A draft of ``brief_id`` went out: its open plan items become published. Conditional,
+    so a repeated or late call changes nothing. Returns how many items moved."""
+    return PlanItem.objects.filter(brief_id=brief_id, status__in=FOLLOWS_PUBLICATION).update(
+        status=ItemStatus.PUBLISHED, updated_at=timezone.now()
+    )
