@@ -177,6 +177,19 @@ class PillarMixSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["on_target", "under", "over", "no_items"])
 
 
+class EventCoverSerializer(serializers.Serializer):
+    campaign = serializers.IntegerField(source="campaign_id")
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    planned = serializers.IntegerField(
+        help_text="Items in the range that cover it: a campaign's or launch's own items; any "
+        "item on a holiday's or peak period's days."
+    )
+    covered = serializers.BooleanField()
+
+
 class GapsSerializer(serializers.Serializer):
     from_ = serializers.DateField(source="start", help_text="Monday of the first week.")
     to = serializers.DateField(source="end", help_text="Sunday of the last week.")
@@ -192,6 +205,9 @@ class GapsSerializer(serializers.Serializer):
     )
     channels = ChannelGapSerializer(many=True)
     pillars = PillarMixSerializer(many=True)
+    events = EventCoverSerializer(
+        many=True, help_text="Campaigns and calendar events overlapping the range, with cover."
+    )
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()

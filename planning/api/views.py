@@ -394,7 +394,8 @@ class PlanGapsView(BrandScopedMixin, APIView):
     today) to ``to`` (default two weeks on; at most about 13 months): per channel, the weeks
     with fewer items than its cadence and how many are missing; per pillar, its share of the
     planned items against its target, the drift in percentage points and how many items would
-    bring it on target. Dropped items do not count."""
+    bring it on target; per campaign or calendar event overlapping the range, whether any item
+    covers it. Dropped items do not count."""
 
     read_action = "plan.read"
 

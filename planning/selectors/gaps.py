@@ -4,12 +4,13 @@ how far the pillar mix drifts from the pillars' target shares, over whole ISO we
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from planning import horizon
-from planning.models import Cadence, ItemStatus, Pillar, PlanItem
+from planning.models import Cadence, Campaign, ItemStatus, Pillar, PlanItem
 
 # A pillar whose share of the planned items is within this many percentage points of its
 # target is on target.
@@ -50,6 +51,20 @@ class PillarMix:
 
 
 @dataclass(frozen=True)
+class EventCover:
+    """A campaign or calendar event in the range and the items that cover it: for a campaign
+    or launch, its own items; for a holiday or peak period, any item on its days."""
+
+    campaign_id: int
+    name: str
+    kind: str
+    starts_on: date
+    ends_on: date
+    planned: int
+    covered: bool
+
+
+@dataclass(frozen=True)
 class Gaps:
     start: date
     end: date
@@ -60,6 +75,7 @@ class Gaps:
     unassigned_share: Decimal
     channels: list[ChannelGap]
     pillars: list[PillarMix]
+    events: list[EventCover]
 
 
 def plan_gaps(*, start: date, end: date) -> Gaps:
@@ -71,14 +87,14 @@ def plan_gaps(*, start: date, end: date) -> Gaps:
     rows = list(
         PlanItem.objects.filter(planned_on__gte=first, planned_on__lte=last)
         .exclude(status=ItemStatus.DROPPED)
-        .values_list("channel_id", "planned_on", "pillar_id")
+        .values_list("channel_id", "planned_on", "pillar_id", "campaign_id")
     )
-    per_week = Counter((channel, horizon.week_start(day)) for channel, day, _ in rows)
+    per_week = Counter((channel, horizon.week_start(day)) for channel, day, _, _ in rows)
     channels = [
         _channel_gap(cadence=cadence, weeks=weeks, per_week=per_week)
         for cadence in Cadence.objects.select_related("channel").order_by("channel_id")
     ]
-    per_pillar = Counter(pillar for _, _, pillar in rows)
+    per_pillar = Counter(pillar for _, _, pillar, _ in rows)
     targets = list(Pillar.objects.order_by("name", "id"))
     mix = [_pillar_mix(pillar=p, planned=per_pillar[p.pk], total=len(rows)) for p in targets]
     shared = sum((p.target_share for p in targets), Decimal(0))
@@ -92,7 +108,34 @@ def plan_gaps(*, start: date, end: date) -> Gaps:
         unassigned_share=(Decimal(100) - shared).quantize(CENTS),
         channels=channels,
         pillars=mix,
+        events=_events(first=first, last=last, rows=rows),
     )
+
+
+def _events(
+    *, first: date, last: date, rows: Sequence[tuple[int, date, int, int | None]]
+) -> list[EventCover]:
+    events = []
+    for event in Campaign.objects.filter(starts_on__lte=last, ends_on__gte=first).order_by(
+        "starts_on", "id"
+    ):
+        start, end = max(event.starts_on, first), min(event.ends_on, last)
+        if event.kind in (Campaign.Kind.HOLIDAY, Campaign.Kind.PEAK):
+            planned = sum(1 for _, day, _, _ in rows if start <= day <= end)
+        else:
+            planned = sum(1 for _, _, _, campaign in rows if campaign == event.pk)
+        events.append(
+            EventCover(
+                campaign_id=event.pk,
+                name=event.name,
+                kind=event.kind,
+                starts_on=event.starts_on,
+                ends_on=event.ends_on,
+                planned=planned,
+                covered=planned > 0,
+            )
+        )
+    return events
 
 
 def _channel_gap(

@@ -140,3 +140,32 @@ def test_a_bad_range_is_a_400_naming_it(world, query, field) -> None:
 
     assert answer.status_code == 400
     assert set(errors(answer)) == {field}
+
+
+def test_campaigns_and_peak_periods_without_cover_show_up(world, strategist, plan_a, two_weeks):
+    a = world.a
+    w1, w2 = two_weeks
+
+    def event(name: str, kind: str, start, end) -> int:
+        made = strategist.post(
+            url(a, "campaigns/"),
+            {"name": name, "kind": kind, "starts_on": str(start), "ends_on": str(end)},
+        )
+        assert made.status_code == 201, made.json()
+        return made.json()["id"]
+
+    holiday = event("Coffee day", "holiday", w1 + timedelta(days=1), w1 + timedelta(days=2))
+    # Only the dropped item falls on these days.
+    peak = event("Black Friday", "peak", w2 + timedelta(days=5), w2 + timedelta(days=6))
+    promo = event("Loyalty promo", "campaign", w1, w2)
+
+    gaps = (
+        client_for(a.person(Role.ACCOUNT_LEAD))
+        .get(url(a, "gaps/"), {"from": str(w1), "to": str(w2 + timedelta(days=6))})
+        .json()
+    )
+
+    cover = {e["campaign"]: (e["planned"], e["covered"]) for e in gaps["events"]}
+    # (The launch of plan_a is next month; it shows up only when next month is this close.)
+    cover.pop(plan_a["launch"], None)
+    assert cover == {holiday: (2, True), peak: (0, False), promo: (0, False)}
