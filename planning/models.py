@@ -16,9 +16,17 @@ class Plan(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     rolled_at = models.DateTimeField(null=True, blank=True)
+    # How many items one owner can carry in a week; the gaps view names owners above it.
+    owner_weekly_capacity = models.PositiveSmallIntegerField(default=5)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(id=1), name="plan_singleton")]
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="plan_singleton"),
+            models.CheckConstraint(
+                condition=Q(owner_weekly_capacity__gte=1, owner_weekly_capacity__lte=100),
+                name="plan_owner_capacity_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return "plan"

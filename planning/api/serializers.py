@@ -190,6 +190,22 @@ class EventCoverSerializer(serializers.Serializer):
     covered = serializers.BooleanField()
 
 
+class OwnerLoadSerializer(serializers.Serializer):
+    owner = serializers.IntegerField(source="owner_id")
+    week_start = serializers.DateField()
+    planned = serializers.IntegerField()
+    capacity = serializers.IntegerField()
+    over_by = serializers.IntegerField()
+
+
+class PlanSettingsSerializer(serializers.Serializer):
+    owner_weekly_capacity = serializers.IntegerField(
+        min_value=1,
+        max_value=100,
+        help_text="Items one owner can carry in a week; the gaps view names owners above it.",
+    )
+
+
 class GapsSerializer(serializers.Serializer):
     from_ = serializers.DateField(source="start", help_text="Monday of the first week.")
     to = serializers.DateField(source="end", help_text="Sunday of the last week.")
@@ -207,6 +223,9 @@ class GapsSerializer(serializers.Serializer):
     pillars = PillarMixSerializer(many=True)
     events = EventCoverSerializer(
         many=True, help_text="Campaigns and calendar events overlapping the range, with cover."
+    )
+    owners_over_capacity = OwnerLoadSerializer(
+        many=True, help_text="Owners with more items in a week than the plan's capacity."
     )
 
     def get_fields(self) -> dict[str, serializers.Field]:

@@ -13,5 +13,6 @@ router.register("plan/reviews", views.ReviewViewSet, basename="plan-review")
 urlpatterns = [
     path("plan/months/", views.PlanMonthsView.as_view(), name="plan-months"),
     path("plan/gaps/", views.PlanGapsView.as_view(), name="plan-gaps"),
+    path("plan/settings/", views.PlanSettingsView.as_view(), name="plan-settings"),
     *router.urls,
 ]

@@ -25,6 +25,7 @@ from planning.services import campaigns as campaign_services
 from planning.services import items as item_services
 from planning.services import pillars as pillar_services
 from planning.services import reviews as review_services
+from planning.services.lock import update_plan_settings
 from results.periods import next_period
 from tenants.models import User
 from tenants.permissions import BrandScopedMixin
@@ -369,6 +370,24 @@ class ReviewViewSet(
         return self._detail(self._pk())
 
 
+class PlanSettingsView(BrandScopedMixin, APIView):
+    """The plan's settings: how many items one owner can carry in a week."""
+
+    read_action = "plan.read"
+    write_action = "plan.manage"
+
+    @extend_schema(responses=s.PlanSettingsSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(s.PlanSettingsSerializer(plan.plan_settings()).data)
+
+    @extend_schema(request=s.PlanSettingsSerializer, responses=s.PlanSettingsSerializer)
+    def patch(self, request: Request) -> Response:
+        body = s.PlanSettingsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        row = update_plan_settings(**body.validated_data)
+        return Response(s.PlanSettingsSerializer(row).data)
+
+
 class PlanMonthsView(BrandScopedMixin, APIView):
     """The months the plan covers (the monthly roll keeps twelve ahead): an open month with its
     items as they stand and the posts its cadence asks for, a closed month with what became of
@@ -395,7 +414,8 @@ class PlanGapsView(BrandScopedMixin, APIView):
     with fewer items than its cadence and how many are missing; per pillar, its share of the
     planned items against its target, the drift in percentage points and how many items would
     bring it on target; per campaign or calendar event overlapping the range, whether any item
-    covers it. Dropped items do not count."""
+    covers it; and owners with more items in a week than the plan's capacity (``settings/``).
+    Dropped items do not count."""
 
     read_action = "plan.read"
 

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from planning import horizon
 from planning.models import Cadence, Campaign, ItemStatus, Pillar, PlanItem
+from planning.selectors.plan import plan_settings
 
 # A pillar whose share of the planned items is within this many percentage points of its
 # target is on target.
@@ -65,6 +66,15 @@ class EventCover:
 
 
 @dataclass(frozen=True)
+class OwnerLoad:
+    owner_id: int
+    week_start: date
+    planned: int
+    capacity: int
+    over_by: int
+
+
+@dataclass(frozen=True)
 class Gaps:
     start: date
     end: date
@@ -76,6 +86,7 @@ class Gaps:
     channels: list[ChannelGap]
     pillars: list[PillarMix]
     events: list[EventCover]
+    owners_over_capacity: list[OwnerLoad]
 
 
 def plan_gaps(*, start: date, end: date) -> Gaps:
@@ -89,6 +100,15 @@ def plan_gaps(*, start: date, end: date) -> Gaps:
         .exclude(status=ItemStatus.DROPPED)
         .values_list("channel_id", "planned_on", "pillar_id", "campaign_id")
     )
+    owned = Counter(
+        (owner, horizon.week_start(day))
+        for owner, day in PlanItem.objects.filter(
+            planned_on__gte=first, planned_on__lte=last, owner_id__isnull=False
+        )
+        .exclude(status=ItemStatus.DROPPED)
+        .values_list("owner_id", "planned_on")
+    )
+    capacity = plan_settings().owner_weekly_capacity
     per_week = Counter((channel, horizon.week_start(day)) for channel, day, _, _ in rows)
     channels = [
         _channel_gap(cadence=cadence, weeks=weeks, per_week=per_week)
@@ -109,6 +129,11 @@ def plan_gaps(*, start: date, end: date) -> Gaps:
         channels=channels,
         pillars=mix,
         events=_events(first=first, last=last, rows=rows),
+        owners_over_capacity=[
+            OwnerLoad(owner, week, planned, capacity, planned - capacity)
+            for (owner, week), planned in sorted(owned.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+            if planned > capacity
+        ],
     )
 
 

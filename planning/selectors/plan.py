@@ -14,10 +14,16 @@ from planning.models import (
     Campaign,
     ItemStatus,
     Pillar,
+    Plan,
     PlanItem,
     PlanMonth,
     Review,
 )
+
+
+def plan_settings() -> Plan:
+    """The brand's plan row (its defaults before anything was set)."""
+    return Plan.objects.filter(pk=1).first() or Plan(pk=1)
 
 
 def pillars() -> QuerySet[Pillar]:

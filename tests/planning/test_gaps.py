@@ -169,3 +169,31 @@ def test_campaigns_and_peak_periods_without_cover_show_up(world, strategist, pla
     # (The launch of plan_a is next month; it shows up only when next month is this close.)
     cover.pop(plan_a["launch"], None)
     assert cover == {holiday: (2, True), peak: (0, False), promo: (0, False)}
+
+
+def test_owners_with_more_items_in_a_week_than_the_capacity_show_up(
+    world, strategist, plan_a, two_weeks
+) -> None:
+    a = world.a
+    w1, w2 = two_weeks
+    carla = a.person(Role.COPYWRITER).pk
+    with schema_context(a.brand.schema_name):
+        week_one = PlanItem.objects.filter(planned_on__gte=w1, planned_on__lt=w2)
+        PlanItem.objects.filter(pk__in=list(week_one.values_list("pk", flat=True)[:3])).update(
+            owner_id=carla
+        )
+    refused = client_for(a.person(Role.COPYWRITER)).patch(
+        url(a, "settings/"), {"owner_weekly_capacity": 10}
+    )
+    zero = strategist.patch(url(a, "settings/"), {"owner_weekly_capacity": 0})
+    set_to_two = strategist.patch(url(a, "settings/"), {"owner_weekly_capacity": 2})
+
+    gaps = strategist.get(url(a, "gaps/"), {"from": str(w1), "to": str(w2)}).json()
+
+    assert refused.status_code == 403
+    assert zero.status_code == 400 and set(errors(zero)) == {"owner_weekly_capacity"}
+    assert set_to_two.json() == {"owner_weekly_capacity": 2}
+    assert gaps["owners_over_capacity"] == [
+        {"owner": carla, "week_start": str(w1), "planned": 3, "capacity": 2, "over_by": 1}
+    ]
+    assert strategist.get(url(a, "settings/")).json() == {"owner_weekly_capacity": 2}
