@@ -116,6 +116,8 @@ MIDDLEWARE = [
     # Needs the session user: a suspended brand is no brand to anyone who is not its own.
     "tenants.routing.SuspendedBrandMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff inspecting one brand's content in the admin: its pages run on that brand's schema.
+    "tenants.admin_inspection.InspectBrandMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the routed brand and wraps only the view (see brandroom/http/idempotency.py).
     "brandroom.http.idempotency.IdempotencyMiddleware",

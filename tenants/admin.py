@@ -1,9 +1,13 @@
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from tenants import services
+from tenants import admin_inspection, services
 from tenants.models import Agency, AgencyMembership, ApiKey, Brand, Domain, Membership, User
 from tenants.sign_in_limits import SignInThrottled, password_attempt
 
@@ -37,11 +41,46 @@ class DomainInline(admin.TabularInline):
 @admin.register(Brand)
 class BrandAdmin(admin.ModelAdmin):
     # Brands are created through tenants.services (which makes the schema), not the admin form.
-    list_display = ["name", "slug", "agency", "status", "timezone", "created_at"]
+    list_display = ["name", "slug", "agency", "status", "timezone", "created_at", "content"]
     list_filter = ["status", "agency"]
     search_fields = ["name", "slug"]
     readonly_fields = ["schema_name", "slug", "created_at"]
     inlines = [DomainInline, MembershipInline]
+
+    @admin.display(description="Content")
+    def content(self, brand: Brand) -> str:
+        return format_html(
+            '<a href="{}">Inspect drafts, approvals, boosts</a>',
+            reverse("admin:tenants_brand_inspect", args=[brand.pk]),
+        )
+
+    def get_urls(self) -> list[Any]:
+        own = [
+            path(
+                "<int:brand_id>/inspect/",
+                self.admin_site.admin_view(admin_inspection.start_inspecting),
+                name="tenants_brand_inspect",
+            ),
+            path(
+                "stop-inspecting/",
+                self.admin_site.admin_view(admin_inspection.stop_inspecting),
+                name="tenants_brand_stop_inspecting",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        brand = admin_inspection.inspected_brand(request)
+        if brand is not None:
+            messages.info(
+                request,
+                format_html(
+                    'Inspecting {}. <a href="{}">Stop inspecting</a>',
+                    brand.name,
+                    reverse("admin:tenants_brand_stop_inspecting"),
+                ),
+            )
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request: object) -> bool:
         return False
