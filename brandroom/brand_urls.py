@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("media.api.urls")),
     path("", include("results.api.urls")),
     path("", include("planning.api.urls")),
+    path("", include("discussion.api.urls")),
     path("", include("integrations.api.urls")),
     path("", include("tenants.audit.api.urls")),
 ]

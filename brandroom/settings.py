@@ -80,6 +80,8 @@ TENANT_APPS = [
     "content",
     "approvals",
     "media",
+    # Internal notes on drafts and boosts (names content and media subjects).
+    "discussion",
     # Measurement (organic results, KPIs): reads content, approvals and media.
     "results",
     # The rolling 12-month plan (pillars, cadence, campaigns, plan items): reads content.

@@ -101,6 +101,9 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "kpis.manage": (LEADS | {Role.ANALYST, Role.STRATEGIST}, None),
     # The rolling plan: everyone on the brand reads it; the leads and strategists shape it
     # (pillars, cadence, campaigns); the people who make content place and move plan items.
+    # Internal notes on drafts and boosts: the agency team's own discussion, never clients'.
+    "notes.read": (AGENCY_ROLES, None),
+    "notes.write": (AGENCY_ROLES, None),
     "plan.read": (ALL_ROLES, Scope.READ),
     "plan.manage": (LEADS | {Role.STRATEGIST}, None),
     "plan.write": (WRITERS, Scope.WRITE_CONTENT),
