@@ -60,6 +60,7 @@ class Scope(models.TextChoices):
     WRITE_MEDIA = "write:media"
     INGEST_INBOX = "ingest:inbox"
     INGEST_METRICS = "ingest:metrics"
+    INGEST_SIGNALS = "ingest:signals"
 
 
 # action -> (roles that may do it, API key scope that may do it or None)
@@ -109,6 +110,13 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "plan.write": (WRITERS, Scope.WRITE_CONTENT),
     # Monthly media budgets and spend thresholds: the people who answer to the client.
     "media.manage": (LEADS, None),
+    # Customer signals: integrators stream them with a scope of their own; people who work
+    # with data (leads, community managers, analysts) may send a batch by hand.
+    "signals.ingest": (LEADS | {Role.COMMUNITY_MANAGER, Role.ANALYST}, Scope.INGEST_SIGNALS),
+    # Signals, their aggregates, segments' activity, triggers and their firings.
+    "listening.read": (ALL_ROLES, Scope.READ),
+    # Defining, dry-running and enabling triggers (they write briefs): leads and strategists.
+    "triggers.manage": (LEADS | {Role.STRATEGIST}, None),
     "webhooks.manage": (frozenset({Role.AGENCY_ADMIN}), None),
     "events.read": (AGENCY_ROLES, Scope.READ),
 }

@@ -29,6 +29,10 @@ class AuditAction(models.TextChoices):
     PILLAR_CHANGED = "pillar.changed"
     PILLAR_DELETED = "pillar.deleted"
     REVIEW_ACTION_APPLIED = "review_action.applied"
+    TRIGGER_CREATED = "trigger.created"
+    TRIGGER_CHANGED = "trigger.changed"
+    TRIGGER_DELETED = "trigger.deleted"
+    TRIGGER_FIRED = "trigger.fired"
 
 
 class ActorKind(models.TextChoices):
