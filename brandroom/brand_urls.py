@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("results.api.urls")),
     path("", include("planning.api.urls")),
     path("", include("discussion.api.urls")),
+    path("", include("listening.api.urls")),
     path("", include("integrations.api.urls")),
     path("", include("tenants.audit.api.urls")),
 ]

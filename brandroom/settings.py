@@ -86,6 +86,8 @@ TENANT_APPS = [
     "results",
     # The rolling 12-month plan (pillars, cadence, campaigns, plan items): reads content.
     "planning",
+    # Listening (signals, segments' active hours, triggers): reads content, beside results.
+    "listening",
     "integrations",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -1,0 +1,238 @@
+"""Request and response shapes of the listening API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rest_framework import serializers
+
+from brandroom.datetimes import OFFSET_HINT, as_utc
+from listening.models import SignalKind, Trigger, TriggerFiring
+from listening.services.signals import MAX_BATCH
+
+MAX_ATTRIBUTES = 20
+ID = {"min_value": 1, "max_value": 2**63 - 1}
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """A time with its UTC offset (a bare local time is ambiguous for a source's clock)."""
+
+    def to_internal_value(self, value: Any) -> datetime:
+        if isinstance(value, str) and value and not _has_offset(value):
+            raise serializers.ValidationError(OFFSET_HINT, code="invalid")
+        parsed = super().to_internal_value(value)
+        try:
+            return as_utc(parsed)
+        except (ValueError, OverflowError):
+            raise serializers.ValidationError(OFFSET_HINT, code="invalid") from None
+
+
+def _has_offset(text: str) -> bool:
+    tail = text[10:]
+    return tail.endswith(("Z", "z")) or "+" in tail or "-" in tail
+
+
+class StrictFloatField(serializers.FloatField):
+    """A JSON number: ``"12"`` or ``true`` is a value of the wrong kind, not a number."""
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            raise serializers.ValidationError("Give a number.", code="invalid")
+        return float(super().to_internal_value(data))
+
+
+def _attributes(value: dict[str, Any]) -> dict[str, Any]:
+    if len(value) > MAX_ATTRIBUTES:
+        raise serializers.ValidationError(f"Give at most {MAX_ATTRIBUTES} attributes.")
+    for key, item in value.items():
+        if len(key) > 100:
+            raise serializers.ValidationError("Attribute names are at most 100 characters.")
+        if isinstance(item, dict | list):
+            raise serializers.ValidationError(
+                f"Attribute '{key}' must be a string, number, true/false or null."
+            )
+        if isinstance(item, str) and len(item) > 500:
+            raise serializers.ValidationError(f"Attribute '{key}' is over 500 characters.")
+    return value
+
+
+class SignalInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SignalKind.choices)
+    source = serializers.CharField(
+        max_length=100, help_text="The channel or system that observed it (instagram, shop)."
+    )
+    external_id = serializers.CharField(
+        max_length=200, help_text="The signal's id at its source; (source, external_id) is unique."
+    )
+    observed_at = AwareDateTimeField(help_text="When it happened, with a UTC offset.")
+    audience = serializers.IntegerField(
+        **ID, required=False, allow_null=True, help_text="The audience (segment) it belongs to."
+    )
+    topic = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    value = StrictFloatField(
+        required=False,
+        default=1,
+        min_value=-1e12,
+        max_value=1e12,
+        help_text="A count, amount or score (1 when not given).",
+    )
+    sentiment = StrictFloatField(
+        required=False,
+        allow_null=True,
+        min_value=-1,
+        max_value=1,
+        help_text="-1 (negative) to 1 (positive), when the source scored it.",
+    )
+    text = serializers.CharField(
+        max_length=2200,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="The public's words, kept as data: never given to the assistant.",
+    )
+    post_external_id = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="The brand's published post it is about (its id on the network), if any.",
+    )
+    attributes = serializers.DictField(
+        required=False, validators=[_attributes], help_text="Up to 20 scalar values."
+    )
+
+
+class SignalBatchSerializer(serializers.Serializer):
+    signals = serializers.ListField(
+        child=SignalInputSerializer(), min_length=1, max_length=MAX_BATCH
+    )
+
+
+class SignalIngestOutcomeSerializer(serializers.Serializer):
+    created = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Indexes of the signals stored now."
+    )
+    duplicates = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Indexes of the signals stored before (same source and external_id); "
+        "left as they were.",
+    )
+
+
+class SignalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    source = serializers.CharField()
+    external_id = serializers.CharField()
+    audience = serializers.IntegerField(source="audience_id", allow_null=True)
+    topic = serializers.CharField()
+    value = serializers.FloatField()
+    sentiment = serializers.FloatField(allow_null=True)
+    text = serializers.CharField()
+    post_external_id = serializers.CharField()
+    from_own_output = serializers.BooleanField()
+    injection_signals = serializers.ListField(child=serializers.DictField())
+    attributes = serializers.DictField()
+    observed_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField()
+
+
+class AggregateRowSerializer(serializers.Serializer):
+    bucket = serializers.DateTimeField(help_text="Start of the hour or brand-local day.")
+    group = serializers.DictField(help_text="The values of the ``by`` fields.")
+    count = serializers.IntegerField()
+    sum = serializers.FloatField()
+    mean = serializers.FloatField()
+    sentiment = serializers.FloatField(allow_null=True, help_text="Mean sentiment, if scored.")
+    negative = serializers.IntegerField()
+    positive = serializers.IntegerField()
+    share = serializers.FloatField(help_text="Share of the bucket's signals (0-1).")
+
+
+class SegmentActivitySerializer(serializers.Serializer):
+    audience = serializers.IntegerField(source="audience.pk")
+    name = serializers.CharField(source="audience.name")
+    active_hours = serializers.ListField(
+        child=serializers.CharField(), source="audience.active_hours"
+    )
+    days = serializers.IntegerField()
+    signals = serializers.IntegerField()
+    histogram = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Signals per hour of the brand's day, 0-23."
+    )
+    suggested_active_hours = serializers.ListField(child=serializers.CharField())
+    next_active_at = serializers.DateTimeField(allow_null=True)
+
+
+class TriggerSerializer(serializers.ModelSerializer):
+    # Uniqueness is the service's (race-safe) job: a duplicate is a 409, not a 400.
+    name = serializers.CharField(max_length=200)
+    audience = serializers.IntegerField(**ID, source="audience_id", required=False, allow_null=True)
+    channel = serializers.IntegerField(**ID, source="channel_id", required=False, allow_null=True)
+    threshold = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    window_minutes = serializers.IntegerField(min_value=1, max_value=7 * 24 * 60)
+    cooldown_minutes = serializers.IntegerField(min_value=5, max_value=30 * 24 * 60)
+
+    class Meta:
+        model = Trigger
+        fields = [
+            "id",
+            "name",
+            "enabled",
+            "kind",
+            "source",
+            "topic",
+            "keyword",
+            "negative_only",
+            "threshold",
+            "window_minutes",
+            "cooldown_minutes",
+            "audience",
+            "channel",
+            "brief_title",
+            "key_message",
+            "goal",
+            "call_to_action",
+            "request_drafts",
+            "wait_for_active_hours",
+            "last_fired_at",
+            "created_at",
+        ]
+        read_only_fields = ["id", "last_fired_at", "created_at"]
+
+    def values(self) -> dict[str, Any]:
+        """The validated fields as the services take them (``audience``/``channel`` ids)."""
+        data = dict(self.validated_data)
+        for name in ("audience", "channel"):
+            if f"{name}_id" in data:
+                data[name] = data.pop(f"{name}_id")
+        return data
+
+
+class WouldFireSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    matched = serializers.IntegerField()
+
+
+class DryRunSerializer(serializers.Serializer):
+    days = serializers.IntegerField()
+    would_fire = WouldFireSerializer(many=True)
+
+
+class TriggerFiringSerializer(serializers.ModelSerializer):
+    brief = serializers.IntegerField(source="brief_id", allow_null=True)
+    job = serializers.IntegerField(source="job_id", allow_null=True)
+
+    class Meta:
+        model = TriggerFiring
+        fields = [
+            "id",
+            "fired_at",
+            "matched",
+            "inputs",
+            "target_at",
+            "outcome",
+            "detail",
+            "brief",
+            "job",
+        ]

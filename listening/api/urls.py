@@ -1,0 +1,39 @@
+from django.urls import path
+
+from listening.api import views
+
+urlpatterns = [
+    path("listening/signals/", views.SignalListView.as_view(), name="listening-signals"),
+    path("listening/aggregates/", views.AggregatesView.as_view(), name="listening-aggregates"),
+    path(
+        "listening/segments/<int:pk>/",
+        views.SegmentActivityView.as_view(),
+        name="listening-segment",
+    ),
+    path(
+        "listening/segments/<int:pk>/adopt-active-hours/",
+        views.AdoptActiveHoursView.as_view(),
+        name="listening-segment-adopt",
+    ),
+    path("listening/triggers/", views.TriggerListView.as_view(), name="listening-triggers"),
+    path(
+        "listening/triggers/dry-run/",
+        views.DryRunView.as_view(),
+        name="listening-trigger-dry-run",
+    ),
+    path(
+        "listening/triggers/<int:pk>/",
+        views.TriggerDetailView.as_view(),
+        name="listening-trigger",
+    ),
+    path(
+        "listening/triggers/<int:pk>/dry-run/",
+        views.TriggerDryRunView.as_view(),
+        name="listening-trigger-saved-dry-run",
+    ),
+    path(
+        "listening/triggers/<int:pk>/firings/",
+        views.TriggerFiringListView.as_view(),
+        name="listening-trigger-firings",
+    ),
+]

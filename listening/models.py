@@ -1,0 +1,174 @@
+"""What a brand hears and how it reacts: signals integrators send (a time series per brand),
+trigger rules over them, and every time a trigger fired."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.indexes import BrinIndex
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from tenants.people import person_reference
+
+# The source name Brandroom keeps for signals it produces from its own output (results of its
+# published posts, its inbox): integrators may not send it, triggers may not listen to it.
+OWN_SOURCE = "brandroom"
+
+
+class SignalKind(models.TextChoices):
+    MENTION = "mention"
+    SENTIMENT = "sentiment"
+    ENGAGEMENT = "engagement"
+    FOLLOWER_CHANGE = "follower_change"
+    SITE_VISIT = "site_visit"
+    APP_EVENT = "app_event"
+    PURCHASE = "purchase"
+    CUSTOM = "custom"
+
+
+class Signal(models.Model):
+    """One thing a customer did or said, observed at a time on a source (a channel or a
+    system). Stored once per (source, external_id); ``text`` is the public's words, kept as data
+    and never given to the assistant (``injection_signals`` records attempts found in it)."""
+
+    kind = models.CharField(max_length=20, choices=SignalKind.choices)
+    source = models.CharField(max_length=100)
+    external_id = models.CharField(max_length=200)
+    audience = models.ForeignKey(
+        "content.AudienceProfile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    topic = models.CharField(max_length=100, blank=True)
+    value = models.FloatField(default=1)
+    # -1 (negative) to 1 (positive), when the source scored it.
+    sentiment = models.FloatField(null=True, blank=True)
+    text = models.TextField(blank=True)
+    # The brand's published post the signal is about (its id on the network), if any.
+    post_external_id = models.CharField(max_length=200, blank=True)
+    # True when the signal answers Brandroom's own output (a post it published): triggers
+    # never count these, so a trigger's brief can never feed its own condition.
+    from_own_output = models.BooleanField(default=False)
+    injection_signals = models.JSONField(default=list, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    observed_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="unique_signal"),
+            models.CheckConstraint(
+                condition=Q(kind__in=SignalKind.values), name="signal_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(sentiment__isnull=True) | Q(sentiment__gte=-1, sentiment__lte=1),
+                name="signal_sentiment_in_range",
+            ),
+        ]
+        indexes = [
+            # Signals arrive roughly in time order: a BRIN index stays tiny over a year of rows
+            # and narrows a window scan to the blocks that hold it.
+            BrinIndex(fields=["observed_at"], name="signal_observed_brin"),
+            models.Index(fields=["topic", "observed_at"], name="signal_topic_observed"),
+            models.Index(fields=["audience", "observed_at"], name="signal_audience_observed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source}:{self.external_id}"
+
+
+class Trigger(models.Model):
+    """A rule: when at least ``threshold`` matching signals arrive within ``window_minutes``,
+    write a brief for ``audience`` aimed at its next active hour (and optionally ask for
+    drafts), at most once per ``cooldown_minutes``. It never publishes or approves: what it
+    creates goes through the same generation and approval rules as everything else."""
+
+    name = models.CharField(max_length=200)
+    enabled = models.BooleanField(default=False)
+    # Condition: blank means any.
+    kind = models.CharField(max_length=20, choices=SignalKind.choices, blank=True)
+    source = models.CharField(max_length=100, blank=True)
+    topic = models.CharField(max_length=100, blank=True)
+    keyword = models.CharField(max_length=100, blank=True)
+    negative_only = models.BooleanField(default=False)
+    threshold = models.PositiveIntegerField()
+    window_minutes = models.PositiveIntegerField()
+    cooldown_minutes = models.PositiveIntegerField()
+    # Action: a brief from this template.
+    audience = models.ForeignKey(
+        "content.AudienceProfile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    channel = models.ForeignKey(
+        "content.Channel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    brief_title = models.CharField(max_length=200)
+    key_message = models.TextField()
+    goal = models.TextField(blank=True)
+    call_to_action = models.CharField(max_length=300, blank=True)
+    request_drafts = models.BooleanField(default=False)
+    wait_for_active_hours = models.BooleanField(default=True)
+    last_fired_at = models.DateTimeField(null=True, blank=True)
+    created_by = person_reference()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="unique_trigger_name"),
+            models.CheckConstraint(
+                condition=Q(threshold__gte=1)
+                & Q(window_minutes__gte=1, window_minutes__lte=7 * 24 * 60)
+                & Q(cooldown_minutes__gte=5, cooldown_minutes__lte=30 * 24 * 60),
+                name="trigger_limits_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source=OWN_SOURCE), name="trigger_not_on_own_output"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TriggerFiring(models.Model):
+    """One time a trigger fired: what it saw (``inputs``), what it decided and what it did."""
+
+    class Outcome(models.TextChoices):
+        BRIEF_CREATED = "brief_created"
+        DRAFTS_REQUESTED = "drafts_requested"
+        DRAFTS_REFUSED = "drafts_refused"
+
+    trigger = models.ForeignKey(Trigger, on_delete=models.CASCADE, related_name="firings")
+    fired_at = models.DateTimeField()
+    matched = models.PositiveIntegerField()
+    inputs = models.JSONField(default=dict)
+    # The audience's active hour the brief aims at (its deadline); None when it has none.
+    target_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    detail = models.TextField(blank=True)
+    brief = models.ForeignKey(
+        "content.Brief", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    job = models.ForeignKey(
+        "content.GenerationJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=["brief_created", "drafts_requested", "drafts_refused"]),
+                name="trigger_firing_outcome_valid",
+            ),
+            # The cool-down's last line of defence: one firing per trigger and instant.
+            models.UniqueConstraint(fields=["trigger", "fired_at"], name="unique_trigger_firing"),
+        ]
+        indexes = [models.Index(fields=["trigger", "-fired_at"], name="trigger_firing_recent")]
+
+    def __str__(self) -> str:
+        return f"trigger #{self.trigger_id} at {self.fired_at:%Y-%m-%d %H:%M}"

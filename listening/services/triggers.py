@@ -1,0 +1,283 @@
+"""Triggers: define them, and fire them when their signals cross the threshold.
+
+A firing writes a brief through content's services for the trigger's audience, with its
+deadline at the audience's next active hour, and optionally asks for drafts (content's job,
+which checks the AI budget and sends what it writes through the approval rules). A trigger never
+publishes or approves anything itself.
+
+The cool-down holds under races: a firing first claims the trigger with a conditional UPDATE
+of ``last_fired_at``; two evaluations at once both ask, the row lock makes the second wait for
+the first to commit, and its condition no longer holds then, so only one fires.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from content import selectors as content
+from content import services as content_services
+from content.errors import ContentError
+from content.services import jobs
+from listening import active_hours
+from listening.errors import ListeningError, TriggerLoop
+from listening.models import OWN_SOURCE, Trigger, TriggerFiring
+from listening.selectors import segments
+from listening.selectors import triggers as trigger_selectors
+from tenants.audit import services as audit
+from tenants.audit.models import AuditAction
+from tenants.models import Brand, User
+
+# Time to write drafts and sign them off before the audience's active hour.
+LEAD_TIME = timedelta(hours=1)
+
+TRIGGER_FIELDS = (
+    "name",
+    "enabled",
+    "kind",
+    "source",
+    "topic",
+    "keyword",
+    "negative_only",
+    "threshold",
+    "window_minutes",
+    "cooldown_minutes",
+    "audience",
+    "channel",
+    "brief_title",
+    "key_message",
+    "goal",
+    "call_to_action",
+    "request_drafts",
+    "wait_for_active_hours",
+)
+AUDITED = tuple(name for name in TRIGGER_FIELDS if name not in ("audience", "channel"))
+
+
+def build_trigger(*, values: dict[str, Any], base: Trigger | None = None) -> Trigger:
+    """An unsaved trigger from ``values`` over ``base`` (for saving or a dry run), with the
+    rules a definition must keep checked: no loop through Brandroom's own output, an audience
+    and channel the brand has, a channel when it asks for drafts, a cool-down no shorter than
+    its window."""
+    trigger = Trigger() if base is None else base
+    for name, value in values.items():
+        if name == "audience":
+            trigger.audience = _audience(value)
+        elif name == "channel":
+            trigger.channel = _channel(value)
+        else:
+            setattr(trigger, name, value)
+    if trigger.source.lower() == OWN_SOURCE:
+        raise TriggerLoop(
+            "A trigger may not listen to the signals Brandroom makes from its own output: "
+            "its briefs would feed its own condition and it would fire itself.",
+            field="source",
+        )
+    if trigger.request_drafts and trigger.channel is None:
+        raise ListeningError("Name the channel the drafts are for.", field="channel")
+    if trigger.cooldown_minutes < trigger.window_minutes:
+        raise ListeningError(
+            "The cool-down must be at least as long as the window, or the same signals fire "
+            "the trigger again.",
+            field="cooldown_minutes",
+        )
+    return trigger
+
+
+def _audience(audience_id: int | None) -> Any:
+    if audience_id is None:
+        return None
+    found = content.audiences().filter(pk=audience_id).first()
+    if found is None:
+        raise ListeningError(f"The brand has no audience {audience_id}.", field="audience")
+    return found
+
+
+def _channel(channel_id: int | None) -> Any:
+    if channel_id is None:
+        return None
+    found = content.channels().filter(pk=channel_id).first()
+    if found is None:
+        raise ListeningError(f"The brand has no channel {channel_id}.", field="channel")
+    return found
+
+
+def _save(trigger: Trigger) -> None:
+    try:
+        with transaction.atomic():
+            trigger.save()
+    except IntegrityError:
+        raise ListeningError(
+            f"The brand already has a trigger called '{trigger.name}'.",
+            field="name",
+            status_code=409,
+            code="duplicate",
+        ) from None
+
+
+def create_trigger(*, values: dict[str, Any], created_by: User | None) -> Trigger:
+    """Define a trigger (disabled unless ``enabled`` says otherwise: dry-run it first)."""
+    trigger = build_trigger(values=values)
+    trigger.created_by = created_by
+    with transaction.atomic():
+        _save(trigger)
+        audit.record(
+            action=AuditAction.TRIGGER_CREATED,
+            subject=trigger,
+            after=audit.fields_of(row=trigger, names=AUDITED),
+        )
+    return trigger
+
+
+def update_trigger(*, trigger_id: int, values: dict[str, Any]) -> Trigger:
+    """Change a trigger (enable or disable it, change its condition or its brief)."""
+    with transaction.atomic():
+        trigger = Trigger.objects.select_for_update().filter(pk=trigger_id).first()
+        if trigger is None:
+            raise ListeningError(
+                f"There is no trigger {trigger_id}.", status_code=404, code="not_found"
+            )
+        before = audit.fields_of(row=trigger, names=AUDITED)
+        build_trigger(values=values, base=trigger)
+        _save(trigger)
+        audit.record(
+            action=AuditAction.TRIGGER_CHANGED,
+            subject=trigger,
+            before=before,
+            after=audit.fields_of(row=trigger, names=AUDITED),
+        )
+    return trigger
+
+
+def delete_trigger(*, trigger_id: int) -> None:
+    """Remove a trigger and its firings (the briefs it wrote stay)."""
+    with transaction.atomic():
+        trigger = trigger_selectors.get_trigger(trigger_id=trigger_id)
+        audit.record(
+            action=AuditAction.TRIGGER_DELETED,
+            subject=trigger,
+            before=audit.fields_of(row=trigger, names=AUDITED),
+        )
+        trigger.delete()
+
+
+def evaluate_triggers(*, brand: Brand, now: datetime | None = None) -> list[TriggerFiring]:
+    """Judge the brand's enabled triggers that are out of their cool-down and fire those whose
+    window holds at least ``threshold`` matching signals. Safe to run twice or at once: the
+    cool-down claim lets one firing through."""
+    now = now or timezone.now()
+    fired = []
+    candidates = Trigger.objects.filter(enabled=True).filter(
+        Q(last_fired_at__isnull=True) | Q(last_fired_at__lt=now)
+    )
+    for trigger in candidates.select_related("audience", "channel").order_by("pk"):
+        if trigger.last_fired_at and now - trigger.last_fired_at < timedelta(
+            minutes=trigger.cooldown_minutes
+        ):
+            continue
+        matched = trigger_selectors.matched_in_window(trigger=trigger, now=now)
+        if matched < trigger.threshold:
+            continue
+        firing = _fire(trigger=trigger, matched=matched, brand=brand, now=now)
+        if firing is not None:
+            fired.append(firing)
+    return fired
+
+
+def _claim(trigger: Trigger, now: datetime) -> bool:
+    """Take the trigger for a firing at ``now`` if it is still enabled and out of its
+    cool-down; False when another evaluation fired it first."""
+    cooled = now - timedelta(minutes=trigger.cooldown_minutes)
+    return (
+        Trigger.objects.filter(pk=trigger.pk, enabled=True)
+        .filter(Q(last_fired_at__isnull=True) | Q(last_fired_at__lte=cooled))
+        .update(last_fired_at=now)
+        == 1
+    )
+
+
+def _fire(*, trigger: Trigger, matched: int, brand: Brand, now: datetime) -> TriggerFiring | None:
+    with transaction.atomic():
+        if not _claim(trigger, now):
+            return None
+        tz = ZoneInfo(brand.timezone)
+        target_at = None
+        if trigger.wait_for_active_hours and trigger.audience is not None:
+            ranges = segments.active_ranges(profile=trigger.audience, tz=tz, now=now)
+            target_at = active_hours.next_active_start(ranges, tz=tz, now=now, lead=LEAD_TIME)
+        brief = content_services.create_brief(
+            title=trigger.brief_title,
+            key_message=trigger.key_message,
+            goal=_goal(trigger, matched),
+            call_to_action=trigger.call_to_action,
+            audience=trigger.audience,
+            deadline=target_at,
+            channels=[trigger.channel] if trigger.channel is not None else None,
+        )
+        firing = TriggerFiring(
+            trigger=trigger,
+            fired_at=now,
+            matched=matched,
+            inputs=_inputs(trigger, matched, now),
+            target_at=target_at,
+            outcome=TriggerFiring.Outcome.BRIEF_CREATED,
+            brief=brief,
+        )
+        if trigger.request_drafts:
+            try:
+                firing.job = jobs.request_post_drafts(
+                    brief=brief, channel=trigger.channel, variants=1, now=now
+                )
+                firing.outcome = TriggerFiring.Outcome.DRAFTS_REQUESTED
+            except ContentError as refused:
+                # The brief stands; the budget or the channel said no to drafts, and the
+                # firing says why.
+                firing.outcome = TriggerFiring.Outcome.DRAFTS_REFUSED
+                firing.detail = refused.message
+        firing.save()
+        audit.record(
+            action=AuditAction.TRIGGER_FIRED,
+            subject=trigger,
+            after={
+                "firing": firing.pk,
+                "matched": matched,
+                "outcome": firing.outcome,
+                "brief": brief.pk,
+                "target_at": target_at,
+            },
+            detail=firing.detail,
+            brand=brand,
+        )
+    return firing
+
+
+def _goal(trigger: Trigger, matched: int) -> str:
+    """The trigger's goal plus why it fired, in the trigger's own words only: the signals'
+    text is the public's and never becomes an instruction to the assistant."""
+    about = f" about '{trigger.topic}'" if trigger.topic else ""
+    what = trigger.kind.replace("_", " ") if trigger.kind else "signal"
+    why = (
+        f"Written by the trigger '{trigger.name}': {matched} {what} signals{about} in the last "
+        f"{trigger.window_minutes} minutes (threshold {trigger.threshold})."
+    )
+    return f"{trigger.goal}\n\n{why}" if trigger.goal else why
+
+
+def _inputs(trigger: Trigger, matched: int, now: datetime) -> dict[str, Any]:
+    return {
+        "kind": trigger.kind,
+        "source": trigger.source,
+        "topic": trigger.topic,
+        "keyword": trigger.keyword,
+        "negative_only": trigger.negative_only,
+        "threshold": trigger.threshold,
+        "window_minutes": trigger.window_minutes,
+        "window_start": (now - timedelta(minutes=trigger.window_minutes)).isoformat(),
+        "window_end": now.isoformat(),
+        "matched": matched,
+    }
