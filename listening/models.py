@@ -172,3 +172,46 @@ class TriggerFiring(models.Model):
 
     def __str__(self) -> str:
         return f"trigger #{self.trigger_id} at {self.fired_at:%Y-%m-%d %H:%M}"
+
+
+class CrisisWarning(models.Model):
+    """A spike of negative signals against the brand's baseline, with a suggested severity and
+    its evidence, for the person on duty to confirm (an incident opens at that severity) or
+    dismiss. At most one is open at a time; a bigger spike raises the open one."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CONFIRMED = "confirmed"
+        DISMISSED = "dismissed"
+
+    severity = models.PositiveSmallIntegerField()
+    evidence = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    raised_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    decided_by = person_reference()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # The approvals incident a confirmation opened.
+    incident_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status="open"), name="one_open_crisis_warning"
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__gte=1, severity__lte=5), name="crisis_warning_severity"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "confirmed", "dismissed"]),
+                name="crisis_warning_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", decided_at__isnull=True)
+                | (~Q(status="open") & Q(decided_at__isnull=False)),
+                name="crisis_warning_decided_iff_not_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"crisis warning, severity {self.severity} ({self.status})"

@@ -1,9 +1,11 @@
-"""Worker jobs for listening: judge a brand's triggers after new signals arrived."""
+"""Worker jobs for listening: after new signals arrived, judge the brand's triggers and watch
+for a crisis."""
 
 from __future__ import annotations
 
 import dramatiq
 
+from listening.services.crisis import watch_for_crisis
 from listening.services.triggers import evaluate_triggers
 from tenants.selectors import current_brand
 
@@ -13,3 +15,10 @@ def evaluate_brand_triggers() -> None:
     """Judge the triggers of the brand the message was sent for (enqueued on commit after a
     batch stored new signals). Safe to run twice: a trigger in its cool-down does not fire."""
     evaluate_triggers(brand=current_brand())
+
+
+@dramatiq.actor(max_retries=3)
+def watch_brand_for_crisis() -> None:
+    """Compare the brand's last hour of negative signals with its baseline and warn the person
+    on duty of a spike. Safe to run twice: the same spike does not warn twice."""
+    watch_for_crisis(brand=current_brand())

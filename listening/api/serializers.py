@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from brandroom.datetimes import OFFSET_HINT, as_utc
-from listening.models import SignalKind, Trigger, TriggerFiring
+from listening.models import CrisisWarning, SignalKind, Trigger, TriggerFiring
 from listening.services.signals import MAX_BATCH
 
 MAX_ATTRIBUTES = 20
@@ -236,3 +236,31 @@ class TriggerFiringSerializer(serializers.ModelSerializer):
             "brief",
             "job",
         ]
+
+
+class CrisisWarningSerializer(serializers.ModelSerializer):
+    decided_by = serializers.IntegerField(source="decided_by_id", allow_null=True)
+    incident = serializers.IntegerField(source="incident_id", allow_null=True)
+
+    class Meta:
+        model = CrisisWarning
+        fields = [
+            "id",
+            "severity",
+            "evidence",
+            "status",
+            "raised_at",
+            "updated_at",
+            "decided_by",
+            "decided_at",
+            "incident",
+        ]
+
+
+class ConfirmWarningSerializer(serializers.Serializer):
+    severity = serializers.IntegerField(
+        min_value=1,
+        max_value=5,
+        required=False,
+        help_text="The incident's severity; the suggested one when not given.",
+    )

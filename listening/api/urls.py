@@ -36,4 +36,19 @@ urlpatterns = [
         views.TriggerFiringListView.as_view(),
         name="listening-trigger-firings",
     ),
+    path(
+        "listening/crisis-warnings/",
+        views.CrisisWarningListView.as_view(),
+        name="listening-crisis-warnings",
+    ),
+    path(
+        "listening/crisis-warnings/<int:pk>/confirm/",
+        views.ConfirmWarningView.as_view(),
+        name="listening-crisis-warning-confirm",
+    ),
+    path(
+        "listening/crisis-warnings/<int:pk>/dismiss/",
+        views.DismissWarningView.as_view(),
+        name="listening-crisis-warning-dismiss",
+    ),
 ]

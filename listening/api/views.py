@@ -18,7 +18,9 @@ from brandroom.datetimes import parse_query_day
 from listening.api import serializers as s
 from listening.models import SignalKind
 from listening.selectors import aggregates, segments
+from listening.selectors import crisis as crisis_selectors
 from listening.selectors import triggers as trigger_selectors
+from listening.services import crisis as crisis_services
 from listening.services import segments as segment_services
 from listening.services import signals as signal_services
 from listening.services import triggers as trigger_services
@@ -292,3 +294,53 @@ class TriggerFiringListView(BrandScopedMixin, generics.ListAPIView):
     def get_queryset(self) -> Any:
         trigger = trigger_selectors.get_trigger(trigger_id=int(self.kwargs["pk"]))
         return trigger_selectors.firings(trigger_id=trigger.pk)
+
+
+class CrisisWarningListView(BrandScopedMixin, generics.ListAPIView):
+    """Crisis warnings, newest first: a spike of negative mentions against the brand's hourly
+    baseline over 28 days, with a suggested severity (1-5) and the evidence (count, z-score,
+    sources, reach). The person on duty is emailed; one tap confirms or dismisses."""
+
+    serializer_class = s.CrisisWarningSerializer
+    read_action = "listening.read"
+    ordering = "-raised_at"
+    ordering_fields = ["raised_at"]
+
+    def get_queryset(self) -> Any:
+        return crisis_selectors.crisis_warnings()
+
+
+def _actor_id(request: Request) -> int | None:
+    user = _user(request)
+    return user.pk if user is not None else None
+
+
+class ConfirmWarningView(BrandScopedMixin, APIView):
+    """Confirm the warning: an incident opens at the suggested (or the given) severity, owned
+    by you, and at the policy's threshold the brand enters crisis mode. 409 once decided."""
+
+    write_action = "incidents.manage"
+
+    @extend_schema(request=s.ConfirmWarningSerializer, responses=s.CrisisWarningSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        crisis_selectors.get_warning(warning_id=pk)
+        body = s.ConfirmWarningSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        warning = crisis_services.confirm_warning(
+            warning_id=pk,
+            severity=body.validated_data.get("severity"),
+            actor_id=_actor_id(request),
+        )
+        return Response(s.CrisisWarningSerializer(warning).data)
+
+
+class DismissWarningView(BrandScopedMixin, APIView):
+    """Dismiss the warning: no incident; the same spike stays quiet for six hours."""
+
+    write_action = "incidents.manage"
+
+    @extend_schema(request=None, responses=s.CrisisWarningSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        crisis_selectors.get_warning(warning_id=pk)
+        warning = crisis_services.dismiss_warning(warning_id=pk, actor_id=_actor_id(request))
+        return Response(s.CrisisWarningSerializer(warning).data)

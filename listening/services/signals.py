@@ -20,7 +20,7 @@ from content import selectors as content
 from content.assistant import injection
 from listening.errors import ListeningError
 from listening.models import OWN_SOURCE, Signal
-from listening.tasks import evaluate_brand_triggers
+from listening.tasks import evaluate_brand_triggers, watch_brand_for_crisis
 from tenants.worker import enqueue_on_commit
 
 MAX_BATCH = 1000
@@ -122,7 +122,8 @@ def ingest_signals(
     """Store a batch of signals (validated items: ``kind``, ``source``, ``external_id``,
     ``observed_at`` and optional ``audience``, ``topic``, ``value``, ``sentiment``, ``text``,
     ``post_external_id``, ``attributes``). A rule an item breaks refuses the whole batch; new
-    signals enqueue an evaluation of the brand's triggers once the batch is committed."""
+    signals enqueue an evaluation of the brand's triggers and a crisis watch once the batch is
+    committed."""
     now = now or timezone.now()
     _check(items, now)
     own_posts = _own_posts(items)
@@ -145,6 +146,7 @@ def ingest_signals(
         ]
         if created:
             enqueue_on_commit(evaluate_brand_triggers)
+            enqueue_on_commit(watch_brand_for_crisis)
     new = set(created)
     duplicates = [i for i in range(len(items)) if i not in new]
     return SignalIngestOutcome(created=created, duplicates=duplicates)
