@@ -19,6 +19,8 @@ class EventType(models.TextChoices):
     BOOST_ALERT = "boost.alert"
     POST_PUBLISHED = "post.published"
     KPI_OFF_TRACK = "kpi.off_track"
+    TRIGGER_FIRED = "trigger.fired"
+    CRISIS_WARNING = "crisis.warning"
 
 
 DRAFT_READY = EventType.DRAFT_READY.value
@@ -34,5 +36,7 @@ INCIDENT_CLOSED = EventType.INCIDENT_CLOSED.value
 BOOST_ALERT = EventType.BOOST_ALERT.value
 POST_PUBLISHED = EventType.POST_PUBLISHED.value
 KPI_OFF_TRACK = EventType.KPI_OFF_TRACK.value
+TRIGGER_FIRED = EventType.TRIGGER_FIRED.value
+CRISIS_WARNING = EventType.CRISIS_WARNING.value
 
 ALL_EVENT_TYPES: frozenset[str] = frozenset(EventType.values)

@@ -23,6 +23,7 @@ from approvals import announcements as approvals_announcements
 from brandroom.datetimes import api_datetime
 from content import announcements as content_announcements
 from integrations import events
+from listening import announcements as listening_announcements
 from media import announcements as media_announcements
 from outbox import handlers
 from outbox.models import OutboxEvent
@@ -45,7 +46,7 @@ APPROVAL_EVENT_TYPES = {
     "incident_closed": events.INCIDENT_CLOSED,
 }
 # Payload fields that are times (written as JSON strings in the outbox).
-TIME_FIELDS = {"created_at", "closed_at", "published_at"}
+TIME_FIELDS = {"created_at", "closed_at", "published_at", "fired_at", "target_at", "raised_at"}
 
 
 def _url(brand: Brand, path: str) -> str:
@@ -206,6 +207,28 @@ def on_kpi_off_track(event: OutboxEvent) -> None:
     )
 
 
+def on_trigger_fired(event: OutboxEvent) -> None:
+    payload = event.payload
+    _emit(
+        events.TRIGGER_FIRED,
+        lambda brand: {
+            **payload,
+            "url": _url(brand, f"listening/triggers/{payload['trigger_id']}/firings/"),
+            "brief_url": _url(brand, f"briefs/{payload['brief_id']}/"),
+        },
+        cause=event,
+    )
+
+
+def on_crisis_warning(event: OutboxEvent) -> None:
+    payload = event.payload
+    _emit(
+        events.CRISIS_WARNING,
+        lambda brand: {**payload, "url": _url(brand, "listening/crisis-warnings/")},
+        cause=event,
+    )
+
+
 def connect() -> None:
     """React to the other apps' outbox events; called from IntegrationsConfig.ready."""
     for name, handler in [
@@ -216,5 +239,7 @@ def connect() -> None:
         (approvals_announcements.NOTICE, on_approvals_notice),
         (media_announcements.BOOST_ALERT, on_boost_alert),
         (results_announcements.KPI_OFF_TRACK, on_kpi_off_track),
+        (listening_announcements.TRIGGER_FIRED, on_trigger_fired),
+        (listening_announcements.CRISIS_WARNING, on_crisis_warning),
     ]:
         handlers.register(name, handler, key="integrations.webhook_event")

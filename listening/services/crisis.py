@@ -16,11 +16,13 @@ from django.utils import timezone
 from approvals import services as approvals
 from approvals.selectors.crisis import brand_in_crisis
 from approvals.selectors.rota import on_duty_ids
+from listening import announcements
 from listening.errors import ListeningError
 from listening.models import CrisisWarning
 from listening.selectors import crisis as crisis_selectors
 from listening.severity import Evidence, suggest_severity
 from outbox.notifications import email_people
+from outbox.services import record_event
 from tenants.models import Brand
 from tenants.roles import LEADS
 
@@ -66,6 +68,19 @@ def watch_for_crisis(*, brand: Brand, now: datetime | None = None) -> CrisisWarn
                 # Another evaluation raised one at the same moment and told the person on duty.
                 return None
         _tell_on_duty(brand=brand, warning=warning, evidence=evidence, now=now)
+        record_event(
+            name=announcements.CRISIS_WARNING,
+            payload={
+                "warning_id": warning.pk,
+                "severity": warning.severity,
+                "status": warning.status,
+                "raised_at": warning.raised_at,
+                "negative": evidence.negative,
+                "z_score": evidence.z_score,
+                "sources": evidence.sources,
+                "reach": evidence.reach,
+            },
+        )
     return warning
 
 

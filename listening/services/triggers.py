@@ -24,11 +24,12 @@ from content import selectors as content
 from content import services as content_services
 from content.errors import ContentError
 from content.services import jobs
-from listening import active_hours
+from listening import active_hours, announcements
 from listening.errors import ListeningError, TriggerLoop
 from listening.models import OWN_SOURCE, Trigger, TriggerFiring
 from listening.selectors import segments
 from listening.selectors import triggers as trigger_selectors
+from outbox.services import record_event
 from tenants.audit import services as audit
 from tenants.audit.models import AuditAction
 from tenants.models import Brand, User
@@ -252,6 +253,20 @@ def _fire(*, trigger: Trigger, matched: int, brand: Brand, now: datetime) -> Tri
             },
             detail=firing.detail,
             brand=brand,
+        )
+        record_event(
+            name=announcements.TRIGGER_FIRED,
+            payload={
+                "trigger_id": trigger.pk,
+                "name": trigger.name,
+                "firing_id": firing.pk,
+                "fired_at": now,
+                "matched": matched,
+                "outcome": firing.outcome,
+                "brief_id": brief.pk,
+                "job_id": firing.job_id,
+                "target_at": target_at,
+            },
         )
     return firing
 

@@ -1,0 +1,10 @@
+"""What listening announces for other apps (integrations) to react to, as outbox events written
+in the same transaction as the change (see ``outbox.services``)."""
+
+# A trigger fired. Payload: ``trigger_id``, ``name``, ``firing_id``, ``fired_at``, ``matched``,
+# ``outcome``, ``brief_id``, ``job_id``, ``target_at``.
+TRIGGER_FIRED = "listening.trigger_fired"
+
+# A crisis warning was raised, or raised to a higher severity. Payload: ``warning_id``,
+# ``severity``, ``status``, ``raised_at``, ``negative``, ``z_score``, ``sources``, ``reach``.
+CRISIS_WARNING = "listening.crisis_warning"
