@@ -11,10 +11,13 @@ from tenants.selectors import current_brand
 
 
 @dramatiq.actor(max_retries=3)
-def evaluate_brand_triggers() -> None:
-    """Judge the triggers of the brand the message was sent for (enqueued on commit after a
-    batch stored new signals). Safe to run twice: a trigger in its cool-down does not fire."""
-    evaluate_triggers(brand=current_brand())
+def evaluate_brand_triggers(
+    kinds: list[str] | None = None, topics: list[str] | None = None
+) -> None:
+    """Judge the triggers of the brand the message was sent for that signals of ``kinds`` and
+    ``topics`` could match (enqueued on commit after a batch stored new signals; all of them
+    when not given). Safe to run twice: a trigger in its cool-down does not fire."""
+    evaluate_triggers(brand=current_brand(), kinds=kinds, topics=topics)
 
 
 @dramatiq.actor(max_retries=3)

@@ -145,7 +145,13 @@ def ingest_signals(
             i for i, item in enumerate(items) if (item["source"], item["external_id"]) in stored
         ]
         if created:
-            enqueue_on_commit(evaluate_brand_triggers)
+            # Only the triggers these signals could match are judged: the cost follows the
+            # rules whose inputs changed, not all of the brand's rules.
+            enqueue_on_commit(
+                evaluate_brand_triggers,
+                kinds=sorted({items[i]["kind"] for i in created}),
+                topics=sorted({str(items[i].get("topic", "")).lower() for i in created}),
+            )
             enqueue_on_commit(watch_brand_for_crisis)
     new = set(created)
     duplicates = [i for i in range(len(items)) if i not in new]

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from content import selectors as content
@@ -167,15 +168,28 @@ def delete_trigger(*, trigger_id: int) -> None:
         trigger.delete()
 
 
-def evaluate_triggers(*, brand: Brand, now: datetime | None = None) -> list[TriggerFiring]:
-    """Judge the brand's enabled triggers that are out of their cool-down and fire those whose
-    window holds at least ``threshold`` matching signals. Safe to run twice or at once: the
-    cool-down claim lets one firing through."""
+def evaluate_triggers(
+    *,
+    brand: Brand,
+    now: datetime | None = None,
+    kinds: list[str] | None = None,
+    topics: list[str] | None = None,
+) -> list[TriggerFiring]:
+    """Judge the brand's enabled triggers that are out of their cool-down (only those that
+    signals of ``kinds`` and lower-cased ``topics`` could match, when given) and fire those
+    whose window holds at least ``threshold`` matching signals. Safe to run twice or at once:
+    the cool-down claim lets one firing through."""
     now = now or timezone.now()
     fired = []
     candidates = Trigger.objects.filter(enabled=True).filter(
         Q(last_fired_at__isnull=True) | Q(last_fired_at__lt=now)
     )
+    if kinds is not None:
+        candidates = candidates.filter(Q(kind="") | Q(kind__in=kinds))
+    if topics is not None:
+        candidates = candidates.annotate(topic_key=Lower("topic")).filter(
+            Q(topic="") | Q(topic_key__in=topics)
+        )
     for trigger in candidates.select_related("audience", "channel").order_by("pk"):
         if trigger.last_fired_at and now - trigger.last_fired_at < timedelta(
             minutes=trigger.cooldown_minutes

@@ -310,3 +310,24 @@ def test_another_brands_trigger_is_a_404(world) -> None:
     assert lead_b.post(url(b, f"triggers/{trigger_id}/dry-run/")).status_code == 404
     with schema_context(a.brand.schema_name):
         assert Trigger.objects.filter(pk=trigger_id).exists()
+
+
+def test_a_batch_has_only_the_triggers_its_signals_could_match_judged(
+    world, inline_worker, django_capture_on_commit_callbacks
+) -> None:
+    a = world.a
+    prices = define(a, name="Price talk", topic="prices").json()["id"]
+    send(a, [signal(f"p-{n}", topic="prices") for n in range(3)])
+    enable(a, prices)
+    oat_latte = define(a).json()["id"]
+    enable(a, oat_latte)
+    inline_worker.kept.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send(a, buzz(3))
+    (message,) = [m for m in inline_worker.kept if m.actor_name == "evaluate_brand_triggers"]
+    run_kept_evaluations(a, inline_worker)
+
+    # The price trigger's signals are old news to this batch: it was not judged now.
+    assert message.kwargs == {"kinds": ["mention"], "topics": ["oat latte"]}
+    assert [f.trigger_id for f in firings(a)] == [oat_latte]
