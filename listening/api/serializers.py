@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +53,9 @@ def _attributes(value: dict[str, Any]) -> dict[str, Any]:
             raise serializers.ValidationError(
                 f"Attribute '{key}' must be a string, number, true/false or null."
             )
+        if isinstance(item, float) and not math.isfinite(item):
+            # 1e400 parses as infinity, which JSON (and PostgreSQL's jsonb) cannot hold.
+            raise serializers.ValidationError(f"Attribute '{key}' is not a finite number.")
         if isinstance(item, str) and len(item) > 500:
             raise serializers.ValidationError(f"Attribute '{key}' is over 500 characters.")
     return value

@@ -3,6 +3,7 @@ all, idempotent by (source, external_id), the text kept as data."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from listening.models import Signal
 from tenants.roles import Role, Scope
 from tests.conftest import client_for
 from tests.integrations.conftest import key_client
-from tests.listening.conftest import audience, send, signal, stored, url
+from tests.listening.conftest import audience, integrator, send, signal, stored, url
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +83,9 @@ def test_a_duplicate_keeps_what_was_stored_first(world) -> None:
         ({"value": True}, "signals.1.value"),
         ({"sentiment": -3}, "signals.1.sentiment"),
         ({"attributes": {"nested": {"a": 1}}}, "signals.1.attributes"),
+        # 1e400 parses as infinity (see ``send_raw``).
+        ({"attributes": {"reach": "1e400"}}, "signals.1.attributes"),
+        ({"value": "1e400"}, "signals.1.value"),
         ({"source": "brandroom"}, "signals.1.source"),
         ({"audience": 999999}, "signals.1.audience"),
         ({"external_id": "ig-0"}, "signals.1.external_id"),
@@ -94,7 +98,9 @@ def test_one_bad_item_refuses_the_whole_batch_naming_item_and_field(world, chang
     if change.get("observed_at") == "2099-01-01T00:00:00Z":
         change = {"observed_at": future.isoformat()}
 
-    refused = send(a, [signal("ig-0"), {**signal("ig-1"), **change}, signal("ig-2")])
+    items = [signal("ig-0"), {**signal("ig-1"), **change}, signal("ig-2")]
+    body = json.dumps({"signals": items}).replace('"1e400"', "1e400")
+    refused = integrator(a).post(url(a, "signals/"), body, content_type="application/json")
 
     assert refused.status_code == 400, refused.json()
     assert refused.json()["errors"][0]["attr"] == attr
