@@ -19,6 +19,7 @@ urlpatterns = [
     # Generated once per process and compressed (about 1 MB of JSON, a tenth of it gzipped).
     path("api/schema/", gzip_page(SchemaView.as_view()), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("brands/<slug:brand_slug>/approve/warnings/", include("listening.web.urls")),
     path("brands/<slug:brand_slug>/approve/", include("approvals.web.brand_urls")),
     path("brands/<slug:brand_slug>/results/", include("results.web.urls")),
     path("brands/<slug:brand_slug>/", include("brandroom.brand_urls")),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -93,8 +94,8 @@ def _tell_on_duty(
         f"usually {evidence.baseline_mean:.1f} an hour (z-score {evidence.z_score:.1f}).\n"
         f"Sources: {', '.join(evidence.sources)}. Reach: {evidence.reach:,.0f}.\n"
         f"Suggested severity: {warning.severity} of 5.\n\n"
-        f"Confirm it (an incident opens) or dismiss it: POST /brands/{brand.slug}/api/v1/"
-        f"listening/crisis-warnings/{warning.pk}/confirm/ or .../dismiss/"
+        "Open the incident at that severity or dismiss the warning: "
+        f"{settings.PUBLIC_BASE_URL}/brands/{brand.slug}/approve/warnings/"
     )
     subject = f"Possible crisis: severity {warning.severity} suggested"
     on_duty = on_duty_ids(now=now)
