@@ -17,9 +17,19 @@ GROUPS = {"kind": "kind", "source": "source", "topic": "topic", "audience": "aud
 BUCKETS = ("hour", "day")
 
 
-def signals() -> QuerySet[Signal]:
-    """The brand's signals, newest observed first."""
-    return Signal.objects.order_by("-observed_at", "-pk")
+def signals(
+    *, kind: str | None = None, source: str | None = None, topic: str | None = None
+) -> QuerySet[Signal]:
+    """The brand's signals, newest observed first, of one ``kind``, ``source`` or ``topic``
+    when given."""
+    rows = Signal.objects.order_by("-observed_at", "-pk")
+    if kind:
+        rows = rows.filter(kind=kind)
+    if source:
+        rows = rows.filter(source=source)
+    if topic:
+        rows = rows.filter(topic=topic)
+    return rows
 
 
 def signal_aggregates(

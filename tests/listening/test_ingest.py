@@ -205,12 +205,14 @@ def test_who_may_send_signals(world, who, status) -> None:
 
 def test_signals_list_filters_by_kind_and_refuses_an_unknown_kind(world) -> None:
     a = world.a
-    send(a, [signal("ig-1"), signal("ig-2", kind="purchase")])
+    send(a, [signal("ig-1"), signal("ig-2", kind="purchase"), signal("s-1", source="shop")])
     reader = key_client(a.brand, [Scope.READ])
 
     purchases = reader.get(url(a, "signals/?kind=purchase"))
+    shop = reader.get(url(a, "signals/?source=shop"))
     unknown = reader.get(url(a, "signals/?kind=rumour"))
 
     assert [row["external_id"] for row in purchases.json()["results"]] == ["ig-2"]
+    assert [row["external_id"] for row in shop.json()["results"]] == ["s-1"]
     assert unknown.status_code == 400
     assert unknown.json()["errors"][0]["attr"] == "kind"
