@@ -95,3 +95,18 @@ def test_only_the_brands_people_and_read_keys_see_aggregates(world) -> None:
     assert aggregates(a, "", client_for(a.person(Role.CLIENT_VIEWER))).status_code == 200
     assert aggregates(a, "", client_for(b.person(Role.ACCOUNT_LEAD))).status_code == 404
     assert aggregates(a, "", key_client(a.brand, [Scope.INGEST_SIGNALS])).status_code == 403
+
+
+def test_the_time_index_summarises_page_ranges_as_they_fill(world) -> None:
+    """Without autosummarize, every range written since the last VACUUM matches every window:
+    a 28-day aggregate over a year of signals read the whole table."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relname = 'signal_observed_brin' AND n.nspname = %s",
+            [world.a.brand.schema_name],
+        )
+        (options,) = cursor.fetchone()
+    assert options == ["autosummarize=on"]
