@@ -74,9 +74,18 @@ def route_forgotten_drafts() -> int:
     return routed
 
 
+def reconcile_attention() -> int:
+    """The reconciler's part for the cockpit: rebuild the brand's approval-step and crisis
+    rows from its steps and crisis state (deadlines that moved, rows a failed write missed)."""
+    from approvals.services.attention import sync_approvals_attention
+
+    return sync_approvals_attention()
+
+
 def connect() -> None:
     brand_provisioned.connect(seed_new_brand, dispatch_uid="approvals.seed_new_brand")
     handlers.register(
         announcements.DRAFT_READY, route_ready_draft, key="approvals.route_ready_draft"
     )
     handlers.register_reconciler(route_forgotten_drafts, key="approvals.route_forgotten_drafts")
+    handlers.register_reconciler(reconcile_attention, key="approvals.attention")

@@ -70,6 +70,8 @@ SHARED_APPS = [
     "demo",
     # The product-wide audit trail; public, so a brand's entries outlive the brand's schema.
     "tenants.audit",
+    # What waits for people in every brand (the cockpit's rollup), kept by each app.
+    "tenants.attention",
 ]
 # Everything a brand owns lives in the brand's own schema.
 TENANT_APPS = [

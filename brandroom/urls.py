@@ -16,6 +16,7 @@ urlpatterns = [
     path("approve/", include("approvals.web.urls")),
     path("api/v1/", include("tenants.api.urls")),
     path("api/v1/", include("content.api.platform_urls")),
+    path("api/v1/", include("tenants.attention.api.urls")),
     # Generated once per process and compressed (about 1 MB of JSON, a tenth of it gzipped).
     path("api/schema/", gzip_page(SchemaView.as_view()), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ContentConfig(AppConfig):
     name = "content"
     verbose_name = "Content"
+
+    def ready(self) -> None:
+        from content import receivers
+
+        receivers.connect()

@@ -71,6 +71,14 @@ def on_crisis_changed(event: OutboxEvent) -> None:
     hold_or_release_for_crisis()
 
 
+def reconcile_attention() -> int:
+    """Rebuild the brand's paused and off-pace boost rows in the cockpit's rollup (an alert
+    older than the off-pace window drops out here)."""
+    from media.services.attention import sync_boost_attention
+
+    return sync_boost_attention()
+
+
 def connect() -> None:
     """React to the approvals announcements; called from MediaConfig.ready."""
     handlers.register(
@@ -80,3 +88,4 @@ def connect() -> None:
         announcements.CRISIS_CHANGED, on_crisis_changed, key="media.hold_boosts_for_crisis"
     )
     handlers.register_reconciler(hold_or_release_for_crisis, key="media.crisis_holds")
+    handlers.register_reconciler(reconcile_attention, key="media.attention")

@@ -7,3 +7,8 @@ class ResultsConfig(AppConfig):
     # approvals and media; none of them knows it exists.
     name = "results"
     verbose_name = "Results and KPIs"
+
+    def ready(self) -> None:
+        from results import receivers
+
+        receivers.connect()

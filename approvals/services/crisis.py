@@ -27,6 +27,7 @@ from approvals.models import (
     IncidentUpdate,
 )
 from approvals.selectors.people import is_member, staffed_roles
+from approvals.services.attention import sync_approvals_attention
 from approvals.services.audit import record
 from approvals.services.chain import DRAFT_KINDS, advance, new_step
 from approvals.services.clock import next_action_at
@@ -239,6 +240,7 @@ def _enter_crisis(
         )
     _hold_approved_drafts(now=now, actor_id=actor_id)
     sync_brand_due()
+    sync_approvals_attention()
     team = member_ids_with_roles(presets.CRISIS_ROLES)
     email_on_commit(
         user_ids=team,
@@ -360,4 +362,5 @@ def _stand_down(state: CrisisState, *, actor_id: int | None, now: datetime) -> N
             detail=detail,
         )
     sync_brand_due()
+    sync_approvals_attention()
     announce_crisis(active=False)

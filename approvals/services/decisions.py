@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from approvals.errors import InvalidDecision, ReasonRequired, StepNotFound
 from approvals.models import ApprovalRequest, ApprovalStep, Decision
+from approvals.services.attention import sync_approvals_attention
 from approvals.services.audit import record
 from approvals.services.chain import (
     Status,
@@ -110,6 +111,7 @@ def decide_step(
             outcome = Status.REJECTED if verdict == Verdict.REJECT else Status.CHANGES_REQUESTED
             finish_request(request, outcome, now=now, actor_id=decider.pk)
         sync_brand_due()
+        sync_approvals_attention()
     return step
 
 
@@ -128,4 +130,5 @@ def withdraw_request(
             return False
         finish_request(request, Status.WITHDRAWN, now=now, actor_id=actor_id)
         sync_brand_due()
+        sync_approvals_attention()
     return True

@@ -15,6 +15,7 @@ from approvals.errors import BoostNeedsAmount, UnknownSubjectKind
 from approvals.models import ApprovalRequest, ApprovalStep, SubjectKind
 from approvals.selectors.crisis import brand_in_crisis
 from approvals.selectors.people import staffed_roles
+from approvals.services.attention import sync_approvals_attention
 from approvals.services.audit import record
 from approvals.services.chain import (
     DRAFT_KINDS,
@@ -208,6 +209,7 @@ def _open_request(
     first.request = request
     open_step(first, now=now, actor_id=requested_by_id)
     sync_brand_due()
+    sync_approvals_attention()
     event_on_commit(
         kind="request_opened",
         payload={"request_id": request.pk, "subject_kind": subject_kind, "subject_id": subject_id},

@@ -14,6 +14,7 @@ from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from approvals.models import ApprovalStep
+from approvals.services.attention import sync_approvals_attention
 from approvals.services.due import handle_due_step
 from approvals.services.due_index import due_brand_ids, sync_brand_due
 from tenants.models import Brand
@@ -41,6 +42,7 @@ def sweep_brand(*, now: datetime) -> int:
             for step in batch:
                 handle_due_step(step=step, now=now)
             sync_brand_due()
+            sync_approvals_attention()
         handled += len(batch)
         if len(batch) < SWEEP_BATCH:
             return handled

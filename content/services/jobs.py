@@ -20,6 +20,7 @@ from content.assistant.prompts import PROMPT_VERSION
 from content.assistant.providers import ProviderError, provider_for, resolve_config
 from content.errors import ContentError
 from content.models import AssistantSettings, Brief, Channel, Draft, GenerationJob, InboxItem
+from content.services.attention import sync_job_attention
 from content.services.drafts import mark_draft_ready
 from content.services.generation import assistant_settings
 from outbox.services import record_event
@@ -305,6 +306,7 @@ def retry_job(*, job: GenerationJob, now: datetime | None = None) -> GenerationJ
                 step="",
                 cost_reserved=F("cost_estimate") + reserve,
             )
+            sync_job_attention()
         elif not GenerationJob.objects.filter(stuck_jobs(now=now), pk=job.pk).update(
             status=GenerationJob.Status.QUEUED
         ):
@@ -369,6 +371,7 @@ def _fail(job: GenerationJob, *, code: str, reason: str, now: datetime) -> Gener
     record_event(
         name=announcements.DRAFT_FAILED, payload={"job_id": job.pk, "code": code, "reason": reason}
     )
+    sync_job_attention()
     return job
 
 

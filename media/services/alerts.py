@@ -8,6 +8,7 @@ from django.conf import settings
 
 from media import announcements
 from media.models import Boost, BoostAlert
+from media.services.attention import sync_boost_attention
 from outbox.notifications import email_people
 from outbox.services import record_event
 from tenants.models import Brand
@@ -23,6 +24,7 @@ def raise_alert(*, brand: Brand, boost: Boost, kind: str, key: str, message: str
         boost=boost, kind=kind, key=key, defaults={"message": message}
     )
     if created:
+        sync_boost_attention()
         record_event(
             name=announcements.BOOST_ALERT,
             payload={

@@ -22,6 +22,7 @@ from media import pacing, selectors
 from media.errors import BoostNotFound, BrandInCrisis, MediaError, TransitionRefused
 from media.models import Boost
 from media.money import format_money, has_minor_precision, is_currency
+from media.services.attention import sync_boost_attention
 from media.services.budgets import reserve_budget
 from tenants.audit import services as audit
 from tenants.audit.models import AuditAction
@@ -66,6 +67,7 @@ def move_boost(*, boost_id: int, to: str, allowed_from: Iterable[str], **changes
         )
     boost = Boost.objects.get(pk=boost_id)
     audit.record(action=AuditAction.BOOST_MOVED, subject=boost, after={"status": to, **changes})
+    sync_boost_attention()
     return boost
 
 

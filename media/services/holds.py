@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from media.models import Boost
+from media.services.attention import sync_boost_attention
 from media.services.boosts import CRISIS_HOLD_NOTE, offer_for_approval
 from tenants.audit import services as audit
 from tenants.audit.models import AuditAction
@@ -41,6 +42,7 @@ def hold_boosts_for_crisis() -> int:
                 after=audit.fields_of(row=boost, names=("status", "crisis_hold")),
                 detail="The brand is in crisis.",
             )
+        sync_boost_attention()
     return len(ids)
 
 
@@ -75,4 +77,5 @@ def release_crisis_hold(*, now: datetime | None = None) -> int:
                 ),
                 detail="The crisis stood down.",
             )
+        sync_boost_attention()
     return len(held)

@@ -16,6 +16,7 @@ from results import announcements, catalogue
 from results.errors import NotFound, ResultsError
 from results.models import Department, DepartmentMember, Kpi, KpiTarget
 from results.selectors.kpis import kpi_report, results_settings
+from results.services.attention import sync_kpi_attention
 from tenants.models import Brand, User
 from tenants.selectors import role_on_brand
 from tenants.worker import enqueue_on_commit
@@ -206,8 +207,10 @@ def update_kpi(
 
 def delete_kpi(*, kpi_id: int) -> None:
     """Remove a KPI with its target history."""
-    if not Kpi.objects.filter(pk=kpi_id).delete()[0]:
-        raise NotFound(f"There is no KPI {kpi_id}.")
+    with transaction.atomic():
+        if not Kpi.objects.filter(pk=kpi_id).delete()[0]:
+            raise NotFound(f"There is no KPI {kpi_id}.")
+        sync_kpi_attention()
 
 
 def evaluate_kpis(*, brand: Brand, now: datetime | None = None) -> list[int]:
@@ -245,6 +248,7 @@ def evaluate_kpis(*, brand: Brand, now: datetime | None = None) -> list[int]:
             Kpi.objects.filter(pk=kpi.pk).update(
                 last_status=current.status, last_status_period=current.start
             )
+        sync_kpi_attention()
     return turned
 
 

@@ -14,7 +14,7 @@ PACKAGE = "approvals.services"
 # Lowest first; a module may import only from layers before its own.
 LAYERS = [
     {"clock", "rules"},
-    {"audit", "notify", "due_index"},
+    {"audit", "notify", "due_index", "attention"},
     {"policy", "rota"},
     {"chain"},
     {"intake", "eligibility"},

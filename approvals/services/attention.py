@@ -1,0 +1,67 @@
+"""Approvals' rows in the cockpit's attention rollup: open steps and the brand's crisis.
+
+Synced wherever open steps change (next to the sweep's due index) and at crisis changes, in
+the same transaction, and again by the reconciler.
+"""
+
+from __future__ import annotations
+
+from approvals.models import ApprovalMode, ApprovalStep, CrisisState, Decision
+from tenants.attention.models import AttentionKind
+from tenants.attention.services import Attention, sync_attention
+from tenants.selectors import current_brand
+
+KINDS = frozenset({AttentionKind.APPROVAL_STEP, AttentionKind.CRISIS})
+
+
+def _collect() -> list[Attention]:
+    slug = current_brand().slug
+    items: list[Attention] = []
+    steps = (
+        ApprovalStep.objects.filter(status=ApprovalStep.Status.OPEN)
+        .select_related("request")
+        .prefetch_related("decisions")
+        .order_by("pk")
+    )
+    for step in steps:
+        decisions = list(step.decisions.all())
+        # In an "all" step a role someone already approved for waits for nobody else.
+        done_roles = {
+            d.role
+            for d in decisions
+            if step.mode == ApprovalMode.ALL and d.verdict == Decision.Verdict.APPROVE
+        }
+        request = step.request
+        items.append(
+            Attention(
+                kind=AttentionKind.APPROVAL_STEP,
+                source_id=step.pk,
+                title=request.summary or f"{request.subject_kind} #{request.subject_id}",
+                link=f"/brands/{slug}/approve/steps/{step.pk}/",
+                since=step.opened_at or request.created_at,
+                due_at=step.deadline_at,
+                roles=[r for r in step.roles if r not in done_roles],
+                user_ids=step.escalated_to_ids,
+                # Nobody decides their own work, or the same step twice.
+                excluded_user_ids=request.authors | {d.decider_id for d in decisions},
+            )
+        )
+    crisis = CrisisState.objects.filter(pk=1, active=True).select_related("incident").first()
+    if crisis is not None and crisis.since is not None:
+        incident = crisis.incident
+        items.append(
+            Attention(
+                kind=AttentionKind.CRISIS,
+                source_id=incident.pk if incident else 0,
+                title=f"In crisis: {incident.summary}" if incident else "In crisis",
+                link=f"/brands/{slug}/api/v1/approvals/crisis/",
+                since=crisis.since,
+            )
+        )
+    return items
+
+
+def sync_approvals_attention() -> int:
+    """Make the brand's approval-step and crisis rows match its open steps and crisis state;
+    returns how many rows changed (the reconciler's count of what it fixed)."""
+    return sync_attention(kinds=KINDS, collect=_collect)

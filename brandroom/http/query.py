@@ -1,0 +1,47 @@
+"""Query parameters: a name an endpoint does not know is a 400 naming it, never ignored.
+
+A misspelt filter (``?overdu=true``) silently ignored answers with everything, which reads as
+"the filter matched all of it"; refusing it tells the caller at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rest_framework.filters import BaseFilterBackend
+from rest_framework.request import Request
+
+from brandroom.rules import RuleViolation
+
+# Understood by every list: the cursor pagination's own parameters and DRF's format switch.
+COMMON_PARAMETERS = frozenset({"cursor", "page_size", "format"})
+
+
+class UnknownQueryParameter(RuleViolation):
+    """A query parameter the endpoint does not take."""
+
+
+def refuse_unknown_parameters(request: Request, allowed: Iterable[str]) -> None:
+    """Raise ``UnknownQueryParameter`` (400, naming it) for the first parameter not allowed."""
+    known = COMMON_PARAMETERS | frozenset(allowed)
+    for name in sorted(request.query_params):
+        if name not in known:
+            raise UnknownQueryParameter(
+                f"'{name}' is not a filter here; use {', '.join(sorted(known))}.", field=name
+            )
+
+
+class RefuseUnknownParameters(BaseFilterBackend):
+    """Put first in a list view's ``filter_backends``: the names its filter set, ``ordering``
+    (when it orders) and ``extra_query_parameters`` declare are allowed, any other is a 400."""
+
+    def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
+        allowed = set(getattr(view, "extra_query_parameters", ()))
+        filterset_class = getattr(view, "filterset_class", None)
+        if filterset_class is not None:
+            allowed |= set(filterset_class.base_filters)
+        if getattr(view, "ordering_fields", None):
+            allowed.add("ordering")
+        refuse_unknown_parameters(request, allowed)
+        return queryset

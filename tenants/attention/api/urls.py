@@ -1,0 +1,5 @@
+from django.urls import path
+
+from tenants.attention.api import views
+
+urlpatterns = [path("attention/", views.AttentionView.as_view(), name="attention")]

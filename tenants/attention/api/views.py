@@ -1,0 +1,83 @@
+"""The attention cockpit's API: what waits for the signed-in person in every brand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from brandroom.http.query import refuse_unknown_parameters
+from brandroom.pagination import KeysetCursorPagination
+from tenants.attention import selectors
+from tenants.attention.api import serializers as s
+from tenants.models import User
+
+
+class AttentionPagination(KeysetCursorPagination):
+    """Most urgent first: the earliest deadline, or the longest wait where there is none."""
+
+    ordering = "urgent_at"
+
+
+class AttentionView(APIView):
+    """Approval steps waiting for you, brands in crisis, inbox items past their reply
+    deadline, failed AI jobs, paused or off-pace boosts and KPIs off track, across every brand
+    you are a member of (only what your role there may act on), most urgent first, with counts
+    per brand and kind. Filters: ``brand``, ``kind``, ``overdue``; any other name is a 400."""
+
+    @extend_schema(
+        parameters=[
+            s.AttentionQuerySerializer,
+            OpenApiParameter("cursor", str, description="The page cursor (from next/previous)."),
+            OpenApiParameter("page_size", int, description="Rows per page (at most 200)."),
+        ],
+        responses=s.AttentionPageSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        if not isinstance(request.user, User):
+            raise exceptions.PermissionDenied("The cockpit is a person's; API keys have none.")
+        refuse_unknown_parameters(request, s.AttentionQuerySerializer().fields)
+        # A plain dict, not the QueryDict: DRF reads a missing boolean in form data as false.
+        query = s.AttentionQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        now = timezone.now()
+        brands = selectors.member_brands(user=request.user)
+        rows = selectors.attention_for(
+            user=request.user, brands=brands, now=now, **query.validated_data
+        )
+        counts = selectors.attention_counts(rows=rows, brands=brands, now=now)
+        paginator = AttentionPagination()
+        page = paginator.paginate_queryset(rows, request, view=self) or []
+        by_id = {b.id: b for b in brands.values()}
+        results = s.AttentionRowSerializer([_shown(row, by_id, now) for row in page], many=True)
+        response = paginator.get_paginated_response(results.data)
+        response.data["counts"] = s.AttentionCountsSerializer(
+            {
+                "total": sum(c.total for c in counts),
+                "overdue": sum(c.overdue for c in counts),
+                "brands": counts,
+            }
+        ).data
+        return response
+
+
+def _shown(row: Any, brands: dict[int, selectors.MemberBrand], now: Any) -> dict[str, Any]:
+    brand = brands[row.brand_id]
+    return {
+        "id": row.pk,
+        "brand_slug": brand.slug,
+        "brand_name": brand.name,
+        "kind": row.kind,
+        "source_id": row.source_id,
+        "title": row.title,
+        "link": row.link,
+        "since": row.since,
+        "due_at": row.due_at,
+        "overdue": row.due_at is not None and row.due_at <= now,
+        "age_seconds": max(0, int((now - row.since).total_seconds())),
+    }

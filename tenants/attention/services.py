@@ -1,0 +1,126 @@
+"""Keeping a brand's attention rows in step with the brand's own data.
+
+An app calls ``sync_attention`` for the kinds it owns inside the transaction that changed
+them (and again from its reconciler). The rows are read *after* a per-brand, per-kinds lock is
+taken, the way the sweep's due index is kept: under READ COMMITTED the collector then sees every
+change committed by whoever held the lock before, so two concurrent changes cannot leave stale
+rows behind.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+
+from tenants.attention.models import AttentionKind, AttentionRow
+from tenants.roles import PERMISSIONS
+from tenants.selectors import current_brand
+
+# Who may see each kind at all: the roles of the action a person would take on it. A writer
+# may narrow this (an approval step names its own roles), never widen it.
+KIND_ACTIONS: dict[str, str] = {
+    AttentionKind.APPROVAL_STEP: "approvals.decide",
+    AttentionKind.CRISIS: "approvals.read",
+    AttentionKind.INBOX_ITEM: "content.write",
+    AttentionKind.AI_JOB_FAILED: "content.generate",
+    AttentionKind.BOOST_PAUSED: "media.write",
+    AttentionKind.BOOST_OFF_PACE: "media.write",
+    AttentionKind.KPI_OFF_TRACK: "kpis.manage",
+}
+
+
+def roles_for_kind(*, kind: str) -> frozenset[str]:
+    """The roles that may see rows of ``kind`` (the roles of its action)."""
+    roles, _scope = PERMISSIONS[KIND_ACTIONS[kind]]
+    return roles
+
+
+@dataclass(frozen=True)
+class Attention:
+    """One thing that waits, as the app that owns it describes it."""
+
+    kind: str
+    source_id: int
+    title: str
+    link: str
+    since: datetime
+    due_at: datetime | None = None
+    # None: every role that may see the kind; otherwise only these (within those).
+    roles: Iterable[str] | None = None
+    user_ids: Iterable[int] = ()
+    excluded_user_ids: Iterable[int] = ()
+
+
+_FIELDS = (
+    "title",
+    "link",
+    "since",
+    "due_at",
+    "urgent_at",
+    "roles",
+    "user_ids",
+    "excluded_user_ids",
+)
+
+
+def _row(brand_id: int, item: Attention) -> AttentionRow:
+    allowed = roles_for_kind(kind=item.kind)
+    roles = allowed if item.roles is None else allowed & frozenset(item.roles)
+    return AttentionRow(
+        brand_id=brand_id,
+        kind=item.kind,
+        source_id=item.source_id,
+        title=item.title[:300],
+        link=item.link[:500],
+        since=item.since,
+        due_at=item.due_at,
+        urgent_at=item.due_at or item.since,
+        roles=sorted(roles),
+        user_ids=sorted(set(item.user_ids)),
+        excluded_user_ids=sorted(set(item.excluded_user_ids)),
+    )
+
+
+def _lock(brand_id: int, kinds: frozenset[str]) -> None:
+    key = zlib.crc32(",".join(sorted(kinds)).encode()) & 0x7FFFFFFF
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [brand_id, key])
+
+
+def sync_attention(*, kinds: Iterable[str], collect: Callable[[], Iterable[Attention]]) -> int:
+    """Make the current brand's rows of ``kinds`` exactly what ``collect()`` returns (it runs
+    under the lock, in the brand's schema). Returns how many rows were added, changed or
+    removed, so a reconciler can say what it fixed."""
+    wanted_kinds = frozenset(kinds)
+    brand_id = current_brand().pk
+    with transaction.atomic():
+        _lock(brand_id, wanted_kinds)
+        wanted: dict[tuple[str, int], AttentionRow] = {}
+        for item in collect():
+            if item.kind not in wanted_kinds:
+                raise ValueError(f"sync for {sorted(wanted_kinds)} collected a {item.kind} row")
+            wanted[(item.kind, item.source_id)] = _row(brand_id, item)
+        stored = {
+            (row.kind, row.source_id): row
+            for row in AttentionRow.objects.filter(brand_id=brand_id, kind__in=wanted_kinds)
+        }
+        gone = [row.pk for key, row in stored.items() if key not in wanted]
+        changed = [
+            row
+            for key, row in wanted.items()
+            if key not in stored or any(getattr(row, f) != getattr(stored[key], f) for f in _FIELDS)
+        ]
+        if gone:
+            AttentionRow.objects.filter(pk__in=gone).delete()
+        if changed:
+            AttentionRow.objects.bulk_create(
+                changed,
+                update_conflicts=True,
+                unique_fields=["brand", "kind", "source_id"],
+                update_fields=[*_FIELDS, "updated_at"],
+            )
+    return len(gone) + len(changed)
