@@ -27,3 +27,10 @@ class DraftTransitionRefused(ContentError):
 class DraftNotFound(ContentError):
     status_code = 404
     code = "not_found"
+
+
+class InboxTransitionRefused(ContentError):
+    """The inbox item is not in a status the move may start from; the message says where it is."""
+
+    status_code = 409
+    code = "conflict"

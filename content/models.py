@@ -236,6 +236,9 @@ class AssistantSettings(models.Model):
     # The brand's policy for pushed-in comments, mentions and messages: when on, every new inbox
     # item starts a reply job at once (its drafts then go through approvals like any other).
     auto_draft_replies = models.BooleanField(default=True)
+    # How long the brand gives itself to answer an inbox item: each item's reply deadline is
+    # set from it when the item arrives (the inbox work queue and the cockpit read it).
+    reply_deadline_minutes = models.PositiveIntegerField(default=60)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -249,6 +252,10 @@ class AssistantSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(monthly_budget__isnull=True) | Q(monthly_budget__gte=0),
                 name="assistant_budget_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(reply_deadline_minutes__gte=1),
+                name="assistant_reply_deadline_positive",
             ),
         ]
 
@@ -341,14 +348,67 @@ class Brief(models.Model):
         return self.title
 
 
+class InboxStatus(models.TextChoices):
+    """Where an inbox item is in the work queue; ``InboxItem.Status``."""
+
+    NEW = "new"
+    ASSIGNED = "assigned"
+    REPLIED = "replied"
+    IGNORED = "ignored"
+    ESCALATED = "escalated"
+
+
+class InboxTransition(models.TextChoices):
+    """The named moves of an inbox item (assigning is its own service: it names a person)."""
+
+    MARK_REPLIED = "mark_replied"
+    IGNORE = "ignore"
+    ESCALATE = "escalate"
+    REOPEN = "reopen"
+
+
+_I = InboxStatus
+# Still waiting for an answer (the queue's "unanswered").
+INBOX_OPEN = frozenset({_I.NEW, _I.ASSIGNED, _I.ESCALATED})
+# transition -> (the statuses it may start from, the status it ends in).
+INBOX_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    InboxTransition.MARK_REPLIED: (INBOX_OPEN, _I.REPLIED),
+    InboxTransition.IGNORE: (INBOX_OPEN, _I.IGNORED),
+    InboxTransition.ESCALATE: (frozenset({_I.NEW, _I.ASSIGNED}), _I.ESCALATED),
+    InboxTransition.REOPEN: (frozenset({_I.REPLIED, _I.IGNORED}), _I.NEW),
+}
+
+
+class InboxPriority(models.TextChoices):
+    """The band of an item's priority score (content.triage)."""
+
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+class Sentiment(models.TextChoices):
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"
+
+
 class InboxItem(models.Model):
     """An incoming comment, mention or message, pushed in through the API. Its text is data
-    written by the public: it is never treated as instructions."""
+    written by the public: it is never treated as instructions.
+
+    It is also a unit of work: a status, an assignee, a priority computed when it arrives
+    (from its risk, sentiment and the author's reach) and a reply deadline from the brand's
+    policy (``AssistantSettings.reply_deadline_minutes``)."""
 
     class Kind(models.TextChoices):
         COMMENT = "comment"
         MENTION = "mention"
         MESSAGE = "message"
+
+    Status = InboxStatus
+    Priority = InboxPriority
 
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.COMMENT)
     channel = models.ForeignKey(
@@ -367,6 +427,20 @@ class InboxItem(models.Model):
     # (content.assistant.injection), found when the item arrived. Replies to such an item always
     # need a person's sign-off.
     injection_signals = models.JSONField(default=list, blank=True)
+    # The author's followers when the item arrived (their reach), if the network told us.
+    author_followers = models.PositiveIntegerField(null=True, blank=True)
+    sentiment = models.CharField(max_length=8, choices=Sentiment.choices, default=Sentiment.NEUTRAL)
+    priority = models.CharField(
+        max_length=8, choices=InboxPriority.choices, default=InboxPriority.NORMAL
+    )
+    priority_score = models.PositiveSmallIntegerField(default=0)
+    # [{"code", "detail", "points"}]: why the item got its priority.
+    priority_reasons = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=InboxStatus.choices, default=InboxStatus.NEW)
+    assignee = person_reference()
+    # None for items that arrived before the work queue (they are never overdue).
+    reply_due_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -375,6 +449,26 @@ class InboxItem(models.Model):
                 fields=["external_id"],
                 condition=Q(external_id__isnull=False),
                 name="unique_inbox_external_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=InboxStatus.values), name="inbox_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(priority__in=InboxPriority.values), name="inbox_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(sentiment__in=Sentiment.values), name="inbox_sentiment_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=InboxStatus.ASSIGNED) | Q(assignee__isnull=False),
+                name="inbox_assigned_has_assignee",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["reply_due_at"],
+                condition=Q(status__in=["new", "assigned", "escalated"]),
+                name="inbox_open_due",
             ),
         ]
 

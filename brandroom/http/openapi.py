@@ -14,6 +14,7 @@ from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 
 from brandroom.http import idempotency
+from brandroom.http.query import UNKNOWN_PARAMETER_ATTR
 from brandroom.rules import RuleViolation
 
 
@@ -133,6 +134,12 @@ def match_error_attr_placeholders(
         attr = component.get("properties", {}).get("attr", {})
         names = attr.get("enum") or []
         if len(names) != 1 or not isinstance(names[0], str):
+            continue
+        if names[0] == UNKNOWN_PARAMETER_ATTR:
+            component["properties"]["attr"] = {
+                "type": "string",
+                "description": "The query parameter the operation does not take, as sent.",
+            }
             continue
         parts = names[0].split(".")
         if not any(part in _ATTR_PLACEHOLDERS for part in parts):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
 
@@ -20,6 +21,16 @@ COMMON_PARAMETERS = frozenset({"cursor", "page_size", "format"})
 
 class UnknownQueryParameter(RuleViolation):
     """A query parameter the endpoint does not take."""
+
+    code = "unknown_parameter"
+
+
+# The error's ``attr`` is the caller's own parameter name: documented as any string (see
+# brandroom.http.openapi.match_error_attr_placeholders) on views decorated with this.
+UNKNOWN_PARAMETER_ATTR = "UNKNOWN_PARAMETER"
+documents_unknown_parameters = extend_validation_errors(
+    [UnknownQueryParameter.code], field_name=UNKNOWN_PARAMETER_ATTR, methods=["get"]
+)
 
 
 def refuse_unknown_parameters(request: Request, allowed: Iterable[str]) -> None:
@@ -33,8 +44,9 @@ def refuse_unknown_parameters(request: Request, allowed: Iterable[str]) -> None:
 
 
 class RefuseUnknownParameters(BaseFilterBackend):
-    """Put first in a list view's ``filter_backends``: the names its filter set, ``ordering``
-    (when it orders) and ``extra_query_parameters`` declare are allowed, any other is a 400."""
+    """Put first in a list view's ``filter_backends`` (and decorate the view with
+    ``documents_unknown_parameters``): the names its filter set, ``ordering`` (when it orders)
+    and ``extra_query_parameters`` declare are allowed, any other is a 400."""
 
     def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
         allowed = set(getattr(view, "extra_query_parameters", ()))

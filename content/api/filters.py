@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Q
+from django.utils import timezone
 
 from brandroom.datetimes import UtcIsoDateTimeFilter
-from content.models import Draft, GenerationJob, InboxItem
+from content.models import INBOX_OPEN, Draft, GenerationJob, InboxItem
 
 
 class DraftFilter(django_filters.FilterSet):
@@ -34,7 +36,30 @@ class JobFilter(django_filters.FilterSet):
 
 class InboxItemFilter(django_filters.FilterSet):
     received_after = UtcIsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    unanswered = django_filters.BooleanFilter(
+        method="filter_unanswered", help_text="true: new, assigned or escalated items only."
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        help_text="true: unanswered items past their reply deadline; false: all others.",
+    )
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", help_text="true: items assigned to you; false: all others."
+    )
+    priority = django_filters.MultipleChoiceFilter(choices=InboxItem.Priority.choices)
 
     class Meta:
         model = InboxItem
-        fields = ["kind", "channel", "author_handle"]
+        fields = ["kind", "channel", "author_handle", "status", "assignee", "priority"]
+
+    def filter_unanswered(self, queryset, name: str, value: bool):  # type: ignore[no-untyped-def]
+        unanswered = Q(status__in=INBOX_OPEN)
+        return queryset.filter(unanswered if value else ~unanswered)
+
+    def filter_overdue(self, queryset, name: str, value: bool):  # type: ignore[no-untyped-def]
+        late = Q(status__in=INBOX_OPEN, reply_due_at__lte=timezone.now())
+        return queryset.filter(late if value else ~late)
+
+    def filter_mine(self, queryset, name: str, value: bool):  # type: ignore[no-untyped-def]
+        mine = Q(assignee_id=getattr(self.request.user, "pk", None) or 0)
+        return queryset.filter(mine if value else ~mine)

@@ -16,6 +16,8 @@ from content.models import (
     Draft,
     GenerationJob,
     InboxItem,
+    InboxTransition,
+    Sentiment,
 )
 from content.networks import Network
 from content.progress import job_progress
@@ -175,8 +177,28 @@ class ViolationSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class RiskReasonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    points = serializers.IntegerField()
+
+
 class InboxItemSerializer(serializers.ModelSerializer):
     thread = ThreadMessageSerializer(many=True, required=False)
+    sentiment = serializers.ChoiceField(
+        choices=Sentiment.choices,
+        required=False,
+        help_text="As the network or a listening tool judged it; guessed from the text if left "
+        "out.",
+    )
+    author_followers = serializers.IntegerField(
+        min_value=0,
+        max_value=2_000_000_000,
+        required=False,
+        allow_null=True,
+        help_text="The author's followers (their reach); raises the priority.",
+    )
+    priority_reasons = RiskReasonSerializer(many=True, read_only=True)
     injection_signals = ViolationSerializer(
         many=True,
         read_only=True,
@@ -205,15 +227,29 @@ class InboxItemSerializer(serializers.ModelSerializer):
             "in_reply_to_permalink",
             "thread",
             "injection_signals",
+            "author_followers",
+            "sentiment",
+            "priority",
+            "priority_score",
+            "priority_reasons",
+            "status",
+            "assignee",
+            "reply_due_at",
+            "status_changed_at",
             "created_at",
         ]
-        read_only_fields = ["id", "injection_signals", "created_at"]
-
-
-class RiskReasonSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    points = serializers.IntegerField()
+        read_only_fields = [
+            "id",
+            "injection_signals",
+            "priority",
+            "priority_score",
+            "priority_reasons",
+            "status",
+            "assignee",
+            "reply_due_at",
+            "status_changed_at",
+            "created_at",
+        ]
 
 
 class NoveltySerializer(serializers.Serializer):
@@ -340,6 +376,14 @@ class GenerateAllSerializer(serializers.Serializer):
     instructions = serializers.CharField(max_length=2000, required=False, default="")
 
 
+class InboxAssignSerializer(serializers.Serializer):
+    assignee = serializers.IntegerField(help_text="The id of the member who answers it.")
+
+
+class InboxMoveSerializer(serializers.Serializer):
+    transition = serializers.ChoiceField(choices=InboxTransition.choices)
+
+
 class ReplySerializer(serializers.Serializer):
     variants = serializers.IntegerField(min_value=1, max_value=5, default=1)
     instructions = serializers.CharField(max_length=2000, required=False, default="")
@@ -404,6 +448,13 @@ class AssistantSettingsSerializer(serializers.ModelSerializer):
     )
     has_api_key = serializers.SerializerMethodField()
     novelty_threshold = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    reply_deadline_minutes = serializers.IntegerField(
+        min_value=1,
+        max_value=7 * 24 * 60,
+        required=False,
+        help_text="How long the brand gives itself to answer an inbox item (sets each new "
+        "item's reply deadline).",
+    )
     timeout_seconds = serializers.FloatField(
         min_value=0.1, max_value=600, required=False, allow_null=True
     )
@@ -427,6 +478,7 @@ class AssistantSettingsSerializer(serializers.ModelSerializer):
             "monthly_budget",
             "novelty_threshold",
             "auto_draft_replies",
+            "reply_deadline_minutes",
             "judge_enabled",
             "structured_output",
             "updated_at",

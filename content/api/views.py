@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from brandroom.http.query import RefuseUnknownParameters, documents_unknown_parameters
 from content import selectors, services
 from content.api import serializers as s
 from content.api.filters import DraftFilter, InboxItemFilter, JobFilter
@@ -21,6 +24,7 @@ from content.assistant.providers import resolve_config
 from content.errors import ContentError
 from content.models import AudienceProfile, Brief, Channel, Draft, GenerationJob
 from content.services import jobs
+from tenants.models import User
 from tenants.permissions import BrandScopedMixin
 
 
@@ -178,6 +182,7 @@ class BriefViewSet(BrandScopedMixin, viewsets.ModelViewSet):
         )
 
 
+@documents_unknown_parameters
 class InboxItemViewSet(
     BrandScopedMixin,
     mixins.ListModelMixin,
@@ -191,9 +196,15 @@ class InboxItemViewSet(
     serializer_class = s.InboxItemSerializer
     read_action = "content.read"
     write_action = "content.write"
-    actions_required = {"create": "inbox.ingest", "reply": "content.generate"}
+    actions_required = {
+        "create": "inbox.ingest",
+        "reply": "content.generate",
+        "assign": "content.write",
+        "move": "content.write",
+    }
     filterset_class = InboxItemFilter
-    ordering_fields = ["created_at", "received_at"]
+    filter_backends = [RefuseUnknownParameters, DjangoFilterBackend, OrderingFilter]
+    ordering_fields = ["created_at", "received_at", "reply_due_at", "priority_score"]
 
     def get_queryset(self) -> Any:
         return selectors.inbox_items()
@@ -210,6 +221,33 @@ class InboxItemViewSet(
 
     def perform_destroy(self, instance: Any) -> None:
         services.delete_inbox_item(item=instance)
+
+    @extend_schema(request=s.InboxAssignSerializer, responses={200: s.InboxItemSerializer})
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str | None = None) -> Response:
+        """Give the item to a member of the brand who may answer it (400 naming ``assignee``
+        for anyone else; 409 once it is replied or ignored)."""
+        item = self.get_object()
+        body = s.InboxAssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        assignee = User.objects.filter(pk=body.validated_data["assignee"], is_active=True).first()
+        if assignee is None:
+            raise ContentError("There is no such person.", field="assignee")
+        item = services.assign_inbox_item(item_id=item.pk, assignee=assignee)
+        return Response(s.InboxItemSerializer(item).data)
+
+    @extend_schema(request=s.InboxMoveSerializer, responses={200: s.InboxItemSerializer})
+    @action(detail=True, methods=["post"])
+    def move(self, request: Request, pk: str | None = None) -> Response:
+        """Mark the item replied, ignore it, escalate it or reopen it (409 when its status
+        does not allow the move)."""
+        item = self.get_object()
+        body = s.InboxMoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        item = services.move_inbox_item(
+            item_id=item.pk, transition=body.validated_data["transition"]
+        )
+        return Response(s.InboxItemSerializer(item).data)
 
     @extend_schema(request=s.ReplySerializer, responses={202: s.JobSerializer})
     @action(detail=True, methods=["post"])

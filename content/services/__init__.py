@@ -18,7 +18,12 @@ from content.services.drafts import (
     write_draft,
 )
 from content.services.generation import update_assistant_settings
-from content.services.inbox import delete_inbox_item, ingest_inbox_item
+from content.services.inbox import (
+    assign_inbox_item,
+    delete_inbox_item,
+    ingest_inbox_item,
+    move_inbox_item,
+)
 from content.services.voice import (
     VOICE_FIELDS,
     create_audience,
@@ -38,8 +43,10 @@ __all__ = [
     "delete_brief",
     "delete_channel",
     "delete_draft",
+    "assign_inbox_item",
     "delete_inbox_item",
     "ingest_inbox_item",
+    "move_inbox_item",
     "mark_draft_published",
     "mark_draft_ready",
     "revise_draft",

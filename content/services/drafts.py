@@ -12,6 +12,7 @@ from django.utils import timezone
 from content import announcements
 from content.errors import ContentError, DraftNotFound, DraftTransitionRefused
 from content.models import DRAFT_TRANSITIONS, Brief, Channel, Draft, InboxItem
+from content.services.inbox import mark_replied_by_publishing
 from outbox.services import record_event
 
 
@@ -71,6 +72,9 @@ def mark_draft_published(
             external_url=url,
             published_at=published_at or timezone.now(),
         )
+        if draft.inbox_item_id is not None:
+            # The reply went out: the item it answers leaves the work queue.
+            mark_replied_by_publishing(item_id=draft.inbox_item_id, now=timezone.now())
         record_event(name=announcements.DRAFT_PUBLISHED, payload={"draft_id": draft_id})
     return Draft.objects.get(pk=draft_id), True
 

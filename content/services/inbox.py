@@ -1,20 +1,28 @@
-"""The inbox: comments, mentions and messages received from the networks."""
+"""The inbox: comments, mentions and messages received from the networks, worked as a queue
+(status, assignee, priority, reply deadline)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from content.errors import ContentError
-from content.models import InboxItem
+from content.errors import ContentError, InboxTransitionRefused
+from content.models import INBOX_TRANSITIONS, InboxItem, InboxStatus
+from content.services.attention import sync_inbox_attention
+from content.services.generation import assistant_settings
+from content.triage import triage
+from tenants.models import User
+from tenants.roles import role_may
+from tenants.selectors import current_brand, role_on_brand
 
 
 def ingest_inbox_item(*, received_at: datetime | None = None, **fields: Any) -> InboxItem:
     """Store an incoming comment, mention or message; an ``external_id`` seen before is a 409.
-    Attempts in it to instruct the assistant are recorded on the item (``injection_signals``)."""
+    Attempts in it to instruct the assistant are recorded on the item (``injection_signals``);
+    it gets its priority (``content.triage``) and its reply deadline from the brand's policy."""
     from content.assistant import injection
 
     if "author_handle" in fields:
@@ -22,9 +30,27 @@ def ingest_inbox_item(*, received_at: datetime | None = None, **fields: Any) -> 
     thread = [str(m.get("text", "")) for m in fields.get("thread") or [] if isinstance(m, dict)]
     signals = injection.detect(str(fields.get("text", "")), *thread)
     fields["injection_signals"] = [s.as_dict() for s in signals]
+    judged = triage(
+        text=str(fields.get("text", "")),
+        injection_signals=fields["injection_signals"],
+        sentiment=fields.pop("sentiment", None) or None,
+        author_followers=fields.get("author_followers"),
+    )
+    received_at = received_at or timezone.now()
+    deadline = timedelta(minutes=assistant_settings().reply_deadline_minutes)
     try:
         with transaction.atomic():
-            return InboxItem.objects.create(received_at=received_at or timezone.now(), **fields)
+            item = InboxItem.objects.create(
+                received_at=received_at,
+                sentiment=judged.sentiment,
+                priority=judged.priority,
+                priority_score=judged.score,
+                priority_reasons=judged.reasons,
+                reply_due_at=received_at + deadline,
+                **fields,
+            )
+            sync_inbox_attention(item_ids=[item.pk])
+            return item
     except IntegrityError:
         raise ContentError(
             f"Inbox item '{fields.get('external_id')}' was already received.",
@@ -34,6 +60,66 @@ def ingest_inbox_item(*, received_at: datetime | None = None, **fields: Any) -> 
         ) from None
 
 
+def assign_inbox_item(*, item_id: int, assignee: User, now: datetime | None = None) -> InboxItem:
+    """Give an unanswered item to a member of the brand who may write for it; a replied or
+    ignored item is a 409, someone who may not answer it a 400 naming ``assignee``."""
+    if not role_may(role_on_brand(user=assignee, brand=current_brand()), "content.write"):
+        raise ContentError(
+            f"{assignee.username} is not a member of this brand who may answer the inbox.",
+            field="assignee",
+        )
+    now = now or timezone.now()
+    with transaction.atomic():
+        moved = InboxItem.objects.filter(
+            pk=item_id, status__in=[InboxStatus.NEW, InboxStatus.ASSIGNED, InboxStatus.ESCALATED]
+        ).update(status=InboxStatus.ASSIGNED, assignee=assignee, status_changed_at=now)
+        if not moved:
+            raise _refused(item_id, "assigned")
+        sync_inbox_attention(item_ids=[item_id])
+        return InboxItem.objects.get(pk=item_id)
+
+
+def move_inbox_item(*, item_id: int, transition: str, now: datetime | None = None) -> InboxItem:
+    """Move an item along the work queue's table (``INBOX_TRANSITIONS``): mark it replied,
+    ignore it, escalate it or reopen it. A move its status does not allow is a 409 naming
+    where it is. Reopening clears the assignee."""
+    if transition not in INBOX_TRANSITIONS:
+        raise ContentError(
+            f"'{transition}' is not a move; use one of {', '.join(INBOX_TRANSITIONS)}.",
+            field="transition",
+        )
+    sources, target = INBOX_TRANSITIONS[transition]
+    changes: dict[str, Any] = {"status": target, "status_changed_at": now or timezone.now()}
+    if target == InboxStatus.NEW:
+        changes["assignee"] = None
+    with transaction.atomic():
+        if not InboxItem.objects.filter(pk=item_id, status__in=sources).update(**changes):
+            raise _refused(item_id, target)
+        sync_inbox_attention(item_ids=[item_id])
+        return InboxItem.objects.get(pk=item_id)
+
+
+def mark_replied_by_publishing(*, item_id: int, now: datetime) -> None:
+    """A reply to the item went out: it is answered (nothing happens if it already was)."""
+    sources, target = INBOX_TRANSITIONS["mark_replied"]
+    if InboxItem.objects.filter(pk=item_id, status__in=sources).update(
+        status=target, status_changed_at=now
+    ):
+        sync_inbox_attention(item_ids=[item_id])
+
+
+def _refused(item_id: int, target: str) -> ContentError:
+    current = InboxItem.objects.filter(pk=item_id).values_list("status", flat=True).first()
+    if current is None:
+        return ContentError(f"There is no inbox item {item_id}.", status_code=404, code="not_found")
+    return InboxTransitionRefused(
+        f"Inbox item {item_id} is {current} and cannot become {target}.", field="status"
+    )
+
+
 def delete_inbox_item(*, item: InboxItem) -> None:
-    """Remove an inbox item."""
-    item.delete()
+    """Remove an inbox item (and its place in the cockpit)."""
+    with transaction.atomic():
+        item_id = item.pk
+        item.delete()
+        sync_inbox_attention(item_ids=[item_id])

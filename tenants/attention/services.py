@@ -91,23 +91,30 @@ def _lock(brand_id: int, kinds: frozenset[str]) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [brand_id, key])
 
 
-def sync_attention(*, kinds: Iterable[str], collect: Callable[[], Iterable[Attention]]) -> int:
+def sync_attention(
+    *,
+    kinds: Iterable[str],
+    collect: Callable[[], Iterable[Attention]],
+    source_ids: Iterable[int] | None = None,
+) -> int:
     """Make the current brand's rows of ``kinds`` exactly what ``collect()`` returns (it runs
-    under the lock, in the brand's schema). Returns how many rows were added, changed or
-    removed, so a reconciler can say what it fixed."""
+    under the lock, in the brand's schema). With ``source_ids`` only those things' rows are
+    replaced (one inbox item, say), so a change costs what it touches. Returns how many rows
+    were added, changed or removed, so a reconciler can say what it fixed."""
     wanted_kinds = frozenset(kinds)
+    only = None if source_ids is None else frozenset(source_ids)
     brand_id = current_brand().pk
     with transaction.atomic():
         _lock(brand_id, wanted_kinds)
         wanted: dict[tuple[str, int], AttentionRow] = {}
         for item in collect():
-            if item.kind not in wanted_kinds:
-                raise ValueError(f"sync for {sorted(wanted_kinds)} collected a {item.kind} row")
+            if item.kind not in wanted_kinds or (only is not None and item.source_id not in only):
+                raise ValueError(f"sync of {sorted(wanted_kinds)} collected {item}")
             wanted[(item.kind, item.source_id)] = _row(brand_id, item)
-        stored = {
-            (row.kind, row.source_id): row
-            for row in AttentionRow.objects.filter(brand_id=brand_id, kind__in=wanted_kinds)
-        }
+        rows = AttentionRow.objects.filter(brand_id=brand_id, kind__in=wanted_kinds)
+        if only is not None:
+            rows = rows.filter(source_id__in=only)
+        stored = {(row.kind, row.source_id): row for row in rows}
         gone = [row.pk for key, row in stored.items() if key not in wanted]
         changed = [
             row

@@ -6,12 +6,13 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from brandroom.http.query import refuse_unknown_parameters
+from brandroom.http.query import documents_unknown_parameters, refuse_unknown_parameters
 from brandroom.pagination import KeysetCursorPagination
 from tenants.attention import selectors
 from tenants.attention.api import serializers as s
@@ -24,6 +25,10 @@ class AttentionPagination(KeysetCursorPagination):
     ordering = "urgent_at"
 
 
+@documents_unknown_parameters
+@extend_validation_errors(["invalid", "invalid_choice"], field_name="kind", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="brand", methods=["get"])
+@extend_validation_errors(["invalid"], field_name="overdue", methods=["get"])
 class AttentionView(APIView):
     """Approval steps waiting for you, brands in crisis, inbox items past their reply
     deadline, failed AI jobs, paused or off-pace boosts and KPIs off track, across every brand
