@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", include("tenants.admin_urls")),
     path("admin/", admin.site.urls),
     path("approve/", include("approvals.web.urls")),
+    path("cockpit/", include("tenants.attention.web.urls")),
     path("api/v1/", include("tenants.api.urls")),
     path("api/v1/", include("content.api.platform_urls")),
     path("api/v1/", include("tenants.attention.api.urls")),

@@ -10,13 +10,22 @@ from django.db.models import Q
 class AttentionKind(models.TextChoices):
     """What kind of thing waits; each kind is written by exactly one app."""
 
-    APPROVAL_STEP = "approval_step"  # approvals: an open step someone must decide
-    CRISIS = "crisis"  # approvals: the brand is in crisis
-    INBOX_ITEM = "inbox_item"  # content: an unanswered item (listed once past its deadline)
-    AI_JOB_FAILED = "ai_job_failed"  # content: a generation job that failed
-    BOOST_PAUSED = "boost_paused"  # media: a paused boost
-    BOOST_OFF_PACE = "boost_off_pace"  # media: a running boost with a pacing alert
-    KPI_OFF_TRACK = "kpi_off_track"  # results: a KPI off track in its current period
+    APPROVAL_STEP = "approval_step", "Approval step"  # approvals: an open step someone must decide
+    CRISIS = "crisis", "Crisis"  # approvals: the brand is in crisis
+    INBOX_ITEM = (
+        "inbox_item",
+        "Inbox item overdue",
+    )  # content: an unanswered item (listed once past its deadline)
+    AI_JOB_FAILED = "ai_job_failed", "AI job failed"  # content: a generation job that failed
+    BOOST_PAUSED = "boost_paused", "Boost paused"  # media: a paused boost
+    BOOST_OFF_PACE = (
+        "boost_off_pace",
+        "Boost off pace",
+    )  # media: a running boost with a pacing alert
+    KPI_OFF_TRACK = (
+        "kpi_off_track",
+        "KPI off track",
+    )  # results: a KPI off track in its current period
 
 
 class AttentionRow(models.Model):
