@@ -11,6 +11,7 @@ from django.contrib import auth
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -20,6 +21,7 @@ from approvals.web.sign_in import (
     redeem_sign_in_link,
     send_sign_in_link,
 )
+from tenants.attention import selectors as attention
 from tenants.models import User
 from tenants.selectors import brands_for_user
 from tenants.sign_in_limits import SignInThrottled, password_attempt
@@ -117,7 +119,30 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @login_required(login_url="approver-sign-in")
 def home(request: HttpRequest) -> HttpResponse:
+    """The brand picker: each brand with what waits for the person there (from the cockpit's
+    rollup, in two queries whatever the number of brands), most urgent first."""
     brands = list(brands_for_user(user=request.user))
     if len(brands) == 1:
         return redirect("approver-queue", brand_slug=brands[0].slug)
-    return render(request, "approvals/web/brands.html", {"brands": brands})
+    now = timezone.now()
+    member = attention.member_brands(user=request.user)
+    waiting = {
+        c.brand.slug: c
+        for c in attention.attention_counts(
+            rows=attention.attention_for(user=request.user, brands=member, now=now),
+            brands=member,
+            now=now,
+        )
+    }
+    picks = sorted(
+        (
+            {
+                "brand": brand,
+                "total": waiting[brand.slug].total if brand.slug in waiting else 0,
+                "overdue": waiting[brand.slug].overdue if brand.slug in waiting else 0,
+            }
+            for brand in brands
+        ),
+        key=lambda p: (-p["overdue"], -p["total"], p["brand"].name),
+    )
+    return render(request, "approvals/web/brands.html", {"brands": picks})

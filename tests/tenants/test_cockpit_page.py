@@ -61,3 +61,13 @@ def test_filters_are_links_and_a_bad_one_is_a_400(world) -> None:
         .status_code
         == 400
     )
+
+
+def test_the_phone_views_brand_picker_puts_the_brand_with_overdue_work_first(world) -> None:
+    open_reply(world.a)
+    open_reply(world.a)
+    open_reply(world.b, minutes_ago=45)
+    html = signed_in(world.admin).get("/approve/").content.decode()
+    assert 'data-brand="bayside-bikes" data-waiting="1" data-overdue="1"' in html
+    assert 'data-brand="alpine-coffee" data-waiting="2" data-overdue="0"' in html
+    assert html.index('data-brand="bayside-bikes"') < html.index('data-brand="alpine-coffee"')
