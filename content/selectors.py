@@ -90,6 +90,16 @@ def briefs() -> QuerySet[Brief]:
     return Brief.objects.select_related("audience").prefetch_related("channels")
 
 
+def reply_deadline_minutes() -> int:
+    """How long the brand gives itself to answer an inbox item (its policy; the default when
+    never set). The inbox sets each item's deadline from it and results judges replies by it."""
+    stored = AssistantSettings.objects.values_list("reply_deadline_minutes", flat=True).first()
+    if stored is not None:
+        return stored
+    default = AssistantSettings._meta.get_field("reply_deadline_minutes").get_default()
+    return int(default)
+
+
 def inbox_items() -> QuerySet[InboxItem]:
     """Incoming comments, mentions and messages."""
     return InboxItem.objects.select_related("channel")

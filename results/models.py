@@ -164,26 +164,6 @@ class ChannelDay(models.Model):
         return f"channel #{self.channel_id} on {self.day}"
 
 
-class ResultsSettings(models.Model):
-    """The brand's measurement rules; one row per brand schema (pk is always 1)."""
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
-    # An inbox item answered (reply published) within this many minutes counts as in time.
-    reply_deadline_minutes = models.PositiveIntegerField(default=60)
-
-    class Meta:
-        verbose_name_plural = "results settings"
-        constraints = [
-            models.CheckConstraint(condition=Q(id=1), name="results_settings_singleton"),
-            models.CheckConstraint(
-                condition=Q(reply_deadline_minutes__gte=1), name="results_reply_deadline_positive"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return "results settings"
-
-
 class Department(models.Model):
     """A part of the client's business on the brand's steering committee (Marketing, Legal…)."""
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from content.errors import ContentError, InboxTransitionRefused
 from content.models import INBOX_TRANSITIONS, InboxItem, InboxStatus
+from content.selectors import reply_deadline_minutes
 from content.services.attention import sync_inbox_attention
-from content.services.generation import assistant_settings
 from content.triage import triage
 from tenants.models import User
 from tenants.roles import role_may
@@ -37,7 +37,7 @@ def ingest_inbox_item(*, received_at: datetime | None = None, **fields: Any) -> 
         author_followers=fields.get("author_followers"),
     )
     received_at = received_at or timezone.now()
-    deadline = timedelta(minutes=assistant_settings().reply_deadline_minutes)
+    deadline = timedelta(minutes=reply_deadline_minutes())
     try:
         with transaction.atomic():
             item = InboxItem.objects.create(

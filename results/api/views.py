@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from brandroom.datetimes import parse_query_day
 from brandroom.spreadsheets import safe_cell
+from content import selectors as content_selectors
 from results import catalogue
 from results.api import serializers as s
 from results.selectors import kpis as kpi_selectors
@@ -233,7 +234,7 @@ class FiguresView(BrandScopedMixin, APIView):
             end=end,
             tz=tz,
             now=timezone.now(),
-            reply_deadline_minutes=kpi_selectors.results_settings().reply_deadline_minutes,
+            reply_deadline_minutes=content_selectors.reply_deadline_minutes(),
         )
         body = {"period_from": start, "period_to": end - timedelta(days=1), "figures": figures}
         return Response(s.ResultsFiguresSerializer(body).data)
@@ -397,18 +398,20 @@ def _user_id(request: Request) -> int | None:
 
 
 class ResultsSettingsView(BrandScopedMixin, APIView):
-    """The brand's measurement rules: the reply deadline inbox replies are judged by."""
+    """The reply deadline inbox replies are judged by: the brand's one reply policy, the same
+    that sets each inbox item's deadline (also in the assistant settings)."""
 
     read_action = "results.read"
     write_action = "kpis.manage"
 
     @extend_schema(responses=s.ResultsSettingsSerializer)
     def get(self, request: Request) -> Response:
-        return Response(s.ResultsSettingsSerializer(kpi_selectors.results_settings()).data)
+        minutes = content_selectors.reply_deadline_minutes()
+        return Response(s.ResultsSettingsSerializer({"reply_deadline_minutes": minutes}).data)
 
     @extend_schema(request=s.ResultsSettingsSerializer, responses=s.ResultsSettingsSerializer)
     def patch(self, request: Request) -> Response:
         body = s.ResultsSettingsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        row = settings_services.update_results_settings(**body.validated_data)
-        return Response(s.ResultsSettingsSerializer(row).data)
+        minutes = settings_services.update_reply_deadline(**body.validated_data)
+        return Response(s.ResultsSettingsSerializer({"reply_deadline_minutes": minutes}).data)

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
+from content import selectors as content_selectors
 from results import catalogue
-from results.models import Department, DepartmentMember, Kpi, KpiTarget, ResultsSettings
+from results.models import Department, DepartmentMember, Kpi, KpiTarget
 from results.periods import (
     DEFAULT_HISTORY,
     local_midnight,
@@ -22,11 +23,6 @@ from results.selectors.actuals import series
 # How far past the target (as a share of it) a KPI may be and still be "at risk", not off.
 AT_RISK_BAND = Decimal("0.10")
 PLACES = Decimal("0.0001")
-
-
-def results_settings() -> ResultsSettings:
-    """The brand's results settings (defaults when never saved)."""
-    return ResultsSettings.objects.filter(pk=1).first() or ResultsSettings(pk=1)
 
 
 def departments() -> QuerySet[Department]:
@@ -164,7 +160,7 @@ def kpi_report(
         reply_deadline_minutes=(
             reply_deadline_minutes
             if reply_deadline_minutes is not None
-            else results_settings().reply_deadline_minutes
+            else content_selectors.reply_deadline_minutes()
         ),
     )
     targets = sorted(kpi.targets.all(), key=lambda t: (t.set_at, t.pk))
@@ -197,7 +193,7 @@ def kpi_report(
 
 def kpi_reports(*, tz: ZoneInfo, now: datetime, history: int | None = None) -> list[KpiReport]:
     """Every KPI of the brand with its actuals (one grouped query per KPI)."""
-    deadline = results_settings().reply_deadline_minutes
+    deadline = content_selectors.reply_deadline_minutes()
     return [
         kpi_report(kpi=kpi, tz=tz, now=now, history=history, reply_deadline_minutes=deadline)
         for kpi in kpis()

@@ -15,7 +15,7 @@ from outbox.services import record_event
 from results import announcements, catalogue
 from results.errors import NotFound, ResultsError
 from results.models import Department, DepartmentMember, Kpi, KpiTarget
-from results.selectors.kpis import kpi_report, results_settings
+from results.selectors.kpis import kpi_report
 from results.services.attention import sync_kpi_attention
 from tenants.models import Brand, User
 from tenants.selectors import role_on_brand
@@ -219,7 +219,7 @@ def evaluate_kpis(*, brand: Brand, now: datetime | None = None) -> list[int]:
     transaction. Returns those KPIs' ids."""
     now = now or timezone.now()
     tz = ZoneInfo(brand.timezone)
-    deadline = results_settings().reply_deadline_minutes
+    deadline = content.reply_deadline_minutes()
     turned: list[int] = []
     with transaction.atomic():
         for kpi in Kpi.objects.select_for_update().prefetch_related("targets").order_by("id"):

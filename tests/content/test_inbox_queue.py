@@ -166,3 +166,22 @@ def test_publishing_the_reply_answers_the_item(world) -> None:
         services.mark_draft_published(draft_id=draft.pk, external_id="x-1")
         assert InboxItem.objects.get(pk=item["id"]).status == "replied"
     assert cockpit(world.a.person(Role.COMMUNITY_MANAGER)) == []
+
+
+def test_one_reply_policy_dates_inbox_items_and_judges_replies_in_results(world) -> None:
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    changed = lead.patch(
+        f"/brands/{world.a.brand.slug}/api/v1/results/settings/", {"reply_deadline_minutes": 120}
+    )
+    assert changed.json() == {"reply_deadline_minutes": 120}
+    assert (
+        lead.get(f"/brands/{world.a.brand.slug}/api/v1/assistant/settings/").json()[
+            "reply_deadline_minutes"
+        ]
+        == 120
+    )
+    item = push(world.a)
+    received = InboxItem.received_at.field.to_python(item["received_at"])
+    assert InboxItem.reply_due_at.field.to_python(item["reply_due_at"]) == received + timedelta(
+        minutes=120
+    )
