@@ -2,8 +2,13 @@
 
 from approvals.selectors.audit import audit_entries, export_audit
 from approvals.selectors.crisis import brand_in_crisis, crisis_state, incidents
-from approvals.selectors.figures import approval_figures
-from approvals.selectors.people import display_name, member_ids_with_roles, people
+from approvals.selectors.figures import approval_figures, signoff_shares
+from approvals.selectors.people import (
+    display_name,
+    member_ids_with_roles,
+    people,
+    staffed_roles,
+)
 from approvals.selectors.queue import (
     approval_requests,
     decisions_by,
@@ -22,6 +27,7 @@ from approvals.selectors.staffing import unheld_chain_steps
 
 __all__ = [
     "approval_figures",
+    "signoff_shares",
     "approval_requests",
     "audit_entries",
     "brand_in_crisis",
@@ -37,6 +43,7 @@ __all__ = [
     "on_duty_ids",
     "pending_steps_for",
     "people",
+    "staffed_roles",
     "quiet_hours",
     "requests_for_subject",
     "review_history",

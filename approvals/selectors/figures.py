@@ -52,3 +52,12 @@ def approval_figures(*, since: datetime | None = None) -> dict[str, Any]:
         "escalations": counts["escalations"],
         "expired_steps": counts["expired"],
     }
+
+
+def signoff_shares(*, since: datetime) -> dict[str, int]:
+    """Requests since ``since``: how many the policy cleared with no sign-off and how many it
+    sent to people (the autonomy the brand runs at, for its readiness)."""
+    return ApprovalRequest.objects.filter(created_at__gte=since).aggregate(
+        cleared=Count("pk", filter=Q(status="not_required")),
+        signed=Count("pk", filter=~Q(status="not_required")),
+    )

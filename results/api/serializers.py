@@ -233,3 +233,18 @@ class ResultsSettingsSerializer(serializers.Serializer):
         max_value=7 * 24 * 60,
         help_text="An inbox item answered within this many minutes counts as in time.",
     )
+
+
+class ReadinessCriterionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    score = serializers.IntegerField(allow_null=True, help_text="0-100; null: not computed yet.")
+    evidence = serializers.ListField(child=serializers.CharField())
+    next_step = serializers.CharField(help_text="The one change that would raise it most.")
+
+
+class ReadinessSerializer(serializers.Serializer):
+    overall = serializers.IntegerField(
+        allow_null=True, help_text="The mean of the computed criteria."
+    )
+    criteria = ReadinessCriterionSerializer(many=True)

@@ -28,6 +28,7 @@ urlpatterns = [
         name="department-member",
     ),
     path("kpis/", views.KpiListView.as_view(), name="kpis"),
+    path("readiness/", views.ReadinessView.as_view(), name="readiness"),
     path("kpis/catalogue/", views.CatalogueView.as_view(), name="kpi-catalogue"),
     path("kpis/<int:pk>/", views.KpiDetailView.as_view(), name="kpi-detail"),
 ]

@@ -23,7 +23,7 @@ from content import selectors as content_selectors
 from results import catalogue
 from results.api import serializers as s
 from results.selectors import kpis as kpi_selectors
-from results.selectors import results
+from results.selectors import readiness, results
 from results.services import ingest
 from results.services import kpis as kpi_services
 from results.services import settings as settings_services
@@ -415,3 +415,15 @@ class ResultsSettingsView(BrandScopedMixin, APIView):
         body.is_valid(raise_exception=True)
         minutes = settings_services.update_reply_deadline(**body.validated_data)
         return Response(s.ResultsSettingsSerializer({"reply_deadline_minutes": minutes}).data)
+
+
+class ReadinessView(BrandScopedMixin, APIView):
+    """How ready the brand is to be always on: a 0-100 score per criterion with its evidence
+    and the one change that would raise it most (three of the seven computed so far)."""
+
+    read_action = "results.read"
+
+    @extend_schema(responses=s.ReadinessSerializer)
+    def get(self, request: Request) -> Response:
+        body = readiness.brand_readiness(now=timezone.now())
+        return Response(s.ReadinessSerializer(body).data)
