@@ -5,6 +5,10 @@ them (and again from its reconciler). The rows are read *after* a per-brand, per
 taken, the way the sweep's due index is kept: under READ COMMITTED the collector then sees every
 change committed by whoever held the lock before, so two concurrent changes cannot leave stale
 rows behind.
+
+Each app locks only its own kinds, and a transaction can only reach down the layers (a lower
+app never calls a higher one), so the locks are always taken in layer order and two changes
+cannot wait on each other's attention locks in a cycle.
 """
 
 from __future__ import annotations
