@@ -419,11 +419,11 @@ class ResultsSettingsView(BrandScopedMixin, APIView):
 
 class ReadinessView(BrandScopedMixin, APIView):
     """How ready the brand is to be always on: a 0-100 score per criterion with its evidence
-    and the one change that would raise it most (three of the seven computed so far)."""
+    and the one change that would raise it most (four of the seven computed so far)."""
 
     read_action = "results.read"
 
     @extend_schema(responses=s.ReadinessSerializer)
     def get(self, request: Request) -> Response:
-        body = readiness.brand_readiness(now=timezone.now())
+        body = readiness.brand_readiness(now=timezone.now(), tz=ZoneInfo(self.brand.timezone))
         return Response(s.ReadinessSerializer(body).data)

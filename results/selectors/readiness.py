@@ -1,18 +1,21 @@
 """How ready a brand is to be always on: a 0-100 score per criterion from live data, each with
 its evidence and the one change that would raise it most.
 
-Three of the seven criteria are computed so far (autonomy, crisis readiness, audience
-understanding); the others are listed with no score rather than a made-up one, and the overall
-score is the mean of the computed ones.
+Four of the seven criteria are computed so far (autonomy, crisis readiness, audience
+understanding, paid support); the others are listed with no score rather than a made-up one,
+and the overall score is the mean of the computed ones.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from approvals import selectors as approvals
 from content import selectors as content
+from media import selectors as media
+from results.selectors import results
 from tenants.roles import LEADS, Role
 
 # The window the figures look back over.
@@ -24,8 +27,11 @@ NOT_YET = (
     ("people_and_hours", "People and hours"),
     ("mobility", "Mobility"),
     ("content_production", "Content production"),
-    ("paid_support", "Paid support"),
 )
+# Of the brand's best posts (by engagement rate, last 90 days), the share worth boosting.
+TOP_POSTS = 10
+BOOSTED_TARGET = 0.3
+OFF_PACE_HOURS = 48
 
 
 @dataclass(frozen=True)
@@ -136,10 +142,54 @@ def _audience_understanding(since: datetime) -> Criterion:
     return Criterion("audience_understanding", "Audience understanding", score, evidence, step)
 
 
-def brand_readiness(*, now: datetime) -> Readiness:
+def _paid_support(now: datetime, tz: ZoneInfo) -> Criterion:
+    today = now.astimezone(tz).date()
+    top = [
+        row.draft_id
+        for row in results.post_results(
+            start=today - timedelta(days=89), end=today + timedelta(days=1), tz=tz, limit=TOP_POSTS
+        )
+    ]
+    boosted = set(media.boosts().filter(draft_id__in=top).values_list("draft_id", flat=True))
+    running = list(media.boosts().filter(status="active").values_list("pk", flat=True))
+    off_pace = set(
+        media.alerts()
+        .filter(
+            boost_id__in=running,
+            kind__in=["overspend", "under_delivery"],
+            created_at__gte=now - timedelta(hours=OFF_PACE_HOURS),
+        )
+        .values_list("boost_id", flat=True)
+    )
+    share = len(boosted) / len(top) if top else 0.0
+    on_pace = 1 - len(off_pace) / len(running) if running else 1.0
+    evidence = [
+        f"{len(boosted)} of the {len(top)} best posts of 90 days boosted ({share:.0%}; target "
+        f"{BOOSTED_TARGET:.0%}).",
+        f"{len(running)} boosts running, {len(off_pace)} off pace in {OFF_PACE_HOURS} hours.",
+    ]
+    score, step = _points(
+        [
+            (
+                50 * min(1.0, share / BOOSTED_TARGET),
+                50,
+                "Boost the best-performing posts (see results/posts/).",
+            ),
+            (50 * on_pace, 50, "Bring the off-pace boosts back on schedule (boost-alerts/)."),
+        ]
+    )
+    return Criterion("paid_support", "Paid support", score, evidence, step)
+
+
+def brand_readiness(*, now: datetime, tz: ZoneInfo) -> Readiness:
     """The current brand's readiness: the computed criteria, the rest listed unscored."""
     since = now - timedelta(days=WINDOW_DAYS)
-    computed = [_autonomy(since), _crisis_readiness(), _audience_understanding(since)]
+    computed = [
+        _autonomy(since),
+        _crisis_readiness(),
+        _audience_understanding(since),
+        _paid_support(now, tz),
+    ]
     pending = [Criterion(key, name, None, ["Not computed yet."], "") for key, name in NOT_YET]
     scores = [c.score for c in computed if c.score is not None]
     overall = round(sum(scores) / len(scores)) if scores else None

@@ -3,12 +3,16 @@ says what to do next; members of other brands get nothing."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from approvals import services as approvals
 from content import services as content
+from media.models import Boost, BoostAlert
 from tenants.roles import Role
 from tests.approvals.factories import DraftFactory
 from tests.conftest import client_for
@@ -73,8 +77,32 @@ def test_autonomy_rises_with_work_cleared_without_sign_off(world) -> None:
 def test_overall_is_the_mean_of_what_is_computed_and_the_rest_say_so(world) -> None:
     body = readiness(world.a, Role.CLIENT_VIEWER)
     computed = [c["score"] for c in body["criteria"] if c["score"] is not None]
-    assert len(body["criteria"]) == 7 and len(computed) == 3
-    assert body["overall"] == round(sum(computed) / 3)
+    assert len(body["criteria"]) == 7 and len(computed) == 4
+    assert body["overall"] == round(sum(computed) / 4)
     assert body["by_key"]["mobility"]["evidence"] == ["Not computed yet."]
     other = client_for(world.b.person(Role.ACCOUNT_LEAD))
     assert other.get(f"/brands/{world.a.brand.slug}/api/v1/readiness/").status_code == 404
+
+
+def test_paid_support_drops_when_a_running_boost_is_off_pace(world) -> None:
+    calm = readiness(world.a)["by_key"]["paid_support"]
+    assert calm["score"] == 50  # nothing running is off pace; no best posts boosted
+    assert calm["next_step"].startswith("Boost the best-performing posts")
+    now = timezone.now()
+    with schema_context(world.a.brand.schema_name):
+        boost = Boost.objects.create(
+            external_post_ref="https://x.com/alpine/status/9",
+            network="x",
+            objective="reach",
+            currency="EUR",
+            budget_total=Decimal("500"),
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=9),
+        )
+        # Along the transition table (the database refuses any other move).
+        Boost.objects.filter(pk=boost.pk).update(status="approved")
+        Boost.objects.filter(pk=boost.pk).update(status="active")
+        BoostAlert.objects.create(boost=boost, kind="overspend", key="total", message="Ahead")
+    paid = readiness(world.a)["by_key"]["paid_support"]
+    assert paid["score"] == 0
+    assert "1 boosts running, 1 off pace in 48 hours." in paid["evidence"]
