@@ -65,6 +65,7 @@ def steps() -> list[tuple[str, Callable[[Bench], list[Figure]]]]:
     from bench.figures import (
         ai_jobs,
         approvals_sweep,
+        cockpit,
         drafts,
         migrations,
         results,
@@ -79,6 +80,7 @@ def steps() -> list[tuple[str, Callable[[Bench], list[Figure]]]]:
         ("approvals_sweep", approvals_sweep.run),
         ("ai_jobs", ai_jobs.run),
         ("results", results.run),
+        ("cockpit", cockpit.run),
         ("migrate", migrations.run),
     ]
 

@@ -33,6 +33,9 @@ class Sizes:
     results_channels: int = 10
     results_ingest_snapshots: int = 100_000
     results_samples: int = 15
+    # The attention cockpit (issue 19): rollup rows per brand, timed requests.
+    cockpit_rows_per_brand: int = 5
+    cockpit_samples: int = 30
 
     def as_dict(self) -> dict[str, object]:
         out = asdict(self)
