@@ -21,6 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("name")
         parser.add_argument("--timezone", default="UTC")
         parser.add_argument("--locale", default="en")
+        parser.add_argument("--currency", default="EUR", help="ISO 4217, e.g. AUD")
         parser.add_argument("--hostname", default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -35,6 +36,7 @@ class Command(BaseCommand):
                 slug=options["slug"],
                 timezone_name=options["timezone"],
                 locale=options["locale"],
+                currency=options["currency"],
                 hostname=options["hostname"],
             )
         except TenantsError as exc:
