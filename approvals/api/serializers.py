@@ -118,9 +118,19 @@ class ChainRuleSerializer(serializers.ModelSerializer):
 
 
 class DecisionSerializer(serializers.ModelSerializer):
+    decision = serializers.CharField(
+        source="verdict",
+        read_only=True,
+        help_text="What the person decided: approve, reject or request_changes (the same word "
+        "as the decision body's 'decision').",
+    )
+    verdict = serializers.CharField(
+        read_only=True, help_text="Deprecated: the same as 'decision', kept for old clients."
+    )
+
     class Meta:
         model = Decision
-        fields = ["id", "decider_id", "role", "verdict", "comment", "created_at"]
+        fields = ["id", "decider_id", "role", "decision", "verdict", "comment", "created_at"]
 
 
 class StepSerializer(serializers.ModelSerializer):

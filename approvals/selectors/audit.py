@@ -11,7 +11,10 @@ from typing import Any
 from django.db.models import QuerySet
 
 from approvals.models import AuditEntry
+from approvals.tenancy import brand_local
 from brandroom.spreadsheets import safe_cell
+from tenants.models import Brand
+from tenants.selectors import current_brand
 
 EXPORT_FIELDS = [
     "id",
@@ -48,15 +51,17 @@ def audit_entries(
     return entries
 
 
-def _row(entry: AuditEntry) -> dict[str, Any]:
+def _row(entry: AuditEntry, brand: Brand) -> dict[str, Any]:
     row = {name: getattr(entry, name) for name in EXPORT_FIELDS}
-    row["at"] = entry.at.isoformat()
+    # Like every time in a brand's API: ISO 8601 with the brand's UTC offset.
+    row["at"] = brand_local(entry.at, brand).isoformat()
     return row
 
 
 def export_audit(entries: QuerySet[AuditEntry], *, file_format: str) -> str:
     """The entries as CSV (before/after as JSON text) or as a JSON array."""
-    rows = [_row(e) for e in entries.iterator(chunk_size=2000)]
+    brand = current_brand()
+    rows = [_row(e, brand) for e in entries.iterator(chunk_size=2000)]
     if file_format == "json":
         return json.dumps(rows, default=str)
     out = io.StringIO()

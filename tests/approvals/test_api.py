@@ -315,6 +315,18 @@ def test_audit_trail_is_readable_exportable_and_never_editable(world) -> None:
     }
     as_json = json.loads(legal.get(url(world.a, "audit/export/?file_format=json")).content)
     assert len(as_json) == len(rows)
+    # Times as everywhere in a brand's API: the brand's offset (Zurich: +01:00 or +02:00),
+    # the same moment as the list's.
+    assert rows[0]["at"][-6:] in ("+01:00", "+02:00")
+    first = listed.json()["results"][0]
+    matching = next(r for r in as_json if r["id"] == first["id"])
+    assert datetime.fromisoformat(matching["at"]) == datetime.fromisoformat(first["at"])
+    # A person's decision is called 'decision' in what they send and what they read back.
+    request = client_for(world.a.person(Role.ACCOUNT_LEAD)).get(
+        url(world.a, f"requests/{step.request_id}/")
+    )
+    [decision] = request.json()["steps"][0]["decisions"]
+    assert decision["decision"] == decision["verdict"] == "approve"
     entry_id = listed.json()["results"][0]["id"]
     lead = client_for(world.a.person(Role.AGENCY_ADMIN))
     assert lead.delete(url(world.a, f"audit/{entry_id}/")).status_code == 405
