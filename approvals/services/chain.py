@@ -20,6 +20,8 @@ from typing import Any
 
 from approvals.errors import ApprovalAlreadyDecided
 from approvals.models import ApprovalRequest, ApprovalStep, SubjectKind, TimeoutRule
+from approvals.selectors.crisis import brand_in_crisis
+from approvals.selectors.rota import quiet_until
 from approvals.services.audit import record
 from approvals.services.clock import deadline_after, next_action_at
 from approvals.services.notify import (
@@ -137,9 +139,14 @@ def open_step(step: ApprovalStep, *, now: datetime, actor_id: int | None) -> Non
     step.opened_at = now
     step.deadline_at = step.first_deadline_at = deadline_after(now, step.deadline_minutes)
     deciders = deciders_of(step)
+    # People in their quiet hours are not emailed now (outside a crisis): the step is due when
+    # the first of them is back, and the sweep's reminder tells them then.
+    quiet = {} if brand_in_crisis() else quiet_until(user_ids=deciders, now=now)
     # Nobody may decide it (no member holds its roles): due now, so the sweep hands it to
     # whoever is on duty at once instead of letting it wait out its deadline.
     step.next_action_at = next_action_at(step) if deciders else now
+    if quiet:
+        step.next_action_at = min(step.next_action_at, *quiet.values())
     updated = ApprovalStep.objects.filter(pk=step.pk, status=StepStatus.WAITING).update(
         status=step.status,
         opened_at=step.opened_at,
@@ -153,7 +160,7 @@ def open_step(step: ApprovalStep, *, now: datetime, actor_id: int | None) -> Non
     request = step.request
     local = brand_local_text(step.deadline_at)
     email_on_commit(
-        user_ids=deciders,
+        user_ids=[i for i in deciders if i not in quiet],
         subject=f"Decision needed: {request.subject_kind} #{request.subject_id}",
         body=(
             f"{request.summary}\n\nPlease decide by {local}.\nWhy it needs you: {request.reason}\n"

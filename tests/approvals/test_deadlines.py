@@ -258,6 +258,8 @@ def test_client_quiet_hours_hold_reminders_until_they_end(in_a, heard, commits) 
     result = services.request_approval(
         subject_kind="post", subject_id=draft.pk, risk_score=5, requested_by_id=None, now=T0
     )
+    # Opened at 10:00 Zurich, inside the client's quiet hours: not emailed now.
+    assert client.email not in recipients()
     mail_before = len(recipients())
     sweep(121, commits)
     step = ApprovalStep.objects.get(request_id=result.request_id)
