@@ -280,7 +280,7 @@ def invite_member(*, brand: Brand, email: str, role: str, by: User | None = None
     return membership
 
 
-def send_invitation(*, membership_id: int, invited_by_id: int | None) -> bool:
+def email_invitation(*, membership_id: int, invited_by_id: int | None) -> bool:
     """Email the member a sign-in link to the brand (from the worker, so the link's token only
     ever exists in the email). False when the membership is gone (removed since)."""
     membership = Membership.objects.select_related("user", "brand").filter(pk=membership_id).first()
