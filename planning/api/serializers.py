@@ -277,7 +277,7 @@ class ReviewActionSerializer(serializers.Serializer):
     applied_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
-class DeliverySerializer(serializers.Serializer):
+class PlanDeliverySerializer(serializers.Serializer):
     planned = serializers.IntegerField(help_text="Items of the period not dropped.")
     published = serializers.IntegerField()
     dropped = serializers.IntegerField()
@@ -299,6 +299,6 @@ class ReviewSerializer(serializers.Serializer):
 
 
 class ReviewDetailSerializer(ReviewSerializer):
-    delivery = DeliverySerializer(
+    delivery = PlanDeliverySerializer(
         read_only=True, help_text="The period's plan items: planned against published."
     )

@@ -291,7 +291,7 @@ class ReviewViewSet(
         body = dict(s.ReviewSerializer(review).data)
         end = next_period(review.period_start, review.period)
         delivery = plan.plan_delivery(start=review.period_start, end=end)
-        body["delivery"] = s.DeliverySerializer(delivery).data
+        body["delivery"] = s.PlanDeliverySerializer(delivery).data
         return Response(body, status=code)
 
     @extend_schema(responses=s.ReviewDetailSerializer)
