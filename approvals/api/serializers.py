@@ -83,6 +83,22 @@ class PolicyUpdateSerializer(serializers.Serializer):
     )
     crisis_threshold = serializers.IntegerField(min_value=1, max_value=5, required=False)
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Silently ignoring a field the caller meant to change is worse than refusing it.
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if "level" in unknown:
+            raise serializers.ValidationError(
+                {
+                    "level": "The level is changed with POST approvals/policy/preset/ {level}, "
+                    "which also replaces every chain with the level's preset."
+                }
+            )
+        if unknown:
+            raise serializers.ValidationError(
+                {unknown[0]: f"Not a policy setting; settable: {', '.join(self.fields)}."}
+            )
+        return attrs
+
 
 class PresetSerializer(serializers.Serializer):
     level = serializers.IntegerField(min_value=0, max_value=3)

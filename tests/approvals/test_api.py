@@ -247,6 +247,17 @@ def test_policy_edit_is_validated_audited_and_shown(world) -> None:
         assert entry.actor_id == world.a.person(Role.ACCOUNT_LEAD).pk
 
 
+def test_a_policy_patch_with_a_field_it_cannot_change_is_refused_naming_it(world) -> None:
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    level = lead.patch(url(world.a, "policy/"), {"level": 3}, format="json")
+    assert level.status_code == 400
+    [error] = level.json()["errors"]
+    assert error["attr"] == "level" and "preset" in error["detail"]
+    typo = lead.patch(url(world.a, "policy/"), {"high_risk": 50}, format="json")
+    assert typo.json()["errors"][0]["attr"] == "high_risk"
+    assert lead.get(url(world.a, "policy/")).json()["level"] == 1
+
+
 def test_chain_rule_edit_refuses_auto_approve_for_high_risk(world) -> None:
     lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
     body = {
