@@ -7,6 +7,7 @@ from tenants.api.brand_views import BrandRootView
 api_v1 = [
     path("", BrandRootView.as_view(), name="brand-root"),
     path("", include("content.api.urls")),
+    path("", include("assets.api.urls")),
     path("", include("approvals.api.urls")),
     path("", include("media.api.urls")),
     path("", include("results.api.urls")),

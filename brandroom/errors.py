@@ -90,11 +90,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
 
 
 def error_response(
-    status: int, code: str, detail: str, *, type_: str = "client_error"
+    status: int, code: str, detail: str, *, type_: str = "client_error", attr: str | None = None
 ) -> JsonResponse:
     """The API's error body for answers given outside DRF (middleware, Django's own 404/500)."""
     return JsonResponse(
-        {"type": type_, "errors": [{"code": code, "detail": detail, "attr": None}]}, status=status
+        {"type": type_, "errors": [{"code": code, "detail": detail, "attr": attr}]}, status=status
     )
 
 
@@ -126,9 +126,23 @@ def request_too_large_response() -> JsonResponse:
     return error_response(413, RequestTooLarge.default_code, str(RequestTooLarge().detail))
 
 
+def upload_too_large_response(limit: int) -> JsonResponse:
+    return error_response(
+        413,
+        "file_too_large",
+        f"The upload is larger than {limit:,} bytes.",
+        attr="file",
+    )
+
+
 # --- Every error on an API path is the JSON error body, in every mode ------------------------
 
 API_PATH = re.compile(r"^/(?:brands/[^/]+/)?api/")
+# The one endpoint that takes files (assets' upload): its body may be as large as the largest
+# file type it takes (``ASSET_UPLOAD_MAX_BYTES``) plus the multipart envelope and form fields;
+# the asset service then applies the limit of the type it finds.
+UPLOAD_PATH = re.compile(r"^/(?:brands/[^/]+/)?api/v1/assets/$")
+MULTIPART_ALLOWANCE = 64 * 1024
 # What an error answered outside our handlers (Django's debug pages, a proxy-facing 400) says.
 GENERIC_ERRORS = {
     400: ("parse_error", "The request could not be read."),
@@ -156,7 +170,8 @@ class JsonErrorsMiddleware:
     with it, keeping the status; a database outage on any path is a 503 with ``Retry-After``.
 
     Bodies over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` are refused here, before any middleware reads
-    them, with a 413 (the API takes no file uploads, so the whole body counts)."""
+    them, with a 413: the whole body counts, except on the upload endpoint (``UPLOAD_PATH``),
+    whose limit is the largest upload it takes."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -164,7 +179,11 @@ class JsonErrorsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         is_api = bool(API_PATH.match(request.path_info))
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if is_api and limit is not None and _content_length(request) > limit:
+        if is_api and request.method == "POST" and UPLOAD_PATH.match(request.path_info):
+            upload_limit = settings.ASSET_UPLOAD_MAX_BYTES + MULTIPART_ALLOWANCE
+            if _content_length(request) > upload_limit:
+                return upload_too_large_response(settings.ASSET_UPLOAD_MAX_BYTES)
+        elif is_api and limit is not None and _content_length(request) > limit:
             return request_too_large_response()
         response = self.get_response(request)
         if is_database_outage(getattr(request, "_brandroom_exception", None)):

@@ -90,6 +90,8 @@ TENANT_APPS = [
     "planning",
     # Listening (signals, segments' active hours, triggers): reads content, beside results.
     "listening",
+    # Creative assets (uploaded images, renditions, images on drafts): reads content.
+    "assets",
     "integrations",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -447,6 +449,19 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# Creative assets (assets/). The type of an upload is judged from its bytes; these are the
+# limits per type. ``ASSET_UPLOAD_MAX_BYTES`` is what the upload endpoint lets through at all
+# (brandroom.errors.JsonErrorsMiddleware refuses larger bodies before reading them).
+ASSET_IMAGE_MAX_BYTES = env.int("ASSET_IMAGE_MAX_BYTES", default=20 * 1024 * 1024)
+# More pixels than this is refused (a decompression bomb, or more than any network shows);
+# Pillow's own guard (Image.MAX_IMAGE_PIXELS) is set to it too.
+ASSET_IMAGE_MAX_PIXELS = env.int("ASSET_IMAGE_MAX_PIXELS", default=50_000_000)
+ASSET_UPLOAD_MAX_BYTES = ASSET_IMAGE_MAX_BYTES
+# How long a signed asset URL (API, phone view) may be fetched.
+ASSET_URL_MAX_AGE_SECONDS = env.int("ASSET_URL_MAX_AGE_SECONDS", default=3600)
+if min(ASSET_IMAGE_MAX_BYTES, ASSET_IMAGE_MAX_PIXELS, ASSET_URL_MAX_AGE_SECONDS) <= 0:
+    raise ImproperlyConfigured("ASSET_* limits must be positive")
 
 # --- Email --------------------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from assets.models import Asset, DraftAsset
+from assets.selectors import file_urls
+
+
+class FileUrlsSerializer(serializers.Serializer):
+    """Signed URLs that expire (``ASSET_URL_MAX_AGE_SECONDS``); fetch them without
+    credentials. Renditions are null until the asset is ready."""
+
+    original = serializers.URLField()
+    thumbnail = serializers.URLField(allow_null=True)
+    phone = serializers.URLField(allow_null=True)
+
+
+class AssetSerializer(serializers.ModelSerializer):
+    urls = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Asset
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "tags",
+            "content_type",
+            "size_bytes",
+            "width",
+            "height",
+            "metadata_stripped",
+            "state",
+            "failure",
+            "urls",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(FileUrlsSerializer)
+    def get_urls(self, asset: Asset) -> dict[str, str | None]:
+        request = self.context["request"]
+        paths = file_urls(asset=asset, brand_slug=request._request.brand.slug)
+        return {k: request.build_absolute_uri(v) if v else None for k, v in paths.items()}
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="A JPEG, PNG or WebP image; the type is read from the bytes, not the name."
+    )
+    name = serializers.CharField(required=False, max_length=200, allow_blank=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, default=list
+    )
+    keep_metadata = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Keep EXIF (camera, location) in the stored original; stripped by default.",
+    )
+
+
+class DescribeSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, max_length=200)
+    tags = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
+
+
+class AttachmentSerializer(serializers.Serializer):
+    asset = serializers.IntegerField(min_value=1)
+    alt_text = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+class SetDraftAssetsSerializer(serializers.Serializer):
+    assets = AttachmentSerializer(many=True)
+
+
+class WarningSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    position = serializers.IntegerField()
+    asset = serializers.IntegerField()
+    detail = serializers.CharField()
+
+
+class DraftAssetSerializer(serializers.ModelSerializer):
+    asset = AssetSerializer()
+
+    class Meta:
+        model = DraftAsset
+        fields = ["position", "alt_text", "asset"]
+        read_only_fields = fields
+
+
+class DraftAssetsSerializer(serializers.Serializer):
+    draft = serializers.IntegerField()
+    assets = DraftAssetSerializer(many=True)
+    warnings = WarningSerializer(many=True)

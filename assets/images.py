@@ -1,0 +1,138 @@
+"""Reading, cleaning and resizing images with Pillow. Pure functions over bytes: no database,
+no storage, so the service can refuse bad input before anything is stored.
+
+The type comes from the bytes (Pillow's decoders), never from the file name or the declared
+content type. Pixel counts are checked from the header before any pixel is decoded, and
+Pillow's own decompression-bomb guard is kept on as a second line.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from typing import IO
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from assets.errors import ImageTooLarge, UnsupportedFile
+
+# Pillow format name -> (content type, file extension). Still images only: an animated GIF
+# would lose its frames when cleaned.
+FORMATS: dict[str, tuple[str, str]] = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
+THUMBNAIL_BOX = (320, 320)
+# Phone renditions: wide enough for a phone screen, light enough that a page with four of them
+# stays well under 200 KB.
+PHONE_WIDTH = 720
+RENDITION_QUALITY = 72
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    """An upload that passed the checks, re-encoded (metadata stripped unless kept)."""
+
+    data: bytes
+    content_type: str
+    extension: str
+    width: int
+    height: int
+
+
+def clean_image(*, source: IO[bytes], max_pixels: int, keep_metadata: bool) -> CleanImage:
+    """Check ``source`` is a still image of a format we take with at most ``max_pixels``, and
+    return it re-encoded. Stripping re-encodes the pixels only (EXIF, GPS, XMP, comments are
+    dropped) after applying the EXIF orientation, so the picture still shows the right way up."""
+    try:
+        with warnings.catch_warnings():
+            # Above MAX_IMAGE_PIXELS Pillow only warns; above twice that it raises. Both are
+            # refusals here.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(source) as image:
+                if image.format not in FORMATS:
+                    raise UnsupportedFile(_unsupported(image.format), field="file")
+                if image.width * image.height > max_pixels:
+                    raise ImageTooLarge(
+                        _too_many_pixels(image.width, image.height, max_pixels), field="file"
+                    )
+                if getattr(image, "n_frames", 1) > 1:
+                    raise UnsupportedFile(
+                        "Animated images are not supported; upload a still image.", field="file"
+                    )
+                image.load()
+                return _reencode(image, keep_metadata=keep_metadata)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooLarge(
+            f"The image has too many pixels to open safely ({exc}).", field="file"
+        ) from None
+    except UnidentifiedImageError:
+        raise UnsupportedFile(_unsupported(None), field="file") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        # A truncated or corrupt file of a known format.
+        raise UnsupportedFile(f"The image could not be read: {exc}.", field="file") from None
+
+
+def _unsupported(found: str | None) -> str:
+    allowed = ", ".join(sorted(FORMATS))
+    what = f"a {found} image" if found else "not an image we can read"
+    return f"The file is {what}; upload one of: {allowed}."
+
+
+def _too_many_pixels(width: int, height: int, limit: int) -> str:
+    return f"The image is {width}x{height} pixels; the limit is {limit:,} pixels."
+
+
+def _reencode(image: Image.Image, *, keep_metadata: bool) -> CleanImage:
+    fmt = image.format or "PNG"
+    content_type, extension = FORMATS[fmt]
+    out = io.BytesIO()
+    if keep_metadata:
+        kept: dict[str, object] = {}
+        if image.info.get("exif"):
+            kept["exif"] = image.info["exif"]
+        if image.info.get("icc_profile"):
+            kept["icc_profile"] = image.info["icc_profile"]
+        image.save(out, format=fmt, **_quality(fmt), **kept)
+        upright = image
+    else:
+        upright = ImageOps.exif_transpose(image)
+        # A fresh image holds pixels only: nothing of the upload's metadata can ride along. The
+        # colour profile is kept (it says nothing about the person, and dropping it shifts
+        # colours).
+        bare = Image.frombytes(upright.mode, upright.size, upright.tobytes())
+        palette = upright.getpalette() if upright.mode == "P" else None
+        if palette:
+            bare.putpalette(palette)
+        profile = image.info.get("icc_profile")
+        bare.save(out, format=fmt, **_quality(fmt), **({"icc_profile": profile} if profile else {}))
+    return CleanImage(
+        data=out.getvalue(),
+        content_type=content_type,
+        extension=extension,
+        width=upright.width,
+        height=upright.height,
+    )
+
+
+def _quality(fmt: str) -> dict[str, object]:
+    return {"quality": 92} if fmt in ("JPEG", "WEBP") else {}
+
+
+def rendition(*, source: IO[bytes], box: tuple[int, int]) -> bytes:
+    """A JPEG of ``source`` scaled down to fit ``box`` (never up), without metadata."""
+    with Image.open(source) as image:
+        image.draft("RGB", box)  # JPEG decodes at a reduced scale: far faster for big photos
+        small = ImageOps.exif_transpose(image).convert("RGB")
+        small.thumbnail(box, Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        small.save(out, format="JPEG", quality=RENDITION_QUALITY, optimize=True, progressive=True)
+        return out.getvalue()
+
+
+def phone_box(*, width: int, height: int) -> tuple[int, int]:
+    """The box a phone rendition fits: ``PHONE_WIDTH`` wide, as tall as the ratio needs."""
+    scale = min(1.0, PHONE_WIDTH / width)
+    return max(1, round(width * scale)), max(1, round(height * scale))

@@ -1,0 +1,86 @@
+"""A brand's creative assets (uploaded images), their renditions, and the images a draft
+carries, in order, with alt text."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+
+from content.models import Draft
+from tenants.people import person_reference
+
+
+class AssetState(models.TextChoices):
+    """Renditions are made on the worker: an asset is usable in pages once ``ready``."""
+
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class AssetKind(models.TextChoices):
+    IMAGE = "image"
+
+
+class Asset(models.Model):
+    """One uploaded image. ``original`` is the cleaned upload (metadata stripped unless asked
+    to keep it); ``thumbnail`` and ``phone`` are JPEG renditions made on the worker."""
+
+    Kind = AssetKind
+    State = AssetState
+
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.IMAGE)
+    name = models.CharField(max_length=200)
+    tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    # Judged from the bytes (Pillow), never from the file name or the declared type.
+    content_type = models.CharField(max_length=40)
+    size_bytes = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    metadata_stripped = models.BooleanField(default=True)
+    original = models.FileField(max_length=300)
+    thumbnail = models.FileField(max_length=300, blank=True)
+    phone = models.FileField(max_length=300, blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PROCESSING)
+    failure = models.CharField(max_length=300, blank=True)
+    created_by = person_reference()
+    created_by_key_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=AssetState.values), name="asset_state_valid"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=AssetKind.values), name="asset_kind_valid"),
+            # A ready asset has its renditions; pages never fall back to the original.
+            models.CheckConstraint(
+                condition=~Q(state="ready") | (~Q(thumbnail="") & ~Q(phone="")),
+                name="asset_ready_has_renditions",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"asset #{self.pk} {self.name} ({self.state})"
+
+
+class DraftAsset(models.Model):
+    """An asset on a draft, at a position (0 first), with the alt text read to people who
+    cannot see it."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="asset_links")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="draft_links")
+    position = models.PositiveSmallIntegerField()
+    alt_text = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["draft", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "position"], name="draft_asset_position"),
+            models.UniqueConstraint(fields=["draft", "asset"], name="draft_asset_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"asset #{self.asset_id} at {self.position} on draft #{self.draft_id}"

@@ -1,0 +1,106 @@
+"""Reading a brand's assets: the library, one asset, the images a draft carries, and the
+signed URLs pages and integrators fetch them by."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from assets import images, signing
+from assets.errors import NotFound
+from assets.models import Asset, DraftAsset
+from content.models import Draft
+from tenants.selectors import current_schema_name
+
+
+def library(*, search: str = "", tag: str = "") -> QuerySet[Asset]:
+    """The brand's assets, newest first; ``search`` matches a word of the name or a whole tag,
+    ``tag`` keeps only assets with that tag."""
+    assets = Asset.objects.all()
+    if search.strip():
+        term = search.strip()
+        assets = assets.filter(Q(name__icontains=term) | Q(tags__contains=[term.lower()]))
+    if tag.strip():
+        assets = assets.filter(tags__contains=[tag.strip().lower()])
+    return assets
+
+
+def asset_by_id(*, asset_id: int) -> Asset:
+    """One asset of the brand, or NotFound (404)."""
+    asset = Asset.objects.filter(pk=asset_id).first()
+    if asset is None:
+        raise NotFound(f"Asset {asset_id} does not exist.")
+    return asset
+
+
+def draft_assets(*, draft_id: int) -> list[DraftAsset]:
+    """The assets a draft carries, in order; NotFound (404) for a draft that does not exist."""
+    if not Draft.objects.filter(pk=draft_id).exists():
+        raise NotFound(f"Draft {draft_id} does not exist.")
+    return list(
+        DraftAsset.objects.filter(draft_id=draft_id).select_related("asset").order_by("position")
+    )
+
+
+def missing_alt_text(*, links: list[DraftAsset]) -> list[dict[str, object]]:
+    """Guardrail warnings: each image without alt text (people using screen readers get
+    nothing from it). Warnings inform; they do not stop the draft."""
+    return [
+        {
+            "code": "missing_alt_text",
+            "position": link.position,
+            "asset": link.asset_id,
+            "detail": f"Image {link.position + 1} has no alt text.",
+        }
+        for link in links
+        if not link.alt_text.strip()
+    ]
+
+
+def file_urls(*, asset: Asset, brand_slug: str) -> dict[str, str | None]:
+    """Signed, expiring paths of an asset's files (renditions None until they exist)."""
+    return {
+        rendition: (
+            signing.file_path(
+                brand_slug=brand_slug,
+                schema=current_schema_name(),
+                asset_id=asset.pk,
+                rendition=rendition,
+            )
+            if getattr(asset, rendition).name
+            else None
+        )
+        for rendition in signing.RENDITIONS
+    }
+
+
+@dataclass(frozen=True)
+class PhoneImage:
+    url: str | None  # None while the rendition is being made (or could not be)
+    alt_text: str
+    width: int
+    height: int
+
+
+def phone_images(*, draft_id: int, brand_slug: str) -> list[PhoneImage]:
+    """The draft's images as the phone view shows them: the phone rendition (never the
+    original, so pages stay light), in order; an image whose rendition is not ready has no
+    URL, and the page says so."""
+    shown = []
+    for link in draft_assets(draft_id=draft_id):
+        asset = link.asset
+        width, height = images.phone_box(width=asset.width, height=asset.height)
+        ready = asset.state == Asset.State.READY
+        url = (
+            signing.file_path(
+                brand_slug=brand_slug,
+                schema=current_schema_name(),
+                asset_id=asset.pk,
+                rendition="phone",
+            )
+            if ready
+            else None
+        )
+        shown.append(PhoneImage(url=url, alt_text=link.alt_text, width=width, height=height))
+    return shown

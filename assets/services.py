@@ -1,0 +1,216 @@
+"""Changing a brand's assets: upload, name and tag, delete, make renditions, and set the
+images a draft carries."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from PIL import Image, UnidentifiedImageError
+
+from assets import images
+from assets.errors import (
+    AssetInUse,
+    AssetsError,
+    DraftNotEditable,
+    FileTooLarge,
+    NotFound,
+)
+from assets.models import Asset, DraftAsset
+from assets.tasks import make_asset_renditions
+from content.models import Draft
+from tenants.selectors import current_schema_name
+from tenants.worker import enqueue_on_commit
+
+# Drafts whose images may still change, and drafts whose images must not disappear (a person
+# is judging them, or they are about to go out).
+EDITABLE_DRAFTS = frozenset({Draft.Status.DRAFT, Draft.Status.READY, Draft.Status.IN_REVIEW})
+DRAFTS_THAT_HOLD_ASSETS = frozenset({Draft.Status.IN_REVIEW, Draft.Status.APPROVED})
+MAX_ASSETS_PER_DRAFT = 10
+MAX_TAGS = 20
+
+
+def upload_asset(
+    *,
+    file: IO[bytes],
+    size: int,
+    name: str,
+    tags: list[str],
+    keep_metadata: bool = False,
+    created_by: Any = None,
+    created_by_key_id: int | None = None,
+) -> Asset:
+    """Store an uploaded image after checking it from its bytes (type, size, pixels) and
+    stripping its metadata; renditions follow on the worker. Bad input stores nothing."""
+    if size > settings.ASSET_IMAGE_MAX_BYTES:
+        raise FileTooLarge(
+            f"The file is {size:,} bytes; images may be at most "
+            f"{settings.ASSET_IMAGE_MAX_BYTES:,} bytes.",
+            field="file",
+        )
+    clean = images.clean_image(
+        source=file, max_pixels=settings.ASSET_IMAGE_MAX_PIXELS, keep_metadata=keep_metadata
+    )
+    folder = f"assets/{current_schema_name()}/{uuid.uuid4().hex}"
+    stored = default_storage.save(f"{folder}/original.{clean.extension}", ContentFile(clean.data))
+    try:
+        with transaction.atomic():
+            asset = Asset.objects.create(
+                name=name[:200],
+                tags=_clean_tags(tags),
+                content_type=clean.content_type,
+                size_bytes=len(clean.data),
+                width=clean.width,
+                height=clean.height,
+                metadata_stripped=not keep_metadata,
+                original=stored,
+                created_by=created_by,
+                created_by_key_id=created_by_key_id,
+            )
+            enqueue_on_commit(make_asset_renditions, asset_id=asset.pk)
+    except BaseException:
+        # The row did not make it: neither may the file.
+        default_storage.delete(stored)
+        raise
+    return asset
+
+
+def _clean_tags(tags: list[str]) -> list[str]:
+    cleaned = sorted({t.strip().lower() for t in tags if t.strip()})
+    if len(cleaned) > MAX_TAGS:
+        raise AssetsError(f"At most {MAX_TAGS} tags per asset.", field="tags")
+    if any(len(t) > 40 for t in cleaned):
+        raise AssetsError("A tag is at most 40 characters.", field="tags")
+    return cleaned
+
+
+def describe_asset(
+    *, asset_id: int, name: str | None = None, tags: list[str] | None = None
+) -> Asset:
+    """Rename or re-tag an asset (tags are stored lower-case, sorted, once each)."""
+    with transaction.atomic():
+        asset = _locked(asset_id)
+        if name is not None:
+            if not name.strip():
+                raise AssetsError("Give the asset a name.", field="name")
+            asset.name = name.strip()[:200]
+        if tags is not None:
+            asset.tags = _clean_tags(tags)
+        asset.save(update_fields=["name", "tags", "updated_at"])
+        return asset
+
+
+def delete_asset(*, asset_id: int) -> None:
+    """Delete an asset and its files. Refused (409) while a draft that uses it is in review or
+    approved; drafts in other states lose the image."""
+    with transaction.atomic():
+        asset = _locked(asset_id)
+        # Lock the drafts that use it so none is sent to review between the check and the delete.
+        users = list(
+            Draft.objects.select_for_update()
+            .filter(asset_links__asset=asset)
+            .order_by("pk")
+            .values_list("pk", "status")
+        )
+        holding = [pk for pk, status in users if status in DRAFTS_THAT_HOLD_ASSETS]
+        if holding:
+            raise AssetInUse(
+                f"Asset {asset.pk} is on draft {', '.join(map(str, holding))}, which is in "
+                "review or approved; take it off the draft (or wait for the decision) first.",
+                field="asset",
+            )
+        files = [f.name for f in (asset.original, asset.thumbnail, asset.phone) if f.name]
+        DraftAsset.objects.filter(asset=asset).delete()
+        asset.delete()
+        transaction.on_commit(lambda: _delete_files(files))
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+def _locked(asset_id: int) -> Asset:
+    asset = Asset.objects.select_for_update().filter(pk=asset_id).first()
+    if asset is None:
+        raise NotFound(f"Asset {asset_id} does not exist.")
+    return asset
+
+
+def make_renditions(*, asset_id: int) -> Asset | None:
+    """Make an asset's thumbnail and phone rendition and mark it ready (or failed, with why).
+    Safe to run twice: a ready asset is left alone, and the files have fixed names. None when
+    the asset was deleted meanwhile."""
+    asset = Asset.objects.filter(pk=asset_id).first()
+    if asset is None or asset.state == Asset.State.READY:
+        return asset
+    folder = asset.original.name.rsplit("/", 1)[0]
+    try:
+        with default_storage.open(asset.original.name, "rb") as source:
+            thumbnail = images.rendition(source=source, box=images.THUMBNAIL_BOX)
+            source.seek(0)
+            box = images.phone_box(width=asset.width, height=asset.height)
+            phone = images.rendition(source=source, box=box)
+    except (UnidentifiedImageError, Image.DecompressionBombError, SyntaxError, ValueError) as exc:
+        # The bytes will not get better on a retry: say so on the asset.
+        Asset.objects.filter(pk=asset_id, state=Asset.State.PROCESSING).update(
+            state=Asset.State.FAILED, failure=f"The image could not be resized: {exc}"[:300]
+        )
+        return Asset.objects.filter(pk=asset_id).first()
+    names = {"thumbnail": f"{folder}/thumbnail.jpg", "phone": f"{folder}/phone.jpg"}
+    for kind, data in (("thumbnail", thumbnail), ("phone", phone)):
+        default_storage.delete(names[kind])  # a run that died half-way left it behind
+        names[kind] = default_storage.save(names[kind], ContentFile(data))
+    Asset.objects.filter(pk=asset_id).exclude(state=Asset.State.READY).update(
+        state=Asset.State.READY, thumbnail=names["thumbnail"], phone=names["phone"], failure=""
+    )
+    return Asset.objects.filter(pk=asset_id).first()
+
+
+@dataclass(frozen=True)
+class Attachment:
+    asset_id: int
+    alt_text: str
+
+
+def set_draft_assets(*, draft_id: int, attachments: list[Attachment]) -> list[DraftAsset]:
+    """Put these assets on a draft, in this order with their alt text, replacing what it
+    carried. Only while the draft is being written or judged (409 otherwise)."""
+    if len(attachments) > MAX_ASSETS_PER_DRAFT:
+        raise AssetsError(f"A draft carries at most {MAX_ASSETS_PER_DRAFT} assets.", field="assets")
+    with transaction.atomic():
+        draft = Draft.objects.select_for_update().filter(pk=draft_id).first()
+        if draft is None:
+            raise NotFound(f"Draft {draft_id} does not exist.")
+        if draft.status not in EDITABLE_DRAFTS:
+            raise DraftNotEditable(
+                f"Draft {draft.pk} is {draft.status}; its assets can no longer change.",
+                field="assets",
+            )
+        wanted = [a.asset_id for a in attachments]
+        found = set(
+            Asset.objects.select_for_update().filter(pk__in=wanted).values_list("pk", flat=True)
+        )
+        seen: set[int] = set()
+        for index, item in enumerate(attachments):
+            if item.asset_id not in found:
+                raise AssetsError(
+                    f"Asset {item.asset_id} does not exist.", field=f"assets.{index}.asset"
+                )
+            if item.asset_id in seen:
+                raise AssetsError(
+                    f"Asset {item.asset_id} is on the draft twice.", field=f"assets.{index}.asset"
+                )
+            seen.add(item.asset_id)
+        DraftAsset.objects.filter(draft=draft).delete()
+        return DraftAsset.objects.bulk_create(
+            DraftAsset(
+                draft=draft, asset_id=item.asset_id, position=index, alt_text=item.alt_text.strip()
+            )
+            for index, item in enumerate(attachments)
+        )

@@ -1,0 +1,190 @@
+"""A copywriter uploads images to brand A's library: the type is judged from the bytes, EXIF
+and location are stripped, bad files are a 4xx naming ``file`` with nothing stored, and other
+roles and brands are refused."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django_tenants.utils import schema_context
+from PIL import Image
+
+from assets.models import Asset
+from tenants.roles import Role
+from tests.assets.conftest import (
+    GPS_IFD,
+    asset_count,
+    bomb_png,
+    errors,
+    photo,
+    stored_files,
+    upload,
+    url,
+)
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_copywriter_uploads_a_photo_and_its_location_is_gone_from_the_stored_image(
+    world, uploads
+) -> None:
+    a = world.a
+    sent = photo()
+    assert Image.open(io.BytesIO(sent)).getexif().get_ifd(GPS_IFD)  # the upload has a location
+
+    response = upload(
+        a, a.person(Role.COPYWRITER), sent, name="Beach day", tags=["Summer", "beach"]
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["name"], body["tags"], body["content_type"]) == (
+        "Beach day",
+        ["beach", "summer"],
+        "image/jpeg",
+    )
+    assert (body["width"], body["height"], body["state"]) == (1600, 1200, "processing")
+    assert body["metadata_stripped"] is True
+    (stored,) = stored_files(uploads)
+    kept = Image.open(stored)
+    assert kept.getexif().get_ifd(GPS_IFD) == {}
+    assert 0x010F not in kept.getexif()  # nor the camera
+    assert b"PhoneMaker" not in stored.read_bytes()
+    assert body["created_by"] == a.person(Role.COPYWRITER).pk
+
+
+def test_keep_metadata_keeps_the_location_when_asked(world, uploads) -> None:
+    a = world.a
+    response = upload(a, a.person(Role.COPYWRITER), photo(), keep_metadata="true")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["metadata_stripped"] is False
+    (stored,) = stored_files(uploads)
+    assert Image.open(stored).getexif().get_ifd(GPS_IFD)
+
+
+def test_type_comes_from_the_bytes_not_the_name(world, uploads) -> None:
+    a = world.a
+    png = photo(fmt="PNG", gps=False)
+
+    response = upload(a, a.person(Role.COPYWRITER), png, filename="holiday.jpg")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["content_type"] == "image/png"
+    assert [p.suffix for p in stored_files(uploads)] == [".png"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"%PDF-1.7\n1 0 obj << >> endobj\n" * 20, id="pdf-named-jpg"),
+        pytest.param(photo(gps=False)[:400], id="truncated-jpeg"),
+        pytest.param(b"GIF89a" + b"\x00" * 100, id="broken-gif"),
+    ],
+)
+def test_a_file_that_is_not_a_usable_image_is_a_400_naming_file_and_nothing_is_stored(
+    world, uploads, data
+) -> None:
+    a = world.a
+    response = upload(a, a.person(Role.COPYWRITER), data, filename="photo.jpg")
+
+    assert response.status_code == 400
+    assert errors(response) == {"file": "unsupported_file"}
+    assert asset_count(a) == 0
+    assert stored_files(uploads) == []
+
+
+def test_a_decompression_bomb_is_refused_before_its_pixels_are_decoded(world, uploads) -> None:
+    a = world.a
+    bomb = bomb_png()
+    assert len(bomb) < 200  # tiny on the wire, ten billion pixels once decoded
+
+    response = upload(a, a.person(Role.COPYWRITER), bomb, filename="bomb.png")
+
+    assert response.status_code == 400
+    assert errors(response) == {"file": "image_too_large"}
+    assert asset_count(a) == 0
+    assert stored_files(uploads) == []
+
+
+def test_more_pixels_than_the_brand_limit_is_refused(world, uploads, settings) -> None:
+    a = world.a
+    settings.ASSET_IMAGE_MAX_PIXELS = 1000 * 1000
+
+    response = upload(a, a.person(Role.COPYWRITER), photo(size=(1200, 1000), gps=False))
+
+    assert response.status_code == 400
+    assert errors(response) == {"file": "image_too_large"}
+    assert "1200x1000" in response.json()["errors"][0]["detail"]
+    assert asset_count(a) == 0
+
+
+def test_a_file_over_the_image_size_limit_is_a_413_naming_file(world, uploads, settings) -> None:
+    a = world.a
+    data = photo(gps=False)
+    settings.ASSET_IMAGE_MAX_BYTES = len(data) - 1
+
+    response = upload(a, a.person(Role.COPYWRITER), data)
+
+    assert response.status_code == 413
+    assert errors(response) == {"file": "file_too_large"}
+    assert asset_count(a) == 0
+    assert stored_files(uploads) == []
+
+
+def test_a_body_over_the_upload_limit_is_refused_before_it_is_read(
+    world, uploads, settings
+) -> None:
+    a = world.a
+    settings.ASSET_UPLOAD_MAX_BYTES = 1024
+
+    response = upload(a, a.person(Role.COPYWRITER), b"\xff" * 200_000)
+
+    assert response.status_code == 413
+    assert errors(response) == {"file": "file_too_large"}
+    assert asset_count(a) == 0
+
+
+def test_upload_may_be_larger_than_other_api_bodies(world, uploads, settings) -> None:
+    a = world.a
+    data = photo(gps=False)
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024  # what any other API body may be
+    assert len(data) > 1024
+
+    response = upload(a, a.person(Role.COPYWRITER), data)
+
+    assert response.status_code == 201, response.json()
+
+
+def test_upload_without_a_file_is_a_400_naming_file(world, uploads) -> None:
+    a = world.a
+    response = client_for(a.person(Role.COPYWRITER)).post(
+        url(a, "assets/"), {"name": "nothing"}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "file" in errors(response)
+
+
+def test_client_viewer_may_not_upload_and_nothing_is_stored(world, uploads) -> None:
+    a = world.a
+    response = upload(a, a.person(Role.CLIENT_VIEWER), photo())
+
+    assert response.status_code == 403
+    assert asset_count(a) == 0
+    assert stored_files(uploads) == []
+
+
+def test_member_of_another_brand_gets_404_for_the_library_and_an_asset(world, uploads) -> None:
+    a, b = world.a, world.b
+    made = upload(a, a.person(Role.COPYWRITER), photo(gps=False)).json()
+    outsider = client_for(b.person(Role.COPYWRITER))
+
+    assert outsider.get(url(a, "assets/")).status_code == 404
+    assert outsider.get(url(a, f"assets/{made['id']}/")).status_code == 404
+    # Under their own brand the id names nothing.
+    assert outsider.get(url(b, f"assets/{made['id']}/")).status_code == 404
+    assert outsider.delete(url(a, f"assets/{made['id']}/")).status_code == 404
+    with schema_context(a.brand.schema_name):
+        assert Asset.objects.filter(pk=made["id"]).exists()
