@@ -27,6 +27,7 @@ from approvals.selectors.crisis import brand_in_crisis
 from approvals.selectors.queue import decisions_by, pending_steps_for, review_history
 from approvals.services import decide_step, may_decide
 from approvals.subjects import describe
+from assets.selectors import phone_images
 from content.models import Draft
 from content.progress import rewrite_in_progress
 from tenants.selectors import brands_for_user, role_on_brand
@@ -202,6 +203,8 @@ def _detail_context(request: HttpRequest, step: ApprovalStep, **extra: Any) -> d
         # A reply is judged against the comment it answers.
         incoming=draft.inbox_item if draft else None,
         text=text,
+        # The draft's images as phone renditions behind signed URLs, never the originals.
+        images=phone_images(draft_id=draft.pk, brand_slug=request.brand.slug) if draft else [],  # type: ignore[attr-defined]
         about=about,
         hashtags=HASHTAG.findall(text),
         length=len(text) if draft else None,

@@ -1,0 +1,165 @@
+"""A copywriter puts two images on a draft in order with alt text; a missing alt text is a
+warning; the client approver sees the phone renditions (never the originals) on the phone view,
+and an integrator pulls the approved post's images by signed URL."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+from PIL import Image
+
+from approvals.models import ApprovalStep
+from content import services as content_services
+from content.models import Draft
+from tenants.roles import Role
+from tests.assets.conftest import errors, photo, upload, url
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_images(world, uploads, renditions_inline, django_capture_on_commit_callbacks) -> list[int]:
+    a = world.a
+    ids = []
+    for name in ("Beach day", "Latte art"):
+        with django_capture_on_commit_callbacks(execute=True):
+            made = upload(a, a.person(Role.COPYWRITER), photo(size=(2400, 1600)), name=name)
+        assert made.status_code == 201, made.json()
+        ids.append(made.json()["id"])
+    return ids
+
+
+@pytest.fixture
+def draft_in_review(world, django_capture_on_commit_callbacks) -> int:
+    """A post of brand A, put up for review (level 1: the agency lead and client approver)."""
+    with schema_context(world.a.brand.schema_name):
+        channel = content_services.create_channel(network="x", handle="alpine")
+        draft = Draft.objects.create(
+            kind=Draft.Kind.POST,
+            channel=channel,
+            text="Summer on the terrace.",
+            risk_score=10,
+            created_by=world.a.person(Role.COPYWRITER),
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            content_services.mark_draft_ready(draft=draft)
+        assert Draft.objects.get(pk=draft.pk).status == Draft.Status.IN_REVIEW
+        return draft.pk
+
+
+def attach(world, draft_id: int, items: list[dict], role: str = Role.COPYWRITER):
+    return client_for(world.a.person(role)).put(
+        url(world.a, f"drafts/{draft_id}/assets/"), {"assets": items}, format="json"
+    )
+
+
+def test_copywriter_attaches_two_images_in_order_and_missing_alt_text_is_a_warning(
+    world, two_images, draft_in_review
+) -> None:
+    beach, latte = two_images
+
+    response = attach(
+        world,
+        draft_in_review,
+        [{"asset": latte, "alt_text": "Latte art, a fern"}, {"asset": beach}],
+    )
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert [(x["position"], x["asset"]["id"], x["alt_text"]) for x in body["assets"]] == [
+        (0, latte, "Latte art, a fern"),
+        (1, beach, ""),
+    ]
+    assert [(w["code"], w["position"]) for w in body["warnings"]] == [("missing_alt_text", 1)]
+
+
+def test_attaching_an_asset_that_does_not_exist_is_a_400_naming_it_and_nothing_changes(
+    world, two_images, draft_in_review
+) -> None:
+    beach, _ = two_images
+    attach(world, draft_in_review, [{"asset": beach, "alt_text": "A beach"}])
+
+    response = attach(world, draft_in_review, [{"asset": beach}, {"asset": 999_999}])
+
+    assert response.status_code == 400
+    assert errors(response) == {"assets.1.asset": "invalid"}
+    with schema_context(world.a.brand.schema_name):
+        kept = list(
+            Draft.objects.get(pk=draft_in_review).asset_links.values_list("asset_id", "alt_text")
+        )
+    assert kept == [(beach, "A beach")]
+
+
+def test_an_approved_drafts_images_no_longer_change(world, two_images) -> None:
+    with schema_context(world.a.brand.schema_name):
+        draft = Draft.objects.create(kind=Draft.Kind.POST, text="Done", status="approved")
+
+    response = attach(world, draft.pk, [{"asset": two_images[0], "alt_text": "x"}])
+
+    assert response.status_code == 409
+    assert errors(response) == {"assets": "draft_not_editable"}
+
+
+def test_client_viewer_may_not_attach_and_other_brands_learn_nothing(
+    world, two_images, draft_in_review
+) -> None:
+    items = [{"asset": two_images[0], "alt_text": "x"}]
+    assert attach(world, draft_in_review, items, Role.CLIENT_VIEWER).status_code == 403
+    outsider = client_for(world.b.person(Role.COPYWRITER))
+    assert (
+        outsider.put(
+            url(world.a, f"drafts/{draft_in_review}/assets/"), {"assets": items}, format="json"
+        ).status_code
+        == 404
+    )
+    assert outsider.get(url(world.a, f"drafts/{draft_in_review}/assets/")).status_code == 404
+    with schema_context(world.a.brand.schema_name):
+        assert Draft.objects.get(pk=draft_in_review).asset_links.count() == 0
+
+
+def test_approver_sees_the_phone_renditions_on_the_phone_and_the_integrator_pulls_signed_urls(
+    world, two_images, draft_in_review, api
+) -> None:
+    beach, latte = two_images
+    attach(world, draft_in_review, [{"asset": beach, "alt_text": "A beach"}, {"asset": latte}])
+    with schema_context(world.a.brand.schema_name):
+        step = ApprovalStep.objects.get(request__subject_id=draft_in_review, status="open")
+    lead = Client()
+    lead.force_login(world.a.person(Role.ACCOUNT_LEAD))
+
+    page = lead.get(f"/brands/alpine-coffee/approve/steps/{step.pk}/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    api_view = (
+        client_for(world.a.person(Role.CLIENT_VIEWER))
+        .get(url(world.a, f"drafts/{draft_in_review}/assets/"))
+        .json()
+    )
+    originals = [x["asset"]["urls"]["original"] for x in api_view["assets"]]
+    assert 'alt="A beach"' in html
+    assert "Image 2 has no alt text." in html
+    shown = re.findall(r'<img src="([^"]+)" width="(\d+)" height="(\d+)"', html)
+    assert [(int(w), int(h)) for _, w, h in shown] == [(720, 480), (720, 480)]
+    sizes = []
+    for src, _, _ in shown:
+        response = Client().get(src.replace("&amp;", "&"))
+        assert response.status_code == 200
+        data = b"".join(response.streaming_content)
+        sizes.append(len(data))
+        assert Image.open(io.BytesIO(data)).size == (720, 480)  # the rendition, not the original
+    for original in originals:
+        assert original.removeprefix("http://testserver") not in html
+    # Light enough for a phone: the page and four such images stay under 200 KB.
+    assert len(html.encode()) + 2 * sum(sizes) < 200 * 1024
+
+    # The integrator pulls the post's images by signed URL, without credentials.
+    first = api_view["assets"][0]["asset"]["urls"]["original"]
+    fetched = Client().get(first.removeprefix("http://testserver"))
+    assert fetched.status_code == 200
+    assert Image.open(io.BytesIO(b"".join(fetched.streaming_content))).size == (2400, 1600)
