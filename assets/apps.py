@@ -12,6 +12,10 @@ class AssetsConfig(AppConfig):
         from django.conf import settings
         from PIL import Image
 
+        from assets import receivers
+
+        receivers.connect()
+
         # Pillow's own decompression-bomb guard, everywhere images are opened (uploads and the
         # worker's renditions): warns above this many pixels, raises above twice as many.
         Image.MAX_IMAGE_PIXELS = settings.ASSET_IMAGE_MAX_PIXELS

@@ -214,3 +214,21 @@ def set_draft_assets(*, draft_id: int, attachments: list[Attachment]) -> list[Dr
             )
             for index, item in enumerate(attachments)
         )
+
+
+def carry_assets_to_revision(*, draft_id: int) -> int:
+    """A new version of a draft carries its parent's images, in order with their alt text,
+    so the approver judges the whole post again. Safe to run twice: a version that already
+    has images (carried, or set by its writer) is left alone. Returns how many were carried."""
+    with transaction.atomic():
+        draft = Draft.objects.select_for_update().filter(pk=draft_id).first()
+        if draft is None or draft.parent_id is None or draft.asset_links.exists():
+            return 0
+        parent_links = DraftAsset.objects.filter(draft_id=draft.parent_id).order_by("position")
+        carried = DraftAsset.objects.bulk_create(
+            DraftAsset(
+                draft=draft, asset_id=link.asset_id, position=link.position, alt_text=link.alt_text
+            )
+            for link in parent_links
+        )
+        return len(carried)

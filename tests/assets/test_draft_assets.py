@@ -163,3 +163,25 @@ def test_approver_sees_the_phone_renditions_on_the_phone_and_the_integrator_pull
     fetched = Client().get(first.removeprefix("http://testserver"))
     assert fetched.status_code == 200
     assert Image.open(io.BytesIO(b"".join(fetched.streaming_content))).size == (2400, 1600)
+
+
+def test_a_new_version_of_the_draft_carries_its_images_in_order_with_alt_text(
+    world, two_images, draft_in_review, django_capture_on_commit_callbacks
+) -> None:
+    beach, latte = two_images
+    attach(world, draft_in_review, [{"asset": latte}, {"asset": beach, "alt_text": "A beach"}])
+    writer = client_for(world.a.person(Role.COPYWRITER))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = writer.post(
+            url(world.a, f"drafts/{draft_in_review}/edit/"), {"text": "Summer, on the terrace."}
+        )
+
+    assert edited.status_code == 201, edited.json()
+    revision = edited.json()["id"]
+    carried = writer.get(url(world.a, f"drafts/{revision}/assets/")).json()
+    assert [(x["asset"]["id"], x["alt_text"]) for x in carried["assets"]] == [
+        (latte, ""),
+        (beach, "A beach"),
+    ]
+    assert [w["position"] for w in carried["warnings"]] == [0]
