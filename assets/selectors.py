@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from assets import images, signing
+from assets import images, media_rules, signing
 from assets.errors import NotFound
 from assets.models import Asset, DraftAsset
 from content.models import Draft
@@ -43,19 +43,46 @@ def draft_assets(*, draft_id: int) -> list[DraftAsset]:
     )
 
 
-def missing_alt_text(*, links: list[DraftAsset]) -> list[dict[str, object]]:
-    """Guardrail warnings: each image without alt text (people using screen readers get
-    nothing from it). Warnings inform; they do not stop the draft."""
-    return [
-        {
-            "code": "missing_alt_text",
-            "position": link.position,
-            "asset": link.asset_id,
-            "detail": f"Image {link.position + 1} has no alt text.",
-        }
-        for link in links
-        if not link.alt_text.strip()
-    ]
+def media_warnings(*, draft_id: int, links: list[DraftAsset]) -> list[dict[str, object]]:
+    """Guardrail warnings about a draft's images: each one without alt text (people using
+    screen readers get nothing from it), each one the draft's network would crop, and a post
+    on a network that needs an image but has none. Warnings inform; they do not stop the
+    draft."""
+    network = Draft.objects.filter(pk=draft_id).values_list("channel__network", flat=True).first()
+    rules = media_rules.rules_for(network)
+    warnings: list[dict[str, object]] = []
+    if not links and rules.requires_media:
+        warnings.append(
+            {
+                "code": "media_required",
+                "position": None,
+                "asset": None,
+                "detail": f"A {network} post needs at least one image.",
+            }
+        )
+    for link in links:
+        if not link.alt_text.strip():
+            warnings.append(
+                {
+                    "code": "missing_alt_text",
+                    "position": link.position,
+                    "asset": link.asset_id,
+                    "detail": f"Image {link.position + 1} has no alt text.",
+                }
+            )
+        shape = media_rules.shape_warning(
+            rules=rules, width=link.asset.width, height=link.asset.height
+        )
+        if shape:
+            warnings.append(
+                {
+                    "code": "aspect_ratio",
+                    "position": link.position,
+                    "asset": link.asset_id,
+                    "detail": f"Image {link.position + 1} is {shape}.",
+                }
+            )
+    return warnings
 
 
 def file_urls(*, asset: Asset, brand_slug: str) -> dict[str, str | None]:

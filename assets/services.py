@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image, UnidentifiedImageError
 
-from assets import images
+from assets import images, media_rules
 from assets.errors import (
     AssetInUse,
     AssetsError,
@@ -31,7 +31,6 @@ from tenants.worker import enqueue_on_commit
 # is judging them, or they are about to go out).
 EDITABLE_DRAFTS = frozenset({Draft.Status.DRAFT, Draft.Status.READY, Draft.Status.IN_REVIEW})
 DRAFTS_THAT_HOLD_ASSETS = frozenset({Draft.Status.IN_REVIEW, Draft.Status.APPROVED})
-MAX_ASSETS_PER_DRAFT = 10
 MAX_TAGS = 20
 
 
@@ -180,13 +179,21 @@ class Attachment:
 
 def set_draft_assets(*, draft_id: int, attachments: list[Attachment]) -> list[DraftAsset]:
     """Put these assets on a draft, in this order with their alt text, replacing what it
-    carried. Only while the draft is being written or judged (409 otherwise)."""
-    if len(attachments) > MAX_ASSETS_PER_DRAFT:
-        raise AssetsError(f"A draft carries at most {MAX_ASSETS_PER_DRAFT} assets.", field="assets")
+    carried. Only while the draft is being written or judged (409 otherwise), and no more
+    images than the draft's network takes (400)."""
     with transaction.atomic():
-        draft = Draft.objects.select_for_update().filter(pk=draft_id).first()
+        draft = (
+            Draft.objects.select_for_update(of=("self",))
+            .select_related("channel")
+            .filter(pk=draft_id)
+            .first()
+        )
         if draft is None:
             raise NotFound(f"Draft {draft_id} does not exist.")
+        limit = media_rules.rules_for(draft.channel.network if draft.channel else None).max_images
+        if len(attachments) > limit:
+            on = f"A {draft.channel.get_network_display()} post" if draft.channel else "A draft"
+            raise AssetsError(f"{on} carries at most {limit} images.", field="assets")
         if draft.status not in EDITABLE_DRAFTS:
             raise DraftNotEditable(
                 f"Draft {draft.pk} is {draft.status}; its assets can no longer change.",

@@ -76,9 +76,9 @@ class SetDraftAssetsSerializer(serializers.Serializer):
 
 
 class WarningSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    position = serializers.IntegerField()
-    asset = serializers.IntegerField()
+    code = serializers.ChoiceField(choices=["missing_alt_text", "aspect_ratio", "media_required"])
+    position = serializers.IntegerField(allow_null=True)
+    asset = serializers.IntegerField(allow_null=True)
     detail = serializers.CharField()
 
 

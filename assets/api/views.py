@@ -112,8 +112,9 @@ class AssetDetailView(BrandScopedMixin, GenericAPIView):  # type: ignore[type-ar
 )
 class DraftAssetsView(BrandScopedMixin, GenericAPIView):  # type: ignore[type-arg]
     """The images a draft carries, in order with alt text and signed URLs (integrators fetch
-    them to publish). ``warnings`` lists images without alt text. PUT replaces the list while
-    the draft is being written or judged."""
+    them to publish). ``warnings``: images without alt text, images the network would crop, a
+    post on a network that needs an image and has none. PUT replaces the list while the draft
+    is being written or judged; more images than the draft's network takes is a 400."""
 
     read_action = "content.read"
     write_action = "content.write"
@@ -125,7 +126,7 @@ class DraftAssetsView(BrandScopedMixin, GenericAPIView):  # type: ignore[type-ar
         body = {
             "draft": draft_id,
             "assets": links,
-            "warnings": selectors.missing_alt_text(links=links),
+            "warnings": selectors.media_warnings(draft_id=draft_id, links=links),
         }
         return Response(s.DraftAssetsSerializer(body, context={"request": request}).data)
 

@@ -185,3 +185,38 @@ def test_a_new_version_of_the_draft_carries_its_images_in_order_with_alt_text(
         (beach, "A beach"),
     ]
     assert [w["position"] for w in carried["warnings"]] == [0]
+
+
+def _draft_on(world, network: str) -> int:
+    with schema_context(world.a.brand.schema_name):
+        channel = content_services.create_channel(network=network, handle=f"alpine-{network}")
+        return Draft.objects.create(kind=Draft.Kind.POST, channel=channel, text="Hello").pk
+
+
+def test_network_media_rules_refuse_too_many_images_and_warn_about_shape_and_missing_media(
+    world, uploads
+) -> None:
+    a = world.a
+    writer = a.person(Role.COPYWRITER)
+    square = [upload(a, writer, photo(size=(64, 64), gps=False)).json()["id"] for _ in range(5)]
+    banner = upload(a, writer, photo(size=(800, 200), gps=False)).json()["id"]
+    on_x, on_instagram = _draft_on(world, "x"), _draft_on(world, "instagram")
+
+    too_many = attach(world, on_x, [{"asset": i, "alt_text": "x"} for i in square])
+    empty_instagram = attach(world, on_instagram, [])
+    cropped = attach(
+        world,
+        on_instagram,
+        [{"asset": square[0], "alt_text": "a"}, {"asset": banner, "alt_text": "b"}],
+    )
+
+    assert too_many.status_code == 400
+    assert errors(too_many) == {"assets": "invalid"}
+    assert "at most 4 images" in too_many.json()["errors"][0]["detail"]
+    assert [w["code"] for w in empty_instagram.json()["warnings"]] == ["media_required"]
+    assert cropped.status_code == 200, cropped.json()
+    assert [(w["code"], w["position"]) for w in cropped.json()["warnings"]] == [("aspect_ratio", 1)]
+    # Four fit on X.
+    assert (
+        attach(world, on_x, [{"asset": i, "alt_text": "x"} for i in square[:4]]).status_code == 200
+    )
