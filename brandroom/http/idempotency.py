@@ -23,6 +23,7 @@ IDEMPOTENCY_KEY_TTL_HOURS (``expire_records``, run hourly by the scheduler).
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import re
 from collections.abc import Callable
@@ -37,7 +38,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
-from brandroom.errors import error_response
+from brandroom.errors import UPLOAD_PATH, error_response
 from brandroom.http.credentials import KeyCredential
 from brandroom.http.models import IdempotencyRecord
 
@@ -214,7 +215,7 @@ class IdempotencyMiddleware:
             )
         # Read the body before authenticating: a session's CSRF check may parse the form, after
         # which the raw body can no longer be read.
-        body = request.body
+        body = _body_of(request)
         scope = caller_scope(request)
         if scope is None:
             return self.get_response(request)
@@ -253,3 +254,14 @@ class IdempotencyMiddleware:
         else:
             release(record=record)
         return response
+
+
+def _body_of(request: HttpRequest) -> bytes:
+    """The raw body, to fingerprint. Django refuses ``request.body`` past
+    DATA_UPLOAD_MAX_MEMORY_SIZE, which an upload (brandroom.errors.UPLOAD_PATH) may be: its
+    size was already held to the upload limit by JsonErrorsMiddleware, so read it here the way
+    ``HttpRequest.body`` does, without that check; the form is then parsed from these bytes."""
+    if UPLOAD_PATH.match(request.path_info) and not hasattr(request, "_body"):
+        request._body = request.read()  # type: ignore[attr-defined]
+        request._stream = io.BytesIO(request._body)  # type: ignore[attr-defined]
+    return request.body

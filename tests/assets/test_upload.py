@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 from PIL import Image
 
@@ -188,3 +189,25 @@ def test_member_of_another_brand_gets_404_for_the_library_and_an_asset(world, up
     assert outsider.delete(url(a, f"assets/{made['id']}/")).status_code == 404
     with schema_context(a.brand.schema_name):
         assert Asset.objects.filter(pk=made["id"]).exists()
+
+
+def test_an_upload_larger_than_other_bodies_works_with_an_idempotency_key_and_replays(
+    world, uploads, settings
+) -> None:
+    a = world.a
+    data = photo(gps=False)
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024  # what any other API body may be
+    writer = client_for(a.person(Role.COPYWRITER))
+
+    def send() -> object:
+        file = SimpleUploadedFile("beach.jpg", data, content_type="image/jpeg")
+        return writer.post(
+            url(a, "assets/"), {"file": file}, format="multipart", HTTP_IDEMPOTENCY_KEY="up-1"
+        )
+
+    first, again = send(), send()
+
+    assert first.status_code == 201, first.json()
+    assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert asset_count(a) == 1
