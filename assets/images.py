@@ -125,11 +125,21 @@ def rendition(*, source: IO[bytes], box: tuple[int, int]) -> bytes:
     """A JPEG of ``source`` scaled down to fit ``box`` (never up), without metadata."""
     with Image.open(source) as image:
         image.draft("RGB", box)  # JPEG decodes at a reduced scale: far faster for big photos
-        small = ImageOps.exif_transpose(image).convert("RGB")
+        small = _on_white(ImageOps.exif_transpose(image))
         small.thumbnail(box, Image.Resampling.LANCZOS)
         out = io.BytesIO()
         small.save(out, format="JPEG", quality=RENDITION_QUALITY, optimize=True, progressive=True)
         return out.getvalue()
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    """RGB for a JPEG: transparent parts become white, as the networks show them (a plain
+    conversion would turn them black)."""
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return image.convert("RGB")
 
 
 def phone_box(*, width: int, height: int) -> tuple[int, int]:

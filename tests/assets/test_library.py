@@ -207,3 +207,22 @@ def test_client_viewer_may_not_delete(world, ready_asset) -> None:
     assert response.status_code == 403
     with schema_context(a.brand.schema_name):
         assert Asset.objects.filter(pk=ready_asset["id"]).exists()
+
+
+def test_a_transparent_png_gets_white_not_black_behind_it_in_its_renditions(
+    world, uploads, renditions_inline, django_capture_on_commit_callbacks
+) -> None:
+    a = world.a
+    logo = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+    logo.paste((200, 30, 30, 255), (100, 100, 300, 300))
+    out = io.BytesIO()
+    logo.save(out, format="PNG")
+    with django_capture_on_commit_callbacks(execute=True):
+        made = upload(a, a.person(Role.COPYWRITER), out.getvalue(), filename="logo.png")
+    shown = client_for(a.person(Role.CLIENT_VIEWER)).get(url(a, f"assets/{made.json()['id']}/"))
+
+    status, thumb, _ = fetch(shown.json()["urls"]["thumbnail"])
+
+    assert status == 200
+    corner = Image.open(io.BytesIO(thumb)).getpixel((2, 2))
+    assert all(channel > 245 for channel in corner)
