@@ -21,11 +21,13 @@ class AssetState(models.TextChoices):
 
 class AssetKind(models.TextChoices):
     IMAGE = "image"
+    VIDEO = "video"
 
 
 class Asset(models.Model):
-    """One uploaded image. ``original`` is the cleaned upload (metadata stripped unless asked
-    to keep it); ``thumbnail`` and ``phone`` are JPEG renditions made on the worker."""
+    """One uploaded image or video. ``original`` is the cleaned upload (an image's metadata
+    stripped unless asked to keep it; a video as sent); ``thumbnail`` and ``phone`` are JPEG
+    renditions made on the worker (of a video's poster frame)."""
 
     Kind = AssetKind
     State = AssetState
@@ -38,6 +40,8 @@ class Asset(models.Model):
     size_bytes = models.PositiveBigIntegerField()
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
+    # Videos only (ffprobe's reading).
+    duration_seconds = models.FloatField(null=True, blank=True)
     metadata_stripped = models.BooleanField(default=True)
     original = models.FileField(max_length=300)
     thumbnail = models.FileField(max_length=300, blank=True)

@@ -106,6 +106,8 @@ def file_urls(*, asset: Asset, brand_slug: str) -> dict[str, str | None]:
 class PhoneImage:
     url: str | None  # None while the rendition is being made (or could not be)
     alt_text: str
+    # A video shows its poster frame, with its length.
+    video_length: str | None
     width: int
     height: int
 
@@ -129,5 +131,13 @@ def phone_images(*, draft_id: int, brand_slug: str) -> list[PhoneImage]:
             if ready
             else None
         )
-        shown.append(PhoneImage(url=url, alt_text=link.alt_text, width=width, height=height))
+        length = None
+        if asset.kind == Asset.Kind.VIDEO:
+            seconds = round(asset.duration_seconds or 0)
+            length = f"{seconds // 60}:{seconds % 60:02d}"
+        shown.append(
+            PhoneImage(
+                url=url, alt_text=link.alt_text, video_length=length, width=width, height=height
+            )
+        )
     return shown

@@ -3,17 +3,23 @@ images a draft carries."""
 
 from __future__ import annotations
 
+import io
+import shutil
+import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image, UnidentifiedImageError
 
-from assets import images, media_rules
+from assets import images, media_rules, video
 from assets.errors import (
     AssetInUse,
     AssetsError,
@@ -44,32 +50,53 @@ def upload_asset(
     created_by: Any = None,
     created_by_key_id: int | None = None,
 ) -> Asset:
-    """Store an uploaded image after checking it from its bytes (type, size, pixels) and
-    stripping its metadata; renditions follow on the worker. Bad input stores nothing."""
-    if size > settings.ASSET_IMAGE_MAX_BYTES:
-        raise FileTooLarge(
-            f"The file is {size:,} bytes; images may be at most "
-            f"{settings.ASSET_IMAGE_MAX_BYTES:,} bytes.",
-            field="file",
+    """Store an uploaded image or video after checking it from its bytes (type, size, an
+    image's pixels, a video's stream); an image's metadata is stripped. Renditions follow on
+    the worker. Bad input stores nothing."""
+    head = file.read(64)
+    file.seek(0)
+    container = video.sniff(head=head)
+    if container is not None:
+        _within(size=size, limit=settings.ASSET_VIDEO_MAX_BYTES, what="videos")
+        with _local_path(file) as path:
+            facts = video.probe(path=path, content_type=container[0], extension=container[1])
+        fields: dict[str, Any] = {
+            "kind": Asset.Kind.VIDEO,
+            "content_type": facts.content_type,
+            "size_bytes": size,
+            "width": facts.width,
+            "height": facts.height,
+            "duration_seconds": facts.duration_seconds,
+            # Only images are cleaned; a video is kept as sent.
+            "metadata_stripped": False,
+        }
+        extension = facts.extension
+        content: File[Any] = File(file)
+    else:
+        _within(size=size, limit=settings.ASSET_IMAGE_MAX_BYTES, what="images")
+        clean = images.clean_image(
+            source=file, max_pixels=settings.ASSET_IMAGE_MAX_PIXELS, keep_metadata=keep_metadata
         )
-    clean = images.clean_image(
-        source=file, max_pixels=settings.ASSET_IMAGE_MAX_PIXELS, keep_metadata=keep_metadata
-    )
+        fields = {
+            "kind": Asset.Kind.IMAGE,
+            "content_type": clean.content_type,
+            "size_bytes": len(clean.data),
+            "width": clean.width,
+            "height": clean.height,
+            "metadata_stripped": not keep_metadata,
+        }
+        extension, content = clean.extension, ContentFile(clean.data)
     folder = f"assets/{current_schema_name()}/{uuid.uuid4().hex}"
-    stored = default_storage.save(f"{folder}/original.{clean.extension}", ContentFile(clean.data))
+    stored = default_storage.save(f"{folder}/original.{extension}", content)
     try:
         with transaction.atomic():
             asset = Asset.objects.create(
                 name=name[:200],
                 tags=_clean_tags(tags),
-                content_type=clean.content_type,
-                size_bytes=len(clean.data),
-                width=clean.width,
-                height=clean.height,
-                metadata_stripped=not keep_metadata,
                 original=stored,
                 created_by=created_by,
                 created_by_key_id=created_by_key_id,
+                **fields,
             )
             enqueue_on_commit(make_asset_renditions, asset_id=asset.pk)
     except BaseException:
@@ -77,6 +104,28 @@ def upload_asset(
         default_storage.delete(stored)
         raise
     return asset
+
+
+def _within(*, size: int, limit: int, what: str) -> None:
+    if size > limit:
+        raise FileTooLarge(
+            f"The file is {size:,} bytes; {what} may be at most {limit:,} bytes.", field="file"
+        )
+
+
+@contextmanager
+def _local_path(file: IO[bytes]) -> Iterator[Path]:
+    """A path on disk for ffmpeg: the upload's own temporary file, or a copy of it."""
+    own = getattr(file, "temporary_file_path", None)
+    if own is not None:
+        yield Path(own())
+        return
+    with tempfile.NamedTemporaryFile(suffix=".upload") as copy:
+        file.seek(0)
+        shutil.copyfileobj(file, copy)
+        copy.flush()
+        file.seek(0)
+        yield Path(copy.name)
 
 
 def _clean_tags(tags: list[str]) -> list[str]:
@@ -129,6 +178,19 @@ def delete_asset(*, asset_id: int) -> None:
         transaction.on_commit(lambda: _delete_files(files))
 
 
+@contextmanager
+def _still_of(asset: Asset) -> Iterator[IO[bytes]]:
+    """The picture renditions are made from: the image, or a video's poster frame."""
+    if asset.kind == Asset.Kind.IMAGE:
+        with default_storage.open(asset.original.name, "rb") as source:
+            yield source
+        return
+    with default_storage.open(asset.original.name, "rb") as original, _local_path(original) as path:
+        yield io.BytesIO(
+            video.poster_frame(path=path, duration_seconds=asset.duration_seconds or 0.0)
+        )
+
+
 def _delete_files(names: list[str]) -> None:
     for name in names:
         default_storage.delete(name)
@@ -150,15 +212,22 @@ def make_renditions(*, asset_id: int) -> Asset | None:
         return asset
     folder = asset.original.name.rsplit("/", 1)[0]
     try:
-        with default_storage.open(asset.original.name, "rb") as source:
+        with _still_of(asset) as source:
             thumbnail = images.rendition(source=source, box=images.THUMBNAIL_BOX)
             source.seek(0)
             box = images.phone_box(width=asset.width, height=asset.height)
             phone = images.rendition(source=source, box=box)
-    except (UnidentifiedImageError, Image.DecompressionBombError, SyntaxError, ValueError) as exc:
-        # The bytes will not get better on a retry: say so on the asset.
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        SyntaxError,
+        ValueError,
+        video.VideoToolsMissing,
+    ) as exc:
+        # The bytes (or the worker's tools) will not get better on a retry: say so on the asset.
+        why = exc.message if isinstance(exc, video.VideoToolsMissing) else str(exc)
         Asset.objects.filter(pk=asset_id, state=Asset.State.PROCESSING).update(
-            state=Asset.State.FAILED, failure=f"The image could not be resized: {exc}"[:300]
+            state=Asset.State.FAILED, failure=f"Renditions could not be made: {why}"[:300]
         )
         return Asset.objects.filter(pk=asset_id).first()
     names = {"thumbnail": f"{folder}/thumbnail.jpg", "phone": f"{folder}/phone.jpg"}

@@ -457,10 +457,18 @@ ASSET_IMAGE_MAX_BYTES = env.int("ASSET_IMAGE_MAX_BYTES", default=20 * 1024 * 102
 # More pixels than this is refused (a decompression bomb, or more than any network shows);
 # Pillow's own guard (Image.MAX_IMAGE_PIXELS) is set to it too.
 ASSET_IMAGE_MAX_PIXELS = env.int("ASSET_IMAGE_MAX_PIXELS", default=50_000_000)
-ASSET_UPLOAD_MAX_BYTES = ASSET_IMAGE_MAX_BYTES
+ASSET_VIDEO_MAX_BYTES = env.int("ASSET_VIDEO_MAX_BYTES", default=200 * 1024 * 1024)
+ASSET_UPLOAD_MAX_BYTES = max(ASSET_IMAGE_MAX_BYTES, ASSET_VIDEO_MAX_BYTES)
+# Video's duration, size and poster frame come from ffmpeg where it is installed (a video
+# upload is refused, saying so, where it is not).
+FFPROBE_BINARY = env.str("FFPROBE_BINARY", default="ffprobe")
+FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="ffmpeg")
 # How long a signed asset URL (API, phone view) may be fetched.
 ASSET_URL_MAX_AGE_SECONDS = env.int("ASSET_URL_MAX_AGE_SECONDS", default=3600)
-if min(ASSET_IMAGE_MAX_BYTES, ASSET_IMAGE_MAX_PIXELS, ASSET_URL_MAX_AGE_SECONDS) <= 0:
+if (
+    min(ASSET_IMAGE_MAX_BYTES, ASSET_VIDEO_MAX_BYTES, ASSET_IMAGE_MAX_PIXELS) <= 0
+    or ASSET_URL_MAX_AGE_SECONDS <= 0
+):
     raise ImproperlyConfigured("ASSET_* limits must be positive")
 
 # --- Email --------------------------------------------------------------------------------

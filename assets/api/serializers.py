@@ -30,6 +30,7 @@ class AssetSerializer(serializers.ModelSerializer):
             "size_bytes",
             "width",
             "height",
+            "duration_seconds",
             "metadata_stripped",
             "state",
             "failure",
@@ -48,7 +49,10 @@ class AssetSerializer(serializers.ModelSerializer):
 
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(
-        help_text="A JPEG, PNG or WebP image; the type is read from the bytes, not the name."
+        help_text=(
+            "A JPEG, PNG or WebP image, or an MP4, QuickTime or WebM video (where ffmpeg is "
+            "installed); the type is read from the bytes, not the name."
+        )
     )
     name = serializers.CharField(required=False, max_length=200, allow_blank=True)
     tags = serializers.ListField(

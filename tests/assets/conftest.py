@@ -16,6 +16,9 @@ from django_tenants.utils import schema_context
 from PIL import Image
 
 from assets.models import Asset
+from content import services as content_services
+from content.models import Draft
+from tenants.roles import Role
 from tests.conftest import client_for
 
 GPS_IFD = 0x8825
@@ -90,3 +93,21 @@ def upload(
 
 def errors(response: Any) -> dict[str, str]:
     return {e["attr"]: e["code"] for e in response.json()["errors"]}
+
+
+@pytest.fixture
+def draft_in_review(world, django_capture_on_commit_callbacks) -> int:
+    """A post of brand A, put up for review (level 1: the agency lead and client approver)."""
+    with schema_context(world.a.brand.schema_name):
+        channel = content_services.create_channel(network="x", handle="alpine")
+        draft = Draft.objects.create(
+            kind=Draft.Kind.POST,
+            channel=channel,
+            text="Summer on the terrace.",
+            risk_score=10,
+            created_by=world.a.person(Role.COPYWRITER),
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            content_services.mark_draft_ready(draft=draft)
+        assert Draft.objects.get(pk=draft.pk).status == Draft.Status.IN_REVIEW
+        return draft.pk

@@ -34,24 +34,6 @@ def two_images(world, uploads, renditions_inline, django_capture_on_commit_callb
     return ids
 
 
-@pytest.fixture
-def draft_in_review(world, django_capture_on_commit_callbacks) -> int:
-    """A post of brand A, put up for review (level 1: the agency lead and client approver)."""
-    with schema_context(world.a.brand.schema_name):
-        channel = content_services.create_channel(network="x", handle="alpine")
-        draft = Draft.objects.create(
-            kind=Draft.Kind.POST,
-            channel=channel,
-            text="Summer on the terrace.",
-            risk_score=10,
-            created_by=world.a.person(Role.COPYWRITER),
-        )
-        with django_capture_on_commit_callbacks(execute=True):
-            content_services.mark_draft_ready(draft=draft)
-        assert Draft.objects.get(pk=draft.pk).status == Draft.Status.IN_REVIEW
-        return draft.pk
-
-
 def attach(world, draft_id: int, items: list[dict], role: str = Role.COPYWRITER):
     return client_for(world.a.person(role)).put(
         url(world.a, f"drafts/{draft_id}/assets/"), {"assets": items}, format="json"

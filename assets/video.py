@@ -1,0 +1,130 @@
+"""Video: recognising it from its bytes, and reading its duration, size and a poster frame
+with ffmpeg (``ffprobe`` and ``ffmpeg``, found on the PATH or named by FFPROBE_BINARY and
+FFMPEG_BINARY). Where ffmpeg is not installed a video upload is refused with a message that
+says so; nothing is stored."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from assets.errors import AssetsError, UnsupportedFile
+
+# ISO base media (MP4, QuickTime) says ``ftyp`` at byte 4 and its brand after it; WebM is
+# Matroska's EBML header.
+QUICKTIME_BRANDS = (b"qt  ",)
+EBML = b"\x1a\x45\xdf\xa3"
+PROBE_TIMEOUT_SECONDS = 30
+
+
+class VideoToolsMissing(AssetsError):
+    """ffmpeg is not installed where the upload is handled."""
+
+    status_code = 422
+    code = "video_unavailable"
+
+
+@dataclass(frozen=True)
+class VideoFacts:
+    content_type: str
+    extension: str
+    width: int
+    height: int
+    duration_seconds: float
+
+
+def sniff(*, head: bytes) -> tuple[str, str] | None:
+    """(content type, extension) when the first bytes are a video container we take."""
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        return ("video/quicktime", "mov") if brand in QUICKTIME_BRANDS else ("video/mp4", "mp4")
+    if head.startswith(EBML) and b"webm" in head[:64]:
+        return ("video/webm", "webm")
+    return None
+
+
+def _tool(name: str) -> str:
+    configured = settings.FFPROBE_BINARY if name == "ffprobe" else settings.FFMPEG_BINARY
+    found = shutil.which(configured)
+    if found is None:
+        raise VideoToolsMissing(
+            f"Video needs ffmpeg ({configured}) on the server to read its duration, size and "
+            "poster frame, and it is not installed here; ask your administrator, or upload an "
+            "image.",
+            field="file",
+        )
+    return found
+
+
+def probe(*, path: Path, content_type: str, extension: str) -> VideoFacts:
+    """Duration and size of the first video stream; a file ffprobe cannot read is corrupt."""
+    ffprobe = _tool("ffprobe")
+    run = subprocess.run(
+        [
+            ffprobe,
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=width,height:format=duration",
+            "-of",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        timeout=PROBE_TIMEOUT_SECONDS,
+        check=False,
+    )
+    try:
+        found = json.loads(run.stdout or b"{}")
+        stream = found["streams"][0]
+        facts = VideoFacts(
+            content_type=content_type,
+            extension=extension,
+            width=int(stream["width"]),
+            height=int(stream["height"]),
+            duration_seconds=float(found["format"]["duration"]),
+        )
+    except (ValueError, KeyError, IndexError, TypeError):
+        facts = None
+    if run.returncode != 0 or facts is None or min(facts.width, facts.height) <= 0:
+        raise UnsupportedFile(
+            "The video could not be read (corrupt, or no video stream).", field="file"
+        )
+    return facts
+
+
+def poster_frame(*, path: Path, duration_seconds: float) -> bytes:
+    """A JPEG of the frame a second in (or the first frame of a shorter video)."""
+    ffmpeg = _tool("ffmpeg")
+    at = "1" if duration_seconds > 1.5 else "0"
+    run = subprocess.run(
+        [
+            ffmpeg,
+            "-v",
+            "error",
+            "-ss",
+            at,
+            "-i",
+            str(path),
+            "-frames:v",
+            "1",
+            "-f",
+            "image2",
+            "-c:v",
+            "mjpeg",
+            "pipe:1",
+        ],
+        capture_output=True,
+        timeout=PROBE_TIMEOUT_SECONDS,
+        check=False,
+    )
+    if run.returncode != 0 or not run.stdout:
+        raise ValueError(f"ffmpeg could not take a poster frame: {run.stderr[-200:]!r}")
+    return run.stdout

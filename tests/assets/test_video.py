@@ -1,0 +1,138 @@
+"""Video uploads: recognised from the bytes; ffmpeg reads the duration, size and poster frame
+where it is installed, and where it is not the upload is refused saying so, nothing stored.
+ffprobe and ffmpeg are stood in for by small scripts (the test machine has no ffmpeg)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_context
+from PIL import Image
+
+from approvals.models import ApprovalStep
+from tenants.roles import Role
+from tests.assets.conftest import asset_count, errors, photo, stored_files, upload, url
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 2000
+
+
+def script(folder: Path, name: str, body: str) -> str:
+    path = folder / name
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+@pytest.fixture
+def ffmpeg(settings, tmp_path) -> Path:
+    """Stand-ins for ffprobe (a 1920x1080 video of 75 s) and ffmpeg (its poster frame)."""
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    poster = tools / "poster.jpg"
+    poster.write_bytes(photo(size=(1920, 1080), gps=False))
+    settings.FFPROBE_BINARY = script(
+        tools,
+        "ffprobe",
+        """echo '{"streams": [{"width": 1920, "height": 1080}], "format": {"duration": "75.4"}}'""",
+    )
+    settings.FFMPEG_BINARY = script(tools, "ffmpeg", f"cat {poster}")
+    return tools
+
+
+def test_a_video_is_stored_with_its_length_and_its_poster_frame_makes_the_renditions(
+    world, uploads, ffmpeg, renditions_inline, django_capture_on_commit_callbacks
+) -> None:
+    a = world.a
+    with django_capture_on_commit_callbacks(execute=True):
+        made = upload(a, a.person(Role.COPYWRITER), MP4, filename="clip.bin", name="Clip")
+
+    assert made.status_code == 201, made.json()
+    body = client_for(a.person(Role.CLIENT_VIEWER)).get(url(a, f"assets/{made.json()['id']}/"))
+    shown = body.json()
+    assert (shown["kind"], shown["content_type"], shown["duration_seconds"]) == (
+        "video",
+        "video/mp4",
+        75.4,
+    )
+    assert (shown["width"], shown["height"], shown["state"]) == (1920, 1080, "ready")
+    phone = client_for(a.person(Role.CLIENT_VIEWER)).get(
+        shown["urls"]["phone"].removeprefix("http://testserver")
+    )
+    assert Image.open(io.BytesIO(b"".join(phone.streaming_content))).size == (720, 405)
+    original = client_for(a.person(Role.CLIENT_VIEWER)).get(
+        shown["urls"]["original"].removeprefix("http://testserver")
+    )
+    assert original["Content-Type"] == "video/mp4"
+    assert b"".join(original.streaming_content) == MP4
+
+
+def test_without_ffmpeg_a_video_is_refused_saying_so_and_nothing_is_stored(
+    world, uploads, settings
+) -> None:
+    a = world.a
+    settings.FFPROBE_BINARY = "brandroom-test-no-such-ffprobe"
+
+    response = upload(a, a.person(Role.COPYWRITER), MP4, filename="clip.mp4")
+
+    assert response.status_code == 422
+    assert errors(response) == {"file": "video_unavailable"}
+    assert "ffmpeg" in response.json()["errors"][0]["detail"]
+    assert asset_count(a) == 0
+    assert stored_files(uploads) == []
+
+
+def test_a_corrupt_video_is_a_400_naming_file_and_nothing_is_stored(
+    world, uploads, ffmpeg, settings
+) -> None:
+    a = world.a
+    settings.FFPROBE_BINARY = script(
+        ffmpeg, "broken-ffprobe", "echo 'moov atom not found' >&2; exit 1"
+    )
+
+    response = upload(a, a.person(Role.COPYWRITER), MP4, filename="clip.mp4")
+
+    assert response.status_code == 400
+    assert errors(response) == {"file": "unsupported_file"}
+    assert asset_count(a) == 0
+    assert stored_files(uploads) == []
+
+
+def test_a_video_over_the_video_limit_is_a_413(world, uploads, ffmpeg, settings) -> None:
+    a = world.a
+    settings.ASSET_VIDEO_MAX_BYTES = 100
+
+    response = upload(a, a.person(Role.COPYWRITER), MP4, filename="clip.mp4")
+
+    assert response.status_code == 413
+    assert errors(response) == {"file": "file_too_large"}
+    with schema_context(a.brand.schema_name):
+        assert asset_count(a) == 0
+
+
+def test_the_phone_view_shows_a_videos_poster_frame_and_length(
+    world, uploads, ffmpeg, renditions_inline, draft_in_review, django_capture_on_commit_callbacks
+) -> None:
+    a = world.a
+    with django_capture_on_commit_callbacks(execute=True):
+        made = upload(a, a.person(Role.COPYWRITER), MP4, filename="clip.mp4").json()
+    put = client_for(a.person(Role.COPYWRITER)).put(
+        url(a, f"drafts/{draft_in_review}/assets/"),
+        {"assets": [{"asset": made["id"], "alt_text": "Pouring a latte"}]},
+        format="json",
+    )
+    assert put.status_code == 200, put.json()
+    with schema_context(a.brand.schema_name):
+        step = ApprovalStep.objects.get(request__subject_id=draft_in_review, status="open")
+    lead = Client()
+    lead.force_login(a.person(Role.ACCOUNT_LEAD))
+
+    html = lead.get(f"/brands/alpine-coffee/approve/steps/{step.pk}/").content.decode()
+
+    assert "Video, 1:15 (poster frame)" in html
+    assert 'width="720" height="405" alt="Pouring a latte"' in html
