@@ -237,7 +237,11 @@ def make_renditions(*, asset_id: int) -> Asset | None:
     Asset.objects.filter(pk=asset_id).exclude(state=Asset.State.READY).update(
         state=Asset.State.READY, thumbnail=names["thumbnail"], phone=names["phone"], failure=""
     )
-    return Asset.objects.filter(pk=asset_id).first()
+    current = Asset.objects.filter(pk=asset_id).first()
+    if current is None:
+        # Deleted while the renditions were being made: its delete could not know these files.
+        _delete_files(list(names.values()))
+    return current
 
 
 @dataclass(frozen=True)

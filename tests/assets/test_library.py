@@ -11,6 +11,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 from PIL import Image
 
+from assets import images
 from assets.models import Asset
 from assets.services import make_renditions
 from content.models import Draft
@@ -226,3 +227,21 @@ def test_a_transparent_png_gets_white_not_black_behind_it_in_its_renditions(
     assert status == 200
     corner = Image.open(io.BytesIO(thumb)).getpixel((2, 2))
     assert all(channel > 245 for channel in corner)
+
+
+def test_renditions_of_an_asset_deleted_meanwhile_leave_no_files_behind(world, uploads) -> None:
+    a = world.a
+    made = upload(a, a.person(Role.COPYWRITER), photo(gps=False, size=(64, 64))).json()
+    real = images.rendition
+
+    def deleted_while_resizing(*, source, box):
+        Asset.objects.filter(pk=made["id"]).delete()  # someone deletes it meanwhile
+        return real(source=source, box=box)
+
+    with (
+        schema_context(a.brand.schema_name),
+        mock.patch("assets.services.images.rendition", side_effect=deleted_while_resizing),
+    ):
+        assert make_renditions(asset_id=made["id"]) is None
+
+    assert [p.name for p in stored_files(uploads)] == ["original.jpg"]  # no renditions left
