@@ -44,10 +44,10 @@ def draft_assets(*, draft_id: int) -> list[DraftAsset]:
 
 
 def media_warnings(*, draft_id: int, links: list[DraftAsset]) -> list[dict[str, object]]:
-    """Guardrail warnings about a draft's images: each one without alt text (people using
-    screen readers get nothing from it), each one the draft's network would crop, and a post
-    on a network that needs an image but has none. Warnings inform; they do not stop the
-    draft."""
+    """Guardrail warnings about a draft's media: each one without alt text (people using
+    screen readers get nothing from it), each one the draft's network would crop, a video
+    longer than the network takes, a post on a network that needs media (or a video) without
+    it. Warnings inform; they do not stop the draft."""
     network = Draft.objects.filter(pk=draft_id).values_list("channel__network", flat=True).first()
     rules = media_rules.rules_for(network)
     warnings: list[dict[str, object]] = []
@@ -60,7 +60,33 @@ def media_warnings(*, draft_id: int, links: list[DraftAsset]) -> list[dict[str, 
                 "detail": f"A {network} post needs at least one image.",
             }
         )
+    if (
+        links
+        and rules.requires_video
+        and not any(link.asset.kind == Asset.Kind.VIDEO for link in links)
+    ):
+        warnings.append(
+            {
+                "code": "video_required",
+                "position": None,
+                "asset": None,
+                "detail": f"A {network} post needs a video.",
+            }
+        )
     for link in links:
+        if link.asset.kind == Asset.Kind.VIDEO:
+            too_long = media_rules.length_warning(
+                rules=rules, seconds=link.asset.duration_seconds or 0.0
+            )
+            if too_long:
+                warnings.append(
+                    {
+                        "code": "video_too_long",
+                        "position": link.position,
+                        "asset": link.asset_id,
+                        "detail": f"Video {link.position + 1} is {too_long}.",
+                    }
+                )
         if not link.alt_text.strip():
             warnings.append(
                 {

@@ -80,7 +80,15 @@ class SetDraftAssetsSerializer(serializers.Serializer):
 
 
 class WarningSerializer(serializers.Serializer):
-    code = serializers.ChoiceField(choices=["missing_alt_text", "aspect_ratio", "media_required"])
+    code = serializers.ChoiceField(
+        choices=[
+            "missing_alt_text",
+            "aspect_ratio",
+            "media_required",
+            "video_required",
+            "video_too_long",
+        ]
+    )
     position = serializers.IntegerField(allow_null=True)
     asset = serializers.IntegerField(allow_null=True)
     detail = serializers.CharField()

@@ -13,6 +13,8 @@ from django_tenants.utils import schema_context
 from PIL import Image
 
 from approvals.models import ApprovalStep
+from content import services as content_services
+from content.models import Draft
 from tenants.roles import Role
 from tests.assets.conftest import asset_count, errors, photo, stored_files, upload, url
 from tests.conftest import client_for
@@ -136,3 +138,46 @@ def test_the_phone_view_shows_a_videos_poster_frame_and_length(
 
     assert "Video, 1:15 (poster frame)" in html
     assert 'width="720" height="405" alt="Pouring a latte"' in html
+
+
+def test_network_rules_warn_about_a_video_too_long_and_a_tiktok_post_without_video(
+    world, uploads, ffmpeg, settings
+) -> None:
+    a = world.a
+    writer = a.person(Role.COPYWRITER)
+    settings.FFPROBE_BINARY = script(
+        ffmpeg,
+        "ffprobe-long",
+        """echo '{"streams": [{"width": 1080, "height": 1920}], "format": {"duration": "200"}}'""",
+    )
+    clip = upload(a, writer, MP4, filename="clip.mp4").json()["id"]
+    still = upload(a, writer, photo(size=(64, 64), gps=False)).json()["id"]
+    with schema_context(a.brand.schema_name):
+        on_x = Draft.objects.create(
+            kind=Draft.Kind.POST,
+            channel=content_services.create_channel(network="x", handle="alpine-x"),
+            text="Watch",
+        ).pk
+        on_tiktok = Draft.objects.create(
+            kind=Draft.Kind.POST,
+            channel=content_services.create_channel(network="tiktok", handle="alpine-tt"),
+            text="Look",
+        ).pk
+    put = client_for(writer).put
+
+    long_on_x = put(
+        url(a, f"drafts/{on_x}/assets/"),
+        {"assets": [{"asset": clip, "alt_text": "A pour"}]},
+        format="json",
+    )
+    still_on_tiktok = put(
+        url(a, f"drafts/{on_tiktok}/assets/"),
+        {"assets": [{"asset": still, "alt_text": "Cup"}]},
+        format="json",
+    )
+
+    assert [(w["code"], w["position"]) for w in long_on_x.json()["warnings"]] == [
+        ("video_too_long", 0)
+    ]
+    assert "at most 140 s" in long_on_x.json()["warnings"][0]["detail"]
+    assert [w["code"] for w in still_on_tiktok.json()["warnings"]] == ["video_required"]
