@@ -53,6 +53,7 @@ def upload_asset(
     """Store an uploaded image or video after checking it from its bytes (type, size, an
     image's pixels, a video's stream); an image's metadata is stripped. Renditions follow on
     the worker. Bad input stores nothing."""
+    tags = _clean_tags(tags)
     head = file.read(64)
     file.seek(0)
     container = video.sniff(head=head)
@@ -92,7 +93,7 @@ def upload_asset(
         with transaction.atomic():
             asset = Asset.objects.create(
                 name=name[:200],
-                tags=_clean_tags(tags),
+                tags=tags,
                 original=stored,
                 created_by=created_by,
                 created_by_key_id=created_by_key_id,

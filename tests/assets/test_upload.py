@@ -211,3 +211,15 @@ def test_an_upload_larger_than_other_bodies_works_with_an_idempotency_key_and_re
     assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
     assert again["Idempotent-Replayed"] == "true"
     assert asset_count(a) == 1
+
+
+def test_too_many_tags_is_a_400_naming_tags_and_nothing_is_stored(world, uploads) -> None:
+    a = world.a
+    tags = [f"tag-{n}" for n in range(21)]
+
+    response = upload(a, a.person(Role.COPYWRITER), photo(gps=False), tags=tags)
+
+    assert response.status_code == 400
+    assert errors(response) == {"tags": "invalid"}
+    assert asset_count(a) == 0
+    assert stored_files(uploads) == []
