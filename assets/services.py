@@ -158,14 +158,16 @@ def delete_asset(*, asset_id: int) -> None:
     """Delete an asset and its files. Refused (409) while a draft that uses it is in review or
     approved; drafts in other states lose the image."""
     with transaction.atomic():
-        asset = _locked(asset_id)
-        # Lock the drafts that use it so none is sent to review between the check and the delete.
+        # Lock the drafts that use it so none is sent to review between the check and the
+        # delete: drafts first, then the asset, the order set_draft_assets takes them in (the
+        # other order could deadlock with it).
         users = list(
             Draft.objects.select_for_update()
-            .filter(asset_links__asset=asset)
+            .filter(asset_links__asset_id=asset_id)
             .order_by("pk")
             .values_list("pk", "status")
         )
+        asset = _locked(asset_id)
         holding = [pk for pk, status in users if status in DRAFTS_THAT_HOLD_ASSETS]
         if holding:
             raise AssetInUse(
