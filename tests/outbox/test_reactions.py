@@ -67,8 +67,9 @@ def test_routing_that_fails_leaves_the_draft_for_the_reconciler_which_routes_it_
         assert event.dispatched_at is None
         assert event.attempts == 1
         assert "injected fault" in event.last_error
-        # The other reaction (the webhook event) did its part once and is not run again.
-        assert event.handled == ["integrations.webhook_event"]
+        # The other reactions (assets' carry to a new version, the webhook event) did their
+        # part once and are not run again.
+        assert event.handled == ["assets.carry_to_revision", "integrations.webhook_event"]
 
         # Within the grace period the reconciler leaves it to the worker's retries.
         with django_capture_on_commit_callbacks(execute=True):
