@@ -10,9 +10,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 from PIL import Image
+from rest_framework.test import APIClient
 
 from assets.models import Asset
-from tenants.roles import Role
+from tenants import services
+from tenants.roles import Role, Scope
 from tests.assets.conftest import (
     GPS_IFD,
     asset_count,
@@ -223,3 +225,32 @@ def test_too_many_tags_is_a_400_naming_tags_and_nothing_is_stored(world, uploads
     assert errors(response) == {"tags": "invalid"}
     assert asset_count(a) == 0
     assert stored_files(uploads) == []
+
+
+def test_an_integrators_key_uploads_with_write_content_and_not_with_read_only(
+    world, uploads
+) -> None:
+    a = world.a
+    writer_key, writer_secret = services.create_api_key(
+        brand=a.brand, name="Scheduler", scopes=[Scope.WRITE_CONTENT], created_by=world.admin
+    )
+    _reader, reader_secret = services.create_api_key(
+        brand=a.brand, name="Reader", scopes=[Scope.READ], created_by=world.admin
+    )
+
+    def send(secret: str) -> object:
+        file = SimpleUploadedFile("beach.jpg", photo(gps=False), content_type="image/jpeg")
+        return APIClient().post(
+            url(a, "assets/"),
+            {"file": file},
+            format="multipart",
+            HTTP_AUTHORIZATION=f"Api-Key {secret}",
+        )
+
+    refused, accepted = send(reader_secret), send(writer_secret)
+
+    assert refused.status_code == 403
+    assert accepted.status_code == 201, accepted.json()
+    assert accepted.json()["created_by"] == world.admin.pk  # the key's creator answers for it
+    with schema_context(a.brand.schema_name):
+        assert list(Asset.objects.values_list("created_by_key_id", flat=True)) == [writer_key.pk]
