@@ -169,6 +169,10 @@ def test_the_running_service_publishes_the_schema_under_test(service) -> None:
     assert served.json() == _schema_document()
 
 
+# gunicorn's limit_request_line default (bytes of "GET <path?query> HTTP/1.1").
+GUNICORN_REQUEST_LINE_LIMIT = 4094
+
+
 @schema.parametrize()
 @settings(
     max_examples=6,
@@ -185,4 +189,9 @@ def test_every_operation_answers_within_its_schema(case, service) -> None:
     response = case.call(
         base_url=base_url, headers={"Authorization": f"Api-Key {secret}"}, timeout=30
     )
+    if response.status_code == 414 and len(response.request.url) > GUNICORN_REQUEST_LINE_LIMIT:
+        # gunicorn refuses a request line over its limit before the application sees it (a
+        # fuzzed query string dozens of repeated parameters long); that is the server's
+        # documented limit (platform/gunicorn.conf.py), not an answer of the API.
+        return
     case.validate_response(response, checks=CHECKS)
