@@ -219,7 +219,9 @@ class IdempotencyMiddleware:
         scope = caller_scope(request)
         if scope is None:
             return self.get_response(request)
-        fingerprint = fingerprint_of(method=request.method, path=request.get_full_path(), body=body)
+        fingerprint = fingerprint_of(
+            method=request.method, path=request.get_full_path(), body=_comparable(request, body)
+        )
         outcome, record = claim(scope=scope, key=key, fingerprint=fingerprint, now=timezone.now())
         if outcome is Outcome.MISMATCH:
             return error_response(
@@ -254,6 +256,16 @@ class IdempotencyMiddleware:
         else:
             release(record=record)
         return response
+
+
+def _comparable(request: HttpRequest, body: bytes) -> bytes:
+    """The body as two tries of the same request share it: a multipart body's boundary is
+    chosen afresh by most clients on every send (a retried upload must still replay), so it
+    is replaced by a fixed one."""
+    boundary = (request.content_params or {}).get("boundary", "")
+    if request.content_type != "multipart/form-data" or not boundary:
+        return body
+    return body.replace(b"--" + boundary.encode("latin-1", "replace"), b"--<boundary>")
 
 
 def _body_of(request: HttpRequest) -> bytes:

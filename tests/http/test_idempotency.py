@@ -168,3 +168,37 @@ def test_signed_in_person_gets_the_same_replay(world) -> None:
     assert first.status_code == again.status_code == 201
     assert again["Idempotent-Replayed"] == "true"
     assert channel_handles(world) == ["session"]
+
+
+def _multipart(boundary: str, handle: str) -> bytes:
+    return (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="network"\r\n\r\nx\r\n'
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="handle"\r\n\r\n'
+        f"{handle}\r\n"
+        f"--{boundary}--\r\n"
+    ).encode()
+
+
+def test_a_retried_multipart_post_replays_though_the_client_chose_a_new_boundary(
+    world, integrator
+) -> None:
+    # Most HTTP clients pick a fresh multipart boundary on every send, retries included.
+    _key, client = integrator
+
+    def send(boundary: str, handle: str):  # type: ignore[no-untyped-def]
+        return client.post(
+            channels_url(world),
+            data=_multipart(boundary, handle),
+            content_type=f"multipart/form-data; boundary={boundary}",
+            HTTP_IDEMPOTENCY_KEY="upload-1",
+        )
+
+    first = send("aaaa1111", "multi")
+    again = send("bbbb2222", "multi")
+    assert first.status_code == again.status_code == 201, first.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert channel_handles(world) == ["multi"]
+    # A different form under the same key is still a different request.
+    assert send("cccc3333", "other").status_code == 422
