@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import django_filters
 from django import forms
@@ -86,3 +87,22 @@ def api_datetime(value: datetime, *, tz_name: str) -> str:
     event compares equal to the same time read from the API."""
     with timezone.override(zoneinfo.ZoneInfo(tz_name)):
         return str(serializers.DateTimeField().to_representation(value))
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """A time that must carry its UTC offset (a bare local time is ambiguous for the clock of
+    a network or a signal's source), read as UTC."""
+
+    def to_internal_value(self, value: Any) -> datetime:
+        if isinstance(value, str) and value and not _has_offset(value):
+            raise serializers.ValidationError(OFFSET_HINT, code="invalid")
+        parsed = super().to_internal_value(value)
+        try:
+            return as_utc(parsed)
+        except (ValueError, OverflowError):
+            raise serializers.ValidationError(OFFSET_HINT, code="invalid") from None
+
+
+def _has_offset(text: str) -> bool:
+    tail = text[10:]
+    return tail.endswith(("Z", "z")) or "+" in tail or "-" in tail

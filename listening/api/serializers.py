@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from typing import Any
 
 from rest_framework import serializers
 
-from brandroom.datetimes import OFFSET_HINT, as_utc
+from brandroom.datetimes import AwareDateTimeField
 from listening.models import CrisisWarning, SignalKind, Trigger, TriggerFiring
 from listening.services.signals import MAX_BATCH
+from listening.services.triggers import TRIGGER_FIELDS
 
 MAX_ATTRIBUTES = 20
 ID = {"min_value": 1, "max_value": 2**63 - 1}
-
-
-class AwareDateTimeField(serializers.DateTimeField):
-    """A time with its UTC offset (a bare local time is ambiguous for a source's clock)."""
-
-    def to_internal_value(self, value: Any) -> datetime:
-        if isinstance(value, str) and value and not _has_offset(value):
-            raise serializers.ValidationError(OFFSET_HINT, code="invalid")
-        parsed = super().to_internal_value(value)
-        try:
-            return as_utc(parsed)
-        except (ValueError, OverflowError):
-            raise serializers.ValidationError(OFFSET_HINT, code="invalid") from None
-
-
-def _has_offset(text: str) -> bool:
-    tail = text[10:]
-    return tail.endswith(("Z", "z")) or "+" in tail or "-" in tail
 
 
 class StrictFloatField(serializers.FloatField):
@@ -179,29 +161,7 @@ class TriggerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Trigger
-        fields = [
-            "id",
-            "name",
-            "enabled",
-            "kind",
-            "source",
-            "topic",
-            "keyword",
-            "negative_only",
-            "threshold",
-            "window_minutes",
-            "cooldown_minutes",
-            "audience",
-            "channel",
-            "brief_title",
-            "key_message",
-            "goal",
-            "call_to_action",
-            "request_drafts",
-            "wait_for_active_hours",
-            "last_fired_at",
-            "created_at",
-        ]
+        fields = ["id", *TRIGGER_FIELDS, "last_fired_at", "created_at"]
         read_only_fields = ["id", "last_fired_at", "created_at"]
 
     def values(self) -> dict[str, Any]:

@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from rest_framework import serializers
 
-from brandroom.datetimes import OFFSET_HINT, as_utc
+from brandroom.datetimes import AwareDateTimeField
 
 # Counters fit a bigint with room to add a year of them up.
 COUNT = {"min_value": 0, "max_value": 10**15, "default": 0}
-
-
-class AwareDateTimeField(serializers.DateTimeField):
-    """A time with its UTC offset (a bare local time is ambiguous for a network's clock)."""
-
-    def to_internal_value(self, value: Any) -> datetime:
-        if isinstance(value, str) and value and not _has_offset(value):
-            raise serializers.ValidationError(OFFSET_HINT, code="invalid")
-        parsed = super().to_internal_value(value)
-        try:
-            return as_utc(parsed)
-        except (ValueError, OverflowError):
-            raise serializers.ValidationError(OFFSET_HINT, code="invalid") from None
-
-
-def _has_offset(text: str) -> bool:
-    tail = text[10:]
-    return tail.endswith(("Z", "z")) or "+" in tail or "-" in tail
 
 
 class PostSnapshotInputSerializer(serializers.Serializer):
