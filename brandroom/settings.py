@@ -226,6 +226,10 @@ if HEARTBEAT_SECONDS <= 0:
 QUEUE_MAX_LAG_SECONDS = env.float("QUEUE_MAX_LAG_SECONDS", default=300.0)
 
 
+REDIS_MAINTENANCE_CHANCE = env.int("REDIS_MAINTENANCE_CHANCE", default=20_000)
+REDIS_HEARTBEAT_TIMEOUT_SECONDS = env.float("REDIS_HEARTBEAT_TIMEOUT_SECONDS", default=60.0)
+
+
 def _broker_settings() -> dict[str, object]:
     if not BROKER_URL:
         # Embedded default: a PostgreSQL-backed queue in the same database.
@@ -244,7 +248,16 @@ def _broker_settings() -> dict[str, object]:
     if BROKER_URL.startswith(("redis://", "rediss://")):
         return {
             "BROKER": "dramatiq.brokers.redis.RedisBroker",
-            "OPTIONS": {"url": BROKER_URL},
+            "OPTIONS": {
+                "url": BROKER_URL,
+                # Messages a dead worker held go back to their queue in the broker's maintenance
+                # pass, which runs on one command in a million times this; dramatiq's default
+                # (1,000) runs it every few minutes on an idle worker, so jobs a killed worker
+                # had taken waited that long. 20,000: within seconds, at no measurable cost.
+                "maintenance_chance": REDIS_MAINTENANCE_CHANCE,
+                # A worker silent this long is dead and its messages are given to others.
+                "heartbeat_timeout": int(REDIS_HEARTBEAT_TIMEOUT_SECONDS * 1000),
+            },
             "MIDDLEWARE": WORKER_MIDDLEWARE,
         }
     if BROKER_URL.startswith(("amqp://", "amqps://")):
@@ -403,6 +416,12 @@ for _name in (
 ):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1")
+# How many proxies of ours (load balancers) stand in front of the web server: the client's
+# address for the sign-in limits is then read from X-Forwarded-For that many entries from the
+# right (brandroom/http/client_address.py). 0: REMOTE_ADDR, X-Forwarded-For ignored.
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+if not 0 <= TRUSTED_PROXY_HOPS <= 5:
+    raise ImproperlyConfigured("TRUSTED_PROXY_HOPS must be between 0 and 5")
 # Staff tokens (POST /api/v1/auth/token/) stop working this long after they were issued.
 STAFF_TOKEN_TTL_HOURS = env.int("STAFF_TOKEN_TTL_HOURS", default=24 * 7)
 if STAFF_TOKEN_TTL_HOURS < 1:

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from brandroom.http.client_address import client_address
 from tenants import admin_inspection, services
 from tenants.models import Agency, AgencyMembership, ApiKey, Brand, Domain, Membership, User
 from tenants.sign_in_limits import SignInThrottled, password_attempt
@@ -114,7 +115,7 @@ def throttled_login(request: HttpRequest) -> HttpResponse:
         return admin.site.login(request)
     try:
         with password_attempt(
-            username=request.POST.get("username", ""), address=request.META.get("REMOTE_ADDR", "")
+            username=request.POST.get("username", ""), address=client_address(request)
         ):
             page = admin.site.login(request)
             if not (request.user.is_authenticated and request.user.is_staff):

@@ -10,7 +10,8 @@ the password being checked at all.
 Budgets (settings): ``SIGN_IN_FAILURES_PER_ACCOUNT`` and ``SIGN_IN_FAILURES_PER_ADDRESS`` per
 ``SIGN_IN_WINDOW_SECONDS``. The account budget is keyed by the name tried, whether or not such
 an account exists, so the answer says nothing about who has one. The address is the client's
-``REMOTE_ADDR`` as the WSGI server reports it.
+as ``brandroom.http.client_address`` reads it (``REMOTE_ADDR``, or ``X-Forwarded-For`` behind
+``TRUSTED_PROXY_HOPS`` proxies of ours).
 """
 
 from __future__ import annotations

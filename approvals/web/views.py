@@ -21,6 +21,7 @@ from approvals.web.sign_in import (
     redeem_sign_in_link,
     send_sign_in_link,
 )
+from brandroom.http.client_address import client_address
 from tenants.attention import selectors as attention
 from tenants.models import User
 from tenants.selectors import brands_for_user
@@ -64,7 +65,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             identifier = found.username if found else identifier
         password = request.POST.get("password", "")
         try:
-            with password_attempt(username=identifier, address=request.META.get("REMOTE_ADDR", "")):
+            with password_attempt(username=identifier, address=client_address(request)):
                 user = auth.authenticate(request, username=identifier, password=password)
                 if user is None:
                     raise WrongPassword

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from brandroom import roots
 from brandroom.broker import check_broker
+from brandroom.http.client_address import client_address
 from brandroom.http.idempotency import shows_a_secret
 from brandroom.liveness.report import report as background_report
 from tenants import selectors, services
@@ -120,7 +121,7 @@ class TokenView(APIView):
         try:
             with password_attempt(
                 username=username if isinstance(username, str) else "",
-                address=request.META.get("REMOTE_ADDR", ""),
+                address=client_address(request),
             ):
                 credentials = AuthTokenSerializer(data=request.data, context={"request": request})
                 credentials.is_valid(raise_exception=True)

@@ -122,3 +122,40 @@ def test_a_right_password_without_staff_status_counts_as_a_failed_admin_sign_in(
     person = world.a.person(Role.COPYWRITER)  # not staff: the admin refuses them
     answers = [admin_guess(Client(), person.username, PASSWORD).status_code for _ in range(4)]
     assert answers == [200, 200, 200, 429]
+
+
+def via_proxy(username: str, forwarded_for: str, password: str = "wrong-guess"):  # type: ignore[no-untyped-def]
+    """A guess arriving through the load balancer at 10.0.0.2, which appends the address it
+    got the request from to X-Forwarded-For."""
+    return APIClient().post(
+        TOKEN,
+        {"username": username, "password": password},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_behind_a_proxy_one_attacker_does_not_lock_out_everyone_else(world, settings) -> None:
+    settings.TRUSTED_PROXY_HOPS = 1
+    names = [UserFactory().username for _ in range(7)]
+    assert [via_proxy(name, "203.0.113.7").status_code for name in names] == [400] * 6 + [429]
+    # Another client through the same proxy still signs in.
+    colleague = world.a.person(Role.STRATEGIST)
+    assert via_proxy(colleague.username, "198.51.100.20", PASSWORD).status_code == 200
+
+
+def test_a_forged_forwarded_for_does_not_buy_the_attacker_a_fresh_budget(world, settings) -> None:
+    settings.TRUSTED_PROXY_HOPS = 1
+    names = [UserFactory().username for _ in range(7)]
+    # The client writes its own X-Forwarded-For entry; the proxy appends the real address.
+    answers = [
+        via_proxy(name, f"192.0.2.{n}, 203.0.113.7").status_code for n, name in enumerate(names)
+    ]
+    assert answers == [400] * 6 + [429]
+
+
+def test_without_a_trusted_proxy_forwarded_for_is_ignored(world) -> None:
+    names = [UserFactory().username for _ in range(7)]
+    answers = [via_proxy(name, f"192.0.2.{n}").status_code for n, name in enumerate(names)]
+    # All from REMOTE_ADDR 10.0.0.2, whatever the header claims.
+    assert answers == [400] * 6 + [429]
