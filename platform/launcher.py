@@ -188,6 +188,38 @@ def ready_message(base: str, *, took: float, pid: int, demo: bool = True) -> str
     return "\n".join(lines)
 
 
+# The worker processes, as in platform/Procfile: AI jobs, webhook deliveries and the rest each
+# have threads of their own, so a burst of deliveries never queues ahead of an AI job.
+WORKER_GROUPS = (
+    ("worker", ("default", "housekeeping"), "WORKER_THREADS", "4"),
+    ("worker_ai", ("ai",), "WORKER_AI_THREADS", "2"),
+    ("worker_webhooks", ("webhooks",), "WORKER_WEBHOOK_THREADS", "4"),
+)
+
+
+def worker_sizes() -> list[tuple[tuple[str, ...], str]]:
+    return [(queues, os.environ.get(var, default)) for _, queues, var, default in WORKER_GROUPS]
+
+
+def worker_commands() -> dict[str, list[str]]:
+    """One ``rundramatiq`` process per queue group, each with its own threads."""
+    processes = os.environ.get("WORKER_PROCESSES", "1")
+    return {
+        name: [
+            _python(),
+            str(ROOT / "manage.py"),
+            "rundramatiq",
+            "--processes",
+            processes,
+            "--threads",
+            threads,
+            "--queues",
+            *queues,
+        ]
+        for (name, queues, _, _), (_, threads) in zip(WORKER_GROUPS, worker_sizes(), strict=True)
+    }
+
+
 def run_service(argv: list[str]) -> int:
     # platform/run records when the command began, so the ready line counts the install too.
     began = float(os.environ.pop("BRANDROOM_RUN_STARTED", "0") or 0)
@@ -218,8 +250,6 @@ def run_service(argv: list[str]) -> int:
         )
         say("demo agency seeded" if "Seeded" in seeded.stdout else "demo data already there")
 
-    workers = os.environ.get("WORKER_PROCESSES", "1")
-    threads = os.environ.get("WORKER_THREADS", "4")
     processes = {
         "web": [
             _python(),
@@ -231,20 +261,16 @@ def run_service(argv: list[str]) -> int:
             "--bind",
             f"{host}:{port}",
         ],
-        "worker": [
-            _python(),
-            str(ROOT / "manage.py"),
-            "rundramatiq",
-            "--processes",
-            workers,
-            "--threads",
-            threads,
-        ],
+        **worker_commands(),
         "scheduler": [_python(), str(ROOT / "manage.py"), "crontab"],
     }
     say(
-        f"starting web ({base}), worker ({workers} process x {threads} threads) and scheduler;"
-        " waiting for all three to answer"
+        "starting web ({}), workers ({}) and scheduler; waiting for all to answer".format(
+            base,
+            ", ".join(
+                f"{', '.join(queues)}: {threads} threads" for queues, threads in worker_sizes()
+            ),
+        )
     )
 
     def when_started(still_running: Callable[[], str | None]) -> None:

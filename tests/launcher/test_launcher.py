@@ -192,3 +192,23 @@ def _wait_for_line(log: Path, start: str, run: subprocess.Popen, *, timeout: flo
             raise AssertionError(f"./platform/run exited with {run.returncode}:\n{text}")
         time.sleep(0.5)
     raise AssertionError(f"no {start!r} line within {timeout}s:\n{log.read_text()}")
+
+
+def test_run_starts_a_worker_per_queue_group_so_a_burst_on_one_never_starves_another(
+    monkeypatch,
+) -> None:
+    """Issue 14.15 in the README's own command: ./platform/run consumed every queue with one
+    process's four threads, so 1,700 webhook deliveries sat ahead of new AI jobs."""
+    from brandroom.queues import QUEUE_AI, QUEUE_WEBHOOKS, QUEUES
+
+    monkeypatch.setenv("WORKER_AI_THREADS", "3")
+    commands = launcher.worker_commands()
+    consumed = {
+        name: command[command.index("--queues") + 1 :] for name, command in commands.items()
+    }
+    every = [queue for queues in consumed.values() for queue in queues]
+    assert sorted(every) == sorted(QUEUES)  # each queue, exactly once
+    assert [QUEUE_AI] in consumed.values()
+    assert [QUEUE_WEBHOOKS] in consumed.values()
+    ai = next(command for command in commands.values() if command[-1] == QUEUE_AI)
+    assert ai[ai.index("--threads") + 1] == "3"
