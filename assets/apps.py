@@ -12,9 +12,10 @@ class AssetsConfig(AppConfig):
         from django.conf import settings
         from PIL import Image
 
-        from assets import receivers
+        from assets import receivers, working
 
         receivers.connect()
+        working.register()
 
         # Pillow's own decompression-bomb guard, everywhere images are opened (uploads and the
         # worker's renditions): warns above this many pixels, raises above twice as many.

@@ -6,6 +6,7 @@ class ContentConfig(AppConfig):
     verbose_name = "Content"
 
     def ready(self) -> None:
-        from content import receivers
+        from content import receivers, working
 
         receivers.connect()
+        working.register()

@@ -23,15 +23,17 @@ class MemberBrand:
     slug: str
     name: str
     role: str
+    schema_name: str = ""
 
 
 def member_brands(*, user: User) -> dict[str, MemberBrand]:
     """The person's active brands by slug, with their role on each (one query)."""
     rows = Membership.objects.filter(
         user_id=user.pk, brand__status=Brand.Status.ACTIVE
-    ).values_list("brand_id", "brand__slug", "brand__name", "role")
+    ).values_list("brand_id", "brand__slug", "brand__name", "role", "brand__schema_name")
     return {
-        slug: MemberBrand(id=pk, slug=slug, name=name, role=role) for pk, slug, name, role in rows
+        slug: MemberBrand(id=pk, slug=slug, name=name, role=role, schema_name=schema)
+        for pk, slug, name, role, schema in rows
     }
 
 

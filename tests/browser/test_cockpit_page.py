@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from approvals import services as approvals
+from content.models import GenerationJob
 from tenants import services
 from tenants.models import Brand, User
 from tenants.roles import Role
@@ -55,6 +56,8 @@ def lead_on_two_brands(world, django_db_blocker) -> Iterator[User]:
                     summary=f"A reply for {name}",
                     now=now,
                 )
+                if slug == "harbour":  # drafts the lead asked the assistant for, still queued
+                    GenerationJob.objects.create(kind="post", variants=3, created_by=lead)
             made.append((brand, writer))
         try:
             yield lead
@@ -98,6 +101,10 @@ def test_account_lead_reads_the_cockpit_on_phone_and_desktop(
                 shown = page.locator(f'#brands [data-brand="{brand["brand"]}"]')
                 assert shown.get_attribute("data-total") == str(brand["total"])
                 assert shown.get_attribute("data-overdue") == str(brand["overdue"])
+            working = page.locator("#working li.work")
+            assert working.count() == 1
+            assert working.first.get_attribute("data-brand") == "harbour"
+            assert "Working… Waiting for a worker (step 0 of 3)" in working.first.inner_text()
             assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
             page.screenshot(path=str(ARTIFACTS / f"cockpit-{name}.png"), full_page=True)
             context.close()

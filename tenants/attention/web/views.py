@@ -18,6 +18,7 @@ from django.utils import timezone
 from tenants.attention import selectors
 from tenants.attention.errors import AttentionError
 from tenants.attention.models import AttentionKind
+from tenants.attention.working import working_for
 from tenants.models import User
 
 # Rows on the page; the API pages through the rest.
@@ -83,11 +84,18 @@ def cockpit_page(request: HttpRequest) -> HttpResponse:
         query = {k: v for k, v in {**chosen, **change}.items() if v}
         return f"?{urlencode(query)}" if query else "?"
 
+    # What the person started that is still going on (AI jobs, asset renditions), all brands.
+    working = [
+        {"item": w, "started": _span(now - w.since)}
+        for w in working_for(user_id=request.user.pk, brands=brands, now=now)
+        if not chosen.get("brand") or w.brand.slug == chosen["brand"]
+    ]
     return render(
         request,
         "attention/cockpit.html",
         {
             "now": now,
+            "working": working,
             "rows": shown,
             "more": max(0, sum(c.total for c in counts) - len(shown)),
             "total": sum(c.total for c in counts),
