@@ -428,6 +428,12 @@ class CrisisHold(models.Model):
         return f"{self.subject_kind} #{self.subject_id} held at {self.held_at}"
 
 
+# Where a decision was made, kept in its audit entry (``after["via"]``).
+DECIDED_VIA_API = "api"
+DECIDED_VIA_PHONE = "phone"
+DECIDED_VIA = (DECIDED_VIA_API, DECIDED_VIA_PHONE)
+
+
 class AuditEntry(models.Model):
     """Append-only record of a state change: who, when, what, before and after.
 

@@ -2,7 +2,14 @@
 
 from approvals.selectors.audit import audit_entries, export_audit
 from approvals.selectors.crisis import brand_in_crisis, crisis_state, incidents
-from approvals.selectors.figures import approval_figures, signoff_shares
+from approvals.selectors.figures import (
+    approval_figures,
+    approved_at,
+    chain_lengths,
+    decisions_made,
+    signoff_shares,
+    steps_opened,
+)
 from approvals.selectors.people import (
     display_name,
     member_ids_with_roles,
@@ -19,6 +26,7 @@ from approvals.selectors.queue import (
 )
 from approvals.selectors.rota import (
     coverage_windows,
+    covers,
     escalation_targets,
     on_duty_ids,
     quiet_hours,
@@ -27,6 +35,11 @@ from approvals.selectors.staffing import unheld_chain_steps
 
 __all__ = [
     "approval_figures",
+    "approved_at",
+    "chain_lengths",
+    "covers",
+    "decisions_made",
+    "steps_opened",
     "signoff_shares",
     "approval_requests",
     "audit_entries",

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q
 
-from approvals.models import ApprovalRequest, ApprovalStep
+from approvals.models import DECIDED_VIA_API, ApprovalRequest, ApprovalStep, AuditEntry
 
 DECIDED = ["approved", "rejected", "changes_requested"]
 
@@ -61,3 +61,54 @@ def signoff_shares(*, since: datetime) -> dict[str, int]:
         cleared=Count("pk", filter=Q(status="not_required")),
         signed=Count("pk", filter=~Q(status="not_required")),
     )
+
+
+def decisions_made(*, since: datetime) -> list[tuple[int | None, str, datetime]]:
+    """Each decision since ``since`` as (decider id, where it was made, when): ``via`` is
+    ``api`` or ``phone`` (decisions recorded before it was kept count as ``api``)."""
+    rows = AuditEntry.objects.filter(action="decision_recorded", at__gte=since).values_list(
+        "actor_id", "after", "at"
+    )
+    return [
+        (actor_id, str((after or {}).get("via") or DECIDED_VIA_API), at)
+        for actor_id, after, at in rows
+    ]
+
+
+def steps_opened(*, since: datetime) -> list[tuple[datetime, str]]:
+    """(when it opened, its status) of every step opened since ``since``."""
+    rows = (
+        ApprovalStep.objects.filter(opened_at__gte=since)
+        .order_by("opened_at")
+        .values_list("opened_at", "status")
+    )
+    return [(opened, status) for opened, status in rows if opened is not None]
+
+
+def chain_lengths(*, since: datetime) -> list[int]:
+    """How many steps each request sent to people since ``since`` had (one per stakeholder
+    group in its chain)."""
+    return list(
+        ApprovalRequest.objects.filter(created_at__gte=since)
+        .exclude(status=ApprovalRequest.Status.NOT_REQUIRED)
+        .annotate(steps_count=Count("steps"))
+        .values_list("steps_count", flat=True)
+    )
+
+
+def approved_at(*, subject_kind: str, since: datetime) -> dict[int, datetime]:
+    """When each subject of ``subject_kind`` approved (or cleared) since ``since`` was."""
+    rows = (
+        ApprovalRequest.objects.filter(
+            subject_kind=subject_kind,
+            finished_at__gte=since,
+            status__in=[ApprovalRequest.Status.APPROVED, ApprovalRequest.Status.NOT_REQUIRED],
+        )
+        .order_by("finished_at")
+        .values_list("subject_id", "finished_at")
+    )
+    first: dict[int, datetime] = {}
+    for subject_id, finished in rows:
+        if finished is not None:
+            first.setdefault(subject_id, finished)
+    return first

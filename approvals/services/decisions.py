@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals.errors import InvalidDecision, ReasonRequired, StepNotFound
-from approvals.models import ApprovalRequest, ApprovalStep, Decision
+from approvals.models import DECIDED_VIA, DECIDED_VIA_API, ApprovalRequest, ApprovalStep, Decision
 from approvals.services.attention import sync_approvals_attention
 from approvals.services.audit import record
 from approvals.services.chain import (
@@ -49,15 +49,21 @@ def decide_step(
     decision: str,
     comment: str = "",
     reason: str = "",
+    via: str = DECIDED_VIA_API,
     now: datetime | None = None,
 ) -> ApprovalStep:
     """Record one person's decision on an open step and move the chain on.
+
+    ``via`` says where it was made (the API, or the approvers' phone view): kept in the audit
+    entry, it is what the brand's mobility readiness counts.
 
     Rejecting or requesting changes needs a comment (``reason`` is accepted as its alias).
     The step row is locked, so of two people deciding at once exactly one wins; the other
     gets ApprovalAlreadyDecided (409) naming who decided.
     """
     now = now or timezone.now()
+    if via not in DECIDED_VIA:
+        raise ValueError(f"via must be one of {DECIDED_VIA}, not {via!r}")
     comment = comment or reason
     verdict = VERDICT_ALIASES.get(decision)
     if verdict is None:
@@ -98,7 +104,7 @@ def decide_step(
             request_id=request.pk,
             step_id=step.pk,
             before=None,
-            after={"verdict": verdict, "role": role, "comment": comment},
+            after={"verdict": verdict, "role": role, "comment": comment, "via": via},
         )
         if verdict == Verdict.APPROVE:
             approved_roles = {d.role for d in earlier if d.verdict == Verdict.APPROVE} | {role}

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from approvals.errors import ApprovalsError
-from approvals.models import ApprovalStep
+from approvals.models import DECIDED_VIA_PHONE, ApprovalStep
 from approvals.selectors.crisis import brand_in_crisis
 from approvals.selectors.queue import decisions_by, pending_steps_for, review_history
 from approvals.services import decide_step, may_decide
@@ -237,7 +237,13 @@ def decide(request: HttpRequest, step_id: int) -> HttpResponse:
     decision = request.POST.get("decision", "")
     comment = request.POST.get("comment", "")
     try:
-        decide_step(step_id=step.pk, decider=request.user, decision=decision, comment=comment)
+        decide_step(
+            step_id=step.pk,
+            decider=request.user,
+            decision=decision,
+            comment=comment,
+            via=DECIDED_VIA_PHONE,
+        )
     except ApprovalsError as exc:
         step = _open_step_for(request, step_id)
         context = _detail_context(

@@ -219,13 +219,11 @@ class ResultsSettingsSerializer(serializers.Serializer):
 class ReadinessCriterionSerializer(serializers.Serializer):
     key = serializers.CharField()
     name = serializers.CharField()
-    score = serializers.IntegerField(allow_null=True, help_text="0-100; null: not computed yet.")
+    score = serializers.IntegerField(allow_null=True, help_text="0-100.")
     evidence = serializers.ListField(child=serializers.CharField())
     next_step = serializers.CharField(help_text="The one change that would raise it most.")
 
 
 class ReadinessSerializer(serializers.Serializer):
-    overall = serializers.IntegerField(
-        allow_null=True, help_text="The mean of the computed criteria."
-    )
+    overall = serializers.IntegerField(allow_null=True, help_text="The mean of the seven criteria.")
     criteria = ReadinessCriterionSerializer(many=True)

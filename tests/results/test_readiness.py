@@ -3,7 +3,7 @@ says what to do next; members of other brands get nothing."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 
 from approvals import services as approvals
 from content import services as content
+from content.models import Brief
 from media.models import Boost, BoostAlert
 from tenants.roles import Role
 from tests.approvals.factories import DraftFactory
@@ -74,12 +75,21 @@ def test_autonomy_rises_with_work_cleared_without_sign_off(world) -> None:
     assert autonomy["next_step"].startswith("Decide steps within their deadline")
 
 
-def test_overall_is_the_mean_of_what_is_computed_and_the_rest_say_so(world) -> None:
+def test_overall_is_the_mean_of_all_seven_criteria(world) -> None:
     body = readiness(world.a, Role.CLIENT_VIEWER)
-    computed = [c["score"] for c in body["criteria"] if c["score"] is not None]
-    assert len(body["criteria"]) == 7 and len(computed) == 4
-    assert body["overall"] == round(sum(computed) / 4)
-    assert body["by_key"]["mobility"]["evidence"] == ["Not computed yet."]
+    scores = [c["score"] for c in body["criteria"]]
+    assert [c["key"] for c in body["criteria"]] == [
+        "people_and_hours",
+        "autonomy",
+        "crisis_readiness",
+        "mobility",
+        "content_production",
+        "audience_understanding",
+        "paid_support",
+    ]
+    assert None not in scores
+    assert body["overall"] == round(sum(scores) / 7)
+    assert all(c["evidence"] for c in body["criteria"])
     other = client_for(world.b.person(Role.ACCOUNT_LEAD))
     assert other.get(f"/brands/{world.a.brand.slug}/api/v1/readiness/").status_code == 404
 
@@ -106,3 +116,100 @@ def test_paid_support_drops_when_a_running_boost_is_off_pace(world) -> None:
     paid = readiness(world.a)["by_key"]["paid_support"]
     assert paid["score"] == 0
     assert "1 boosts running, 1 off pace in 48 hours." in paid["evidence"]
+
+
+def test_people_and_hours_follow_the_rota_over_the_audiences_active_hours(world) -> None:
+    people = readiness(world.a)["by_key"]["people_and_hours"]
+    # Nobody on the rota: no cover of the round-the-clock hours a brand without active hours
+    # is judged over; the skills present earn their share.
+    assert people["score"] == 40  # every skill is on brand A
+    assert people["next_step"].startswith("Put someone on the duty rota on ")
+    lead = world.a.person(Role.ACCOUNT_LEAD)
+    with schema_context(world.a.brand.schema_name):
+        content.create_audience(
+            name="Evening commuters",
+            description="",
+            motivations=[],
+            pains=[],
+            preferred_channels=[],
+            active_hours=["18:00-21:00", "evenings"],  # the free text counts for nothing
+        )
+        window = approvals.create_coverage_window(
+            user_id=lead.pk,
+            weekdays=[0, 1, 2, 3, 4],
+            starts=time(17, 0),
+            ends=time(22, 0),
+            actor_id=None,
+            now=timezone.now(),
+        )
+    people = readiness(world.a)["by_key"]["people_and_hours"]
+    weekdays_only = 5 / 7
+    assert people["evidence"][0] == (
+        "Duty rota cover of the audiences' active hours (3 a day) over the next 14 days: "
+        f"{weekdays_only:.0%} (1 rota windows)."
+    )
+    assert people["next_step"] == (
+        "Put someone on the duty rota on Saturdays: 3 active hours a week are uncovered that "
+        "day (approvals/rota/windows/)."
+    )
+    with schema_context(world.a.brand.schema_name):
+        approvals.update_coverage_window(
+            window=window, weekdays=[0, 1, 2, 3, 4, 5, 6], actor_id=None, now=timezone.now()
+        )
+    people = readiness(world.a)["by_key"]["people_and_hours"]
+    assert "over the next 14 days: 100%" in people["evidence"][0]
+    assert people["evidence"][1] == (
+        "Skills on the brand: account lead, strategist, copywriter, community manager, "
+        "media specialist."
+    )
+    assert people["score"] == 100 and people["next_step"] == ""
+
+
+def test_mobility_counts_decisions_made_from_the_phone(world) -> None:
+    from django.test import Client
+
+    from tests.tenants.test_attention import open_reply
+
+    lead = world.a.person(Role.ACCOUNT_LEAD)
+    on_phone, by_api = open_reply(world.a), open_reply(world.a)
+    phone = Client()
+    phone.force_login(lead)
+    slug = world.a.brand.slug
+    answer = phone.post(
+        f"/brands/{slug}/approve/steps/{on_phone.pk}/decide/", {"decision": "approve"}
+    )
+    assert answer.status_code in (200, 302)
+    api = client_for(lead).post(
+        f"/brands/{slug}/api/v1/approvals/steps/{by_api.pk}/decision/",
+        {"decision": "approve"},
+        format="json",
+    )
+    assert api.status_code == 200, api.json()
+    mobility = readiness(world.a)["by_key"]["mobility"]
+    assert mobility["evidence"][0] == (
+        "2 decisions in 30 days, 1 from the phone (50%; target 50%)."
+    )
+    # The lead is no client approver: none of the client's deciders has used the phone yet.
+    assert mobility["evidence"][1].startswith(
+        "Client approvers who have decided from the phone: 0 of "
+    )
+    assert mobility["score"] == 40 + 0 + 30
+    assert mobility["next_step"].startswith("Get every client approver to sign in")
+
+
+def test_content_production_measures_brief_to_approval_and_chain_length(world) -> None:
+    with schema_context(world.a.brand.schema_name):
+        approvals.apply_preset(level=3, actor_id=None, now=timezone.now())
+        brief = content.create_brief(title="Autumn blend", key_message="Warm and nutty.")
+        Brief.objects.filter(pk=brief.pk).update(created_at=timezone.now() - timedelta(hours=72))
+        draft = DraftFactory(kind="post", risk_score=5, brief=brief)
+        approvals.request_approval(
+            subject_kind="post", subject_id=draft.pk, risk_score=5, requested_by_id=None
+        )
+    production = readiness(world.a)["by_key"]["content_production"]
+    assert production["evidence"][0].startswith(
+        "1 posts from a brief approved in 30 days; median brief to approval: 72.0 h"
+    )
+    # 72 h against a 48 h target: two thirds of the 60 points; no chain sent to people yet.
+    assert production["score"] == round(60 * 48 / 72 + 40)
+    assert production["next_step"].startswith("Get posts from brief to approval faster")
