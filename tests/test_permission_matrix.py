@@ -39,6 +39,7 @@ NOT_BRAND_ROUTES = {
     "/api/schema/",
     "/api/v1/agencies/",
     "/api/v1/agencies/{slug}/ai-usage/",
+    "/api/v1/agencies/{slug}/readiness/",
     "/api/v1/attention/",
     "/api/v1/auth/token/",
     "/api/v1/auth/tokens/",
@@ -56,6 +57,7 @@ PUBLIC_BRAND_ROWS = {
     "tenants_apikey": "brand_id",
     "audit_auditentry": "brand_id",
     "attention_attentionrow": "brand_id",
+    "attention_readinessweek": "brand_id",
 }
 MISSING_ID = "999999"
 

@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path("kpis/", views.KpiListView.as_view(), name="kpis"),
     path("readiness/", views.ReadinessView.as_view(), name="readiness"),
+    path("readiness/history/", views.ReadinessHistoryView.as_view(), name="readiness-history"),
     path("kpis/catalogue/", views.CatalogueView.as_view(), name="kpi-catalogue"),
     path("kpis/<int:pk>/", views.KpiDetailView.as_view(), name="kpi-detail"),
 ]

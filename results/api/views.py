@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from brandroom.datetimes import parse_query_day
+from brandroom.http.query import documents_unknown_parameters, refuse_unknown_parameters
 from brandroom.spreadsheets import safe_cell
 from content import selectors as content_selectors
 from results import catalogue
@@ -27,6 +28,8 @@ from results.selectors import readiness, results
 from results.services import ingest
 from results.services import kpis as kpi_services
 from results.services import settings as settings_services
+from tenants.attention.api.serializers import ReadinessQuerySerializer, ReadinessWeekSerializer
+from tenants.attention.selectors import readiness_history
 from tenants.permissions import BrandScopedMixin
 
 
@@ -419,7 +422,7 @@ class ResultsSettingsView(BrandScopedMixin, APIView):
 
 class ReadinessView(BrandScopedMixin, APIView):
     """How ready the brand is to be always on: a 0-100 score per criterion with its evidence
-    and the one change that would raise it most (four of the seven computed so far)."""
+    and the one change that would raise it most, for all seven always-on criteria."""
 
     read_action = "results.read"
 
@@ -427,3 +430,23 @@ class ReadinessView(BrandScopedMixin, APIView):
     def get(self, request: Request) -> Response:
         body = readiness.brand_readiness(now=timezone.now(), tz=ZoneInfo(self.brand.timezone))
         return Response(s.ReadinessSerializer(body).data)
+
+
+@documents_unknown_parameters
+@extend_validation_errors(
+    ["invalid", "min_value", "max_value"], field_name="weeks", methods=["get"]
+)
+class ReadinessHistoryView(BrandScopedMixin, APIView):
+    """The brand's readiness week by week (each week's last daily reading), oldest first."""
+
+    read_action = "results.read"
+
+    @extend_schema(
+        parameters=[ReadinessQuerySerializer], responses=ReadinessWeekSerializer(many=True)
+    )
+    def get(self, request: Request) -> Response:
+        refuse_unknown_parameters(request, ReadinessQuerySerializer().fields)
+        query = ReadinessQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        rows = readiness_history(brand_id=self.brand.pk, weeks=query.validated_data["weeks"])
+        return Response(ReadinessWeekSerializer(rows, many=True).data)

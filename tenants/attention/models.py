@@ -68,3 +68,31 @@ class AttentionRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.source_id} in brand {self.brand_id}"
+
+
+class ReadinessWeek(models.Model):
+    """One brand's always-on readiness in one week (keyed by the week's brand-local Monday).
+
+    The results app computes readiness in the brand's schema and records it here every day
+    (the week's last reading stands), so its history, the agency's view and the cockpit read
+    one public table instead of every brand's schema."""
+
+    brand = models.ForeignKey("tenants.Brand", on_delete=models.CASCADE, related_name="+")
+    week = models.DateField()
+    overall = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Criterion key -> score (0-100).
+    scores = models.JSONField(default=dict)
+    measured_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "week"], name="readiness_one_per_brand_week"),
+            models.CheckConstraint(
+                condition=Q(overall__isnull=True) | Q(overall__lte=100),
+                name="readiness_overall_in_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["brand", "-week"], name="readiness_brand_recent")]
+
+    def __str__(self) -> str:
+        return f"brand {self.brand_id} week of {self.week}: {self.overall}"

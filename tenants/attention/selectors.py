@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import Count, Q, QuerySet
 
 from tenants.attention.errors import AttentionError
-from tenants.attention.models import AttentionKind, AttentionRow
-from tenants.models import Brand, Membership, User
+from tenants.attention.models import AttentionKind, AttentionRow, ReadinessWeek
+from tenants.models import Agency, Brand, Membership, User
+from tenants.selectors import is_agency_admin
 
 
 @dataclass(frozen=True)
@@ -109,3 +110,68 @@ def attention_counts(
         brand.total += entry["n"]
         brand.overdue += entry["late"]
     return sorted(counts.values(), key=lambda c: (-c.overdue, -c.total, c.brand.slug))
+
+
+def readiness_history(*, brand_id: int, weeks: int) -> list[ReadinessWeek]:
+    """The brand's readiness in its last ``weeks`` recorded weeks, oldest first."""
+    recent = ReadinessWeek.objects.filter(brand_id=brand_id).order_by("-week")[:weeks]
+    return sorted(recent, key=lambda row: row.week)
+
+
+def latest_readiness(*, brand_ids: list[int]) -> dict[int, ReadinessWeek]:
+    """Each brand's latest recorded week (one query, whatever the number of brands)."""
+    rows = (
+        ReadinessWeek.objects.filter(brand_id__in=brand_ids)
+        .order_by("brand_id", "-week")
+        .distinct("brand_id")
+    )
+    return {row.brand_id: row for row in rows}
+
+
+@dataclass(frozen=True)
+class ReadinessTrend:
+    week: date
+    overall: int | None
+    brands: int
+    scores: dict[str, int]
+
+
+def readiness_by_week(*, brand_ids: list[int], since: date) -> list[ReadinessTrend]:
+    """Per week since ``since``, the mean readiness of these brands (overall and per
+    criterion) and how many brands were measured that week; oldest first."""
+    by_week: dict[date, list[ReadinessWeek]] = defaultdict(list)
+    for row in ReadinessWeek.objects.filter(brand_id__in=brand_ids, week__gte=since):
+        by_week[row.week].append(row)
+    trends = []
+    for week in sorted(by_week):
+        rows = by_week[week]
+        overalls = [r.overall for r in rows if r.overall is not None]
+        keys = sorted({key for r in rows for key in r.scores})
+        scores = {
+            key: round(sum(vals) / len(vals))
+            for key in keys
+            if (vals := [r.scores[key] for r in rows if r.scores.get(key) is not None])
+        }
+        trends.append(
+            ReadinessTrend(
+                week=week,
+                overall=round(sum(overalls) / len(overalls)) if overalls else None,
+                brands=len(rows),
+                scores=scores,
+            )
+        )
+    return trends
+
+
+def agency_brands_for(*, user: User, agency_slug: str) -> list[Brand] | None:
+    """The agency's active brands ``user`` may see readiness of, by name: all of them for
+    its admins, else those they are a member of; None when the agency is not theirs (or
+    does not exist: the two look the same)."""
+    agency = Agency.objects.filter(slug=agency_slug).first()
+    if agency is None:
+        return None
+    brands = Brand.objects.filter(agency=agency, status=Brand.Status.ACTIVE).order_by("name")
+    if is_agency_admin(user=user, agency=agency):
+        return list(brands)
+    mine = list(brands.filter(memberships__user=user).distinct())
+    return mine or None

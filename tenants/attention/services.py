@@ -16,11 +16,11 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import connection, transaction
 
-from tenants.attention.models import AttentionKind, AttentionRow
+from tenants.attention.models import AttentionKind, AttentionRow, ReadinessWeek
 from tenants.roles import PERMISSIONS
 from tenants.selectors import current_brand
 
@@ -135,3 +135,18 @@ def sync_attention(
                 update_fields=[*_FIELDS, "updated_at"],
             )
     return len(gone) + len(changed)
+
+
+def record_readiness(
+    *, brand_id: int, week: date, overall: int | None, scores: dict[str, int], now: datetime
+) -> ReadinessWeek:
+    """Store the brand's readiness for the week starting ``week`` (a Monday); a later reading
+    in the same week replaces the earlier one. One statement, safe to run twice at once."""
+    if week.weekday() != 0:
+        raise ValueError(f"week must be a Monday, not {week}")
+    row, _created = ReadinessWeek.objects.update_or_create(
+        brand_id=brand_id,
+        week=week,
+        defaults={"overall": overall, "scores": scores, "measured_at": now},
+    )
+    return row

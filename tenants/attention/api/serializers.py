@@ -49,3 +49,38 @@ class AttentionPageSerializer(serializers.Serializer):
     previous = serializers.URLField(allow_null=True)
     counts = AttentionCountsSerializer(help_text="Everything matching, not only this page.")
     results = AttentionRowSerializer(many=True)
+
+
+class ReadinessQuerySerializer(serializers.Serializer):
+    weeks = serializers.IntegerField(
+        required=False, default=12, min_value=1, max_value=104, help_text="Weeks back (1-104)."
+    )
+
+
+class ReadinessWeekSerializer(serializers.Serializer):
+    week = serializers.DateField(help_text="The week's Monday (brand time).")
+    overall = serializers.IntegerField(allow_null=True, help_text="0-100.")
+    scores = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Criterion key -> 0-100."
+    )
+
+
+class AgencyReadinessWeekSerializer(ReadinessWeekSerializer):
+    brands = serializers.IntegerField(help_text="Brands measured that week.")
+
+
+class BrandReadinessSerializer(serializers.Serializer):
+    brand = serializers.CharField(help_text="The brand's slug.")
+    name = serializers.CharField()
+    latest = ReadinessWeekSerializer(allow_null=True, help_text="Null: not measured yet.")
+
+
+class AgencyReadinessSerializer(serializers.Serializer):
+    agency = serializers.CharField()
+    overall = serializers.IntegerField(
+        allow_null=True, help_text="The mean of the brands' latest overall scores."
+    )
+    brands = BrandReadinessSerializer(many=True)
+    history = AgencyReadinessWeekSerializer(
+        many=True, help_text="Per week, the mean over the brands measured, oldest first."
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -86,3 +87,40 @@ def _shown(row: Any, brands: dict[int, selectors.MemberBrand], now: Any) -> dict
         "overdue": row.due_at is not None and row.due_at <= now,
         "age_seconds": max(0, int((now - row.since).total_seconds())),
     }
+
+
+@documents_unknown_parameters
+@extend_validation_errors(
+    ["invalid", "min_value", "max_value"], field_name="weeks", methods=["get"]
+)
+class AgencyReadinessView(APIView):
+    """The always-on readiness of the agency's brands: each brand's latest week and the
+    agency's weekly mean. Agency admins see every active brand of the agency; other people the
+    agency's brands they are a member of."""
+
+    @extend_schema(parameters=[s.ReadinessQuerySerializer], responses=s.AgencyReadinessSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        if not isinstance(request.user, User):
+            raise exceptions.PermissionDenied("Readiness across brands is a person's view.")
+        refuse_unknown_parameters(request, s.ReadinessQuerySerializer().fields)
+        query = s.ReadinessQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        brands = selectors.agency_brands_for(user=request.user, agency_slug=slug)
+        if brands is None:
+            raise exceptions.NotFound("Agency not found.")
+        weeks = query.validated_data["weeks"]
+        latest = selectors.latest_readiness(brand_ids=[b.pk for b in brands])
+        today = timezone.now().date()
+        since = today - timedelta(days=today.weekday() + 7 * (weeks - 1) + 6)
+        overalls = [r.overall for r in latest.values() if r.overall is not None]
+        body = {
+            "agency": slug,
+            "overall": round(sum(overalls) / len(overalls)) if overalls else None,
+            "brands": [
+                {"brand": b.slug, "name": b.name, "latest": latest.get(b.pk)} for b in brands
+            ],
+            "history": selectors.readiness_by_week(brand_ids=[b.pk for b in brands], since=since)[
+                -weeks:
+            ],
+        }
+        return Response(s.AgencyReadinessSerializer(body).data)

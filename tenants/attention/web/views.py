@@ -90,12 +90,32 @@ def cockpit_page(request: HttpRequest) -> HttpResponse:
         for w in working_for(user_id=request.user.pk, brands=brands, now=now)
         if not chosen.get("brand") or w.brand.slug == chosen["brand"]
     ]
+    # Each brand's latest readiness (one query on the public rollup), weakest first.
+    latest = selectors.latest_readiness(brand_ids=[b.id for b in brands.values()])
+    readiness = sorted(
+        (
+            {
+                "brand": b,
+                "overall": latest[b.id].overall,
+                "week": latest[b.id].week,
+                "bar": round(2.4 * (latest[b.id].overall or 0)),
+                "y": 0,
+            }
+            for b in brands.values()
+            if b.id in latest and (not chosen.get("brand") or b.slug == chosen["brand"])
+        ),
+        key=lambda r: (r["overall"] is None, r["overall"] or 0, r["brand"].name),
+    )
+    for position, row in enumerate(readiness):
+        row["y"] = 4 + 22 * position
     return render(
         request,
         "attention/cockpit.html",
         {
             "now": now,
             "working": working,
+            "readiness": readiness,
+            "readiness_height": 8 + 22 * len(readiness),
             "rows": shown,
             "more": max(0, sum(c.total for c in counts) - len(shown)),
             "total": sum(c.total for c in counts),
