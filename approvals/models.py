@@ -294,12 +294,20 @@ class Decision(models.Model):
         return f"{self.verdict} by user {self.decider_id} on step {self.step_id}"
 
 
+class Duty(models.TextChoices):
+    """What a rota window puts its person on duty for."""
+
+    APPROVALS = "approvals"  # escalated sign-offs reach them (people who may decide)
+    INBOX = "inbox"  # incoming inbox items are assigned to them (people who may answer)
+
+
 class CoverageWindow(models.Model):
     """A person on duty on some weekdays between two local times (brand time zone).
 
     A window whose end is before its start runs past midnight into the next day."""
 
     user_id = models.BigIntegerField()
+    duty = models.CharField(max_length=10, choices=Duty.choices, default=Duty.APPROVALS)
     label = models.CharField(max_length=100, blank=True)
     weekdays = ArrayField(models.PositiveSmallIntegerField())  # 0 Monday .. 6 Sunday
     starts = models.TimeField()
@@ -313,6 +321,7 @@ class CoverageWindow(models.Model):
                 condition=Q(weekdays__contained_by=[0, 1, 2, 3, 4, 5, 6]) & ~Q(weekdays=[]),
                 name="window_weekdays_valid",
             ),
+            models.CheckConstraint(condition=Q(duty__in=Duty.values), name="window_duty_valid"),
         ]
 
     def __str__(self) -> str:

@@ -441,6 +441,8 @@ class InboxItem(models.Model):
     # None for items that arrived before the work queue (they are never overdue).
     reply_due_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # When its assignee was reminded that the reply deadline is near (once per assignment).
+    reminded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import dramatiq
 from django.conf import settings
@@ -12,7 +13,7 @@ from dramatiq.middleware import CurrentMessage
 from dramatiq_crontab import cron
 
 from brandroom.queues import QUEUE_AI, QUEUE_HOUSEKEEPING
-from content.services import jobs
+from content.services import inbox, jobs
 from tenants.worker import BrandContextUnavailable
 
 logger = logging.getLogger(__name__)
@@ -56,3 +57,28 @@ def requeue_stuck_generation_jobs() -> None:
     for brand in Brand.objects.filter(status=Brand.Status.ACTIVE).order_by("pk"):
         with tenant_context(brand):
             jobs.requeue_stuck_jobs(now=now)
+
+
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=3)
+def work_brand_inbox_deadlines() -> None:
+    """Remind and escalate the inbox items of the brand the message was sent for."""
+    inbox.remind_and_escalate_inbox(now=timezone.now())
+
+
+@cron("*/2 * * * *")
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=0, time_limit=55_000)
+def work_inbox_deadlines_everywhere() -> None:
+    """Every two minutes, one message per brand with an open inbox item due within a day (read
+    from the public attention rollup, so brands with nothing due cost nothing)."""
+    from tenants.attention.models import AttentionKind, AttentionRow
+    from tenants.models import Brand
+
+    soon = timezone.now() + timedelta(days=1)
+    brand_ids = (
+        AttentionRow.objects.filter(kind=AttentionKind.INBOX_ITEM, due_at__lte=soon)
+        .values_list("brand_id", flat=True)
+        .distinct()
+    )
+    for brand in Brand.objects.filter(pk__in=brand_ids, status=Brand.Status.ACTIVE).order_by("pk"):
+        with tenant_context(brand):
+            work_brand_inbox_deadlines.send()

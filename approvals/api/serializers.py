@@ -17,6 +17,7 @@ from approvals.models import (
     CoverageWindow,
     CrisisState,
     Decision,
+    Duty,
     Incident,
     IncidentUpdate,
     QuietHours,
@@ -240,7 +241,13 @@ class CoverageWindowSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CoverageWindow
-        fields = ["id", "user_id", "label", "weekdays", "starts", "ends", "created_at"]
+        fields = ["id", "user_id", "duty", "label", "weekdays", "starts", "ends", "created_at"]
+        extra_kwargs = {
+            "duty": {
+                "help_text": "approvals (default): escalated sign-offs reach them; inbox: "
+                "incoming inbox items are assigned to them."
+            }
+        }
         read_only_fields = ["id", "created_at"]
 
 
@@ -262,6 +269,12 @@ class OnDutyQuerySerializer(serializers.Serializer):
     at = serializers.DateTimeField(
         required=False,
         help_text="The moment to ask about (ISO 8601 with an offset); default: now.",
+    )
+    duty = serializers.ChoiceField(
+        choices=Duty.choices,
+        required=False,
+        default=Duty.APPROVALS,
+        help_text="Whose duty: approvals (default) or inbox.",
     )
 
 

@@ -304,9 +304,11 @@ class CoverageWindowViewSet(BrandScopedMixin, viewsets.ModelViewSet):
 
 
 @extend_validation_errors(["invalid"], field_name="at", methods=["get"])
+@extend_validation_errors(["invalid_choice"], field_name="duty", methods=["get"])
 class OnDutyView(BrandScopedMixin, APIView):
-    """Who is on duty now (or ``?at=`` another time), and who an escalation would reach then
-    (the brand's crisis state is today's: a crisis cannot be foreseen)."""
+    """Who is on duty now (or ``?at=`` another time; ``?duty=inbox`` for the inbox rota), and
+    who an escalation would reach then (the brand's crisis state is today's: a crisis cannot
+    be foreseen)."""
 
     read_action = "approvals.read"
 
@@ -319,7 +321,9 @@ class OnDutyView(BrandScopedMixin, APIView):
         return Response(
             {
                 "at": now,
-                "on_duty": selectors.people(selectors.on_duty_ids(now=now)),
+                "on_duty": selectors.people(
+                    selectors.on_duty_ids(now=now, duty=query.validated_data["duty"])
+                ),
                 "escalations_go_to": selectors.people(targets),
                 "source": source,
             }

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from django.db.models import QuerySet
 
 from approvals import presets
-from approvals.models import CoverageWindow, QuietHours
+from approvals.models import CoverageWindow, Duty, QuietHours
 from approvals.selectors.crisis import brand_in_crisis
 from approvals.selectors.people import member_ids_who_may, member_ids_with_roles
 from approvals.tenancy import brand_local
@@ -26,16 +26,18 @@ def covers(*, weekdays: Iterable[int], starts: time, ends: time, local: datetime
     return (day in days and moment >= starts) or ((day - 1) % 7 in days and moment < ends)
 
 
-def coverage_windows() -> QuerySet[CoverageWindow]:
-    """The brand's duty rota windows."""
-    return CoverageWindow.objects.order_by("created_at", "id")
+def coverage_windows(*, duty: str | None = None) -> QuerySet[CoverageWindow]:
+    """The brand's duty rota windows (of one duty, or all)."""
+    windows = CoverageWindow.objects.order_by("created_at", "id")
+    return windows.filter(duty=duty) if duty else windows
 
 
-def on_duty_ids(*, now: datetime) -> list[int]:
-    """Ids of the people on duty at ``now``, in rota order (a brand has a handful of windows)."""
+def on_duty_ids(*, now: datetime, duty: str = Duty.APPROVALS) -> list[int]:
+    """Ids of the people on ``duty`` at ``now``, in rota order (a brand has a handful of
+    windows)."""
     local = brand_local(now)
     ids: list[int] = []
-    for window in coverage_windows():
+    for window in coverage_windows(duty=duty):
         if window.user_id not in ids and covers(
             weekdays=window.weekdays, starts=window.starts, ends=window.ends, local=local
         ):

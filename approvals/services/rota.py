@@ -14,7 +14,7 @@ from approvals.errors import (
     NotDecidingRole,
     QuietHoursChanged,
 )
-from approvals.models import CoverageWindow, QuietHours
+from approvals.models import CoverageWindow, Duty, QuietHours
 from approvals.selectors.people import is_member
 from approvals.services.audit import record
 from approvals.tenancy import current_brand
@@ -25,6 +25,7 @@ from tenants.roles import role_may
 def _window_state(window: CoverageWindow) -> dict[str, Any]:
     return {
         "user_id": window.user_id,
+        "duty": window.duty,
         "label": window.label,
         "weekdays": list(window.weekdays),
         "starts": window.starts.isoformat(),
@@ -37,9 +38,19 @@ def _check_member(user_id: int) -> None:
         raise NotAMember("That person is not a member of this brand.", field="user_id")
 
 
-def _check_may_be_on_duty(user_id: int) -> None:
-    """The rota says who an escalation reaches, and an escalation asks them to decide: only
-    members whose role may decide approvals can be on it."""
+# What each duty asks of the person on it, by the action in the permission table.
+DUTY_ACTIONS = {
+    Duty.APPROVALS: ("approvals.decide", "decide approvals"),
+    Duty.INBOX: ("content.write", "answer the inbox"),
+}
+
+
+def _check_may_be_on_duty(user_id: int, duty: str = Duty.APPROVALS) -> None:
+    """The approvals rota says who an escalation reaches, and an escalation asks them to
+    decide: only members whose role may decide approvals can be on it. The inbox rota says who
+    incoming items are assigned to: only members who may answer the inbox."""
+    if duty not in DUTY_ACTIONS:
+        raise InvalidWindow(f"duty is one of {', '.join(Duty.values)}.", field="duty")
     role = (
         Membership.objects.filter(brand=current_brand(), user_id=user_id)
         .values_list("role", flat=True)
@@ -47,9 +58,10 @@ def _check_may_be_on_duty(user_id: int) -> None:
     )
     if role is None:
         raise NotAMember("That person is not a member of this brand.", field="user_id")
-    if not role_may(role, "approvals.decide"):
+    action, what = DUTY_ACTIONS[Duty(duty)]
+    if not role_may(role, action):
         raise NotDecidingRole(
-            f"Only people who may decide approvals can be on the duty rota; a {role} may not.",
+            f"Only people who may {what} can be on the {duty} rota; a {role} may not.",
             field="user_id",
         )
 
@@ -68,16 +80,22 @@ def create_coverage_window(
     starts: time,
     ends: time,
     label: str = "",
+    duty: str = Duty.APPROVALS,
     actor_id: int | None,
     now: datetime,
 ) -> CoverageWindow:
-    """Put someone who may decide on the rota for a weekly window (brand time zone; may cross
-    midnight)."""
-    _check_may_be_on_duty(user_id)
+    """Put someone on the rota for a weekly window (brand time zone; may cross midnight):
+    on approvals duty (someone who may decide) or inbox duty (someone who may answer)."""
+    _check_may_be_on_duty(user_id, duty)
     _check_times(weekdays, starts, ends)
     with transaction.atomic():
         window = CoverageWindow.objects.create(
-            user_id=user_id, weekdays=sorted(set(weekdays)), starts=starts, ends=ends, label=label
+            user_id=user_id,
+            duty=duty,
+            weekdays=sorted(set(weekdays)),
+            starts=starts,
+            ends=ends,
+            label=label,
         )
         record(
             action="rota_window_created",
@@ -94,8 +112,10 @@ def update_coverage_window(
     *, window: CoverageWindow, actor_id: int | None, now: datetime, **changes: Any
 ) -> CoverageWindow:
     """Change a rota window."""
-    if "user_id" in changes:
-        _check_may_be_on_duty(changes["user_id"])
+    if "user_id" in changes or "duty" in changes:
+        _check_may_be_on_duty(
+            changes.get("user_id", window.user_id), changes.get("duty", window.duty)
+        )
     _check_times(
         changes.get("weekdays"),
         changes.get("starts", window.starts),

@@ -6,16 +6,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
+from content.duty import on_inbox_duty
 from content.errors import ContentError, InboxTransitionRefused
-from content.models import INBOX_TRANSITIONS, InboxItem, InboxStatus
+from content.models import INBOX_OPEN, INBOX_TRANSITIONS, InboxItem, InboxStatus
 from content.selectors import reply_deadline_minutes
 from content.services.attention import sync_inbox_attention
 from content.triage import triage
+from outbox.notifications import email_people
 from tenants.models import User
-from tenants.roles import role_may
+from tenants.roles import LEADS, role_may
 from tenants.selectors import current_brand, role_on_brand
 
 
@@ -36,7 +40,8 @@ def ingest_inbox_item(*, received_at: datetime | None = None, **fields: Any) -> 
         sentiment=fields.pop("sentiment", None) or None,
         author_followers=fields.get("author_followers"),
     )
-    received_at = received_at or timezone.now()
+    now = timezone.now()
+    received_at = received_at or now
     deadline = timedelta(minutes=reply_deadline_minutes())
     try:
         with transaction.atomic():
@@ -49,6 +54,8 @@ def ingest_inbox_item(*, received_at: datetime | None = None, **fields: Any) -> 
                 reply_due_at=received_at + deadline,
                 **fields,
             )
+            if item.assignee_id is None:
+                _assign_to_whoever_is_on_duty(item, now=now)
             sync_inbox_attention(item_ids=[item.pk])
             return item
     except IntegrityError:
@@ -58,6 +65,103 @@ def ingest_inbox_item(*, received_at: datetime | None = None, **fields: Any) -> 
             status_code=409,
             code="duplicate",
         ) from None
+
+
+def _assign_to_whoever_is_on_duty(item: InboxItem, *, now: datetime) -> None:
+    """Give a new item to the person on inbox duty now with the fewest open items (rota order
+    breaks ties), and tell them by email; nothing when nobody is on inbox duty."""
+    on_duty = on_inbox_duty(now=now)
+    if not on_duty:
+        return
+    load = dict(
+        InboxItem.objects.filter(assignee_id__in=on_duty, status__in=INBOX_OPEN)
+        .values("assignee_id")
+        .annotate(n=Count("pk"))
+        .values_list("assignee_id", "n")
+    )
+    assignee_id = min(on_duty, key=lambda pk: (load.get(pk, 0), on_duty.index(pk)))
+    InboxItem.objects.filter(pk=item.pk).update(
+        status=InboxStatus.ASSIGNED, assignee_id=assignee_id, status_changed_at=now
+    )
+    item.status, item.assignee_id, item.status_changed_at = (
+        InboxStatus.ASSIGNED,
+        assignee_id,
+        now,
+    )
+    email_people(
+        subject=f"New {item.kind} for you from @{item.author_handle}",
+        body=_item_email(item, "You are on inbox duty; this item is yours to answer."),
+        user_ids=[assignee_id],
+    )
+
+
+def _item_email(item: InboxItem, opening: str) -> str:
+    due = f"Reply by {item.reply_due_at:%Y-%m-%d %H:%M} UTC." if item.reply_due_at else ""
+    return (
+        f"{opening}\n\n"
+        f"@{item.author_handle} ({item.get_priority_display()} priority): {item.text[:500]}\n\n"
+        f"{due}\n"
+        f"Open it on your phone: {settings.PUBLIC_BASE_URL}/brands/{current_brand().slug}"
+        f"/approve/inbox/{item.pk}/\n"
+    )
+
+
+# A reminder goes to the assignee when this share of the reply deadline is left.
+REMIND_WHEN_LEFT = 0.25
+
+
+def remind_and_escalate_inbox(*, now: datetime | None = None) -> dict[str, int]:
+    """The inbox's own deadline work, for the current brand: remind each assignee once when a
+    quarter of an item's reply time is left, and escalate items past their reply deadline to
+    the brand's leads (status ``escalated``; the on-duty people hear too). Safe to run twice
+    at once: each item is claimed by a conditional UPDATE."""
+    now = now or timezone.now()
+    deadline = timedelta(minutes=reply_deadline_minutes())
+    reminded = escalated = 0
+    due_soon = InboxItem.objects.filter(
+        status=InboxStatus.ASSIGNED,
+        reminded_at__isnull=True,
+        reply_due_at__gt=now,
+        reply_due_at__lte=now + deadline * REMIND_WHEN_LEFT,
+    )
+    for item in due_soon.order_by("reply_due_at")[:500]:
+        with transaction.atomic():
+            if not InboxItem.objects.filter(pk=item.pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            ):
+                continue
+            minutes = max(1, int((item.reply_due_at - now).total_seconds() // 60))  # type: ignore[operator]
+            email_people(
+                subject=f"Reply due in {minutes} min: @{item.author_handle}",
+                body=_item_email(item, f"The reply to this item is due in {minutes} minutes."),
+                user_ids=[item.assignee_id] if item.assignee_id else [],
+            )
+            reminded += 1
+    overdue = InboxItem.objects.filter(
+        status__in=[InboxStatus.NEW, InboxStatus.ASSIGNED], reply_due_at__lte=now
+    )
+    for item in overdue.order_by("reply_due_at")[:500]:
+        with transaction.atomic():
+            if not InboxItem.objects.filter(
+                pk=item.pk, status__in=[InboxStatus.NEW, InboxStatus.ASSIGNED]
+            ).update(status=InboxStatus.ESCALATED, status_changed_at=now):
+                continue
+            email_people(
+                subject=f"Overdue inbox item escalated: @{item.author_handle}",
+                body=_item_email(
+                    item,
+                    "Nobody has answered this item within its reply deadline"
+                    + (" (it was assigned)." if item.assignee_id else "."),
+                ),
+                roles=sorted(LEADS),
+                user_ids=[
+                    *on_inbox_duty(now=now),
+                    *([item.assignee_id] if item.assignee_id else []),
+                ],
+            )
+            sync_inbox_attention(item_ids=[item.pk])
+            escalated += 1
+    return {"reminded": reminded, "escalated": escalated}
 
 
 def assign_inbox_item(*, item_id: int, assignee: User, now: datetime | None = None) -> InboxItem:
