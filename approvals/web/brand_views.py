@@ -30,6 +30,7 @@ from approvals.subjects import describe
 from assets.selectors import phone_images
 from content.models import Draft
 from content.progress import rewrite_in_progress
+from tenants.roles import role_may
 from tenants.selectors import brands_for_user, role_on_brand
 
 HASHTAG = re.compile(r"#\w+")
@@ -100,6 +101,9 @@ def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "brand": brand,
         "other_brands": [b for b in brands_for_user(user=request.user) if b.pk != brand.pk],
         "in_crisis": brand_in_crisis(),
+        "may_answer_inbox": role_may(
+            role_on_brand(user=request.user, brand=brand), "content.write"
+        ),
         **extra,
     }
 
