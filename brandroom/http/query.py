@@ -37,6 +37,12 @@ def refuse_unknown_parameters(request: Request, allowed: Iterable[str]) -> None:
     """Raise ``UnknownQueryParameter`` (400, naming it) for the first parameter not allowed."""
     known = COMMON_PARAMETERS | frozenset(allowed)
     for name in sorted(request.query_params):
+        if not name:
+            # "?=x": there is no name to give back (the error format would show attr null).
+            raise UnknownQueryParameter(
+                f"A parameter without a name is not a filter here; use {', '.join(sorted(known))}.",
+                field="(no name)",
+            )
         if name not in known:
             raise UnknownQueryParameter(
                 f"'{name}' is not a filter here; use {', '.join(sorted(known))}.", field=name
