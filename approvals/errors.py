@@ -76,7 +76,12 @@ class NotAMember(ApprovalsError):
 
 
 class NotDecidingRole(ApprovalsError):
-    """Only people whose role may decide approvals can be on the duty rota."""
+    """Only people whose role may do a duty (decide approvals, answer the inbox) can be on
+    that duty's rota."""
+
+
+class UnknownInboxItem(ApprovalsError):
+    """An incident raised from an inbox item the brand does not have."""
 
 
 class InvalidWindow(ApprovalsError):

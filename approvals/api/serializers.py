@@ -311,9 +311,25 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 
 class IncidentCreateSerializer(serializers.Serializer):
-    summary = serializers.CharField(max_length=500)
+    summary = serializers.CharField(
+        max_length=500,
+        required=False,
+        default="",
+        help_text="Required unless inbox_item is given (then it defaults to naming the item).",
+    )
     severity = serializers.IntegerField(min_value=1, max_value=5)
     owner_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    inbox_item = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Raise it from this inbox item: the item is quoted as the evidence.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("summary") and attrs.get("inbox_item") is None:
+            raise serializers.ValidationError({"summary": "Say what happened."})
+        return attrs
 
 
 class IncidentChangeSerializer(serializers.Serializer):

@@ -400,9 +400,16 @@ class IncidentViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = s.IncidentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        incident = services.open_incident(
-            **data.validated_data, actor_id=_actor_id(request), now=timezone.now()
-        )
+        fields = dict(data.validated_data)
+        item_id = fields.pop("inbox_item")
+        if item_id is not None:
+            incident = services.open_incident_from_inbox_item(
+                item_id=item_id, **fields, actor_id=_actor_id(request), now=timezone.now()
+            )
+        else:
+            incident = services.open_incident(
+                **fields, actor_id=_actor_id(request), now=timezone.now()
+            )
         return Response(s.IncidentSerializer(incident).data, status=201)
 
 

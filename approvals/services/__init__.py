@@ -12,7 +12,12 @@ The layers, lowest first (a module imports only from layers below it):
 - ``sweep``: the deadline sweep over every brand with due work
 """
 
-from approvals.services.crisis import evaluate_crisis, open_incident, update_incident
+from approvals.services.crisis import (
+    evaluate_crisis,
+    open_incident,
+    open_incident_from_inbox_item,
+    update_incident,
+)
 from approvals.services.decisions import decide_step, withdraw_request
 from approvals.services.due_index import sync_brand_due
 from approvals.services.eligibility import check_may_decide, may_decide
@@ -47,6 +52,7 @@ __all__ = [
     "get_policy",
     "may_decide",
     "open_incident",
+    "open_incident_from_inbox_item",
     "request_approval",
     "seed_brand_defaults",
     "set_quiet_hours",

@@ -17,7 +17,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from approvals import presets
-from approvals.errors import IncidentClosed, InvalidPolicy, NotAMember
+from approvals.errors import IncidentClosed, InvalidPolicy, NotAMember, UnknownInboxItem
 from approvals.models import (
     ApprovalRequest,
     ApprovalStep,
@@ -108,6 +108,41 @@ def open_incident(
         evaluate_crisis(actor_id=actor_id, now=now)
         _incident_event(incident, "incident_opened", note=summary)
     return incident
+
+
+def open_incident_from_inbox_item(
+    *,
+    item_id: int,
+    severity: int,
+    owner_id: int | None,
+    actor_id: int | None,
+    summary: str = "",
+    now: datetime | None = None,
+) -> Incident:
+    """Open an incident from an inbox item (a comment that may be the start of something): the
+    item is quoted as the evidence of the incident's first timeline entry. An item that does
+    not exist is a 400 naming ``inbox_item``."""
+    from content import selectors as content_selectors
+
+    item = content_selectors.inbox_items().filter(pk=item_id).first()
+    if item is None:
+        raise UnknownInboxItem(f"There is no inbox item {item_id}.", field="inbox_item")
+    now = now or timezone.now()
+    evidence = (
+        f"Evidence: {item.kind} from @{item.author_handle} received "
+        f"{item.received_at:%Y-%m-%d %H:%M} UTC (inbox item #{item.pk}): “{item.text[:1000]}”"
+        + (f" {item.permalink}" if item.permalink else "")
+    )
+    with transaction.atomic():
+        incident = open_incident(
+            summary=summary or f"Raised from inbox item #{item.pk} (@{item.author_handle})",
+            severity=severity,
+            owner_id=owner_id,
+            actor_id=actor_id,
+            now=now,
+        )
+        update_incident(incident_id=incident.pk, actor_id=actor_id, note=evidence, now=now)
+    return Incident.objects.get(pk=incident.pk)
 
 
 def update_incident(

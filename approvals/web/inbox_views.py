@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from approvals.errors import ApprovalsError
 from approvals.selectors.queue import requests_for_subject
-from approvals.services import open_incident, update_incident
+from approvals.services import open_incident_from_inbox_item
 from approvals.web.brand_views import _context, approver_page, countdown
 from content import selectors as content_selectors
 from content.errors import ContentError
@@ -195,19 +195,10 @@ def inbox_incident(request: HttpRequest, item_id: int) -> HttpResponse:
         return _problem(
             request, item, role, "Choose a severity from 1 to 5.", problem_field="severity"
         )
-    evidence = (
-        f"Evidence: {item.kind} from @{item.author_handle} received "
-        f"{item.received_at:%Y-%m-%d %H:%M} UTC (inbox item #{item.pk}): “{item.text[:1000]}”"
-        + (f" {item.permalink}" if item.permalink else "")
-    )
     try:
-        incident = open_incident(
-            summary=f"Raised from inbox item #{item.pk} (@{item.author_handle})",
-            severity=severity,
-            owner_id=request.user.pk,
-            actor_id=request.user.pk,
+        incident = open_incident_from_inbox_item(
+            item_id=item.pk, severity=severity, owner_id=request.user.pk, actor_id=request.user.pk
         )
-        update_incident(incident_id=incident.pk, actor_id=request.user.pk, note=evidence)
     except ApprovalsError as exc:
         return _problem(request, item, role, exc.message)
     messages.success(request, f"Incident #{incident.pk} opened at severity {severity}; you own it.")

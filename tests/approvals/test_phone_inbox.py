@@ -168,3 +168,24 @@ def test_a_community_manager_raises_an_incident_carrying_the_item(world) -> None
     assert refused.status_code == 400
     with tenant_context(world.a.brand):
         assert Incident.objects.count() == 1
+
+
+def test_the_api_raises_an_incident_from_an_item_too(world) -> None:
+    from tests.conftest import client_for
+
+    item = arrive(world.a, "Screenshot of your CEO's leaked email is going round.")
+    cm = client_for(world.a.person(Role.COMMUNITY_MANAGER))
+    url = f"/brands/{world.a.brand.slug}/api/v1/approvals/incidents/"
+    made = cm.post(url, {"severity": 2, "inbox_item": item.pk}, format="json")
+    assert made.status_code == 201, made.json()
+    body = made.json()
+    assert body["summary"] == f"Raised from inbox item #{item.pk} (@kim)"
+    assert any("leaked email" in entry["note"] for entry in body["timeline"])
+    missing = cm.post(url, {"severity": 2, "inbox_item": item.pk + 999}, format="json")
+    assert missing.status_code == 400 and missing.json()["errors"][0]["attr"] == "inbox_item"
+    nothing = cm.post(url, {"severity": 2}, format="json")
+    assert nothing.status_code == 400 and nothing.json()["errors"][0]["attr"] == "summary"
+    # Brand B's item is not brand A's evidence.
+    other = arrive(world.b, "Bayside secret")
+    with tenant_context(world.a.brand):
+        assert not InboxItem.objects.filter(pk=other.pk, text="Bayside secret").exists()
