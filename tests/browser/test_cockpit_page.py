@@ -18,6 +18,7 @@ from django_tenants.utils import schema_context
 
 from approvals import services as approvals
 from content.models import GenerationJob
+from results.services.readiness import record_brand_readiness
 from tenants import services
 from tenants.models import Brand, User
 from tenants.roles import Role
@@ -58,6 +59,11 @@ def lead_on_two_brands(world, django_db_blocker) -> Iterator[User]:
                 )
                 if slug == "harbour":  # drafts the lead asked the assistant for, still queued
                     GenerationJob.objects.create(kind="post", variants=3, created_by=lead)
+                    # Harbour has an incident nobody owns: weaker crisis readiness.
+                    approvals.open_incident(
+                        summary="Rumour", severity=2, owner_id=None, actor_id=None
+                    )
+                record_brand_readiness(now=timezone.now())
             made.append((brand, writer))
         try:
             yield lead
@@ -76,6 +82,9 @@ def test_account_lead_reads_the_cockpit_on_phone_and_desktop(
     client.force_login(lead_on_two_brands)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     api = client.get("/api/v1/attention/").json()
+    agency_slug = Brand.objects.get(slug="harbour").agency.slug
+    ready = client.get(f"/api/v1/agencies/{agency_slug}/readiness/").json()
+    assert [b["brand"] for b in ready["brands"]] == ["harbour", "orchard"]
     assert [r["brand"] for r in api["results"]] == ["harbour", "orchard"]
     with headless_chromium() as browser:
         for name, viewport in (
@@ -101,6 +110,10 @@ def test_account_lead_reads_the_cockpit_on_phone_and_desktop(
                 shown = page.locator(f'#brands [data-brand="{brand["brand"]}"]')
                 assert shown.get_attribute("data-total") == str(brand["total"])
                 assert shown.get_attribute("data-overdue") == str(brand["overdue"])
+            for brand in ready["brands"]:
+                bar = page.locator(f'#readiness g.ready[data-brand="{brand["brand"]}"]')
+                assert bar.get_attribute("data-readiness") == str(brand["latest"]["overall"])
+                assert bar.locator("text").last.text_content() == str(brand["latest"]["overall"])
             working = page.locator("#working li.work")
             assert working.count() == 1
             assert working.first.get_attribute("data-brand") == "harbour"
