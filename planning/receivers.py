@@ -11,6 +11,7 @@ from content import selectors as content
 from outbox import handlers
 from outbox.models import OutboxEvent
 from planning.models import PlanItem
+from planning.services.attention import sync_plan_gap_attention
 from planning.services.items import FOLLOWS_PUBLICATION, follow_publication
 
 
@@ -47,3 +48,4 @@ def connect() -> None:
     handlers.register_reconciler(
         publish_items_of_published_briefs, key="planning.follow_publication"
     )
+    handlers.register_reconciler(sync_plan_gap_attention, key="planning.attention")

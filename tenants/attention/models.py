@@ -26,6 +26,10 @@ class AttentionKind(models.TextChoices):
         "kpi_off_track",
         "KPI off track",
     )  # results: a KPI off track in its current period
+    PLAN_GAP = (
+        "plan_gap",
+        "Plan gap",
+    )  # planning: a channel below cadence, or an event without cover, in the next 14 days
 
 
 class AttentionRow(models.Model):

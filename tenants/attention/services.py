@@ -34,6 +34,7 @@ KIND_ACTIONS: dict[str, str] = {
     AttentionKind.BOOST_PAUSED: "media.write",
     AttentionKind.BOOST_OFF_PACE: "media.write",
     AttentionKind.KPI_OFF_TRACK: "kpis.manage",
+    AttentionKind.PLAN_GAP: "plan.manage",
 }
 
 

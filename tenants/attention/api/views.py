@@ -32,7 +32,8 @@ class AttentionPagination(KeysetCursorPagination):
 @extend_validation_errors(["invalid"], field_name="overdue", methods=["get"])
 class AttentionView(APIView):
     """Approval steps waiting for you, brands in crisis, inbox items past their reply
-    deadline, failed AI jobs, paused or off-pace boosts and KPIs off track, across every brand
+    deadline, failed AI jobs, paused or off-pace boosts, KPIs off track and plan gaps in the
+    next 14 days, across every brand
     you are a member of (only what your role there may act on), most urgent first, with counts
     per brand and kind. Filters: ``brand``, ``kind``, ``overdue``; any other name is a 400."""
 
