@@ -10,12 +10,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NOT_PRODUCT = {".venv", ".data", "tests", "bench", "platform", "docs"}
 
-# Known debts, each with the work that removes it; delete the entry when it is gone.
-KEYWORD_ONLY_PENDING = (
-    # approvals' services and selectors are being split into layers (issue 12 §2).
-    "approvals/",
-)
-
 WRITES = {"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "save"}
 
 
@@ -40,8 +34,6 @@ def test_public_services_and_selectors_take_keyword_only_arguments() -> None:
     positional = []
     for kind in ("services", "selectors"):
         for rel, tree in _modules(kind):
-            if rel.startswith(KEYWORD_ONLY_PENDING):
-                continue
             for function in _public_functions(tree):
                 args = function.args
                 names = [a.arg for a in args.posonlyargs + args.args]

@@ -169,7 +169,7 @@ class QueueView(BrandScopedMixin, generics.ListAPIView):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return ApprovalStep.objects.none()
-        return selectors.pending_steps_for(_person(self.request))
+        return selectors.pending_steps_for(user=_person(self.request))
 
 
 class DecideView(BrandScopedMixin, APIView):
@@ -249,7 +249,7 @@ class AuditExportView(BrandScopedMixin, APIView):
         if file_format not in ("csv", "json"):
             raise exceptions.ValidationError({"file_format": ["Use csv or json."]})
         body = selectors.export_audit(
-            selectors.audit_entries(since=_since(request)), file_format=file_format
+            entries=selectors.audit_entries(since=_since(request)), file_format=file_format
         )
         content_type = "text/csv" if file_format == "csv" else "application/json"
         response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
@@ -319,8 +319,8 @@ class OnDutyView(BrandScopedMixin, APIView):
         return Response(
             {
                 "at": now,
-                "on_duty": selectors.people(selectors.on_duty_ids(now=now)),
-                "escalations_go_to": selectors.people(targets),
+                "on_duty": selectors.people(ids=selectors.on_duty_ids(now=now)),
+                "escalations_go_to": selectors.people(ids=targets),
                 "source": source,
             }
         )

@@ -104,12 +104,12 @@ def decide_step(
             approved_roles = {d.role for d in earlier if d.verdict == Verdict.APPROVE} | {role}
             complete = step.mode == "any" or escalated_here or set(step.roles) <= approved_roles
             if complete:
-                close_step(step, StepStatus.APPROVED, now=now, decided_by_id=decider.pk)
-                advance(request, now=now, actor_id=decider.pk)
+                close_step(step=step, status=StepStatus.APPROVED, now=now, decided_by_id=decider.pk)
+                advance(request=request, now=now, actor_id=decider.pk)
         else:
-            close_step(step, STEP_OUTCOME[verdict], now=now, decided_by_id=decider.pk)
+            close_step(step=step, status=STEP_OUTCOME[verdict], now=now, decided_by_id=decider.pk)
             outcome = Status.REJECTED if verdict == Verdict.REJECT else Status.CHANGES_REQUESTED
-            finish_request(request, outcome, now=now, actor_id=decider.pk)
+            finish_request(request=request, outcome=outcome, now=now, actor_id=decider.pk)
         sync_brand_due()
         sync_approvals_attention()
     return step
@@ -128,7 +128,7 @@ def withdraw_request(
         request = lock_open_request(request_id=request_id) if request_id is not None else None
         if request is None:
             return False
-        finish_request(request, Status.WITHDRAWN, now=now, actor_id=actor_id)
+        finish_request(request=request, outcome=Status.WITHDRAWN, now=now, actor_id=actor_id)
         sync_brand_due()
         sync_approvals_attention()
     return True

@@ -21,11 +21,11 @@ StepStatus = ApprovalStep.Status
 Verdict = Decision.Verdict
 
 
-def already_decided_error(step: ApprovalStep) -> ApprovalAlreadyDecided:
+def already_decided_error(*, step: ApprovalStep) -> ApprovalAlreadyDecided:
     """The 409 for a step that is no longer open, naming who decided it and when."""
     last = step.decisions.order_by("-created_at", "-id").first()
     if last is not None:
-        who = f"{display_name(last.decider_id)} ({last.role})"
+        who = f"{display_name(user_id=last.decider_id)} ({last.role})"
         when = brand_local(last.created_at).strftime("%H:%M %Z")
         return ApprovalAlreadyDecided(
             f"This step was already decided by {who} at {when}: {last.verdict}."
@@ -49,7 +49,7 @@ def check_may_decide(
     if step.status == StepStatus.WAITING:
         raise StepNotOpen("This step is not open yet: an earlier step must be decided first.")
     if step.status != StepStatus.OPEN:
-        raise already_decided_error(step)
+        raise already_decided_error(step=step)
     if decider_id in step.request.authors:
         raise OwnDraft("Nobody approves their own work: ask another approver.")
     escalated_here = decider_id in step.escalated_to_ids
@@ -63,7 +63,7 @@ def check_may_decide(
     same_role = next((d for d in earlier if d.role == role and d.verdict == Verdict.APPROVE), None)
     if step.mode == "all" and same_role is not None and not escalated_here:
         raise ApprovalAlreadyDecided(
-            f"{display_name(same_role.decider_id)} already approved for {role}."
+            f"{display_name(user_id=same_role.decider_id)} already approved for {role}."
         )
 
 

@@ -145,7 +145,9 @@ def _open_request(
         # A newer version is up for review: the chain restarts for it, the old one stops.
         stale = lock_open_request(request_id=supersedes.pk)
         if stale is not None:
-            finish_request(stale, Status.WITHDRAWN, now=now, actor_id=requested_by_id)
+            finish_request(
+                request=stale, outcome=Status.WITHDRAWN, now=now, actor_id=requested_by_id
+            )
     policy = get_policy()
     in_crisis = brand_in_crisis()
     needs = plan(
@@ -159,7 +161,7 @@ def _open_request(
         currency=currency,
         chains=stored_chains(),
         in_crisis=in_crisis,
-        staffed_crisis_roles=staffed_roles(presets.CRISIS_ROLES) if in_crisis else (),
+        staffed_crisis_roles=staffed_roles(roles=presets.CRISIS_ROLES) if in_crisis else (),
     )
     request = ApprovalRequest.objects.create(
         subject_kind=subject_kind,
@@ -198,16 +200,17 @@ def _open_request(
     )
     if not needs.needs_approval:
         if subject_kind in DRAFT_KINDS:
-            move_draft(request, Draft.Transition.APPROVE, now=now)
+            move_draft(request=request, transition=Draft.Transition.APPROVE, now=now)
         return ApprovalDecisionResult(False, None, needs.reason)
     steps = ApprovalStep.objects.bulk_create(
-        new_step(request, position, spec) for position, spec in enumerate(needs.steps, start=1)
+        new_step(request=request, position=position, spec=spec)
+        for position, spec in enumerate(needs.steps, start=1)
     )
     if subject_kind in DRAFT_KINDS:
-        move_draft(request, Draft.Transition.SEND_TO_REVIEW, now=now)
+        move_draft(request=request, transition=Draft.Transition.SEND_TO_REVIEW, now=now)
     first = steps[0]
     first.request = request
-    open_step(first, now=now, actor_id=requested_by_id)
+    open_step(step=first, now=now, actor_id=requested_by_id)
     sync_brand_due()
     sync_approvals_attention()
     event_on_commit(

@@ -147,7 +147,7 @@ def test_nobody_approves_their_own_draft(in_a) -> None:
     step = ApprovalStep.objects.get(request_id=result.request_id)
     with pytest.raises(OwnDraft):
         services.decide_step(step_id=step.pk, decider=lead, decision="approve")
-    assert step.pk not in set(selectors.pending_steps_for(lead).values_list("pk", flat=True))
+    assert step.pk not in set(selectors.pending_steps_for(user=lead).values_list("pk", flat=True))
     # The agency admin (another lead) may.
     services.decide_step(
         step_id=step.pk, decider=in_a.person(Role.AGENCY_ADMIN), decision="approve"
@@ -197,9 +197,9 @@ def test_pending_queue_is_ordered_by_deadline(in_a) -> None:
         requested_by_id=None,
         now=T0 + timedelta(minutes=5),
     )
-    queue = list(selectors.pending_steps_for(in_a.person(Role.ACCOUNT_LEAD)))
+    queue = list(selectors.pending_steps_for(user=in_a.person(Role.ACCOUNT_LEAD)))
     assert [s.request.subject_kind for s in queue] == ["reply", "post"]
-    assert list(selectors.pending_steps_for(in_a.person(Role.CLIENT_APPROVER))) == []
+    assert list(selectors.pending_steps_for(user=in_a.person(Role.CLIENT_APPROVER))) == []
 
 
 def test_database_refuses_reopening_a_decided_step(in_a) -> None:
@@ -355,12 +355,14 @@ def test_all_step_leaves_the_queue_of_a_second_person_with_an_approved_role(in_a
         subject_kind="post", subject_id=draft.pk, risk_score=5, requested_by_id=None, now=T0
     )
     step = ApprovalStep.objects.get(request_id=result.request_id)
-    assert step.pk in {s.pk for s in selectors.pending_steps_for(second_pr)}
+    assert step.pk in {s.pk for s in selectors.pending_steps_for(user=second_pr)}
     services.decide_step(
         step_id=step.pk, decider=in_a.person(Role.CLIENT_PR), decision="approve", now=T0
     )
-    assert step.pk not in {s.pk for s in selectors.pending_steps_for(second_pr)}
-    assert step.pk in {s.pk for s in selectors.pending_steps_for(in_a.person(Role.ACCOUNT_LEAD))}
+    assert step.pk not in {s.pk for s in selectors.pending_steps_for(user=second_pr)}
+    assert step.pk in {
+        s.pk for s in selectors.pending_steps_for(user=in_a.person(Role.ACCOUNT_LEAD))
+    }
     with pytest.raises(ApprovalAlreadyDecided):
         services.decide_step(step_id=step.pk, decider=second_pr, decision="approve", now=T0)
 
