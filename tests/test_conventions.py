@@ -1,14 +1,27 @@
 """House conventions (issue 12 §3, docs/architecture.md) checked on the source, so new code
-keeps them: services and selectors take keyword-only arguments, and selectors never write."""
+keeps them: services and selectors take keyword-only arguments and name the acting person one
+way, and selectors never write."""
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOT_PRODUCT = {".venv", ".data", "tests", "bench", "platform", "docs"}
+
+# The person doing a service's action is ``actor`` (a User) or ``actor_id`` (an id; None for
+# the system), with ``actor_role`` and ``actor_key_id`` (an API key acting) beside them.
+# ``created_by`` / ``created_by_id`` / ``created_by_key_id`` stay: they fill the recorded author
+# field of the row a service creates. Other people a service names are its subjects (``user``,
+# ``user_id``, ``owner_id``, ``admin`` of a new agency) and keep their own names.
+ACTING_PERSON_NAMES = re.compile(
+    r"^(by|by_.+|.+_by|.+_by_id|.+_by_key_id|decider|decider_id|author|author_id|requester"
+    r"|requester_id|acting_user|acting_user_id|initiator|initiator_id|editor|editor_id)$"
+)
+RECORDED_AUTHOR = {"created_by", "created_by_id", "created_by_key_id"}
 
 WRITES = {"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "save"}
 
@@ -45,6 +58,47 @@ def test_public_services_and_selectors_take_keyword_only_arguments() -> None:
     assert positional == [], "call these with keywords only (def f(*, ...)):\n" + "\n".join(
         positional
     )
+
+
+def _names_the_acting_person(arg: ast.arg) -> bool:
+    if arg.arg in RECORDED_AUTHOR or not ACTING_PERSON_NAMES.match(arg.arg):
+        return False
+    # ``by`` as a grouping (``breakdown(by="channel")``) is not a person.
+    annotation = ast.unparse(arg.annotation) if arg.annotation is not None else ""
+    return not (arg.arg == "by" and "str" in annotation)
+
+
+def test_services_and_selectors_name_the_acting_person_actor() -> None:
+    odd = []
+    for kind in ("services", "selectors"):
+        for rel, tree in _modules(kind):
+            for function in _public_functions(tree):
+                args = function.args
+                for arg in args.posonlyargs + args.args + args.kwonlyargs:
+                    if _names_the_acting_person(arg):
+                        odd.append(f"{rel}:{function.lineno} {function.name}({arg.arg})")
+    assert odd == [], (
+        "the person doing the action is `actor` (a User) or `actor_id` (docs/architecture.md,"
+        " Conventions):\n" + "\n".join(odd)
+    )
+
+
+def test_the_acting_person_rule_tells_people_from_groupings() -> None:
+    def arg(source: str) -> ast.arg:
+        function = ast.parse(f"def f(*, {source}): ...").body[0]
+        assert isinstance(function, ast.FunctionDef)
+        return function.args.kwonlyargs[0]
+
+    for odd in ("by: User", "decided_by_id: int", "decider: User", "set_by_id: int | None"):
+        assert _names_the_acting_person(arg(odd)), odd
+    for fine in (
+        "actor: User",
+        "actor_id: int | None",
+        "created_by: User",
+        "by: str",
+        "user: User",
+    ):
+        assert not _names_the_acting_person(arg(fine)), fine
 
 
 def test_selectors_never_write() -> None:

@@ -184,7 +184,7 @@ class DecideView(BrandScopedMixin, APIView):
         data.is_valid(raise_exception=True)
         step = services.decide_step(
             step_id=step_id,
-            decider=_person(request),
+            actor=_person(request),
             decision=data.validated_data["decision"],
             comment=data.validated_data["comment"],
         )

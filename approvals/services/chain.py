@@ -171,19 +171,17 @@ def open_step(*, step: ApprovalStep, now: datetime, actor_id: int | None) -> Non
     )
 
 
-def close_step(
-    *, step: ApprovalStep, status: str, now: datetime, decided_by_id: int | None
-) -> None:
+def close_step(*, step: ApprovalStep, status: str, now: datetime, actor_id: int | None) -> None:
     """Close an open step with ``status`` (approved, rejected, changes requested, expired)."""
     before = step_state(step=step)
     updated = ApprovalStep.objects.filter(pk=step.pk, status=StepStatus.OPEN).update(
-        status=status, decided_at=now, decided_by_id=decided_by_id, next_action_at=None
+        status=status, decided_at=now, decided_by_id=actor_id, next_action_at=None
     )
     if updated != 1:
         raise ApprovalAlreadyDecided(f"Step {step.pk} has already been decided.")
-    step.status, step.decided_at, step.decided_by_id = status, now, decided_by_id
+    step.status, step.decided_at, step.decided_by_id = status, now, actor_id
     step.next_action_at = None
-    audit_step(step=step, action=f"step_{status}", now=now, before=before, actor_id=decided_by_id)
+    audit_step(step=step, action=f"step_{status}", now=now, before=before, actor_id=actor_id)
 
 
 def skip_step(*, step: ApprovalStep, now: datetime, actor_id: int | None, action: str) -> None:

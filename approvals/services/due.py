@@ -93,7 +93,7 @@ def _apply_timeout(step: ApprovalStep, *, now: datetime) -> None:
         and request.band == "low"
         and get_policy().allow_auto_approve
     ):
-        close_step(step=step, status=StepStatus.APPROVED, now=now, decided_by_id=None)
+        close_step(step=step, status=StepStatus.APPROVED, now=now, actor_id=None)
         event_on_commit(kind="step_auto_approved", payload={"step_id": step.pk})
         advance(request=request, now=now, actor_id=None)
         return
@@ -101,7 +101,7 @@ def _apply_timeout(step: ApprovalStep, *, now: datetime) -> None:
     if rule == TimeoutRule.ESCALATE and step.escalated_at is None and targets:
         _escalate(step, targets, now=now)
         return
-    close_step(step=step, status=StepStatus.EXPIRED, now=now, decided_by_id=None)
+    close_step(step=step, status=StepStatus.EXPIRED, now=now, actor_id=None)
     event_on_commit(kind="step_expired", payload={"step_id": step.pk, "request_id": request.pk})
     finish_request(request=request, outcome=Status.EXPIRED, now=now, actor_id=None)
 

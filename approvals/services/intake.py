@@ -48,7 +48,7 @@ def request_approval(
     subject_kind: str,
     subject_id: int,
     risk_score: int,
-    requested_by_id: int | None,
+    actor_id: int | None,
     amount: Decimal | None = None,
     currency: str | None = None,
     summary: str = "",
@@ -58,12 +58,15 @@ def request_approval(
 
     Drafts (post, reply) are moved to approved or in_review here; a boost's status is the
     media app's to move. Asking again while a request is open returns that request.
+    ``actor_id`` asks (None: the system); a draft's author is recorded as the requester
+    instead when the draft has one, since the author is who may never approve it.
     """
     now = now or timezone.now()
     if subject_kind not in SubjectKind.values:
         raise UnknownSubjectKind(f"Unknown subject kind '{subject_kind}'.", field="subject_kind")
     if subject_kind == SubjectKind.BOOST and (amount is None or not currency):
         raise BoostNeedsAmount("A boost needs its amount and currency.", field="amount")
+    requested_by_id = actor_id
     flag_names: tuple[str, ...] = ()
     needs_person_reason = ""
     author_ids: list[int] = []
@@ -78,7 +81,7 @@ def request_approval(
         # The author is the one who may never approve it, whoever asked on their behalf; nor
         # may anyone who wrote an earlier version (a one-word edit by someone else does not
         # make the original writer a fresh pair of eyes).
-        requested_by_id = draft.created_by_id or requested_by_id
+        requested_by_id = draft.created_by_id or actor_id
         author_ids = sorted(
             {
                 version.created_by_id

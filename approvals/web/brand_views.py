@@ -237,7 +237,7 @@ def decide(request: HttpRequest, step_id: int) -> HttpResponse:
     decision = request.POST.get("decision", "")
     comment = request.POST.get("comment", "")
     try:
-        decide_step(step_id=step.pk, decider=request.user, decision=decision, comment=comment)
+        decide_step(step_id=step.pk, actor=request.user, decision=decision, comment=comment)
     except ApprovalsError as exc:
         step = _open_step_for(request, step_id)
         context = _detail_context(
