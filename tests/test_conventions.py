@@ -22,6 +22,8 @@ ACTING_PERSON_NAMES = re.compile(
     r"|requester_id|acting_user|acting_user_id|initiator|initiator_id|editor|editor_id)$"
 )
 RECORDED_AUTHOR = {"created_by", "created_by_id", "created_by_key_id"}
+# A brand table's integer column with one of these names holds a person's id.
+PERSON_COLUMN = re.compile(r"^(user|owner|author|actor|decider|assignee|member|person|.+_by)_id$")
 
 WRITES = {"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "save"}
 
@@ -161,7 +163,7 @@ def test_database_constraints_agree_with_the_choices_they_guard() -> None:
 def test_brand_tables_name_people_only_through_person_reference() -> None:
     """A person lives in the public schema: a brand's table names one with
     ``tenants.people.person_reference`` (no cross-schema constraint, history kept when the
-    person goes), never with a foreign key of its own making."""
+    person goes), never with a foreign key of its own making nor a bare integer id column."""
     from django.apps import apps
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -170,6 +172,8 @@ def test_brand_tables_name_people_only_through_person_reference() -> None:
     from tenants.people import person_reference
 
     _, _, _, expected = person_reference().deconstruct()
+    # Whether a row must have its person is the row's business (``required=True``).
+    expected = {k: v for k, v in expected.items() if k not in ("null", "blank")}
     brand_apps = set(settings.TENANT_APPS) - set(settings.SHARED_APPS)
     odd = []
     for model in apps.get_models():
@@ -180,4 +184,7 @@ def test_brand_tables_name_people_only_through_person_reference() -> None:
                 _, _, _, options = field.deconstruct()
                 if any(options.get(name) != value for name, value in expected.items()):
                     odd.append(f"{model._meta.label}.{field.name}")
+            elif isinstance(field, models.IntegerField) and PERSON_COLUMN.match(field.name):
+                # A bare id column such as ``decided_by_id = BigIntegerField()``.
+                odd.append(f"{model._meta.label}.{field.name}")
     assert odd == [], "use tenants.people.person_reference() for: " + ", ".join(odd)

@@ -326,6 +326,20 @@ class OnDutyView(BrandScopedMixin, APIView):
         )
 
 
+# The person in the URL, described as it was when user_id was a plain bigint column (the
+# schema would otherwise read the person reference's type and drop the bounds).
+_QUIET_HOURS_PERSON = OpenApiParameter(
+    "user_id",
+    {"type": "integer", "maximum": 2**63 - 1, "minimum": -(2**63), "format": "int64"},
+    OpenApiParameter.PATH,
+)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(parameters=[_QUIET_HOURS_PERSON]),
+    update=extend_schema(parameters=[_QUIET_HOURS_PERSON]),
+    destroy=extend_schema(parameters=[_QUIET_HOURS_PERSON]),
+)
 class QuietHoursViewSet(
     BrandScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
