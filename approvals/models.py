@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from content.risk_bands import HIGH_RISK_FROM, MEDIUM_RISK_FROM
+from tenants.people import person_reference
 
 KINDS = ["post", "reply", "boost"]
 BANDS = ["low", "medium", "high"]
@@ -121,7 +122,7 @@ class ApprovalRequest(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
     summary = models.CharField(max_length=500, blank=True)
-    requested_by_id = models.BigIntegerField(null=True, blank=True)
+    requested_by = person_reference(db_index=False)
     # Everyone who wrote any version of the subject (and the requester): none of them may
     # decide it, however small someone else's later edit was.
     author_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
@@ -211,7 +212,7 @@ class ApprovalStep(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     escalated_to_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by_id = models.BigIntegerField(null=True, blank=True)
+    decided_by = person_reference(db_index=False)
 
     class Meta:
         ordering = ["request_id", "position"]
@@ -269,7 +270,8 @@ class Decision(models.Model):
         REQUEST_CHANGES = "request_changes"
 
     step = models.ForeignKey(ApprovalStep, on_delete=models.CASCADE, related_name="decisions")
-    decider_id = models.BigIntegerField()
+    # Indexed by the decision_by_person index, which leads with it.
+    decider = person_reference(required=True, db_index=False)
     role = models.CharField(max_length=32)
     verdict = models.CharField(max_length=16, choices=Verdict.choices)
     comment = models.TextField(blank=True)
@@ -278,7 +280,7 @@ class Decision(models.Model):
     class Meta:
         ordering = ["created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["step", "decider_id"], name="one_decision_per_person"),
+            models.UniqueConstraint(fields=["step", "decider"], name="one_decision_per_person"),
             models.CheckConstraint(
                 condition=Q(verdict__in=["approve", "reject", "request_changes"]),
                 name="decision_verdict_valid",
@@ -288,7 +290,7 @@ class Decision(models.Model):
                 name="decision_reason_required",
             ),
         ]
-        indexes = [models.Index(fields=["decider_id", "-created_at"], name="decision_by_person")]
+        indexes = [models.Index(fields=["decider", "-created_at"], name="decision_by_person")]
 
     def __str__(self) -> str:
         return f"{self.verdict} by user {self.decider_id} on step {self.step_id}"
@@ -306,7 +308,7 @@ class CoverageWindow(models.Model):
 
     A window whose end is before its start runs past midnight into the next day."""
 
-    user_id = models.BigIntegerField()
+    user = person_reference(required=True, db_index=False)
     duty = models.CharField(max_length=10, choices=Duty.choices, default=Duty.APPROVALS)
     label = models.CharField(max_length=100, blank=True)
     weekdays = ArrayField(models.PositiveSmallIntegerField())  # 0 Monday .. 6 Sunday
@@ -331,7 +333,7 @@ class CoverageWindow(models.Model):
 class QuietHours(models.Model):
     """When a client approver does not want reminders (brand time zone, every day)."""
 
-    user_id = models.BigIntegerField(unique=True)
+    user = person_reference(required=True, db_index=False)
     starts = models.TimeField()
     ends = models.TimeField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -340,6 +342,8 @@ class QuietHours(models.Model):
         verbose_name_plural = "quiet hours"
         constraints = [
             models.CheckConstraint(condition=~Q(starts=models.F("ends")), name="quiet_not_empty"),
+            # One row per person; named as PostgreSQL named the column's UNIQUE in 0001.
+            models.UniqueConstraint(fields=["user"], name="approvals_quiethours_user_id_key"),
         ]
 
     def __str__(self) -> str:
@@ -355,9 +359,9 @@ class Incident(models.Model):
 
     summary = models.CharField(max_length=500)
     severity = models.PositiveSmallIntegerField()
-    owner_id = models.BigIntegerField(null=True, blank=True)
+    owner = person_reference(db_index=False)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
-    opened_by_id = models.BigIntegerField(null=True, blank=True)
+    opened_by = person_reference(db_index=False)
     created_at = models.DateTimeField(db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -381,7 +385,7 @@ class IncidentUpdate(models.Model):
     """One entry on an incident's timeline."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
-    author_id = models.BigIntegerField(null=True, blank=True)
+    author = person_reference(db_index=False)
     note = models.TextField(blank=True)
     severity_before = models.PositiveSmallIntegerField(null=True, blank=True)
     severity_after = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -449,7 +453,7 @@ class AuditEntry(models.Model):
     A database trigger refuses UPDATE and DELETE on this table (see migration 0002)."""
 
     at = models.DateTimeField(db_index=True)
-    actor_id = models.BigIntegerField(null=True, blank=True)  # None: the system (sweep, policy)
+    actor = person_reference(db_index=False)  # None: the system (sweep, policy)
     action = models.CharField(max_length=40)
     subject_kind = models.CharField(max_length=16, blank=True)
     subject_id = models.BigIntegerField(null=True, blank=True)

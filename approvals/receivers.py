@@ -49,7 +49,7 @@ def route_draft(*, draft_id: int) -> bool:
             subject_kind=draft.kind,
             subject_id=draft.pk,
             risk_score=draft.risk_score or 0,
-            requested_by_id=draft.created_by_id,
+            actor_id=draft.created_by_id,
             summary=draft.text[:200],
         )
     return True

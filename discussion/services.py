@@ -68,7 +68,7 @@ def _mentioned(body: str) -> tuple[list[int], list[str]]:
     return ids, missed
 
 
-def add_note(*, subject_kind: str, subject_id: int, body: str, author: User) -> NoteAdded:
+def add_note(*, subject_kind: str, subject_id: int, body: str, actor: User) -> NoteAdded:
     """Add a note to a draft or boost and email, after the commit, each agency member it
     @mentions (not the author). Mentions of anyone else notify nobody and are reported."""
     body = body.strip()
@@ -78,13 +78,13 @@ def add_note(*, subject_kind: str, subject_id: int, body: str, author: User) -> 
         raise DiscussionError(f"A note holds at most {MAX_BODY} characters.", field="body")
     _check_subject(subject_kind=subject_kind, subject_id=subject_id)
     ids, missed = _mentioned(body)
-    notify = [i for i in ids if i != author.pk]
+    notify = [i for i in ids if i != actor.pk]
     with transaction.atomic():
         note = Note.objects.create(
-            subject_kind=subject_kind, subject_id=subject_id, author=author, body=body, mentions=ids
+            subject_kind=subject_kind, subject_id=subject_id, author=actor, body=body, mentions=ids
         )
         if notify:
-            who = author.get_full_name() or author.username
+            who = actor.get_full_name() or actor.username
             email_people(
                 user_ids=notify,
                 subject=f"{who} mentioned you on {subject_kind} #{subject_id}",
@@ -96,8 +96,8 @@ def add_note(*, subject_kind: str, subject_id: int, body: str, author: User) -> 
     return NoteAdded(note=note, not_notified=missed)
 
 
-def delete_note(*, note: Note, by: User, by_role: str | None) -> None:
+def delete_note(*, note: Note, actor: User, actor_role: str | None) -> None:
     """Remove a note: its author may, and so may the brand's leads."""
-    if note.author_id != by.pk and by_role not in LEADS:
+    if note.author_id != actor.pk and actor_role not in LEADS:
         raise NotYourNote("Only the note's author or a lead may delete it.")
     note.delete()

@@ -46,7 +46,7 @@ def _last_word(request_id: int) -> str:
     if not decisions:
         return ""
     last = max(decisions, key=lambda d: (d.created_at, d.pk))
-    who = f"by {display_name(last.decider_id)} ({last.role})"
+    who = f"by {display_name(user_id=last.decider_id)} ({last.role})"
     return f"{last.comment} ({who})" if last.comment else f"By {who[3:]}."
 
 

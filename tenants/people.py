@@ -7,8 +7,9 @@ from typing import Any
 from django.db import models
 
 
-def person_reference(**options: Any) -> models.ForeignKey[Any, Any]:
-    """A nullable foreign key to the person, as ``<name>`` / ``<name>_id`` like any other.
+def person_reference(*, required: bool = False, **options: Any) -> models.ForeignKey[Any, Any]:
+    """A foreign key to the person, as ``<name>`` / ``<name>_id`` like any other; nullable
+    unless ``required`` (a row that always has its person, such as a decision's decider).
 
     No database constraint: PostgreSQL cannot enforce one from a brand's schema into the public
     one, and a person who leaves must not take the brand's history with them (``DO_NOTHING``:
@@ -17,8 +18,8 @@ def person_reference(**options: Any) -> models.ForeignKey[Any, Any]:
     """
     return models.ForeignKey(
         "tenants.User",
-        null=True,
-        blank=True,
+        null=not required,
+        blank=not required,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         related_name="+",

@@ -133,7 +133,7 @@ def create_brand(
             subject=brand,
             after=_state(brand),
             brand=brand,
-            by=created_by,
+            actor=created_by,
         )
     except BaseException as exc:
         # Undo what this call made; a schema that was there before is not ours to drop.
@@ -217,13 +217,13 @@ def delete_brand(*, brand: Brand, confirm: str | None) -> None:
         brand.delete(force_drop=True)
 
 
-def add_member(*, brand: Brand, user: User, role: str, by: User | None = None) -> Membership:
-    """Give a user a role on a brand. ``by`` is the member doing it (None for seeding): nobody
+def add_member(*, brand: Brand, user: User, role: str, actor: User | None = None) -> Membership:
+    """Give a user a role on a brand. ``actor`` is the member doing it (None for seeding): nobody
     hands out a role above their own, and someone already on the brand is a 409 (change their
     role with ``change_member_role``)."""
     _check_role(role)
-    if by is not None:
-        _check_may_grant(_acting_role(brand=brand, by=by), role)
+    if actor is not None:
+        _check_may_grant(_acting_role(brand=brand, actor=actor), role)
     try:
         with transaction.atomic():
             membership = Membership.objects.create(brand=brand, user=user, role=role)
@@ -232,7 +232,7 @@ def add_member(*, brand: Brand, user: User, role: str, by: User | None = None) -
                 subject=membership,
                 after={"user": user.email, "role": role},
                 brand=brand,
-                by=by,
+                actor=actor,
             )
             return membership
     except IntegrityError as exc:
@@ -254,14 +254,14 @@ def _free_username(email: str) -> str:
     return name
 
 
-def invite_member(*, brand: Brand, email: str, role: str, by: User | None = None) -> Membership:
+def invite_member(*, brand: Brand, email: str, role: str, actor: User | None = None) -> Membership:
     """Give the person with this email a role on the brand, creating their account (with no
     password: they sign in by the emailed link) when there is none, and email them a sign-in
     link on commit. The caller learns the same either way: whether the address already had an
     account on the platform is none of a brand's business."""
     _check_role(role)
-    if by is not None:
-        _check_may_grant(_acting_role(brand=brand, by=by), role)
+    if actor is not None:
+        _check_may_grant(_acting_role(brand=brand, actor=actor), role)
     email = email.strip()
     with transaction.atomic():
         # Two invitations of the same new address at once must not make two accounts.
@@ -272,21 +272,21 @@ def invite_member(*, brand: Brand, email: str, role: str, by: User | None = None
             user = User(username=_free_username(email), email=email)
             user.set_unusable_password()
             user.save()
-        membership = add_member(brand=brand, user=user, role=role, by=by)
+        membership = add_member(brand=brand, user=user, role=role, actor=actor)
         from tenants.tasks import send_invitation
         from tenants.worker import enqueue_on_commit
 
-        enqueue_on_commit(send_invitation, membership.pk, by.pk if by is not None else None)
+        enqueue_on_commit(send_invitation, membership.pk, actor.pk if actor is not None else None)
     return membership
 
 
-def email_invitation(*, membership_id: int, invited_by_id: int | None) -> bool:
+def email_invitation(*, membership_id: int, actor_id: int | None) -> bool:
     """Email the member a sign-in link to the brand (from the worker, so the link's token only
     ever exists in the email). False when the membership is gone (removed since)."""
     membership = Membership.objects.select_related("user", "brand").filter(pk=membership_id).first()
     if membership is None or not membership.user.is_active:
         return False
-    inviter = User.objects.filter(pk=invited_by_id).first() if invited_by_id else None
+    inviter = User.objects.filter(pk=actor_id).first() if actor_id else None
     brand, user = membership.brand, membership.user
     url = issue_sign_in_link(
         user=user, lifetime=INVITATION_LIFETIME, next_path=f"/brands/{brand.slug}/approve/"
@@ -306,17 +306,17 @@ def email_invitation(*, membership_id: int, invited_by_id: int | None) -> bool:
     return True
 
 
-def change_member_role(*, membership: Membership, role: str, by: User) -> Membership:
+def change_member_role(*, membership: Membership, role: str, actor: User) -> Membership:
     """Change a member's role: only for members below the caller (agency admins manage each
     other), never to a role above the caller's own, never one's own role, and never the
     brand's last agency admin away."""
     _check_role(role)
     brand = membership.brand
-    by_role = _acting_role(brand=brand, by=by)
-    if membership.user_id == by.pk:
+    actor_role = _acting_role(brand=brand, actor=actor)
+    if membership.user_id == actor.pk:
         raise RoleNotYours("You cannot change your own role.", field="role")
-    _check_may_manage(by_role, membership)
-    _check_may_grant(by_role, role)
+    _check_may_manage(actor_role, membership)
+    _check_may_grant(actor_role, role)
     with transaction.atomic():
         if role != Role.AGENCY_ADMIN:
             _keep_an_admin(membership)
@@ -325,18 +325,18 @@ def change_member_role(*, membership: Membership, role: str, by: User) -> Member
             subject=membership,
             values={"role": role},
             brand=brand,
-            by=by,
+            actor=actor,
         )
         membership.role = role
         membership.save(update_fields=["role"])
     return membership
 
 
-def remove_member(*, membership: Membership, by: User | None = None) -> None:
+def remove_member(*, membership: Membership, actor: User | None = None) -> None:
     """Take a user's access to a brand away. Removing someone else follows the same rank rule
     as changing their role (leaving oneself is always allowed); the last agency admin stays."""
-    if by is not None and membership.user_id != by.pk:
-        _check_may_manage(_acting_role(brand=membership.brand, by=by), membership)
+    if actor is not None and membership.user_id != actor.pk:
+        _check_may_manage(_acting_role(brand=membership.brand, actor=actor), membership)
     with transaction.atomic():
         _keep_an_admin(membership)
         audit.record(
@@ -344,7 +344,7 @@ def remove_member(*, membership: Membership, by: User | None = None) -> None:
             subject=membership,
             before={"user": membership.user.email, "role": membership.role},
             brand=membership.brand,
-            by=by,
+            actor=actor,
         )
         membership.delete()
 
@@ -354,8 +354,8 @@ def _check_role(role: str) -> None:
         raise InvalidRole(f"Unknown role '{role}'.", field="role")
 
 
-def _acting_role(*, brand: Brand, by: User) -> str:
-    role = selectors.role_on_brand(user=by, brand=brand)
+def _acting_role(*, brand: Brand, actor: User) -> str:
+    role = selectors.role_on_brand(user=actor, brand=brand)
     if role is None:
         raise RoleNotYours(f"You are not a member of {brand.name}.")
     return str(role)
@@ -419,7 +419,7 @@ def create_api_key(
             subject=key,
             after={"scopes": key.scopes},
             brand=brand,
-            by=created_by,
+            actor=created_by,
         )
     return key, f"{prefix}.{secret}"
 

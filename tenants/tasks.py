@@ -16,4 +16,4 @@ def answer_worker_ping(ping_id: int) -> None:
 
 @dramatiq.actor(max_retries=5, queue_name=QUEUE_DEFAULT)
 def send_invitation(membership_id: int, invited_by_id: int | None) -> None:
-    services.email_invitation(membership_id=membership_id, invited_by_id=invited_by_id)
+    services.email_invitation(membership_id=membership_id, actor_id=invited_by_id)

@@ -1,20 +1,29 @@
 """House conventions (issue 12 §3, docs/architecture.md) checked on the source, so new code
-keeps them: services and selectors take keyword-only arguments, and selectors never write."""
+keeps them: services and selectors take keyword-only arguments and name the acting person one
+way, and selectors never write."""
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOT_PRODUCT = {".venv", ".data", "tests", "bench", "platform", "docs"}
 
-# Known debts, each with the work that removes it; delete the entry when it is gone.
-KEYWORD_ONLY_PENDING = (
-    # approvals' services and selectors are being split into layers (issue 12 §2).
-    "approvals/",
+# The person doing a service's action is ``actor`` (a User) or ``actor_id`` (an id; None for
+# the system), with ``actor_role`` and ``actor_key_id`` (an API key acting) beside them.
+# ``created_by`` / ``created_by_id`` / ``created_by_key_id`` stay: they fill the recorded author
+# field of the row a service creates. Other people a service names are its subjects (``user``,
+# ``user_id``, ``owner_id``, ``admin`` of a new agency) and keep their own names.
+ACTING_PERSON_NAMES = re.compile(
+    r"^(by|by_.+|.+_by|.+_by_id|.+_by_key_id|decider|decider_id|author|author_id|requester"
+    r"|requester_id|acting_user|acting_user_id|initiator|initiator_id|editor|editor_id)$"
 )
+RECORDED_AUTHOR = {"created_by", "created_by_id", "created_by_key_id"}
+# A brand table's integer column with one of these names holds a person's id.
+PERSON_COLUMN = re.compile(r"^(user|owner|author|actor|decider|assignee|member|person|.+_by)_id$")
 
 WRITES = {"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "save"}
 
@@ -40,8 +49,6 @@ def test_public_services_and_selectors_take_keyword_only_arguments() -> None:
     positional = []
     for kind in ("services", "selectors"):
         for rel, tree in _modules(kind):
-            if rel.startswith(KEYWORD_ONLY_PENDING):
-                continue
             for function in _public_functions(tree):
                 args = function.args
                 names = [a.arg for a in args.posonlyargs + args.args]
@@ -53,6 +60,47 @@ def test_public_services_and_selectors_take_keyword_only_arguments() -> None:
     assert positional == [], "call these with keywords only (def f(*, ...)):\n" + "\n".join(
         positional
     )
+
+
+def _names_the_acting_person(arg: ast.arg) -> bool:
+    if arg.arg in RECORDED_AUTHOR or not ACTING_PERSON_NAMES.match(arg.arg):
+        return False
+    # ``by`` as a grouping (``breakdown(by="channel")``) is not a person.
+    annotation = ast.unparse(arg.annotation) if arg.annotation is not None else ""
+    return not (arg.arg == "by" and "str" in annotation)
+
+
+def test_services_and_selectors_name_the_acting_person_actor() -> None:
+    odd = []
+    for kind in ("services", "selectors"):
+        for rel, tree in _modules(kind):
+            for function in _public_functions(tree):
+                args = function.args
+                for arg in args.posonlyargs + args.args + args.kwonlyargs:
+                    if _names_the_acting_person(arg):
+                        odd.append(f"{rel}:{function.lineno} {function.name}({arg.arg})")
+    assert odd == [], (
+        "the person doing the action is `actor` (a User) or `actor_id` (docs/architecture.md,"
+        " Conventions):\n" + "\n".join(odd)
+    )
+
+
+def test_the_acting_person_rule_tells_people_from_groupings() -> None:
+    def arg(source: str) -> ast.arg:
+        function = ast.parse(f"def f(*, {source}): ...").body[0]
+        assert isinstance(function, ast.FunctionDef)
+        return function.args.kwonlyargs[0]
+
+    for odd in ("by: User", "decided_by_id: int", "decider: User", "set_by_id: int | None"):
+        assert _names_the_acting_person(arg(odd)), odd
+    for fine in (
+        "actor: User",
+        "actor_id: int | None",
+        "created_by: User",
+        "by: str",
+        "user: User",
+    ):
+        assert not _names_the_acting_person(arg(fine)), fine
 
 
 def test_selectors_never_write() -> None:
@@ -115,7 +163,7 @@ def test_database_constraints_agree_with_the_choices_they_guard() -> None:
 def test_brand_tables_name_people_only_through_person_reference() -> None:
     """A person lives in the public schema: a brand's table names one with
     ``tenants.people.person_reference`` (no cross-schema constraint, history kept when the
-    person goes), never with a foreign key of its own making."""
+    person goes), never with a foreign key of its own making nor a bare integer id column."""
     from django.apps import apps
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -124,6 +172,8 @@ def test_brand_tables_name_people_only_through_person_reference() -> None:
     from tenants.people import person_reference
 
     _, _, _, expected = person_reference().deconstruct()
+    # Whether a row must have its person is the row's business (``required=True``).
+    expected = {k: v for k, v in expected.items() if k not in ("null", "blank")}
     brand_apps = set(settings.TENANT_APPS) - set(settings.SHARED_APPS)
     odd = []
     for model in apps.get_models():
@@ -134,4 +184,7 @@ def test_brand_tables_name_people_only_through_person_reference() -> None:
                 _, _, _, options = field.deconstruct()
                 if any(options.get(name) != value for name, value in expected.items()):
                     odd.append(f"{model._meta.label}.{field.name}")
+            elif isinstance(field, models.IntegerField) and PERSON_COLUMN.match(field.name):
+                # A bare id column such as ``decided_by_id = BigIntegerField()``.
+                odd.append(f"{model._meta.label}.{field.name}")
     assert odd == [], "use tenants.people.person_reference() for: " + ", ".join(odd)

@@ -169,7 +169,7 @@ class QueueView(BrandScopedMixin, generics.ListAPIView):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return ApprovalStep.objects.none()
-        return selectors.pending_steps_for(_person(self.request))
+        return selectors.pending_steps_for(user=_person(self.request))
 
 
 class DecideView(BrandScopedMixin, APIView):
@@ -184,7 +184,7 @@ class DecideView(BrandScopedMixin, APIView):
         data.is_valid(raise_exception=True)
         step = services.decide_step(
             step_id=step_id,
-            decider=_person(request),
+            actor=_person(request),
             decision=data.validated_data["decision"],
             comment=data.validated_data["comment"],
         )
@@ -249,7 +249,7 @@ class AuditExportView(BrandScopedMixin, APIView):
         if file_format not in ("csv", "json"):
             raise exceptions.ValidationError({"file_format": ["Use csv or json."]})
         body = selectors.export_audit(
-            selectors.audit_entries(since=_since(request)), file_format=file_format
+            entries=selectors.audit_entries(since=_since(request)), file_format=file_format
         )
         content_type = "text/csv" if file_format == "csv" else "application/json"
         response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
@@ -322,14 +322,28 @@ class OnDutyView(BrandScopedMixin, APIView):
             {
                 "at": now,
                 "on_duty": selectors.people(
-                    selectors.on_duty_ids(now=now, duty=query.validated_data["duty"])
+                    ids=selectors.on_duty_ids(now=now, duty=query.validated_data["duty"])
                 ),
-                "escalations_go_to": selectors.people(targets),
+                "escalations_go_to": selectors.people(ids=targets),
                 "source": source,
             }
         )
 
 
+# The person in the URL, described as it was when user_id was a plain bigint column (the
+# schema would otherwise read the person reference's type and drop the bounds).
+_QUIET_HOURS_PERSON = OpenApiParameter(
+    "user_id",
+    {"type": "integer", "maximum": 2**63 - 1, "minimum": -(2**63), "format": "int64"},
+    OpenApiParameter.PATH,
+)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(parameters=[_QUIET_HOURS_PERSON]),
+    update=extend_schema(parameters=[_QUIET_HOURS_PERSON]),
+    destroy=extend_schema(parameters=[_QUIET_HOURS_PERSON]),
+)
 class QuietHoursViewSet(
     BrandScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):

@@ -58,7 +58,7 @@ def _row(entry: AuditEntry, brand: Brand) -> dict[str, Any]:
     return row
 
 
-def export_audit(entries: QuerySet[AuditEntry], *, file_format: str) -> str:
+def export_audit(*, entries: QuerySet[AuditEntry], file_format: str) -> str:
     """The entries as CSV (before/after as JSON text) or as a JSON array."""
     brand = current_brand()
     rows = [_row(e, brand) for e in entries.iterator(chunk_size=2000)]

@@ -10,7 +10,7 @@ from tenants.roles import PERMISSIONS
 from tenants.selectors import current_brand
 
 
-def member_ids_with_roles(roles: Iterable[str]) -> list[int]:
+def member_ids_with_roles(*, roles: Iterable[str]) -> list[int]:
     """Ids of the current brand's members holding any of ``roles``, oldest membership first."""
     return list(
         Membership.objects.filter(brand=current_brand(), role__in=list(roles))
@@ -19,7 +19,7 @@ def member_ids_with_roles(roles: Iterable[str]) -> list[int]:
     )
 
 
-def staffed_roles(roles: Iterable[str]) -> list[str]:
+def staffed_roles(*, roles: Iterable[str]) -> list[str]:
     """Which of ``roles`` the current brand has at least one member in (in the order given)."""
     wanted = list(roles)
     held = set(
@@ -30,23 +30,23 @@ def staffed_roles(roles: Iterable[str]) -> list[str]:
     return [role for role in wanted if role in held]
 
 
-def is_member(user_id: int) -> bool:
+def is_member(*, user_id: int) -> bool:
     """True when the person is a member of the current brand (in any role)."""
     return Membership.objects.filter(brand=current_brand(), user_id=user_id).exists()
 
 
-def member_ids_who_may(action: str, among: Iterable[int] | None = None) -> list[int]:
+def member_ids_who_may(*, action: str, among: Iterable[int] | None = None) -> list[int]:
     """Ids of the current brand's members whose role allows ``action`` (from the one permission
     table), oldest membership first; limited to ``among`` when given, in that order."""
     roles, _scope = PERMISSIONS[action]
-    allowed = member_ids_with_roles(roles)
+    allowed = member_ids_with_roles(roles=roles)
     if among is None:
         return allowed
     keep = set(allowed)
     return [i for i in among if i in keep]
 
 
-def display_name(user_id: int | None) -> str:
+def display_name(*, user_id: int | None) -> str:
     """How a person is named in messages ("the system" for automatic transitions)."""
     if user_id is None:
         return "the system"
@@ -56,7 +56,7 @@ def display_name(user_id: int | None) -> str:
     return user.get_full_name() or user.username
 
 
-def people(ids: Iterable[int]) -> list[dict[str, Any]]:
+def people(*, ids: Iterable[int]) -> list[dict[str, Any]]:
     """Id, username, name and email of each person, in the order given."""
     wanted = list(ids)
     users = {u.pk: u for u in User.objects.filter(pk__in=wanted)}

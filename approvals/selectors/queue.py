@@ -13,7 +13,7 @@ from tenants.roles import role_may
 from tenants.selectors import current_brand, role_on_brand
 
 
-def pending_steps_for(user: User) -> QuerySet[ApprovalStep]:
+def pending_steps_for(*, user: User) -> QuerySet[ApprovalStep]:
     """Open steps this person may decide now (their role or an escalation to them), soonest
     deadline first; never their own work, never a step they already decided. Nothing at all
     for someone whose role may not decide, whatever an old escalation says."""
@@ -86,7 +86,7 @@ def review_history(*, subject_kind: str, subject_id: int) -> list[ReviewRound]:
     return [ReviewRound(request=r, version=versions.get(r.subject_id)) for r in rows]
 
 
-def decisions_by(user: User) -> QuerySet[Decision]:
+def decisions_by(*, user: User) -> QuerySet[Decision]:
     """What this person decided, newest first (the phone view's "recently decided")."""
     return (
         Decision.objects.filter(decider_id=user.pk)

@@ -73,10 +73,12 @@ def escalation_targets(*, now: datetime) -> tuple[list[int], str]:
     tells them to decide, so a rota window of someone whose role was lowered since is passed by.
     """
     if brand_in_crisis():
-        team = member_ids_who_may("approvals.decide", member_ids_with_roles(presets.CRISIS_ROLES))
+        team = member_ids_who_may(
+            action="approvals.decide", among=member_ids_with_roles(roles=presets.CRISIS_ROLES)
+        )
         return team, "crisis_team"
-    on_duty = member_ids_who_may("approvals.decide", on_duty_ids(now=now))
+    on_duty = member_ids_who_may(action="approvals.decide", among=on_duty_ids(now=now))
     if on_duty:
         return on_duty, "rota"
-    leads = member_ids_with_roles([Role.ACCOUNT_LEAD])
+    leads = member_ids_with_roles(roles=[Role.ACCOUNT_LEAD])
     return leads, "account_lead" if leads else "nobody"

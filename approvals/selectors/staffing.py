@@ -14,7 +14,7 @@ def unheld_chain_steps(*, rules: list[ChainRule] | None = None) -> list[dict[str
     """Every chain step (of ``rules``, default all) that no member of the brand may decide
     because nobody holds any of its roles, with a sentence a lead can act on."""
     deciding_roles, _scope = PERMISSIONS["approvals.decide"]
-    held = set(staffed_roles(deciding_roles))
+    held = set(staffed_roles(roles=deciding_roles))
     chosen = rules if rules is not None else list(ChainRule.objects.order_by("kind", "band"))
     warnings = []
     for rule in chosen:

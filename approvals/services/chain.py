@@ -71,7 +71,7 @@ def lock_open_request(*, request_id: int) -> ApprovalRequest | None:
     )
 
 
-def step_state(step: ApprovalStep) -> dict[str, Any]:
+def step_state(*, step: ApprovalStep) -> dict[str, Any]:
     """A step as the audit trail records it before and after a change."""
     return {
         "status": step.status,
@@ -82,9 +82,9 @@ def step_state(step: ApprovalStep) -> dict[str, Any]:
 
 
 def audit_step(
+    *,
     step: ApprovalStep,
     action: str,
-    *,
     now: datetime,
     before: dict[str, Any] | None,
     actor_id: int | None = None,
@@ -101,12 +101,12 @@ def audit_step(
         request_id=request.pk,
         step_id=step.pk,
         before=before,
-        after=step_state(step),
+        after=step_state(step=step),
         detail=detail,
     )
 
 
-def new_step(request: ApprovalRequest, position: int, spec: StepSpec) -> ApprovalStep:
+def new_step(*, request: ApprovalRequest, position: int, spec: StepSpec) -> ApprovalStep:
     """An unsaved, waiting step of ``request`` at ``position``, shaped by a chain's step."""
     return ApprovalStep(
         request=request,
@@ -120,31 +120,33 @@ def new_step(request: ApprovalRequest, position: int, spec: StepSpec) -> Approva
     )
 
 
-def deciders_of(step: ApprovalStep) -> list[int]:
+def deciders_of(*, step: ApprovalStep) -> list[int]:
     """Everyone who may still decide the step (its roles and anyone it was escalated to),
     except its authors (the requester and whoever wrote a version) and who already decided."""
-    ids = member_ids_with_roles(step.roles)
+    ids = member_ids_with_roles(roles=step.roles)
     ids += [i for i in step.escalated_to_ids if i not in ids]
     # Nobody is asked to decide who may not (a chain naming such a role, an old escalation).
-    ids = member_ids_who_may("approvals.decide", ids)
+    ids = member_ids_who_may(action="approvals.decide", among=ids)
     decided = set(step.decisions.values_list("decider_id", flat=True)) if step.pk else set()
     authors = step.request.authors
     return [i for i in ids if i not in authors and i not in decided]
 
 
-def open_step(step: ApprovalStep, *, now: datetime, actor_id: int | None) -> None:
+def open_step(*, step: ApprovalStep, now: datetime, actor_id: int | None) -> None:
     """Open a waiting step: its deadline starts now and its deciders are asked by email."""
-    before = step_state(step)
+    before = step_state(step=step)
     step.status = StepStatus.OPEN
     step.opened_at = now
-    step.deadline_at = step.first_deadline_at = deadline_after(now, step.deadline_minutes)
-    deciders = deciders_of(step)
+    step.deadline_at = step.first_deadline_at = deadline_after(
+        moment=now, minutes=step.deadline_minutes
+    )
+    deciders = deciders_of(step=step)
     # People in their quiet hours are not emailed now (outside a crisis): the step is due when
     # the first of them is back, and the sweep's reminder tells them then.
     quiet = {} if brand_in_crisis() else quiet_until(user_ids=deciders, now=now)
     # Nobody may decide it (no member holds its roles): due now, so the sweep hands it to
     # whoever is on duty at once instead of letting it wait out its deadline.
-    step.next_action_at = next_action_at(step) if deciders else now
+    step.next_action_at = next_action_at(step=step) if deciders else now
     if quiet:
         step.next_action_at = min(step.next_action_at, *quiet.values())
     updated = ApprovalStep.objects.filter(pk=step.pk, status=StepStatus.WAITING).update(
@@ -156,7 +158,7 @@ def open_step(step: ApprovalStep, *, now: datetime, actor_id: int | None) -> Non
     )
     if updated != 1:
         raise ApprovalAlreadyDecided(f"Step {step.pk} has already moved on.")
-    audit_step(step, "step_opened", now=now, before=before, actor_id=actor_id)
+    audit_step(step=step, action="step_opened", now=now, before=before, actor_id=actor_id)
     request = step.request
     local = brand_local_text(step.deadline_at)
     email_on_commit(
@@ -164,35 +166,33 @@ def open_step(step: ApprovalStep, *, now: datetime, actor_id: int | None) -> Non
         subject=f"Decision needed: {request.subject_kind} #{request.subject_id}",
         body=(
             f"{request.summary}\n\nPlease decide by {local}.\nWhy it needs you: {request.reason}\n"
-            f"\nDecide here: {step_link(step.pk)}\n"
+            f"\nDecide here: {step_link(step_id=step.pk)}\n"
         ),
     )
 
 
-def close_step(
-    step: ApprovalStep, status: str, *, now: datetime, decided_by_id: int | None
-) -> None:
+def close_step(*, step: ApprovalStep, status: str, now: datetime, actor_id: int | None) -> None:
     """Close an open step with ``status`` (approved, rejected, changes requested, expired)."""
-    before = step_state(step)
+    before = step_state(step=step)
     updated = ApprovalStep.objects.filter(pk=step.pk, status=StepStatus.OPEN).update(
-        status=status, decided_at=now, decided_by_id=decided_by_id, next_action_at=None
+        status=status, decided_at=now, decided_by_id=actor_id, next_action_at=None
     )
     if updated != 1:
         raise ApprovalAlreadyDecided(f"Step {step.pk} has already been decided.")
-    step.status, step.decided_at, step.decided_by_id = status, now, decided_by_id
+    step.status, step.decided_at, step.decided_by_id = status, now, actor_id
     step.next_action_at = None
-    audit_step(step, f"step_{status}", now=now, before=before, actor_id=decided_by_id)
+    audit_step(step=step, action=f"step_{status}", now=now, before=before, actor_id=actor_id)
 
 
-def skip_step(step: ApprovalStep, *, now: datetime, actor_id: int | None, action: str) -> None:
+def skip_step(*, step: ApprovalStep, now: datetime, actor_id: int | None, action: str) -> None:
     """Skip a waiting or open step that will never be decided (recorded as ``action``)."""
-    before = step_state(step)
+    before = step_state(step=step)
     ApprovalStep.objects.filter(pk=step.pk).update(status=StepStatus.SKIPPED, next_action_at=None)
     step.status, step.next_action_at = StepStatus.SKIPPED, None
-    audit_step(step, action, now=now, before=before, actor_id=actor_id)
+    audit_step(step=step, action=action, now=now, before=before, actor_id=actor_id)
 
 
-def move_draft(request: ApprovalRequest, transition: str, *, now: datetime) -> None:
+def move_draft(*, request: ApprovalRequest, transition: str, now: datetime) -> None:
     """Move the request's draft along a named transition; a draft that moved on meanwhile is
     recorded in the audit trail, not overwritten."""
     try:
@@ -210,7 +210,7 @@ def move_draft(request: ApprovalRequest, transition: str, *, now: datetime) -> N
 
 
 def finish_request(
-    request: ApprovalRequest, outcome: str, *, now: datetime, actor_id: int | None
+    *, request: ApprovalRequest, outcome: str, now: datetime, actor_id: int | None
 ) -> None:
     """Close an open request with ``outcome``: skip what is left, move the draft, tell people."""
     updated = ApprovalRequest.objects.filter(pk=request.pk, status=Status.OPEN).update(
@@ -223,7 +223,7 @@ def finish_request(
         request=request, status__in=[StepStatus.WAITING, StepStatus.OPEN]
     ).order_by("position"):
         left.request = request
-        skip_step(left, now=now, actor_id=actor_id, action="step_skipped")
+        skip_step(step=left, now=now, actor_id=actor_id, action="step_skipped")
     record(
         action="request_finished",
         at=now,
@@ -235,7 +235,7 @@ def finish_request(
         after={"status": request.status},
     )
     if request.subject_kind in DRAFT_KINDS and outcome in DRAFT_TRANSITION_FOR:
-        move_draft(request, DRAFT_TRANSITION_FOR[outcome], now=now)
+        move_draft(request=request, transition=DRAFT_TRANSITION_FOR[outcome], now=now)
     if outcome == Status.WITHDRAWN:
         # No outcome for the subject (nobody decided), but integrators tracking the request
         # must hear that it is closed: a newer draft version replaced it, or a boost was
@@ -252,7 +252,7 @@ def finish_request(
         return
     if request.inform_roles and outcome == Status.APPROVED:
         email_on_commit(
-            user_ids=member_ids_with_roles(request.inform_roles),
+            user_ids=member_ids_with_roles(roles=request.inform_roles),
             subject=f"Approved: {request.subject_kind} #{request.subject_id}",
             body=f"{request.summary}\n\nFor your information: this was approved.",
         )
@@ -264,7 +264,7 @@ def finish_request(
     )
 
 
-def advance(request: ApprovalRequest, *, now: datetime, actor_id: int | None) -> None:
+def advance(*, request: ApprovalRequest, now: datetime, actor_id: int | None) -> None:
     """Open the next waiting step, or finish the request as approved when none is left."""
     following = (
         ApprovalStep.objects.select_related("request")
@@ -273,6 +273,6 @@ def advance(request: ApprovalRequest, *, now: datetime, actor_id: int | None) ->
         .first()
     )
     if following is None:
-        finish_request(request, Status.APPROVED, now=now, actor_id=actor_id)
+        finish_request(request=request, outcome=Status.APPROVED, now=now, actor_id=actor_id)
     else:
-        open_step(following, now=now, actor_id=actor_id)
+        open_step(step=following, now=now, actor_id=actor_id)

@@ -27,12 +27,12 @@ class StepClock(Protocol):
     def reminders_sent(self) -> int: ...
 
 
-def deadline_after(moment: datetime, minutes: int) -> datetime:
+def deadline_after(*, moment: datetime, minutes: int) -> datetime:
     """The deadline of a step that opens (or is escalated) at ``moment``."""
     return moment + timedelta(minutes=minutes)
 
 
-def next_action_at(step: StepClock) -> datetime:
+def next_action_at(*, step: StepClock) -> datetime:
     """The earlier of the step's next unsent reminder and its deadline."""
     assert step.opened_at is not None and step.deadline_at is not None
     opened = step.opened_at
@@ -40,7 +40,7 @@ def next_action_at(step: StepClock) -> datetime:
     return min([*pending, step.deadline_at])
 
 
-def reminders_due(step: StepClock, now: datetime) -> int:
+def reminders_due(*, step: StepClock, now: datetime) -> int:
     """How many of the step's reminders should have gone out by ``now``."""
     assert step.opened_at is not None
     opened = step.opened_at

@@ -80,7 +80,7 @@ def open_incident(
     Its owner, when named, must be a member of the brand."""
     now = now or timezone.now()
     _check_severity(severity)
-    if owner_id is not None and not is_member(owner_id):
+    if owner_id is not None and not is_member(user_id=owner_id):
         raise NotAMember("The owner must be a member of this brand.", field="owner_id")
     with transaction.atomic():
         incident = Incident.objects.create(
@@ -238,7 +238,7 @@ def _enter_crisis(
         .filter(status=ApprovalStep.Status.OPEN)
         .order_by("pk")
     ):
-        scheduled = next_action_at(step)
+        scheduled = next_action_at(step=step)
         if step.next_action_at is not None and scheduled < step.next_action_at:
             ApprovalStep.objects.filter(pk=step.pk).update(next_action_at=scheduled)
     # The crisis team joins every open chain, as a last step.
@@ -253,15 +253,17 @@ def _enter_crisis(
         .annotate(last=Subquery(last_position))
         .order_by("pk")
     )
-    staffed = staffed_roles(presets.CRISIS_ROLES)
+    staffed = staffed_roles(roles=presets.CRISIS_ROLES)
     specs: dict[str, StepSpec | None] = {}
     for request in open_requests:
         if request.subject_kind not in specs:
-            specs[request.subject_kind] = crisis_step(request.subject_kind, staffed_roles=staffed)
+            specs[request.subject_kind] = crisis_step(
+                kind=request.subject_kind, staffed_roles=staffed
+            )
         spec = specs[request.subject_kind]
         if spec is None:
             break  # nobody on the crisis team has a seat on this brand
-        step = new_step(request, (request.last or 0) + 1, spec)
+        step = new_step(request=request, position=(request.last or 0) + 1, spec=spec)
         step.save()
         record(
             action="crisis_step_added",
@@ -276,7 +278,7 @@ def _enter_crisis(
     _hold_approved_drafts(now=now, actor_id=actor_id)
     sync_brand_due()
     sync_approvals_attention()
-    team = member_ids_with_roles(presets.CRISIS_ROLES)
+    team = member_ids_with_roles(roles=presets.CRISIS_ROLES)
     email_on_commit(
         user_ids=team,
         subject=f"Crisis mode: severity {incident.severity}",
@@ -365,7 +367,7 @@ def _stand_down(state: CrisisState, *, actor_id: int | None, now: datetime) -> N
             after={"status": ApprovalStep.Status.SKIPPED},
         )
         if was_open:
-            advance(step.request, now=now, actor_id=actor_id)
+            advance(request=step.request, now=now, actor_id=actor_id)
     for hold in CrisisHold.objects.select_for_update().filter(released_at__isnull=True):
         detail = "released at stand-down"
         try:

@@ -45,7 +45,7 @@ STEP_OUTCOME = {
 def decide_step(
     *,
     step_id: int,
-    decider: User,
+    actor: User,
     decision: str,
     comment: str = "",
     reason: str = "",
@@ -73,7 +73,7 @@ def decide_step(
     comment = (comment or "").strip()
     if verdict != Verdict.APPROVE and not comment:
         raise ReasonRequired("Give a reason when rejecting or asking for changes.", field="comment")
-    role = role_on_brand(user=decider, brand=current_brand())
+    role = role_on_brand(user=actor, brand=current_brand())
     with transaction.atomic():
         step = (
             ApprovalStep.objects.select_for_update(of=("self",))
@@ -84,12 +84,12 @@ def decide_step(
         if step is None:
             raise StepNotFound(f"No approval step {step_id}.")
         earlier = list(step.decisions.all())
-        check_may_decide(step=step, decider_id=decider.pk, role=role, earlier=earlier)
+        check_may_decide(step=step, actor_id=actor.pk, role=role, earlier=earlier)
         request = step.request
-        escalated_here = decider.pk in step.escalated_to_ids
+        escalated_here = actor.pk in step.escalated_to_ids
         Decision.objects.create(
             step=step,
-            decider_id=decider.pk,
+            decider_id=actor.pk,
             role=role or "",
             verdict=verdict,
             comment=comment,
@@ -98,7 +98,7 @@ def decide_step(
         record(
             action="decision_recorded",
             at=now,
-            actor_id=decider.pk,
+            actor_id=actor.pk,
             subject_kind=request.subject_kind,
             subject_id=request.subject_id,
             request_id=request.pk,
@@ -110,12 +110,12 @@ def decide_step(
             approved_roles = {d.role for d in earlier if d.verdict == Verdict.APPROVE} | {role}
             complete = step.mode == "any" or escalated_here or set(step.roles) <= approved_roles
             if complete:
-                close_step(step, StepStatus.APPROVED, now=now, decided_by_id=decider.pk)
-                advance(request, now=now, actor_id=decider.pk)
+                close_step(step=step, status=StepStatus.APPROVED, now=now, actor_id=actor.pk)
+                advance(request=request, now=now, actor_id=actor.pk)
         else:
-            close_step(step, STEP_OUTCOME[verdict], now=now, decided_by_id=decider.pk)
+            close_step(step=step, status=STEP_OUTCOME[verdict], now=now, actor_id=actor.pk)
             outcome = Status.REJECTED if verdict == Verdict.REJECT else Status.CHANGES_REQUESTED
-            finish_request(request, outcome, now=now, actor_id=decider.pk)
+            finish_request(request=request, outcome=outcome, now=now, actor_id=actor.pk)
         sync_brand_due()
         sync_approvals_attention()
     return step
@@ -134,7 +134,7 @@ def withdraw_request(
         request = lock_open_request(request_id=request_id) if request_id is not None else None
         if request is None:
             return False
-        finish_request(request, Status.WITHDRAWN, now=now, actor_id=actor_id)
+        finish_request(request=request, outcome=Status.WITHDRAWN, now=now, actor_id=actor_id)
         sync_brand_due()
         sync_approvals_attention()
     return True

@@ -29,7 +29,7 @@ def handle_due_step(*, step: ApprovalStep, now: datetime) -> None:
     nobody on the brand may decide goes to whoever is on duty at once (``open_step`` made it
     due when it opened), whatever its timeout rule, since waiting would change nothing."""
     assert step.deadline_at is not None
-    if step.escalated_at is None and not deciders_of(step):
+    if step.escalated_at is None and not deciders_of(step=step):
         targets = [i for i in escalation_targets(now=now)[0] if i not in step.request.authors]
         if targets:
             _escalate(
@@ -46,8 +46,8 @@ def handle_due_step(*, step: ApprovalStep, now: datetime) -> None:
 
 
 def _remind(step: ApprovalStep, *, now: datetime) -> None:
-    before = step_state(step)
-    deciders = deciders_of(step)
+    before = step_state(step=step)
+    deciders = deciders_of(step=step)
     in_crisis = brand_in_crisis()
     quiet = {} if in_crisis else quiet_until(user_ids=deciders, now=now)
     reachable = [i for i in deciders if i not in quiet]
@@ -58,14 +58,14 @@ def _remind(step: ApprovalStep, *, now: datetime) -> None:
         # is back, but never past the deadline (the timeout rule then applies as usual).
         step.next_action_at = min([*quiet.values(), step.deadline_at])
         ApprovalStep.objects.filter(pk=step.pk).update(next_action_at=step.next_action_at)
-        audit_step(step, "reminder_held", now=now, before=before, detail="quiet hours")
+        audit_step(step=step, action="reminder_held", now=now, before=before, detail="quiet hours")
         event_on_commit(
             kind="reminder_held",
             payload={"step_id": step.pk, "until": step.next_action_at.isoformat()},
         )
         return
-    step.reminders_sent = max(reminders_due(step, now), step.reminders_sent + 1)
-    step.next_action_at = next_action_at(step)
+    step.reminders_sent = max(reminders_due(step=step, now=now), step.reminders_sent + 1)
+    step.next_action_at = next_action_at(step=step)
     ApprovalStep.objects.filter(pk=step.pk).update(
         reminders_sent=step.reminders_sent, next_action_at=step.next_action_at
     )
@@ -74,10 +74,11 @@ def _remind(step: ApprovalStep, *, now: datetime) -> None:
         user_ids=reachable,
         subject=f"Reminder: {request.subject_kind} #{request.subject_id} awaits your decision",
         body=(
-            f"{request.summary}\n\nThe deadline is {local}.\n\nDecide here: {step_link(step.pk)}\n"
+            f"{request.summary}\n\nThe deadline is {local}.\n\n"
+            f"Decide here: {step_link(step_id=step.pk)}\n"
         ),
     )
-    audit_step(step, "reminder_sent", now=now, before=before, detail=", ".join(sent_to))
+    audit_step(step=step, action="reminder_sent", now=now, before=before, detail=", ".join(sent_to))
     event_on_commit(
         kind="reminder_sent",
         payload={"step_id": step.pk, "request_id": request.pk, "recipients": reachable},
@@ -92,27 +93,27 @@ def _apply_timeout(step: ApprovalStep, *, now: datetime) -> None:
         and request.band == "low"
         and get_policy().allow_auto_approve
     ):
-        close_step(step, StepStatus.APPROVED, now=now, decided_by_id=None)
+        close_step(step=step, status=StepStatus.APPROVED, now=now, actor_id=None)
         event_on_commit(kind="step_auto_approved", payload={"step_id": step.pk})
-        advance(request, now=now, actor_id=None)
+        advance(request=request, now=now, actor_id=None)
         return
     targets = [i for i in escalation_targets(now=now)[0] if i not in request.authors]
     if rule == TimeoutRule.ESCALATE and step.escalated_at is None and targets:
         _escalate(step, targets, now=now)
         return
-    close_step(step, StepStatus.EXPIRED, now=now, decided_by_id=None)
+    close_step(step=step, status=StepStatus.EXPIRED, now=now, actor_id=None)
     event_on_commit(kind="step_expired", payload={"step_id": step.pk, "request_id": request.pk})
-    finish_request(request, Status.EXPIRED, now=now, actor_id=None)
+    finish_request(request=request, outcome=Status.EXPIRED, now=now, actor_id=None)
 
 
 def _escalate(step: ApprovalStep, targets: list[int], *, now: datetime, why: str = "") -> None:
     """Hand a step nobody decided in time (or nobody may decide: ``why``) to the people on
     duty, with a fresh deadline."""
     request = step.request
-    before = step_state(step)
+    before = step_state(step=step)
     step.escalated_at = now
     step.escalated_to_ids = targets
-    step.deadline_at = deadline_after(now, step.deadline_minutes)
+    step.deadline_at = deadline_after(moment=now, minutes=step.deadline_minutes)
     step.reminders_sent = len(step.reminder_minutes)
     step.next_action_at = step.deadline_at
     ApprovalStep.objects.filter(pk=step.pk, status=StepStatus.OPEN).update(
@@ -122,9 +123,9 @@ def _escalate(step: ApprovalStep, targets: list[int], *, now: datetime, why: str
         reminders_sent=step.reminders_sent,
         next_action_at=step.next_action_at,
     )
-    names = ", ".join(display_name(i) for i in targets)
+    names = ", ".join(display_name(user_id=i) for i in targets)
     detail = f"to {names}" + (f": {why}" if why else "")
-    audit_step(step, "step_escalated", now=now, before=before, detail=detail)
+    audit_step(step=step, action="step_escalated", now=now, before=before, detail=detail)
     local = brand_local_text(step.deadline_at)
     email_on_commit(
         user_ids=targets,
@@ -136,7 +137,7 @@ def _escalate(step: ApprovalStep, targets: list[int], *, now: datetime, why: str
             f"{request.summary}\n\n"
             + (f"{why}. " if why else f"Nobody decided in time ({', '.join(step.roles)}). ")
             + f"You may decide it now; the new deadline is {local}.\n\n"
-            f"Decide here: {step_link(step.pk)}\n"
+            f"Decide here: {step_link(step_id=step.pk)}\n"
         ),
     )
     event_on_commit(

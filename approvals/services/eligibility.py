@@ -21,11 +21,11 @@ StepStatus = ApprovalStep.Status
 Verdict = Decision.Verdict
 
 
-def already_decided_error(step: ApprovalStep) -> ApprovalAlreadyDecided:
+def already_decided_error(*, step: ApprovalStep) -> ApprovalAlreadyDecided:
     """The 409 for a step that is no longer open, naming who decided it and when."""
     last = step.decisions.order_by("-created_at", "-id").first()
     if last is not None:
-        who = f"{display_name(last.decider_id)} ({last.role})"
+        who = f"{display_name(user_id=last.decider_id)} ({last.role})"
         when = brand_local(last.created_at).strftime("%H:%M %Z")
         return ApprovalAlreadyDecided(
             f"This step was already decided by {who} at {when}: {last.verdict}."
@@ -38,7 +38,7 @@ def already_decided_error(step: ApprovalStep) -> ApprovalAlreadyDecided:
 
 
 def check_may_decide(
-    *, step: ApprovalStep, decider_id: int, role: str | None, earlier: list[Decision]
+    *, step: ApprovalStep, actor_id: int, role: str | None, earlier: list[Decision]
 ) -> None:
     """Raise the reason this person may not decide the step now, given its ``earlier``
     decisions. Every path to a decision (API, phone view, an escalation) goes through here."""
@@ -49,21 +49,21 @@ def check_may_decide(
     if step.status == StepStatus.WAITING:
         raise StepNotOpen("This step is not open yet: an earlier step must be decided first.")
     if step.status != StepStatus.OPEN:
-        raise already_decided_error(step)
-    if decider_id in step.request.authors:
+        raise already_decided_error(step=step)
+    if actor_id in step.request.authors:
         raise OwnDraft("Nobody approves their own work: ask another approver.")
-    escalated_here = decider_id in step.escalated_to_ids
+    escalated_here = actor_id in step.escalated_to_ids
     if not escalated_here and role not in step.roles:
         raise NotAllowedToDecide(
             f"This step is for {', '.join(step.roles)}; your role is {role or 'none'}."
         )
-    mine = next((d for d in earlier if d.decider_id == decider_id), None)
+    mine = next((d for d in earlier if d.decider_id == actor_id), None)
     if mine is not None:
         raise ApprovalAlreadyDecided(f"You already decided this step: {mine.verdict}.")
     same_role = next((d for d in earlier if d.role == role and d.verdict == Verdict.APPROVE), None)
     if step.mode == "all" and same_role is not None and not escalated_here:
         raise ApprovalAlreadyDecided(
-            f"{display_name(same_role.decider_id)} already approved for {role}."
+            f"{display_name(user_id=same_role.decider_id)} already approved for {role}."
         )
 
 
@@ -72,9 +72,7 @@ def may_decide(*, step: ApprovalStep, user: User) -> bool:
     ``decide_step`` checks again under the row lock."""
     role = role_on_brand(user=user, brand=current_brand())
     try:
-        check_may_decide(
-            step=step, decider_id=user.pk, role=role, earlier=list(step.decisions.all())
-        )
+        check_may_decide(step=step, actor_id=user.pk, role=role, earlier=list(step.decisions.all()))
     except ApprovalsError:
         return False
     return True

@@ -48,7 +48,7 @@ def request_approval(
     subject_kind: str,
     subject_id: int,
     risk_score: int,
-    requested_by_id: int | None,
+    actor_id: int | None,
     amount: Decimal | None = None,
     currency: str | None = None,
     summary: str = "",
@@ -58,12 +58,15 @@ def request_approval(
 
     Drafts (post, reply) are moved to approved or in_review here; a boost's status is the
     media app's to move. Asking again while a request is open returns that request.
+    ``actor_id`` asks (None: the system); a draft's author is recorded as the requester
+    instead when the draft has one, since the author is who may never approve it.
     """
     now = now or timezone.now()
     if subject_kind not in SubjectKind.values:
         raise UnknownSubjectKind(f"Unknown subject kind '{subject_kind}'.", field="subject_kind")
     if subject_kind == SubjectKind.BOOST and (amount is None or not currency):
         raise BoostNeedsAmount("A boost needs its amount and currency.", field="amount")
+    requested_by_id = actor_id
     flag_names: tuple[str, ...] = ()
     needs_person_reason = ""
     author_ids: list[int] = []
@@ -78,7 +81,7 @@ def request_approval(
         # The author is the one who may never approve it, whoever asked on their behalf; nor
         # may anyone who wrote an earlier version (a one-word edit by someone else does not
         # make the original writer a fresh pair of eyes).
-        requested_by_id = draft.created_by_id or requested_by_id
+        requested_by_id = draft.created_by_id or actor_id
         author_ids = sorted(
             {
                 version.created_by_id
@@ -145,7 +148,9 @@ def _open_request(
         # A newer version is up for review: the chain restarts for it, the old one stops.
         stale = lock_open_request(request_id=supersedes.pk)
         if stale is not None:
-            finish_request(stale, Status.WITHDRAWN, now=now, actor_id=requested_by_id)
+            finish_request(
+                request=stale, outcome=Status.WITHDRAWN, now=now, actor_id=requested_by_id
+            )
     policy = get_policy()
     in_crisis = brand_in_crisis()
     needs = plan(
@@ -159,7 +164,7 @@ def _open_request(
         currency=currency,
         chains=stored_chains(),
         in_crisis=in_crisis,
-        staffed_crisis_roles=staffed_roles(presets.CRISIS_ROLES) if in_crisis else (),
+        staffed_crisis_roles=staffed_roles(roles=presets.CRISIS_ROLES) if in_crisis else (),
     )
     request = ApprovalRequest.objects.create(
         subject_kind=subject_kind,
@@ -198,16 +203,17 @@ def _open_request(
     )
     if not needs.needs_approval:
         if subject_kind in DRAFT_KINDS:
-            move_draft(request, Draft.Transition.APPROVE, now=now)
+            move_draft(request=request, transition=Draft.Transition.APPROVE, now=now)
         return ApprovalDecisionResult(False, None, needs.reason)
     steps = ApprovalStep.objects.bulk_create(
-        new_step(request, position, spec) for position, spec in enumerate(needs.steps, start=1)
+        new_step(request=request, position=position, spec=spec)
+        for position, spec in enumerate(needs.steps, start=1)
     )
     if subject_kind in DRAFT_KINDS:
-        move_draft(request, Draft.Transition.SEND_TO_REVIEW, now=now)
+        move_draft(request=request, transition=Draft.Transition.SEND_TO_REVIEW, now=now)
     first = steps[0]
     first.request = request
-    open_step(first, now=now, actor_id=requested_by_id)
+    open_step(step=first, now=now, actor_id=requested_by_id)
     sync_brand_due()
     sync_approvals_attention()
     event_on_commit(

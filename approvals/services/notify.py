@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 
-def step_link(step_id: int) -> str:
+def step_link(*, step_id: int) -> str:
     """The step's page on the approver's phone view, as a full URL for an email.
 
     Always the /brands/<slug>/ form of the root URL conf: it works on any host, and the worker

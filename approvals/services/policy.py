@@ -31,7 +31,7 @@ POLICY_FIELDS = [
 ]
 
 
-def policy_snapshot(policy: AutonomyPolicy) -> dict[str, Any]:
+def policy_snapshot(*, policy: AutonomyPolicy) -> dict[str, Any]:
     """The policy's thresholds and switches as the audit trail records them."""
     data = model_to_dict(policy, fields=POLICY_FIELDS)
     for key in ("boost_no_signoff_up_to", "boost_lead_up_to"):
@@ -81,7 +81,7 @@ def apply_preset(*, level: int, actor_id: int | None, now: datetime) -> Autonomy
         raise InvalidPolicy("The autonomy level must be 0, 1, 2 or 3.", field="level")
     with transaction.atomic():
         policy = AutonomyPolicy.objects.select_for_update().get(id=get_policy().id)
-        before = {"policy": policy_snapshot(policy), "rules": _rules_snapshot()}
+        before = {"policy": policy_snapshot(policy=policy), "rules": _rules_snapshot()}
         policy.level = level
         policy.save(update_fields=["level", "updated_at"])
         _write_preset(level)
@@ -90,7 +90,7 @@ def apply_preset(*, level: int, actor_id: int | None, now: datetime) -> Autonomy
             at=now,
             actor_id=actor_id,
             before=before,
-            after={"policy": policy_snapshot(policy), "rules": _rules_snapshot()},
+            after={"policy": policy_snapshot(policy=policy), "rules": _rules_snapshot()},
         )
     return policy
 

@@ -34,7 +34,7 @@ def _window_state(window: CoverageWindow) -> dict[str, Any]:
 
 
 def _check_member(user_id: int) -> None:
-    if not is_member(user_id):
+    if not is_member(user_id=user_id):
         raise NotAMember("That person is not a member of this brand.", field="user_id")
 
 

@@ -111,7 +111,7 @@ def chain_for(
     return [dict(step) for step in steps], list(inform), level
 
 
-def crisis_step(kind: str, *, staffed_roles: Sequence[str]) -> StepSpec | None:
+def crisis_step(*, kind: str, staffed_roles: Sequence[str]) -> StepSpec | None:
     """The crisis team's step for a kind: every crisis role the brand has someone in, all of
     whom must approve; None when nobody on the crisis team has a seat on the brand."""
     staffed = set(staffed_roles)
@@ -158,7 +158,10 @@ def plan(
         band_why = f"{band_why}; {needs_person_reason.rstrip('.')}"
         if not steps:
             steps = [presets.step(kind, presets.LEAD_ROLES)]
-    if in_crisis and (team := crisis_step(kind, staffed_roles=staffed_crisis_roles)) is not None:
+    if (
+        in_crisis
+        and (team := crisis_step(kind=kind, staffed_roles=staffed_crisis_roles)) is not None
+    ):
         steps = [*steps, team]
     if steps:
         who = " then ".join("/".join(step["roles"]) for step in steps)

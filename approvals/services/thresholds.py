@@ -22,7 +22,7 @@ def update_policy(*, actor_id: int | None, now: datetime, **changes: Any) -> Aut
         raise InvalidPolicy(f"Unknown policy field(s): {', '.join(sorted(unknown))}.")
     with transaction.atomic():
         policy = AutonomyPolicy.objects.select_for_update().get(id=get_policy().id)
-        before = policy_snapshot(policy)
+        before = policy_snapshot(policy=policy)
         for field, value in changes.items():
             setattr(policy, field, value)
         if policy.medium_risk_from >= policy.high_risk_from or policy.high_risk_from > 100:
@@ -45,7 +45,7 @@ def update_policy(*, actor_id: int | None, now: datetime, **changes: Any) -> Aut
             at=now,
             actor_id=actor_id,
             before=before,
-            after=policy_snapshot(policy),
+            after=policy_snapshot(policy=policy),
         )
         if "crisis_threshold" in changes:
             evaluate_crisis(actor_id=actor_id, now=now)

@@ -111,7 +111,7 @@ def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 @approver_page
 def queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    steps = list(pending_steps_for(request.user))
+    steps = list(pending_steps_for(user=request.user))
     drafts = _drafts_for(steps)
     items = []
     for step in steps:
@@ -243,7 +243,7 @@ def decide(request: HttpRequest, step_id: int) -> HttpResponse:
     try:
         decide_step(
             step_id=step.pk,
-            decider=request.user,
+            actor=request.user,
             decision=decision,
             comment=comment,
             via=DECIDED_VIA_PHONE,
@@ -265,5 +265,5 @@ def decide(request: HttpRequest, step_id: int) -> HttpResponse:
 
 @approver_page
 def recent(request: HttpRequest) -> HttpResponse:
-    decisions = list(decisions_by(request.user)[:30])
+    decisions = list(decisions_by(user=request.user)[:30])
     return render(request, "approvals/web/recent.html", _context(request, decisions=decisions))

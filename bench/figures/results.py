@@ -156,7 +156,7 @@ def _kpis(channel_ids: list[int], owner_id: int) -> None:
             target=Decimal(10),
             department_id=marketing.pk,
             owner_id=owner_id,
-            set_by_id=owner_id,
+            actor_id=owner_id,
             scope=scope,
         )
 

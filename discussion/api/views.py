@@ -55,7 +55,7 @@ class NoteViewSet(
             subject_kind=kind,
             subject_id=body.validated_data[kind],
             body=body.validated_data["body"],
-            author=request.user,
+            actor=request.user,
         )
         data = s.NoteSerializer(added.note).data | {"not_notified": added.not_notified}
         return Response(data, status=status.HTTP_201_CREATED)
@@ -63,6 +63,6 @@ class NoteViewSet(
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         note = get_object_or_404(Note, pk=kwargs["pk"])
         services.delete_note(
-            note=note, by=request.user, by_role=getattr(request._request, "brand_role", None)
+            note=note, actor=request.user, actor_role=getattr(request._request, "brand_role", None)
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -105,8 +105,8 @@ class BoostViewSet(
         key = getattr(request.user, "key", None)
         boost = boost_services.propose_boost(
             brand=self.brand,
-            proposed_by_id=key.created_by_id if key is not None else _user_id(request),
-            proposed_by_key_id=key.pk if key is not None else None,
+            actor_id=key.created_by_id if key is not None else _user_id(request),
+            actor_key_id=key.pk if key is not None else None,
             **serializer.validated_data,
         )
         return self._ok(boost, status.HTTP_201_CREATED)
@@ -165,7 +165,7 @@ class BoostViewSet(
             boost_services.cancel_boost(
                 boost_id=self._boost_id(),
                 note=body.validated_data["note"],
-                cancelled_by_id=_user_id(request),
+                actor_id=_user_id(request),
             )
         )
 

@@ -159,7 +159,7 @@ def offer_for_approval(*, boost: Boost, now: datetime) -> Boost:
         subject_kind="boost",
         subject_id=boost.pk,
         risk_score=_draft_risk(boost),
-        requested_by_id=boost.proposed_by_id,
+        actor_id=boost.proposed_by_id,
         amount=boost.budget_total,
         currency=boost.currency,
         summary=(
@@ -183,8 +183,8 @@ def offer_for_approval(*, boost: Boost, now: datetime) -> Boost:
 def propose_boost(
     *,
     brand: Brand,
-    proposed_by_id: int | None,
-    proposed_by_key_id: int | None = None,
+    actor_id: int | None,
+    actor_key_id: int | None = None,
     network: str,
     objective: str,
     budget_total: Decimal,
@@ -219,8 +219,8 @@ def propose_boost(
             daily_cap=daily_cap,
             starts_at=starts_at,
             ends_at=ends_at,
-            proposed_by_id=proposed_by_id,
-            proposed_by_key_id=proposed_by_key_id,
+            proposed_by_id=actor_id,
+            proposed_by_key_id=actor_key_id,
         )
         reserve_budget(schedule=selectors.schedule_of(boost=boost, tz=_tz(brand)), tz=_tz(brand))
         boost.save()
@@ -423,7 +423,7 @@ def complete_boost(*, boost_id: int) -> Boost:
     )
 
 
-def cancel_boost(*, boost_id: int, note: str = "", cancelled_by_id: int | None = None) -> Boost:
+def cancel_boost(*, boost_id: int, note: str = "", actor_id: int | None = None) -> Boost:
     """Call a boost off; its budget is released for other boosts and a sign-off still open
     for it is withdrawn, so nobody is asked to decide a boost that will not run."""
     with transaction.atomic():
@@ -433,5 +433,5 @@ def cancel_boost(*, boost_id: int, note: str = "", cancelled_by_id: int | None =
             allowed_from=[s for s, moves in Boost.TRANSITIONS.items() if "cancelled" in moves],
             status_note=note,
         )
-        withdraw_request(subject_kind="boost", subject_id=boost_id, actor_id=cancelled_by_id)
+        withdraw_request(subject_kind="boost", subject_id=boost_id, actor_id=actor_id)
     return boost

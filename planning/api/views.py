@@ -358,7 +358,7 @@ class ReviewViewSet(
         applied = review_services.apply_action(
             brand=self.brand,
             action_id=int(action_id),
-            by=request.user if isinstance(request.user, User) else None,
+            actor=request.user if isinstance(request.user, User) else None,
         )
         return Response(s.ReviewActionSerializer(applied).data)
 

@@ -117,7 +117,7 @@ def add_action(
 
 
 def apply_action(
-    *, brand: Brand, action_id: int, by: User | None, now: datetime | None = None
+    *, brand: Brand, action_id: int, actor: User | None, now: datetime | None = None
 ) -> ReviewAction:
     """Make the change the action names, through the plan's services (their rules apply: a
     target that would pass 100 % is a 400 and the action stays open), and record it. Applying
@@ -132,7 +132,7 @@ def apply_action(
             raise Conflict(f"The action was already applied on {action.applied_at:%Y-%m-%d}.")
         before, after = _apply(brand=brand, action=action, now=now)
         action.status = ReviewAction.Status.APPLIED
-        action.applied_by_id = by.pk if by is not None else None
+        action.applied_by_id = actor.pk if actor is not None else None
         action.applied_at = now
         action.save(update_fields=["status", "applied_by_id", "applied_at"])
         audit.record(
@@ -141,7 +141,7 @@ def apply_action(
             before=before,
             after=after,
             detail=f"Review #{action.review_id}: {action.title}",
-            by=by,
+            actor=actor,
         )
         return action
 

@@ -344,7 +344,7 @@ class KpiListView(BrandScopedMixin, APIView):
             target=data["target"],
             department_id=data["department"],
             owner_id=data["owner"],
-            set_by_id=_user_id(request),
+            actor_id=_user_id(request),
             scope={k: data.get(k) for k in kpi_services.SCOPE_FIELDS},
         )
         return Response(self_report(self.brand, kpi.pk), status=status.HTTP_201_CREATED)
@@ -370,7 +370,7 @@ class KpiDetailView(BrandScopedMixin, APIView):
         data = body.validated_data
         kpi_services.update_kpi(
             kpi_id=pk,
-            set_by_id=_user_id(request),
+            actor_id=_user_id(request),
             name=data.get("name"),
             target=data.get("target"),
             direction=data.get("direction"),

@@ -107,9 +107,9 @@ def _autonomy(since: datetime) -> Criterion:
 
 
 def _crisis_readiness() -> Criterion:
-    managers = approvals.staffed_roles([*sorted(LEADS), Role.COMMUNITY_MANAGER])
-    pr = bool(approvals.staffed_roles([Role.CLIENT_PR]))
-    legal = bool(approvals.staffed_roles([Role.CLIENT_LEGAL]))
+    managers = approvals.staffed_roles(roles=[*sorted(LEADS), Role.COMMUNITY_MANAGER])
+    pr = bool(approvals.staffed_roles(roles=[Role.CLIENT_PR]))
+    legal = bool(approvals.staffed_roles(roles=[Role.CLIENT_LEGAL]))
     open_incidents = list(approvals.incidents().filter(status="open"))
     unowned = [i for i in open_incidents if i.owner_id is None]
     evidence = [

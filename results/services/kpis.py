@@ -130,7 +130,7 @@ def create_kpi(
     target: Decimal,
     department_id: int,
     owner_id: int,
-    set_by_id: int | None,
+    actor_id: int | None,
     scope: dict[str, Any],
     now: datetime | None = None,
 ) -> Kpi:
@@ -158,7 +158,7 @@ def create_kpi(
             owner_id=_owner(department=department, owner_id=owner_id),
         )
         KpiTarget.objects.create(
-            kpi=kpi, target=target, direction=direction, set_by_id=set_by_id, set_at=now
+            kpi=kpi, target=target, direction=direction, set_by_id=actor_id, set_at=now
         )
         evaluate_kpis_on_commit()
     return kpi
@@ -167,7 +167,7 @@ def create_kpi(
 def update_kpi(
     *,
     kpi_id: int,
-    set_by_id: int | None,
+    actor_id: int | None,
     name: str | None = None,
     target: Decimal | None = None,
     direction: str | None = None,
@@ -198,7 +198,7 @@ def update_kpi(
             _check_target(spec, new_target)
             kpi.target, kpi.direction = new_target, new_direction
             KpiTarget.objects.create(
-                kpi=kpi, target=new_target, direction=new_direction, set_by_id=set_by_id, set_at=now
+                kpi=kpi, target=new_target, direction=new_direction, set_by_id=actor_id, set_at=now
             )
         kpi.save()
         evaluate_kpis_on_commit()

@@ -271,7 +271,7 @@ class MembershipListView(PlatformBrandView):
         brand = self.brand(request, slug)
         data = s.MembershipCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.invite_member(brand=brand, by=request.user, **data.validated_data)
+        membership = services.invite_member(brand=brand, actor=request.user, **data.validated_data)
         return Response(s.InvitationSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
@@ -285,7 +285,7 @@ class MembershipDetailView(PlatformBrandView):
         data = s.MembershipUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.change_member_role(
-            membership=membership, role=data.validated_data["role"], by=request.user
+            membership=membership, role=data.validated_data["role"], actor=request.user
         )
         return Response(s.MembershipSerializer(membership).data)
 
@@ -293,7 +293,7 @@ class MembershipDetailView(PlatformBrandView):
     def delete(self, request: Request, slug: str, pk: int) -> Response:
         brand = self.brand(request, slug)
         services.remove_member(
-            membership=get_object_or_404(Membership, brand=brand, pk=pk), by=request.user
+            membership=get_object_or_404(Membership, brand=brand, pk=pk), actor=request.user
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 

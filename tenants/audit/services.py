@@ -95,22 +95,22 @@ def record(
     after: dict[str, Any] | None = None,
     detail: str = "",
     brand: Brand | None = None,
-    by: User | None = None,
+    actor: User | None = None,
 ) -> AuditEntry:
     """Append one entry about ``subject`` (its kind, id and name at the time are kept).
-    ``brand`` defaults to the brand whose schema the connection is on; ``by`` (the acting
+    ``brand`` defaults to the brand whose schema the connection is on; ``actor`` (the acting
     person) defaults to whoever the current request authenticated as."""
     if brand is None:
         brand = current_brand()
-    actor = person(user=by) if by is not None else acting()
+    who = person(user=actor) if actor is not None else acting()
     return AuditEntry.objects.create(
         at=timezone.now(),
         brand_id=brand.pk,
         brand_slug=brand.slug,
-        actor_kind=actor.kind,
-        actor_user_id=actor.user_id,
-        actor_api_key_id=actor.api_key_id,
-        actor_label=actor.label[:300],
+        actor_kind=who.kind,
+        actor_user_id=who.user_id,
+        actor_api_key_id=who.api_key_id,
+        actor_label=who.label[:300],
         action=action,
         subject_kind=_subject_kind(subject),
         subject_id=subject.pk,
@@ -127,7 +127,7 @@ def record_changes(
     subject: Model,
     values: dict[str, Any],
     brand: Brand | None = None,
-    by: User | None = None,
+    actor: User | None = None,
 ) -> AuditEntry | None:
     """Append one entry with the fields of ``values`` that differ from ``subject``'s (call it
     before the subject is changed), or nothing when no value differs."""
@@ -146,7 +146,7 @@ def record_changes(
         before=before,
         after=after,
         brand=brand,
-        by=by,
+        actor=actor,
     )
 
 

@@ -43,7 +43,7 @@ def open_post_step(world_brand: Any) -> ApprovalStep:
             kind="post", risk_score=50, created_by=world_brand.person(Role.COPYWRITER)
         )
         result = services.request_approval(
-            subject_kind="post", subject_id=draft.pk, risk_score=50, requested_by_id=None
+            subject_kind="post", subject_id=draft.pk, risk_score=50, actor_id=None
         )
         return ApprovalStep.objects.get(request_id=result.request_id)
 
@@ -629,7 +629,7 @@ def test_deciding_a_step_that_is_not_open_yet_says_so(world) -> None:
         services.apply_preset(level=1, actor_id=None, now=timezone.now())
         draft = DraftFactory(kind="post", risk_score=90, created_by=world.a.person(Role.COPYWRITER))
         result = services.request_approval(
-            subject_kind="post", subject_id=draft.pk, risk_score=90, requested_by_id=None
+            subject_kind="post", subject_id=draft.pk, risk_score=90, actor_id=None
         )
         later = ApprovalStep.objects.get(request_id=result.request_id, position=2)
         assert later.status == "waiting"

@@ -27,7 +27,7 @@ def open_step_for(world_brand: Any, draft_id: int) -> ApprovalStep:
     """The draft's open step (asking again returns the request routing already opened)."""
     with tenant_context(world_brand.brand):
         result = services.request_approval(
-            subject_kind="post", subject_id=draft_id, risk_score=0, requested_by_id=None
+            subject_kind="post", subject_id=draft_id, risk_score=0, actor_id=None
         )
         return ApprovalStep.objects.get(request_id=result.request_id, status="open")
 

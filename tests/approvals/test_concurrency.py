@@ -55,7 +55,7 @@ def race_brand(world: Any, django_db_blocker: Any) -> Iterator[RaceBrand]:
                     subject_kind="post",
                     subject_id=draft.pk,
                     risk_score=50,
-                    requested_by_id=None,
+                    actor_id=None,
                     now=T0,
                 )
                 step_ids.append(ApprovalStep.objects.get(request_id=result.request_id).pk)
@@ -76,7 +76,7 @@ def decide_in_thread(
         with tenant_context(brand):
             start.wait(timeout=10)
             try:
-                services.decide_step(step_id=step_id, decider=user, decision="approve")
+                services.decide_step(step_id=step_id, actor=user, decision="approve")
                 outcomes[user.username] = "won"
             except ApprovalAlreadyDecided as exc:
                 outcomes[user.username] = exc
@@ -130,7 +130,7 @@ def _open_boost_step(brand: Brand, subject_id: int) -> tuple[int, int]:
             subject_kind="boost",
             subject_id=subject_id,
             risk_score=0,
-            requested_by_id=None,
+            actor_id=None,
             amount=Decimal("2000"),
             currency="EUR",
             summary="Boost the autumn roast",
@@ -161,7 +161,7 @@ def _waiting_on_locks(count: int) -> None:
 def _decide(brand: Brand, step_id: int, lead: User, outcome: Outcome) -> None:
     try:
         with tenant_context(brand):
-            services.decide_step(step_id=step_id, decider=lead, decision="approve")
+            services.decide_step(step_id=step_id, actor=lead, decision="approve")
             outcome.decided = "won"
     except Exception as exc:  # anything else is what the person would see as a 500
         outcome.decided = exc

@@ -21,7 +21,7 @@ CRISIS_ROLES = ["client_pr", "client_legal", "account_lead"]
 def ask(kind: str, risk: int, *, at=T0):
     draft = DraftFactory(kind=kind, risk_score=risk)
     result = services.request_approval(
-        subject_kind=kind, subject_id=draft.pk, risk_score=risk, requested_by_id=None, now=at
+        subject_kind=kind, subject_id=draft.pk, risk_score=risk, actor_id=None, now=at
     )
     return draft, result
 
@@ -103,12 +103,12 @@ def test_crisis_team_must_all_approve_and_stand_down_finishes_their_open_step(
     services.open_incident(summary="Outage", severity=5, owner_id=None, actor_id=None, now=T0)
     lead_step = ApprovalStep.objects.get(request_id=result.request_id, position=1)
     services.decide_step(
-        step_id=lead_step.pk, decider=in_a.person(Role.AGENCY_ADMIN), decision="approve", now=T0
+        step_id=lead_step.pk, actor=in_a.person(Role.AGENCY_ADMIN), decision="approve", now=T0
     )
     crisis_step = ApprovalStep.objects.get(request_id=result.request_id, position=2)
     assert crisis_step.status == "open"
     services.decide_step(
-        step_id=crisis_step.pk, decider=in_a.person(Role.CLIENT_PR), decision="approve", now=T0
+        step_id=crisis_step.pk, actor=in_a.person(Role.CLIENT_PR), decision="approve", now=T0
     )
     crisis_step.refresh_from_db()
     assert crisis_step.status == "open"  # legal and the account lead still to approve

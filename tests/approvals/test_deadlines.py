@@ -29,7 +29,7 @@ def open_reply(world_brand, *, risk: int = 50) -> tuple[int, ApprovalStep]:
         kind="reply", risk_score=risk, created_by=world_brand.person(Role.COPYWRITER)
     )
     result = services.request_approval(
-        subject_kind="reply", subject_id=draft.pk, risk_score=risk, requested_by_id=None, now=T0
+        subject_kind="reply", subject_id=draft.pk, risk_score=risk, actor_id=None, now=T0
     )
     return draft.pk, ApprovalStep.objects.get(request_id=result.request_id)
 
@@ -109,7 +109,7 @@ def test_escalation_goes_to_the_person_on_duty_who_may_then_decide(in_a, heard, 
     assert step.escalated_to_ids == [on_duty.pk]
     with commits():
         services.decide_step(
-            step_id=step.pk, decider=on_duty, decision="approve", now=T0 + timedelta(minutes=40)
+            step_id=step.pk, actor=on_duty, decision="approve", now=T0 + timedelta(minutes=40)
         )
     step.refresh_from_db()
     assert step.status == "approved"
@@ -203,7 +203,7 @@ def test_expire_rule_expires_at_the_first_deadline(in_a, commits) -> None:
     )
     draft = DraftFactory(kind="reply", risk_score=50)
     result = services.request_approval(
-        subject_kind="reply", subject_id=draft.pk, risk_score=50, requested_by_id=None, now=T0
+        subject_kind="reply", subject_id=draft.pk, risk_score=50, actor_id=None, now=T0
     )
     sweep(31, commits)
     assert ApprovalRequest.objects.get(pk=result.request_id).status == "expired"
@@ -220,7 +220,7 @@ def test_low_risk_auto_approves_on_timeout_only_where_the_policy_allows(in_a, co
     )
     first = DraftFactory(kind="reply", risk_score=5)
     refused = services.request_approval(
-        subject_kind="reply", subject_id=first.pk, risk_score=5, requested_by_id=None, now=T0
+        subject_kind="reply", subject_id=first.pk, risk_score=5, actor_id=None, now=T0
     )
     sweep(31, commits)
     assert ApprovalRequest.objects.get(pk=refused.request_id).status == "expired"
@@ -231,7 +231,7 @@ def test_low_risk_auto_approves_on_timeout_only_where_the_policy_allows(in_a, co
         subject_kind="reply",
         subject_id=second.pk,
         risk_score=5,
-        requested_by_id=None,
+        actor_id=None,
         now=T0 + timedelta(minutes=40),
     )
     sweep(71, commits)
@@ -256,7 +256,7 @@ def test_client_quiet_hours_hold_reminders_until_they_end(in_a, heard, commits) 
     )
     draft = DraftFactory(kind="post", risk_score=5)
     result = services.request_approval(
-        subject_kind="post", subject_id=draft.pk, risk_score=5, requested_by_id=None, now=T0
+        subject_kind="post", subject_id=draft.pk, risk_score=5, actor_id=None, now=T0
     )
     # Opened at 10:00 Zurich, inside the client's quiet hours: not emailed now.
     assert client.email not in recipients()
@@ -323,7 +323,7 @@ def test_quiet_hours_do_not_hold_reminders_in_a_crisis(in_a, heard, commits) -> 
     )
     draft = DraftFactory(kind="post", risk_score=5)
     services.request_approval(
-        subject_kind="post", subject_id=draft.pk, risk_score=5, requested_by_id=None, now=T0
+        subject_kind="post", subject_id=draft.pk, risk_score=5, actor_id=None, now=T0
     )
     sweep(61, commits)
     assert heard.event_kinds()[-1] == "reminder_held"
@@ -363,7 +363,7 @@ def test_the_cron_actor_runs_the_sweep(in_a, heard, commits) -> None:
         subject_kind="reply",
         subject_id=draft.pk,
         risk_score=50,
-        requested_by_id=None,
+        actor_id=None,
         now=long_ago,
     )
     with commits():
@@ -388,7 +388,7 @@ def test_a_step_nobody_on_the_brand_may_decide_goes_to_the_lead_at_once(
     )
     draft = DraftFactory(kind="post", risk_score=5)
     result = services.request_approval(
-        subject_kind="post", subject_id=draft.pk, risk_score=5, requested_by_id=None, now=T0
+        subject_kind="post", subject_id=draft.pk, risk_score=5, actor_id=None, now=T0
     )
     step = ApprovalStep.objects.get(request_id=result.request_id)
     # Then the step is due at once rather than in four hours (and then expiring unseen),
@@ -403,7 +403,7 @@ def test_a_step_nobody_on_the_brand_may_decide_goes_to_the_lead_at_once(
     assert "Escalated: post" in heard_subjects()[-1]
     assert "has nobody to decide it" in heard_subjects()[-1]
     assert lead.email in recipients()
-    services.decide_step(step_id=step.pk, decider=lead, decision="approve", now=T0)
+    services.decide_step(step_id=step.pk, actor=lead, decision="approve", now=T0)
     assert ApprovalRequest.objects.get(pk=result.request_id).status == "approved"
 
 

@@ -33,7 +33,7 @@ def open_post(world_brand, *, risk: int = 90, level: int = 1) -> tuple[Draft, Ap
         kind="post", risk_score=risk, created_by=world_brand.person(Role.COPYWRITER)
     )
     result = services.request_approval(
-        subject_kind="post", subject_id=draft.pk, risk_score=risk, requested_by_id=None, now=T0
+        subject_kind="post", subject_id=draft.pk, risk_score=risk, actor_id=None, now=T0
     )
     return draft, ApprovalRequest.objects.get(pk=result.request_id)
 
@@ -58,16 +58,14 @@ def test_approving_every_step_approves_the_draft_and_announces_it(in_a, heard, c
     draft, request = open_post(in_a)
     lead, client = in_a.person(Role.ACCOUNT_LEAD), in_a.person(Role.CLIENT_APPROVER)
     with commits():
-        services.decide_step(
-            step_id=open_step(request).pk, decider=lead, decision="approve", now=T0
-        )
+        services.decide_step(step_id=open_step(request).pk, actor=lead, decision="approve", now=T0)
     draft.refresh_from_db()
     assert draft.status == "in_review"
     second = open_step(request)
     assert second.roles == ["client_approver"]
     assert client.email in recipients()
     with commits():
-        services.decide_step(step_id=second.pk, decider=client, decision="approve", now=T0)
+        services.decide_step(step_id=second.pk, actor=client, decision="approve", now=T0)
     draft.refresh_from_db()
     request.refresh_from_db()
     assert (draft.status, request.status) == ("approved", "approved")
@@ -86,7 +84,7 @@ def test_reject_needs_a_reason_and_nothing_changes_without_one(in_a) -> None:
     step = open_step(request)
     with pytest.raises(ReasonRequired):
         services.decide_step(
-            step_id=step.pk, decider=in_a.person(Role.ACCOUNT_LEAD), decision="reject", comment=" "
+            step_id=step.pk, actor=in_a.person(Role.ACCOUNT_LEAD), decision="reject", comment=" "
         )
     step.refresh_from_db()
     assert step.status == "open"
@@ -98,7 +96,7 @@ def test_reject_with_reason_rejects_the_draft_and_skips_the_rest(in_a, heard, co
     with commits():
         services.decide_step(
             step_id=open_step(request).pk,
-            decider=in_a.person(Role.ACCOUNT_LEAD),
+            actor=in_a.person(Role.ACCOUNT_LEAD),
             decision="reject",
             comment="Off-brand pun",
             now=T0,
@@ -114,7 +112,7 @@ def test_changes_requested_then_new_version_restarts_the_chain(in_a, commits) ->
     with commits():
         services.decide_step(
             step_id=open_step(request).pk,
-            decider=in_a.person(Role.ACCOUNT_LEAD),
+            actor=in_a.person(Role.ACCOUNT_LEAD),
             decision="request_changes",
             comment="Shorter, please",
             now=T0,
@@ -142,16 +140,14 @@ def test_nobody_approves_their_own_draft(in_a) -> None:
     lead = in_a.person(Role.ACCOUNT_LEAD)
     draft = DraftFactory(kind="post", risk_score=50, created_by=lead)
     result = services.request_approval(
-        subject_kind="post", subject_id=draft.pk, risk_score=50, requested_by_id=None, now=T0
+        subject_kind="post", subject_id=draft.pk, risk_score=50, actor_id=None, now=T0
     )
     step = ApprovalStep.objects.get(request_id=result.request_id)
     with pytest.raises(OwnDraft):
-        services.decide_step(step_id=step.pk, decider=lead, decision="approve")
-    assert step.pk not in set(selectors.pending_steps_for(lead).values_list("pk", flat=True))
+        services.decide_step(step_id=step.pk, actor=lead, decision="approve")
+    assert step.pk not in set(selectors.pending_steps_for(user=lead).values_list("pk", flat=True))
     # The agency admin (another lead) may.
-    services.decide_step(
-        step_id=step.pk, decider=in_a.person(Role.AGENCY_ADMIN), decision="approve"
-    )
+    services.decide_step(step_id=step.pk, actor=in_a.person(Role.AGENCY_ADMIN), decision="approve")
     draft.refresh_from_db()
     assert draft.status == "approved"
 
@@ -161,7 +157,7 @@ def test_a_role_not_in_the_step_cannot_decide(in_a) -> None:
     step = open_step(request)
     with pytest.raises(NotAllowedToDecide):
         services.decide_step(
-            step_id=step.pk, decider=in_a.person(Role.CLIENT_APPROVER), decision="approve"
+            step_id=step.pk, actor=in_a.person(Role.CLIENT_APPROVER), decision="approve"
         )
     step.refresh_from_db()
     assert step.status == "open"
@@ -171,11 +167,11 @@ def test_second_approver_gets_409_naming_who_decided(in_a) -> None:
     _draft, request = open_post(in_a)
     step = open_step(request)
     lead = in_a.person(Role.ACCOUNT_LEAD)
-    services.decide_step(step_id=step.pk, decider=lead, decision="approve", now=T0)
+    services.decide_step(step_id=step.pk, actor=lead, decision="approve", now=T0)
     with pytest.raises(ApprovalAlreadyDecided) as caught:
         services.decide_step(
             step_id=step.pk,
-            decider=in_a.person(Role.AGENCY_ADMIN),
+            actor=in_a.person(Role.AGENCY_ADMIN),
             decision="reject",
             comment="no",
         )
@@ -188,25 +184,25 @@ def test_pending_queue_is_ordered_by_deadline(in_a) -> None:
     post = DraftFactory(kind="post", risk_score=50)
     reply = DraftFactory(kind="reply", risk_score=50)
     services.request_approval(
-        subject_kind="post", subject_id=post.pk, risk_score=50, requested_by_id=None, now=T0
+        subject_kind="post", subject_id=post.pk, risk_score=50, actor_id=None, now=T0
     )
     services.request_approval(
         subject_kind="reply",
         subject_id=reply.pk,
         risk_score=50,
-        requested_by_id=None,
+        actor_id=None,
         now=T0 + timedelta(minutes=5),
     )
-    queue = list(selectors.pending_steps_for(in_a.person(Role.ACCOUNT_LEAD)))
+    queue = list(selectors.pending_steps_for(user=in_a.person(Role.ACCOUNT_LEAD)))
     assert [s.request.subject_kind for s in queue] == ["reply", "post"]
-    assert list(selectors.pending_steps_for(in_a.person(Role.CLIENT_APPROVER))) == []
+    assert list(selectors.pending_steps_for(user=in_a.person(Role.CLIENT_APPROVER))) == []
 
 
 def test_database_refuses_reopening_a_decided_step(in_a) -> None:
     _draft, request = open_post(in_a)
     step = open_step(request)
     services.decide_step(
-        step_id=step.pk, decider=in_a.person(Role.ACCOUNT_LEAD), decision="approve", now=T0
+        step_id=step.pk, actor=in_a.person(Role.ACCOUNT_LEAD), decision="approve", now=T0
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         ApprovalStep.objects.filter(pk=step.pk).update(
@@ -220,8 +216,8 @@ def test_database_refuses_reopening_a_decided_step(in_a) -> None:
 def test_every_transition_is_audited_and_the_trail_cannot_be_edited(in_a) -> None:
     draft, request = open_post(in_a)
     lead, client = in_a.person(Role.ACCOUNT_LEAD), in_a.person(Role.CLIENT_APPROVER)
-    services.decide_step(step_id=open_step(request).pk, decider=lead, decision="approve", now=T0)
-    services.decide_step(step_id=open_step(request).pk, decider=client, decision="approve", now=T0)
+    services.decide_step(step_id=open_step(request).pk, actor=lead, decision="approve", now=T0)
+    services.decide_step(step_id=open_step(request).pk, actor=client, decision="approve", now=T0)
     trail = AuditEntry.objects.filter(request_id=request.pk).order_by("id")
     assert [(e.action, e.actor_id) for e in trail] == [
         ("request_opened", in_a.person(Role.COPYWRITER).pk),
@@ -245,12 +241,12 @@ def test_level_one_informs_the_client_when_the_lead_approves(in_a, commits) -> N
     services.apply_preset(level=1, actor_id=None, now=T0)
     draft = DraftFactory(kind="post", risk_score=20, created_by=in_a.person(Role.COPYWRITER))
     result = services.request_approval(
-        subject_kind="post", subject_id=draft.pk, risk_score=20, requested_by_id=None, now=T0
+        subject_kind="post", subject_id=draft.pk, risk_score=20, actor_id=None, now=T0
     )
     step = ApprovalStep.objects.get(request_id=result.request_id)
     with commits():
         services.decide_step(
-            step_id=step.pk, decider=in_a.person(Role.ACCOUNT_LEAD), decision="approve", now=T0
+            step_id=step.pk, actor=in_a.person(Role.ACCOUNT_LEAD), decision="approve", now=T0
         )
     from django.core import mail
 
@@ -262,7 +258,7 @@ def test_reason_is_accepted_as_the_comment(in_a) -> None:
     _draft, request = open_post(in_a)
     services.decide_step(
         step_id=open_step(request).pk,
-        decider=in_a.person(Role.ACCOUNT_LEAD),
+        actor=in_a.person(Role.ACCOUNT_LEAD),
         decision="reject",
         reason="Wrong product photo",
         now=T0,
@@ -279,7 +275,7 @@ def test_boost_chain_announces_the_outcome_for_the_media_app(in_a, heard, commit
         subject_kind="boost",
         subject_id=31,
         risk_score=0,
-        requested_by_id=specialist.pk,
+        actor_id=specialist.pk,
         amount=Decimal("1200.00"),
         currency="EUR",
         summary="Boost the winter blend post",
@@ -291,7 +287,7 @@ def test_boost_chain_announces_the_outcome_for_the_media_app(in_a, heard, commit
     assert step.deadline_at == T0 + timedelta(hours=24)
     with commits():
         services.decide_step(
-            step_id=step.pk, decider=in_a.person(Role.ACCOUNT_LEAD), decision="approve", now=T0
+            step_id=step.pk, actor=in_a.person(Role.ACCOUNT_LEAD), decision="approve", now=T0
         )
     assert heard.decided == [
         {
@@ -310,7 +306,7 @@ def test_withdrawn_boost_request_is_closed_without_an_outcome_signal(in_a, heard
         subject_kind="boost",
         subject_id=32,
         risk_score=0,
-        requested_by_id=None,
+        actor_id=None,
         amount=Decimal("9000"),
         currency="EUR",
         now=T0,
@@ -328,7 +324,7 @@ def test_new_version_ready_while_old_one_is_in_review_withdraws_the_old_chain(in
     draft, request = open_post(in_a)
     revision = DraftFactory(kind="post", risk_score=90, parent=draft, version=2)
     result = services.request_approval(
-        subject_kind="post", subject_id=revision.pk, risk_score=90, requested_by_id=None, now=T0
+        subject_kind="post", subject_id=revision.pk, risk_score=90, actor_id=None, now=T0
     )
     request.refresh_from_db()
     assert request.status == "withdrawn"
@@ -352,17 +348,19 @@ def test_all_step_leaves_the_queue_of_a_second_person_with_an_approved_role(in_a
     tenant_services.add_member(brand=in_a.brand, user=second_pr, role=Role.CLIENT_PR)
     draft = DraftFactory(kind="post", risk_score=5)
     result = services.request_approval(
-        subject_kind="post", subject_id=draft.pk, risk_score=5, requested_by_id=None, now=T0
+        subject_kind="post", subject_id=draft.pk, risk_score=5, actor_id=None, now=T0
     )
     step = ApprovalStep.objects.get(request_id=result.request_id)
-    assert step.pk in {s.pk for s in selectors.pending_steps_for(second_pr)}
+    assert step.pk in {s.pk for s in selectors.pending_steps_for(user=second_pr)}
     services.decide_step(
-        step_id=step.pk, decider=in_a.person(Role.CLIENT_PR), decision="approve", now=T0
+        step_id=step.pk, actor=in_a.person(Role.CLIENT_PR), decision="approve", now=T0
     )
-    assert step.pk not in {s.pk for s in selectors.pending_steps_for(second_pr)}
-    assert step.pk in {s.pk for s in selectors.pending_steps_for(in_a.person(Role.ACCOUNT_LEAD))}
+    assert step.pk not in {s.pk for s in selectors.pending_steps_for(user=second_pr)}
+    assert step.pk in {
+        s.pk for s in selectors.pending_steps_for(user=in_a.person(Role.ACCOUNT_LEAD))
+    }
     with pytest.raises(ApprovalAlreadyDecided):
-        services.decide_step(step_id=step.pk, decider=second_pr, decision="approve", now=T0)
+        services.decide_step(step_id=step.pk, actor=second_pr, decision="approve", now=T0)
 
 
 def test_someone_escalated_to_who_may_not_decide_is_refused_by_the_service(in_a) -> None:
@@ -372,7 +370,7 @@ def test_someone_escalated_to_who_may_not_decide_is_refused_by_the_service(in_a)
     viewer = in_a.person(Role.CLIENT_VIEWER)
     ApprovalStep.objects.filter(pk=step.pk).update(escalated_to_ids=[viewer.pk])
     with pytest.raises(NotAllowedToDecide):
-        services.decide_step(step_id=step.pk, decider=viewer, decision="approve", now=T0)
+        services.decide_step(step_id=step.pk, actor=viewer, decision="approve", now=T0)
     step.refresh_from_db()
     assert step.status == "open"
     assert not step.decisions.exists()

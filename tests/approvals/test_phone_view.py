@@ -96,7 +96,7 @@ def test_reject_without_reason_explains_and_changes_nothing(world, waiting_step)
 
 def test_second_decider_gets_a_friendly_409_naming_who_decided(world, waiting_step) -> None:
     with schema_context(world.a.brand.schema_name):
-        decide_step(step_id=waiting_step.pk, decider=world.admin, decision="approve")
+        decide_step(step_id=waiting_step.pk, actor=world.admin, decision="approve")
     lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
     url = f"/brands/alpine-coffee/approve/steps/{waiting_step.pk}/decide/"
     response = lead.post(url, {"decision": "approve"})

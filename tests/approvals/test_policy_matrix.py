@@ -44,7 +44,7 @@ def ask(kind: str, band: str, *, requested_by_id: int | None = None):
             subject_kind="boost",
             subject_id=4242,
             risk_score=0,
-            requested_by_id=requested_by_id,
+            actor_id=requested_by_id,
             amount=SPEND[band],
             currency="EUR",
             summary="Boost the autumn roast",
@@ -55,7 +55,7 @@ def ask(kind: str, band: str, *, requested_by_id: int | None = None):
         subject_kind=kind,
         subject_id=draft.pk,
         risk_score=RISK[band],
-        requested_by_id=requested_by_id,
+        actor_id=requested_by_id,
         now=T0,
     )
 
@@ -83,7 +83,7 @@ def test_no_signoff_draft_is_approved_and_the_reason_is_recorded(in_a) -> None:
     services.apply_preset(level=3, actor_id=None, now=T0)
     draft = DraftFactory(kind="post", risk_score=5)
     result = services.request_approval(
-        subject_kind="post", subject_id=draft.pk, risk_score=5, requested_by_id=None, now=T0
+        subject_kind="post", subject_id=draft.pk, risk_score=5, actor_id=None, now=T0
     )
     assert not result.needs_approval
     draft.refresh_from_db()
@@ -97,7 +97,7 @@ def test_flagged_draft_needs_sign_off_even_when_always_on(in_a) -> None:
     services.apply_preset(level=3, actor_id=None, now=T0)
     draft = DraftFactory(kind="reply", risk_score=5, flags=["mentions a competitor"])
     result = services.request_approval(
-        subject_kind="reply", subject_id=draft.pk, risk_score=5, requested_by_id=None, now=T0
+        subject_kind="reply", subject_id=draft.pk, risk_score=5, actor_id=None, now=T0
     )
     assert result.needs_approval
     assert "flagged" in result.reason
@@ -111,7 +111,7 @@ def test_boost_in_another_currency_gets_the_strictest_chain(in_a) -> None:
         subject_kind="boost",
         subject_id=7,
         risk_score=0,
-        requested_by_id=None,
+        actor_id=None,
         amount=Decimal("100"),
         currency="usd",
         now=T0,
@@ -131,7 +131,7 @@ def test_boost_thresholds_are_the_brands_own(in_a) -> None:
         subject_kind="boost",
         subject_id=8,
         risk_score=0,
-        requested_by_id=None,
+        actor_id=None,
         amount=Decimal("100"),
         currency="EUR",
         now=T0,

@@ -64,7 +64,7 @@ def phone_brand(world, django_db_blocker) -> Iterator[PhoneBrand]:
                 content_services.mark_draft_ready(draft=draft)
             # Level 0: the agency lead signs off first; then it waits for the client.
             for step in ApprovalStep.objects.filter(status=ApprovalStep.Status.OPEN):
-                decide_step(step_id=step.pk, decider=world.admin, decision="approve")
+                decide_step(step_id=step.pk, actor=world.admin, decision="approve")
         try:
             yield PhoneBrand(brand, approver, writer)
         finally:

@@ -87,7 +87,7 @@ def draft_with_images(world, django_db_blocker, settings, tmp_path) -> Iterator[
             )
             # Level 0: the agency lead signs off first; then it waits for the client.
             for step in ApprovalStep.objects.filter(status=ApprovalStep.Status.OPEN):
-                decide_step(step_id=step.pk, decider=world.admin, decision="approve")
+                decide_step(step_id=step.pk, actor=world.admin, decision="approve")
         try:
             yield {"brand": brand, "draft": draft.pk, "secret": secret}
         finally:

@@ -53,7 +53,7 @@ def lead_on_two_brands(world, django_db_blocker) -> Iterator[User]:
                     subject_kind="reply",
                     subject_id=draft.pk,
                     risk_score=50,
-                    requested_by_id=None,
+                    actor_id=None,
                     summary=f"A reply for {name}",
                     now=now,
                 )

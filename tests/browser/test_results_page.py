@@ -88,7 +88,7 @@ def results_brand(world, django_db_blocker) -> Iterator[tuple[Brand, User, int]]
                 target=Decimal("400"),
                 department_id=marketing.pk,
                 owner_id=lead.pk,
-                set_by_id=lead.pk,
+                actor_id=lead.pk,
                 scope={},
             )
         try:

@@ -207,7 +207,7 @@ def test_a_crisis_announces_the_approved_drafts_it_holds_and_gives_back(
         draft = DraftFactory(kind="reply", risk_score=5)
         with django_capture_on_commit_callbacks(execute=True):
             cleared = approval_services.request_approval(
-                subject_kind="reply", subject_id=draft.pk, risk_score=5, requested_by_id=None
+                subject_kind="reply", subject_id=draft.pk, risk_score=5, actor_id=None
             )
         assert not cleared.needs_approval
         with django_capture_on_commit_callbacks(execute=True):
@@ -316,7 +316,7 @@ def test_a_late_step_escalated_by_the_sweep_is_an_event(
         approval_services.apply_preset(level=1, actor_id=None, now=T0)
         draft = DraftFactory(kind="reply", risk_score=50)
         result = approval_services.request_approval(
-            subject_kind="reply", subject_id=draft.pk, risk_score=50, requested_by_id=None, now=T0
+            subject_kind="reply", subject_id=draft.pk, risk_score=50, actor_id=None, now=T0
         )
     # The sweep visits each due brand in its own schema_context, as on the worker.
     with django_capture_on_commit_callbacks(execute=True):

@@ -66,7 +66,7 @@ def test_autonomy_rises_with_work_cleared_without_sign_off(world) -> None:
         for _ in range(2):
             draft = DraftFactory(kind="post", risk_score=5)
             approvals.request_approval(
-                subject_kind="post", subject_id=draft.pk, risk_score=5, requested_by_id=None
+                subject_kind="post", subject_id=draft.pk, risk_score=5, actor_id=None
             )
     autonomy = readiness(world.a)["by_key"]["autonomy"]
     cleared = "2 requests in 30 days, 2 cleared with no sign-off (100%; target 50%)."
@@ -204,7 +204,7 @@ def test_content_production_measures_brief_to_approval_and_chain_length(world) -
         Brief.objects.filter(pk=brief.pk).update(created_at=timezone.now() - timedelta(hours=72))
         draft = DraftFactory(kind="post", risk_score=5, brief=brief)
         approvals.request_approval(
-            subject_kind="post", subject_id=draft.pk, risk_score=5, requested_by_id=None
+            subject_kind="post", subject_id=draft.pk, risk_score=5, actor_id=None
         )
     production = readiness(world.a)["by_key"]["content_production"]
     assert production["evidence"][0].startswith(

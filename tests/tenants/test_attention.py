@@ -35,7 +35,7 @@ def open_reply(brand_world: BrandWorld, *, minutes_ago: int = 0) -> ApprovalStep
             subject_kind="reply",
             subject_id=draft.pk,
             risk_score=50,
-            requested_by_id=None,
+            actor_id=None,
             summary=f"Reply in {brand_world.brand.name}",
             now=now,
         )
@@ -110,7 +110,7 @@ def test_the_author_of_the_work_never_sees_it_waiting_for_them(world: World) -> 
     with tenant_context(world.a.brand):
         draft = DraftFactory(kind="reply", risk_score=50, created_by=lead)
         approvals.request_approval(
-            subject_kind="reply", subject_id=draft.pk, risk_score=50, requested_by_id=None
+            subject_kind="reply", subject_id=draft.pk, risk_score=50, actor_id=None
         )
     assert [r["source_id"] for r in waiting(lead)["results"]] == [step.pk]
     assert len(waiting(world.admin)["results"]) == 2
@@ -120,7 +120,7 @@ def test_deciding_a_step_removes_it_in_the_same_transaction(world: World) -> Non
     step = open_reply(world.a)
     lead = world.a.person(Role.ACCOUNT_LEAD)
     with tenant_context(world.a.brand):
-        approvals.decide_step(step_id=step.pk, decider=lead, decision="approve")
+        approvals.decide_step(step_id=step.pk, actor=lead, decision="approve")
     assert waiting(lead)["results"] == []
     assert waiting(world.admin)["results"] == []
     assert not AttentionRow.objects.filter(brand=world.a.brand).exists()

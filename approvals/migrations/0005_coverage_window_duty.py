@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("approvals", "0003_request_author_ids"),
+        ("approvals", "0004_people_as_person_references"),
     ]
 
     operations = [
