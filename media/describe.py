@@ -46,7 +46,14 @@ def describe_boost(boost_id: int) -> SubjectFacts | None:
         facts.append(("Daily cap", format_money(boost.daily_cap, money)))
     starts, ends = boost.starts_at.astimezone(tz), boost.ends_at.astimezone(tz)
     facts.append(("Runs", f"{starts:%a %d %b %H:%M} to {ends:%a %d %b %H:%M}"))
-    facts.append(("Audience", boost.audience_ref or "not named"))
+    profile = boost.audience
+    if profile is not None:
+        named = f"{profile.name}: {profile.description}" if profile.description else profile.name
+        facts.append(("Audience", named))
+    else:
+        facts.append(("Audience", "no audience profile named"))
+    if boost.audience_ref:
+        facts.append(("Network audience", boost.audience_ref))
     facts.append(("Targeting", _targeting(boost.targeting) or "none set"))
     spent = selectors.spend_of(boost_id=boost.pk)
     if spent:

@@ -101,7 +101,15 @@ class Boost(models.Model):
     external_post_ref = models.CharField(max_length=500, blank=True)
     network = models.CharField(max_length=16, choices=Network.choices)
     objective = models.CharField(max_length=16, choices=Objective.choices)
-    # Audience profiles arrive with the content assistant; until then a reference to one.
+    # The brand's audience profile the boost is for (content's AudienceProfile, same schema).
+    audience = models.ForeignKey(
+        "content.AudienceProfile",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="boosts",
+    )
+    # The network's own saved-audience id, if the media specialist uses one (free text).
     audience_ref = models.CharField(max_length=200, blank=True)
     targeting = models.JSONField(default=dict, blank=True)
     currency = models.CharField(max_length=3)

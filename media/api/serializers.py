@@ -37,6 +37,13 @@ class BoostSerializer(serializers.ModelSerializer):
             body[name] = None if value is None else str(round_money(value, instance.currency))
         return body
 
+    audience = serializers.IntegerField(
+        source="audience_id", allow_null=True, help_text="The brand's audience profile (id)."
+    )
+    audience_name = serializers.CharField(
+        source="audience.name", allow_null=True, default=None, read_only=True
+    )
+
     class Meta:
         model = Boost
         fields = [
@@ -45,6 +52,8 @@ class BoostSerializer(serializers.ModelSerializer):
             "external_post_ref",
             "network",
             "objective",
+            "audience",
+            "audience_name",
             "audience_ref",
             "targeting",
             "currency",
@@ -78,8 +87,21 @@ class BoostProposalSerializer(serializers.Serializer):
     )
     network = serializers.ChoiceField(choices=Network.choices)
     objective = serializers.ChoiceField(choices=Boost.Objective.choices)
+    audience = serializers.IntegerField(
+        source="audience_id",
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=BIGINT_MAX,
+        help_text="The brand's audience profile the boost is for (GET .../audiences/).",
+    )
     audience_ref = serializers.CharField(
-        required=False, allow_blank=True, max_length=200, default=""
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        default="",
+        help_text="The network's own saved-audience id, if one is used.",
     )
     targeting = serializers.JSONField(required=False, default=dict)
     currency = serializers.CharField(
@@ -102,6 +124,9 @@ class BoostChangeSerializer(serializers.Serializer):
     than a 200 that silently kept the old value."""
 
     objective = serializers.ChoiceField(choices=Boost.Objective.choices, required=False)
+    audience = serializers.IntegerField(
+        source="audience_id", required=False, allow_null=True, min_value=1, max_value=BIGINT_MAX
+    )
     audience_ref = serializers.CharField(required=False, allow_blank=True, max_length=200)
     targeting = serializers.JSONField(required=False)
     budget_total = serializers.DecimalField(**AMOUNT, required=False)

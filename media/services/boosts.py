@@ -121,6 +121,19 @@ def _check_schedule(
         )
 
 
+def _check_audience(audience_id: int | None) -> None:
+    """A boost names one of the brand's audience profiles (or none)."""
+    if (
+        audience_id is not None
+        and not content_selectors.audiences().filter(pk=audience_id).exists()
+    ):
+        raise MediaError(
+            f"The brand has no audience profile {audience_id}; name one of its profiles "
+            "(GET .../audiences/).",
+            field="audience",
+        )
+
+
 def _check_post(*, draft_id: int | None, external_post_ref: str, network: str) -> None:
     if (draft_id is None) == (not external_post_ref):
         raise MediaError(
@@ -195,6 +208,7 @@ def propose_boost(
     draft_id: int | None = None,
     external_post_ref: str = "",
     audience_ref: str = "",
+    audience_id: int | None = None,
     targeting: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Boost:
@@ -206,6 +220,7 @@ def propose_boost(
     _check_money(currency=currency, budget_total=budget_total, daily_cap=daily_cap)
     _check_schedule(starts_at=starts_at, ends_at=ends_at, now=now, new_start=True)
     _check_post(draft_id=draft_id, external_post_ref=external_post_ref, network=network)
+    _check_audience(audience_id)
     with transaction.atomic():
         boost = Boost(
             draft_id=draft_id,
@@ -213,6 +228,7 @@ def propose_boost(
             network=network,
             objective=objective,
             audience_ref=audience_ref,
+            audience_id=audience_id,
             targeting=targeting or {},
             currency=currency,
             budget_total=budget_total,
@@ -239,6 +255,7 @@ def propose_boost(
 
 PROPOSAL_FIELDS = [
     "network",
+    "audience_id",
     "objective",
     "currency",
     "budget_total",
@@ -252,6 +269,7 @@ EDITABLE_FIELDS = frozenset(
     {
         "objective",
         "audience_ref",
+        "audience_id",
         "targeting",
         "budget_total",
         "daily_cap",
@@ -270,6 +288,8 @@ def update_boost(
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise MediaError(f"'{sorted(unknown)[0]}' cannot be changed.", field=sorted(unknown)[0])
+    if "audience_id" in changes:
+        _check_audience(changes["audience_id"])
     with transaction.atomic():
         boost = lock_boost(boost_id=boost_id)
         if boost.status != Boost.Status.PROPOSED:
