@@ -15,7 +15,7 @@ from content import selectors as content
 from results.measures import ENGAGEMENTS, percent
 from results.models import POST_COUNTERS, PostTotals, ResultDay
 from results.periods import local_midnight
-from results.selectors.actuals import inbox_waits, series
+from results.selectors.actuals import RANGE, Ask, inbox_waits, series_many
 
 BREAKDOWNS = {"channel": "channel_id", "audience": "audience_id", "campaign": "campaign"}
 
@@ -106,22 +106,11 @@ OWN_FIGURES = (
 def own_figures(
     *, start: date, end: date, tz: ZoneInfo, now: datetime, reply_deadline_minutes: int
 ) -> dict[str, Decimal | None]:
-    """Each figure over the whole range [start, end) as one period."""
-    figures: dict[str, Decimal | None] = {}
-    for metric in OWN_FIGURES:
-        values = series(
-            metric=metric,
-            scope_kind="",
-            scope_value="",
-            kind="range",
-            starts=[start],
-            tz=tz,
-            now=now,
-            reply_deadline_minutes=reply_deadline_minutes,
-            range_end=end,
-        )
-        figures[metric] = values[start]
-    return figures
+    """Each figure over the whole range [start, end) as one period (computed together: one
+    query per source)."""
+    asks = [Ask(metric, RANGE, (start,), range_end=end) for metric in OWN_FIGURES]
+    values = series_many(asks, tz=tz, now=now, reply_deadline_minutes=reply_deadline_minutes)
+    return {metric: found[start] for metric, found in zip(OWN_FIGURES, values, strict=True)}
 
 
 # Reply-time buckets in minutes: [low, high) each, the last open-ended.
