@@ -17,8 +17,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Count, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from content import selectors as content
@@ -348,33 +346,30 @@ def rebuild_days(*, tz: ZoneInfo, days: set[date]) -> None:
         )
     start = datetime.combine(min(days), time.min, tzinfo=tz)
     end = datetime.combine(max(days) + timedelta(days=1), time.min, tzinfo=tz)
-    groups = (
-        PostSnapshot.objects.filter(observed_at__gte=start, observed_at__lt=end)
-        .annotate(
-            day=TruncDate("observed_at", tzinfo=tz),
-            campaign_name=Coalesce("draft__brief__campaign", Value("")),
-        )
-        .filter(day__in=days)
-        .values("day", "draft__channel_id", "draft__audience_id", "campaign_name")
-        .annotate(
-            posts=Count("draft_id", distinct=True),
-            **{name: Sum(f"d_{name}") for name in POST_COUNTERS},
-        )
-    )
+    drafts, briefs = content.drafts().model._meta.db_table, content.briefs().model._meta.db_table
+    counters = ", ".join(POST_COUNTERS)
+    # Each post's growth per day first, then the posts joined to their slice: a day holds a
+    # snapshot per post and hour, so this joins posts once each instead of once per snapshot.
+    sql = f"""
+        INSERT INTO {ResultDay._meta.db_table}
+            (day, channel_id, audience_id, campaign, posts, {counters})
+        SELECT s.day, d.channel_id, d.audience_id, COALESCE(b.campaign, ''), COUNT(*),
+            {", ".join(f"SUM(s.{name})" for name in POST_COUNTERS)}
+        FROM (
+            SELECT draft_id, (observed_at AT TIME ZONE %s)::date AS day,
+                {", ".join(f"SUM(d_{name}) AS {name}" for name in POST_COUNTERS)}
+            FROM {PostSnapshot._meta.db_table}
+            WHERE observed_at >= %s AND observed_at < %s
+            GROUP BY draft_id, day
+        ) s
+        JOIN {drafts} d ON d.id = s.draft_id
+        LEFT JOIN {briefs} b ON b.id = d.brief_id
+        WHERE s.day = ANY(%s::date[])
+        GROUP BY s.day, d.channel_id, d.audience_id, COALESCE(b.campaign, '')
+    """
     ResultDay.objects.filter(day__in=days).delete()
-    ResultDay.objects.bulk_create(
-        [
-            ResultDay(
-                day=row["day"],
-                channel_id=row["draft__channel_id"],
-                audience_id=row["draft__audience_id"],
-                campaign=row["campaign_name"],
-                posts=row["posts"],
-                **{name: row[name] for name in POST_COUNTERS},
-            )
-            for row in groups
-        ]
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tz.key, start, end, sorted(days)])
 
 
 def ingest_channel_days(*, days: list[dict[str, Any]]) -> IngestOutcome:
