@@ -147,8 +147,12 @@ class KpiInputSerializer(serializers.Serializer):
     campaign = serializers.CharField(
         required=False, max_length=200, help_text="Scope: a campaign named on briefs."
     )
-    pillar = serializers.CharField(
-        required=False, max_length=200, help_text="Scope: a content pillar (from the plan)."
+    pillar = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Scope: a plan pillar (its id); a post counts for the pillar its brief was "
+        "started for.",
     )
 
 

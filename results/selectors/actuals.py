@@ -204,6 +204,8 @@ def _day_scope(kind: str, value: str) -> Q | None:
         return Q(audience_id=int(value))
     if kind == "campaign":
         return Q(campaign=value)
+    if kind == "pillar":
+        return Q(pillar_id=int(value))
     return None
 
 
@@ -224,6 +226,8 @@ def _published(*, first: date, end: date, tz: ZoneInfo, **_: Any) -> Source:
             only = Q(audience_id=int(value))
         elif kind == "campaign":
             only = Q(brief__campaign=value)
+        elif kind == "pillar":
+            only = Q(brief__pillar_id=int(value))
         return Count("id", filter=only)
 
     return posts, "published_at", tz, measure

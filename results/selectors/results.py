@@ -15,9 +15,15 @@ from content import selectors as content
 from results.measures import ENGAGEMENTS, percent
 from results.models import POST_COUNTERS, PostTotals, ResultDay
 from results.periods import local_midnight
+from results.pillars import pillar_names
 from results.selectors.actuals import RANGE, Ask, inbox_waits, series_many
 
-BREAKDOWNS = {"channel": "channel_id", "audience": "audience_id", "campaign": "campaign"}
+BREAKDOWNS = {
+    "channel": "channel_id",
+    "audience": "audience_id",
+    "campaign": "campaign",
+    "pillar": "pillar_id",
+}
 
 
 def post_results(
@@ -54,7 +60,7 @@ def post_results(
 
 
 def breakdown(*, by: str, start: date, end: date) -> list[dict[str, Any]]:
-    """What grew on the brand-local days [start, end), per channel, audience or campaign,
+    """What grew on the brand-local days [start, end), per channel, audience, campaign or pillar,
     best engagement rate first (from the daily rollup)."""
     key = BREAKDOWNS[by]
     rows = (
@@ -74,6 +80,8 @@ def breakdown(*, by: str, start: date, end: date) -> list[dict[str, Any]]:
         names = {c.pk: str(c) for c in content.channels()}
     elif by == "audience":
         names = {a.pk: a.name for a in content.audiences()}
+    elif by == "pillar":
+        names = pillar_names()
     return [
         {
             "key": "" if row[key] is None else str(row[key]),

@@ -352,8 +352,9 @@ def rebuild_days(*, tz: ZoneInfo, days: set[date]) -> None:
     # snapshot per post and hour, so this joins posts once each instead of once per snapshot.
     sql = f"""
         INSERT INTO {ResultDay._meta.db_table}
-            (day, channel_id, audience_id, campaign, posts, {counters})
-        SELECT s.day, d.channel_id, d.audience_id, COALESCE(b.campaign, ''), COUNT(*),
+            (day, channel_id, audience_id, campaign, pillar_id, posts, {counters})
+        SELECT s.day, d.channel_id, d.audience_id, COALESCE(b.campaign, ''), b.pillar_id,
+            COUNT(*),
             {", ".join(f"SUM(s.{name})" for name in POST_COUNTERS)}
         FROM (
             SELECT draft_id, (observed_at AT TIME ZONE %s)::date AS day,
@@ -365,7 +366,7 @@ def rebuild_days(*, tz: ZoneInfo, days: set[date]) -> None:
         JOIN {drafts} d ON d.id = s.draft_id
         LEFT JOIN {briefs} b ON b.id = d.brief_id
         WHERE s.day = ANY(%s::date[])
-        GROUP BY s.day, d.channel_id, d.audience_id, COALESCE(b.campaign, '')
+        GROUP BY s.day, d.channel_id, d.audience_id, COALESCE(b.campaign, ''), b.pillar_id
     """
     ResultDay.objects.filter(day__in=days).delete()
     with connection.cursor() as cursor:

@@ -15,6 +15,7 @@ from outbox.services import record_event
 from results import announcements, catalogue
 from results.errors import NotFound, ResultsError
 from results.models import Department, DepartmentMember, Kpi, KpiTarget
+from results.pillars import pillar_names
 from results.selectors.kpis import reports_for
 from results.services.attention import sync_kpi_attention
 from tenants.models import Brand, User
@@ -85,10 +86,8 @@ def _scope(metric: catalogue.Metric, given: dict[str, Any]) -> tuple[str, str]:
     kind, value = named[0]
     if kind not in metric.scopes:
         raise ResultsError(f"{metric.label} cannot be scoped to a {kind}.", field=kind)
-    if kind == "pillar":
-        raise ResultsError(
-            f"There is no pillar '{value}': pillars arrive with the content plan.", field=kind
-        )
+    if kind == "pillar" and value not in pillar_names():
+        raise ResultsError(f"The plan has no pillar {value}.", field=kind)
     if kind == "channel" and not content.channels().filter(pk=value).exists():
         raise ResultsError(f"The brand has no channel {value}.", field=kind)
     if kind == "audience" and not content.audiences().filter(pk=value).exists():
