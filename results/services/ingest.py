@@ -11,6 +11,7 @@ previous one (``d_*``), and the daily rollup is rebuilt for the brand-local days
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -158,12 +159,31 @@ def _lock_posts(draft_ids: list[int]) -> None:
             f"INSERT INTO {totals} (draft_id, {', '.join(POST_COUNTERS)}) "
             f"SELECT d, {', '.join(['0'] * len(POST_COUNTERS))} FROM unnest(%s::bigint[]) AS d "
             "ON CONFLICT (draft_id) DO NOTHING",
-            [draft_ids],
+            [_array(draft_ids)],
         )
         cursor.execute(
-            f"SELECT draft_id FROM {totals} WHERE draft_id = ANY(%s) ORDER BY draft_id FOR UPDATE",
-            [draft_ids],
+            f"SELECT draft_id FROM {totals} WHERE draft_id = ANY(%s::bigint[]) "
+            "ORDER BY draft_id FOR UPDATE",
+            [_array(draft_ids)],
         )
+
+
+def _array(values: Iterable[int | bool | datetime]) -> str:
+    """A PostgreSQL array literal of whole numbers, booleans or aware times, bound as one text
+    parameter. psycopg adapts a list element by element in Python: the batch's statements bind
+    ~20 arrays of 500, and adapting them took 40-70 ms of each batch; PostgreSQL parses the
+    literal (cast by the statement, e.g. ``%s::bigint[]``) in well under a millisecond."""
+    return "{" + ",".join(_array_element(value) for value in values) + "}"
+
+
+def _array_element(value: int | bool | datetime) -> str:
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:
+            raise ValueError("A naive time cannot be bound: its zone would be the session's.")
+        return value.isoformat()
+    return str(int(value))
 
 
 def _upsert(rows: list[tuple[int, _Point]]) -> None:
@@ -181,11 +201,11 @@ def _upsert(rows: list[tuple[int, _Point]]) -> None:
         ON CONFLICT (draft_id, observed_at) DO UPDATE SET
             is_correction = EXCLUDED.is_correction, {assign}, updated_at = now()
     """
-    params: list[list[Any]] = [
-        [draft_id for draft_id, _p in rows],
-        [p.at for _d, p in rows],
-        [p.correction for _d, p in rows],
-        *[[p.values[name] for _d, p in rows] for name in POST_COUNTERS],
+    params = [
+        _array(draft_id for draft_id, _p in rows),
+        _array(p.at for _d, p in rows),
+        _array(p.correction for _d, p in rows),
+        *[_array(p.values[name] for _d, p in rows) for name in POST_COUNTERS],
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -215,7 +235,7 @@ def _stored_neighbours(
              ORDER BY p.observed_at LIMIT 1)
         ) s
     """
-    params = [list(column) for column in zip(*bounds, strict=True)]
+    params = [_array(column) for column in zip(*bounds, strict=True)]
     stored: dict[int, dict[datetime, _Point]] = defaultdict(dict)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -313,7 +333,7 @@ def _recompute_growth(
         RETURNING t.observed_at
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [list(column) for column in zip(*bounds, strict=True)])
+        cursor.execute(sql, [_array(column) for column in zip(*bounds, strict=True)])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -332,7 +352,7 @@ def _refresh_totals(draft_ids: list[int]) -> None:
         ON CONFLICT (draft_id) DO UPDATE SET observed_at = EXCLUDED.observed_at, {assign}
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [draft_ids])
+        cursor.execute(sql, [_array(draft_ids)])
 
 
 def rebuild_days(*, tz: ZoneInfo, days: set[date]) -> None:
