@@ -338,6 +338,9 @@ class Brief(models.Model):
     channels = models.ManyToManyField(Channel, blank=True, related_name="briefs")
     call_to_action = models.CharField(max_length=300, blank=True)
     campaign = models.CharField(max_length=200, blank=True)
+    # The plan pillar the brief was started for (planning sets it when it starts a plan item;
+    # content never reads it). An id, not a foreign key: the plan is a layer above content.
+    pillar_id = models.BigIntegerField(null=True, blank=True)
     is_paid = models.BooleanField(default=False)
     deadline = models.DateTimeField(null=True, blank=True)
     created_by = person_reference()

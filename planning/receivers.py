@@ -11,8 +11,10 @@ from content import selectors as content
 from outbox import handlers
 from outbox.models import OutboxEvent
 from planning.models import PlanItem
+from planning.selectors.plan import pillar_names
 from planning.services.attention import sync_plan_gap_attention
 from planning.services.items import FOLLOWS_PUBLICATION, follow_publication
+from results import pillars as results_pillars
 
 
 def on_draft_published(event: OutboxEvent) -> None:
@@ -41,7 +43,9 @@ def publish_items_of_published_briefs() -> int:
 
 
 def connect() -> None:
-    """React to content's announcements; called from PlanningConfig.ready."""
+    """React to content's announcements and tell results which pillars exist; called from
+    PlanningConfig.ready."""
+    results_pillars.register(pillar_names)
     handlers.register(
         announcements.DRAFT_PUBLISHED, on_draft_published, key="planning.follow_publication"
     )

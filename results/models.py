@@ -107,7 +107,7 @@ class PostTotals(PostCounters):
 
 class ResultDay(PostCounters):
     """Organic growth per brand-local day and per slice a KPI can be scoped to (channel,
-    audience, campaign): the sums of the snapshots' ``d_*``. Rebuilt for the days a batch
+    audience, campaign, pillar): the sums of the snapshots' ``d_*``. Rebuilt for the days a batch
     touches (results.services.ingest.rebuild_days), so KPI actuals read hundreds of rows, not
     millions."""
 
@@ -115,6 +115,8 @@ class ResultDay(PostCounters):
     channel_id = models.BigIntegerField(null=True)
     audience_id = models.BigIntegerField(null=True)
     campaign = models.CharField(max_length=200, blank=True)
+    # The plan pillar of the posts' brief (``content.Brief.pillar_id``), when it has one.
+    pillar_id = models.BigIntegerField(null=True)
     posts = models.IntegerField(default=0)
 
     class Meta:

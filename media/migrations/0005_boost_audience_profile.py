@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("content", "0011_inbox_reminded_at"),
+        ("content", "0012_inbox_reminded_at"),
         ("paid_media", "0004_boost_proposed_by_key"),
     ]
 

@@ -31,6 +31,11 @@ def pillars() -> QuerySet[Pillar]:
     return Pillar.objects.order_by("name", "id")
 
 
+def pillar_names() -> dict[int, str]:
+    """The brand's pillars, id -> name (results measures them through this)."""
+    return dict(Pillar.objects.values_list("id", "name"))
+
+
 def cadences() -> QuerySet[Cadence]:
     """Cadence per channel, with the channel."""
     return Cadence.objects.select_related("channel").order_by("channel_id")

@@ -253,6 +253,7 @@ def start_item(
             key_message=item.notes or item.title,
             goal=campaign.goal if campaign is not None else "",
             campaign=campaign.name if campaign is not None else "",
+            pillar_id=item.pillar_id,
             deadline=deadline,
             created_by=created_by,
         )

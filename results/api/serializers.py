@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from brandroom.datetimes import AwareDateTimeField
+from results.models import POST_COUNTERS
 
 # Counters fit a bigint with room to add a year of them up.
 COUNT = {"min_value": 0, "max_value": 10**15, "default": 0}
@@ -30,6 +31,49 @@ class PostSnapshotInputSerializer(serializers.Serializer):
         help_text="True when the network revised a figure down; without it a counter lower "
         "than an earlier snapshot's is refused.",
     )
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        """The common item (a JSON object with whole-number counters) is checked directly: a
+        batch holds 500 of them, and DRF's field-by-field path took ~0.1 s a batch. Anything
+        else takes DRF's path, so every error reads as before."""
+        checked = _plain_snapshot(data, self.fields["observed_at"])
+        return checked if checked is not None else super().run_validation(data)
+
+
+def _plain_snapshot(data: Any, observed_at: serializers.Field) -> dict[str, Any] | None:
+    """The validated snapshot when ``data`` is plainly valid (the same value DRF's path gives),
+    else None to let DRF's path accept or refuse it."""
+    if type(data) is not dict:
+        return None
+    external_id = data.get("external_id")
+    if (
+        type(external_id) is not str
+        or not 0 < len(external_id) <= 200
+        or not external_id.isascii()
+        or "\x00" in external_id
+        or external_id != external_id.strip()
+    ):
+        return None
+    raw_time = data.get("observed_at")
+    if type(raw_time) is not str:
+        return None
+    try:
+        checked: dict[str, Any] = {
+            "external_id": external_id,
+            "observed_at": observed_at.to_internal_value(raw_time),
+        }
+    except serializers.ValidationError:
+        return None
+    for name in POST_COUNTERS:
+        value = data.get(name, 0)
+        if type(value) is not int or not COUNT["min_value"] <= value <= COUNT["max_value"]:
+            return None
+        checked[name] = value
+    correction = data.get("correction", False)
+    if type(correction) is not bool:
+        return None
+    checked["correction"] = correction
+    return checked
 
 
 class PostSnapshotBatchSerializer(serializers.Serializer):
@@ -103,8 +147,12 @@ class KpiInputSerializer(serializers.Serializer):
     campaign = serializers.CharField(
         required=False, max_length=200, help_text="Scope: a campaign named on briefs."
     )
-    pillar = serializers.CharField(
-        required=False, max_length=200, help_text="Scope: a content pillar (from the plan)."
+    pillar = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Scope: a plan pillar (its id); a post counts for the pillar its brief was "
+        "started for.",
     )
 
 

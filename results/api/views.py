@@ -192,8 +192,8 @@ class PostResultsExportView(PostResultsView):
 @extend_validation_errors(["invalid"], field_name="to", methods=["get"])
 @extend_validation_errors(["invalid"], field_name="by", methods=["get"])
 class BreakdownView(BrandScopedMixin, APIView):
-    """What grew in the range per channel, audience or campaign (``by``), best engagement rate
-    first. Pillars arrive with the content plan; ``by=pillar`` is a 400 until then."""
+    """What grew in the range per channel, audience, campaign or plan pillar (``by``), best
+    engagement rate first. A post counts for the pillar its brief was started for."""
 
     read_action = "results.read"
 
@@ -206,13 +206,9 @@ class BreakdownView(BrandScopedMixin, APIView):
     )
     def get(self, request: Request) -> Response:
         by = request.query_params.get("by") or "channel"
-        if by == "pillar":
-            raise exceptions.ValidationError(
-                {"by": ["There are no pillars yet: they arrive with the content plan."]}
-            )
         if by not in results.BREAKDOWNS:
             raise exceptions.ValidationError(
-                {"by": ["Break down by channel, audience or campaign."]}
+                {"by": ["Break down by channel, audience, campaign or pillar."]}
             )
         start, end = date_range(request, ZoneInfo(self.brand.timezone))
         rows = results.breakdown(by=by, start=start, end=end)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,7 +19,7 @@ from results.periods import (
     next_period,
     periods_back,
 )
-from results.selectors.actuals import series
+from results.selectors.actuals import Ask, Series, series_many
 
 # How far past the target (as a share of it) a KPI may be and still be "at risk", not off.
 AT_RISK_BAND = Decimal("0.10")
@@ -137,32 +138,15 @@ def _projection(
     return (actual / share).quantize(PLACES)
 
 
-def kpi_report(
-    *,
-    kpi: Kpi,
-    tz: ZoneInfo,
-    now: datetime,
-    history: int | None = None,
-    reply_deadline_minutes: int | None = None,
+def _starts(kpi: Kpi, today: date, history: int | None) -> tuple[date, ...]:
+    return tuple(periods_back(today, kpi.period, history or DEFAULT_HISTORY[kpi.period]))
+
+
+def _report(
+    *, kpi: Kpi, starts: tuple[date, ...], values: Series, tz: ZoneInfo, now: datetime
 ) -> KpiReport:
-    """The KPI's actual per period, oldest first, ending with the current (running) period."""
+    """The KPI judged period by period from its computed values."""
     metric = catalogue.CATALOGUE[kpi.metric]
-    today = now.astimezone(tz).date()
-    starts = periods_back(today, kpi.period, history or DEFAULT_HISTORY[kpi.period])
-    values = series(
-        metric=kpi.metric,
-        scope_kind=kpi.scope_kind,
-        scope_value=kpi.scope_value,
-        kind=kpi.period,
-        starts=starts,
-        tz=tz,
-        now=now,
-        reply_deadline_minutes=(
-            reply_deadline_minutes
-            if reply_deadline_minutes is not None
-            else content_selectors.reply_deadline_minutes()
-        ),
-    )
     targets = sorted(kpi.targets.all(), key=lambda t: (t.set_at, t.pk))
     periods: list[PeriodActual] = []
     for start in starts:
@@ -191,10 +175,59 @@ def kpi_report(
     return KpiReport(kpi=kpi, metric=metric, periods=periods)
 
 
-def kpi_reports(*, tz: ZoneInfo, now: datetime, history: int | None = None) -> list[KpiReport]:
-    """Every KPI of the brand with its actuals (one grouped query per KPI)."""
-    deadline = content_selectors.reply_deadline_minutes()
+def reports_for(
+    *,
+    kpis: Iterable[Kpi],
+    tz: ZoneInfo,
+    now: datetime,
+    history: int | None = None,
+    reply_deadline_minutes: int | None = None,
+) -> list[KpiReport]:
+    """Each KPI's actual per period, oldest first, ending with the current (running) period.
+    The KPIs are computed together: one grouped query per source and period kind, however
+    many KPIs there are (``actuals.series_many``). Targets must be prefetched."""
+    kpis = list(kpis)
+    today = now.astimezone(tz).date()
+    starts = [_starts(kpi, today, history) for kpi in kpis]
+    values = series_many(
+        [
+            Ask(kpi.metric, kpi.period, first, kpi.scope_kind, kpi.scope_value)
+            for kpi, first in zip(kpis, starts, strict=True)
+        ],
+        tz=tz,
+        now=now,
+        reply_deadline_minutes=(
+            reply_deadline_minutes
+            if reply_deadline_minutes is not None
+            else content_selectors.reply_deadline_minutes()
+        ),
+    )
     return [
-        kpi_report(kpi=kpi, tz=tz, now=now, history=history, reply_deadline_minutes=deadline)
-        for kpi in kpis()
+        _report(kpi=kpi, starts=first, values=found, tz=tz, now=now)
+        for kpi, first, found in zip(kpis, starts, values, strict=True)
     ]
+
+
+def kpi_report(
+    *,
+    kpi: Kpi,
+    tz: ZoneInfo,
+    now: datetime,
+    history: int | None = None,
+    reply_deadline_minutes: int | None = None,
+) -> KpiReport:
+    """One KPI's actual per period, oldest first, ending with the current (running) period."""
+    [report] = reports_for(
+        kpis=[kpi],
+        tz=tz,
+        now=now,
+        history=history,
+        reply_deadline_minutes=reply_deadline_minutes,
+    )
+    return report
+
+
+def kpi_reports(*, tz: ZoneInfo, now: datetime, history: int | None = None) -> list[KpiReport]:
+    """Every KPI of the brand with its actuals (one grouped query per source and period kind,
+    not per KPI)."""
+    return reports_for(kpis=kpis(), tz=tz, now=now, history=history)

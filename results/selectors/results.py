@@ -15,9 +15,15 @@ from content import selectors as content
 from results.measures import ENGAGEMENTS, percent
 from results.models import POST_COUNTERS, PostTotals, ResultDay
 from results.periods import local_midnight
-from results.selectors.actuals import inbox_waits, series
+from results.pillars import pillar_names
+from results.selectors.actuals import RANGE, Ask, inbox_waits, series_many
 
-BREAKDOWNS = {"channel": "channel_id", "audience": "audience_id", "campaign": "campaign"}
+BREAKDOWNS = {
+    "channel": "channel_id",
+    "audience": "audience_id",
+    "campaign": "campaign",
+    "pillar": "pillar_id",
+}
 
 
 def post_results(
@@ -54,7 +60,7 @@ def post_results(
 
 
 def breakdown(*, by: str, start: date, end: date) -> list[dict[str, Any]]:
-    """What grew on the brand-local days [start, end), per channel, audience or campaign,
+    """What grew on the brand-local days [start, end), per channel, audience, campaign or pillar,
     best engagement rate first (from the daily rollup)."""
     key = BREAKDOWNS[by]
     rows = (
@@ -74,6 +80,8 @@ def breakdown(*, by: str, start: date, end: date) -> list[dict[str, Any]]:
         names = {c.pk: str(c) for c in content.channels()}
     elif by == "audience":
         names = {a.pk: a.name for a in content.audiences()}
+    elif by == "pillar":
+        names = pillar_names()
     return [
         {
             "key": "" if row[key] is None else str(row[key]),
@@ -106,22 +114,11 @@ OWN_FIGURES = (
 def own_figures(
     *, start: date, end: date, tz: ZoneInfo, now: datetime, reply_deadline_minutes: int
 ) -> dict[str, Decimal | None]:
-    """Each figure over the whole range [start, end) as one period."""
-    figures: dict[str, Decimal | None] = {}
-    for metric in OWN_FIGURES:
-        values = series(
-            metric=metric,
-            scope_kind="",
-            scope_value="",
-            kind="range",
-            starts=[start],
-            tz=tz,
-            now=now,
-            reply_deadline_minutes=reply_deadline_minutes,
-            range_end=end,
-        )
-        figures[metric] = values[start]
-    return figures
+    """Each figure over the whole range [start, end) as one period (computed together: one
+    query per source)."""
+    asks = [Ask(metric, RANGE, (start,), range_end=end) for metric in OWN_FIGURES]
+    values = series_many(asks, tz=tz, now=now, reply_deadline_minutes=reply_deadline_minutes)
+    return {metric: found[start] for metric, found in zip(OWN_FIGURES, values, strict=True)}
 
 
 # Reply-time buckets in minutes: [low, high) each, the last open-ended.

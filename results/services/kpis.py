@@ -15,7 +15,8 @@ from outbox.services import record_event
 from results import announcements, catalogue
 from results.errors import NotFound, ResultsError
 from results.models import Department, DepartmentMember, Kpi, KpiTarget
-from results.selectors.kpis import kpi_report
+from results.pillars import pillar_names
+from results.selectors.kpis import reports_for
 from results.services.attention import sync_kpi_attention
 from tenants.models import Brand, User
 from tenants.selectors import role_on_brand
@@ -85,10 +86,8 @@ def _scope(metric: catalogue.Metric, given: dict[str, Any]) -> tuple[str, str]:
     kind, value = named[0]
     if kind not in metric.scopes:
         raise ResultsError(f"{metric.label} cannot be scoped to a {kind}.", field=kind)
-    if kind == "pillar":
-        raise ResultsError(
-            f"There is no pillar '{value}': pillars arrive with the content plan.", field=kind
-        )
+    if kind == "pillar" and value not in pillar_names():
+        raise ResultsError(f"The plan has no pillar {value}.", field=kind)
     if kind == "channel" and not content.channels().filter(pk=value).exists():
         raise ResultsError(f"The brand has no channel {value}.", field=kind)
     if kind == "audience" and not content.audiences().filter(pk=value).exists():
@@ -222,10 +221,12 @@ def evaluate_kpis(*, brand: Brand, now: datetime | None = None) -> list[int]:
     deadline = content.reply_deadline_minutes()
     turned: list[int] = []
     with transaction.atomic():
-        for kpi in Kpi.objects.select_for_update().prefetch_related("targets").order_by("id"):
-            current = kpi_report(
-                kpi=kpi, tz=tz, now=now, history=1, reply_deadline_minutes=deadline
-            ).now
+        locked = list(Kpi.objects.select_for_update().prefetch_related("targets").order_by("id"))
+        reports = reports_for(
+            kpis=locked, tz=tz, now=now, history=1, reply_deadline_minutes=deadline
+        )
+        for kpi, report in zip(locked, reports, strict=True):
+            current = report.now
             if (kpi.last_status, kpi.last_status_period) == (current.status, current.start):
                 continue
             if current.status == Kpi.Status.OFF_TRACK:

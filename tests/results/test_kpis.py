@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from integrations.models import Event
@@ -257,3 +259,68 @@ def test_period_helpers_walk_weeks_months_and_quarters() -> None:
     assert period_start(date(2026, 11, 15), "quarter") == date(2026, 10, 1)
     assert next_period(date(2026, 10, 1), "quarter") == date(2027, 1, 1)
     assert previous_period(date(2026, 1, 1), "month") == date(2025, 12, 1)
+
+
+def test_reading_more_kpis_of_the_same_sources_asks_the_database_no_more_often(
+    world, brand_with_results
+) -> None:
+    a, r = world.a, brand_with_results
+    lead = client_for(a.person(Role.ACCOUNT_LEAD))
+
+    def define(metric: str, **scope) -> None:
+        made = lead.post(
+            api(a, "kpis/"),
+            kpi_body(
+                name=f"{metric} {scope}",
+                metric=metric,
+                target="1",
+                department=r["marketing"],
+                owner=r["lead"],
+                **scope,
+            ),
+            format="json",
+        )
+        assert made.status_code == 201, made.json()
+
+    def queries_to_list() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            listed = lead.get(api(a, "kpis/"))
+        assert listed.status_code == 200
+        return len(captured.captured_queries)
+
+    # One KPI per source (rollup, posts, channel days, followers, inbox, approvals, novelty,
+    # AI jobs, boosts), all monthly.
+    for metric in (
+        "engagements",
+        "posts_published",
+        "mentions",
+        "followers",
+        "median_reply_minutes",
+        "median_signoff_minutes_post",
+        "novelty_rejections",
+        "ai_cost_per_post",
+        "paid_results",
+    ):
+        define(metric)
+    nine = queries_to_list()
+    # Eleven more over the same sources and period, other metrics and scopes.
+    for metric, scope in (
+        ("impressions", {}),
+        ("engagement_rate", {"channel": r["channel"]}),
+        ("click_through_rate", {}),
+        ("shares", {"channel": r["channel"]}),
+        ("posts_published", {"channel": r["channel"]}),
+        ("negative_mention_share", {}),
+        ("follower_growth", {"channel": r["channel"]}),
+        ("replies_in_time_share", {"channel": r["channel"]}),
+        ("median_signoff_minutes_boost", {}),
+        ("paid_clicks", {}),
+        ("paid_impressions", {}),
+    ):
+        define(metric, **scope)
+    twenty = queries_to_list()
+
+    assert twenty == nine
+    engagements = next(k for k in lead.get(api(a, "kpis/")).json() if k["metric"] == "engagements")
+    last = {p["start"]: p for p in engagements["periods"]}[str(r["last"])]
+    assert last["actual"] == "400.0000"  # the batched query still gives the hand computation

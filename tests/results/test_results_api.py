@@ -86,7 +86,7 @@ def test_csv_export_cannot_run_formulas_in_a_spreadsheet(world) -> None:
     assert rows[0]["reactions"] == "3"
 
 
-def test_breakdown_per_channel_and_audience_and_no_pillars_yet(world) -> None:
+def test_breakdown_per_channel_and_audience(world) -> None:
     a = world.a
     insta = channel(a)
     with schema_context(a.brand.schema_name):
@@ -99,7 +99,7 @@ def test_breakdown_per_channel_and_audience_and_no_pillars_yet(world) -> None:
 
     channels = reader.get(api(a, "results/breakdown/"), {"by": "channel"}).json()
     audiences = reader.get(api(a, "results/breakdown/"), {"by": "audience"}).json()
-    pillars = reader.get(api(a, "results/breakdown/"), {"by": "pillar"})
+    unknown = reader.get(api(a, "results/breakdown/"), {"by": "mood"})
 
     assert [(c["key"], c["impressions"], c["engagement_rate"]) for c in channels] == [
         (str(insta.pk), 1000, 5.0)
@@ -108,8 +108,8 @@ def test_breakdown_per_channel_and_audience_and_no_pillars_yet(world) -> None:
         ("Espresso fans", 50),
         ("(none)", 0),
     ]
-    assert pillars.status_code == 400
-    assert pillars.json()["errors"][0]["attr"] == "by"
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"][0]["attr"] == "by"
 
 
 def test_figures_from_brandroom_data_match_a_hand_computation(world) -> None:

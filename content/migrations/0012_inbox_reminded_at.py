@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("content", "0010_inbox_work_queue"),
+        ("content", "0011_brief_pillar"),
     ]
 
     operations = [
