@@ -40,6 +40,7 @@ from approvals.services.notify import (
 )
 from approvals.services.policy import get_policy
 from approvals.services.rules import StepSpec, crisis_step
+from content import selectors as content_selectors
 from content import services as content_services
 from content.errors import ContentError
 from content.models import Draft
@@ -122,8 +123,6 @@ def open_incident_from_inbox_item(
     """Open an incident from an inbox item (a comment that may be the start of something): the
     item is quoted as the evidence of the incident's first timeline entry. An item that does
     not exist is a 400 naming ``inbox_item``."""
-    from content import selectors as content_selectors
-
     item = content_selectors.inbox_items().filter(pk=item_id).first()
     if item is None:
         raise UnknownInboxItem(f"There is no inbox item {item_id}.", field="inbox_item")
