@@ -228,14 +228,33 @@ class Review(models.Model):
 
     period = models.CharField(max_length=8, choices=Period.choices)
     period_start = models.DateField()
+
+    class PackState(models.TextChoices):
+        QUEUED = "queued"
+        BUILDING = "building"
+        READY = "ready"
+        FAILED = "failed"
+
     status = models.CharField(max_length=8, choices=Status.choices, default="open")
     created_by = person_reference()
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The review pack the worker assembles (planning.services.packs): KPIs, best and worst
+    # posts, plan delivery, sign-off and reply times, paid results, the last review's actions.
+    pack_state = models.CharField(max_length=8, choices=PackState.choices, default="queued")
+    pack = models.JSONField(default=dict, blank=True)
+    pack_built_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every request for a pack; a build only stores its pack if it is still the
+    # latest request (two rebuilds at once never leave the older pack behind).
+    pack_generation = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["period", "period_start"], name="unique_review"),
+            models.CheckConstraint(
+                condition=Q(pack_state__in=["queued", "building", "ready", "failed"]),
+                name="review_pack_state_valid",
+            ),
             models.CheckConstraint(
                 condition=Q(period__in=["week", "month", "quarter"]), name="review_period_valid"
             ),

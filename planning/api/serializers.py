@@ -296,9 +296,28 @@ class ReviewSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     findings = FindingSerializer(many=True, read_only=True, source="findings.all")
     actions = ReviewActionSerializer(many=True, read_only=True, source="actions.all")
+    pack_state = serializers.ChoiceField(
+        choices=["queued", "building", "ready", "failed"],
+        read_only=True,
+        help_text="The worker's assembly of the review pack (rebuild with rebuild/).",
+    )
+    pack_built_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+PACK_HELP = (
+    "Assembled by the worker (see docs/planning.md): period, from, to, kpis (target, actual, "
+    "projected, variance, trend, status, department and owner per KPI, as of the period's "
+    "end), best_posts and worst_posts (engagement rate, channel, audience, pillar, time), "
+    "delivery (planned, published, published_on_time, published_late, dropped, open, "
+    "on_time_share), signoff_minutes (median per post, reply, boost), replies (median_minutes, "
+    "in_time_share, distribution), paid (engagements, results), posts_published and "
+    "previous_actions (the previous review's actions and where they stand, or null). Numbers "
+    "are decimal strings or null; empty until the pack is ready."
+)
 
 
 class ReviewDetailSerializer(ReviewSerializer):
     delivery = PlanDeliverySerializer(
         read_only=True, help_text="The period's plan items: planned against published."
     )
+    pack = serializers.DictField(read_only=True, help_text=PACK_HELP)

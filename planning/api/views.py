@@ -23,6 +23,7 @@ from planning.selectors import gaps, plan
 from planning.services import cadence as cadence_services
 from planning.services import campaigns as campaign_services
 from planning.services import items as item_services
+from planning.services import packs as pack_services
 from planning.services import pillars as pillar_services
 from planning.services import reviews as review_services
 from planning.services.lock import update_plan_settings
@@ -292,6 +293,7 @@ class ReviewViewSet(
         end = next_period(review.period_start, review.period)
         delivery = plan.plan_delivery(start=review.period_start, end=end)
         body["delivery"] = s.PlanDeliverySerializer(delivery).data
+        body["pack"] = review.pack
         return Response(body, status=code)
 
     @extend_schema(responses=s.ReviewDetailSerializer)
@@ -361,6 +363,14 @@ class ReviewViewSet(
             by=request.user if isinstance(request.user, User) else None,
         )
         return Response(s.ReviewActionSerializer(applied).data)
+
+    @extend_schema(request=None, responses={202: s.ReviewDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def rebuild(self, request: Request, pk: str) -> Response:
+        """Assemble the review pack again on the worker (``pack_state`` goes back to queued;
+        ``review.ready`` is sent when it is built). A closed review is frozen: 409."""
+        review = pack_services.request_pack(review_id=self._pk())
+        return self._detail(review.pk, status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses=s.ReviewDetailSerializer)
     @action(detail=True, methods=["post"])

@@ -12,6 +12,7 @@ from django.utils import timezone
 from planning.errors import Conflict, NotFound, PlanningError
 from planning.models import Finding, Pillar, PlanItem, Review, ReviewAction
 from planning.services import items as item_services
+from planning.services import packs
 from planning.services import pillars as pillar_services
 from results.periods import period_start as start_of
 from tenants.audit import services as audit
@@ -24,13 +25,14 @@ MAX_EVIDENCE = 20
 
 def open_review(*, period: str, period_start: date, created_by_id: int | None) -> Review:
     """Open the review of the week, month or quarter holding ``period_start`` (one per
-    period)."""
+    period); the worker assembles its pack."""
     start = start_of(period_start, period)
     try:
         with transaction.atomic():
-            return Review.objects.create(
+            review = Review.objects.create(
                 period=period, period_start=start, created_by_id=created_by_id
             )
+            return packs.request_pack(review_id=review.pk)
     except IntegrityError:
         raise Conflict(
             f"The {period} from {start} already has a review.", field="period_start"
