@@ -278,6 +278,9 @@ class Finding(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     text = models.TextField()
     evidence = models.JSONField(default=list, blank=True)
+    # A learning goes into the assistant's context for the brand's next drafts (bounded:
+    # planning.services.learnings); removing it only unmarks it, the finding stays.
+    learning = models.BooleanField(default=False)
     created_by = person_reference()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -286,6 +289,13 @@ class Finding(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=["worked", "did_not_work"]), name="finding_kind_valid"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(learning=True),
+                name="finding_learnings",
             )
         ]
 

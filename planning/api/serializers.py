@@ -244,7 +244,23 @@ class FindingSerializer(serializers.Serializer):
         default=list,
         help_text="Links to posts, reports or screenshots (at most 20).",
     )
+    learning = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Also a learning: the assistant reads it when writing the brand's next drafts "
+        "(at most 300 characters; the brand keeps at most 20, 409 beyond).",
+    )
     created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class LearningSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True, help_text="The finding's id.")
+    kind = serializers.ChoiceField(choices=["worked", "did_not_work"], read_only=True)
+    text = serializers.CharField(read_only=True)
+    review = serializers.IntegerField(source="review_id", read_only=True)
+    review_period = serializers.CharField(source="review.period", read_only=True)
+    review_period_start = serializers.DateField(source="review.period_start", read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
 
 
