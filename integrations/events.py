@@ -22,6 +22,7 @@ class EventType(models.TextChoices):
     TRIGGER_FIRED = "trigger.fired"
     CRISIS_WARNING = "crisis.warning"
     REVIEW_READY = "review.ready"
+    REVIEW_ACTION_OVERDUE = "review_action.overdue"
 
 
 DRAFT_READY = EventType.DRAFT_READY.value
@@ -40,5 +41,6 @@ KPI_OFF_TRACK = EventType.KPI_OFF_TRACK.value
 TRIGGER_FIRED = EventType.TRIGGER_FIRED.value
 CRISIS_WARNING = EventType.CRISIS_WARNING.value
 REVIEW_READY = EventType.REVIEW_READY.value
+REVIEW_ACTION_OVERDUE = EventType.REVIEW_ACTION_OVERDUE.value
 
 ALL_EVENT_TYPES: frozenset[str] = frozenset(EventType.values)

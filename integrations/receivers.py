@@ -250,6 +250,15 @@ def on_review_ready(event: OutboxEvent) -> None:
     )
 
 
+def on_review_action_overdue(event: OutboxEvent) -> None:
+    payload = event.payload
+    _emit(
+        events.REVIEW_ACTION_OVERDUE,
+        lambda brand: {**payload, "url": _url(brand, f"plan/reviews/{payload['review_id']}/")},
+        cause=event,
+    )
+
+
 def connect() -> None:
     """React to the other apps' outbox events; called from IntegrationsConfig.ready."""
     for name, handler in [
@@ -263,5 +272,6 @@ def connect() -> None:
         (listening_announcements.TRIGGER_FIRED, on_trigger_fired),
         (listening_announcements.CRISIS_WARNING, on_crisis_warning),
         (planning_announcements.REVIEW_READY, on_review_ready),
+        (planning_announcements.REVIEW_ACTION_OVERDUE, on_review_action_overdue),
     ]:
         handlers.register(name, handler, key="integrations.webhook_event")

@@ -337,6 +337,10 @@ class ReviewAction(models.Model):
     applied_by = person_reference()
     applied_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The overdue sweep (planning.services.overdue): the owner is reminded once after the due
+    # day, the account leads are told once if it is still open a while later.
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_on", "id"]

@@ -291,6 +291,12 @@ class ReviewActionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["open", "applied"], read_only=True)
     applied_by = serializers.IntegerField(source="applied_by_id", read_only=True, allow_null=True)
     applied_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    reminded_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the owner was reminded it is overdue."
+    )
+    escalated_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the account leads were told."
+    )
 
 
 class PlanDeliverySerializer(serializers.Serializer):
