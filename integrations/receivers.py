@@ -245,6 +245,9 @@ def on_review_ready(event: OutboxEvent) -> None:
         lambda brand: {
             **payload,
             "url": _url(brand, f"plan/reviews/{payload['review_id']}/"),
+            # The staff review page (session sign-in), for a link in a chat message.
+            "page_url": f"{settings.PUBLIC_BASE_URL}/brands/{brand.slug}/reviews/"
+            f"{payload['review_id']}/",
         },
         cause=event,
     )

@@ -78,6 +78,9 @@ def test_the_owner_is_reminded_once_and_the_leads_told_once_later(
         owner.pk,
     )
     assert event["url"].endswith(f"/plan/reviews/{review['id']}/")
+    shown = strategist.get(url(a, f"reviews/{review['id']}/")).json()
+    reminded = {x["id"]: x["reminded_at"] for x in shown["actions"]}
+    assert reminded[late["id"]] is not None and reminded[applied["id"]] is None
 
     mail.outbox.clear()
     assert sweep(a, capture, now + timedelta(hours=1)).reminded == []

@@ -135,6 +135,7 @@ def test_the_worker_assembles_the_pack_and_integrators_hear_review_ready(
     assert event["review_id"] == made["id"] and event["url"].endswith(
         f"/plan/reviews/{made['id']}/"
     )
+    assert event["page_url"].endswith(f"/brands/{a.brand.slug}/reviews/{made['id']}/")
 
 
 def test_the_pack_shows_where_the_previous_reviews_actions_stand(
