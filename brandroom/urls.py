@@ -24,6 +24,7 @@ urlpatterns = [
     path("brands/<slug:brand_slug>/approve/warnings/", include("listening.web.urls")),
     path("brands/<slug:brand_slug>/approve/", include("approvals.web.brand_urls")),
     path("brands/<slug:brand_slug>/results/", include("results.web.urls")),
+    path("brands/<slug:brand_slug>/reviews/", include("planning.web.urls")),
     # Asset files behind signed, expiring URLs (assets.signing).
     path("brands/<slug:brand_slug>/files/", include("assets.web.urls")),
     path("brands/<slug:brand_slug>/", include("brandroom.brand_urls")),

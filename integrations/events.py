@@ -21,6 +21,8 @@ class EventType(models.TextChoices):
     KPI_OFF_TRACK = "kpi.off_track"
     TRIGGER_FIRED = "trigger.fired"
     CRISIS_WARNING = "crisis.warning"
+    REVIEW_READY = "review.ready"
+    REVIEW_ACTION_OVERDUE = "review_action.overdue"
 
 
 DRAFT_READY = EventType.DRAFT_READY.value
@@ -38,5 +40,7 @@ POST_PUBLISHED = EventType.POST_PUBLISHED.value
 KPI_OFF_TRACK = EventType.KPI_OFF_TRACK.value
 TRIGGER_FIRED = EventType.TRIGGER_FIRED.value
 CRISIS_WARNING = EventType.CRISIS_WARNING.value
+REVIEW_READY = EventType.REVIEW_READY.value
+REVIEW_ACTION_OVERDUE = EventType.REVIEW_ACTION_OVERDUE.value
 
 ALL_EVENT_TYPES: frozenset[str] = frozenset(EventType.values)

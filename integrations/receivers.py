@@ -27,6 +27,7 @@ from listening import announcements as listening_announcements
 from media import announcements as media_announcements
 from outbox import handlers
 from outbox.models import OutboxEvent
+from planning import announcements as planning_announcements
 from results import announcements as results_announcements
 from tenants.models import Brand
 from tenants.selectors import current_brand
@@ -46,7 +47,15 @@ APPROVAL_EVENT_TYPES = {
     "incident_closed": events.INCIDENT_CLOSED,
 }
 # Payload fields that are times (written as JSON strings in the outbox).
-TIME_FIELDS = {"created_at", "closed_at", "published_at", "fired_at", "target_at", "raised_at"}
+TIME_FIELDS = {
+    "created_at",
+    "closed_at",
+    "published_at",
+    "fired_at",
+    "target_at",
+    "raised_at",
+    "built_at",
+}
 
 
 def _url(brand: Brand, path: str) -> str:
@@ -229,6 +238,30 @@ def on_crisis_warning(event: OutboxEvent) -> None:
     )
 
 
+def on_review_ready(event: OutboxEvent) -> None:
+    payload = event.payload
+    _emit(
+        events.REVIEW_READY,
+        lambda brand: {
+            **payload,
+            "url": _url(brand, f"plan/reviews/{payload['review_id']}/"),
+            # The staff review page (session sign-in), for a link in a chat message.
+            "page_url": f"{settings.PUBLIC_BASE_URL}/brands/{brand.slug}/reviews/"
+            f"{payload['review_id']}/",
+        },
+        cause=event,
+    )
+
+
+def on_review_action_overdue(event: OutboxEvent) -> None:
+    payload = event.payload
+    _emit(
+        events.REVIEW_ACTION_OVERDUE,
+        lambda brand: {**payload, "url": _url(brand, f"plan/reviews/{payload['review_id']}/")},
+        cause=event,
+    )
+
+
 def connect() -> None:
     """React to the other apps' outbox events; called from IntegrationsConfig.ready."""
     for name, handler in [
@@ -241,5 +274,7 @@ def connect() -> None:
         (results_announcements.KPI_OFF_TRACK, on_kpi_off_track),
         (listening_announcements.TRIGGER_FIRED, on_trigger_fired),
         (listening_announcements.CRISIS_WARNING, on_crisis_warning),
+        (planning_announcements.REVIEW_READY, on_review_ready),
+        (planning_announcements.REVIEW_ACTION_OVERDUE, on_review_action_overdue),
     ]:
         handlers.register(name, handler, key="integrations.webhook_event")

@@ -9,6 +9,10 @@ class PlanningConfig(AppConfig):
     verbose_name = "Planning"
 
     def ready(self) -> None:
+        from content.assistant.learnings import register_source
         from planning import receivers
+        from planning.selectors.plan import learning_texts
 
         receivers.connect()
+        # The assistant reads the brand's learnings without knowing planning exists.
+        register_source("planning", learning_texts)

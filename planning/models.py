@@ -228,14 +228,33 @@ class Review(models.Model):
 
     period = models.CharField(max_length=8, choices=Period.choices)
     period_start = models.DateField()
+
+    class PackState(models.TextChoices):
+        QUEUED = "queued"
+        BUILDING = "building"
+        READY = "ready"
+        FAILED = "failed"
+
     status = models.CharField(max_length=8, choices=Status.choices, default="open")
     created_by = person_reference()
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The review pack the worker assembles (planning.services.packs): KPIs, best and worst
+    # posts, plan delivery, sign-off and reply times, paid results, the last review's actions.
+    pack_state = models.CharField(max_length=8, choices=PackState.choices, default="queued")
+    pack = models.JSONField(default=dict, blank=True)
+    pack_built_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every request for a pack; a build only stores its pack if it is still the
+    # latest request (two rebuilds at once never leave the older pack behind).
+    pack_generation = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["period", "period_start"], name="unique_review"),
+            models.CheckConstraint(
+                condition=Q(pack_state__in=["queued", "building", "ready", "failed"]),
+                name="review_pack_state_valid",
+            ),
             models.CheckConstraint(
                 condition=Q(period__in=["week", "month", "quarter"]), name="review_period_valid"
             ),
@@ -259,6 +278,9 @@ class Finding(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     text = models.TextField()
     evidence = models.JSONField(default=list, blank=True)
+    # A learning goes into the assistant's context for the brand's next drafts (bounded:
+    # planning.services.learnings); removing it only unmarks it, the finding stays.
+    learning = models.BooleanField(default=False)
     created_by = person_reference()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -267,6 +289,13 @@ class Finding(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=["worked", "did_not_work"]), name="finding_kind_valid"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(learning=True),
+                name="finding_learnings",
             )
         ]
 
@@ -308,6 +337,10 @@ class ReviewAction(models.Model):
     applied_by = person_reference()
     applied_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The overdue sweep (planning.services.overdue): the owner is reminded once after the due
+    # day, the account leads are told once if it is still open a while later.
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_on", "id"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from content.assistant.learnings import brand_learnings
 from content.models import (
     AudienceProfile,
     BrandVoice,
@@ -112,6 +113,8 @@ class GenerationContext:
     previous_text: str = ""
     # Every earlier version's text (a regeneration should not bring one back).
     earlier_versions: tuple[str, ...] = ()
+    # What the brand's reviews learned (content.assistant.learnings): background, quoted as data.
+    learnings: tuple[str, ...] = ()
 
     @property
     def own_handles(self) -> frozenset[str]:
@@ -300,6 +303,7 @@ def context_for_job(job: GenerationJob) -> GenerationContext:
         instructions=str(job.inputs.get("instructions", "")),
         previous_text=source.text if source else "",
         earlier_versions=tuple(v.text for v in versions),
+        learnings=brand_learnings(),
     )
 
 

@@ -52,7 +52,7 @@ SIGNALS: dict[str, tuple[str, tuple[str, ...]]] = {
             r"<</?sys>>",
             r"</?\s*(?:system|comment|instructions?|prompt|data|user|assistant)\s*>",
             r"#{2,}\s*(?:system|instructions?|new task)",
-            r"<<<\s*/?\s*(?:end_)?comment_data\s*>>>",
+            r"<<<\s*/?\s*(?:end_)?(?:comment|learnings)_data\s*>>>",
             r"\bsystem (?:prompt|message|override)\s*:",
         ),
     ),

@@ -244,7 +244,23 @@ class FindingSerializer(serializers.Serializer):
         default=list,
         help_text="Links to posts, reports or screenshots (at most 20).",
     )
+    learning = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Also a learning: the assistant reads it when writing the brand's next drafts "
+        "(at most 300 characters; the brand keeps at most 20, 409 beyond).",
+    )
     created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class LearningSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True, help_text="The finding's id.")
+    kind = serializers.ChoiceField(choices=["worked", "did_not_work"], read_only=True)
+    text = serializers.CharField(read_only=True)
+    review = serializers.IntegerField(source="review_id", read_only=True)
+    review_period = serializers.CharField(source="review.period", read_only=True)
+    review_period_start = serializers.DateField(source="review.period_start", read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
 
 
@@ -275,6 +291,12 @@ class ReviewActionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["open", "applied"], read_only=True)
     applied_by = serializers.IntegerField(source="applied_by_id", read_only=True, allow_null=True)
     applied_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    reminded_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the owner was reminded it is overdue."
+    )
+    escalated_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the account leads were told."
+    )
 
 
 class PlanDeliverySerializer(serializers.Serializer):
@@ -296,9 +318,28 @@ class ReviewSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     findings = FindingSerializer(many=True, read_only=True, source="findings.all")
     actions = ReviewActionSerializer(many=True, read_only=True, source="actions.all")
+    pack_state = serializers.ChoiceField(
+        choices=["queued", "building", "ready", "failed"],
+        read_only=True,
+        help_text="The worker's assembly of the review pack (rebuild with rebuild/).",
+    )
+    pack_built_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+PACK_HELP = (
+    "Assembled by the worker (see docs/planning.md): period, from, to, kpis (target, actual, "
+    "projected, variance, trend, status, department and owner per KPI, as of the period's "
+    "end), best_posts and worst_posts (engagement rate, channel, audience, pillar, time), "
+    "delivery (planned, published, published_on_time, published_late, dropped, open, "
+    "on_time_share), signoff_minutes (median per post, reply, boost), replies (median_minutes, "
+    "in_time_share, distribution), paid (engagements, results), posts_published and "
+    "previous_actions (the previous review's actions and where they stand, or null). Numbers "
+    "are decimal strings or null; empty until the pack is ready."
+)
 
 
 class ReviewDetailSerializer(ReviewSerializer):
     delivery = PlanDeliverySerializer(
         read_only=True, help_text="The period's plan items: planned against published."
     )
+    pack = serializers.DictField(read_only=True, help_text=PACK_HELP)

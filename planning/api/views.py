@@ -23,6 +23,8 @@ from planning.selectors import gaps, plan
 from planning.services import cadence as cadence_services
 from planning.services import campaigns as campaign_services
 from planning.services import items as item_services
+from planning.services import learnings as learning_services
+from planning.services import packs as pack_services
 from planning.services import pillars as pillar_services
 from planning.services import reviews as review_services
 from planning.services.lock import update_plan_settings
@@ -292,6 +294,7 @@ class ReviewViewSet(
         end = next_period(review.period_start, review.period)
         delivery = plan.plan_delivery(start=review.period_start, end=end)
         body["delivery"] = s.PlanDeliverySerializer(delivery).data
+        body["pack"] = review.pack
         return Response(body, status=code)
 
     @extend_schema(responses=s.ReviewDetailSerializer)
@@ -362,12 +365,44 @@ class ReviewViewSet(
         )
         return Response(s.ReviewActionSerializer(applied).data)
 
+    @extend_schema(request=None, responses={202: s.ReviewDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def rebuild(self, request: Request, pk: str) -> Response:
+        """Assemble the review pack again on the worker (``pack_state`` goes back to queued;
+        ``review.ready`` is sent when it is built). A closed review is frozen: 409."""
+        review = pack_services.request_pack(review_id=self._pk())
+        return self._detail(review.pk, status.HTTP_202_ACCEPTED)
+
     @extend_schema(request=None, responses=s.ReviewDetailSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str) -> Response:
         """Close the review; it is frozen from then on (closing again is a 409)."""
         review_services.close_review(review_id=self._pk())
         return self._detail(self._pk())
+
+
+class LearningViewSet(
+    BrandScopedMixin, mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """What the brand has learned: findings marked ``learning``, newest first (at most 20).
+    The assistant reads them, quoted as data, when it writes the brand's next drafts.
+    Deleting one takes it out of the assistant's context; the finding stays on its review."""
+
+    serializer_class = s.LearningSerializer
+    pagination_class = None
+    read_action = "plan.read"
+    write_action = "plan.manage"
+
+    def get_queryset(self) -> Any:
+        return plan.learnings()
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            finding_id = int(self.kwargs["pk"])
+        except (TypeError, ValueError):
+            raise NotFound("Not found.") from None
+        learning_services.remove_learning(finding_id=finding_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class PlanSettingsView(BrandScopedMixin, APIView):

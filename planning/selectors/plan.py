@@ -12,6 +12,7 @@ from planning import horizon
 from planning.models import (
     Cadence,
     Campaign,
+    Finding,
     ItemStatus,
     Pillar,
     Plan,
@@ -150,3 +151,16 @@ def plan_delivery(*, start: date, end: date) -> Delivery:
         dropped=counts["dropped"],
         open=counts["planned"] - counts["published"],
     )
+
+
+def learnings(*, limit: int | None = None) -> QuerySet[Finding]:
+    """Findings marked as learnings, newest first (what the assistant reads), with their
+    review."""
+    rows = Finding.objects.filter(learning=True).select_related("review")
+    rows = rows.order_by("-created_at", "-id")
+    return rows[:limit] if limit is not None else rows
+
+
+def learning_texts(*, limit: int) -> list[str]:
+    """The learnings' texts for the assistant (content.assistant.learnings source)."""
+    return list(learnings(limit=limit).values_list("text", flat=True))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from planning.errors import Conflict, NotFound, PlanningError
 from planning.models import Finding, Pillar, PlanItem, Review, ReviewAction
 from planning.services import items as item_services
+from planning.services import learnings, packs
 from planning.services import pillars as pillar_services
 from results.periods import period_start as start_of
 from tenants.audit import services as audit
@@ -24,13 +25,14 @@ MAX_EVIDENCE = 20
 
 def open_review(*, period: str, period_start: date, created_by_id: int | None) -> Review:
     """Open the review of the week, month or quarter holding ``period_start`` (one per
-    period)."""
+    period); the worker assembles its pack."""
     start = start_of(period_start, period)
     try:
         with transaction.atomic():
-            return Review.objects.create(
+            review = Review.objects.create(
                 period=period, period_start=start, created_by_id=created_by_id
             )
+            return packs.request_pack(review_id=review.pk)
     except IntegrityError:
         raise Conflict(
             f"The {period} from {start} already has a review.", field="period_start"
@@ -48,20 +50,32 @@ def _open(review_id: int) -> Review:
 
 
 def add_finding(
-    *, review_id: int, kind: str, text: str, evidence: list[str], created_by_id: int | None
+    *,
+    review_id: int,
+    kind: str,
+    text: str,
+    evidence: list[str],
+    created_by_id: int | None,
+    learning: bool = False,
 ) -> Finding:
-    """Record what worked or did not, with links to the evidence."""
+    """Record what worked or did not, with links to the evidence; a learning also goes into
+    the assistant's context (short enough, and within the brand's bound of learnings)."""
     if not text.strip():
         raise PlanningError("Say what the review found.", field="text")
     if len(evidence) > MAX_EVIDENCE:
         raise PlanningError(f"Link at most {MAX_EVIDENCE} pieces of evidence.", field="evidence")
+    if learning:
+        learnings.check_learning(text=text)
     with transaction.atomic():
         review = _open(review_id)
+        if learning:
+            learnings.make_room_checked()
         return Finding.objects.create(
             review=review,
             kind=kind,
             text=text.strip(),
             evidence=evidence,
+            learning=learning,
             created_by_id=created_by_id,
         )
 

@@ -158,7 +158,7 @@ def test_copywriter_gets_offline_drafts_for_a_brief(world, setup) -> None:
         assert draft["flags"] == []
         assert draft["provider"] == "offline"
         assert draft["voice_version"] == 1
-        assert draft["prompt_version"] == "v1"
+        assert draft["prompt_version"] == "v2"
         assert draft["audience"] == setup["audience"].pk
         assert draft["guardrail_violations"] == []
         assert "Our autumn blend is back" in draft["text"]

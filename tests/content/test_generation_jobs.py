@@ -56,7 +56,7 @@ def test_success_delivers_checked_attributed_drafts(fake_ai, brief) -> None:
         assert draft.status == "ready"
         assert draft.provider == "openai"
         assert draft.model == "test-model"
-        assert draft.prompt_version == "v1"
+        assert draft.prompt_version == "v2"
         assert draft.voice_version == 1
         assert draft.guardrail_violations == []
         assert draft.flags == []

@@ -70,7 +70,7 @@ def test_structured_output_schema_is_strict_json_schema() -> None:
     assert fmt["json_schema"]["strict"] is True
     item = fmt["json_schema"]["schema"]["properties"]["variants"]["items"]
     assert item["required"] == ["text", "risk_score", "risk_reasons"]
-    assert prompts.PROMPT_VERSION == "v1"
+    assert prompts.PROMPT_VERSION == "v2"
 
 
 def test_risk_reasons_sent_as_one_string_stay_one_reason() -> None:
