@@ -11,10 +11,11 @@ from content import selectors as content
 from outbox import handlers
 from outbox.models import OutboxEvent
 from planning.models import PlanItem
-from planning.selectors.plan import pillar_names
+from planning.selectors.plan import pillar_names, planned_count
 from planning.services.attention import sync_plan_gap_attention
 from planning.services.items import FOLLOWS_PUBLICATION, follow_publication
 from results import pillars as results_pillars
+from results import plan_counts as results_plan_counts
 
 
 def on_draft_published(event: OutboxEvent) -> None:
@@ -46,6 +47,7 @@ def connect() -> None:
     """React to content's announcements and tell results which pillars exist; called from
     PlanningConfig.ready."""
     results_pillars.register(pillar_names)
+    results_plan_counts.register(lambda start, end: planned_count(start=start, end=end))
     handlers.register(
         announcements.DRAFT_PUBLISHED, on_draft_published, key="planning.follow_publication"
     )

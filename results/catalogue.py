@@ -91,8 +91,9 @@ CATALOGUE: dict[str, Metric] = {
             "count",
             TOTAL,
             POST_SCOPES,
-            "Posts (not replies) published in the period. Planned posts arrive with the plan "
-            "(issue 17); until then this is the published count alone.",
+            "Posts (not replies) published in the period. results/figures/ sets it against "
+            "the plan: posts_planned (the plan's items on those days, dropped ones left out) "
+            "and published_vs_planned (published / planned x 100).",
         ),
         Metric(
             "followers",

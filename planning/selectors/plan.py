@@ -164,3 +164,13 @@ def learnings(*, limit: int | None = None) -> QuerySet[Finding]:
 def learning_texts(*, limit: int) -> list[str]:
     """The learnings' texts for the assistant (content.assistant.learnings source)."""
     return list(learnings(limit=limit).values_list("text", flat=True))
+
+
+def planned_count(*, start: date, end: date) -> int:
+    """The plan's items (posts) on the days [start, end), dropped ones left out: what results
+    sets published posts against."""
+    return (
+        PlanItem.objects.filter(planned_on__gte=start, planned_on__lt=end)
+        .exclude(status=ItemStatus.DROPPED)
+        .count()
+    )

@@ -16,6 +16,7 @@ from results.measures import ENGAGEMENTS, percent
 from results.models import POST_COUNTERS, PostTotals, ResultDay
 from results.periods import local_midnight
 from results.pillars import pillar_names
+from results.plan_counts import planned_posts
 from results.selectors.actuals import RANGE, Ask, inbox_waits, series_many
 
 BREAKDOWNS = {
@@ -118,7 +119,15 @@ def own_figures(
     query per source)."""
     asks = [Ask(metric, RANGE, (start,), range_end=end) for metric in OWN_FIGURES]
     values = series_many(asks, tz=tz, now=now, reply_deadline_minutes=reply_deadline_minutes)
-    return {metric: found[start] for metric, found in zip(OWN_FIGURES, values, strict=True)}
+    figures = {metric: found[start] for metric, found in zip(OWN_FIGURES, values, strict=True)}
+    # Published against planned: the plan's items on those days (dropped ones left out).
+    planned = planned_posts(start=start, end=end)
+    published = figures["posts_published"]
+    figures["posts_planned"] = None if planned is None else Decimal(planned)
+    figures["published_vs_planned"] = (
+        (Decimal(published or 0) * 100 / planned).quantize(Decimal("0.1")) if planned else None
+    )
+    return figures
 
 
 # Reply-time buckets in minutes: [low, high) each, the last open-ended.
