@@ -104,7 +104,7 @@ def _parts(ask: Ask) -> list[tuple[str, Part]]:
 
 
 def series_many(
-    asks: list[Ask], *, tz: ZoneInfo, now: datetime, reply_deadline_minutes: int = 60
+    *, asks: list[Ask], tz: ZoneInfo, now: datetime, reply_deadline_minutes: int = 60
 ) -> list[Series]:
     """Each ask's series, in the order asked; one grouped query per source and range of
     periods, whatever the number of asks."""

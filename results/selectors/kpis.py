@@ -190,7 +190,7 @@ def reports_for(
     today = now.astimezone(tz).date()
     starts = [_starts(kpi, today, history) for kpi in kpis]
     values = series_many(
-        [
+        asks=[
             Ask(kpi.metric, kpi.period, first, kpi.scope_kind, kpi.scope_value)
             for kpi, first in zip(kpis, starts, strict=True)
         ],

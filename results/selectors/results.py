@@ -118,7 +118,7 @@ def own_figures(
     """Each figure over the whole range [start, end) as one period (computed together: one
     query per source)."""
     asks = [Ask(metric, RANGE, (start,), range_end=end) for metric in OWN_FIGURES]
-    values = series_many(asks, tz=tz, now=now, reply_deadline_minutes=reply_deadline_minutes)
+    values = series_many(asks=asks, tz=tz, now=now, reply_deadline_minutes=reply_deadline_minutes)
     figures = {metric: found[start] for metric, found in zip(OWN_FIGURES, values, strict=True)}
     # Published against planned: the plan's items on those days (dropped ones left out).
     planned = planned_posts(start=start, end=end)

@@ -121,7 +121,13 @@ def test_approver_sees_the_images_on_a_phone_approves_and_the_integrator_fetches
         images.first.wait_for()
         assert images.count() == 2
         assert page.get_by_alt_text("A blue wave breaking").is_visible()
-        # The phone renditions arrived (720 px wide), not the 2400 px originals.
+        # The phone renditions arrived (720 px wide), not the 2400 px originals. They load
+        # lazily: bring each into view and wait for it before reading its size.
+        for n in range(images.count()):
+            images.nth(n).scroll_into_view_if_needed()
+        page.wait_for_function(
+            "Array.from(document.querySelectorAll('#images img')).every(i => i.complete)"
+        )
         widths = page.evaluate(
             "Array.from(document.querySelectorAll('#images img'))"
             ".map(i => i.complete ? i.naturalWidth : -1)"

@@ -84,7 +84,7 @@ def _set_up(brand: Brand, strategist: User) -> Iterator[tuple[Brand, User, int, 
             target=Decimal("5"),
             department_id=marketing.pk,
             owner_id=strategist.pk,
-            set_by_id=strategist.pk,
+            actor_id=strategist.pk,
             scope={},
         )
         review = reviews.open_review(

@@ -104,7 +104,7 @@ def test_two_people_applying_the_same_action_at_once_apply_it_once(
         action_id = _overdue_action(own_brand)
 
         outcomes = _at_once(
-            lambda: reviews.apply_action(brand=own_brand, action_id=action_id, by=None),
+            lambda: reviews.apply_action(brand=own_brand, action_id=action_id, actor=None),
             own_brand,
         )
 
