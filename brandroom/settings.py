@@ -226,8 +226,8 @@ if HEARTBEAT_SECONDS <= 0:
 QUEUE_MAX_LAG_SECONDS = env.float("QUEUE_MAX_LAG_SECONDS", default=300.0)
 
 
-REDIS_MAINTENANCE_CHANCE = env.int("REDIS_MAINTENANCE_CHANCE", default=20_000)
-REDIS_HEARTBEAT_TIMEOUT_SECONDS = env.float("REDIS_HEARTBEAT_TIMEOUT_SECONDS", default=60.0)
+REDIS_MAINTENANCE_CHANCE = env.int("REDIS_MAINTENANCE_CHANCE", default=100_000)
+REDIS_HEARTBEAT_TIMEOUT_SECONDS = env.float("REDIS_HEARTBEAT_TIMEOUT_SECONDS", default=30.0)
 
 
 def _broker_settings() -> dict[str, object]:
@@ -251,11 +251,14 @@ def _broker_settings() -> dict[str, object]:
             "OPTIONS": {
                 "url": BROKER_URL,
                 # Messages a dead worker held go back to their queue in the broker's maintenance
-                # pass, which runs on one command in a million times this; dramatiq's default
-                # (1,000) runs it every few minutes on an idle worker, so jobs a killed worker
-                # had taken waited that long. 20,000: within seconds, at no measurable cost.
+                # pass, which runs on one command in a million times this, and only for the
+                # queue of that command: an idle queue's consumer sends about one command a
+                # second, so dramatiq's default (1,000) left a killed worker's AI jobs waiting
+                # many minutes. 100,000: about ten seconds; the pass is a few set operations.
                 "maintenance_chance": REDIS_MAINTENANCE_CHANCE,
-                # A worker silent this long is dead and its messages are given to others.
+                # A worker silent this long is dead and its messages are given to others. A live
+                # worker is never silent that long: each of its queues' consumers (and their
+                # delay queues') polls about once a second while it has room for work.
                 "heartbeat_timeout": int(REDIS_HEARTBEAT_TIMEOUT_SECONDS * 1000),
             },
             "MIDDLEWARE": WORKER_MIDDLEWARE,
