@@ -271,13 +271,6 @@ def test_worker_killed_mid_run_every_draft_is_routed_and_announced_once(brand, r
 JOBS = 30
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="AI jobs a killed worker had running come back only through the Redis broker's "
-    "maintenance pass (REDIS_HEARTBEAT_TIMEOUT_SECONDS, REDIS_MAINTENANCE_CHANCE): CI on "
-    "2026-12-02 saw 3 running jobs not back within 150 s at the old 60 s / 2 % settings; the "
-    "faster settings are not yet proven in CI.",
-)
 def test_worker_killed_mid_run_every_job_finishes_and_its_drafts_are_routed_once(
     brand, receiver
 ) -> None:
