@@ -7,31 +7,24 @@ rules, the audit trail and the 409 on a race are the same; here the 409 becomes 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from functools import wraps
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from approvals.errors import ApprovalsError
 from approvals.models import DECIDED_VIA_PHONE, ApprovalStep
-from approvals.selectors.crisis import brand_in_crisis
 from approvals.selectors.queue import decisions_by, pending_steps_for, review_history
 from approvals.services import decide_step, may_decide
 from approvals.subjects import describe
+from approvals.web.pages import approver_page, countdown, page_context
 from assets.selectors import phone_images
 from content.models import Draft
 from content.progress import rewrite_in_progress
-from tenants.roles import role_may
-from tenants.selectors import brands_for_user, role_on_brand
 
 HASHTAG = re.compile(r"#\w+")
 DECISIONS = {"approve": "Approved", "reject": "Rejected", "request_changes": "Changes requested"}
@@ -47,31 +40,6 @@ FLAG_LABELS = {
     "regeneration_failed": "Failed a check; the rewrite could not be made",
     "offline_generated": "Written by the offline generator, not the AI assistant",
 }
-
-
-def approver_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed-in members of the brand only; anyone else gets a 404 as if it did not exist."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect(f"{reverse('approver-sign-in')}?next={quote(request.path)}")
-        brand = getattr(request, "brand", None)
-        if brand is None or role_on_brand(user=request.user, brand=brand) is None:
-            raise Http404("Brand not found.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def countdown(deadline: datetime | None, now: datetime) -> str:
-    """'due in 25 min', 'due in 3 h 5 min' or 'overdue by 7 min'."""
-    if deadline is None:
-        return "no deadline"
-    seconds = int((deadline - now).total_seconds())
-    minutes = abs(seconds) // 60
-    text = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
-    return f"due in {text}" if seconds >= 0 else f"overdue by {text}"
 
 
 @dataclass
@@ -95,19 +63,6 @@ def _title(step: ApprovalStep, draft: Draft | None) -> str:
     return kind.title()
 
 
-def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    brand = request.brand  # type: ignore[attr-defined]
-    return {
-        "brand": brand,
-        "other_brands": [b for b in brands_for_user(user=request.user) if b.pk != brand.pk],
-        "in_crisis": brand_in_crisis(),
-        "may_answer_inbox": role_may(
-            role_on_brand(user=request.user, brand=brand), "content.write"
-        ),
-        **extra,
-    }
-
-
 @approver_page
 def queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -128,7 +83,7 @@ def queue(request: HttpRequest) -> HttpResponse:
                 late=bool(step.deadline_at and step.deadline_at < now),
             )
         )
-    return render(request, "approvals/web/queue.html", _context(request, items=items))
+    return render(request, "approvals/web/queue.html", page_context(request, items=items))
 
 
 def _open_step_for(request: HttpRequest, step_id: int) -> ApprovalStep:
@@ -199,7 +154,7 @@ def _detail_context(request: HttpRequest, step: ApprovalStep, **extra: Any) -> d
         for d in s.decisions.all()
         if d.comment
     ]
-    return _context(
+    return page_context(
         request,
         step=step,
         subject=subject,
@@ -266,4 +221,4 @@ def decide(request: HttpRequest, step_id: int) -> HttpResponse:
 @approver_page
 def recent(request: HttpRequest) -> HttpResponse:
     decisions = list(decisions_by(user=request.user)[:30])
-    return render(request, "approvals/web/recent.html", _context(request, decisions=decisions))
+    return render(request, "approvals/web/recent.html", page_context(request, decisions=decisions))

@@ -21,15 +21,14 @@ from django.views.decorators.http import require_POST
 from approvals.errors import ApprovalsError
 from approvals.selectors.queue import requests_for_subject
 from approvals.services import open_incident_from_inbox_item
-from approvals.web.brand_views import _context, approver_page, countdown
+from approvals.web.pages import approver_page, countdown, page_context
 from content import selectors as content_selectors
 from content.errors import ContentError
 from content.models import INBOX_OPEN, Draft, GenerationJob, InboxItem
 from content.progress import job_progress
-from content.services import revise_draft, write_draft
+from content.services import send_inbox_reply
 from content.services.jobs import request_replies
 from tenants.roles import role_may
-from tenants.selectors import role_on_brand
 
 # Items on the queue page; the API pages through the rest.
 SHOWN = 100
@@ -46,7 +45,7 @@ REQUEST_OUTCOMES = {
 
 def _role(request: HttpRequest) -> str:
     """The person's role on the brand; a 404 for anyone who may not answer the inbox."""
-    role = role_on_brand(user=request.user, brand=request.brand)  # type: ignore[arg-type, attr-defined]
+    role = request.brand_role  # type: ignore[attr-defined]
     if not role_may(role, "content.write"):
         raise Http404("Page not found.")
     return str(role)
@@ -72,7 +71,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         }
         for item in items
     ]
-    return render(request, "approvals/web/inbox.html", _context(request, rows=rows))
+    return render(request, "approvals/web/inbox.html", page_context(request, rows=rows))
 
 
 def _item(item_id: int) -> InboxItem:
@@ -108,7 +107,7 @@ def _item_context(request: HttpRequest, item: InboxItem, role: str, **extra: Any
         .order_by("-created_at")
         .first()
     )
-    return _context(
+    return page_context(
         request,
         item=item,
         due=countdown(item.reply_due_at, timezone.now()),
@@ -148,15 +147,11 @@ def inbox_reply(request: HttpRequest, item_id: int) -> HttpResponse:
     if item.status not in INBOX_OPEN:
         refused = f"This item is {item.status}; reopen it to answer."
         return _problem(request, item, role, refused, reply_text=text)
-    suggestion = _suggestion(item)
     try:
-        if suggestion is not None and suggestion.text == text:
+        sent = send_inbox_reply(item_id=item.pk, text=text, created_by=request.user)
+        if sent is None:
             messages.info(request, "This reply was already sent; nothing changed.")
             return redirect("approver-inbox-item", brand_slug=request.brand.slug, item_id=item.pk)  # type: ignore[attr-defined]
-        if suggestion is not None and suggestion.status != Draft.Status.PUBLISHED:
-            revise_draft(draft_id=suggestion.pk, text=text, created_by=request.user)
-        else:
-            write_draft(kind=Draft.Kind.REPLY, text=text, inbox_item=item, created_by=request.user)
     except ContentError as exc:
         return _problem(request, item, role, exc.message, reply_text=text)
     messages.success(request, "Reply sent: the brand's autonomy rules decide who signs it off.")
