@@ -14,6 +14,7 @@ from content.services.drafts import (
     mark_draft_published,
     mark_draft_ready,
     revise_draft,
+    send_inbox_reply,
     transition_draft,
     write_draft,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "mark_draft_published",
     "mark_draft_ready",
     "revise_draft",
+    "send_inbox_reply",
     "transition_draft",
     "update_assistant_settings",
     "update_audience",

@@ -177,6 +177,24 @@ def revise_draft(
         return _check_and_offer(revision)
 
 
+def send_inbox_reply(*, item_id: int, text: str, created_by: Any = None) -> Draft | None:
+    """Answer an inbox item: a new version of its newest reply, or a first reply, checked and
+    offered for review like any draft. None when the newest reply already says ``text`` (sent
+    twice, or by two people at once: the item's row lock makes the second see the first)."""
+    with transaction.atomic():
+        item = InboxItem.objects.select_for_update().get(pk=item_id)
+        latest = (
+            Draft.objects.filter(inbox_item=item, kind=Draft.Kind.REPLY)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if latest is not None and latest.text == text:
+            return None
+        if latest is not None and latest.status != Draft.Status.PUBLISHED:
+            return revise_draft(draft_id=latest.pk, text=text, created_by=created_by)
+        return write_draft(kind=Draft.Kind.REPLY, text=text, inbox_item=item, created_by=created_by)
+
+
 DELETABLE = (Draft.Status.DRAFT, Draft.Status.READY, Draft.Status.REJECTED)
 
 
