@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from statistics import median
 from zoneinfo import ZoneInfo
 
 from approvals import selectors as approvals
@@ -315,11 +316,7 @@ def _mobility(since: datetime, tz: ZoneInfo) -> Criterion:
 
 
 def _median(values: list[float]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return median(values) if values else None
 
 
 def _content_production(since: datetime) -> Criterion:
