@@ -102,6 +102,15 @@ class AwareDateTimeField(serializers.DateTimeField):
         except (ValueError, OverflowError):
             raise serializers.ValidationError(OFFSET_HINT, code="invalid") from None
 
+    def enforce_timezone(self, value: datetime) -> datetime:
+        # DRF shifts an aware time to the current zone here, and the offset it was written
+        # with is lost before ``as_utc`` could refuse one no place uses (+23:00).
+        try:
+            as_utc(value)
+        except (ValueError, OverflowError):
+            raise serializers.ValidationError(OFFSET_HINT, code="invalid") from None
+        return super().enforce_timezone(value)
+
 
 def _has_offset(text: str) -> bool:
     tail = text[10:]

@@ -206,6 +206,8 @@ def test_a_late_snapshot_higher_than_a_later_one_is_refused(world) -> None:
         (snap("nobody", "2026-11-02T12:00:00Z"), "snapshots.0.external_id"),
         (snap("ig-1", "2026-11-02T12:00:00"), "snapshots.0.observed_at"),
         (snap("ig-1", "2099-11-02T12:00:00Z"), "snapshots.0.observed_at"),
+        # An offset no place on Earth uses is a typo, not a time.
+        (snap("ig-1", "2026-11-02T12:00:00+23:00"), "snapshots.0.observed_at"),
         (snap("ig-1", "2026-11-02T12:00:00Z", shares=-1), "snapshots.0.shares"),
         (snap("ig-1", "2026-11-02T12:00:00Z", reach="lots"), "snapshots.0.reach"),
         (snap("ig-1", "2026-11-02T12:00:00Z", saves=10**16), "snapshots.0.saves"),
