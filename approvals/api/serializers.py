@@ -160,7 +160,11 @@ class ChainRuleSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ChainWarningSerializer(many=True))
     def get_warnings(self, rule: ChainRule) -> list[dict[str, Any]]:
-        return unheld_chain_steps(rules=[rule])
+        # A list reads the warnings of every rule at once (``chain_warnings`` in the context).
+        by_rule = self.context.get("chain_warnings")
+        if by_rule is None:
+            return unheld_chain_steps(rules=[rule])
+        return list(by_rule.get((rule.kind, rule.band), []))
 
 
 class DecisionSerializer(PersonIdsAsBefore):

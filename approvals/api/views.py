@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -118,6 +119,16 @@ class ChainRuleViewSet(
 
     def get_queryset(self) -> Any:
         return ChainRule.objects.order_by("kind", "band")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if self.action == "list":
+            # Who holds which role is read once for the list, not once per rule.
+            warnings: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+            for warning in selectors.unheld_chain_steps():
+                warnings[(warning["kind"], warning["band"])].append(warning)
+            context["chain_warnings"] = warnings
+        return context
 
     def get_object(self) -> ChainRule:
         kind, band = self.kwargs["kind_band"].split("-")

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -286,6 +288,11 @@ def test_a_chain_step_for_a_role_nobody_holds_is_warned_about_where_leads_look(w
     assert [(w["kind"], w["band"]) for w in policy["warnings"]] == [("post", "medium")]
     figures = lead.get(url(world.a, "figures/")).json()
     assert [w["roles"] for w in figures["unheld_chain_steps"]] == [["client_legal"]]
+    # The list of chains warns on the same chain, reading who holds which role once.
+    with CaptureQueriesContext(connection) as queries:
+        rules = lead.get(url(world.a, "policy/rules/")).json()
+    assert [(r["kind"], r["band"]) for r in rules if r["warnings"]] == [("post", "medium")]
+    assert sum("tenants_membership" in q["sql"] and '"role" IN' in q["sql"] for q in queries) == 1
     # Brand B holds the role: no warning there.
     assert (
         client_for(world.b.person(Role.ACCOUNT_LEAD))
