@@ -1,4 +1,4 @@
-"""Worker actors for approvals: the every-minute deadline sweep."""
+"""Worker actors for approvals: the every-minute deadline sweep and emailing sign-in links."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from django.utils import timezone
 from dramatiq_crontab import cron
 
 from approvals.services import sweep_due_brands
-from brandroom.queues import QUEUE_HOUSEKEEPING
+from approvals.web.sign_in import send_sign_in_link
+from brandroom.queues import QUEUE_DEFAULT, QUEUE_HOUSEKEEPING
 
 logger = logging.getLogger(__name__)
 
@@ -23,3 +24,11 @@ def sweep_approval_deadlines() -> None:
     handled = sweep_due_brands(now=timezone.now())
     if handled:
         logger.info("Approvals sweep handled %s", handled)
+
+
+@dramatiq.actor(queue_name=QUEUE_DEFAULT, max_retries=3)
+def email_sign_in_link(email: str, next_path: str = "") -> None:
+    """Email a sign-in link to the person with this address, if there is one. On the worker,
+    so the sign-in page answers as fast for an unknown address as for a known one and never
+    waits for the mail server."""
+    send_sign_in_link(email=email, next_path=next_path)

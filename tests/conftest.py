@@ -138,19 +138,22 @@ def _close_broker_connections(django_db_setup: None) -> Iterator[None]:
 
 class InlineBroker(StubBroker):
     """The broker as unit tests see it (the network edge): a cross-app reaction (an outbox
-    event's) runs at once, in the sending thread and in the message's brand, as the worker runs
-    it after the commit; any other message is kept in ``kept`` and not run. Tests whose point is
-    the worker itself carry the ``integration`` mark and get the real broker and worker."""
+    event's) and the other actors named in ``run`` run at once (and are listed in ``ran``), in
+    the sending thread and in the message's brand, as the worker runs it after the commit; any
+    other message is kept in ``kept`` and not run. Tests whose point is the worker itself carry
+    the ``integration`` mark and get the real broker and worker."""
 
     def __init__(self, *, run: set[str]) -> None:
         super().__init__(middleware=[])
         self.run = run
         self.kept: list[dramatiq.Message] = []
+        self.ran: list[dramatiq.Message] = []
 
     def enqueue(self, message: dramatiq.Message, *, delay: int | None = None) -> dramatiq.Message:
         if message.actor_name not in self.run:
             self.kept.append(message)
             return message
+        self.ran.append(message)
         schema = message.options.get(OPTION) or connection.schema_name
         actor = dramatiq.get_broker().get_actor(message.actor_name)
         with schema_context(schema or get_public_schema_name()):
@@ -165,10 +168,12 @@ def inline_worker(request: pytest.FixtureRequest) -> Iterator[InlineBroker | Non
     if request.node.get_closest_marker("integration"):
         yield None
         return
+    from approvals.tasks import email_sign_in_link
     from outbox.tasks import react_to_outbox_event
 
     real = dramatiq.get_broker()
-    inline = InlineBroker(run={react_to_outbox_event.actor_name})
+    # Sign-in links run inline too: the phone's sign-in tests read the email they send.
+    inline = InlineBroker(run={react_to_outbox_event.actor_name, email_sign_in_link.actor_name})
     actors = [real.get_actor(name) for name in real.get_declared_actors()]
     for actor in actors:
         actor.broker = inline

@@ -15,17 +15,14 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from approvals.web.sign_in import (
-    LINK_LIFETIME,
-    SignInLinkInvalid,
-    redeem_sign_in_link,
-    send_sign_in_link,
-)
+from approvals.tasks import email_sign_in_link
+from approvals.web.sign_in import LINK_LIFETIME, SignInLinkInvalid, redeem_sign_in_link
 from brandroom.http.client_address import client_address
 from tenants.attention import selectors as attention
 from tenants.models import User
 from tenants.selectors import brands_for_user
 from tenants.sign_in_limits import SignInThrottled, password_attempt
+from tenants.worker import enqueue_on_commit
 
 MINUTES = int(LINK_LIFETIME.total_seconds() // 60)
 
@@ -96,7 +93,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             "next": next_url,
         }
         return render(request, "approvals/web/sign_in.html", context, status=400)
-    send_sign_in_link(email=email, next_path=next_url)
+    enqueue_on_commit(email_sign_in_link, email, next_url)
     return render(request, "approvals/web/link_sent.html", {"email": email, "minutes": MINUTES})
 
 
