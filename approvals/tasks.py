@@ -9,7 +9,7 @@ from django.utils import timezone
 from dramatiq_crontab import cron
 
 from approvals.services import sweep_due_brands
-from approvals.web.sign_in import send_sign_in_link
+from approvals.services.sign_in import send_sign_in_link
 from brandroom.queues import QUEUE_DEFAULT, QUEUE_HOUSEKEEPING
 
 logger = logging.getLogger(__name__)

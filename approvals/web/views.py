@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from approvals.services.sign_in import LINK_LIFETIME, SignInLinkInvalid, redeem_sign_in_link
 from approvals.tasks import email_sign_in_link
-from approvals.web.sign_in import LINK_LIFETIME, SignInLinkInvalid, redeem_sign_in_link
 from brandroom.http.client_address import client_address
 from tenants.attention import selectors as attention
 from tenants.models import User
