@@ -14,7 +14,7 @@ PACKAGE = "approvals.services"
 # Lowest first; a module may import only from layers before its own.
 LAYERS = [
     {"clock", "rules"},
-    {"audit", "notify", "due_index", "attention"},
+    {"audit", "notify", "due_index", "attention", "sign_in"},
     {"policy", "rota"},
     {"chain"},
     {"intake", "eligibility"},
