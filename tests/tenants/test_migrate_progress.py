@@ -96,3 +96,19 @@ def test_all_brands_flag_walks_brands_that_are_up_to_date(world) -> None:
     call_command("migrate_schemas", tenant=True, interactive=False, all_brands=True, stdout=out)
     assert "migrate brands: 2 to do" in out.getvalue()
     assert "2 of 2 done" in out.getvalue()
+
+
+def test_the_recorder_looks_for_django_migrations_in_the_brand_schema_alone(world) -> None:
+    """tenants.migration_recorder: one index lookup per schema, never a listing of every table
+    (which scans all brands' tables), and public's django_migrations never counts for a brand."""
+    from django.db.migrations.recorder import MigrationRecorder
+    from django_tenants.utils import schema_context
+
+    with connection.cursor() as cursor:
+        cursor.execute('CREATE SCHEMA "no_recorder"')
+    with schema_context("no_recorder"):
+        assert MigrationRecorder(connection).has_table() is False
+    with schema_context(world.a.brand.schema_name), CaptureQueriesContext(connection) as queries:
+        assert MigrationRecorder(connection).has_table() is True
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "pg_table_is_visible" not in sql and "django_migrations" in sql

@@ -78,11 +78,13 @@ class Command(MigrateSchemasCommand):
         if not self.sync_tenant:
             return
         self._migrate_brands(executor, options)
-        # Bring the template along so brands cloned from it later get every table.
+        # Bring the template along so brands made from it later get every table; a template
+        # already current is left alone (one query instead of a migrate run over it).
         verbosity = int(options.get("verbosity", 1))
-        if verbosity >= 1 and not template_is_current():
-            self.stdout.write("Brand template schema: applying its migrations")
-        migrate_template_schema(verbosity=max(0, verbosity - 1))
+        if options.get("all_brands") or not template_is_current():
+            if verbosity >= 1:
+                self.stdout.write("Brand template schema: applying its migrations")
+            migrate_template_schema(verbosity=max(0, verbosity - 1))
 
     def _migrate_brands(self, executor: Any, options: dict[str, Any]) -> None:
         verbosity = int(options.get("verbosity", 1))

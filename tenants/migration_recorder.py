@@ -1,12 +1,13 @@
-"""Prototype of a fix the migrate figures point at; loaded only by a bench migrate variant.
+"""Django's ``MigrationRecorder.has_table()`` asking for the one table it needs.
 
-Django's ``MigrationRecorder.has_table()`` lists every table visible to the connection to learn
-whether ``django_migrations`` exists. That listing scans all of ``pg_class``, which holds every
-brand's tables, and ``migrate_schemas`` does it several times per brand, so a no-op migrate grows
-with brands x brands. Asking for the one table in the connection's schema is an index lookup.
-Same answer: django-tenants' introspection lists only the connection's own schema.
-
-Not product code: the bench measures it side by side ("+fast-has-table") so the team can decide.
+Django learns whether ``django_migrations`` exists by listing every table visible to the
+connection; that listing runs ``pg_table_is_visible()`` over all of ``pg_class``, which holds
+every brand's tables, and ``migrate_schemas`` does it several times per brand, so migrating N
+brands cost N x (tables of N brands). bench/RESULTS.md measured the no-op migrate of 1,025 brands
+at 119.6 s with Django's check and 71.9 s with this one (then a bench prototype). Asking the
+catalog for the one table in the connection's schema is an index lookup on pg_class's
+(relname, relnamespace), with the same answer: django-tenants' introspection lists only the
+connection's own schema.
 """
 
 from __future__ import annotations
