@@ -165,10 +165,10 @@ def inline_worker(request: pytest.FixtureRequest) -> Iterator[InlineBroker | Non
     if request.node.get_closest_marker("integration"):
         yield None
         return
-    from outbox.tasks import react_to_outbox_event
+    from outbox.tasks import react_to_outbox_event, react_to_outbox_events
 
     real = dramatiq.get_broker()
-    inline = InlineBroker(run={react_to_outbox_event.actor_name})
+    inline = InlineBroker(run={react_to_outbox_event.actor_name, react_to_outbox_events.actor_name})
     actors = [real.get_actor(name) for name in real.get_declared_actors()]
     for actor in actors:
         actor.broker = inline
