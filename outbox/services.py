@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,6 +52,26 @@ def record_event(*, name: str, payload: dict[str, Any]) -> OutboxEvent:
 
     enqueue_on_commit(react_to_outbox_event, event.pk)
     return event
+
+
+def record_events(*, name: str, payloads: Iterable[dict[str, Any]]) -> list[OutboxEvent]:
+    """``record_event`` for many events of one kind, written in one statement (a sweep batch's
+    notices); each is still dispatched on its own once the transaction commits."""
+    if current_schema_name() == get_public_schema_name():
+        raise NotInBrand(f"The outbox event {name} must be recorded inside a brand's schema.")
+    events = OutboxEvent.objects.bulk_create(
+        [
+            OutboxEvent(name=name, payload=json.loads(json.dumps(p, cls=_PayloadEncoder)))
+            for p in payloads
+        ]
+    )
+    from outbox.tasks import react_to_outbox_events  # the actor module imports these services
+
+    if events:
+        # One message for the lot: a broker send costs a round trip (several with the
+        # PostgreSQL broker), more than writing the events did.
+        enqueue_on_commit(react_to_outbox_events, [event.pk for event in events])
+    return events
 
 
 def dispatch_event(*, event_id: int, now: datetime | None = None) -> bool:

@@ -29,6 +29,26 @@ def react_to_outbox_event(event_id: int) -> None:
     services.dispatch_event(event_id=event_id)
 
 
+@dramatiq.actor(
+    queue_name=QUEUE_DEFAULT,
+    max_retries=settings.OUTBOX_MAX_RETRIES,
+    min_backoff=settings.OUTBOX_RETRY_MIN_BACKOFF_MS,
+    max_backoff=60_000,
+)
+def react_to_outbox_events(event_ids: list[int]) -> None:
+    """``react_to_outbox_event`` for the events one change wrote together (a sweep batch's
+    notices): one message instead of one each. Every event gets its turn; the first failure
+    is raised at the end and the retry skips the reactions that already ran."""
+    failure: Exception | None = None
+    for event_id in event_ids:
+        try:
+            services.dispatch_event(event_id=event_id)
+        except Exception as exc:
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+
+
 @dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=0)
 def reconcile_brand_flows() -> None:
     fixed = services.reconcile_brand()

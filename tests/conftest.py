@@ -169,11 +169,17 @@ def inline_worker(request: pytest.FixtureRequest) -> Iterator[InlineBroker | Non
         yield None
         return
     from approvals.tasks import email_sign_in_link
-    from outbox.tasks import react_to_outbox_event
+    from outbox.tasks import react_to_outbox_event, react_to_outbox_events
 
     real = dramatiq.get_broker()
     # Sign-in links run inline too: the phone's sign-in tests read the email they send.
-    inline = InlineBroker(run={react_to_outbox_event.actor_name, email_sign_in_link.actor_name})
+    inline = InlineBroker(
+        run={
+            react_to_outbox_event.actor_name,
+            react_to_outbox_events.actor_name,
+            email_sign_in_link.actor_name,
+        }
+    )
     actors = [real.get_actor(name) for name in real.get_declared_actors()]
     for actor in actors:
         actor.broker = inline

@@ -19,6 +19,16 @@ def member_ids_with_roles(*, roles: Iterable[str]) -> list[int]:
     )
 
 
+def member_roles() -> list[tuple[int, str]]:
+    """(user id, role) of every member of the current brand, oldest membership first: one
+    read that answers ``member_ids_with_roles`` for any roles (the sweep's due steps)."""
+    return list(
+        Membership.objects.filter(brand=current_brand())
+        .order_by("created_at", "id")
+        .values_list("user_id", "role")
+    )
+
+
 def staffed_roles(*, roles: Iterable[str]) -> list[str]:
     """Which of ``roles`` the current brand has at least one member in (in the order given)."""
     wanted = list(roles)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta
 
 from django.db.models import QuerySet
@@ -10,9 +10,9 @@ from django.db.models import QuerySet
 from approvals import presets
 from approvals.models import CoverageWindow, Duty, QuietHours
 from approvals.selectors.crisis import brand_in_crisis
-from approvals.selectors.people import member_ids_who_may, member_ids_with_roles
+from approvals.selectors.people import member_roles
 from approvals.tenancy import brand_local
-from tenants.roles import Role
+from tenants.roles import PERMISSIONS, Role
 
 
 def covers(*, weekdays: Iterable[int], starts: time, ends: time, local: datetime) -> bool:
@@ -52,9 +52,21 @@ def quiet_hours() -> QuerySet[QuietHours]:
 
 def quiet_until(*, user_ids: Iterable[int], now: datetime) -> dict[int, datetime]:
     """For each of the people now in quiet hours, when their quiet hours end."""
+    rows = QuietHours.objects.filter(user_id__in=list(user_ids))
+    return quiet_ends(rows=rows, user_ids=None, now=now)
+
+
+def quiet_ends(
+    *, rows: Iterable[QuietHours], user_ids: Iterable[int] | None, now: datetime
+) -> dict[int, datetime]:
+    """``quiet_until`` over quiet hours already read (of ``user_ids``, or of all the rows): the
+    sweep reads a brand's quiet hours once for all its due steps."""
+    wanted = None if user_ids is None else set(user_ids)
     local = brand_local(now)
     result: dict[int, datetime] = {}
-    for quiet in QuietHours.objects.filter(user_id__in=list(user_ids)):
+    for quiet in rows:
+        if wanted is not None and quiet.user_id not in wanted:
+            continue
         starts, ends, moment = quiet.starts, quiet.ends, local.time()
         if starts < ends:
             inside, end_day = starts <= moment < ends, local.date()
@@ -72,13 +84,27 @@ def escalation_targets(*, now: datetime) -> tuple[list[int], str]:
     on duty, else the account lead(s). Only people who may decide are ever named: an escalation
     tells them to decide, so a rota window of someone whose role was lowered since is passed by.
     """
-    if brand_in_crisis():
-        team = member_ids_who_may(
-            action="approvals.decide", among=member_ids_with_roles(roles=presets.CRISIS_ROLES)
-        )
+    in_crisis = brand_in_crisis()
+    return choose_escalation_targets(
+        in_crisis=in_crisis,
+        members=member_roles(),
+        on_duty=[] if in_crisis else on_duty_ids(now=now),
+    )
+
+
+def choose_escalation_targets(
+    *, in_crisis: bool, members: Sequence[tuple[int, str]], on_duty: Sequence[int]
+) -> tuple[list[int], str]:
+    """``escalation_targets`` from what is already read: the brand's (user id, role) pairs,
+    oldest membership first, and who is on duty in rota order (the sweep reads them once)."""
+    decide_roles, _scope = PERMISSIONS["approvals.decide"]
+    may_decide = {user_id for user_id, role in members if role in decide_roles}
+    if in_crisis:
+        crisis_roles = set(presets.CRISIS_ROLES)
+        team = [u for u, role in members if role in crisis_roles and u in may_decide]
         return team, "crisis_team"
-    on_duty = member_ids_who_may(action="approvals.decide", among=on_duty_ids(now=now))
-    if on_duty:
-        return on_duty, "rota"
-    leads = member_ids_with_roles(roles=[Role.ACCOUNT_LEAD])
+    on_duty_deciders = [i for i in on_duty if i in may_decide]
+    if on_duty_deciders:
+        return on_duty_deciders, "rota"
+    leads = [user_id for user_id, role in members if role == Role.ACCOUNT_LEAD]
     return leads, "account_lead" if leads else "nobody"

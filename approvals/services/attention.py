@@ -6,6 +6,8 @@ the same transaction, and again by the reconciler.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from approvals.models import ApprovalMode, ApprovalStep, CrisisState, Decision
 from tenants.attention.models import AttentionKind
 from tenants.attention.services import Attention, sync_attention
@@ -14,54 +16,80 @@ from tenants.selectors import current_brand
 KINDS = frozenset({AttentionKind.APPROVAL_STEP, AttentionKind.CRISIS})
 
 
+def _step_item(step: ApprovalStep, decisions: list[Decision], slug: str) -> Attention:
+    # In an "all" step a role someone already approved for waits for nobody else.
+    done_roles = {
+        d.role
+        for d in decisions
+        if step.mode == ApprovalMode.ALL and d.verdict == Decision.Verdict.APPROVE
+    }
+    request = step.request
+    return Attention(
+        kind=AttentionKind.APPROVAL_STEP,
+        source_id=step.pk,
+        title=request.summary or f"{request.subject_kind} #{request.subject_id}",
+        link=f"/brands/{slug}/approve/steps/{step.pk}/",
+        since=step.opened_at or request.created_at,
+        due_at=step.deadline_at,
+        roles=[r for r in step.roles if r not in done_roles],
+        user_ids=step.escalated_to_ids,
+        # Nobody decides their own work, or the same step twice.
+        excluded_user_ids=request.authors | {d.decider_id for d in decisions},
+    )
+
+
+def _crisis_item(crisis: CrisisState | None, slug: str) -> Attention | None:
+    if crisis is None or not crisis.active or crisis.since is None:
+        return None
+    incident = crisis.incident
+    return Attention(
+        kind=AttentionKind.CRISIS,
+        source_id=incident.pk if incident else 0,
+        title=f"In crisis: {incident.summary}" if incident else "In crisis",
+        link=f"/brands/{slug}/api/v1/approvals/crisis/",
+        since=crisis.since,
+    )
+
+
 def _collect() -> list[Attention]:
     slug = current_brand().slug
-    items: list[Attention] = []
     steps = (
         ApprovalStep.objects.filter(status=ApprovalStep.Status.OPEN)
         .select_related("request")
         .prefetch_related("decisions")
         .order_by("pk")
     )
-    for step in steps:
-        decisions = list(step.decisions.all())
-        # In an "all" step a role someone already approved for waits for nobody else.
-        done_roles = {
-            d.role
-            for d in decisions
-            if step.mode == ApprovalMode.ALL and d.verdict == Decision.Verdict.APPROVE
-        }
-        request = step.request
-        items.append(
-            Attention(
-                kind=AttentionKind.APPROVAL_STEP,
-                source_id=step.pk,
-                title=request.summary or f"{request.subject_kind} #{request.subject_id}",
-                link=f"/brands/{slug}/approve/steps/{step.pk}/",
-                since=step.opened_at or request.created_at,
-                due_at=step.deadline_at,
-                roles=[r for r in step.roles if r not in done_roles],
-                user_ids=step.escalated_to_ids,
-                # Nobody decides their own work, or the same step twice.
-                excluded_user_ids=request.authors | {d.decider_id for d in decisions},
-            )
-        )
+    items = [_step_item(step, list(step.decisions.all()), slug) for step in steps]
     crisis = CrisisState.objects.filter(pk=1, active=True).select_related("incident").first()
-    if crisis is not None and crisis.since is not None:
-        incident = crisis.incident
-        items.append(
-            Attention(
-                kind=AttentionKind.CRISIS,
-                source_id=incident.pk if incident else 0,
-                title=f"In crisis: {incident.summary}" if incident else "In crisis",
-                link=f"/brands/{slug}/api/v1/approvals/crisis/",
-                since=crisis.since,
-            )
-        )
-    return items
+    crisis_item = _crisis_item(crisis, slug)
+    return [*items, crisis_item] if crisis_item else items
 
 
 def sync_approvals_attention() -> int:
     """Make the brand's approval-step and crisis rows match its open steps and crisis state;
     returns how many rows changed (the reconciler's count of what it fixed)."""
     return sync_attention(kinds=KINDS, collect=_collect)
+
+
+def sync_steps_attention(
+    *,
+    steps: Iterable[ApprovalStep],
+    decisions: Mapping[int, list[Decision]],
+    crisis: CrisisState | None,
+) -> int:
+    """``sync_approvals_attention`` for a few open steps the caller holds locked (a sweep
+    batch), from what it already read: costs the steps touched, not every open step.
+
+    The rows are selected by source id across both kinds, so the crisis row is given too
+    (its source id, the incident's, may equal one of the steps')."""
+    slug = current_brand().slug
+    wanted = {step.pk: step for step in steps}
+    items = [
+        _step_item(step, decisions.get(step.pk, []), slug)
+        for step in wanted.values()
+        if step.status == ApprovalStep.Status.OPEN
+    ]
+    crisis_item = _crisis_item(crisis, slug)
+    if crisis_item is not None and crisis_item.source_id in wanted:
+        items.append(crisis_item)
+    return sync_attention(kinds=KINDS, collect=lambda: items, source_ids=wanted)

@@ -22,7 +22,37 @@ def record(
     detail: str = "",
 ) -> AuditEntry:
     """Append one audit entry (inside the caller's transaction, so it commits with the change)."""
-    return AuditEntry.objects.create(
+    entry = audit_entry(
+        action=action,
+        at=at,
+        actor_id=actor_id,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        request_id=request_id,
+        step_id=step_id,
+        before=before,
+        after=after,
+        detail=detail,
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_entry(
+    *,
+    action: str,
+    at: datetime,
+    actor_id: int | None = None,
+    subject_kind: str = "",
+    subject_id: int | None = None,
+    request_id: int | None = None,
+    step_id: int | None = None,
+    before: Any = None,
+    after: Any = None,
+    detail: str = "",
+) -> AuditEntry:
+    """The unsaved entry ``record`` appends, for writers that insert many in one statement."""
+    return AuditEntry(
         at=at,
         actor_id=actor_id,
         action=action,

@@ -15,20 +15,27 @@ each holding what the other waits for (a decision racing a cancelled boost deadl
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from approvals.errors import ApprovalAlreadyDecided
-from approvals.models import ApprovalRequest, ApprovalStep, SubjectKind, TimeoutRule
+from approvals.models import (
+    ApprovalRequest,
+    ApprovalStep,
+    AuditEntry,
+    SubjectKind,
+    TimeoutRule,
+)
 from approvals.selectors.crisis import brand_in_crisis
+from approvals.selectors.people import member_roles
 from approvals.selectors.rota import quiet_until
-from approvals.services.audit import record
+from approvals.services.audit import audit_entry, record
 from approvals.services.clock import deadline_after, next_action_at
 from approvals.services.notify import (
     announce_outcome,
     email_on_commit,
     event_on_commit,
-    member_ids_who_may,
     member_ids_with_roles,
     step_link,
 )
@@ -37,9 +44,13 @@ from approvals.tenancy import brand_local_text
 from content import services as content_services
 from content.errors import ContentError
 from content.models import Draft
+from tenants.roles import PERMISSIONS
 
 Status = ApprovalRequest.Status
 StepStatus = ApprovalStep.Status
+
+# Who may decide at all (the one permission table); a chain's roles narrow it.
+DECIDE_ROLES, _DECIDE_SCOPE = PERMISSIONS["approvals.decide"]
 
 DRAFT_KINDS = (SubjectKind.POST, SubjectKind.REPLY)
 # The draft transition each outcome takes (an expired request hands the draft back to its
@@ -91,8 +102,23 @@ def audit_step(
     detail: str = "",
 ) -> None:
     """Record a change to a step (its request and subject named) in the audit trail."""
+    step_audit_entry(
+        step=step, action=action, now=now, before=before, actor_id=actor_id, detail=detail
+    ).save(force_insert=True)
+
+
+def step_audit_entry(
+    *,
+    step: ApprovalStep,
+    action: str,
+    now: datetime,
+    before: dict[str, Any] | None,
+    actor_id: int | None = None,
+    detail: str = "",
+) -> AuditEntry:
+    """The unsaved audit entry ``audit_step`` records, for callers that write many at once."""
     request = step.request
-    record(
+    return audit_entry(
         action=action,
         at=now,
         actor_id=actor_id,
@@ -123,13 +149,21 @@ def new_step(*, request: ApprovalRequest, position: int, spec: StepSpec) -> Appr
 def deciders_of(*, step: ApprovalStep) -> list[int]:
     """Everyone who may still decide the step (its roles and anyone it was escalated to),
     except its authors (the requester and whoever wrote a version) and who already decided."""
-    ids = member_ids_with_roles(roles=step.roles)
+    decided = set(step.decisions.values_list("decider_id", flat=True)) if step.pk else set()
+    return choose_deciders(step=step, members=member_roles(), decided=decided)
+
+
+def choose_deciders(
+    *, step: ApprovalStep, members: Sequence[tuple[int, str]], decided: Iterable[int]
+) -> list[int]:
+    """``deciders_of`` from what is already read: the brand's (user id, role) pairs, oldest
+    membership first, and who already decided the step (the sweep reads both once a batch)."""
+    ids = [user_id for user_id, role in members if role in step.roles]
     ids += [i for i in step.escalated_to_ids if i not in ids]
     # Nobody is asked to decide who may not (a chain naming such a role, an old escalation).
-    ids = member_ids_who_may(action="approvals.decide", among=ids)
-    decided = set(step.decisions.values_list("decider_id", flat=True)) if step.pk else set()
-    authors = step.request.authors
-    return [i for i in ids if i not in authors and i not in decided]
+    may_decide = {user_id for user_id, role in members if role in DECIDE_ROLES}
+    authors, done = step.request.authors, set(decided)
+    return [i for i in ids if i in may_decide and i not in authors and i not in done]
 
 
 def open_step(*, step: ApprovalStep, now: datetime, actor_id: int | None) -> None:

@@ -1,27 +1,189 @@
-"""Due work on one open step, as the sweep finds it: a reminder (held through quiet hours), or
-at the deadline the step's timeout rule (escalate, approve automatically, or expire)."""
+"""Due work on open steps, as the sweep finds it: a reminder (held through quiet hours), or
+at the deadline the step's timeout rule (escalate, approve automatically, or expire).
+
+Reminders, the work a sweep does most, are handled a batch at a time (``remind_due_steps``):
+what every step of the brand shares (members, crisis state, quiet hours, earlier decisions) is
+read once, and the steps, audit entries and notices are written in one statement each. The
+rarer paths (a deadline reached, nobody left to decide) go through ``handle_due_step``.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from approvals.models import ApprovalStep, TimeoutRule
+from django.db import connection
+
+from approvals import announcements
+from approvals.models import (
+    ApprovalStep,
+    AuditEntry,
+    CrisisState,
+    Decision,
+    QuietHours,
+    TimeoutRule,
+)
 from approvals.selectors.crisis import brand_in_crisis
-from approvals.selectors.rota import escalation_targets, quiet_until
+from approvals.selectors.people import member_roles
+from approvals.selectors.rota import (
+    choose_escalation_targets,
+    escalation_targets,
+    on_duty_ids,
+    quiet_ends,
+    quiet_until,
+)
 from approvals.services.chain import (
     Status,
     StepStatus,
     advance,
     audit_step,
+    choose_deciders,
     close_step,
     deciders_of,
     finish_request,
+    step_audit_entry,
     step_state,
 )
 from approvals.services.clock import deadline_after, next_action_at, reminders_due
 from approvals.services.notify import display_name, email_on_commit, event_on_commit, step_link
 from approvals.services.policy import get_policy
 from approvals.tenancy import brand_local_text
+from outbox.services import record_events
+
+
+@dataclass
+class DueBatch:
+    """What a batch of one brand's due steps shares, read once (four queries for the batch)."""
+
+    steps: list[ApprovalStep]
+    crisis: CrisisState | None
+    members: list[tuple[int, str]]
+    quiet: list[QuietHours]
+    decisions: dict[int, list[Decision]] = field(default_factory=dict)
+    on_duty: list[int] | None = None
+
+    @property
+    def in_crisis(self) -> bool:
+        return self.crisis is not None and self.crisis.active
+
+    def deciders(self, step: ApprovalStep) -> list[int]:
+        decided = [d.decider_id for d in self.decisions.get(step.pk, [])]
+        return choose_deciders(step=step, members=self.members, decided=decided)
+
+    def escalation_targets(self, step: ApprovalStep, *, now: datetime) -> list[int]:
+        """``escalation_targets`` for the step (its authors left out), read once a batch."""
+        if self.on_duty is None:
+            self.on_duty = choose_escalation_targets(
+                in_crisis=self.in_crisis,
+                members=self.members,
+                on_duty=[] if self.in_crisis else on_duty_ids(now=now),
+            )[0]
+        return [i for i in self.on_duty if i not in step.request.authors]
+
+
+def read_due_batch(*, steps: Sequence[ApprovalStep]) -> DueBatch:
+    """Read what the due ``steps`` (locked, of the current brand) share."""
+    decisions: dict[int, list[Decision]] = defaultdict(list)
+    for decision in Decision.objects.filter(step_id__in=[s.pk for s in steps]).order_by("pk"):
+        decisions[decision.step_id].append(decision)
+    return DueBatch(
+        steps=list(steps),
+        crisis=CrisisState.objects.select_related("incident").filter(id=1).first(),
+        members=member_roles(),
+        quiet=list(QuietHours.objects.all()),
+        decisions=dict(decisions),
+    )
+
+
+def remind_due_steps(*, batch: DueBatch, now: datetime) -> list[ApprovalStep]:
+    """Send (or hold through quiet hours) the reminders of the batch's steps that only need one,
+    writing steps, audit entries and notices set-wise; returns the steps left for
+    ``handle_due_step`` (a deadline reached, or nobody left to decide)."""
+    rest: list[ApprovalStep] = []
+    reminded: list[ApprovalStep] = []
+    entries: list[AuditEntry] = []
+    notices: list[dict[str, object]] = []
+    for step in batch.steps:
+        assert step.deadline_at is not None
+        deciders = batch.deciders(step)
+        if now >= step.deadline_at or (
+            step.escalated_at is None and not deciders and batch.escalation_targets(step, now=now)
+        ):
+            rest.append(step)
+            continue
+        before = step_state(step=step)
+        quiet = {} if batch.in_crisis else quiet_ends(rows=batch.quiet, user_ids=deciders, now=now)
+        reachable = [i for i in deciders if i not in quiet]
+        reminded.append(step)
+        if deciders and not reachable:
+            # Everyone who could act is in quiet hours: hold the reminder until the first of
+            # them is back, but never past the deadline (the timeout rule then applies).
+            step.next_action_at = min([*quiet.values(), step.deadline_at])
+            entries.append(
+                step_audit_entry(
+                    step=step, action="reminder_held", now=now, before=before, detail="quiet hours"
+                )
+            )
+            notices.append(
+                {
+                    "notice": "reminder_held",
+                    "step_id": step.pk,
+                    "until": step.next_action_at.isoformat(),
+                }
+            )
+            continue
+        step.reminders_sent = max(reminders_due(step=step, now=now), step.reminders_sent + 1)
+        step.next_action_at = next_action_at(step=step)
+        sent_to = _send_reminder(step, reachable) if reachable else []
+        entries.append(
+            step_audit_entry(
+                step=step, action="reminder_sent", now=now, before=before, detail=", ".join(sent_to)
+            )
+        )
+        notices.append(
+            {
+                "notice": "reminder_sent",
+                "step_id": step.pk,
+                "request_id": step.request_id,
+                "recipients": reachable,
+            }
+        )
+    if reminded:
+        _write_reminders(reminded)
+        AuditEntry.objects.bulk_create(entries)
+        record_events(name=announcements.NOTICE, payloads=notices)
+    return rest
+
+
+def _write_reminders(steps: list[ApprovalStep]) -> None:
+    # One UPDATE from arrays: bulk_update's CASE per row costs more to build than to run.
+    table = connection.ops.quote_name(ApprovalStep._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS s SET reminders_sent = v.sent, next_action_at = v.next_at"
+            " FROM unnest(%s::bigint[], %s::int[], %s::timestamptz[]) AS v(id, sent, next_at)"
+            " WHERE s.id = v.id",
+            [
+                [step.pk for step in steps],
+                [step.reminders_sent for step in steps],
+                [step.next_action_at for step in steps],
+            ],
+        )
+
+
+def _send_reminder(step: ApprovalStep, reachable: list[int]) -> list[str]:
+    request = step.request
+    assert step.deadline_at is not None
+    return email_on_commit(
+        user_ids=reachable,
+        subject=f"Reminder: {request.subject_kind} #{request.subject_id} awaits your decision",
+        body=(
+            f"{request.summary}\n\nThe deadline is {brand_local_text(step.deadline_at)}.\n\n"
+            f"Decide here: {step_link(step_id=step.pk)}\n"
+        ),
+    )
 
 
 def handle_due_step(*, step: ApprovalStep, now: datetime) -> None:
@@ -69,15 +231,7 @@ def _remind(step: ApprovalStep, *, now: datetime) -> None:
     ApprovalStep.objects.filter(pk=step.pk).update(
         reminders_sent=step.reminders_sent, next_action_at=step.next_action_at
     )
-    local = brand_local_text(step.deadline_at)
-    sent_to = email_on_commit(
-        user_ids=reachable,
-        subject=f"Reminder: {request.subject_kind} #{request.subject_id} awaits your decision",
-        body=(
-            f"{request.summary}\n\nThe deadline is {local}.\n\n"
-            f"Decide here: {step_link(step_id=step.pk)}\n"
-        ),
-    )
+    sent_to = _send_reminder(step, reachable)
     audit_step(step=step, action="reminder_sent", now=now, before=before, detail=", ".join(sent_to))
     event_on_commit(
         kind="reminder_sent",

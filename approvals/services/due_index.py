@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from approvals.models import ApprovalStep
 from approvals.schedule.models import BrandDue
@@ -21,21 +21,26 @@ from tenants.selectors import current_brand
 def sync_brand_due() -> None:
     """Copy the current brand's earliest open-step due time into the public sweep index.
 
-    The brand's index row is locked before the minimum is read: under READ COMMITTED the read
-    then sees every step committed by a transaction that held the lock before us, so two
-    concurrent changes can never leave a later time than the true minimum behind.
+    The brand's index row is locked (made first if missing) before the minimum is read, in a
+    statement of its own: under READ COMMITTED the next statement's snapshot then sees every
+    step committed by a transaction that held the lock before us, so two concurrent changes can
+    never leave a later time than the true minimum behind. Two statements, no savepoint: the
+    sweep and every step change pay it.
     """
     brand_id = current_brand().pk
-    with transaction.atomic():
-        BrandDue.objects.bulk_create([BrandDue(brand_id=brand_id)], ignore_conflicts=True)
-        BrandDue.objects.select_for_update().filter(brand_id=brand_id).values_list("pk").get()
-        earliest = (
-            ApprovalStep.objects.filter(status=ApprovalStep.Status.OPEN)
-            .order_by("next_action_at")
-            .values_list("next_action_at", flat=True)
-            .first()
+    table = connection.ops.quote_name(BrandDue._meta.db_table)
+    steps = connection.ops.quote_name(ApprovalStep._meta.db_table)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (brand_id, next_due_at) VALUES (%s, NULL)"
+            f" ON CONFLICT (brand_id) DO UPDATE SET next_due_at = {table}.next_due_at",
+            [brand_id],
         )
-        BrandDue.objects.filter(brand_id=brand_id).update(next_due_at=earliest)
+        cursor.execute(
+            f"UPDATE {table} SET next_due_at = (SELECT min(next_action_at) FROM {steps}"
+            " WHERE status = %s) WHERE brand_id = %s",
+            [ApprovalStep.Status.OPEN, brand_id],
+        )
 
 
 def due_brand_ids(*, now: datetime, limit: int = 500) -> list[int]:

@@ -14,8 +14,8 @@ from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from approvals.models import ApprovalStep
-from approvals.services.attention import sync_approvals_attention
-from approvals.services.due import handle_due_step
+from approvals.services.attention import sync_approvals_attention, sync_steps_attention
+from approvals.services.due import handle_due_step, read_due_batch, remind_due_steps
 from approvals.services.due_index import due_brand_ids, sync_brand_due
 from tenants.models import Brand
 
@@ -28,23 +28,34 @@ def sweep_brand(*, now: datetime) -> int:
     """Handle every step of the current brand that is due at ``now``; returns how many.
 
     Steps are claimed with SKIP LOCKED so an overlapping sweep (or a decision being made on
-    the same step) never handles a step twice; each batch is one transaction.
+    the same step) never handles a step twice; each batch is one transaction. A batch's
+    reminders are written set-wise (``remind_due_steps``); only the steps that reached their
+    deadline, or have nobody left to decide, are handled one by one.
     """
     handled = 0
     while True:
         with transaction.atomic():
-            batch = list(
+            steps = list(
                 ApprovalStep.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("request")
                 .filter(status=ApprovalStep.Status.OPEN, next_action_at__lte=now)
                 .order_by("next_action_at")[:SWEEP_BATCH]
             )
-            for step in batch:
-                handle_due_step(step=step, now=now)
+            if steps:
+                batch = read_due_batch(steps=steps)
+                rest = remind_due_steps(batch=batch, now=now)
+                for step in rest:
+                    handle_due_step(step=step, now=now)
+                if rest:
+                    # Timeouts may open a request's next step or finish it: re-read them all.
+                    sync_approvals_attention()
+                else:
+                    sync_steps_attention(
+                        steps=steps, decisions=batch.decisions, crisis=batch.crisis
+                    )
             sync_brand_due()
-            sync_approvals_attention()
-        handled += len(batch)
-        if len(batch) < SWEEP_BATCH:
+        handled += len(steps)
+        if len(steps) < SWEEP_BATCH:
             return handled
 
 

@@ -9,14 +9,17 @@ Measures the product's own endpoint, ``/brands/<slug>/api/v1/drafts/`` (URL name
 
 from __future__ import annotations
 
+import threading
 import time
 
+import psycopg
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django_tenants.utils import schema_context
 
-from bench import http_load
+from bench import database, http_load
 from bench.context import Bench, log
 from bench.figures.routing import count_statements
 from bench.report import AT_MOST, Figure
@@ -99,6 +102,53 @@ def _in_process(ctx: Bench, path: str, requests: int) -> tuple[float, float]:
     return median(wall), median(cpu)
 
 
+def _connections_of_others(ctx: Bench) -> int:
+    """Client connections to the bench database other than the bench process's own."""
+    with psycopg.connect(database.url(ctx.database), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            " AND pid <> ALL(%s)",
+            [ctx_pids(ctx)],
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def ctx_pids(ctx: Bench) -> list[int]:
+    """Backend pids of the bench process's own Django connection (left out of the count)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        row = cursor.fetchone()
+    return [int(row[0])] if row else []
+
+
+class ConnectionSampler:
+    """Counts the web server's connections every 50 ms while a load runs; keeps the most."""
+
+    def __init__(self, ctx: Bench) -> None:
+        self.ctx, self.most, self._stop = ctx, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.most = max(self.most, _connections_of_others(self.ctx))
+            self._stop.wait(0.05)
+
+    def __enter__(self) -> ConnectionSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def connection_formula() -> int:
+    """platform/DEPLOY.md's most for the bench's web server: web workers x (pool + the
+    PostgreSQL broker's one sending connection per thread)."""
+    return http_load.WEB_WORKERS * (settings.DATABASE_POOL_MAX_SIZE + http_load.WEB_THREADS)
+
+
 def run(ctx: Bench) -> list[Figure]:
     sizes = ctx.sizes
     big = ctx.new_brand("drafts-big")
@@ -128,14 +178,16 @@ def run(ctx: Bench) -> list[Figure]:
             requests_per_client=sizes.single_client_requests * 2,
             seconds_cap=sizes.http_seconds_cap,
         )
-        many = http_load.load(
-            port=port,
-            paths=[big_path],
-            headers=headers,
-            clients=sizes.concurrent_clients,
-            requests_per_client=sizes.requests_per_client,
-            seconds_cap=sizes.http_seconds_cap,
-        )[big_path]
+        idle = _connections_of_others(ctx)
+        with ConnectionSampler(ctx) as sampler:
+            many = http_load.load(
+                port=port,
+                paths=[big_path],
+                headers=headers,
+                clients=sizes.concurrent_clients,
+                requests_per_client=sizes.requests_per_client,
+                seconds_cap=sizes.http_seconds_cap,
+            )[big_path]
     one_big, one_small = one[big_path], one[small_path]
     for name, result in [("one client", one_big), ("8 clients", many)]:
         if result.errors:
@@ -198,6 +250,7 @@ def run(ctx: Bench) -> list[Figure]:
                 f" client, at most about 2x on 2 cores."
             ],
         ),
+        *connection_figures(idle=idle, loaded=sampler.most, clients=sizes.concurrent_clients),
         Figure(
             group=GROUP,
             name=f"Queries per request, {rows} vs {sizes.drafts_small_rows} rows",
@@ -212,5 +265,36 @@ def run(ctx: Bench) -> list[Figure]:
                 f" {sizes.drafts_rows:,} rows, {q_small} at {sizes.drafts_small_rows}"
                 " ORM queries, not counting `SET search_path`."
             ],
+        ),
+    ]
+
+
+def connection_figures(*, idle: int, loaded: int, clients: int) -> list[Figure]:
+    formula = float(connection_formula())
+    how = (
+        f"Client connections to the bench database held by gunicorn ({http_load.WEB_WORKERS}"
+        f" workers x {http_load.WEB_THREADS} threads, DATABASE_POOL_MAX_SIZE"
+        f" {settings.DATABASE_POOL_MAX_SIZE}, PostgreSQL broker), counted in pg_stat_activity"
+        " (the bench process's own left out): idle after the warm-up and one-client"
+        " requests, and the most"
+        f" seen every 50 ms while {clients} clients loaded the drafts list. The target is"
+        " platform/DEPLOY.md's formula for web processes: workers x (pool size + threads,"
+        " the broker's sending connections)."
+    )
+    return [
+        Figure(
+            group=GROUP,
+            name="Connections held by the web server, idle after requests",
+            value=float(idle),
+            unit="connections",
+            target=formula,
+            details=[how],
+        ),
+        Figure(
+            group=GROUP,
+            name=f"Connections held by the web server, most under {clients} concurrent clients",
+            value=float(loaded),
+            unit="connections",
+            target=formula,
         ),
     ]

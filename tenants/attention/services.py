@@ -109,7 +109,9 @@ def sync_attention(
     wanted_kinds = frozenset(kinds)
     only = None if source_ids is None else frozenset(source_ids)
     brand_id = current_brand().pk
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction (two round trips on every change); a failure
+    # here fails the caller's change as a whole, which is what it must do anyway.
+    with transaction.atomic(savepoint=False):
         _lock(brand_id, wanted_kinds)
         wanted: dict[tuple[str, int], AttentionRow] = {}
         for item in collect():

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -220,3 +221,72 @@ def test_deciding_a_boost_while_it_is_cancelled_never_deadlocks(
         assert isinstance(outcome.decided, ApprovalAlreadyDecided), outcome
         assert outcome.decided.status_code == 409
         assert (request.status, decisions) == ("withdrawn", 0)
+
+
+@pytest.fixture
+def due_brand(world: Any, django_db_blocker: Any) -> Iterator[RaceBrand]:
+    """A committed brand with three replies whose first reminder is due at T0 + 15 min."""
+    with django_db_blocker.unblock():
+        lead = UserFactory(username="sam-sweep-lead", first_name="Sam", last_name="Lead")
+        admin = UserFactory(username="sia-sweep-admin", first_name="Sia", last_name="Admin")
+        brand = tenant_services.create_brand(
+            agency=world.agency, name="Sweep Roasters", slug="sweep-roasters", created_by=admin
+        )
+        tenant_services.add_member(brand=brand, user=lead, role=Role.ACCOUNT_LEAD)
+        step_ids = []
+        with tenant_context(brand):
+            services.apply_preset(level=1, actor_id=None, now=T0)
+            for _ in range(3):
+                draft = DraftFactory(kind="reply", risk_score=50)
+                result = services.request_approval(
+                    subject_kind="reply", subject_id=draft.pk, risk_score=50, actor_id=None, now=T0
+                )
+                step_ids.append(ApprovalStep.objects.get(request_id=result.request_id).pk)
+        connection.set_schema_to_public()
+    try:
+        yield RaceBrand(brand=brand, lead=lead, admin=admin, step_ids=step_ids)
+    finally:
+        with django_db_blocker.unblock():
+            connection.set_schema_to_public()
+            brand.delete(force_drop=True)
+            User.objects.filter(pk__in=[lead.pk, admin.pk]).delete()
+
+
+def test_two_sweeps_at_once_remind_each_due_step_exactly_once(
+    due_brand: RaceBrand, django_db_blocker: Any
+) -> None:
+    from approvals.models import AuditEntry
+    from approvals.schedule.models import BrandDue
+
+    now = T0 + timedelta(minutes=16)
+    start = threading.Barrier(2)
+    handled: list[Any] = []
+
+    def sweep() -> None:
+        try:
+            with tenant_context(due_brand.brand):
+                start.wait(timeout=10)
+                handled.append(services.sweep_brand(now=now))
+        except Exception as exc:
+            handled.append(exc)
+        finally:
+            connection.close()
+
+    with django_db_blocker.unblock():
+        threads = [threading.Thread(target=sweep) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        # SKIP LOCKED: whichever sweep claims a step handles it; together exactly the three.
+        assert all(isinstance(h, int) for h in handled) and sum(handled) == 3, handled
+        with tenant_context(due_brand.brand):
+            reminded = AuditEntry.objects.filter(action="reminder_sent")
+            assert sorted(reminded.values_list("step_id", flat=True)) == sorted(due_brand.step_ids)
+            for step in ApprovalStep.objects.filter(pk__in=due_brand.step_ids):
+                assert (step.reminders_sent, step.next_action_at) == (
+                    1,
+                    T0 + timedelta(minutes=25),
+                )
+        connection.set_schema_to_public()
+        assert BrandDue.objects.get(brand=due_brand.brand).next_due_at == T0 + timedelta(minutes=25)

@@ -413,3 +413,47 @@ def test_a_step_someone_may_decide_is_not_escalated_early(in_a, heard, commits) 
     step.refresh_from_db()
     assert step.escalated_at is None
     assert heard.events_of("step_escalated") == []
+
+
+def test_the_due_index_follows_steps_opened_reminded_escalated_and_decided(in_a, commits) -> None:
+    """The public index the sweep reads is the brand's earliest open-step due time after every
+    change: a reminder moves it on, an escalation moves the deadline, a decision clears it."""
+    _draft_id, first = open_reply(in_a)
+    due = lambda: BrandDue.objects.get(brand=in_a.brand).next_due_at  # noqa: E731
+    assert due() == T0 + timedelta(minutes=15)
+    sweep(16, commits)
+    assert due() == T0 + timedelta(minutes=25)  # the second reminder
+    sweep(31, commits)  # deadline breached: escalated with a fresh 30-minute deadline
+    first.refresh_from_db()
+    assert first.escalated_at is not None
+    assert due() == first.deadline_at == T0 + timedelta(minutes=61)
+    services.decide_step(step_id=first.pk, actor=in_a.person(Role.ACCOUNT_LEAD), decision="approve")
+    assert due() is None
+
+
+def test_one_sweep_reminds_every_due_step_of_a_brand_once_and_audits_each(
+    in_a, heard, commits
+) -> None:
+    from approvals.models import AuditEntry
+    from tenants.attention.models import AttentionRow
+
+    steps = [open_reply(in_a)[1] for _ in range(3)]
+    assert sweep(16, commits) == {in_a.brand.slug: 3}
+    assert sweep(17, commits) == {}
+    for step in steps:
+        step.refresh_from_db()
+        assert (step.reminders_sent, step.next_action_at) == (1, T0 + timedelta(minutes=25))
+    reminded = AuditEntry.objects.filter(action="reminder_sent", step_id__in=[s.pk for s in steps])
+    assert sorted(reminded.values_list("step_id", flat=True)) == sorted(s.pk for s in steps)
+    assert all(entry.before["reminders_sent"] == 0 for entry in reminded)
+    assert all(entry.after["reminders_sent"] == 1 for entry in reminded)
+    assert sorted(e["step_id"] for e in heard.events_of("reminder_sent")) == sorted(
+        s.pk for s in steps
+    )
+    # Each step's reminder goes to the lead and the admin once (six emails for three steps).
+    lead = in_a.person(Role.ACCOUNT_LEAD)
+    assert recipients().count(lead.email) == 3
+    # The cockpit still lists every open step after the sweep touched them.
+    rows = AttentionRow.objects.filter(brand=in_a.brand, kind="approval_step")
+    assert set(rows.values_list("source_id", flat=True)) >= {s.pk for s in steps}
+    assert BrandDue.objects.get(brand=in_a.brand).next_due_at == T0 + timedelta(minutes=25)
