@@ -134,11 +134,21 @@ class ApprovalRequest(models.Model):
     supersedes = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # One review item for a generation job's variants: the drafts offered as alternatives, in
+    # id order (empty for a single subject). The approver approves one by naming it: it becomes
+    # ``chosen_variant_id`` and the subject, and the others are dropped.
+    variant_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    chosen_variant_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                condition=Q(chosen_variant_id__isnull=True)
+                | Q(subject_id=models.F("chosen_variant_id")),
+                name="approval_request_chosen_variant_is_subject",
+            ),
             models.CheckConstraint(
                 condition=Q(
                     status__in=[
@@ -169,6 +179,14 @@ class ApprovalRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_kind} #{self.subject_id}: {self.status}"
+
+    @property
+    def open_variant_ids(self) -> list[int]:
+        """The drafts still up for review in this item: all its variants until one is chosen,
+        then that one (a single subject: just the subject)."""
+        if self.chosen_variant_id is not None or not self.variant_ids:
+            return [self.subject_id]
+        return list(self.variant_ids)
 
     @property
     def authors(self) -> set[int]:

@@ -187,6 +187,7 @@ class DecideView(BrandScopedMixin, APIView):
             actor=_person(request),
             decision=data.validated_data["decision"],
             comment=data.validated_data["comment"],
+            variant_id=data.validated_data["variant_id"],
         )
         return Response(s.RequestSerializer(selectors.get_request(request_id=step.request_id)).data)
 
