@@ -368,6 +368,52 @@ class QuietHours(models.Model):
         return f"user {self.user_id} quiet {self.starts}-{self.ends}"
 
 
+class NotificationPreference(models.Model):
+    """How a person wants to hear about what is not urgent on this brand: collected into one
+    digest email every ``digest_minutes`` (0: each at once). Without a row, the platform's
+    default (``APPROVALS_DIGEST_MINUTES``) applies. Urgent ones (replies, crisis, escalations,
+    a deadline too close to wait) always go at once."""
+
+    user = person_reference(required=True, db_index=False)
+    digest_minutes = models.PositiveSmallIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user"], name="one_notification_preference_each"),
+            models.CheckConstraint(
+                condition=Q(digest_minutes__lte=1440), name="digest_at_least_daily"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}: digest every {self.digest_minutes} min"
+
+
+class DigestEntry(models.Model):
+    """A non-urgent notification held for a person's next digest; ``sent_at`` once a digest
+    carried it (claimed with SKIP LOCKED, so two digest runs never send it twice)."""
+
+    user = person_reference(required=True, db_index=False)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["user", "created_at"],
+                condition=Q(sent_at__isnull=True),
+                name="digest_entry_unsent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"for user {self.user_id}: {self.subject}"
+
+
 class Incident(models.Model):
     """A brand incident; at or above the policy's crisis threshold the brand is in crisis."""
 

@@ -1,4 +1,4 @@
-"""Worker actors for approvals: the every-minute deadline sweep."""
+"""Worker actors for approvals: the every-minute deadline sweep and the digests."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import dramatiq
 from django.utils import timezone
 from dramatiq_crontab import cron
 
-from approvals.services import sweep_due_brands
+from approvals.services import send_digests_everywhere, sweep_due_brands
 from brandroom.queues import QUEUE_HOUSEKEEPING
 
 logger = logging.getLogger(__name__)
@@ -23,3 +23,14 @@ def sweep_approval_deadlines() -> None:
     handled = sweep_due_brands(now=timezone.now())
     if handled:
         logger.info("Approvals sweep handled %s", handled)
+
+
+@cron("*/5 * * * *")
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=0, time_limit=240_000)
+def send_notification_digests() -> None:
+    """Send each person's digest of non-urgent notices once it is due (every five minutes the
+    due ones go). Safe to overlap: entries are claimed with SKIP LOCKED and marked sent with
+    their email. No retries: the next run is the retry."""
+    sent = send_digests_everywhere(now=timezone.now())
+    if any(sent.values()):
+        logger.info("Digests sent: %s", sent)

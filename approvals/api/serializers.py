@@ -280,6 +280,17 @@ class DecideSerializer(serializers.Serializer):
     )
 
 
+class NotificationSettingsSerializer(serializers.Serializer):
+    digest_minutes = serializers.IntegerField(
+        min_value=0,
+        max_value=1440,
+        help_text="How often you get one digest email of what is not urgent on this brand (new "
+        "posts and boosts to review, early reminders, approvals for your information), in "
+        "minutes; 0 sends each at once. Replies, crises, escalations and deadlines too close "
+        "to wait always go at once.",
+    )
+
+
 class AuditEntrySerializer(PersonIdsAsBefore):
     class Meta:
         model = AuditEntry

@@ -2,6 +2,7 @@
 
 from approvals.selectors.audit import audit_entries, export_audit
 from approvals.selectors.crisis import brand_in_crisis, crisis_state, incidents
+from approvals.selectors.digests import digest_minutes_for
 from approvals.selectors.figures import (
     approval_figures,
     approved_at,
@@ -40,6 +41,7 @@ __all__ = [
     "chain_lengths",
     "covers",
     "decisions_made",
+    "digest_minutes_for",
     "steps_opened",
     "signoff_shares",
     "approval_requests",

@@ -171,6 +171,10 @@ def open_step(*, step: ApprovalStep, now: datetime, actor_id: int | None) -> Non
             f"{request.summary}\n\nPlease decide by {local}.\nWhy it needs you: {request.reason}\n"
             f"\nDecide here: {step_link(step_id=step.pk)}\n"
         ),
+        # A new post or boost to review can wait for a digest; a reply or a crisis step not.
+        urgent=request.subject_kind == SubjectKind.REPLY or step.is_crisis_step,
+        deadline=step.deadline_at,
+        now=now,
     )
 
 
@@ -266,6 +270,8 @@ def finish_request(
             user_ids=member_ids_with_roles(roles=request.inform_roles),
             subject=f"Approved: {request.subject_kind} #{request.subject_id}",
             body=f"{request.summary}\n\nFor your information: this was approved.",
+            urgent=False,
+            now=now,
         )
     announce_outcome(
         request_id=request.pk,

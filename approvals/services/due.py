@@ -77,6 +77,10 @@ def _remind(step: ApprovalStep, *, now: datetime) -> None:
             f"{request.summary}\n\nThe deadline is {local}.\n\n"
             f"Decide here: {step_link(step_id=step.pk)}\n"
         ),
+        # An early reminder may ride in a digest; one close to the deadline goes at once.
+        urgent=request.subject_kind == "reply" or step.is_crisis_step,
+        deadline=step.deadline_at,
+        now=now,
     )
     audit_step(step=step, action="reminder_sent", now=now, before=before, detail=", ".join(sent_to))
     event_on_commit(

@@ -124,10 +124,12 @@ def queue(request: HttpRequest) -> HttpResponse:
             drafts.get(step.request.subject_id) if step.request.subject_kind != "boost" else None
         )
         text = draft.text if draft else step.request.summary
+        alternatives = len(step.request.open_variant_ids)
         items.append(
             QueueItem(
                 step=step,
-                title=_title(step, draft),
+                title=_title(step, draft)
+                + (f" · {alternatives} variants to choose from" if alternatives > 1 else ""),
                 excerpt=text[:120] + ("…" if len(text) > 120 else ""),
                 due=countdown(step.deadline_at, now),
                 late=bool(step.deadline_at and step.deadline_at < now),

@@ -91,6 +91,7 @@ def test_lead_sees_three_variants_on_the_phone_and_approves_one(
         page.goto(f"{live.url}/brands/{brand.slug}/approve/")
         # One item in the queue, not three
         assert page.locator("#queue li").count() == 1
+        assert "3 variants to choose from" in page.locator("#queue li").inner_text()
         page.locator("#queue li a").first.click()
         page.locator("#variants").wait_for()
         shown = [page.locator(f"#variant-{i} .preview").inner_text() for i in draft_ids]
