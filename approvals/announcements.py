@@ -17,6 +17,6 @@ CRISIS_CHANGED = "approvals.crisis_changed"
 
 # Something people or integrators should hear about. Payload: ``notice`` ("request_opened",
 # "request_withdrawn", "reminder_sent", "reminder_held", "step_escalated", "step_expired",
-# "step_auto_approved", "draft_held", "draft_released", "incident_opened", "incident_updated",
-# "incident_closed") and the facts of that kind, JSON-ready.
+# "step_auto_approved", "draft_held", "draft_released", "draft_dropped", "incident_opened",
+# "incident_updated", "incident_closed") and the facts of that kind, JSON-ready.
 NOTICE = "approvals.notice"

@@ -53,6 +53,25 @@ class ReasonRequired(ApprovalsError):
     code = "reason_required"
 
 
+class VariantRequired(ApprovalsError):
+    """Approving an item that offers several variants names the one approved."""
+
+    code = "variant_required"
+
+
+class NotAVariant(ApprovalsError):
+    """The named draft is not one of the item's variants."""
+
+    code = "not_a_variant"
+
+
+class VariantDropped(ApprovalsError):
+    """The named variant is no longer in the item: another one was approved in its place."""
+
+    status_code = 409
+    code = "variant_dropped"
+
+
 class InvalidDecision(ApprovalsError):
     """The decision is not one of approve, reject or request_changes."""
 

@@ -134,11 +134,21 @@ class ApprovalRequest(models.Model):
     supersedes = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # One review item for a generation job's variants: the drafts offered as alternatives, in
+    # id order (empty for a single subject). The approver approves one by naming it: it becomes
+    # ``chosen_variant_id`` and the subject, and the others are dropped.
+    variant_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    chosen_variant_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                condition=Q(chosen_variant_id__isnull=True)
+                | Q(subject_id=models.F("chosen_variant_id")),
+                name="approval_request_chosen_variant_is_subject",
+            ),
             models.CheckConstraint(
                 condition=Q(
                     status__in=[
@@ -169,6 +179,14 @@ class ApprovalRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_kind} #{self.subject_id}: {self.status}"
+
+    @property
+    def open_variant_ids(self) -> list[int]:
+        """The drafts still up for review in this item: all its variants until one is chosen,
+        then that one (a single subject: just the subject)."""
+        if self.chosen_variant_id is not None or not self.variant_ids:
+            return [self.subject_id]
+        return list(self.variant_ids)
 
     @property
     def authors(self) -> set[int]:
@@ -348,6 +366,52 @@ class QuietHours(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} quiet {self.starts}-{self.ends}"
+
+
+class NotificationPreference(models.Model):
+    """How a person wants to hear about what is not urgent on this brand: collected into one
+    digest email every ``digest_minutes`` (0: each at once). Without a row, the platform's
+    default (``APPROVALS_DIGEST_MINUTES``) applies. Urgent ones (replies, crisis, escalations,
+    a deadline too close to wait) always go at once."""
+
+    user = person_reference(required=True, db_index=False)
+    digest_minutes = models.PositiveSmallIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user"], name="one_notification_preference_each"),
+            models.CheckConstraint(
+                condition=Q(digest_minutes__lte=1440), name="digest_at_least_daily"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}: digest every {self.digest_minutes} min"
+
+
+class DigestEntry(models.Model):
+    """A non-urgent notification held for a person's next digest; ``sent_at`` once a digest
+    carried it (claimed with SKIP LOCKED, so two digest runs never send it twice)."""
+
+    user = person_reference(required=True, db_index=False)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["user", "created_at"],
+                condition=Q(sent_at__isnull=True),
+                name="digest_entry_unsent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"for user {self.user_id}: {self.subject}"
 
 
 class Incident(models.Model):

@@ -38,19 +38,25 @@ def seed_new_brand(sender: Any, brand: Brand, **kwargs: Any) -> None:
 
 def route_draft(*, draft_id: int) -> bool:
     """Put a ready draft through the brand's policy (clear it or open its request); False when
-    it is no longer ready (routed already, revised, deleted)."""
+    it is no longer ready (routed already, revised, deleted).
+
+    A generation job's ready variants go together as one review item (the first routed takes
+    its siblings along, so their own events find them routed already); the item is as risky
+    as its riskiest variant."""
     from approvals.services import request_approval
 
     with transaction.atomic():
-        draft = content_selectors.locked_ready_draft(draft_id=draft_id)
-        if draft is None:
+        variants = content_selectors.locked_ready_variants(draft_id=draft_id)
+        if not variants:
             return False
+        first = variants[0]
         request_approval(
-            subject_kind=draft.kind,
-            subject_id=draft.pk,
-            risk_score=draft.risk_score or 0,
-            actor_id=draft.created_by_id,
-            summary=draft.text[:200],
+            subject_kind=first.kind,
+            subject_id=first.pk,
+            risk_score=max(v.risk_score or 0 for v in variants),
+            actor_id=first.created_by_id,
+            summary=first.text[:200],
+            variant_ids=[v.pk for v in variants] if len(variants) > 1 else (),
         )
     return True
 

@@ -364,6 +364,12 @@ for _name in (
 # --- Approvals ----------------------------------------------------------------------------
 # How far back crisis mode looks for approved drafts that may still be unpublished (to hold).
 APPROVALS_CRISIS_HOLD_LOOKBACK_DAYS = env.int("APPROVALS_CRISIS_HOLD_LOOKBACK_DAYS", default=30)
+# How often people get one digest email of what is not urgent (new items to review, early
+# reminders, "for your information"), unless they chose otherwise; 0 sends each at once. The
+# test settings send at once so tests read one email per notice; digest tests set it.
+APPROVALS_DIGEST_MINUTES = env.int("APPROVALS_DIGEST_MINUTES", default=0 if TESTING else 60)
+if not 0 <= APPROVALS_DIGEST_MINUTES <= 1440:
+    raise ImproperlyConfigured("APPROVALS_DIGEST_MINUTES must be between 0 and 1440")
 
 # --- Cache -------------------------------------------------------------------------------
 # Nothing that must be shared between processes lives in the cache (throttle counters are in

@@ -47,6 +47,7 @@ class DraftStatus(models.TextChoices):
     CHANGES_REQUESTED = "changes_requested"
     PUBLISHED = "published"
     SUPERSEDED = "superseded"  # a newer version replaced it while it was in review
+    DROPPED = "dropped"  # another variant of the same job was approved in its place
 
 
 class DraftTransition(models.TextChoices):
@@ -59,6 +60,7 @@ class DraftTransition(models.TextChoices):
     REQUEST_CHANGES = "request_changes"
     RETURN_TO_WRITER = "return_to_writer"
     SUPERSEDE = "supersede"
+    DROP = "drop"
     HOLD = "hold"
     RELEASE = "release"
     PUBLISH = "publish"
@@ -78,6 +80,8 @@ DRAFT_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     # Nobody decided in time: the writer gets it back.
     DraftTransition.RETURN_TO_WRITER: (frozenset({_S.IN_REVIEW}), _S.DRAFT),
     DraftTransition.SUPERSEDE: (frozenset({_S.IN_REVIEW}), _S.SUPERSEDED),
+    # Variants are alternatives reviewed as one item: approving one drops the others.
+    DraftTransition.DROP: (frozenset({_S.IN_REVIEW}), _S.DROPPED),
     # A crisis holds approved, unpublished drafts in review and releases them at stand-down.
     DraftTransition.HOLD: (frozenset({_S.APPROVED}), _S.IN_REVIEW),
     DraftTransition.RELEASE: (frozenset({_S.IN_REVIEW}), _S.APPROVED),

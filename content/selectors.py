@@ -41,6 +41,33 @@ def locked_ready_draft(*, draft_id: int) -> Draft | None:
     return Draft.objects.select_for_update().filter(pk=draft_id, status=Draft.Status.READY).first()
 
 
+def locked_ready_variants(*, draft_id: int) -> list[Draft]:
+    """The ready draft and its ready sibling variants (the same generation job's other
+    alternatives), row-locked in id order until the transaction ends; empty once the draft
+    moved on or is gone. A draft written by hand, or a job's only variant, comes alone."""
+    draft = Draft.objects.filter(pk=draft_id, status=Draft.Status.READY).first()
+    if draft is None:
+        return []
+    if draft.job_id is None:
+        found = locked_ready_draft(draft_id=draft_id)
+        return [found] if found is not None else []
+    return list(
+        Draft.objects.select_for_update()
+        .filter(
+            job_id=draft.job_id,
+            kind=draft.kind,
+            parent_id=draft.parent_id,
+            status=Draft.Status.READY,
+        )
+        .order_by("pk")
+    )
+
+
+def drafts_by_id(*, draft_ids: list[int]) -> dict[int, Draft]:
+    """Drafts by id with their channels (missing ids are left out)."""
+    return {d.pk: d for d in Draft.objects.select_related("channel").filter(pk__in=draft_ids)}
+
+
 def ready_draft_ids(*, ready_before: datetime) -> list[int]:
     """Drafts still ``ready`` since before ``ready_before``, oldest first: ones the approvals
     policy should have seen by now."""

@@ -57,7 +57,7 @@ BRIEF=$(call POST "$API/briefs/" "$WRITER_TOKEN" \
   | json id)
 echo "   brief $BRIEF"
 
-echo "4. Ask the assistant for two drafts (the worker writes them)"
+echo "4. Ask the assistant for two drafts (the worker writes them; one item to review)"
 JOB=$(call POST "$API/briefs/$BRIEF/generate/" "$WRITER_TOKEN" '{"variants": 2}' | json id)
 for _ in $(seq 1 60); do
   STATUS=$(call GET "$API/jobs/$JOB/" "$WRITER_TOKEN" | json status)
@@ -90,8 +90,10 @@ print(r["status"], *((open_steps[0]["id"], open_steps[0]["roles"][0]) if open_st
   echo "   request $REQUEST: $STATUS"
   [ "$STATUS" = open ] || break
   APPROVER_TOKEN=$(sign_in "$PREFIX$ROLE")
+  # The job's two variants are one review item: approving names the one that goes out.
   call POST "$API/approvals/steps/$STEP/decision/" "$APPROVER_TOKEN" \
-    '{"decision": "approve", "comment": "Lovely, ship it."}' >/dev/null
+    "{\"decision\": \"approve\", \"variant_id\": $DRAFT, \"comment\": \"Lovely, ship it.\"}" \
+    >/dev/null
   echo "   step $STEP approved by $ROLE"
 done
 echo "6. The draft is now: $(call GET "$API/drafts/$DRAFT/" "$WRITER_TOKEN" | json status)"

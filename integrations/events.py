@@ -10,6 +10,7 @@ class EventType(models.TextChoices):
     DRAFT_FAILED = "draft.failed"
     DRAFT_HELD = "draft.held"
     DRAFT_RELEASED = "draft.released"
+    DRAFT_DROPPED = "draft.dropped"
     APPROVAL_REQUESTED = "approval.requested"
     APPROVAL_DECIDED = "approval.decided"
     APPROVAL_ESCALATED = "approval.escalated"
@@ -29,6 +30,7 @@ DRAFT_READY = EventType.DRAFT_READY.value
 DRAFT_FAILED = EventType.DRAFT_FAILED.value
 DRAFT_HELD = EventType.DRAFT_HELD.value
 DRAFT_RELEASED = EventType.DRAFT_RELEASED.value
+DRAFT_DROPPED = EventType.DRAFT_DROPPED.value
 APPROVAL_REQUESTED = EventType.APPROVAL_REQUESTED.value
 APPROVAL_DECIDED = EventType.APPROVAL_DECIDED.value
 APPROVAL_ESCALATED = EventType.APPROVAL_ESCALATED.value

@@ -39,6 +39,8 @@ APPROVAL_EVENT_TYPES = {
     "request_opened": events.APPROVAL_REQUESTED,
     "draft_held": events.DRAFT_HELD,
     "draft_released": events.DRAFT_RELEASED,
+    # Another variant of the same job was approved in its place.
+    "draft_dropped": events.DRAFT_DROPPED,
     # Closed without a decision: the same event as a decided request, outcome "withdrawn".
     "request_withdrawn": events.APPROVAL_DECIDED,
     "step_escalated": events.APPROVAL_ESCALATED,

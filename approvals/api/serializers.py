@@ -25,7 +25,7 @@ from approvals.models import (
     QuietHours,
     TimeoutRule,
 )
-from approvals.selectors import unheld_chain_steps
+from approvals.selectors import item_variants, unheld_chain_steps
 from tenants.roles import Role
 
 
@@ -211,8 +211,34 @@ class StepSerializer(PersonIdsAsBefore):
         ]
 
 
+class VariantSerializer(serializers.Serializer):
+    """One alternative of a multi-variant item, as the approver compares them."""
+
+    id = serializers.IntegerField(help_text="The draft's id: name it as variant_id to approve it.")
+    variant = serializers.IntegerField()
+    status = serializers.CharField(
+        help_text="in_review while the item is open; approved, dropped (another was chosen), ..."
+    )
+    text = serializers.CharField()
+    channel_id = serializers.IntegerField(allow_null=True)
+    risk_score = serializers.IntegerField(allow_null=True)
+    flags = serializers.ListField(child=serializers.CharField())
+    needs_person_reason = serializers.CharField()
+
+
 class RequestSerializer(PersonIdsAsBefore):
     steps = StepSerializer(many=True, read_only=True)
+    variants = serializers.SerializerMethodField(
+        help_text="A generation job's variants reviewed as this one item (empty for a single "
+        "subject): approve one by naming it as variant_id; the others are dropped."
+    )
+    chosen_variant_id = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The variant approved out of several."
+    )
+
+    @extend_schema_field(VariantSerializer(many=True))
+    def get_variants(self, request: ApprovalRequest) -> list[dict[str, Any]]:
+        return VariantSerializer(item_variants(request=request), many=True).data  # type: ignore[return-value]
 
     class Meta:
         model = ApprovalRequest
@@ -233,6 +259,8 @@ class RequestSerializer(PersonIdsAsBefore):
             "supersedes_id",
             "created_at",
             "finished_at",
+            "variants",
+            "chosen_variant_id",
             "steps",
         ]
 
@@ -247,6 +275,24 @@ class QueueItemSerializer(StepSerializer):
 class DecideSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(["approve", "reject", "request_changes"])
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+    variant_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Approving an item with several variants: the id of the one approved "
+        "(the others are dropped). Not needed for a single subject.",
+    )
+
+
+class NotificationSettingsSerializer(serializers.Serializer):
+    digest_minutes = serializers.IntegerField(
+        min_value=0,
+        max_value=1440,
+        help_text="How often you get one digest email of what is not urgent on this brand (new "
+        "posts and boosts to review, early reminders, approvals for your information), in "
+        "minutes; 0 sends each at once. Replies, crises, escalations and deadlines too close "
+        "to wait always go at once.",
+    )
 
 
 class AuditEntrySerializer(PersonIdsAsBefore):

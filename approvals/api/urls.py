@@ -29,5 +29,10 @@ urlpatterns = [
         name="incident-change",
     ),
     path("approvals/crisis/", views.CrisisView.as_view(), name="crisis-state"),
+    path(
+        "approvals/notifications/me/",
+        views.NotificationSettingsView.as_view(),
+        name="notification-settings",
+    ),
     *router.urls,
 ]

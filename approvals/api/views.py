@@ -198,8 +198,37 @@ class DecideView(BrandScopedMixin, APIView):
             actor=_person(request),
             decision=data.validated_data["decision"],
             comment=data.validated_data["comment"],
+            variant_id=data.validated_data["variant_id"],
         )
         return Response(s.RequestSerializer(selectors.get_request(request_id=step.request_id)).data)
+
+
+class NotificationSettingsView(BrandScopedMixin, APIView):
+    """Your own notification settings on this brand: how often non-urgent notices come as one
+    digest email (urgent ones always come at once)."""
+
+    read_action = "quiet_hours.set"
+    write_action = "quiet_hours.set"
+
+    @extend_schema(responses=s.NotificationSettingsSerializer)
+    def get(self, request: Request) -> Response:
+        person = _person(request)
+        minutes = selectors.digest_minutes_for(user_ids=[person.pk])[person.pk]
+        return Response(s.NotificationSettingsSerializer({"digest_minutes": minutes}).data)
+
+    @extend_schema(
+        request=s.NotificationSettingsSerializer, responses=s.NotificationSettingsSerializer
+    )
+    def put(self, request: Request) -> Response:
+        person = _person(request)
+        data = s.NotificationSettingsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        minutes = services.set_digest_minutes(
+            actor_id=person.pk,
+            digest_minutes=data.validated_data["digest_minutes"],
+            now=timezone.now(),
+        )
+        return Response(s.NotificationSettingsSerializer({"digest_minutes": minutes}).data)
 
 
 class AuditPagination(CursorPagination):

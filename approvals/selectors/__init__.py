@@ -2,6 +2,7 @@
 
 from approvals.selectors.audit import audit_entries, export_audit
 from approvals.selectors.crisis import brand_in_crisis, crisis_state, incidents
+from approvals.selectors.digests import digest_minutes_for
 from approvals.selectors.figures import (
     approval_figures,
     approved_at,
@@ -20,6 +21,7 @@ from approvals.selectors.queue import (
     approval_requests,
     decisions_by,
     get_request,
+    item_variants,
     pending_steps_for,
     requests_for_subject,
     review_history,
@@ -39,6 +41,7 @@ __all__ = [
     "chain_lengths",
     "covers",
     "decisions_made",
+    "digest_minutes_for",
     "steps_opened",
     "signoff_shares",
     "approval_requests",
@@ -48,6 +51,7 @@ __all__ = [
     "crisis_state",
     "decisions_by",
     "display_name",
+    "item_variants",
     "escalation_targets",
     "export_audit",
     "get_request",

@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from approvals.models import ApprovalRequest, ApprovalStep, Decision
 from content import selectors as content_selectors
+from content.models import Draft
 from tenants.models import User
 from tenants.roles import role_may
 from tenants.selectors import current_brand, role_on_brand
@@ -57,8 +58,21 @@ def get_request(*, request_id: int) -> ApprovalRequest:
 
 
 def requests_for_subject(*, subject_kind: str, subject_id: int) -> QuerySet[ApprovalRequest]:
-    """Every request a subject had, newest first (a draft's history across its chain runs)."""
-    return approval_requests().filter(subject_kind=subject_kind, subject_id=subject_id)
+    """Every request a subject had, newest first (a draft's history across its chain runs),
+    including an item that offered it as one of several variants."""
+    return approval_requests().filter(
+        Q(subject_id=subject_id) | Q(variant_ids__contains=[subject_id]),
+        subject_kind=subject_kind,
+    )
+
+
+def item_variants(*, request: ApprovalRequest) -> list[Draft]:
+    """The drafts an item offers as alternatives, in variant order, each with its status
+    (in review, approved, dropped...); empty for a single subject."""
+    if not request.variant_ids:
+        return []
+    found = content_selectors.drafts_by_id(draft_ids=list(request.variant_ids))
+    return sorted(found.values(), key=lambda d: (d.variant, d.pk))
 
 
 @dataclass(frozen=True)

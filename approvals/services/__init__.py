@@ -9,7 +9,8 @@ The layers, lowest first (a module imports only from layers below it):
 - ``intake``: a subject meets the policy; ``eligibility``: who may decide now
 - ``decisions``: decide a step, withdraw a request; ``due``: reminders and timeout rules
 - ``crisis``: incidents and crisis mode; ``thresholds``: policy edits that may start a crisis
-- ``sweep``: the deadline sweep over every brand with due work
+- ``sweep``: the deadline sweep over every brand with due work; ``digests``: each person's
+  digest of non-urgent notices
 """
 
 from approvals.services.crisis import (
@@ -19,6 +20,11 @@ from approvals.services.crisis import (
     update_incident,
 )
 from approvals.services.decisions import decide_step, withdraw_request
+from approvals.services.digests import (
+    send_digests_everywhere,
+    send_due_digests,
+    set_digest_minutes,
+)
 from approvals.services.due_index import sync_brand_due
 from approvals.services.eligibility import check_may_decide, may_decide
 from approvals.services.intake import ApprovalDecisionResult, request_approval
@@ -55,6 +61,9 @@ __all__ = [
     "open_incident_from_inbox_item",
     "request_approval",
     "seed_brand_defaults",
+    "send_digests_everywhere",
+    "send_due_digests",
+    "set_digest_minutes",
     "set_quiet_hours",
     "sweep_brand",
     "sweep_due_brands",

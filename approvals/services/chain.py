@@ -195,13 +195,20 @@ def open_step(*, step: ApprovalStep, now: datetime, actor_id: int | None) -> Non
     audit_step(step=step, action="step_opened", now=now, before=before, actor_id=actor_id)
     request = step.request
     local = brand_local_text(step.deadline_at)
+    # One email per person for the whole item, however many variants it offers.
+    variants = request.open_variant_ids
+    choose = f" ({len(variants)} variants: approve one)" if len(variants) > 1 else ""
     email_on_commit(
         user_ids=[i for i in deciders if i not in quiet],
-        subject=f"Decision needed: {request.subject_kind} #{request.subject_id}",
+        subject=f"Decision needed: {request.subject_kind} #{request.subject_id}{choose}",
         body=(
             f"{request.summary}\n\nPlease decide by {local}.\nWhy it needs you: {request.reason}\n"
             f"\nDecide here: {step_link(step_id=step.pk)}\n"
         ),
+        # A new post or boost to review can wait for a digest; a reply or a crisis step not.
+        urgent=request.subject_kind == SubjectKind.REPLY or step.is_crisis_step,
+        deadline=step.deadline_at,
+        now=now,
     )
 
 
@@ -226,21 +233,29 @@ def skip_step(*, step: ApprovalStep, now: datetime, actor_id: int | None, action
     audit_step(step=step, action=action, now=now, before=before, actor_id=actor_id)
 
 
-def move_draft(*, request: ApprovalRequest, transition: str, now: datetime) -> None:
-    """Move the request's draft along a named transition; a draft that moved on meanwhile is
-    recorded in the audit trail, not overwritten."""
-    try:
-        content_services.transition_draft(draft_id=request.subject_id, transition=transition)
-    except ContentError as exc:
-        record(
-            action="draft_status_unchanged",
-            at=now,
-            subject_kind=request.subject_kind,
-            subject_id=request.subject_id,
-            request_id=request.pk,
-            after={"transition": transition},
-            detail=exc.message,
-        )
+def move_draft(
+    *,
+    request: ApprovalRequest,
+    transition: str,
+    now: datetime,
+    draft_ids: list[int] | None = None,
+) -> None:
+    """Move the request's drafts (every variant still in the item, or ``draft_ids``) along a
+    named transition; a draft that moved on meanwhile is recorded in the audit trail, not
+    overwritten."""
+    for draft_id in request.open_variant_ids if draft_ids is None else draft_ids:
+        try:
+            content_services.transition_draft(draft_id=draft_id, transition=transition)
+        except ContentError as exc:
+            record(
+                action="draft_status_unchanged",
+                at=now,
+                subject_kind=request.subject_kind,
+                subject_id=draft_id,
+                request_id=request.pk,
+                after={"transition": transition},
+                detail=exc.message,
+            )
 
 
 def finish_request(
@@ -289,6 +304,8 @@ def finish_request(
             user_ids=member_ids_with_roles(roles=request.inform_roles),
             subject=f"Approved: {request.subject_kind} #{request.subject_id}",
             body=f"{request.summary}\n\nFor your information: this was approved.",
+            urgent=False,
+            now=now,
         )
     announce_outcome(
         request_id=request.pk,

@@ -8,7 +8,14 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from approvals.errors import InvalidDecision, ReasonRequired, StepNotFound
+from approvals.errors import (
+    InvalidDecision,
+    NotAVariant,
+    ReasonRequired,
+    StepNotFound,
+    VariantDropped,
+    VariantRequired,
+)
 from approvals.models import DECIDED_VIA, DECIDED_VIA_API, ApprovalRequest, ApprovalStep, Decision
 from approvals.services.attention import sync_approvals_attention
 from approvals.services.audit import record
@@ -19,9 +26,12 @@ from approvals.services.chain import (
     close_step,
     finish_request,
     lock_open_request,
+    move_draft,
 )
 from approvals.services.due_index import sync_brand_due
 from approvals.services.eligibility import check_may_decide
+from approvals.services.notify import event_on_commit
+from content.models import Draft
 from tenants.models import User
 from tenants.selectors import current_brand, role_on_brand
 
@@ -50,6 +60,7 @@ def decide_step(
     comment: str = "",
     reason: str = "",
     via: str = DECIDED_VIA_API,
+    variant_id: int | None = None,
     now: datetime | None = None,
 ) -> ApprovalStep:
     """Record one person's decision on an open step and move the chain on.
@@ -58,6 +69,8 @@ def decide_step(
     entry, it is what the brand's mobility readiness counts.
 
     Rejecting or requesting changes needs a comment (``reason`` is accepted as its alias).
+    An item offering several variants is approved by naming one (``variant_id``): the others
+    are dropped at once, and later steps of the chain review the chosen one.
     The step row is locked, so of two people deciding at once exactly one wins; the other
     gets ApprovalAlreadyDecided (409) naming who decided.
     """
@@ -87,6 +100,7 @@ def decide_step(
         check_may_decide(step=step, actor_id=actor.pk, role=role, earlier=earlier)
         request = step.request
         escalated_here = actor.pk in step.escalated_to_ids
+        chosen = _chosen_variant(request=request, verdict=verdict, variant_id=variant_id)
         Decision.objects.create(
             step=step,
             decider_id=actor.pk,
@@ -106,6 +120,8 @@ def decide_step(
             before=None,
             after={"verdict": verdict, "role": role, "comment": comment, "via": via},
         )
+        if chosen is not None:
+            choose_variant(request=request, variant_id=chosen, now=now, actor_id=actor.pk)
         if verdict == Verdict.APPROVE:
             approved_roles = {d.role for d in earlier if d.verdict == Verdict.APPROVE} | {role}
             complete = step.mode == "any" or escalated_here or set(step.roles) <= approved_roles
@@ -119,6 +135,75 @@ def decide_step(
         sync_brand_due()
         sync_approvals_attention()
     return step
+
+
+def _chosen_variant(
+    *, request: ApprovalRequest, verdict: str, variant_id: int | None
+) -> int | None:
+    """The variant this decision picks out of a multi-variant item (None: nothing to choose);
+    refuses a variant that is not, or no longer, in the item before anything is written."""
+    if variant_id is None:
+        if verdict == Verdict.APPROVE and len(request.open_variant_ids) > 1:
+            raise VariantRequired(
+                "This item offers several variants: name the one you approve "
+                f"(one of {', '.join(map(str, request.open_variant_ids))}).",
+                field="variant_id",
+            )
+        return None
+    offered = request.variant_ids or [request.subject_id]
+    if variant_id not in offered:
+        raise NotAVariant(
+            f"Draft {variant_id} is not a variant of this item "
+            f"(its variants: {', '.join(map(str, offered))}).",
+            field="variant_id",
+        )
+    if variant_id not in request.open_variant_ids:
+        raise VariantDropped(
+            f"Variant {variant_id} is no longer in this item: variant "
+            f"{request.chosen_variant_id} was approved in its place.",
+            field="variant_id",
+        )
+    if verdict != Verdict.APPROVE or len(request.open_variant_ids) == 1:
+        return None  # a rejection applies to the whole item; a single subject has no choice
+    return variant_id
+
+
+def choose_variant(
+    *, request: ApprovalRequest, variant_id: int, now: datetime, actor_id: int | None
+) -> None:
+    """Narrow a multi-variant item to ``variant_id``: it becomes the request's subject and its
+    siblings are dropped (audit entry, and a ``draft_dropped`` notice for each). Called with
+    the open step locked; the conditional update makes a second choice fail, not overwrite."""
+    dropped = [i for i in request.open_variant_ids if i != variant_id]
+    before = {"subject_id": request.subject_id, "variant_ids": request.open_variant_ids}
+    updated = ApprovalRequest.objects.filter(
+        pk=request.pk, status=Status.OPEN, chosen_variant_id__isnull=True
+    ).update(chosen_variant_id=variant_id, subject_id=variant_id)
+    if updated != 1:
+        raise VariantDropped(
+            f"A variant of request {request.pk} was already chosen.", field="variant_id"
+        )
+    request.chosen_variant_id = request.subject_id = variant_id
+    move_draft(request=request, transition=Draft.Transition.DROP, now=now, draft_ids=dropped)
+    record(
+        action="variant_chosen",
+        at=now,
+        actor_id=actor_id,
+        subject_kind=request.subject_kind,
+        subject_id=variant_id,
+        request_id=request.pk,
+        before=before,
+        after={"subject_id": variant_id, "dropped_ids": dropped},
+    )
+    for draft_id in dropped:
+        event_on_commit(
+            kind="draft_dropped",
+            payload={
+                "draft_id": draft_id,
+                "request_id": request.pk,
+                "chosen_draft_id": variant_id,
+            },
+        )
 
 
 def withdraw_request(

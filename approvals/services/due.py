@@ -136,7 +136,7 @@ def remind_due_steps(*, batch: DueBatch, now: datetime) -> list[ApprovalStep]:
             continue
         step.reminders_sent = max(reminders_due(step=step, now=now), step.reminders_sent + 1)
         step.next_action_at = next_action_at(step=step)
-        sent_to = _send_reminder(step, reachable) if reachable else []
+        sent_to = _send_reminder(step, reachable, now=now) if reachable else []
         entries.append(
             step_audit_entry(
                 step=step, action="reminder_sent", now=now, before=before, detail=", ".join(sent_to)
@@ -173,7 +173,7 @@ def _write_reminders(steps: list[ApprovalStep]) -> None:
         )
 
 
-def _send_reminder(step: ApprovalStep, reachable: list[int]) -> list[str]:
+def _send_reminder(step: ApprovalStep, reachable: list[int], *, now: datetime) -> list[str]:
     request = step.request
     assert step.deadline_at is not None
     return email_on_commit(
@@ -183,6 +183,10 @@ def _send_reminder(step: ApprovalStep, reachable: list[int]) -> list[str]:
             f"{request.summary}\n\nThe deadline is {brand_local_text(step.deadline_at)}.\n\n"
             f"Decide here: {step_link(step_id=step.pk)}\n"
         ),
+        # An early reminder may ride in a digest; one close to the deadline goes at once.
+        urgent=request.subject_kind == "reply" or step.is_crisis_step,
+        deadline=step.deadline_at,
+        now=now,
     )
 
 
@@ -231,7 +235,7 @@ def _remind(step: ApprovalStep, *, now: datetime) -> None:
     ApprovalStep.objects.filter(pk=step.pk).update(
         reminders_sent=step.reminders_sent, next_action_at=step.next_action_at
     )
-    sent_to = _send_reminder(step, reachable)
+    sent_to = _send_reminder(step, reachable, now=now)
     audit_step(step=step, action="reminder_sent", now=now, before=before, detail=", ".join(sent_to))
     event_on_commit(
         kind="reminder_sent",

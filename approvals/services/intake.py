@@ -3,6 +3,7 @@ why) or opens its chain of approval steps."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -52,6 +53,7 @@ def request_approval(
     amount: Decimal | None = None,
     currency: str | None = None,
     summary: str = "",
+    variant_ids: Sequence[int] = (),
     now: datetime | None = None,
 ) -> ApprovalDecisionResult:
     """Ask the brand's policy about a subject: clear it (recording why) or open its chain.
@@ -71,13 +73,20 @@ def request_approval(
     needs_person_reason = ""
     author_ids: list[int] = []
     supersedes: ApprovalRequest | None = None
+    offered = sorted({subject_id, *variant_ids}) if len(set(variant_ids)) > 1 else []
     if subject_kind in DRAFT_KINDS:
         draft = content_selectors.get_draft(draft_id=subject_id)
+        alternatives = [
+            content_selectors.get_draft(draft_id=draft_id) if draft_id != subject_id else draft
+            for draft_id in offered or [subject_id]
+        ]
         # Flags name checks that fired; labels (offline_generated, regenerated) only inform.
-        flag_names = tuple(draft.flags or ())
+        # Any variant's flag counts for the item: the approver may pick that one.
+        flag_names = tuple(dict.fromkeys(f for d in alternatives for f in d.flags or ()))
         # The content checks decided a person must see this one, whatever the level or chain.
-        if draft.needs_person:
-            needs_person_reason = draft.needs_person_reason or "Needs a person."
+        for needy in (d for d in alternatives if d.needs_person):
+            needs_person_reason = needy.needs_person_reason or "Needs a person."
+            break
         # The author is the one who may never approve it, whoever asked on their behalf; nor
         # may anyone who wrote an earlier version (a one-word edit by someone else does not
         # make the original writer a fresh pair of eyes).
@@ -85,8 +94,9 @@ def request_approval(
         author_ids = sorted(
             {
                 version.created_by_id
-                for version in content_selectors.draft_history(draft=draft)
-                if version.version <= draft.version and version.created_by_id is not None
+                for alternative in alternatives
+                for version in content_selectors.draft_history(draft=alternative)
+                if version.version <= alternative.version and version.created_by_id is not None
             }
         )
         summary = summary or draft.text[:200]
@@ -112,6 +122,7 @@ def request_approval(
                 flag_names=flag_names,
                 needs_person_reason=needs_person_reason,
                 supersedes=supersedes,
+                variant_ids=offered,
                 now=now,
             )
     except IntegrityError:
@@ -137,6 +148,7 @@ def _open_request(
     flag_names: tuple[str, ...],
     needs_person_reason: str,
     supersedes: ApprovalRequest | None,
+    variant_ids: list[int],
     now: datetime,
 ) -> ApprovalDecisionResult:
     existing = ApprovalRequest.objects.filter(
@@ -182,6 +194,7 @@ def _open_request(
         inform_roles=needs.inform_roles,
         opened_in_crisis=in_crisis,
         supersedes=supersedes,
+        variant_ids=variant_ids,
         created_at=now,
         finished_at=None if needs.needs_approval else now,
     )
@@ -198,6 +211,7 @@ def _open_request(
             "band": needs.band,
             "level": needs.level,
             "steps": needs.steps,
+            **({"variant_ids": variant_ids} if variant_ids else {}),
         },
         detail=needs.reason,
     )
@@ -218,6 +232,11 @@ def _open_request(
     sync_approvals_attention()
     event_on_commit(
         kind="request_opened",
-        payload={"request_id": request.pk, "subject_kind": subject_kind, "subject_id": subject_id},
+        payload={
+            "request_id": request.pk,
+            "subject_kind": subject_kind,
+            "subject_id": subject_id,
+            **({"variant_ids": variant_ids} if variant_ids else {}),
+        },
     )
     return ApprovalDecisionResult(True, request.pk, needs.reason)

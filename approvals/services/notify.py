@@ -4,14 +4,19 @@ announcements written as outbox events with the change (see approvals.announceme
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from approvals import announcements
+from approvals.models import DigestEntry
+from approvals.selectors.crisis import brand_in_crisis
+from approvals.selectors.digests import digest_minutes_for
 from approvals.selectors.people import display_name, member_ids_who_may, member_ids_with_roles
-from outbox.notifications import email_people
+from outbox.notifications import email_people, recipients
 from outbox.services import record_event
 from tenants.selectors import current_brand
 
@@ -41,10 +46,38 @@ def step_link(*, step_id: int) -> str:
     return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
-def email_on_commit(*, user_ids: Iterable[int], subject: str, body: str) -> list[str]:
+def email_on_commit(
+    *,
+    user_ids: Iterable[int],
+    subject: str,
+    body: str,
+    urgent: bool = True,
+    deadline: datetime | None = None,
+    now: datetime | None = None,
+) -> list[str]:
     """Email the people (active members of the brand) from the worker once the transaction
-    commits; returns the addresses used."""
-    return email_people(user_ids=user_ids, subject=subject, body=body)
+    commits; returns the addresses used (emailed now or held for a digest).
+
+    A notice that is not ``urgent`` waits for the digest of each person who takes digests
+    (``approvals.services.digests``), unless the brand is in crisis or a digest could not
+    bring it with at least as much time left before ``deadline`` as it waited."""
+    ids = list(user_ids)
+    if urgent or not ids or brand_in_crisis():
+        return email_people(user_ids=ids, subject=subject, body=body)
+    now = now or timezone.now()
+    at_once: list[int] = []
+    held: list[int] = []
+    for user_id, minutes in digest_minutes_for(user_ids=ids).items():
+        wait = timedelta(minutes=minutes)
+        too_late = deadline is not None and now + 2 * wait > deadline
+        (at_once if minutes == 0 or too_late else held).append(user_id)
+    sent = email_people(user_ids=at_once, subject=subject, body=body) if at_once else []
+    people = recipients(user_ids=held)
+    DigestEntry.objects.bulk_create(
+        DigestEntry(user_id=person.pk, subject=subject, body=body, created_at=now)
+        for person in people
+    )
+    return sent + [person.email for person in people]
 
 
 def event_on_commit(*, kind: str, payload: dict[str, Any]) -> None:

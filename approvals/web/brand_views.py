@@ -18,7 +18,12 @@ from django.views.decorators.http import require_POST
 
 from approvals.errors import ApprovalsError
 from approvals.models import DECIDED_VIA_PHONE, ApprovalStep
-from approvals.selectors.queue import decisions_by, pending_steps_for, review_history
+from approvals.selectors.queue import (
+    decisions_by,
+    item_variants,
+    pending_steps_for,
+    review_history,
+)
 from approvals.services import decide_step, may_decide
 from approvals.subjects import describe
 from approvals.web.pages import approver_page, countdown, page_context
@@ -74,10 +79,12 @@ def queue(request: HttpRequest) -> HttpResponse:
             drafts.get(step.request.subject_id) if step.request.subject_kind != "boost" else None
         )
         text = draft.text if draft else step.request.summary
+        alternatives = len(step.request.open_variant_ids)
         items.append(
             QueueItem(
                 step=step,
-                title=_title(step, draft),
+                title=_title(step, draft)
+                + (f" · {alternatives} variants to choose from" if alternatives > 1 else ""),
                 excerpt=text[:120] + ("…" if len(text) > 120 else ""),
                 due=countdown(step.deadline_at, now),
                 late=bool(step.deadline_at and step.deadline_at < now),
@@ -96,6 +103,17 @@ def _open_step_for(request: HttpRequest, step_id: int) -> ApprovalStep:
     if step is None:
         raise Http404("No such decision.")
     return step
+
+
+@dataclass
+class VariantCard:
+    """One alternative of a multi-variant item, as the approver compares them side by side."""
+
+    draft: Draft
+    checks: DraftChecks
+    length: int
+    limit: int | None
+    in_item: bool  # still up for review (not dropped, not approved in an earlier step)
 
 
 @dataclass
@@ -145,6 +163,16 @@ def _detail_context(request: HttpRequest, step: ApprovalStep, **extra: Any) -> d
         else describe(subject_kind=subject.subject_kind, subject_id=subject.subject_id)
     )
     text = draft.text if draft else (about.text if about and about.text else subject.summary)
+    variants = [
+        VariantCard(
+            draft=v,
+            checks=_checks(v),
+            length=len(v.text),
+            limit=v.channel.max_length if v.channel else None,
+            in_item=v.pk in subject.open_variant_ids,
+        )
+        for v in item_variants(request=subject)
+    ]
     limit = draft.channel.max_length if draft and draft.channel else None
     history = review_history(subject_kind=subject.subject_kind, subject_id=subject.subject_id)
     comments = [
@@ -172,6 +200,9 @@ def _detail_context(request: HttpRequest, step: ApprovalStep, **extra: Any) -> d
         # The band the policy gave the request (its thresholds, flags, spend), not a guess.
         risk_band=subject.band,
         checks=_checks(draft),
+        variants=variants,
+        # Several variants still in the item: approving names one of them.
+        choosing=sum(card.in_item for card in variants) > 1,
         due=countdown(step.deadline_at, now),
         history=history,
         comments=comments,
@@ -195,6 +226,7 @@ def decide(request: HttpRequest, step_id: int) -> HttpResponse:
     step = _open_step_for(request, step_id)
     decision = request.POST.get("decision", "")
     comment = request.POST.get("comment", "")
+    chosen = request.POST.get("variant_id", "")
     try:
         decide_step(
             step_id=step.pk,
@@ -202,6 +234,7 @@ def decide(request: HttpRequest, step_id: int) -> HttpResponse:
             decision=decision,
             comment=comment,
             via=DECIDED_VIA_PHONE,
+            variant_id=int(chosen) if chosen.isdigit() else None,
         )
     except ApprovalsError as exc:
         step = _open_step_for(request, step_id)

@@ -20,7 +20,7 @@ LAYERS = [
     {"intake", "eligibility"},
     {"decisions", "due"},
     {"crisis"},
-    {"thresholds", "sweep"},
+    {"thresholds", "sweep", "digests"},
 ]
 PURE = {"clock", "rules"}
 
