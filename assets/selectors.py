@@ -3,7 +3,9 @@ signed URLs pages and integrators fetch them by."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.db.models import Q, QuerySet
 
@@ -43,12 +45,33 @@ def draft_assets(*, draft_id: int) -> list[DraftAsset]:
     )
 
 
-def media_warnings(*, draft_id: int, links: list[DraftAsset]) -> list[dict[str, object]]:
-    """Guardrail warnings about a draft's media: each one without alt text (people using
-    screen readers get nothing from it), each one the draft's network would crop, a video
-    longer than the network takes, a post on a network that needs media (or a video) without
-    it. Warnings inform; they do not stop the draft."""
+class MediaLink(Protocol):
+    """An asset at a position with its alt text, on whatever carries it (a draft, a boost)."""
+
+    @property
+    def asset(self) -> Asset: ...
+    @property
+    def asset_id(self) -> int: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def alt_text(self) -> str: ...
+
+
+def media_warnings(*, draft_id: int, links: Sequence[MediaLink]) -> list[dict[str, object]]:
+    """Guardrail warnings about a draft's media (see ``media_warnings_for``), by the network
+    of the draft's channel."""
     network = Draft.objects.filter(pk=draft_id).values_list("channel__network", flat=True).first()
+    return media_warnings_for(network=network, links=links)
+
+
+def media_warnings_for(
+    *, network: str | None, links: Sequence[MediaLink]
+) -> list[dict[str, object]]:
+    """Guardrail warnings about media for ``network``: each one without alt text (people
+    using screen readers get nothing from it), each one the network would crop, a video
+    longer than the network takes, a post on a network that needs media (or a video) without
+    it. Warnings inform; they do not stop the post."""
     rules = media_rules.rules_for(network)
     warnings: list[dict[str, object]] = []
     if not links and rules.requires_media:
@@ -139,11 +162,16 @@ class PhoneImage:
 
 
 def phone_images(*, draft_id: int, brand_slug: str) -> list[PhoneImage]:
-    """The draft's images as the phone view shows them: the phone rendition (never the
-    original, so pages stay light), in order; an image whose rendition is not ready has no
-    URL, and the page says so."""
+    """The draft's images as the phone view shows them (see ``phone_images_of``)."""
+    return phone_images_of(links=draft_assets(draft_id=draft_id), brand_slug=brand_slug)
+
+
+def phone_images_of(*, links: Sequence[MediaLink], brand_slug: str) -> list[PhoneImage]:
+    """Images as the phone view shows them: the phone rendition (never the original, so pages
+    stay light), in order; an image whose rendition is not ready has no URL, and the page
+    says so."""
     shown = []
-    for link in draft_assets(draft_id=draft_id):
+    for link in links:
         asset = link.asset
         width, height = images.phone_box(width=asset.width, height=asset.height)
         ready = asset.state == Asset.State.READY
