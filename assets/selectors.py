@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import timedelta
+from typing import Any, Protocol
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from assets import images, media_rules, signing
 from assets.errors import NotFound
@@ -195,3 +198,32 @@ def phone_images_of(*, links: Sequence[MediaLink], brand_slug: str) -> list[Phon
             )
         )
     return shown
+
+
+def signed_media(
+    *, links: Sequence[MediaLink], brand_slug: str, base_url: str
+) -> list[dict[str, Any]]:
+    """What an integrator needs to publish a post's media, in order: each asset's kind, type,
+    size and alt text, and absolute signed URLs of the original and the renditions (None until
+    made) that anyone may fetch until ``expires_at`` (``ASSET_URL_MAX_AGE_SECONDS`` from now;
+    the API's ``.../assets/`` answers sign them afresh)."""
+    expires_at = timezone.now() + timedelta(seconds=settings.ASSET_URL_MAX_AGE_SECONDS)
+    media = []
+    for link in links:
+        asset = link.asset
+        urls = file_urls(asset=asset, brand_slug=brand_slug)
+        media.append(
+            {
+                "position": link.position,
+                "asset_id": asset.pk,
+                "kind": asset.kind,
+                "content_type": asset.content_type,
+                "width": asset.width,
+                "height": asset.height,
+                "duration_seconds": asset.duration_seconds,
+                "alt_text": link.alt_text,
+                "urls": {k: f"{base_url}{v}" if v else None for k, v in urls.items()},
+                "expires_at": expires_at,
+            }
+        )
+    return media
