@@ -8,7 +8,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -55,16 +55,47 @@ def upload_asset(
     created_by_key_id: int | None = None,
 ) -> Asset:
     """Store an uploaded image or video after checking it from its bytes (type, size, an
-    image's pixels, a video's stream); an image's metadata is stripped. Renditions follow on
+    image's pixels, a video's stream); metadata is stripped (an image's EXIF and location, a
+    video's container metadata through ffmpeg) unless ``keep_metadata``. Renditions follow on
     the worker. Bad input stores nothing."""
-    tags = _clean_tags(tags)
+    with ExitStack() as keep:
+        return _upload(
+            file=file,
+            size=size,
+            name=name,
+            tags=_clean_tags(tags),
+            keep_metadata=keep_metadata,
+            created_by=created_by,
+            created_by_key_id=created_by_key_id,
+            keep=keep,
+        )
+
+
+def _upload(
+    *,
+    file: IO[bytes],
+    size: int,
+    name: str,
+    tags: list[str],
+    keep_metadata: bool,
+    created_by: Any,
+    created_by_key_id: int | None,
+    keep: ExitStack,
+) -> Asset:
     head = file.read(64)
     file.seek(0)
     container = video.sniff(head=head)
     if container is not None:
         _within(size=size, limit=settings.ASSET_VIDEO_MAX_BYTES, what="videos")
-        with _local_path(file) as path:
-            facts = video.probe(path=path, content_type=container[0], extension=container[1])
+        path = keep.enter_context(_local_path(file))
+        facts = video.probe(path=path, content_type=container[0], extension=container[1])
+        content: File[Any] = File(file)
+        if not keep_metadata:
+            # Where and when it was filmed, and on what, leave with the container metadata.
+            workspace = Path(keep.enter_context(tempfile.TemporaryDirectory()))
+            stripped = video.strip_metadata(path=path, extension=facts.extension, into=workspace)
+            size = stripped.stat().st_size
+            content = File(keep.enter_context(stripped.open("rb")))
         fields: dict[str, Any] = {
             "kind": Asset.Kind.VIDEO,
             "content_type": facts.content_type,
@@ -72,11 +103,9 @@ def upload_asset(
             "width": facts.width,
             "height": facts.height,
             "duration_seconds": facts.duration_seconds,
-            # Only images are cleaned; a video is kept as sent.
-            "metadata_stripped": False,
+            "metadata_stripped": not keep_metadata,
         }
         extension = facts.extension
-        content: File[Any] = File(file)
     else:
         _within(size=size, limit=settings.ASSET_IMAGE_MAX_BYTES, what="images")
         clean = images.clean_image(
