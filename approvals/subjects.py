@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from assets.selectors import PhoneImage
+
 
 @dataclass(frozen=True)
 class SubjectFacts:
@@ -19,6 +21,8 @@ class SubjectFacts:
     heading: str
     text: str = ""
     facts: list[tuple[str, str]] = field(default_factory=list)
+    # Its images as the phone shows them (renditions behind signed URLs), in order.
+    images: list[PhoneImage] = field(default_factory=list)
 
 
 Describer = Callable[[int], SubjectFacts | None]

@@ -88,3 +88,17 @@ class DraftAsset(models.Model):
 
     def __str__(self) -> str:
         return f"asset #{self.asset_id} at {self.position} on draft #{self.draft_id}"
+
+
+class ChosenDraftAssets(models.Model):
+    """A draft whose images were chosen by a person (possibly none at all), so carrying its
+    parent's images to it (``carry_assets_to_revision``, on the worker) leaves it alone: a
+    version made to take an image off must not get it back."""
+
+    draft = models.OneToOneField(
+        Draft, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    chosen_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"images chosen for draft #{self.draft_id}"

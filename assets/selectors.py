@@ -3,9 +3,14 @@ signed URLs pages and integrators fetch them by."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from assets import images, media_rules, signing
 from assets.errors import NotFound
@@ -43,12 +48,33 @@ def draft_assets(*, draft_id: int) -> list[DraftAsset]:
     )
 
 
-def media_warnings(*, draft_id: int, links: list[DraftAsset]) -> list[dict[str, object]]:
-    """Guardrail warnings about a draft's media: each one without alt text (people using
-    screen readers get nothing from it), each one the draft's network would crop, a video
-    longer than the network takes, a post on a network that needs media (or a video) without
-    it. Warnings inform; they do not stop the draft."""
+class MediaLink(Protocol):
+    """An asset at a position with its alt text, on whatever carries it (a draft, a boost)."""
+
+    @property
+    def asset(self) -> Asset: ...
+    @property
+    def asset_id(self) -> int: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def alt_text(self) -> str: ...
+
+
+def media_warnings(*, draft_id: int, links: Sequence[MediaLink]) -> list[dict[str, object]]:
+    """Guardrail warnings about a draft's media (see ``media_warnings_for``), by the network
+    of the draft's channel."""
     network = Draft.objects.filter(pk=draft_id).values_list("channel__network", flat=True).first()
+    return media_warnings_for(network=network, links=links)
+
+
+def media_warnings_for(
+    *, network: str | None, links: Sequence[MediaLink]
+) -> list[dict[str, object]]:
+    """Guardrail warnings about media for ``network``: each one without alt text (people
+    using screen readers get nothing from it), each one the network would crop, a video
+    longer than the network takes, a post on a network that needs media (or a video) without
+    it. Warnings inform; they do not stop the post."""
     rules = media_rules.rules_for(network)
     warnings: list[dict[str, object]] = []
     if not links and rules.requires_media:
@@ -139,11 +165,16 @@ class PhoneImage:
 
 
 def phone_images(*, draft_id: int, brand_slug: str) -> list[PhoneImage]:
-    """The draft's images as the phone view shows them: the phone rendition (never the
-    original, so pages stay light), in order; an image whose rendition is not ready has no
-    URL, and the page says so."""
+    """The draft's images as the phone view shows them (see ``phone_images_of``)."""
+    return phone_images_of(links=draft_assets(draft_id=draft_id), brand_slug=brand_slug)
+
+
+def phone_images_of(*, links: Sequence[MediaLink], brand_slug: str) -> list[PhoneImage]:
+    """Images as the phone view shows them: the phone rendition (never the original, so pages
+    stay light), in order; an image whose rendition is not ready has no URL, and the page
+    says so."""
     shown = []
-    for link in draft_assets(draft_id=draft_id):
+    for link in links:
         asset = link.asset
         width, height = images.phone_box(width=asset.width, height=asset.height)
         ready = asset.state == Asset.State.READY
@@ -167,3 +198,32 @@ def phone_images(*, draft_id: int, brand_slug: str) -> list[PhoneImage]:
             )
         )
     return shown
+
+
+def signed_media(
+    *, links: Sequence[MediaLink], brand_slug: str, base_url: str
+) -> list[dict[str, Any]]:
+    """What an integrator needs to publish a post's media, in order: each asset's kind, type,
+    size and alt text, and absolute signed URLs of the original and the renditions (None until
+    made) that anyone may fetch until ``expires_at`` (``ASSET_URL_MAX_AGE_SECONDS`` from now;
+    the API's ``.../assets/`` answers sign them afresh)."""
+    expires_at = timezone.now() + timedelta(seconds=settings.ASSET_URL_MAX_AGE_SECONDS)
+    media = []
+    for link in links:
+        asset = link.asset
+        urls = file_urls(asset=asset, brand_slug=brand_slug)
+        media.append(
+            {
+                "position": link.position,
+                "asset_id": asset.pk,
+                "kind": asset.kind,
+                "content_type": asset.content_type,
+                "width": asset.width,
+                "height": asset.height,
+                "duration_seconds": asset.duration_seconds,
+                "alt_text": link.alt_text,
+                "urls": {k: f"{base_url}{v}" if v else None for k, v in urls.items()},
+                "expires_at": expires_at,
+            }
+        )
+    return media

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import ProtectedError
 from PIL import Image, UnidentifiedImageError
 
 from assets import images, media_rules, video
@@ -27,15 +28,18 @@ from assets.errors import (
     FileTooLarge,
     NotFound,
 )
-from assets.models import Asset, DraftAsset
+from assets.models import Asset, ChosenDraftAssets, DraftAsset
 from assets.tasks import make_asset_renditions
+from content import services as content_services
 from content.models import Draft
+from tenants.audit import services as audit
+from tenants.audit.models import AuditAction
+from tenants.models import User
 from tenants.selectors import current_schema_name
 from tenants.worker import enqueue_on_commit
 
-# Drafts whose images may still change, and drafts whose images must not disappear (a person
-# is judging them, or they are about to go out).
-EDITABLE_DRAFTS = frozenset({Draft.Status.DRAFT, Draft.Status.READY, Draft.Status.IN_REVIEW})
+# Drafts whose images must not disappear (a person is judging them, or they are about to go
+# out).
 DRAFTS_THAT_HOLD_ASSETS = frozenset({Draft.Status.IN_REVIEW, Draft.Status.APPROVED})
 MAX_TAGS = 20
 
@@ -51,16 +55,47 @@ def upload_asset(
     created_by_key_id: int | None = None,
 ) -> Asset:
     """Store an uploaded image or video after checking it from its bytes (type, size, an
-    image's pixels, a video's stream); an image's metadata is stripped. Renditions follow on
+    image's pixels, a video's stream); metadata is stripped (an image's EXIF and location, a
+    video's container metadata through ffmpeg) unless ``keep_metadata``. Renditions follow on
     the worker. Bad input stores nothing."""
-    tags = _clean_tags(tags)
+    with ExitStack() as keep:
+        return _upload(
+            file=file,
+            size=size,
+            name=name,
+            tags=_clean_tags(tags),
+            keep_metadata=keep_metadata,
+            created_by=created_by,
+            created_by_key_id=created_by_key_id,
+            keep=keep,
+        )
+
+
+def _upload(
+    *,
+    file: IO[bytes],
+    size: int,
+    name: str,
+    tags: list[str],
+    keep_metadata: bool,
+    created_by: Any,
+    created_by_key_id: int | None,
+    keep: ExitStack,
+) -> Asset:
     head = file.read(64)
     file.seek(0)
     container = video.sniff(head=head)
     if container is not None:
         _within(size=size, limit=settings.ASSET_VIDEO_MAX_BYTES, what="videos")
-        with _local_path(file) as path:
-            facts = video.probe(path=path, content_type=container[0], extension=container[1])
+        path = keep.enter_context(_local_path(file))
+        facts = video.probe(path=path, content_type=container[0], extension=container[1])
+        content: File[Any] = File(file)
+        if not keep_metadata:
+            # Where and when it was filmed, and on what, leave with the container metadata.
+            workspace = Path(keep.enter_context(tempfile.TemporaryDirectory()))
+            stripped = video.strip_metadata(path=path, extension=facts.extension, into=workspace)
+            size = stripped.stat().st_size
+            content = File(keep.enter_context(stripped.open("rb")))
         fields: dict[str, Any] = {
             "kind": Asset.Kind.VIDEO,
             "content_type": facts.content_type,
@@ -68,11 +103,9 @@ def upload_asset(
             "width": facts.width,
             "height": facts.height,
             "duration_seconds": facts.duration_seconds,
-            # Only images are cleaned; a video is kept as sent.
-            "metadata_stripped": False,
+            "metadata_stripped": not keep_metadata,
         }
         extension = facts.extension
-        content: File[Any] = File(file)
     else:
         _within(size=size, limit=settings.ASSET_IMAGE_MAX_BYTES, what="images")
         clean = images.clean_image(
@@ -177,7 +210,16 @@ def delete_asset(*, asset_id: int) -> None:
             )
         files = [f.name for f in (asset.original, asset.thumbnail, asset.phone) if f.name]
         DraftAsset.objects.filter(asset=asset).delete()
-        asset.delete()
+        try:
+            with transaction.atomic():
+                asset.delete()
+        except ProtectedError as exc:
+            # Apps above this one (a boost's images) protect the assets they carry.
+            holders = sorted({str(row) for row in exc.protected_objects})
+            raise AssetInUse(
+                f"Asset {asset.pk} is still used: {'; '.join(holders)}; take it off first.",
+                field="asset",
+            ) from None
         transaction.on_commit(lambda: _delete_files(files))
 
 
@@ -253,10 +295,57 @@ class Attachment:
     alt_text: str
 
 
-def set_draft_assets(*, draft_id: int, attachments: list[Attachment]) -> list[DraftAsset]:
+def lock_attachments(*, attachments: list[Attachment], on: str) -> None:
+    """Check that every asset of an ordered list exists and is in it once (400 naming
+    ``assets.<position>.asset`` otherwise), and lock them so none is deleted before the
+    caller's transaction commits. ``on`` names what carries them ("the draft", "the boost")."""
+    wanted = [a.asset_id for a in attachments]
+    found = set(
+        Asset.objects.select_for_update().filter(pk__in=wanted).values_list("pk", flat=True)
+    )
+    seen: set[int] = set()
+    for index, item in enumerate(attachments):
+        if item.asset_id not in found:
+            raise AssetsError(
+                f"Asset {item.asset_id} does not exist.", field=f"assets.{index}.asset"
+            )
+        if item.asset_id in seen:
+            raise AssetsError(
+                f"Asset {item.asset_id} is on {on} twice.", field=f"assets.{index}.asset"
+            )
+        seen.add(item.asset_id)
+
+
+@dataclass(frozen=True)
+class DraftAssetsChange:
+    """Where a draft's images ended up: on the draft itself, or (``revised``) on its new
+    version, whose review starts again."""
+
+    draft_id: int
+    revised: bool
+    links: list[DraftAsset]
+
+
+# Images change in place only while nobody is judging the draft yet; once it went to review
+# (or further) a change is a new version, the way an edit of its text is.
+CHANGE_IN_PLACE = frozenset({Draft.Status.DRAFT, Draft.Status.READY})
+
+
+def set_draft_assets(
+    *,
+    draft_id: int,
+    attachments: list[Attachment],
+    actor: User | None = None,
+    actor_key_id: int | None = None,
+) -> DraftAssetsChange:
     """Put these assets on a draft, in this order with their alt text, replacing what it
-    carried. Only while the draft is being written or judged (409 otherwise), and no more
-    images than the draft's network takes (400)."""
+    carried; more images than the draft's network takes is a 400. While the draft is written
+    (draft, ready) it changes in place. Once people have seen it (in review, approved, changes
+    requested, rejected) the change is a new version of the draft, checked again and offered
+    for review like an edit of its text: the open review of the old version is withdrawn and
+    its chain starts again, and an approved draft stays exactly as it was approved. Setting
+    the images a draft already carries changes nothing. Published drafts, and versions that
+    already have a newer one, are a 409."""
     with transaction.atomic():
         draft = (
             Draft.objects.select_for_update(of=("self",))
@@ -270,42 +359,64 @@ def set_draft_assets(*, draft_id: int, attachments: list[Attachment]) -> list[Dr
         if len(attachments) > limit:
             on = f"A {draft.channel.get_network_display()} post" if draft.channel else "A draft"
             raise AssetsError(f"{on} carries at most {limit} images.", field="assets")
-        if draft.status not in EDITABLE_DRAFTS:
+        if draft.status == Draft.Status.PUBLISHED:
             raise DraftNotEditable(
-                f"Draft {draft.pk} is {draft.status}; its assets can no longer change.",
+                f"Draft {draft.pk} is published; its images can no longer change.",
                 field="assets",
             )
-        wanted = [a.asset_id for a in attachments]
-        found = set(
-            Asset.objects.select_for_update().filter(pk__in=wanted).values_list("pk", flat=True)
-        )
-        seen: set[int] = set()
-        for index, item in enumerate(attachments):
-            if item.asset_id not in found:
-                raise AssetsError(
-                    f"Asset {item.asset_id} does not exist.", field=f"assets.{index}.asset"
-                )
-            if item.asset_id in seen:
-                raise AssetsError(
-                    f"Asset {item.asset_id} is on the draft twice.", field=f"assets.{index}.asset"
-                )
-            seen.add(item.asset_id)
-        DraftAsset.objects.filter(draft=draft).delete()
-        return DraftAsset.objects.bulk_create(
-            DraftAsset(
-                draft=draft, asset_id=item.asset_id, position=index, alt_text=item.alt_text.strip()
+        lock_attachments(attachments=attachments, on="the draft")
+        current = list(DraftAsset.objects.filter(draft=draft).order_by("position"))
+        before = [(link.asset_id, link.alt_text) for link in current]
+        after = [(item.asset_id, item.alt_text.strip()) for item in attachments]
+        if before == after:
+            return DraftAssetsChange(draft_id=draft.pk, revised=False, links=current)
+        carrier = draft
+        revised = draft.status not in CHANGE_IN_PLACE
+        if revised:
+            # The same text as a new version; its DRAFT_READY announcement sends it through
+            # the policy on the worker, which withdraws the old version's open request.
+            carrier = content_services.revise_draft(
+                draft_id=draft.pk,
+                text=draft.text,
+                created_by=actor,
+                created_by_key_id=actor_key_id,
             )
-            for index, item in enumerate(attachments)
+        DraftAsset.objects.filter(draft=carrier).delete()
+        links = DraftAsset.objects.bulk_create(
+            DraftAsset(draft=carrier, asset_id=asset_id, position=index, alt_text=alt_text)
+            for index, (asset_id, alt_text) in enumerate(after)
         )
+        ChosenDraftAssets.objects.update_or_create(draft=carrier)
+        audit.record(
+            action=AuditAction.DRAFT_ASSETS_SET,
+            subject=carrier,
+            before={"draft": draft.pk, "status": draft.status, "assets": [*map(list, before)]},
+            after={"draft": carrier.pk, "assets": [*map(list, after)]},
+            detail=(
+                f"Images changed while draft {draft.pk} was {draft.status}: version "
+                f"{carrier.version} goes to review again."
+                if revised
+                else ""
+            ),
+            # An API key acting is recorded as the key (from the request), not its creator.
+            actor=actor if actor_key_id is None else None,
+        )
+        return DraftAssetsChange(draft_id=carrier.pk, revised=revised, links=links)
 
 
 def carry_assets_to_revision(*, draft_id: int) -> int:
     """A new version of a draft carries its parent's images, in order with their alt text,
     so the approver judges the whole post again. Safe to run twice: a version that already
-    has images (carried, or set by its writer) is left alone. Returns how many were carried."""
+    has images, or whose images a person chose (even none), is left alone. Returns how many
+    were carried."""
     with transaction.atomic():
         draft = Draft.objects.select_for_update().filter(pk=draft_id).first()
-        if draft is None or draft.parent_id is None or draft.asset_links.exists():
+        if (
+            draft is None
+            or draft.parent_id is None
+            or draft.asset_links.exists()
+            or ChosenDraftAssets.objects.filter(draft=draft).exists()
+        ):
             return 0
         parent_links = DraftAsset.objects.filter(draft_id=draft.parent_id).order_by("position")
         carried = DraftAsset.objects.bulk_create(

@@ -1,7 +1,7 @@
 """Video: recognising it from its bytes, and reading its duration, size and a poster frame
 with ffmpeg (``ffprobe`` and ``ffmpeg``, found on the PATH or named by FFPROBE_BINARY and
-FFMPEG_BINARY). Where ffmpeg is not installed a video upload is refused with a message that
-says so; nothing is stored."""
+FFMPEG_BINARY), and stripping its metadata. Where ffmpeg is not installed a video upload is
+refused with a message that says so; nothing is stored."""
 
 from __future__ import annotations
 
@@ -128,3 +128,40 @@ def poster_frame(*, path: Path, duration_seconds: float) -> bytes:
     if run.returncode != 0 or not run.stdout:
         raise ValueError(f"ffmpeg could not take a poster frame: {run.stderr[-200:]!r}")
     return run.stdout
+
+
+def strip_metadata(*, path: Path, extension: str, into: Path) -> Path:
+    """A copy of the video without its container metadata (recording place and time, device,
+    software: ``-map_metadata -1``), streams copied as they are, written under ``into``. A
+    file ffmpeg cannot rewrite is refused as unreadable."""
+    ffmpeg = _tool("ffmpeg")
+    out = into / f"clean.{extension}"
+    run = subprocess.run(
+        [
+            ffmpeg,
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-map",
+            "0",
+            "-map_metadata",
+            "-1",
+            "-map_chapters",
+            "-1",
+            "-c",
+            "copy",
+            "-y",
+            str(out),
+        ],
+        capture_output=True,
+        timeout=PROBE_TIMEOUT_SECONDS * 4,
+        check=False,
+    )
+    if run.returncode != 0 or not out.exists() or out.stat().st_size == 0:
+        raise UnsupportedFile(
+            "The video's metadata could not be removed (the file could not be rewritten); "
+            "upload it again, or with keep_metadata if it must keep it.",
+            field="file",
+        )
+    return out

@@ -8,10 +8,13 @@ start-up rather than at the first request. See README.md and .env.example for ev
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from importlib.util import find_spec
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from brandroom.storage_url import S3_BACKEND, storage_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -468,8 +471,10 @@ STATIC_ROOT = BASE_DIR / ".data" / "staticfiles"
 # Uploaded files are kept apart from the paid-media app (``media/``) on purpose.
 MEDIA_URL = "/uploads/"
 MEDIA_ROOT = env.path("UPLOADS_ROOT", default=BASE_DIR / ".data" / "uploads")
+# The local uploads folder above, or an S3-compatible bucket by URL (brandroom/storage_url.py);
+# a malformed URL stops start-up.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage_from_url(env.str("MEDIA_STORAGE_URL", default="")),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if not PRODUCTION
@@ -477,6 +482,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if STORAGES["default"]["BACKEND"] == S3_BACKEND and find_spec("storages") is None:
+    raise ImproperlyConfigured("MEDIA_STORAGE_URL names a bucket but django-storages is missing")
 
 # Creative assets (assets/). The type of an upload is judged from its bytes; these are the
 # limits per type. ``ASSET_UPLOAD_MAX_BYTES`` is what the upload endpoint lets through at all

@@ -12,7 +12,7 @@ docs/webhooks.md.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,11 +20,15 @@ from django.conf import settings
 from django.utils.dateparse import parse_datetime
 
 from approvals import announcements as approvals_announcements
+from assets import selectors as asset_selectors
+from assets.errors import NotFound
 from brandroom.datetimes import api_datetime
 from content import announcements as content_announcements
 from integrations import events
 from listening import announcements as listening_announcements
 from media import announcements as media_announcements
+from media import selectors as media_selectors
+from media.models import Boost
 from outbox import handlers
 from outbox.models import OutboxEvent
 from planning import announcements as planning_announcements
@@ -158,21 +162,51 @@ def _subject_url(brand: Brand, subject_kind: str, subject_id: int) -> str:
     return _url(brand, path)
 
 
+def _media_of(brand: Brand, subject_kind: str, subject_id: int) -> list[dict[str, Any]]:
+    """The subject's images and videos with signed, expiring URLs, so an integrator can fetch
+    them to publish without credentials (a draft's, or a boost's creative)."""
+    try:
+        links: Sequence[asset_selectors.MediaLink] = (
+            media_selectors.boost_assets(boost_id=subject_id)
+            if subject_kind == "boost"
+            else asset_selectors.draft_assets(draft_id=subject_id)
+        )
+    except (NotFound, Boost.DoesNotExist):
+        return []
+    media = asset_selectors.signed_media(
+        links=links, brand_slug=brand.slug, base_url=settings.PUBLIC_BASE_URL
+    )
+    for item in media:
+        item["expires_at"] = api_datetime(item["expires_at"], tz_name=brand.timezone)
+    return media
+
+
 def on_request_finished(event: OutboxEvent) -> None:
     payload = event.payload
     request_id = payload.get("request_id")
-    _emit(
-        events.APPROVAL_DECIDED,
-        lambda brand: {
+
+    def build(brand: Brand) -> dict[str, Any]:
+        kind, subject_id = payload["subject_kind"], payload["subject_id"]
+        data = {
             "request_id": request_id,
-            "subject_kind": payload["subject_kind"],
-            "subject_id": payload["subject_id"],
+            "subject_kind": kind,
+            "subject_id": subject_id,
             "outcome": payload["outcome"],
-            "subject_url": _subject_url(brand, payload["subject_kind"], payload["subject_id"]),
+            "subject_url": _subject_url(brand, kind, subject_id),
             "url": _url(brand, f"approvals/requests/{request_id}/") if request_id else None,
-        },
-        cause=event,
-    )
+        }
+        if payload["outcome"] == "approved":
+            # What was approved is what goes out: its media, fetchable by signed URL.
+            data["assets"] = _media_of(brand, kind, subject_id)
+            data["assets_url"] = _url(
+                brand,
+                f"boosts/{subject_id}/assets/"
+                if kind == "boost"
+                else f"drafts/{subject_id}/assets/",
+            )
+        return data
+
+    _emit(events.APPROVAL_DECIDED, build, cause=event)
 
 
 def on_approvals_notice(event: OutboxEvent) -> None:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 
 from approvals.subjects import SubjectFacts
+from assets.selectors import phone_images_of
 from brandroom.currencies import format_money
 from content import selectors as content_selectors
 from content.models import Draft
@@ -76,4 +77,8 @@ def describe_boost(boost_id: int) -> SubjectFacts | None:
             else f"no monthly budget set in {money}",
         )
     )
-    return SubjectFacts(heading="Boost", text=text, facts=facts)
+    images = phone_images_of(
+        links=selectors.boost_assets(boost_id=boost.pk),
+        brand_slug=connection.tenant.slug,
+    )
+    return SubjectFacts(heading="Boost", text=text, facts=facts, images=images)

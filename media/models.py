@@ -234,3 +234,24 @@ class BoostAlert(models.Model):
 
 # Named in SPECTACULAR_SETTINGS so the API schema calls this choice set BoostStatusEnum.
 BOOST_STATUS_CHOICES = Boost.Status.choices
+
+
+class BoostAsset(models.Model):
+    """An image or video of the brand's library on a boost's creative, at a position (0
+    first), with the alt text read to people who cannot see it. The files stay in the assets
+    app's storage; an asset on a boost cannot be deleted."""
+
+    boost = models.ForeignKey(Boost, on_delete=models.CASCADE, related_name="asset_links")
+    asset = models.ForeignKey("assets.Asset", on_delete=models.PROTECT, related_name="boost_links")
+    position = models.PositiveSmallIntegerField()
+    alt_text = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["boost", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["boost", "position"], name="boost_asset_position"),
+            models.UniqueConstraint(fields=["boost", "asset"], name="boost_asset_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"asset #{self.asset_id} at {self.position} on boost #{self.boost_id}"

@@ -12,7 +12,14 @@ from django.db.models import Case, Count, F, QuerySet, Sum, When
 from django.db.models.functions import Trunc
 
 from media import pacing
-from media.models import Boost, BoostAlert, MediaSettings, MetricSnapshot, MonthlyBudget
+from media.models import (
+    Boost,
+    BoostAlert,
+    BoostAsset,
+    MediaSettings,
+    MetricSnapshot,
+    MonthlyBudget,
+)
 from media.money import round_money
 
 # Boosts that hold money: everything but a cancelled one.
@@ -37,6 +44,16 @@ def boosts() -> QuerySet[Boost]:
 def get_boost(*, boost_id: int) -> Boost:
     """One boost (raises Boost.DoesNotExist)."""
     return Boost.objects.get(pk=boost_id)
+
+
+def boost_assets(*, boost_id: int) -> list[BoostAsset]:
+    """The images a boost carries, in order, with their assets; Boost.DoesNotExist for a boost
+    that does not exist."""
+    if not Boost.objects.filter(pk=boost_id).exists():
+        raise Boost.DoesNotExist(f"There is no boost {boost_id}.")
+    return list(
+        BoostAsset.objects.filter(boost_id=boost_id).select_related("asset").order_by("position")
+    )
 
 
 def snapshots_of(*, boost_id: int) -> QuerySet[MetricSnapshot]:

@@ -191,7 +191,10 @@ def _detail_context(request: HttpRequest, step: ApprovalStep, **extra: Any) -> d
         incoming=draft.inbox_item if draft else None,
         text=text,
         # The draft's images as phone renditions behind signed URLs, never the originals.
-        images=phone_images(draft_id=draft.pk, brand_slug=request.brand.slug) if draft else [],  # type: ignore[attr-defined]
+        # A boost's own images come with its description.
+        images=phone_images(draft_id=draft.pk, brand_slug=request.brand.slug)  # type: ignore[attr-defined]
+        if draft
+        else (about.images if about else []),
         about=about,
         hashtags=HASHTAG.findall(text),
         length=len(text) if draft else None,

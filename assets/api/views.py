@@ -113,8 +113,11 @@ class AssetDetailView(BrandScopedMixin, GenericAPIView):  # type: ignore[type-ar
 class DraftAssetsView(BrandScopedMixin, GenericAPIView):  # type: ignore[type-arg]
     """The images a draft carries, in order with alt text and signed URLs (integrators fetch
     them to publish). ``warnings``: images without alt text, images the network would crop, a
-    post on a network that needs an image and has none. PUT replaces the list while the draft
-    is being written or judged; more images than the draft's network takes is a 400."""
+    post on a network that needs an image and has none. PUT replaces the list (more images
+    than the draft's network takes is a 400): in place (200) while the draft is being written;
+    once it went to review or further, as a new version of the draft (201, ``draft`` names it)
+    whose review starts again, like an edit of its text. 409 for a published draft or a
+    version that already has a newer one."""
 
     read_action = "content.read"
     write_action = "content.write"
@@ -133,15 +136,24 @@ class DraftAssetsView(BrandScopedMixin, GenericAPIView):  # type: ignore[type-ar
     def get(self, request: Request, pk: int) -> Response:
         return self._answer(request, pk)
 
-    @extend_schema(request=s.SetDraftAssetsSerializer, responses=s.DraftAssetsSerializer)
+    @extend_schema(
+        request=s.SetDraftAssetsSerializer,
+        responses={200: s.DraftAssetsSerializer, 201: s.DraftAssetsSerializer},
+    )
     def put(self, request: Request, pk: int) -> Response:
         body = s.SetDraftAssetsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.set_draft_assets(
+        author = _author(request)
+        change = services.set_draft_assets(
             draft_id=pk,
             attachments=[
                 services.Attachment(asset_id=item["asset"], alt_text=item["alt_text"])
                 for item in body.validated_data["assets"]
             ],
+            actor=author["created_by"],
+            actor_key_id=author.get("created_by_key_id"),
         )
-        return self._answer(request, pk)
+        answer = self._answer(request, change.draft_id)
+        if change.revised:
+            answer.status_code = status.HTTP_201_CREATED
+        return answer

@@ -7,8 +7,9 @@ from datetime import date
 
 from rest_framework import serializers
 
+from assets.api.serializers import AssetSerializer, AttachmentSerializer, WarningSerializer
 from content.networks import Network
-from media.models import SPEND, Boost, BoostAlert, MetricSnapshot
+from media.models import SPEND, Boost, BoostAlert, BoostAsset, MetricSnapshot
 from media.money import round_money
 from media.services.boosts import MAX_BOOST_DAYS, MAX_BOOST_LEAD
 
@@ -111,6 +112,11 @@ class BoostProposalSerializer(serializers.Serializer):
     daily_cap = serializers.DecimalField(**AMOUNT, required=False, allow_null=True)
     starts_at = serializers.DateTimeField(help_text=STARTS_AT_HELP)
     ends_at = serializers.DateTimeField(help_text=ENDS_AT_HELP)
+    assets = AttachmentSerializer(
+        many=True,
+        required=False,
+        help_text="The creative: assets of the brand's library in order, with alt text.",
+    )
 
     def validate_targeting(self, value: object) -> object:
         if not isinstance(value, dict):
@@ -304,3 +310,18 @@ class BrandReportSerializer(serializers.Serializer):
     group = serializers.CharField(allow_null=True)
     by_currency = CurrencyTotalsSerializer(many=True)
     by_period = PeriodTotalsSerializer(many=True)
+
+
+class BoostAssetSerializer(serializers.ModelSerializer):
+    asset = AssetSerializer()
+
+    class Meta:
+        model = BoostAsset
+        fields = ["position", "alt_text", "asset"]
+        read_only_fields = fields
+
+
+class BoostAssetsSerializer(serializers.Serializer):
+    boost = serializers.IntegerField()
+    assets = BoostAssetSerializer(many=True)
+    warnings = WarningSerializer(many=True)

@@ -16,12 +16,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from assets.api.serializers import SetDraftAssetsSerializer
+from assets.selectors import media_warnings_for
+from assets.services import Attachment
 from brandroom.datetimes import parse_query_day
 from media import selectors
 from media.api.serializers import (
     CANNOT_CHANGE,
     FIXED_BOOST_FIELDS,
     AlertSerializer,
+    BoostAssetsSerializer,
     BoostChangeSerializer,
     BoostProposalSerializer,
     BoostReportSerializer,
@@ -46,6 +50,10 @@ def _user_id(request: Request) -> int | None:
     """The acting person (None for an API key)."""
     user = request.user if getattr(request.user, "is_authenticated", False) else None
     return getattr(user, "pk", None)
+
+
+def _attachments(items: list[dict[str, Any]]) -> list[Attachment]:
+    return [Attachment(asset_id=item["asset"], alt_text=item["alt_text"]) for item in items]
 
 
 def _document_fixed_fields(view: type[APIView]) -> type[APIView]:
@@ -103,11 +111,13 @@ class BoostViewSet(
         serializer.is_valid(raise_exception=True)
         # Through an API key, the key and the person who created it propose the boost.
         key = getattr(request.user, "key", None)
+        fields = dict(serializer.validated_data)
         boost = boost_services.propose_boost(
             brand=self.brand,
             actor_id=key.created_by_id if key is not None else _user_id(request),
             actor_key_id=key.pk if key is not None else None,
-            **serializer.validated_data,
+            assets=_attachments(fields.pop("assets", [])),
+            **fields,
         )
         return self._ok(boost, status.HTTP_201_CREATED)
 
@@ -194,6 +204,44 @@ class BoostViewSet(
             SnapshotSerializer(outcome.snapshot).data,
             status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
         )
+
+    def _assets_answer(self, request: Request, boost_id: int) -> Response:
+        boost = self._get_boost(boost_id)
+        links = selectors.boost_assets(boost_id=boost_id)
+        body = {
+            "boost": boost_id,
+            "assets": links,
+            "warnings": media_warnings_for(network=boost.network, links=links),
+        }
+        return Response(BoostAssetsSerializer(body, context={"request": request}).data)
+
+    @extend_schema(request=None, responses=BoostAssetsSerializer)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def assets(self, request: Request, pk: str) -> Response:
+        """The boost's creative: images and videos of the brand's library in order with alt
+        text and signed URLs, and ``warnings`` for the boost's network (missing alt text,
+        shapes it would crop, a network that needs media)."""
+        return self._assets_answer(request, self._boost_id())
+
+    @extend_schema(request=SetDraftAssetsSerializer, responses=BoostAssetsSerializer)
+    @assets.mapping.put
+    def set_assets(self, request: Request, pk: str) -> Response:
+        """Replace the boost's creative, in order with alt text. A proposed boost changes in
+        place; a boost waiting for sign-off is offered afresh (its open request withdrawn, the
+        chain started again); approved or running boosts are a 409. More images than its
+        network takes, or an asset that does not exist, is a 400 naming it."""
+        boost_id = self._boost_id()
+        self._get_boost(boost_id)
+        body = SetDraftAssetsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        key = getattr(request.user, "key", None)
+        boost_services.set_boost_assets(
+            boost_id=boost_id,
+            attachments=_attachments(body.validated_data["assets"]),
+            actor=key.created_by if key is not None else request.user,
+            actor_key_id=key.pk if key is not None else None,
+        )
+        return self._assets_answer(request, boost_id)
 
     @extend_schema(request=None, responses=BoostReportSerializer)
     @action(detail=True, methods=["get"])

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from approvals.selectors import brand_in_crisis
 from approvals.services import request_approval, withdraw_request
+from assets.services import Attachment
 from content import selectors as content_selectors
 from content.models import Draft
 from media import pacing, selectors
@@ -24,9 +25,10 @@ from media.models import Boost
 from media.money import format_money, has_minor_precision, is_currency
 from media.services.attention import sync_boost_attention
 from media.services.budgets import reserve_budget
+from media.services.creative import replace_boost_assets
 from tenants.audit import services as audit
 from tenants.audit.models import AuditAction
-from tenants.models import Brand
+from tenants.models import Brand, User
 
 logger = logging.getLogger(__name__)
 
@@ -210,11 +212,13 @@ def propose_boost(
     audience_ref: str = "",
     audience_id: int | None = None,
     targeting: dict[str, Any] | None = None,
+    assets: list[Attachment] | None = None,
     now: datetime | None = None,
 ) -> Boost:
-    """Propose a boost (in the brand's currency unless ``currency`` says otherwise) and offer
-    it for sign-off by spend (or approve it when under the brand's threshold). Refused when it
-    does not fit the monthly budget; held in a crisis."""
+    """Propose a boost (in the brand's currency unless ``currency`` says otherwise) with its
+    creative (``assets``, in order with alt text) and offer it for sign-off by spend (or
+    approve it when under the brand's threshold). Refused when it does not fit the monthly
+    budget; held in a crisis."""
     now = now or timezone.now()
     currency = currency or brand.currency
     _check_money(currency=currency, budget_total=budget_total, daily_cap=daily_cap)
@@ -246,6 +250,9 @@ def propose_boost(
             after=audit.fields_of(row=boost, names=PROPOSAL_FIELDS),
             brand=brand,
         )
+        if assets:
+            # On the boost before it is offered: its approvers judge the creative too.
+            replace_boost_assets(boost=boost, attachments=assets, actor_key_id=actor_key_id)
         if brand_in_crisis():
             Boost.objects.filter(pk=boost.pk).update(crisis_hold=True, status_note=CRISIS_HOLD_NOTE)
             boost.refresh_from_db()
@@ -320,6 +327,47 @@ def update_boost(
             )
         boost.save(update_fields=[*changes, "updated_at"])
     return boost
+
+
+def set_boost_assets(
+    *,
+    boost_id: int,
+    attachments: list[Attachment],
+    actor: User | None = None,
+    actor_key_id: int | None = None,
+    now: datetime | None = None,
+) -> Boost:
+    """Replace a boost's creative (in order with alt text). A proposed boost changes in
+    place. A boost waiting for sign-off changes only by starting its review again: its open
+    request is withdrawn and the boost is offered afresh, so nobody approves creative they did
+    not see. Approved or running boosts (and any boost a crisis holds) are a 409. Setting what
+    it carries already changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        boost = lock_boost(boost_id=boost_id)
+        if boost.status not in (Boost.Status.PROPOSED, Boost.Status.PENDING_APPROVAL):
+            raise TransitionRefused(
+                f"Boost {boost_id} is {boost.status}; its images can no longer change.",
+                field="assets",
+            )
+        restart = boost.status == Boost.Status.PENDING_APPROVAL
+        if restart and (boost.crisis_hold or brand_in_crisis()):
+            raise BrandInCrisis(f"The brand is in crisis; boost {boost_id} is held.")
+        changed = replace_boost_assets(
+            boost=boost, attachments=attachments, actor=actor, actor_key_id=actor_key_id
+        )
+        if not (changed and restart):
+            return boost
+        withdraw_request(
+            subject_kind="boost", subject_id=boost_id, actor_id=actor.pk if actor else None
+        )
+        boost = move_boost(
+            boost_id=boost_id,
+            to=Boost.Status.PROPOSED,
+            allowed_from=[Boost.Status.PENDING_APPROVAL],
+            approval_request_id=None,
+        )
+        return offer_for_approval(boost=boost, now=now)
 
 
 def submit_boost(*, boost_id: int, now: datetime | None = None) -> Boost:

@@ -41,18 +41,20 @@ def attach(world, draft_id: int, items: list[dict], role: str = Role.COPYWRITER)
 
 
 def test_copywriter_attaches_two_images_in_order_and_missing_alt_text_is_a_warning(
-    world, two_images, draft_in_review
+    world, two_images
 ) -> None:
     beach, latte = two_images
+    draft = _draft_on(world, "x")
 
     response = attach(
         world,
-        draft_in_review,
+        draft,
         [{"asset": latte, "alt_text": "Latte art, a fern"}, {"asset": beach}],
     )
 
     assert response.status_code == 200, response.json()
     body = response.json()
+    assert body["draft"] == draft
     assert [(x["position"], x["asset"]["id"], x["alt_text"]) for x in body["assets"]] == [
         (0, latte, "Latte art, a fern"),
         (1, beach, ""),
@@ -61,30 +63,32 @@ def test_copywriter_attaches_two_images_in_order_and_missing_alt_text_is_a_warni
 
 
 def test_attaching_an_asset_that_does_not_exist_is_a_400_naming_it_and_nothing_changes(
-    world, two_images, draft_in_review
+    world, two_images
 ) -> None:
     beach, _ = two_images
-    attach(world, draft_in_review, [{"asset": beach, "alt_text": "A beach"}])
+    draft = _draft_on(world, "x")
+    attach(world, draft, [{"asset": beach, "alt_text": "A beach"}])
 
-    response = attach(world, draft_in_review, [{"asset": beach}, {"asset": 999_999}])
+    response = attach(world, draft, [{"asset": beach}, {"asset": 999_999}])
 
     assert response.status_code == 400
     assert errors(response) == {"assets.1.asset": "invalid"}
     with schema_context(world.a.brand.schema_name):
-        kept = list(
-            Draft.objects.get(pk=draft_in_review).asset_links.values_list("asset_id", "alt_text")
-        )
+        kept = list(Draft.objects.get(pk=draft).asset_links.values_list("asset_id", "alt_text"))
+        assert Draft.objects.count() == 1
     assert kept == [(beach, "A beach")]
 
 
-def test_an_approved_drafts_images_no_longer_change(world, two_images) -> None:
+def test_a_published_drafts_images_no_longer_change(world, two_images) -> None:
     with schema_context(world.a.brand.schema_name):
-        draft = Draft.objects.create(kind=Draft.Kind.POST, text="Done", status="approved")
+        draft = Draft.objects.create(kind=Draft.Kind.POST, text="Out", status="published")
 
     response = attach(world, draft.pk, [{"asset": two_images[0], "alt_text": "x"}])
 
     assert response.status_code == 409
     assert errors(response) == {"assets": "draft_not_editable"}
+    with schema_context(world.a.brand.schema_name):
+        assert Draft.objects.get(pk=draft.pk).asset_links.count() == 0
 
 
 def test_client_viewer_may_not_attach_and_other_brands_learn_nothing(
@@ -105,10 +109,14 @@ def test_client_viewer_may_not_attach_and_other_brands_learn_nothing(
 
 
 def test_approver_sees_the_phone_renditions_on_the_phone_and_the_integrator_pulls_signed_urls(
-    world, two_images, draft_in_review, api
+    world, two_images, draft_in_review, api, django_capture_on_commit_callbacks
 ) -> None:
     beach, latte = two_images
-    attach(world, draft_in_review, [{"asset": beach, "alt_text": "A beach"}, {"asset": latte}])
+    with django_capture_on_commit_callbacks(execute=True):
+        attached = attach(
+            world, draft_in_review, [{"asset": beach, "alt_text": "A beach"}, {"asset": latte}]
+        )
+    draft_in_review = attached.json()["draft"]
     with schema_context(world.a.brand.schema_name):
         step = ApprovalStep.objects.get(request__subject_id=draft_in_review, status="open")
     lead = Client()
@@ -148,16 +156,15 @@ def test_approver_sees_the_phone_renditions_on_the_phone_and_the_integrator_pull
 
 
 def test_a_new_version_of_the_draft_carries_its_images_in_order_with_alt_text(
-    world, two_images, draft_in_review, django_capture_on_commit_callbacks
+    world, two_images, django_capture_on_commit_callbacks
 ) -> None:
     beach, latte = two_images
-    attach(world, draft_in_review, [{"asset": latte}, {"asset": beach, "alt_text": "A beach"}])
+    draft = _draft_on(world, "x")
+    attach(world, draft, [{"asset": latte}, {"asset": beach, "alt_text": "A beach"}])
     writer = client_for(world.a.person(Role.COPYWRITER))
 
     with django_capture_on_commit_callbacks(execute=True):
-        edited = writer.post(
-            url(world.a, f"drafts/{draft_in_review}/edit/"), {"text": "Summer, on the terrace."}
-        )
+        edited = writer.post(url(world.a, f"drafts/{draft}/edit/"), {"text": "Summer, terrace."})
 
     assert edited.status_code == 201, edited.json()
     revision = edited.json()["id"]

@@ -22,6 +22,14 @@ from tests.conftest import client_for
 pytestmark = pytest.mark.django_db
 
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 2000
+# Where it was filmed, as a phone writes it into the container's metadata (udta/©xyz).
+FILMED_AT = b"udta\xa9xyz+47.3700+008.5400/"
+# The stand-in ffmpeg "strips metadata" by keeping the bytes before it; a poster frame
+# otherwise.
+FAKE_FFMPEG = """case "$*" in
+  *-map_metadata*) for last; do :; done; head -c {keep} "$4" > "$last" ;;
+  *) cat {poster} ;;
+esac"""
 
 
 def script(folder: Path, name: str, body: str) -> str:
@@ -33,7 +41,8 @@ def script(folder: Path, name: str, body: str) -> str:
 
 @pytest.fixture
 def ffmpeg(settings, tmp_path) -> Path:
-    """Stand-ins for ffprobe (a 1920x1080 video of 75 s) and ffmpeg (its poster frame)."""
+    """Stand-ins for ffprobe (a 1920x1080 video of 75 s) and ffmpeg (its poster frame, and
+    stripping metadata)."""
     tools = tmp_path / "tools"
     tools.mkdir()
     poster = tools / "poster.jpg"
@@ -43,7 +52,9 @@ def ffmpeg(settings, tmp_path) -> Path:
         "ffprobe",
         """echo '{"streams": [{"width": 1920, "height": 1080}], "format": {"duration": "75.4"}}'""",
     )
-    settings.FFMPEG_BINARY = script(tools, "ffmpeg", f"cat {poster}")
+    settings.FFMPEG_BINARY = script(
+        tools, "ffmpeg", FAKE_FFMPEG.format(keep=len(MP4), poster=poster)
+    )
     return tools
 
 
@@ -123,14 +134,16 @@ def test_the_phone_view_shows_a_videos_poster_frame_and_length(
     a = world.a
     with django_capture_on_commit_callbacks(execute=True):
         made = upload(a, a.person(Role.COPYWRITER), MP4, filename="clip.mp4").json()
-    put = client_for(a.person(Role.COPYWRITER)).put(
-        url(a, f"drafts/{draft_in_review}/assets/"),
-        {"assets": [{"asset": made["id"], "alt_text": "Pouring a latte"}]},
-        format="json",
-    )
-    assert put.status_code == 200, put.json()
+    with django_capture_on_commit_callbacks(execute=True):
+        put = client_for(a.person(Role.COPYWRITER)).put(
+            url(a, f"drafts/{draft_in_review}/assets/"),
+            {"assets": [{"asset": made["id"], "alt_text": "Pouring a latte"}]},
+            format="json",
+        )
+    # In review already: the video goes to review again as the draft's next version.
+    assert put.status_code == 201, put.json()
     with schema_context(a.brand.schema_name):
-        step = ApprovalStep.objects.get(request__subject_id=draft_in_review, status="open")
+        step = ApprovalStep.objects.get(request__subject_id=put.json()["draft"], status="open")
     lead = Client()
     lead.force_login(a.person(Role.ACCOUNT_LEAD))
 
@@ -181,3 +194,52 @@ def test_network_rules_warn_about_a_video_too_long_and_a_tiktok_post_without_vid
     ]
     assert "at most 140 s" in long_on_x.json()["warnings"][0]["detail"]
     assert [w["code"] for w in still_on_tiktok.json()["warnings"]] == ["video_required"]
+
+
+def test_a_videos_metadata_is_stripped_unless_asked_to_keep_it(
+    world, uploads, ffmpeg, django_capture_on_commit_callbacks
+) -> None:
+    a = world.a
+    writer = client_for(a.person(Role.CLIENT_VIEWER))
+
+    stripped = upload(a, a.person(Role.COPYWRITER), MP4 + FILMED_AT, filename="clip.mp4").json()
+    kept = upload(
+        a, a.person(Role.COPYWRITER), MP4 + FILMED_AT, filename="c.mp4", keep_metadata="true"
+    ).json()
+
+    def original(asset: dict) -> bytes:
+        got = writer.get(asset["urls"]["original"].removeprefix("http://testserver"))
+        return b"".join(got.streaming_content)
+
+    assert (stripped["metadata_stripped"], stripped["size_bytes"]) == (True, len(MP4))
+    assert original(stripped) == MP4
+    assert (kept["metadata_stripped"], original(kept)) == (False, MP4 + FILMED_AT)
+
+
+def test_a_video_ffmpeg_cannot_rewrite_is_a_400_and_nothing_is_stored(
+    world, uploads, ffmpeg, settings
+) -> None:
+    a = world.a
+    settings.FFMPEG_BINARY = script(ffmpeg, "broken-ffmpeg", "echo 'Invalid data' >&2; exit 1")
+
+    response = upload(a, a.person(Role.COPYWRITER), MP4 + FILMED_AT, filename="clip.mp4")
+
+    assert response.status_code == 400
+    assert errors(response) == {"file": "unsupported_file"}
+    assert "metadata could not be removed" in response.json()["errors"][0]["detail"]
+    assert asset_count(a) == 0
+    assert stored_files(uploads) == []
+
+
+def test_with_ffprobe_but_no_ffmpeg_a_video_is_refused_naming_ffmpeg(
+    world, uploads, ffmpeg, settings
+) -> None:
+    a = world.a
+    settings.FFMPEG_BINARY = "brandroom-test-no-such-ffmpeg"
+
+    response = upload(a, a.person(Role.COPYWRITER), MP4, filename="clip.mp4")
+
+    assert response.status_code == 422
+    assert errors(response) == {"file": "video_unavailable"}
+    assert "brandroom-test-no-such-ffmpeg" in response.json()["errors"][0]["detail"]
+    assert stored_files(uploads) == []

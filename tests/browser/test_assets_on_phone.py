@@ -77,14 +77,16 @@ def draft_with_images(world, django_db_blocker, settings, tmp_path) -> Iterator[
                 risk_score=20,
                 created_by=writer,
             )
-            content_services.mark_draft_ready(draft=draft)
+            # The writer puts the images on before offering the post for review.
             set_draft_assets(
                 draft_id=draft.pk,
                 attachments=[
                     Attachment(asset_id=assets[0], alt_text="A blue wave breaking"),
                     Attachment(asset_id=assets[1], alt_text="A yellow surfboard on sand"),
                 ],
+                actor=writer,
             )
+            content_services.mark_draft_ready(draft=draft)
             # Level 0: the agency lead signs off first; then it waits for the client.
             for step in ApprovalStep.objects.filter(status=ApprovalStep.Status.OPEN):
                 decide_step(step_id=step.pk, actor=world.admin, decision="approve")
