@@ -217,6 +217,8 @@ def _detail_context(request: HttpRequest, step: ApprovalStep, **extra: Any) -> d
         # The band the policy gave the request (its thresholds, flags, spend), not a guess.
         risk_band=subject.band,
         checks=_checks(draft),
+        # Signing off now is already later than the post should have gone out.
+        publish_passed=bool(draft and draft.publish_at and draft.publish_at <= now),
         due=countdown(step.deadline_at, now),
         history=history,
         comments=comments,

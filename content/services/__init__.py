@@ -10,10 +10,12 @@ from content.services.briefs import create_brief, delete_brief, update_brief
 from content.services.channels import create_channel, delete_channel, update_channel
 from content.services.drafts import (
     DELETABLE,
+    announce_due_drafts,
     delete_draft,
     mark_draft_published,
     mark_draft_ready,
     revise_draft,
+    schedule_draft,
     transition_draft,
     write_draft,
 )
@@ -35,6 +37,7 @@ from content.services.voice import (
 __all__ = [
     "DELETABLE",
     "VOICE_FIELDS",
+    "announce_due_drafts",
     "create_audience",
     "create_brief",
     "create_channel",
@@ -50,6 +53,7 @@ __all__ = [
     "mark_draft_published",
     "mark_draft_ready",
     "revise_draft",
+    "schedule_draft",
     "transition_draft",
     "update_assistant_settings",
     "update_audience",

@@ -25,6 +25,7 @@ class AuditAction(models.TextChoices):
     BOOST_RELEASED = "boost.released"
     BUDGET_SET = "budget.set"
     MEDIA_SETTINGS_CHANGED = "media_settings.changed"
+    DRAFT_SCHEDULED = "draft.scheduled"
     PILLAR_CREATED = "pillar.created"
     PILLAR_CHANGED = "pillar.changed"
     PILLAR_DELETED = "pillar.deleted"
