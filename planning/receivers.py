@@ -44,11 +44,7 @@ def connect() -> None:
     PlanningConfig.ready."""
     results_pillars.register(pillar_names)
     results_plan_counts.register(lambda start, end: planned_count(start=start, end=end))
-    for name in (
-        announcements.DRAFT_READY,
-        announcements.DRAFT_MOVED,
-        announcements.DRAFT_PUBLISHED,
-    ):
+    for name in (announcements.DRAFT_MOVED, announcements.DRAFT_PUBLISHED):
         handlers.register(name, on_draft_moved, key="planning.follow_brief")
     handlers.register_reconciler(follow_open_briefs, key="planning.follow_brief")
     handlers.register_reconciler(sync_plan_gap_attention, key="planning.attention")

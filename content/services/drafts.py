@@ -28,6 +28,9 @@ def mark_draft_ready(*, draft: Draft) -> Draft:
             _give_default_publish_time(draft)
         if draft.status != Draft.Status.READY:
             draft = transition_draft(draft_id=draft.pk, transition=Draft.Transition.MARK_READY)
+        else:
+            # Stored ready (no transition ran): followers of its brief still hear of it.
+            _announce_move(draft)
         record_event(name=announcements.DRAFT_READY, payload={"draft_id": draft.pk})
     return draft
 
