@@ -34,7 +34,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only",
         default="",
         help="comma-separated step names to run (setup always runs): "
-        "create,routing,drafts,approvals_sweep,ai_jobs,migrate",
+        "create,routing,drafts,approvals_sweep,ai_jobs,results,cockpit,planning,migrate",
     )
     parser.add_argument("--keep-db", action="store_true", help="leave the database for a look")
     parser.add_argument(
@@ -68,6 +68,7 @@ def steps() -> list[tuple[str, Callable[[Bench], list[Figure]]]]:
         cockpit,
         drafts,
         migrations,
+        planning,
         results,
         routing,
         tenancy,
@@ -81,6 +82,7 @@ def steps() -> list[tuple[str, Callable[[Bench], list[Figure]]]]:
         ("ai_jobs", ai_jobs.run),
         ("results", results.run),
         ("cockpit", cockpit.run),
+        ("planning", planning.run),
         ("migrate", migrations.run),
     ]
 

@@ -16,3 +16,11 @@ DRAFT_FAILED = "content.draft_failed"
 # An integrator reported that an approved draft went out ("post.published").
 # Payload: ``draft_id``.
 DRAFT_PUBLISHED = "content.draft_published"
+
+# A draft written for a brief moved along its transition table, or got a new publish time
+# (planning follows its plan items with it). Payload: ``draft_id``, ``brief_id``, ``status``.
+DRAFT_MOVED = "content.draft_moved"
+
+# An approved draft's publish time has come ("draft.due" for integrators); once per publish
+# time. Payload: ``draft_id``, ``publish_at``.
+DRAFT_DUE = "content.draft_due"

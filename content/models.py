@@ -164,6 +164,14 @@ class Draft(models.Model):
     external_id = models.CharField(max_length=200, blank=True)
     external_url = models.URLField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # When the post should go out: an approved draft with a publish time is "scheduled" for
+    # integrators (``?status=scheduled``). Defaults to the plan item's time or the audience's
+    # next active hour (``content.scheduling``); ``due_announced_at`` is the due sweep's claim,
+    # so "draft.due" is announced once per publish time.
+    publish_at = models.DateTimeField(null=True, blank=True)
+    due_announced_at = models.DateTimeField(null=True, blank=True)
+    # Approved only after its publish time had passed (set by the approve transition).
+    approved_late = models.BooleanField(default=False)
     created_by = person_reference()
     # Written through an integrator's API key (tenants.ApiKey, public schema): the key, with
     # the person who created it as ``created_by``, so nobody approves what their key wrote.
@@ -183,7 +191,15 @@ class Draft(models.Model):
             # Version history is a line, not a tree: a draft is replaced at most once.
             models.UniqueConstraint(fields=["parent"], name="draft_one_revision"),
         ]
-        indexes = [models.Index(fields=["status", "-created_at"], name="draft_status_created")]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="draft_status_created"),
+            # The due sweep reads only scheduled drafts not yet announced.
+            models.Index(
+                fields=["publish_at"],
+                condition=Q(status="approved", due_announced_at__isnull=True),
+                name="draft_due_unannounced",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} draft #{self.pk} v{self.version} ({self.status})"

@@ -82,3 +82,18 @@ def work_inbox_deadlines_everywhere() -> None:
     for brand in Brand.objects.filter(pk__in=brand_ids, status=Brand.Status.ACTIVE).order_by("pk"):
         with tenant_context(brand):
             work_brand_inbox_deadlines.send()
+
+
+@cron("*/1 * * * *")
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=0, time_limit=55_000)
+def announce_due_drafts_everywhere() -> None:
+    """Every minute, in every active brand: announce the scheduled drafts whose publish time
+    has come ("draft.due"). Safe to overlap (each draft is claimed once, SKIP LOCKED); no
+    retries: the next minute's run is the retry."""
+    from content.services import announce_due_drafts
+    from tenants.models import Brand
+
+    now = timezone.now()
+    for brand in Brand.objects.filter(status=Brand.Status.ACTIVE).order_by("pk"):
+        with tenant_context(brand):
+            announce_due_drafts(now=now)

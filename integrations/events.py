@@ -24,6 +24,8 @@ class EventType(models.TextChoices):
     CRISIS_WARNING = "crisis.warning"
     REVIEW_READY = "review.ready"
     REVIEW_ACTION_OVERDUE = "review_action.overdue"
+    DRAFT_DUE = "draft.due"
+    PLAN_ITEM_DUE = "plan_item.due"
 
 
 DRAFT_READY = EventType.DRAFT_READY.value
@@ -44,5 +46,7 @@ TRIGGER_FIRED = EventType.TRIGGER_FIRED.value
 CRISIS_WARNING = EventType.CRISIS_WARNING.value
 REVIEW_READY = EventType.REVIEW_READY.value
 REVIEW_ACTION_OVERDUE = EventType.REVIEW_ACTION_OVERDUE.value
+DRAFT_DUE = EventType.DRAFT_DUE.value
+PLAN_ITEM_DUE = EventType.PLAN_ITEM_DUE.value
 
 ALL_EVENT_TYPES: frozenset[str] = frozenset(EventType.values)

@@ -61,6 +61,7 @@ TIME_FIELDS = {
     "target_at",
     "raised_at",
     "built_at",
+    "publish_at",
 }
 
 
@@ -298,6 +299,27 @@ def on_review_action_overdue(event: OutboxEvent) -> None:
     )
 
 
+def on_draft_due(event: OutboxEvent) -> None:
+    draft_id = event.payload["draft_id"]
+
+    def build(brand: Brand) -> dict[str, Any] | None:
+        data = _draft_data(draft_id, status="approved")(brand)
+        if data is None:
+            return None
+        return {**data, "publish_at": event.payload["publish_at"]}
+
+    _emit(events.DRAFT_DUE, build, cause=event)
+
+
+def on_plan_item_due(event: OutboxEvent) -> None:
+    payload = event.payload
+    _emit(
+        events.PLAN_ITEM_DUE,
+        lambda brand: {**payload, "url": _url(brand, f"plan/items/{payload['plan_item_id']}/")},
+        cause=event,
+    )
+
+
 def connect() -> None:
     """React to the other apps' outbox events; called from IntegrationsConfig.ready."""
     for name, handler in [
@@ -312,5 +334,7 @@ def connect() -> None:
         (listening_announcements.CRISIS_WARNING, on_crisis_warning),
         (planning_announcements.REVIEW_READY, on_review_ready),
         (planning_announcements.REVIEW_ACTION_OVERDUE, on_review_action_overdue),
+        (content_announcements.DRAFT_DUE, on_draft_due),
+        (planning_announcements.ITEM_DUE, on_plan_item_due),
     ]:
         handlers.register(name, handler, key="integrations.webhook_event")

@@ -9,3 +9,7 @@ REVIEW_READY = "planning.review_ready"
 # Payload: ``review_action_id``, ``review_id``, ``title``, ``kind``, ``owner_id``, ``due_on``,
 # ``days_overdue``.
 REVIEW_ACTION_OVERDUE = "planning.review_action_overdue"
+
+# An open plan item's day and time came (once per item). Payload: ``plan_item_id``, ``title``,
+# ``status``, ``planned_on``, ``publish_time`` (or null), ``channel_id``, ``brief_id``.
+ITEM_DUE = "planning.item_due"

@@ -10,9 +10,17 @@ class PlanningConfig(AppConfig):
 
     def ready(self) -> None:
         from content.assistant.learnings import register_source
+        from content.scheduling import register_publish_time_source
         from planning import receivers
         from planning.selectors.plan import learning_texts
+        from planning.selectors.publish_times import default_publish_time
 
         receivers.connect()
         # The assistant reads the brand's learnings without knowing planning exists.
         register_source("planning", learning_texts)
+        # New drafts go out at their plan item's time, or their audience's next active hour.
+        register_publish_time_source(
+            lambda brief_id, audience_id, now: default_publish_time(
+                brief_id=brief_id, audience_id=audience_id, now=now
+            )
+        )

@@ -128,18 +128,38 @@ class Campaign(models.Model):
 class ItemStatus(models.TextChoices):
     PLANNED = "planned"
     BRIEFED = "briefed"
+    DRAFTED = "drafted"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
     SCHEDULED = "scheduled"
     PUBLISHED = "published"
+    REVIEWED = "reviewed"
     DROPPED = "dropped"
 
 
-# The one transition table of plan items: status -> statuses it may move to. Published is
-# final; a dropped item can be planned again.
+# Items on their way: an item with a brief follows its drafts through these by itself
+# (planning.services.items.follow_brief); people may also move them by hand.
+ITEM_IN_PROGRESS = (
+    ItemStatus.BRIEFED,
+    ItemStatus.DRAFTED,
+    ItemStatus.IN_REVIEW,
+    ItemStatus.APPROVED,
+    ItemStatus.SCHEDULED,
+)
+# Items that went out (a closed review marks its published items reviewed; both count).
+ITEM_DELIVERED = (ItemStatus.PUBLISHED, ItemStatus.REVIEWED)
+
+# The one transition table of plan items: status -> statuses it may move to. An item on its
+# way may move to any other step, be published or dropped; published only becomes reviewed;
+# reviewed is final; a dropped item can be planned again.
 ITEM_TRANSITIONS: dict[str, frozenset[str]] = {
-    ItemStatus.PLANNED: frozenset({ItemStatus.BRIEFED, ItemStatus.SCHEDULED, ItemStatus.DROPPED}),
-    ItemStatus.BRIEFED: frozenset({ItemStatus.SCHEDULED, ItemStatus.PUBLISHED, ItemStatus.DROPPED}),
-    ItemStatus.SCHEDULED: frozenset({ItemStatus.BRIEFED, ItemStatus.PUBLISHED, ItemStatus.DROPPED}),
-    ItemStatus.PUBLISHED: frozenset(),
+    ItemStatus.PLANNED: frozenset({*ITEM_IN_PROGRESS, ItemStatus.DROPPED}),
+    **{
+        step: frozenset({*ITEM_IN_PROGRESS, ItemStatus.PUBLISHED, ItemStatus.DROPPED} - {step})
+        for step in ITEM_IN_PROGRESS
+    },
+    ItemStatus.PUBLISHED: frozenset({ItemStatus.REVIEWED}),
+    ItemStatus.REVIEWED: frozenset(),
     ItemStatus.DROPPED: frozenset({ItemStatus.PLANNED}),
 }
 
@@ -167,12 +187,13 @@ class PlanItem(models.Model):
     created_by = person_reference()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The due sweep's claim: "plan_item.due" is announced once when the item's time comes.
+    due_announced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["planned", "briefed", "scheduled", "published", "dropped"]),
-                name="plan_item_status_valid",
+                condition=Q(status__in=ItemStatus.values), name="plan_item_status_valid"
             ),
             models.CheckConstraint(
                 condition=Q(whole_week=False)

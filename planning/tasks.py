@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 import dramatiq
+from django.utils import timezone
 from dramatiq_crontab import cron
 
 from brandroom.queues import QUEUE_DEFAULT, QUEUE_HOUSEKEEPING
@@ -75,3 +76,22 @@ def sweep_overdue_review_actions() -> None:
         "schema_name", flat=True
     ):
         remind_brand_overdue_actions.send_with_options(**{OPTION: schema})
+
+
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=3)
+def announce_brand_due_items() -> None:
+    """Announce the plan items of the brand the message was sent for whose time has come
+    (safe to run twice: each item is announced once)."""
+    from planning.services.due import announce_due_items
+
+    announce_due_items(brand=current_brand(), now=timezone.now())
+
+
+@cron("*/5 * * * *")
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=0)
+def announce_due_items_everywhere() -> None:
+    """Every five minutes: one message per active brand, each run in that brand's schema."""
+    for schema in Brand.objects.filter(status=Brand.Status.ACTIVE).values_list(
+        "schema_name", flat=True
+    ):
+        announce_brand_due_items.send_with_options(**{OPTION: schema})

@@ -206,6 +206,8 @@ def _detail_context(request: HttpRequest, step: ApprovalStep, **extra: Any) -> d
         variants=variants,
         # Several variants still in the item: approving names one of them.
         choosing=sum(card.in_item for card in variants) > 1,
+        # Signing off now is already later than the post should have gone out.
+        publish_passed=bool(draft and draft.publish_at and draft.publish_at <= now),
         due=countdown(step.deadline_at, now),
         history=history,
         comments=comments,

@@ -11,6 +11,17 @@ from content.models import INBOX_OPEN, Draft, GenerationJob, InboxItem
 
 
 class DraftFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=[*Draft.Status.choices, ("scheduled", "Scheduled")],
+        method="filter_status",
+        help_text="A draft status, or scheduled: approved drafts with a publish time.",
+    )
+    due_before = UtcIsoDateTimeFilter(
+        field_name="publish_at",
+        lookup_expr="lte",
+        help_text="Drafts to go out at or before this time (with ?status=scheduled).",
+    )
+    due_after = UtcIsoDateTimeFilter(field_name="publish_at", lookup_expr="gte")
     risk_min = django_filters.NumberFilter(field_name="risk_score", lookup_expr="gte")
     risk_max = django_filters.NumberFilter(field_name="risk_score", lookup_expr="lte")
     flag = django_filters.CharFilter(method="filter_flag", help_text="Drafts carrying this flag.")
@@ -23,6 +34,11 @@ class DraftFilter(django_filters.FilterSet):
     class Meta:
         model = Draft
         fields = ["status", "kind", "channel", "audience", "brief", "inbox_item", "job", "parent"]
+
+    def filter_status(self, queryset, name: str, value: str):  # type: ignore[no-untyped-def]
+        if value == "scheduled":
+            return queryset.filter(status=Draft.Status.APPROVED, publish_at__isnull=False)
+        return queryset.filter(status=value)
 
     def filter_flag(self, queryset, name: str, value: str):  # type: ignore[no-untyped-def]
         return queryset.filter(flags__contains=[value])

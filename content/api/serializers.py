@@ -284,6 +284,18 @@ class DraftSerializer(serializers.ModelSerializer):
     external_id = serializers.CharField(read_only=True)
     external_url = serializers.CharField(read_only=True)
     published_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    publish_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the post should go out (set with schedule/; by default the plan "
+        "item's time or the audience's next active hour).",
+    )
+    scheduled = serializers.SerializerMethodField(
+        help_text="Approved with a publish time: ready for the integrator to post then."
+    )
+    approved_late = serializers.BooleanField(
+        read_only=True, help_text="Approved only after its publish time had passed."
+    )
 
     class Meta:
         model = Draft
@@ -325,8 +337,14 @@ class DraftSerializer(serializers.ModelSerializer):
             "external_id",
             "external_url",
             "published_at",
+            "publish_at",
+            "scheduled",
+            "approved_late",
         ]
         read_only_fields = fields
+
+    def get_scheduled(self, draft: Draft) -> bool:
+        return draft.status == Draft.Status.APPROVED and draft.publish_at is not None
 
     @extend_schema_field(NoveltySerializer(allow_null=True))
     def get_novelty(self, draft: Draft) -> dict[str, object] | None:
@@ -516,6 +534,10 @@ class InboxIngestedSerializer(InboxItemSerializer):
 
     class Meta(InboxItemSerializer.Meta):
         fields = [*InboxItemSerializer.Meta.fields, "reply_job"]
+
+
+class ScheduleSerializer(serializers.Serializer):
+    publish_at = serializers.DateTimeField(help_text="When the post should go out.")
 
 
 class PublishedSerializer(serializers.Serializer):

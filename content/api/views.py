@@ -274,9 +274,13 @@ class DraftViewSet(
     serializer_class = s.DraftSerializer
     read_action = "content.read"
     write_action = "content.write"
-    actions_required = {"regenerate": "content.generate", "published": "content.write"}
+    actions_required = {
+        "regenerate": "content.generate",
+        "published": "content.write",
+        "schedule": "content.write",
+    }
     filterset_class = DraftFilter
-    ordering_fields = ["created_at", "updated_at", "risk_score"]
+    ordering_fields = ["created_at", "updated_at", "risk_score", "publish_at"]
 
     def get_queryset(self) -> Any:
         return selectors.drafts()
@@ -323,6 +327,19 @@ class DraftViewSet(
             draft=draft, created_by=_user(request), **body.validated_data
         )
         return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=s.ScheduleSerializer, responses={200: s.DraftSerializer})
+    @action(detail=True, methods=["post"])
+    def schedule(self, request: Request, pk: str | None = None) -> Response:
+        """Set when this post should go out; an approved draft with a publish time is
+        scheduled (``?status=scheduled``) and announced as draft.due when the time comes."""
+        draft = self.get_object()
+        body = s.ScheduleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        scheduled = services.schedule_draft(
+            draft_id=draft.pk, publish_at=body.validated_data["publish_at"]
+        )
+        return Response(s.DraftSerializer(scheduled).data)
 
     @extend_schema(request=s.PublishedSerializer, responses={200: s.DraftSerializer})
     @action(detail=True, methods=["post"])

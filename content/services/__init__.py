@@ -10,11 +10,13 @@ from content.services.briefs import create_brief, delete_brief, update_brief
 from content.services.channels import create_channel, delete_channel, update_channel
 from content.services.drafts import (
     DELETABLE,
+    announce_due_drafts,
     delete_draft,
     mark_draft_published,
     mark_draft_ready,
     revise_draft,
     send_inbox_reply,
+    schedule_draft,
     transition_draft,
     write_draft,
 )
@@ -36,6 +38,7 @@ from content.services.voice import (
 __all__ = [
     "DELETABLE",
     "VOICE_FIELDS",
+    "announce_due_drafts",
     "create_audience",
     "create_brief",
     "create_channel",
@@ -52,6 +55,7 @@ __all__ = [
     "mark_draft_ready",
     "revise_draft",
     "send_inbox_reply",
+    "schedule_draft",
     "transition_draft",
     "update_assistant_settings",
     "update_audience",

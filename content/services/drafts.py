@@ -7,23 +7,55 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
-from content import announcements
+from content import announcements, scheduling
 from content.errors import ContentError, DraftNotFound, DraftTransitionRefused
 from content.models import DRAFT_TRANSITIONS, Brief, Channel, Draft, InboxItem
 from content.services.inbox import mark_replied_by_publishing
 from outbox.services import record_event
+from tenants.audit import services as audit
+from tenants.audit.models import AuditAction
 
 
 def mark_draft_ready(*, draft: Draft) -> Draft:
     """Offer a checked and scored draft for review: announces ``DRAFT_READY`` in the same
-    transaction, so the approvals policy gets to see it even if this process dies next."""
+    transaction, so the approvals policy gets to see it even if this process dies next. A post
+    without a publish time gets its version's, else the default (``content.scheduling``)."""
     with transaction.atomic():
+        if draft.kind == Draft.Kind.POST and draft.publish_at is None:
+            _give_default_publish_time(draft)
         if draft.status != Draft.Status.READY:
             draft = transition_draft(draft_id=draft.pk, transition=Draft.Transition.MARK_READY)
+        else:
+            # Stored ready (no transition ran): followers of its brief still hear of it.
+            _announce_move(draft)
         record_event(name=announcements.DRAFT_READY, payload={"draft_id": draft.pk})
     return draft
+
+
+def _give_default_publish_time(draft: Draft) -> None:
+    parent_time = (
+        Draft.objects.filter(pk=draft.parent_id).values_list("publish_at", flat=True).first()
+        if draft.parent_id is not None
+        else None
+    )
+    publish_at = parent_time or scheduling.default_publish_time(
+        brief_id=draft.brief_id, audience_id=draft.audience_id, now=timezone.now()
+    )
+    if publish_at is not None:
+        Draft.objects.filter(pk=draft.pk).update(publish_at=publish_at)
+        draft.publish_at = publish_at
+
+
+def _announce_move(draft: Draft) -> None:
+    """Tell whoever follows briefs (the plan) that a brief's draft moved on."""
+    if draft.brief_id is not None:
+        record_event(
+            name=announcements.DRAFT_MOVED,
+            payload={"draft_id": draft.pk, "brief_id": draft.brief_id, "status": draft.status},
+        )
 
 
 def transition_draft(*, draft_id: int, transition: str) -> Draft:
@@ -34,9 +66,19 @@ def transition_draft(*, draft_id: int, transition: str) -> Draft:
     if transition not in DRAFT_TRANSITIONS:
         raise ContentError(f"Unknown draft transition '{transition}'.", field="transition")
     sources, target = DRAFT_TRANSITIONS[transition]
-    moved = Draft.objects.filter(pk=draft_id, status__in=sources).update(
-        status=target, updated_at=timezone.now()
-    )
+    now = timezone.now()
+    changes: dict[str, Any] = {"status": target, "updated_at": now}
+    if transition == Draft.Transition.APPROVE:
+        # Flagged when signed off after the time it should have gone out.
+        changes["approved_late"] = Case(
+            When(publish_at__lt=now, then=Value(True)), default=Value(False)
+        )
+    with transaction.atomic():
+        moved = Draft.objects.filter(pk=draft_id, status__in=sources).update(**changes)
+        if moved:
+            draft = Draft.objects.get(pk=draft_id)
+            _announce_move(draft)
+            return draft
     if not moved:
         current = Draft.objects.filter(pk=draft_id).values_list("status", flat=True).first()
         if current is None:
@@ -46,7 +88,6 @@ def transition_draft(*, draft_id: int, transition: str) -> Draft:
             f"{' or '.join(sorted(sources))} drafts.",
             field="status",
         )
-    return Draft.objects.get(pk=draft_id)
 
 
 def mark_draft_published(
@@ -207,3 +248,58 @@ def delete_draft(*, draft_id: int) -> None:
             status_code=409,
             code="conflict",
         )
+
+
+def schedule_draft(*, draft_id: int, publish_at: datetime) -> Draft:
+    """Set when a post should go out (a new time is announced as due again when it comes). A
+    published draft or a reply is a 409 and nothing changes; the change is in the audit
+    trail."""
+    if timezone.is_naive(publish_at):
+        raise ContentError("Give the publish time with its time zone.", field="publish_at")
+    with transaction.atomic():
+        draft = Draft.objects.select_for_update().filter(pk=draft_id).first()
+        if draft is None:
+            raise DraftNotFound(f"Draft {draft_id} does not exist.")
+        if draft.kind != Draft.Kind.POST:
+            raise ContentError(
+                f"Draft {draft_id} is a reply; replies go out when they are sent.",
+                field="publish_at",
+            )
+        if draft.status in (Draft.Status.PUBLISHED, Draft.Status.SUPERSEDED):
+            raise DraftTransitionRefused(
+                f"Draft {draft_id} is {draft.status}; its publish time no longer changes.",
+                field="publish_at",
+            )
+        before = draft.publish_at
+        draft.publish_at = publish_at
+        draft.due_announced_at = None
+        draft.save(update_fields=["publish_at", "due_announced_at", "updated_at"])
+        audit.record(
+            action=AuditAction.DRAFT_SCHEDULED,
+            subject=draft,
+            before={"publish_at": before},
+            after={"publish_at": publish_at},
+        )
+        _announce_move(draft)
+    return draft
+
+
+def announce_due_drafts(*, now: datetime, limit: int = 500) -> int:
+    """Announce ``DRAFT_DUE`` for approved drafts whose publish time has come, once each: the
+    rows are claimed under ``SKIP LOCKED`` and marked in the same transaction as their events,
+    so two sweeps at once or again never announce one twice. Returns how many."""
+    with transaction.atomic():
+        due = list(
+            Draft.objects.select_for_update(skip_locked=True)
+            .filter(
+                status=Draft.Status.APPROVED, due_announced_at__isnull=True, publish_at__lte=now
+            )
+            .order_by("publish_at", "pk")
+            .values_list("pk", "publish_at")[:limit]
+        )
+        Draft.objects.filter(pk__in=[pk for pk, _at in due]).update(due_announced_at=now)
+        for pk, publish_at in due:
+            record_event(
+                name=announcements.DRAFT_DUE, payload={"draft_id": pk, "publish_at": publish_at}
+            )
+    return len(due)

@@ -188,6 +188,12 @@ class EventCoverSerializer(serializers.Serializer):
         "item on a holiday's or peak period's days."
     )
     covered = serializers.BooleanField()
+    on_duty = serializers.ListField(
+        source="on_duty_ids",
+        child=serializers.IntegerField(),
+        help_text="Ids of the people on approvals duty (the rota) on some day of it, in rota "
+        "order: who signs off what is made for it at short notice.",
+    )
 
 
 class OwnerLoadSerializer(serializers.Serializer):

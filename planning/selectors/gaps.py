@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from approvals.models import Duty
+from approvals.selectors.rota import coverage_windows
 from planning import horizon
 from planning.models import Cadence, Campaign, ItemStatus, Pillar, PlanItem
 from planning.selectors.plan import plan_settings
@@ -63,6 +65,9 @@ class EventCover:
     ends_on: date
     planned: int
     covered: bool
+    # People on approvals duty on some day of it (the rota's windows), in rota order: who
+    # signs off what is made at short notice for an event nobody planned for.
+    on_duty_ids: list[int]
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,9 @@ def _events(
     *, first: date, last: date, rows: Sequence[tuple[int, date, int, int | None]]
 ) -> list[EventCover]:
     events = []
+    windows = [
+        (window.user_id, set(window.weekdays)) for window in coverage_windows(duty=Duty.APPROVALS)
+    ]
     for event in Campaign.objects.filter(starts_on__lte=last, ends_on__gte=first).order_by(
         "starts_on", "id"
     ):
@@ -158,9 +166,19 @@ def _events(
                 ends_on=event.ends_on,
                 planned=planned,
                 covered=planned > 0,
+                on_duty_ids=_on_duty(windows, start=event.starts_on, end=event.ends_on),
             )
         )
     return events
+
+
+def _on_duty(windows: list[tuple[int, set[int]]], *, start: date, end: date) -> list[int]:
+    days = {(start + timedelta(days=n)).weekday() for n in range(min((end - start).days + 1, 7))}
+    ids: list[int] = []
+    for user_id, weekdays in windows:
+        if user_id not in ids and weekdays & days:
+            ids.append(user_id)
+    return ids
 
 
 def _channel_gap(

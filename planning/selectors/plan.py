@@ -10,6 +10,7 @@ from django.db.models.functions import TruncMonth
 
 from planning import horizon
 from planning.models import (
+    ITEM_DELIVERED,
     Cadence,
     Campaign,
     Finding,
@@ -83,7 +84,7 @@ def plan_months(*, today: date) -> list[MonthRow]:
         .values("month")
         .annotate(
             planned=Count("pk", filter=~Q(status=ItemStatus.DROPPED)),
-            published=Count("pk", filter=Q(status=ItemStatus.PUBLISHED)),
+            published=Count("pk", filter=Q(status__in=ITEM_DELIVERED)),
             dropped=Count("pk", filter=Q(status=ItemStatus.DROPPED)),
         )
     }
@@ -140,7 +141,7 @@ def plan_delivery(*, start: date, end: date) -> Delivery:
     or are still open."""
     counts = PlanItem.objects.filter(planned_on__gte=start, planned_on__lt=end).aggregate(
         planned=Count("pk", filter=~Q(status=ItemStatus.DROPPED)),
-        published=Count("pk", filter=Q(status=ItemStatus.PUBLISHED)),
+        published=Count("pk", filter=Q(status__in=ITEM_DELIVERED)),
         dropped=Count("pk", filter=Q(status=ItemStatus.DROPPED)),
     )
     return Delivery(

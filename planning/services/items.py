@@ -6,6 +6,7 @@ and the item no longer changes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -17,7 +18,15 @@ from content import selectors as content
 from content.services import briefs as brief_services
 from planning import horizon
 from planning.errors import MonthClosed, NotFound, PlanningError, TransitionRefused
-from planning.models import ITEM_TRANSITIONS, Campaign, ItemStatus, Pillar, PlanItem
+from planning.models import (
+    ITEM_DELIVERED,
+    ITEM_IN_PROGRESS,
+    ITEM_TRANSITIONS,
+    Campaign,
+    ItemStatus,
+    Pillar,
+    PlanItem,
+)
 from planning.services.campaigns import UNCHANGED, Unchanged
 from tenants.models import Brand, User
 from tenants.selectors import role_on_brand
@@ -207,7 +216,7 @@ def delete_item(*, brand: Brand, item_id: int, now: datetime | None = None) -> N
         if item is None:
             raise NotFound(f"There is no plan item {item_id}.")
         _check_open(item=item, today=_today(brand, now))
-        if item.status == ItemStatus.PUBLISHED:
+        if item.status in ITEM_DELIVERED:
             raise TransitionRefused(
                 "A published item stays on the plan; it is what the month delivered.",
                 field="status",
@@ -215,8 +224,66 @@ def delete_item(*, brand: Brand, item_id: int, now: datetime | None = None) -> N
         item.delete()
 
 
-# Statuses a publication of the item's brief moves on to published.
-FOLLOWS_PUBLICATION = (ItemStatus.PLANNED, ItemStatus.BRIEFED, ItemStatus.SCHEDULED)
+# Statuses an item with a brief leaves by itself as its brief's drafts move on (published,
+# reviewed and dropped are people's or the review's word and stay).
+FOLLOWS_BRIEF = (ItemStatus.PLANNED, *ITEM_IN_PROGRESS)
+
+
+def status_from_drafts(*, drafts: Iterable[tuple[str, bool]]) -> str:
+    """The status an item with a brief has, from its brief's drafts as (status, has a publish
+    time): the furthest any draft got. Pure, so the reaction and the reconciler agree."""
+    seen = list(drafts)
+    statuses = {status for status, _timed in seen}
+    if "published" in statuses:
+        return ItemStatus.PUBLISHED
+    if any(status == "approved" and timed for status, timed in seen):
+        return ItemStatus.SCHEDULED
+    if "approved" in statuses:
+        return ItemStatus.APPROVED
+    if "in_review" in statuses:
+        return ItemStatus.IN_REVIEW
+    return ItemStatus.DRAFTED if seen else ItemStatus.BRIEFED
+
+
+def _drafts_by_brief(brief_ids: list[int]) -> dict[int, list[tuple[str, bool]]]:
+    rows = (
+        content.drafts()
+        .filter(brief_id__in=brief_ids, kind="post")
+        .values_list("brief_id", "status", "publish_at")
+    )
+    by_brief: dict[int, list[tuple[str, bool]]] = {brief_id: [] for brief_id in brief_ids}
+    for brief_id, status, publish_at in rows:
+        by_brief[brief_id].append((status, publish_at is not None))
+    return by_brief
+
+
+def follow_briefs(*, brief_ids: Iterable[int] | None = None) -> int:
+    """Bring the items of ``brief_ids`` (every item with a brief when None) in step with their
+    briefs' drafts: planned/briefed → drafted → in review → approved → scheduled → published.
+    Each item is locked while it moves (SKIP LOCKED: another run is moving it), so a
+    repeated or late call changes nothing. Returns how many items moved."""
+    moved = 0
+    with transaction.atomic():
+        items = PlanItem.objects.select_for_update(skip_locked=True).filter(
+            brief_id__isnull=False, status__in=FOLLOWS_BRIEF
+        )
+        if brief_ids is not None:
+            items = items.filter(brief_id__in=list(brief_ids))
+        rows = list(items.values_list("pk", "brief_id", "status"))
+        drafts = _drafts_by_brief(sorted({brief_id for _pk, brief_id, _s in rows}))
+        now = timezone.now()
+        for pk, brief_id, status in rows:
+            target = status_from_drafts(drafts=drafts[brief_id])
+            if target != status:
+                PlanItem.objects.filter(pk=pk).update(status=target, updated_at=now)
+                moved += 1
+    return moved
+
+
+def follow_publication(*, brief_id: int) -> int:
+    """A draft of ``brief_id`` moved (published among others): its items follow. Kept for
+    callers of the first version; ``follow_briefs`` is the general form."""
+    return follow_briefs(brief_ids=[brief_id])
 
 
 def start_item(
@@ -260,11 +327,3 @@ def start_item(
         item.status = ItemStatus.BRIEFED
         item.save(update_fields=["brief", "status", "updated_at"])
         return item
-
-
-def follow_publication(*, brief_id: int) -> int:
-    """A draft of ``brief_id`` went out: its open plan items become published. Conditional,
-    so a repeated or late call changes nothing. Returns how many items moved."""
-    return PlanItem.objects.filter(brief_id=brief_id, status__in=FOLLOWS_PUBLICATION).update(
-        status=ItemStatus.PUBLISHED, updated_at=timezone.now()
-    )

@@ -23,7 +23,7 @@ from content import selectors as content
 from outbox.services import record_event
 from planning import announcements
 from planning.errors import Conflict, NotFound
-from planning.models import ItemStatus, PlanItem, Review, ReviewAction
+from planning.models import ITEM_DELIVERED, ItemStatus, PlanItem, Review, ReviewAction
 from planning.tasks import assemble_review_pack
 from results.periods import local_midnight, next_period, previous_period
 from results.selectors import kpis as kpi_selectors
@@ -217,7 +217,7 @@ def _delivery(*, start: date, end: date, tz: ZoneInfo) -> dict[str, Any]:
         .values_list("brief_id", "first")
     )
     planned = [i for i in items if i["status"] != ItemStatus.DROPPED]
-    published = [i for i in planned if i["status"] == ItemStatus.PUBLISHED]
+    published = [i for i in planned if i["status"] in ITEM_DELIVERED]
     on_time = 0
     for item in published:
         out = first_out.get(item["brief_id"])

@@ -10,10 +10,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from planning.errors import Conflict, NotFound, PlanningError
-from planning.models import Finding, Pillar, PlanItem, Review, ReviewAction
+from planning.models import Finding, ItemStatus, Pillar, PlanItem, Review, ReviewAction
 from planning.services import items as item_services
 from planning.services import learnings, packs
 from planning.services import pillars as pillar_services
+from results.periods import next_period
 from results.periods import period_start as start_of
 from tenants.audit import services as audit
 from tenants.audit.models import AuditAction
@@ -194,10 +195,16 @@ def _apply(
 
 
 def close_review(*, review_id: int, now: datetime | None = None) -> Review:
-    """Close the review: its findings and actions are frozen from now on."""
+    """Close the review: its findings and actions are frozen from now on, and the items of
+    its period that went out become reviewed."""
     with transaction.atomic():
         review = _open(review_id)
         review.status = Review.Status.CLOSED
         review.closed_at = now or timezone.now()
         review.save(update_fields=["status", "closed_at"])
+        PlanItem.objects.filter(
+            planned_on__gte=review.period_start,
+            planned_on__lt=next_period(review.period_start, review.period),
+            status=ItemStatus.PUBLISHED,
+        ).update(status=ItemStatus.REVIEWED, updated_at=review.closed_at)
         return review

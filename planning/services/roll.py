@@ -13,7 +13,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from planning import horizon
-from planning.models import Cadence, ItemStatus, PlanItem, PlanMonth
+from planning.models import ITEM_DELIVERED, Cadence, ItemStatus, PlanItem, PlanMonth
 from planning.services.lock import lock_plan
 from tenants.models import Brand
 
@@ -69,7 +69,7 @@ def _close(*, month: date, weekly: int, now: datetime) -> None:
         planned_on__gte=month, planned_on__lt=horizon.add_months(month, 1)
     ).aggregate(
         planned=Count("pk", filter=~Q(status=ItemStatus.DROPPED)),
-        published=Count("pk", filter=Q(status=ItemStatus.PUBLISHED)),
+        published=Count("pk", filter=Q(status__in=ITEM_DELIVERED)),
         dropped=Count("pk", filter=Q(status=ItemStatus.DROPPED)),
     )
     PlanMonth.objects.update_or_create(

@@ -27,6 +27,7 @@ class AuditAction(models.TextChoices):
     BUDGET_SET = "budget.set"
     DRAFT_ASSETS_SET = "draft_assets.set"
     MEDIA_SETTINGS_CHANGED = "media_settings.changed"
+    DRAFT_SCHEDULED = "draft.scheduled"
     PILLAR_CREATED = "pillar.created"
     PILLAR_CHANGED = "pillar.changed"
     PILLAR_DELETED = "pillar.deleted"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from approvals.models import ApprovalStep
@@ -363,3 +366,28 @@ def test_detail_says_working_while_a_new_version_of_the_draft_is_being_written(
     with schema_context(world.a.brand.schema_name):
         GenerationJob.objects.filter(pk=job.pk).update(step="writing")
     assert "Writing 1 variant and checking them (step 2 of 3)" in lead.get(url).content.decode()
+
+
+def test_detail_warns_that_approving_now_is_late_and_then_says_it_was(
+    world, django_capture_on_commit_callbacks
+) -> None:
+    step = ready_for_review(
+        world,
+        django_capture_on_commit_callbacks,
+        text="Fresh beans at 7.",
+        risk_score=10,
+        publish_at=timezone.now() - timedelta(minutes=10),
+    )
+    lead = signed_in(world.a.person(Role.ACCOUNT_LEAD))
+    page = f"/brands/alpine-coffee/approve/steps/{step.pk}/"
+
+    before = lead.get(page).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        decided = lead.post(f"{page}decide/", {"decision": "approve"})
+    after = lead.get(page).content.decode()
+
+    assert 'id="publish-passed"' in before and 'id="approved-late"' not in before
+    assert decided.status_code in (200, 302)
+    assert 'id="approved-late"' in after
+    with schema_context(world.a.brand.schema_name):
+        assert Draft.objects.get(pk=step.request.subject_id).approved_late is True

@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 
 from content.models import Draft
 from planning.models import PlanItem
-from planning.receivers import publish_items_of_published_briefs
+from planning.receivers import follow_open_briefs
 from tenants.roles import Role
 from tests.conftest import client_for
 from tests.planning.conftest import item_body, url
@@ -77,8 +77,8 @@ def test_the_reconciler_publishes_an_item_whose_reaction_was_lost(world, plan_a)
         # Published without the announcement (a process died after the commit).
         Draft.objects.create(kind="post", text="Meet Rosa", status="published", brief_id=brief_id)
 
-        fixed = publish_items_of_published_briefs()
-        again = publish_items_of_published_briefs()
+        fixed = follow_open_briefs()
+        again = follow_open_briefs()
 
         assert (fixed, again) == (1, 0)
         assert PlanItem.objects.get(pk=item["id"]).status == "published"

@@ -3,11 +3,13 @@ the pillar mix drifts from its targets, with numbers worked out by hand below.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from approvals import services as approvals_services
 from planning.horizon import week_start
 from planning.models import PlanItem
 from tenants.roles import Role
@@ -197,3 +199,45 @@ def test_owners_with_more_items_in_a_week_than_the_capacity_show_up(
         {"owner": carla, "week_start": str(w1), "planned": 3, "capacity": 2, "over_by": 1}
     ]
     assert strategist.get(url(a, "settings/")).json() == {"owner_weekly_capacity": 2}
+
+
+def test_an_event_without_cover_says_who_is_on_approvals_duty_then(
+    world, strategist, plan_a, two_weeks
+) -> None:
+    a = world.a
+    w1, _w2 = two_weeks
+    weekend, weekdays = a.person(Role.CLIENT_PR), a.person(Role.CLIENT_LEGAL)
+    now = timezone.now()
+    with schema_context(a.brand.schema_name):
+        for person, days, duty in [
+            (weekdays, [0, 1, 2, 3, 4], "approvals"),
+            (weekend, [5, 6], "approvals"),
+            (a.person(Role.COMMUNITY_MANAGER), [5], "inbox"),
+        ]:
+            approvals_services.create_coverage_window(
+                user_id=person.pk,
+                weekdays=days,
+                starts=time(8),
+                ends=time(18),
+                duty=duty,
+                actor_id=None,
+                now=now,
+            )
+    made = strategist.post(
+        url(a, "campaigns/"),
+        {
+            "name": "Weekend market",
+            "kind": "peak",
+            "starts_on": str(w1 + timedelta(days=5)),
+            "ends_on": str(w1 + timedelta(days=6)),
+        },
+    ).json()
+
+    gaps = (
+        client_for(a.person(Role.CLIENT_VIEWER))
+        .get(url(a, "gaps/"), {"from": str(w1), "to": str(w1 + timedelta(days=6))})
+        .json()
+    )
+
+    (market,) = [e for e in gaps["events"] if e["campaign"] == made["id"]]
+    assert (market["covered"], market["on_duty"]) == (False, [weekend.pk])
