@@ -15,8 +15,8 @@ from content.services.drafts import (
     mark_draft_published,
     mark_draft_ready,
     revise_draft,
-    send_inbox_reply,
     schedule_draft,
+    send_inbox_reply,
     transition_draft,
     write_draft,
 )
