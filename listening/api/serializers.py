@@ -155,9 +155,39 @@ class TriggerSerializer(serializers.ModelSerializer):
     name = serializers.CharField(max_length=200)
     audience = serializers.IntegerField(**ID, source="audience_id", required=False, allow_null=True)
     channel = serializers.IntegerField(**ID, source="channel_id", required=False, allow_null=True)
-    threshold = serializers.IntegerField(min_value=1, max_value=1_000_000)
-    window_minutes = serializers.IntegerField(min_value=1, max_value=7 * 24 * 60)
+    threshold = serializers.IntegerField(
+        min_value=1,
+        max_value=1_000_000,
+        required=False,
+        help_text="Signals the window must hold (threshold and baseline conditions); 1 when "
+        "not given.",
+    )
+    window_minutes = serializers.IntegerField(
+        min_value=1, max_value=7 * 24 * 60, required=False, help_text="60 when not given."
+    )
     cooldown_minutes = serializers.IntegerField(min_value=5, max_value=30 * 24 * 60)
+    min_z_score = StrictFloatField(
+        min_value=1,
+        max_value=20,
+        required=False,
+        allow_null=True,
+        help_text="baseline: how many standard deviations above the same-length windows of "
+        "the last 28 days the window's count must be.",
+    )
+    absence_days = serializers.IntegerField(
+        min_value=1,
+        max_value=90,
+        required=False,
+        allow_null=True,
+        help_text="absence: days without a published post on ``channel``.",
+    )
+    severity = serializers.IntegerField(
+        min_value=1,
+        max_value=5,
+        required=False,
+        allow_null=True,
+        help_text="crisis: the severity the warning suggests.",
+    )
 
     class Meta:
         model = Trigger
@@ -186,6 +216,7 @@ class DryRunSerializer(serializers.Serializer):
 class TriggerFiringSerializer(serializers.ModelSerializer):
     brief = serializers.IntegerField(source="brief_id", allow_null=True)
     job = serializers.IntegerField(source="job_id", allow_null=True)
+    warning = serializers.IntegerField(source="warning_id", allow_null=True)
 
     class Meta:
         model = TriggerFiring
@@ -199,6 +230,7 @@ class TriggerFiringSerializer(serializers.ModelSerializer):
             "detail",
             "brief",
             "job",
+            "warning",
         ]
 
 

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from brandroom.datetimes import parse_query_day
 from listening.api import serializers as s
 from listening.models import SignalKind
-from listening.selectors import aggregates, segments
+from listening.selectors import aggregates, conditions, segments
 from listening.selectors import crisis as crisis_selectors
 from listening.selectors import triggers as trigger_selectors
 from listening.services import crisis as crisis_services
@@ -272,7 +272,7 @@ class TriggerDryRunView(BrandScopedMixin, APIView):
 
 
 def _dry_run(trigger: Any) -> Any:
-    fired = trigger_selectors.would_have_fired(trigger=trigger, now=timezone.now())
+    fired = conditions.dry_run(trigger=trigger, now=timezone.now())
     body = {"days": trigger_selectors.DRY_RUN_DAYS, "would_fire": fired}
     return s.DryRunSerializer(body).data
 

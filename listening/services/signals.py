@@ -20,6 +20,7 @@ from content import selectors as content
 from content.assistant import injection
 from listening.errors import ListeningError
 from listening.models import OWN_SOURCE, Signal
+from listening.services.due_index import mark_inputs_changed
 from listening.tasks import evaluate_brand_triggers, watch_brand_for_crisis
 from tenants.worker import enqueue_on_commit
 
@@ -153,6 +154,9 @@ def ingest_signals(
                 topics=sorted({str(items[i].get("topic", "")).lower() for i in created}),
             )
             enqueue_on_commit(watch_brand_for_crisis)
+            # And the every-minute cycle looks at the brand: the reconciler if the message
+            # above is lost, and the one that judges change-against-baseline rules in time.
+            mark_inputs_changed(now=now)
     new = set(created)
     duplicates = [i for i in range(len(items)) if i not in new]
     return SignalIngestOutcome(created=created, duplicates=duplicates)
