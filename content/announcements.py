@@ -16,3 +16,7 @@ DRAFT_FAILED = "content.draft_failed"
 # An integrator reported that an approved draft went out ("post.published").
 # Payload: ``draft_id``.
 DRAFT_PUBLISHED = "content.draft_published"
+
+# An inbox item arrived (listening turns it into a signal for the crisis watch).
+# Payload: ``item_id``.
+INBOX_ITEM_RECEIVED = "content.inbox_item_received"
