@@ -302,3 +302,51 @@ class CrisisWarning(models.Model):
 
     def __str__(self) -> str:
         return f"crisis warning, severity {self.severity} ({self.status})"
+
+
+class SegmentRule(models.Model):
+    """A rule an audience profile carries over the members seen in the brand's signals (the
+    ``member`` attribute an integrator sends, a pseudonymous customer key) in the last
+    ``days`` days: the top ``percent`` by engagement, active mostly between ``from_hour`` and
+    ``to_hour`` of the brand's day, or mentioning ``topic``. A profile's live size is the
+    members meeting all its rules, counted in SQL."""
+
+    class Kind(models.TextChoices):
+        TOP_ENGAGEMENT = "top_engagement"
+        ACTIVE_HOURS = "active_hours"
+        MENTIONS_TOPIC = "mentions_topic"
+
+    audience = models.ForeignKey(
+        "content.AudienceProfile", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    days = models.PositiveSmallIntegerField(default=28)
+    percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    from_hour = models.PositiveSmallIntegerField(null=True, blank=True)
+    to_hour = models.PositiveSmallIntegerField(null=True, blank=True)
+    topic = models.CharField(max_length=100, blank=True)
+    created_by = person_reference()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(days__gte=1, days__lte=366)
+                & (
+                    Q(kind="top_engagement", percent__gte=1, percent__lte=100)
+                    | Q(
+                        kind="active_hours",
+                        from_hour__gte=0,
+                        from_hour__lte=23,
+                        to_hour__gte=0,
+                        to_hour__lte=23,
+                    )
+                    | (Q(kind="mentions_topic") & ~Q(topic=""))
+                ),
+                name="segment_rule_valid",
+            )
+        ]
+        indexes = [models.Index(fields=["audience", "created_at"], name="segment_rule_audience")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} rule of audience #{self.audience_id}"

@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from brandroom.datetimes import AwareDateTimeField
-from listening.models import CrisisWarning, SignalKind, Trigger, TriggerFiring
+from listening.models import CrisisWarning, SegmentRule, SignalKind, Trigger, TriggerFiring
 from listening.services.signals import MAX_BATCH
 from listening.services.triggers import TRIGGER_FIELDS
 
@@ -135,6 +135,35 @@ class AggregateRowSerializer(serializers.Serializer):
     share = serializers.FloatField(help_text="Share of the bucket's signals (0-1).")
 
 
+class SegmentRuleSerializer(serializers.ModelSerializer):
+    days = serializers.IntegerField(min_value=1, max_value=366, required=False, default=28)
+    percent = serializers.IntegerField(
+        min_value=1,
+        max_value=100,
+        required=False,
+        allow_null=True,
+        help_text="top_engagement: the top share of members by engagement.",
+    )
+    from_hour = serializers.IntegerField(
+        min_value=0,
+        max_value=23,
+        required=False,
+        allow_null=True,
+        help_text="active_hours: first hour of the brand's day (20 with to_hour 2 wraps).",
+    )
+    to_hour = serializers.IntegerField(
+        min_value=0, max_value=23, required=False, allow_null=True, help_text="Hour it ends."
+    )
+    topic = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text="mentions_topic: the topic."
+    )
+
+    class Meta:
+        model = SegmentRule
+        fields = ["id", "kind", "days", "percent", "from_hour", "to_hour", "topic", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
 class SegmentActivitySerializer(serializers.Serializer):
     audience = serializers.IntegerField(source="audience.pk")
     name = serializers.CharField(source="audience.name")
@@ -148,6 +177,13 @@ class SegmentActivitySerializer(serializers.Serializer):
     )
     suggested_active_hours = serializers.ListField(child=serializers.CharField())
     next_active_at = serializers.DateTimeField(allow_null=True)
+    rules = SegmentRuleSerializer(many=True)
+    members_seen = serializers.IntegerField(
+        help_text="Members (the signals' ``member`` attribute) seen in the rules' period."
+    )
+    size = serializers.IntegerField(
+        allow_null=True, help_text="Members meeting every rule now; null without rules."
+    )
 
 
 class TriggerSerializer(serializers.ModelSerializer):

@@ -199,6 +199,39 @@ class AdoptActiveHoursView(BrandScopedMixin, APIView):
         return Response(s.SegmentActivitySerializer(activity).data)
 
 
+class SegmentRuleListView(BrandScopedMixin, APIView):
+    """POST gives the audience profile a segment rule over the members its signals show (the
+    ``member`` attribute): ``top_engagement`` (``percent``), ``active_hours`` (``from_hour``,
+    ``to_hour``, brand-local) or ``mentions_topic`` (``topic``), each over ``days``. The
+    segment's live size is in the audience's activity."""
+
+    read_action = "listening.read"
+    write_action = "voice.write"
+
+    @extend_schema(request=s.SegmentRuleSerializer, responses={201: s.SegmentRuleSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        segments.audience(audience_id=pk)
+        body = s.SegmentRuleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rule = segment_services.add_segment_rule(
+            audience_id=pk, values=dict(body.validated_data), actor=_user(request)
+        )
+        return Response(s.SegmentRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+
+class SegmentRuleDetailView(BrandScopedMixin, APIView):
+    """DELETE takes the rule off the audience profile."""
+
+    read_action = "listening.read"
+    write_action = "voice.write"
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int, rule_id: int) -> Response:
+        segments.audience(audience_id=pk)
+        segment_services.remove_segment_rule(audience_id=pk, rule_id=rule_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class TriggerListView(BrandScopedMixin, generics.ListAPIView):
     """The brand's triggers; POST defines one (disabled until ``enabled``: dry-run it first).
     A trigger that listens to Brandroom's own output (source ``brandroom``) is refused: its
