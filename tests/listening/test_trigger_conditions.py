@@ -285,3 +285,25 @@ def test_a_crisis_trigger_suggests_its_level_once_with_the_evidence(world) -> No
     assert [e.after["warning"] for e in fired.order_by("pk")] == [warning.pk, None]
     listed = client_for(a.person(Role.STRATEGIST)).get(url(a, f"triggers/{trigger_id}/firings/"))
     assert [f["warning"] for f in listed.json()["results"]] == [None, warning.pk]
+
+
+def test_a_baseline_or_crisis_rule_on_brandroom_own_signals_is_refused_as_a_loop(world) -> None:
+    a = world.a
+
+    baseline = define(a, **baseline_rule(source="brandroom"))
+    crisis = define(
+        a,
+        name="Own inbox storm",
+        source="Brandroom",
+        action="crisis",
+        severity=2,
+        brief_title="",
+        key_message="",
+    )
+
+    for refused in (baseline, crisis):
+        assert refused.status_code == 400
+        assert refused.json()["errors"][0]["code"] == "trigger_loop"
+        assert refused.json()["errors"][0]["attr"] == "source"
+    with schema_context(a.brand.schema_name):
+        assert not Trigger.objects.exists()
