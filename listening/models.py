@@ -99,6 +99,9 @@ class TriggerAction(models.TextChoices):
     ALERT = "alert"
     # Raise a crisis warning at ``severity`` with the firing's evidence for the person on duty.
     CRISIS = "crisis"
+    # Propose a boost of the channel's latest published post (``boost_budget`` over
+    # ``boost_days``) within the month's budget; it goes through the normal spend approval.
+    BOOST = "boost"
 
 
 # Conditions the clock can make true without any new input: judged at ``next_check_at``.
@@ -124,6 +127,8 @@ class Trigger(models.Model):
         max_length=12, choices=TriggerAction.choices, default=TriggerAction.BRIEF
     )
     severity = models.PositiveSmallIntegerField(null=True, blank=True)
+    boost_budget = models.DecimalField(max_digits=15, decimal_places=3, null=True, blank=True)
+    boost_days = models.PositiveSmallIntegerField(null=True, blank=True)
     # When a time-based trigger is next judged (None: it is judged when signals arrive).
     next_check_at = models.DateTimeField(null=True, blank=True)
     # Condition: blank means any.
@@ -189,6 +194,11 @@ class Trigger(models.Model):
                 name="trigger_crisis_has_severity",
             ),
             models.CheckConstraint(
+                condition=~Q(action=TriggerAction.BOOST)
+                | Q(boost_budget__gt=0, boost_days__gte=1, boost_days__lte=30),
+                name="trigger_boost_has_budget",
+            ),
+            models.CheckConstraint(
                 condition=~Q(action=TriggerAction.BRIEF)
                 | (~Q(brief_title="") & ~Q(key_message="")),
                 name="trigger_brief_has_template",
@@ -217,6 +227,9 @@ class TriggerFiring(models.Model):
         CRISIS_SUGGESTED = "crisis_suggested"
         # The crisis warning was not raised: one as severe is open, or the brand is in crisis.
         CRISIS_ALREADY_KNOWN = "crisis_known"
+        BOOST_PROPOSED = "boost_proposed"
+        # Media said no (over the month's budget, no post to boost, ...): ``detail`` says why.
+        BOOST_REFUSED = "boost_refused"
 
     trigger = models.ForeignKey(Trigger, on_delete=models.CASCADE, related_name="firings")
     fired_at = models.DateTimeField()
@@ -230,6 +243,8 @@ class TriggerFiring(models.Model):
         "CrisisWarning", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     detail = models.TextField(blank=True)
+    # The boost a ``boost`` action proposed (media's id: media reads no listening table).
+    boost_id = models.BigIntegerField(null=True, blank=True)
     brief = models.ForeignKey(
         "content.Brief", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -248,6 +263,8 @@ class TriggerFiring(models.Model):
                         "alert_sent",
                         "crisis_suggested",
                         "crisis_known",
+                        "boost_proposed",
+                        "boost_refused",
                     ]
                 ),
                 name="trigger_firing_outcome_valid",

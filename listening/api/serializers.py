@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
@@ -224,6 +225,21 @@ class TriggerSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="crisis: the severity the warning suggests.",
     )
+    boost_budget = serializers.DecimalField(
+        max_digits=15,
+        decimal_places=3,
+        min_value=Decimal("0.01"),
+        required=False,
+        allow_null=True,
+        help_text="boost: what the proposed boost may spend, in the brand's currency.",
+    )
+    boost_days = serializers.IntegerField(
+        min_value=1,
+        max_value=30,
+        required=False,
+        allow_null=True,
+        help_text="boost: how many days it runs.",
+    )
 
     class Meta:
         model = Trigger
@@ -267,6 +283,7 @@ class TriggerFiringSerializer(serializers.ModelSerializer):
             "brief",
             "job",
             "warning",
+            "boost_id",
         ]
 
 

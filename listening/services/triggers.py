@@ -39,6 +39,9 @@ from listening.selectors import conditions, segments
 from listening.selectors import triggers as trigger_selectors
 from listening.services import crisis
 from listening.services.due_index import sync_next_check
+from media.errors import MediaError
+from media.models import Boost
+from media.services import boosts
 from outbox.services import record_event
 from tenants.audit import services as audit
 from tenants.audit.models import AuditAction
@@ -55,6 +58,8 @@ TRIGGER_FIELDS = (
     "absence_days",
     "action",
     "severity",
+    "boost_budget",
+    "boost_days",
     "kind",
     "source",
     "topic",
@@ -130,6 +135,13 @@ def _check_action(trigger: Trigger) -> None:
         raise ListeningError("Name the channel the drafts are for.", field="channel")
     if trigger.action == TriggerAction.CRISIS and trigger.severity is None:
         raise ListeningError("Suggest a crisis severity from 1 to 5.", field="severity")
+    if trigger.action == TriggerAction.BOOST:
+        if trigger.boost_budget is None:
+            raise ListeningError("Say how much the boost may spend.", field="boost_budget")
+        if trigger.boost_days is None:
+            raise ListeningError("Say how many days the boost runs (1-30).", field="boost_days")
+        if trigger.channel is None:
+            raise ListeningError("Name the channel whose latest post to boost.", field="channel")
 
 
 def _schedule(trigger: Trigger, now: datetime) -> None:
@@ -320,6 +332,8 @@ def _fire(
             _alert(trigger=trigger, firing=firing, now=now)
         elif trigger.action == TriggerAction.CRISIS:
             _suggest_crisis(trigger=trigger, firing=firing, brand=brand, now=now)
+        elif trigger.action == TriggerAction.BOOST:
+            _propose_boost(trigger=trigger, firing=firing, brand=brand, now=now)
         else:
             _write_brief(trigger=trigger, firing=firing, brand=brand, now=now)
         firing.save()
@@ -334,6 +348,7 @@ def _fire(
                 "outcome": firing.outcome,
                 "brief": firing.brief_id,
                 "warning": firing.warning_id,
+                "boost": firing.boost_id,
                 "target_at": firing.target_at,
             },
             detail=firing.detail,
@@ -354,6 +369,7 @@ def _fire(
                 "brief_id": firing.brief_id,
                 "job_id": firing.job_id,
                 "warning_id": firing.warning_id,
+                "boost_id": firing.boost_id,
                 "target_at": firing.target_at,
             },
         )
@@ -419,6 +435,44 @@ def _suggest_crisis(
     else:
         firing.outcome = TriggerFiring.Outcome.CRISIS_SUGGESTED
         firing.warning = warning
+
+
+def _propose_boost(*, trigger: Trigger, firing: TriggerFiring, brand: Brand, now: datetime) -> None:
+    """Propose a boost of the channel's latest published post through media's service: the
+    month's budget is reserved or the proposal refused, and the spend goes to the brand's
+    approval rules like any other proposal. Nothing is spent until it is approved."""
+    assert trigger.channel is not None and trigger.boost_budget is not None
+    assert trigger.boost_days is not None
+    post = (
+        content.drafts()
+        .filter(channel_id=trigger.channel.pk, published_at__isnull=False)
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+    if post is None:
+        firing.outcome = TriggerFiring.Outcome.BOOST_REFUSED
+        firing.detail = f"No published post on {trigger.channel.handle} to boost."
+        return
+    try:
+        boost = boosts.propose_boost(
+            brand=brand,
+            actor_id=trigger.created_by_id,
+            network=trigger.channel.network,
+            objective=Boost.Objective.ENGAGEMENT,
+            budget_total=trigger.boost_budget,
+            starts_at=now,
+            ends_at=now + timedelta(days=trigger.boost_days),
+            draft_id=post.pk,
+            audience_id=trigger.audience_id,
+            now=now,
+        )
+    except MediaError as refused:
+        firing.outcome = TriggerFiring.Outcome.BOOST_REFUSED
+        firing.detail = refused.message
+        return
+    firing.outcome = TriggerFiring.Outcome.BOOST_PROPOSED
+    firing.boost_id = boost.pk
+    firing.detail = f"Boost {boost.pk} is {boost.status}."
 
 
 def _why(trigger: Trigger, matched: int) -> str:

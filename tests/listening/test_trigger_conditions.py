@@ -5,6 +5,7 @@ its dry run, its audit entry and its webhook event, and never a post published."
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ from content.models import Channel, Draft
 from listening.models import CrisisWarning, Signal, Trigger, TriggerFiring
 from listening.schedule.models import BrandTriggerDue
 from listening.services.triggers import check_time_based, evaluate_triggers
+from media.models import Boost
+from media.services.budgets import set_monthly_budget
 from outbox.notifications import EMAIL
 from tenants.audit.models import AuditEntry
 from tenants.roles import Role
@@ -307,3 +310,80 @@ def test_a_baseline_or_crisis_rule_on_brandroom_own_signals_is_refused_as_a_loop
         assert refused.json()["errors"][0]["attr"] == "source"
     with schema_context(a.brand.schema_name):
         assert not Trigger.objects.exists()
+
+
+def boost_rule(channel_id: int, **overrides: Any) -> dict[str, Any]:
+    return {
+        **baseline_rule(),
+        "name": "Boost the buzz",
+        "action": "boost",
+        "channel": channel_id,
+        "boost_budget": "150.00",
+        "boost_days": 3,
+        "brief_title": "",
+        "key_message": "",
+        **overrides,
+    }
+
+
+def budget(bw, amount: str) -> None:
+    today = timezone.now().date()
+    with schema_context(bw.brand.schema_name):
+        for month in (today, today + timedelta(days=31)):
+            set_monthly_budget(month=month, amount=Decimal(amount))
+
+
+def test_a_boost_trigger_proposes_a_boost_for_approval_within_the_month_budget(world) -> None:
+    a = world.a
+    insta = channel(a)
+    post(a, insta, days_ago=1)
+    budget(a, "1000")
+    enable(a, define(a, **boost_rule(insta)).json()["id"])
+    history(a, per_hour=1)
+    send(a, spike(14))
+
+    (firing,) = evaluate(a)
+
+    with schema_context(a.brand.schema_name):
+        boost = Boost.objects.get()
+    assert (firing.outcome, firing.boost_id) == ("boost_proposed", boost.pk)
+    assert boost.budget_total == Decimal("150")
+    # Proposed and offered for sign-off like any other: never running by itself.
+    assert boost.status in ("pending_approval", "approved")
+    assert briefs(a) == []
+
+
+def test_a_boost_over_the_month_budget_is_refused_and_the_firing_says_why(world) -> None:
+    a = world.a
+    insta = channel(a)
+    post(a, insta, days_ago=1)
+    budget(a, "100")
+    enable(a, define(a, **boost_rule(insta)).json()["id"])
+    history(a, per_hour=1)
+    send(a, spike(14))
+
+    (firing,) = evaluate(a)
+
+    assert firing.outcome == "boost_refused" and firing.boost_id is None
+    assert "budget" in firing.detail.lower()
+    with schema_context(a.brand.schema_name):
+        assert not Boost.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "attr"),
+    [
+        ({"boost_budget": None}, "boost_budget"),
+        ({"boost_budget": "0"}, "boost_budget"),
+        ({"boost_days": 31}, "boost_days"),
+        ({"channel": None}, "channel"),
+    ],
+)
+def test_an_incomplete_boost_rule_is_a_400_naming_the_field(world, overrides, attr) -> None:
+    a = world.a
+    insta = channel(a)
+
+    refused = define(a, **boost_rule(insta, **overrides))
+
+    assert refused.status_code == 400, refused.json()
+    assert refused.json()["errors"][0]["attr"] == attr
