@@ -67,6 +67,8 @@ SHARED_APPS = [
     "brandroom.liveness",
     # Public-schema index of when each brand next has approval work due (the sweep's entry).
     "approvals.schedule",
+    # Public-schema index of brands whose triggers the every-minute evaluation must judge.
+    "listening.schedule",
     # Project-wide HTTP infrastructure: idempotency records and throttle counters.
     "brandroom.http",
     # The seed_demo command (no tables).

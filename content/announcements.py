@@ -24,3 +24,7 @@ DRAFT_MOVED = "content.draft_moved"
 # An approved draft's publish time has come ("draft.due" for integrators); once per publish
 # time. Payload: ``draft_id``, ``publish_at``.
 DRAFT_DUE = "content.draft_due"
+
+# An inbox item arrived (listening turns it into a signal for the crisis watch).
+# Payload: ``item_id``.
+INBOX_ITEM_RECEIVED = "content.inbox_item_received"

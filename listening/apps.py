@@ -7,3 +7,8 @@ class ListeningConfig(AppConfig):
     # results: it reads content (audiences, briefs, jobs); nothing below knows it exists.
     name = "listening"
     verbose_name = "Signals, segments and triggers"
+
+    def ready(self) -> None:
+        from listening import receivers
+
+        receivers.connect()

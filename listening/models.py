@@ -82,22 +82,63 @@ class Signal(models.Model):
         return f"{self.kind} {self.source}:{self.external_id}"
 
 
+class TriggerCondition(models.TextChoices):
+    # At least ``threshold`` matching signals within the window.
+    THRESHOLD = "threshold"
+    # The window's count is ``min_z_score`` standard deviations above the same-length windows
+    # of the 28 days before (and at least ``threshold``).
+    BASELINE = "baseline"
+    # No post published on ``channel`` for ``absence_days`` days (time-based).
+    ABSENCE = "absence"
+
+
+class TriggerAction(models.TextChoices):
+    # Write a brief from the template (and optionally ask for drafts).
+    BRIEF = "brief"
+    # Email the person on duty (the approvals rota; the leads when nobody is).
+    ALERT = "alert"
+    # Raise a crisis warning at ``severity`` with the firing's evidence for the person on duty.
+    CRISIS = "crisis"
+    # Propose a boost of the channel's latest published post (``boost_budget`` over
+    # ``boost_days``) within the month's budget; it goes through the normal spend approval.
+    BOOST = "boost"
+
+
+# Conditions the clock can make true without any new input: judged at ``next_check_at``.
+TIME_BASED = (TriggerCondition.ABSENCE,)
+
+
 class Trigger(models.Model):
-    """A rule: when at least ``threshold`` matching signals arrive within ``window_minutes``,
-    write a brief for ``audience`` aimed at its next active hour (and optionally ask for
-    drafts), at most once per ``cooldown_minutes``. It never publishes or approves: what it
-    creates goes through the same generation and approval rules as everything else."""
+    """A rule: when its ``condition`` holds (a threshold or a change against the baseline of
+    matching signals in ``window_minutes``, or an absence of posts on a channel), take its
+    ``action`` (a brief for ``audience`` aimed at its next active hour, optionally with
+    drafts; an alert to the person on duty; a crisis warning), at most once per
+    ``cooldown_minutes``. It never publishes or approves: what it creates goes through the same
+    generation and approval rules as everything else."""
 
     name = models.CharField(max_length=200)
     enabled = models.BooleanField(default=False)
+    condition = models.CharField(
+        max_length=12, choices=TriggerCondition.choices, default=TriggerCondition.THRESHOLD
+    )
+    min_z_score = models.FloatField(null=True, blank=True)
+    absence_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    action = models.CharField(
+        max_length=12, choices=TriggerAction.choices, default=TriggerAction.BRIEF
+    )
+    severity = models.PositiveSmallIntegerField(null=True, blank=True)
+    boost_budget = models.DecimalField(max_digits=15, decimal_places=3, null=True, blank=True)
+    boost_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # When a time-based trigger is next judged (None: it is judged when signals arrive).
+    next_check_at = models.DateTimeField(null=True, blank=True)
     # Condition: blank means any.
     kind = models.CharField(max_length=20, choices=SignalKind.choices, blank=True)
     source = models.CharField(max_length=100, blank=True)
     topic = models.CharField(max_length=100, blank=True)
     keyword = models.CharField(max_length=100, blank=True)
     negative_only = models.BooleanField(default=False)
-    threshold = models.PositiveIntegerField()
-    window_minutes = models.PositiveIntegerField()
+    threshold = models.PositiveIntegerField(default=1)
+    window_minutes = models.PositiveIntegerField(default=60)
     cooldown_minutes = models.PositiveIntegerField()
     # Action: a brief from this template.
     audience = models.ForeignKey(
@@ -110,8 +151,8 @@ class Trigger(models.Model):
     channel = models.ForeignKey(
         "content.Channel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    brief_title = models.CharField(max_length=200)
-    key_message = models.TextField()
+    brief_title = models.CharField(max_length=200, blank=True)
+    key_message = models.TextField(blank=True)
     goal = models.TextField(blank=True)
     call_to_action = models.CharField(max_length=300, blank=True)
     request_drafts = models.BooleanField(default=False)
@@ -133,6 +174,42 @@ class Trigger(models.Model):
             models.CheckConstraint(
                 condition=~Q(source=OWN_SOURCE), name="trigger_not_on_own_output"
             ),
+            models.CheckConstraint(
+                condition=Q(condition__in=TriggerCondition.values)
+                & Q(action__in=TriggerAction.values),
+                name="trigger_condition_action_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(condition=TriggerCondition.BASELINE)
+                | Q(min_z_score__gte=1, min_z_score__lte=20),
+                name="trigger_baseline_has_z_score",
+            ),
+            models.CheckConstraint(
+                condition=~Q(condition=TriggerCondition.ABSENCE)
+                | Q(absence_days__gte=1, absence_days__lte=90),
+                name="trigger_absence_has_days",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action=TriggerAction.CRISIS) | Q(severity__gte=1, severity__lte=5),
+                name="trigger_crisis_has_severity",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action=TriggerAction.BOOST)
+                | Q(boost_budget__gt=0, boost_days__gte=1, boost_days__lte=30),
+                name="trigger_boost_has_budget",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action=TriggerAction.BRIEF)
+                | (~Q(brief_title="") & ~Q(key_message="")),
+                name="trigger_brief_has_template",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_check_at"],
+                condition=Q(enabled=True, next_check_at__isnull=False),
+                name="trigger_next_check",
+            )
         ]
 
     def __str__(self) -> str:
@@ -146,6 +223,13 @@ class TriggerFiring(models.Model):
         BRIEF_CREATED = "brief_created"
         DRAFTS_REQUESTED = "drafts_requested"
         DRAFTS_REFUSED = "drafts_refused"
+        ALERT_SENT = "alert_sent"
+        CRISIS_SUGGESTED = "crisis_suggested"
+        # The crisis warning was not raised: one as severe is open, or the brand is in crisis.
+        CRISIS_ALREADY_KNOWN = "crisis_known"
+        BOOST_PROPOSED = "boost_proposed"
+        # Media said no (over the month's budget, no post to boost, ...): ``detail`` says why.
+        BOOST_REFUSED = "boost_refused"
 
     trigger = models.ForeignKey(Trigger, on_delete=models.CASCADE, related_name="firings")
     fired_at = models.DateTimeField()
@@ -154,7 +238,13 @@ class TriggerFiring(models.Model):
     # The audience's active hour the brief aims at (its deadline); None when it has none.
     target_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    # The crisis warning a ``crisis`` action raised.
+    warning = models.ForeignKey(
+        "CrisisWarning", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     detail = models.TextField(blank=True)
+    # The boost a ``boost`` action proposed (media's id: media reads no listening table).
+    boost_id = models.BigIntegerField(null=True, blank=True)
     brief = models.ForeignKey(
         "content.Brief", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -165,7 +255,18 @@ class TriggerFiring(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(outcome__in=["brief_created", "drafts_requested", "drafts_refused"]),
+                condition=Q(
+                    outcome__in=[
+                        "brief_created",
+                        "drafts_requested",
+                        "drafts_refused",
+                        "alert_sent",
+                        "crisis_suggested",
+                        "crisis_known",
+                        "boost_proposed",
+                        "boost_refused",
+                    ]
+                ),
                 name="trigger_firing_outcome_valid",
             ),
             # The cool-down's last line of defence: one firing per trigger and instant.
@@ -218,3 +319,51 @@ class CrisisWarning(models.Model):
 
     def __str__(self) -> str:
         return f"crisis warning, severity {self.severity} ({self.status})"
+
+
+class SegmentRule(models.Model):
+    """A rule an audience profile carries over the members seen in the brand's signals (the
+    ``member`` attribute an integrator sends, a pseudonymous customer key) in the last
+    ``days`` days: the top ``percent`` by engagement, active mostly between ``from_hour`` and
+    ``to_hour`` of the brand's day, or mentioning ``topic``. A profile's live size is the
+    members meeting all its rules, counted in SQL."""
+
+    class Kind(models.TextChoices):
+        TOP_ENGAGEMENT = "top_engagement"
+        ACTIVE_HOURS = "active_hours"
+        MENTIONS_TOPIC = "mentions_topic"
+
+    audience = models.ForeignKey(
+        "content.AudienceProfile", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    days = models.PositiveSmallIntegerField(default=28)
+    percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    from_hour = models.PositiveSmallIntegerField(null=True, blank=True)
+    to_hour = models.PositiveSmallIntegerField(null=True, blank=True)
+    topic = models.CharField(max_length=100, blank=True)
+    created_by = person_reference()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(days__gte=1, days__lte=366)
+                & (
+                    Q(kind="top_engagement", percent__gte=1, percent__lte=100)
+                    | Q(
+                        kind="active_hours",
+                        from_hour__gte=0,
+                        from_hour__lte=23,
+                        to_hour__gte=0,
+                        to_hour__lte=23,
+                    )
+                    | (Q(kind="mentions_topic") & ~Q(topic=""))
+                ),
+                name="segment_rule_valid",
+            )
+        ]
+        indexes = [models.Index(fields=["audience", "created_at"], name="segment_rule_audience")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} rule of audience #{self.audience_id}"

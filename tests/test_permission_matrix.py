@@ -58,6 +58,7 @@ PUBLIC_BRAND_ROWS = {
     "audit_auditentry": "brand_id",
     "attention_attentionrow": "brand_id",
     "attention_readinessweek": "brand_id",
+    "listening_schedule_brandtriggerdue": "brand_id",
 }
 MISSING_ID = "999999"
 

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from content import announcements
 from content.duty import on_inbox_duty
 from content.errors import ContentError, InboxTransitionRefused
 from content.models import INBOX_OPEN, INBOX_TRANSITIONS, InboxItem, InboxStatus
@@ -18,6 +19,7 @@ from content.selectors import reply_deadline_minutes
 from content.services.attention import sync_inbox_attention
 from content.triage import triage
 from outbox.notifications import email_people
+from outbox.services import record_event
 from tenants.models import User
 from tenants.roles import LEADS, role_may
 from tenants.selectors import current_brand, role_on_brand
@@ -57,6 +59,7 @@ def ingest_inbox_item(*, received_at: datetime | None = None, **fields: Any) -> 
             if item.assignee_id is None:
                 _assign_to_whoever_is_on_duty(item, now=now)
             sync_inbox_attention(item_ids=[item.pk])
+            record_event(name=announcements.INBOX_ITEM_RECEIVED, payload={"item_id": item.pk})
             return item
     except IntegrityError:
         raise ContentError(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
 
 from brandroom.datetimes import AwareDateTimeField
-from listening.models import CrisisWarning, SignalKind, Trigger, TriggerFiring
+from listening.models import CrisisWarning, SegmentRule, SignalKind, Trigger, TriggerFiring
 from listening.services.signals import MAX_BATCH
 from listening.services.triggers import TRIGGER_FIELDS
 
@@ -135,6 +136,35 @@ class AggregateRowSerializer(serializers.Serializer):
     share = serializers.FloatField(help_text="Share of the bucket's signals (0-1).")
 
 
+class SegmentRuleSerializer(serializers.ModelSerializer):
+    days = serializers.IntegerField(min_value=1, max_value=366, required=False, default=28)
+    percent = serializers.IntegerField(
+        min_value=1,
+        max_value=100,
+        required=False,
+        allow_null=True,
+        help_text="top_engagement: the top share of members by engagement.",
+    )
+    from_hour = serializers.IntegerField(
+        min_value=0,
+        max_value=23,
+        required=False,
+        allow_null=True,
+        help_text="active_hours: first hour of the brand's day (20 with to_hour 2 wraps).",
+    )
+    to_hour = serializers.IntegerField(
+        min_value=0, max_value=23, required=False, allow_null=True, help_text="Hour it ends."
+    )
+    topic = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text="mentions_topic: the topic."
+    )
+
+    class Meta:
+        model = SegmentRule
+        fields = ["id", "kind", "days", "percent", "from_hour", "to_hour", "topic", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
 class SegmentActivitySerializer(serializers.Serializer):
     audience = serializers.IntegerField(source="audience.pk")
     name = serializers.CharField(source="audience.name")
@@ -148,6 +178,13 @@ class SegmentActivitySerializer(serializers.Serializer):
     )
     suggested_active_hours = serializers.ListField(child=serializers.CharField())
     next_active_at = serializers.DateTimeField(allow_null=True)
+    rules = SegmentRuleSerializer(many=True)
+    members_seen = serializers.IntegerField(
+        help_text="Members (the signals' ``member`` attribute) seen in the rules' period."
+    )
+    size = serializers.IntegerField(
+        allow_null=True, help_text="Members meeting every rule now; null without rules."
+    )
 
 
 class TriggerSerializer(serializers.ModelSerializer):
@@ -155,9 +192,54 @@ class TriggerSerializer(serializers.ModelSerializer):
     name = serializers.CharField(max_length=200)
     audience = serializers.IntegerField(**ID, source="audience_id", required=False, allow_null=True)
     channel = serializers.IntegerField(**ID, source="channel_id", required=False, allow_null=True)
-    threshold = serializers.IntegerField(min_value=1, max_value=1_000_000)
-    window_minutes = serializers.IntegerField(min_value=1, max_value=7 * 24 * 60)
+    threshold = serializers.IntegerField(
+        min_value=1,
+        max_value=1_000_000,
+        required=False,
+        help_text="Signals the window must hold (threshold and baseline conditions); 1 when "
+        "not given.",
+    )
+    window_minutes = serializers.IntegerField(
+        min_value=1, max_value=7 * 24 * 60, required=False, help_text="60 when not given."
+    )
     cooldown_minutes = serializers.IntegerField(min_value=5, max_value=30 * 24 * 60)
+    min_z_score = StrictFloatField(
+        min_value=1,
+        max_value=20,
+        required=False,
+        allow_null=True,
+        help_text="baseline: how many standard deviations above the same-length windows of "
+        "the last 28 days the window's count must be.",
+    )
+    absence_days = serializers.IntegerField(
+        min_value=1,
+        max_value=90,
+        required=False,
+        allow_null=True,
+        help_text="absence: days without a published post on ``channel``.",
+    )
+    severity = serializers.IntegerField(
+        min_value=1,
+        max_value=5,
+        required=False,
+        allow_null=True,
+        help_text="crisis: the severity the warning suggests.",
+    )
+    boost_budget = serializers.DecimalField(
+        max_digits=15,
+        decimal_places=3,
+        min_value=Decimal("0.01"),
+        required=False,
+        allow_null=True,
+        help_text="boost: what the proposed boost may spend, in the brand's currency.",
+    )
+    boost_days = serializers.IntegerField(
+        min_value=1,
+        max_value=30,
+        required=False,
+        allow_null=True,
+        help_text="boost: how many days it runs.",
+    )
 
     class Meta:
         model = Trigger
@@ -186,6 +268,7 @@ class DryRunSerializer(serializers.Serializer):
 class TriggerFiringSerializer(serializers.ModelSerializer):
     brief = serializers.IntegerField(source="brief_id", allow_null=True)
     job = serializers.IntegerField(source="job_id", allow_null=True)
+    warning = serializers.IntegerField(source="warning_id", allow_null=True)
 
     class Meta:
         model = TriggerFiring
@@ -199,6 +282,8 @@ class TriggerFiringSerializer(serializers.ModelSerializer):
             "detail",
             "brief",
             "job",
+            "warning",
+            "boost_id",
         ]
 
 

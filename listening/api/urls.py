@@ -15,6 +15,16 @@ urlpatterns = [
         views.AdoptActiveHoursView.as_view(),
         name="listening-segment-adopt",
     ),
+    path(
+        "listening/segments/<int:pk>/rules/",
+        views.SegmentRuleListView.as_view(),
+        name="listening-segment-rules",
+    ),
+    path(
+        "listening/segments/<int:pk>/rules/<int:rule_id>/",
+        views.SegmentRuleDetailView.as_view(),
+        name="listening-segment-rule",
+    ),
     path("listening/triggers/", views.TriggerListView.as_view(), name="listening-triggers"),
     path(
         "listening/triggers/dry-run/",

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from brandroom.datetimes import parse_query_day
 from listening.api import serializers as s
 from listening.models import SignalKind
-from listening.selectors import aggregates, segments
+from listening.selectors import aggregates, conditions, segments
 from listening.selectors import crisis as crisis_selectors
 from listening.selectors import triggers as trigger_selectors
 from listening.services import crisis as crisis_services
@@ -199,6 +199,39 @@ class AdoptActiveHoursView(BrandScopedMixin, APIView):
         return Response(s.SegmentActivitySerializer(activity).data)
 
 
+class SegmentRuleListView(BrandScopedMixin, APIView):
+    """POST gives the audience profile a segment rule over the members its signals show (the
+    ``member`` attribute): ``top_engagement`` (``percent``), ``active_hours`` (``from_hour``,
+    ``to_hour``, brand-local) or ``mentions_topic`` (``topic``), each over ``days``. The
+    segment's live size is in the audience's activity."""
+
+    read_action = "listening.read"
+    write_action = "voice.write"
+
+    @extend_schema(request=s.SegmentRuleSerializer, responses={201: s.SegmentRuleSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        segments.audience(audience_id=pk)
+        body = s.SegmentRuleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rule = segment_services.add_segment_rule(
+            audience_id=pk, values=dict(body.validated_data), actor=_user(request)
+        )
+        return Response(s.SegmentRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+
+class SegmentRuleDetailView(BrandScopedMixin, APIView):
+    """DELETE takes the rule off the audience profile."""
+
+    read_action = "listening.read"
+    write_action = "voice.write"
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int, rule_id: int) -> Response:
+        segments.audience(audience_id=pk)
+        segment_services.remove_segment_rule(audience_id=pk, rule_id=rule_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class TriggerListView(BrandScopedMixin, generics.ListAPIView):
     """The brand's triggers; POST defines one (disabled until ``enabled``: dry-run it first).
     A trigger that listens to Brandroom's own output (source ``brandroom``) is refused: its
@@ -272,7 +305,7 @@ class TriggerDryRunView(BrandScopedMixin, APIView):
 
 
 def _dry_run(trigger: Any) -> Any:
-    fired = trigger_selectors.would_have_fired(trigger=trigger, now=timezone.now())
+    fired = conditions.dry_run(trigger=trigger, now=timezone.now())
     body = {"days": trigger_selectors.DRY_RUN_DAYS, "would_fire": fired}
     return s.DryRunSerializer(body).data
 

@@ -9,6 +9,7 @@ person on duty again. A dismissed warning keeps the same spike quiet for six hou
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -43,6 +44,31 @@ def watch_for_crisis(*, brand: Brand, now: datetime | None = None) -> CrisisWarn
     dismissed = crisis_selectors.last_dismissed(since=now - DISMISSAL_QUIET)
     if dismissed is not None and severity <= dismissed.severity:
         return None
+    return _raise_warning(
+        brand=brand,
+        severity=severity,
+        evidence=evidence.as_dict(),
+        body=_spike_body(evidence, severity),
+        now=now,
+    )
+
+
+def suggest_crisis_level(
+    *, brand: Brand, severity: int, evidence: dict[str, Any], reason: str, now: datetime
+) -> CrisisWarning | None:
+    """Raise a crisis warning at ``severity`` with ``evidence`` (a trigger's suggestion) for
+    the person on duty to confirm or dismiss; None when the brand is in crisis already or an
+    open warning is at least as severe (nothing new to tell)."""
+    if brand_in_crisis():
+        return None
+    body = f"{reason}\nSuggested severity: {severity} of 5."
+    return _raise_warning(brand=brand, severity=severity, evidence=evidence, body=body, now=now)
+
+
+def _raise_warning(
+    *, brand: Brand, severity: int, evidence: dict[str, Any], body: str, now: datetime
+) -> CrisisWarning | None:
+    """Open a warning, or raise the open one to ``severity``, and tell the person on duty."""
     with transaction.atomic():
         warning = (
             CrisisWarning.objects.select_for_update()
@@ -53,22 +79,19 @@ def watch_for_crisis(*, brand: Brand, now: datetime | None = None) -> CrisisWarn
             if severity <= warning.severity:
                 return None
             warning.severity = severity
-            warning.evidence = evidence.as_dict()
+            warning.evidence = evidence
             warning.updated_at = now
             warning.save(update_fields=["severity", "evidence", "updated_at"])
         else:
             try:
                 with transaction.atomic():
                     warning = CrisisWarning.objects.create(
-                        severity=severity,
-                        evidence=evidence.as_dict(),
-                        raised_at=now,
-                        updated_at=now,
+                        severity=severity, evidence=evidence, raised_at=now, updated_at=now
                     )
             except IntegrityError:
                 # Another evaluation raised one at the same moment and told the person on duty.
                 return None
-        _tell_on_duty(brand=brand, warning=warning, evidence=evidence, now=now)
+        _tell_on_duty(brand=brand, warning=warning, body=body, now=now)
         record_event(
             name=announcements.CRISIS_WARNING,
             payload={
@@ -76,33 +99,42 @@ def watch_for_crisis(*, brand: Brand, now: datetime | None = None) -> CrisisWarn
                 "severity": warning.severity,
                 "status": warning.status,
                 "raised_at": warning.raised_at,
-                "negative": evidence.negative,
-                "z_score": evidence.z_score,
-                "sources": evidence.sources,
-                "reach": evidence.reach,
+                "negative": evidence.get("negative"),
+                "z_score": evidence.get("z_score"),
+                "sources": evidence.get("sources", []),
+                "reach": evidence.get("reach"),
+                "trigger_id": evidence.get("trigger_id"),
             },
         )
     return warning
 
 
-def _tell_on_duty(
-    *, brand: Brand, warning: CrisisWarning, evidence: Evidence, now: datetime
-) -> None:
-    """Email the people on duty now (the leads when nobody is) from the worker."""
-    body = (
+def _spike_body(evidence: Evidence, severity: int) -> str:
+    return (
         f"{evidence.negative} negative signals in the last {evidence.window_minutes} minutes; "
         f"usually {evidence.baseline_mean:.1f} an hour (z-score {evidence.z_score:.1f}).\n"
         f"Sources: {', '.join(evidence.sources)}. Reach: {evidence.reach:,.0f}.\n"
-        f"Suggested severity: {warning.severity} of 5.\n\n"
-        "Open the incident at that severity or dismiss the warning: "
+        f"Suggested severity: {severity} of 5."
+    )
+
+
+def _tell_on_duty(*, brand: Brand, warning: CrisisWarning, body: str, now: datetime) -> None:
+    """Email the people on duty now (the leads when nobody is) from the worker."""
+    link = (
+        "\n\nOpen the incident at that severity or dismiss the warning: "
         f"{settings.PUBLIC_BASE_URL}/brands/{brand.slug}/approve/warnings/"
     )
     subject = f"Possible crisis: severity {warning.severity} suggested"
+    email_on_duty(subject=subject, body=body + link, now=now)
+
+
+def email_on_duty(*, subject: str, body: str, now: datetime) -> list[str]:
+    """Email the people on the approvals rota at ``now`` (the leads when nobody is on duty);
+    sent from the worker once the transaction commits. Returns the addresses."""
     on_duty = on_duty_ids(now=now)
     if on_duty:
-        email_people(user_ids=on_duty, subject=subject, body=body)
-    else:
-        email_people(roles=sorted(LEADS), subject=subject, body=body)
+        return email_people(user_ids=on_duty, subject=subject, body=body)
+    return email_people(roles=sorted(LEADS), subject=subject, body=body)
 
 
 def _locked_open(warning_id: int) -> CrisisWarning:

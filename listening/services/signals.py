@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from content import selectors as content
 from content.assistant import injection
 from listening.errors import ListeningError
-from listening.models import OWN_SOURCE, Signal
+from listening.models import OWN_SOURCE, Signal, SignalKind
+from listening.services.due_index import mark_inputs_changed
 from listening.tasks import evaluate_brand_triggers, watch_brand_for_crisis
 from tenants.worker import enqueue_on_commit
 
@@ -153,6 +154,47 @@ def ingest_signals(
                 topics=sorted({str(items[i].get("topic", "")).lower() for i in created}),
             )
             enqueue_on_commit(watch_brand_for_crisis)
+            # And the every-minute cycle looks at the brand: the reconciler if the message
+            # above is lost, and the one that judges change-against-baseline rules in time.
+            mark_inputs_changed(now=now)
     new = set(created)
     duplicates = [i for i in range(len(items)) if i not in new]
     return SignalIngestOutcome(created=created, duplicates=duplicates)
+
+
+# An inbox item's sentiment as a signal's score.
+INBOX_SENTIMENT = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
+
+
+def record_inbox_signal(*, item_id: int) -> Signal | None:
+    """Turn an inbox item into a mention signal of Brandroom's own (source ``brandroom``),
+    scored by the item's sentiment and reach, so negative comments feed the crisis watch. It
+    answers the brand's own presence, so no trigger counts it (no trigger can loop on it).
+    Safe to run twice: one signal per item; None when the item is gone or already recorded."""
+    item = content.inbox_items().filter(pk=item_id).first()
+    if item is None:
+        return None
+    attributes: dict[str, Any] = {"inbox_item": item.pk, "inbox_kind": item.kind}
+    if item.channel is not None:
+        attributes["network"] = item.channel.network
+    if item.author_followers is not None:
+        attributes["reach"] = item.author_followers
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                stored = Signal.objects.create(
+                    kind=SignalKind.MENTION,
+                    source=OWN_SOURCE,
+                    external_id=f"inbox-{item.pk}",
+                    sentiment=INBOX_SENTIMENT.get(item.sentiment, 0.0),
+                    text=item.text,
+                    from_own_output=True,
+                    injection_signals=item.injection_signals,
+                    attributes=attributes,
+                    observed_at=item.received_at,
+                )
+        except IntegrityError:
+            return None
+        enqueue_on_commit(watch_brand_for_crisis)
+        mark_inputs_changed(now=timezone.now())
+    return stored

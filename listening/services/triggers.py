@@ -27,9 +27,21 @@ from content.errors import ContentError
 from content.services import jobs
 from listening import active_hours, announcements
 from listening.errors import ListeningError, TriggerLoop
-from listening.models import OWN_SOURCE, Trigger, TriggerFiring
-from listening.selectors import segments
+from listening.models import (
+    OWN_SOURCE,
+    TIME_BASED,
+    Trigger,
+    TriggerAction,
+    TriggerCondition,
+    TriggerFiring,
+)
+from listening.selectors import conditions, segments
 from listening.selectors import triggers as trigger_selectors
+from listening.services import crisis
+from listening.services.due_index import sync_next_check
+from media.errors import MediaError
+from media.models import Boost
+from media.services import boosts
 from outbox.services import record_event
 from tenants.audit import services as audit
 from tenants.audit.models import AuditAction
@@ -41,6 +53,13 @@ LEAD_TIME = timedelta(hours=1)
 TRIGGER_FIELDS = (
     "name",
     "enabled",
+    "condition",
+    "min_z_score",
+    "absence_days",
+    "action",
+    "severity",
+    "boost_budget",
+    "boost_days",
     "kind",
     "source",
     "topic",
@@ -80,15 +99,58 @@ def build_trigger(*, values: dict[str, Any], base: Trigger | None = None) -> Tri
             "its briefs would feed its own condition and it would fire itself.",
             field="source",
         )
-    if trigger.request_drafts and trigger.channel is None:
-        raise ListeningError("Name the channel the drafts are for.", field="channel")
-    if trigger.cooldown_minutes < trigger.window_minutes:
+    _check_condition(trigger)
+    _check_action(trigger)
+    if trigger.condition not in TIME_BASED and trigger.cooldown_minutes < trigger.window_minutes:
         raise ListeningError(
             "The cool-down must be at least as long as the window, or the same signals fire "
             "the trigger again.",
             field="cooldown_minutes",
         )
     return trigger
+
+
+def _check_condition(trigger: Trigger) -> None:
+    if trigger.condition == TriggerCondition.BASELINE and trigger.min_z_score is None:
+        raise ListeningError(
+            "Say how unusual the window must be: a z-score from 1 to 20.", field="min_z_score"
+        )
+    if trigger.condition == TriggerCondition.ABSENCE:
+        if trigger.absence_days is None:
+            raise ListeningError(
+                "Say after how many days without a post (1-90) it fires.", field="absence_days"
+            )
+        if trigger.channel is None:
+            raise ListeningError("Name the channel to watch for posts.", field="channel")
+
+
+def _check_action(trigger: Trigger) -> None:
+    if trigger.action == TriggerAction.BRIEF:
+        for name in ("brief_title", "key_message"):
+            if not getattr(trigger, name).strip():
+                raise ListeningError("A brief needs its title and key message.", field=name)
+    if trigger.request_drafts and trigger.action != TriggerAction.BRIEF:
+        raise ListeningError("Only a trigger that writes a brief asks for drafts.", field="action")
+    if trigger.request_drafts and trigger.channel is None:
+        raise ListeningError("Name the channel the drafts are for.", field="channel")
+    if trigger.action == TriggerAction.CRISIS and trigger.severity is None:
+        raise ListeningError("Suggest a crisis severity from 1 to 5.", field="severity")
+    if trigger.action == TriggerAction.BOOST:
+        if trigger.boost_budget is None:
+            raise ListeningError("Say how much the boost may spend.", field="boost_budget")
+        if trigger.boost_days is None:
+            raise ListeningError("Say how many days the boost runs (1-30).", field="boost_days")
+        if trigger.channel is None:
+            raise ListeningError("Name the channel whose latest post to boost.", field="channel")
+
+
+def _schedule(trigger: Trigger, now: datetime) -> None:
+    """A time-based trigger that is enabled is judged at the next cycle (then at the time its
+    condition could next hold); any other has no check time."""
+    if trigger.enabled and trigger.condition in TIME_BASED:
+        trigger.next_check_at = now
+    else:
+        trigger.next_check_at = None
 
 
 def _audience(audience_id: int | None) -> Any:
@@ -126,8 +188,10 @@ def create_trigger(*, values: dict[str, Any], created_by: User | None) -> Trigge
     """Define a trigger (disabled unless ``enabled`` says otherwise: dry-run it first)."""
     trigger = build_trigger(values=values)
     trigger.created_by = created_by
+    _schedule(trigger, timezone.now())
     with transaction.atomic():
         _save(trigger)
+        sync_next_check()
         audit.record(
             action=AuditAction.TRIGGER_CREATED,
             subject=trigger,
@@ -146,7 +210,9 @@ def update_trigger(*, trigger_id: int, values: dict[str, Any]) -> Trigger:
             )
         before = audit.fields_of(row=trigger, names=AUDITED)
         build_trigger(values=values, base=trigger)
+        _schedule(trigger, timezone.now())
         _save(trigger)
+        sync_next_check()
         audit.record(
             action=AuditAction.TRIGGER_CHANGED,
             subject=trigger,
@@ -166,6 +232,7 @@ def delete_trigger(*, trigger_id: int) -> None:
             before=audit.fields_of(row=trigger, names=AUDITED),
         )
         trigger.delete()
+        sync_next_check()
 
 
 def evaluate_triggers(
@@ -181,8 +248,10 @@ def evaluate_triggers(
     the cool-down claim lets one firing through."""
     now = now or timezone.now()
     fired = []
-    candidates = Trigger.objects.filter(enabled=True).filter(
-        Q(last_fired_at__isnull=True) | Q(last_fired_at__lt=now)
+    candidates = (
+        Trigger.objects.filter(enabled=True)
+        .exclude(condition__in=TIME_BASED)
+        .filter(Q(last_fired_at__isnull=True) | Q(last_fired_at__lt=now))
     )
     if kinds is not None:
         candidates = candidates.filter(Q(kind="") | Q(kind__in=kinds))
@@ -195,12 +264,43 @@ def evaluate_triggers(
             minutes=trigger.cooldown_minutes
         ):
             continue
-        matched = trigger_selectors.matched_in_window(trigger=trigger, now=now)
-        if matched < trigger.threshold:
+        judgement = conditions.judge(trigger=trigger, now=now)
+        if not judgement.holds:
             continue
-        firing = _fire(trigger=trigger, matched=matched, brand=brand, now=now)
+        firing = _fire(trigger=trigger, judgement=judgement, brand=brand, now=now)
         if firing is not None:
             fired.append(firing)
+    return fired
+
+
+def check_time_based(*, brand: Brand, now: datetime | None = None) -> list[TriggerFiring]:
+    """Judge the brand's enabled time-based triggers whose ``next_check_at`` has come (one
+    indexed query), fire those whose condition holds, and set when each is next due. Safe to
+    run twice or at once: the cool-down claim lets one firing through."""
+    now = now or timezone.now()
+    fired = []
+    due = (
+        Trigger.objects.filter(enabled=True, condition__in=TIME_BASED, next_check_at__lte=now)
+        .select_related("audience", "channel")
+        .order_by("next_check_at", "pk")
+    )
+    for trigger in due:
+        cooled = trigger.last_fired_at is None or now - trigger.last_fired_at >= timedelta(
+            minutes=trigger.cooldown_minutes
+        )
+        if cooled and trigger.channel is not None:
+            judgement = conditions.judge(trigger=trigger, now=now)
+            if judgement.holds:
+                firing = _fire(trigger=trigger, judgement=judgement, brand=brand, now=now)
+                if firing is not None:
+                    fired.append(firing)
+                    trigger.last_fired_at = now
+        next_check = (
+            conditions.next_absence_check(trigger=trigger, now=now)
+            if trigger.channel is not None
+            else None
+        )
+        Trigger.objects.filter(pk=trigger.pk, enabled=True).update(next_check_at=next_check)
     return fired
 
 
@@ -216,54 +316,40 @@ def _claim(trigger: Trigger, now: datetime) -> bool:
     )
 
 
-def _fire(*, trigger: Trigger, matched: int, brand: Brand, now: datetime) -> TriggerFiring | None:
+def _fire(
+    *, trigger: Trigger, judgement: conditions.Judgement, brand: Brand, now: datetime
+) -> TriggerFiring | None:
     with transaction.atomic():
         if not _claim(trigger, now):
             return None
-        tz = ZoneInfo(brand.timezone)
-        target_at = None
-        if trigger.wait_for_active_hours and trigger.audience is not None:
-            ranges = segments.active_ranges(profile=trigger.audience, tz=tz, now=now)
-            target_at = active_hours.next_active_start(ranges, tz=tz, now=now, lead=LEAD_TIME)
-        brief = content_services.create_brief(
-            title=trigger.brief_title,
-            key_message=trigger.key_message,
-            goal=_goal(trigger, matched),
-            call_to_action=trigger.call_to_action,
-            audience=trigger.audience,
-            deadline=target_at,
-            channels=[trigger.channel] if trigger.channel is not None else None,
-        )
         firing = TriggerFiring(
             trigger=trigger,
             fired_at=now,
-            matched=matched,
-            inputs=_inputs(trigger, matched, now),
-            target_at=target_at,
-            outcome=TriggerFiring.Outcome.BRIEF_CREATED,
-            brief=brief,
+            matched=judgement.matched,
+            inputs={**_inputs(trigger, judgement.matched, now), **judgement.evidence},
         )
-        if trigger.request_drafts:
-            try:
-                firing.job = jobs.request_post_drafts(
-                    brief=brief, channel=trigger.channel, variants=1, now=now
-                )
-                firing.outcome = TriggerFiring.Outcome.DRAFTS_REQUESTED
-            except ContentError as refused:
-                # The brief stands; the budget or the channel said no to drafts, and the
-                # firing says why.
-                firing.outcome = TriggerFiring.Outcome.DRAFTS_REFUSED
-                firing.detail = refused.message
+        if trigger.action == TriggerAction.ALERT:
+            _alert(trigger=trigger, firing=firing, now=now)
+        elif trigger.action == TriggerAction.CRISIS:
+            _suggest_crisis(trigger=trigger, firing=firing, brand=brand, now=now)
+        elif trigger.action == TriggerAction.BOOST:
+            _propose_boost(trigger=trigger, firing=firing, brand=brand, now=now)
+        else:
+            _write_brief(trigger=trigger, firing=firing, brand=brand, now=now)
         firing.save()
         audit.record(
             action=AuditAction.TRIGGER_FIRED,
             subject=trigger,
             after={
                 "firing": firing.pk,
-                "matched": matched,
+                "condition": trigger.condition,
+                "action": trigger.action,
+                "matched": judgement.matched,
                 "outcome": firing.outcome,
-                "brief": brief.pk,
-                "target_at": target_at,
+                "brief": firing.brief_id,
+                "warning": firing.warning_id,
+                "boost": firing.boost_id,
+                "target_at": firing.target_at,
             },
             detail=firing.detail,
             brand=brand,
@@ -275,25 +361,145 @@ def _fire(*, trigger: Trigger, matched: int, brand: Brand, now: datetime) -> Tri
                 "name": trigger.name,
                 "firing_id": firing.pk,
                 "fired_at": now,
-                "matched": matched,
+                "condition": trigger.condition,
+                "action": trigger.action,
+                "matched": judgement.matched,
+                "inputs": firing.inputs,
                 "outcome": firing.outcome,
-                "brief_id": brief.pk,
+                "brief_id": firing.brief_id,
                 "job_id": firing.job_id,
-                "target_at": target_at,
+                "warning_id": firing.warning_id,
+                "boost_id": firing.boost_id,
+                "target_at": firing.target_at,
             },
         )
     return firing
 
 
-def _goal(trigger: Trigger, matched: int) -> str:
-    """The trigger's goal plus why it fired, in the trigger's own words only: the signals'
-    text is the public's and never becomes an instruction to the assistant."""
+def _write_brief(*, trigger: Trigger, firing: TriggerFiring, brand: Brand, now: datetime) -> None:
+    tz = ZoneInfo(brand.timezone)
+    target_at = None
+    if trigger.wait_for_active_hours and trigger.audience is not None:
+        ranges = segments.active_ranges(profile=trigger.audience, tz=tz, now=now)
+        target_at = active_hours.next_active_start(ranges, tz=tz, now=now, lead=LEAD_TIME)
+    brief = content_services.create_brief(
+        title=trigger.brief_title,
+        key_message=trigger.key_message,
+        goal=_goal(trigger, firing.matched),
+        call_to_action=trigger.call_to_action,
+        audience=trigger.audience,
+        deadline=target_at,
+        channels=[trigger.channel] if trigger.channel is not None else None,
+    )
+    firing.target_at = target_at
+    firing.brief = brief
+    firing.outcome = TriggerFiring.Outcome.BRIEF_CREATED
+    if trigger.request_drafts:
+        try:
+            firing.job = jobs.request_post_drafts(
+                brief=brief, channel=trigger.channel, variants=1, now=now
+            )
+            firing.outcome = TriggerFiring.Outcome.DRAFTS_REQUESTED
+        except ContentError as refused:
+            # The brief stands; the budget or the channel said no to drafts, and the
+            # firing says why.
+            firing.outcome = TriggerFiring.Outcome.DRAFTS_REFUSED
+            firing.detail = refused.message
+
+
+def _alert(*, trigger: Trigger, firing: TriggerFiring, now: datetime) -> None:
+    """Email the person on duty why the trigger fired; the addresses go into the firing."""
+    sent = crisis.email_on_duty(
+        subject=f"Trigger '{trigger.name}' fired",
+        body=f"{_why(trigger, firing.matched)}\n\n{trigger.goal}".strip(),
+        now=now,
+    )
+    firing.outcome = TriggerFiring.Outcome.ALERT_SENT
+    firing.detail = f"Emailed {', '.join(sent) or 'nobody'}."
+
+
+def _suggest_crisis(
+    *, trigger: Trigger, firing: TriggerFiring, brand: Brand, now: datetime
+) -> None:
+    assert trigger.severity is not None
+    warning = crisis.suggest_crisis_level(
+        brand=brand,
+        severity=trigger.severity,
+        evidence={"trigger_id": trigger.pk, "trigger": trigger.name, **firing.inputs},
+        reason=_why(trigger, firing.matched),
+        now=now,
+    )
+    if warning is None:
+        firing.outcome = TriggerFiring.Outcome.CRISIS_ALREADY_KNOWN
+        firing.detail = "The brand is in crisis already or an open warning is as severe."
+    else:
+        firing.outcome = TriggerFiring.Outcome.CRISIS_SUGGESTED
+        firing.warning = warning
+
+
+def _propose_boost(*, trigger: Trigger, firing: TriggerFiring, brand: Brand, now: datetime) -> None:
+    """Propose a boost of the channel's latest published post through media's service: the
+    month's budget is reserved or the proposal refused, and the spend goes to the brand's
+    approval rules like any other proposal. Nothing is spent until it is approved."""
+    assert trigger.channel is not None and trigger.boost_budget is not None
+    assert trigger.boost_days is not None
+    post = (
+        content.drafts()
+        .filter(channel_id=trigger.channel.pk, published_at__isnull=False)
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+    if post is None:
+        firing.outcome = TriggerFiring.Outcome.BOOST_REFUSED
+        firing.detail = f"No published post on {trigger.channel.handle} to boost."
+        return
+    try:
+        boost = boosts.propose_boost(
+            brand=brand,
+            actor_id=trigger.created_by_id,
+            network=trigger.channel.network,
+            objective=Boost.Objective.ENGAGEMENT,
+            budget_total=trigger.boost_budget,
+            starts_at=now,
+            ends_at=now + timedelta(days=trigger.boost_days),
+            draft_id=post.pk,
+            audience_id=trigger.audience_id,
+            now=now,
+        )
+    except MediaError as refused:
+        firing.outcome = TriggerFiring.Outcome.BOOST_REFUSED
+        firing.detail = refused.message
+        return
+    firing.outcome = TriggerFiring.Outcome.BOOST_PROPOSED
+    firing.boost_id = boost.pk
+    firing.detail = f"Boost {boost.pk} is {boost.status}."
+
+
+def _why(trigger: Trigger, matched: int) -> str:
+    """Why the trigger fired, in its own words only: the signals' text is the public's and
+    never becomes an instruction to the assistant (or reaches an email)."""
+    if trigger.condition == TriggerCondition.ABSENCE:
+        channel = trigger.channel.handle if trigger.channel is not None else "the channel"
+        return (
+            f"Written by the trigger '{trigger.name}': no post on {channel} for {matched} days "
+            f"(limit {trigger.absence_days})."
+        )
     about = f" about '{trigger.topic}'" if trigger.topic else ""
     what = trigger.kind.replace("_", " ") if trigger.kind else "signal"
-    why = (
-        f"Written by the trigger '{trigger.name}': {matched} {what} signals{about} in the last "
-        f"{trigger.window_minutes} minutes (threshold {trigger.threshold})."
+    rule = (
+        f"at least {trigger.min_z_score} standard deviations above the last 28 days"
+        if trigger.condition == TriggerCondition.BASELINE
+        else f"threshold {trigger.threshold}"
     )
+    return (
+        f"Written by the trigger '{trigger.name}': {matched} {what} signals{about} in the last "
+        f"{trigger.window_minutes} minutes ({rule})."
+    )
+
+
+def _goal(trigger: Trigger, matched: int) -> str:
+    """The trigger's goal plus why it fired."""
+    why = _why(trigger, matched)
     return f"{trigger.goal}\n\n{why}" if trigger.goal else why
 
 
@@ -309,4 +515,5 @@ def _inputs(trigger: Trigger, matched: int, now: datetime) -> dict[str, Any]:
         "window_start": (now - timedelta(minutes=trigger.window_minutes)).isoformat(),
         "window_end": now.isoformat(),
         "matched": matched,
+        "condition": trigger.condition,
     }
