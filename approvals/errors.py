@@ -72,6 +72,13 @@ class VariantDropped(ApprovalsError):
     code = "variant_dropped"
 
 
+class VariantSuperseded(ApprovalsError):
+    """The named variant was revised while in review: its newer version is up for review."""
+
+    status_code = 409
+    code = "variant_superseded"
+
+
 class InvalidDecision(ApprovalsError):
     """The decision is not one of approve, reject or request_changes."""
 

@@ -32,6 +32,11 @@ def get_draft(*, draft_id: int) -> Draft:
     return Draft.objects.select_related("channel").get(pk=draft_id)
 
 
+def superseded_draft(*, draft_id: int) -> bool:
+    """Whether the draft is an old version, replaced by a newer one while it was in review."""
+    return Draft.objects.filter(pk=draft_id, status=Draft.Status.SUPERSEDED).exists()
+
+
 MAX_HISTORY = 100
 
 

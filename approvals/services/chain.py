@@ -259,9 +259,16 @@ def move_draft(
 
 
 def finish_request(
-    *, request: ApprovalRequest, outcome: str, now: datetime, actor_id: int | None
+    *,
+    request: ApprovalRequest,
+    outcome: str,
+    now: datetime,
+    actor_id: int | None,
+    draft_ids: list[int] | None = None,
 ) -> None:
-    """Close an open request with ``outcome``: skip what is left, move the draft, tell people."""
+    """Close an open request with ``outcome``: skip what is left, move the draft (every variant
+    still in the item, or only ``draft_ids``: a revised variant's siblings stay in review for
+    the item that replaces this one), tell people."""
     updated = ApprovalRequest.objects.filter(pk=request.pk, status=Status.OPEN).update(
         status=outcome, finished_at=now
     )
@@ -284,7 +291,12 @@ def finish_request(
         after={"status": request.status},
     )
     if request.subject_kind in DRAFT_KINDS and outcome in DRAFT_TRANSITION_FOR:
-        move_draft(request=request, transition=DRAFT_TRANSITION_FOR[outcome], now=now)
+        move_draft(
+            request=request,
+            transition=DRAFT_TRANSITION_FOR[outcome],
+            now=now,
+            draft_ids=draft_ids,
+        )
     if outcome == Status.WITHDRAWN:
         # No outcome for the subject (nobody decided), but integrators tracking the request
         # must hear that it is closed: a newer draft version replaced it, or a boost was

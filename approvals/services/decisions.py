@@ -15,6 +15,7 @@ from approvals.errors import (
     StepNotFound,
     VariantDropped,
     VariantRequired,
+    VariantSuperseded,
 )
 from approvals.models import DECIDED_VIA, DECIDED_VIA_API, ApprovalRequest, ApprovalStep, Decision
 from approvals.services.attention import sync_approvals_attention
@@ -32,6 +33,7 @@ from approvals.services.due_index import sync_brand_due
 from approvals.services.eligibility import check_may_decide
 from approvals.services.notify import event_on_commit
 from content.models import Draft
+from content.selectors import superseded_draft
 from tenants.models import User
 from tenants.selectors import current_brand, role_on_brand
 
@@ -151,6 +153,12 @@ def _chosen_variant(
             )
         return None
     offered = request.variant_ids or [request.subject_id]
+    if variant_id not in offered and superseded_draft(draft_id=variant_id):
+        raise VariantSuperseded(
+            f"Draft {variant_id} was revised while in review: approve its newest version "
+            f"(this item offers {', '.join(map(str, request.open_variant_ids))}).",
+            field="variant_id",
+        )
     if variant_id not in offered:
         raise NotAVariant(
             f"Draft {variant_id} is not a variant of this item "

@@ -10,7 +10,7 @@ from approvals.errors import (
     OwnDraft,
     StepNotOpen,
 )
-from approvals.models import ApprovalStep, Decision
+from approvals.models import ApprovalRequest, ApprovalStep, Decision
 from approvals.selectors.people import display_name
 from approvals.tenancy import brand_local
 from tenants.models import User
@@ -34,6 +34,11 @@ def already_decided_error(*, step: ApprovalStep) -> ApprovalAlreadyDecided:
         return ApprovalAlreadyDecided("This step expired before anyone decided it.")
     if step.status == StepStatus.APPROVED and step.decided_by_id is None:
         return ApprovalAlreadyDecided("This step was approved automatically at its deadline.")
+    if step.request.status == ApprovalRequest.Status.WITHDRAWN:
+        return ApprovalAlreadyDecided(
+            "This item was withdrawn (a newer version is up for review, or it was cancelled) "
+            "and can no longer be decided."
+        )
     return ApprovalAlreadyDecided(f"This step is {step.status} and can no longer be decided.")
 
 

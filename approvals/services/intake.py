@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from approvals import presets
@@ -62,20 +63,74 @@ def request_approval(
     media app's to move. Asking again while a request is open returns that request.
     ``actor_id`` asks (None: the system); a draft's author is recorded as the requester
     instead when the draft has one, since the author is who may never approve it.
+    A new version of a draft still in review withdraws the request offering the old one; when
+    that was one variant of a multi-variant item, the new item offers the new version with the
+    variants still in review (nobody is ever asked about the old text again).
     """
     now = now or timezone.now()
     if subject_kind not in SubjectKind.values:
         raise UnknownSubjectKind(f"Unknown subject kind '{subject_kind}'.", field="subject_kind")
     if subject_kind == SubjectKind.BOOST and (amount is None or not currency):
         raise BoostNeedsAmount("A boost needs its amount and currency.", field="amount")
+    try:
+        with transaction.atomic():
+            return _request_in_transaction(
+                subject_kind=subject_kind,
+                subject_id=subject_id,
+                risk_score=risk_score,
+                actor_id=actor_id,
+                amount=amount,
+                currency=(currency or "").upper(),
+                summary=summary,
+                variant_ids=variant_ids,
+                now=now,
+            )
+    except IntegrityError:
+        # Lost a race with another request for the same subject: that one stands.
+        existing = ApprovalRequest.objects.filter(
+            subject_kind=subject_kind, subject_id=subject_id, status=Status.OPEN
+        ).first()
+        if existing is None:
+            raise
+        return ApprovalDecisionResult(True, existing.pk, existing.reason)
+
+
+def _request_in_transaction(
+    *,
+    subject_kind: str,
+    subject_id: int,
+    risk_score: int,
+    actor_id: int | None,
+    amount: Decimal | None,
+    currency: str,
+    summary: str,
+    variant_ids: Sequence[int],
+    now: datetime,
+) -> ApprovalDecisionResult:
+    existing = ApprovalRequest.objects.filter(
+        subject_kind=subject_kind, subject_id=subject_id, status=Status.OPEN
+    ).first()
+    if existing is not None:
+        return ApprovalDecisionResult(True, existing.pk, existing.reason)
     requested_by_id = actor_id
     flag_names: tuple[str, ...] = ()
     needs_person_reason = ""
     author_ids: list[int] = []
     supersedes: ApprovalRequest | None = None
-    offered = sorted({subject_id, *variant_ids}) if len(set(variant_ids)) > 1 else []
+    carried: list[int] = []
     if subject_kind in DRAFT_KINDS:
         draft = content_selectors.get_draft(draft_id=subject_id)
+        if draft.parent_id:
+            supersedes, carried = _supersede(
+                subject_kind=subject_kind,
+                replaced_id=draft.parent_id,
+                by_id=subject_id,
+                actor_id=draft.created_by_id or actor_id,
+                now=now,
+            )
+    wanted = {subject_id, *variant_ids, *carried}
+    offered = sorted(wanted) if len(wanted) > 1 else []
+    if subject_kind in DRAFT_KINDS:
         alternatives = [
             content_selectors.get_draft(draft_id=draft_id) if draft_id != subject_id else draft
             for draft_id in offered or [subject_id]
@@ -100,39 +155,78 @@ def request_approval(
             }
         )
         summary = summary or draft.text[:200]
-        if draft.parent_id:
-            supersedes = (
-                ApprovalRequest.objects.filter(
-                    subject_kind=subject_kind, subject_id=draft.parent_id
-                )
-                .order_by("-created_at", "-id")
-                .first()
+        if carried:
+            # The item's other variants are still the riskiest it offers, not only the new one.
+            risk_score = max([risk_score, *(d.risk_score or 0 for d in alternatives)])
+    return _open_request(
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        risk_score=risk_score,
+        requested_by_id=requested_by_id,
+        author_ids=author_ids,
+        amount=amount,
+        currency=currency,
+        summary=summary,
+        flag_names=flag_names,
+        needs_person_reason=needs_person_reason,
+        supersedes=supersedes,
+        variant_ids=offered,
+        carried=carried,
+        now=now,
+    )
+
+
+def _supersede(
+    *, subject_kind: str, replaced_id: int, by_id: int, actor_id: int | None, now: datetime
+) -> tuple[ApprovalRequest | None, list[int]]:
+    """Withdraw the open request still offering ``replaced_id`` (a newer version, ``by_id``, is
+    up for review: the chain restarts for it, the old version is superseded). Returns the
+    request it replaces (the latest one about the old version, open or not, for the history)
+    and the other variants of that item still in review, which the new item carries along.
+
+    The open request is found again after its locks are ours: a second revision of another
+    variant routed at the same time may have replaced it meanwhile (then its successor is the
+    one to withdraw), and a variant approved meanwhile leaves nothing to carry."""
+    for _attempt in range(3):
+        offering = (
+            ApprovalRequest.objects.filter(subject_kind=subject_kind, status=Status.OPEN)
+            .filter(
+                Q(subject_id=replaced_id)
+                | Q(chosen_variant_id__isnull=True, variant_ids__contains=[replaced_id])
             )
-    try:
-        with transaction.atomic():
-            return _open_request(
-                subject_kind=subject_kind,
-                subject_id=subject_id,
-                risk_score=risk_score,
-                requested_by_id=requested_by_id,
-                author_ids=author_ids,
-                amount=amount,
-                currency=(currency or "").upper(),
-                summary=summary,
-                flag_names=flag_names,
-                needs_person_reason=needs_person_reason,
-                supersedes=supersedes,
-                variant_ids=offered,
-                now=now,
-            )
-    except IntegrityError:
-        # Lost a race with another request for the same subject: that one stands.
-        existing = ApprovalRequest.objects.filter(
-            subject_kind=subject_kind, subject_id=subject_id, status=Status.OPEN
-        ).first()
-        if existing is None:
-            raise
-        return ApprovalDecisionResult(True, existing.pk, existing.reason)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if offering is None:
+            break
+        stale = lock_open_request(request_id=offering)
+        if stale is None or replaced_id not in stale.open_variant_ids:
+            continue
+        carried = [i for i in stale.open_variant_ids if i != replaced_id]
+        finish_request(
+            request=stale,
+            outcome=Status.WITHDRAWN,
+            now=now,
+            actor_id=actor_id,
+            draft_ids=[replaced_id],
+        )
+        record(
+            action="variant_revised" if carried else "version_revised",
+            at=now,
+            actor_id=actor_id,
+            subject_kind=subject_kind,
+            subject_id=by_id,
+            request_id=stale.pk,
+            before={"draft_id": replaced_id, "variant_ids": stale.open_variant_ids},
+            after={"draft_id": by_id, "variant_ids": sorted([*carried, by_id])},
+        )
+        return stale, carried
+    latest = (
+        ApprovalRequest.objects.filter(subject_kind=subject_kind, subject_id=replaced_id)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return latest, []
 
 
 def _open_request(
@@ -149,20 +243,9 @@ def _open_request(
     needs_person_reason: str,
     supersedes: ApprovalRequest | None,
     variant_ids: list[int],
+    carried: list[int],
     now: datetime,
 ) -> ApprovalDecisionResult:
-    existing = ApprovalRequest.objects.filter(
-        subject_kind=subject_kind, subject_id=subject_id, status=Status.OPEN
-    ).first()
-    if existing is not None:
-        return ApprovalDecisionResult(True, existing.pk, existing.reason)
-    if supersedes is not None and supersedes.status == Status.OPEN:
-        # A newer version is up for review: the chain restarts for it, the old one stops.
-        stale = lock_open_request(request_id=supersedes.pk)
-        if stale is not None:
-            finish_request(
-                request=stale, outcome=Status.WITHDRAWN, now=now, actor_id=requested_by_id
-            )
     policy = get_policy()
     in_crisis = brand_in_crisis()
     needs = plan(
@@ -224,7 +307,13 @@ def _open_request(
         for position, spec in enumerate(needs.steps, start=1)
     )
     if subject_kind in DRAFT_KINDS:
-        move_draft(request=request, transition=Draft.Transition.SEND_TO_REVIEW, now=now)
+        # Variants carried over from a replaced item are in review already.
+        move_draft(
+            request=request,
+            transition=Draft.Transition.SEND_TO_REVIEW,
+            now=now,
+            draft_ids=[i for i in request.open_variant_ids if i not in carried],
+        )
     first = steps[0]
     first.request = request
     open_step(step=first, now=now, actor_id=requested_by_id)

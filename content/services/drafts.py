@@ -201,6 +201,8 @@ def revise_draft(
                     text=text,
                     channel=draft.channel,
                     version=draft.version + 1,
+                    # A revised variant keeps its place among the job's alternatives.
+                    variant=draft.variant,
                     parent=draft,
                     brief=draft.brief,
                     audience=draft.audience,

@@ -10,11 +10,12 @@ import pytest
 from django.core import mail
 from django_tenants.utils import tenant_context
 
-from approvals.models import ApprovalRequest, AuditEntry
+from approvals.models import ApprovalRequest, AuditEntry, Decision
 from content import services as content_services
 from content.models import Draft, GenerationJob
 from content.services import jobs
 from content.tasks import run_generation_job
+from outbox.models import OutboxEvent
 from tenants.models import Membership
 from tenants.roles import Role
 from tests.approvals.factories import DraftFactory
@@ -237,3 +238,174 @@ def test_a_single_variant_job_is_decided_as_before(
     )
     assert answer.json()["status"] == "approved"
     assert statuses(world, [draft]) == ["approved"]
+
+
+def drafts_api(world_brand: Any, tail: str) -> str:
+    return f"/brands/{world_brand.brand.slug}/api/v1/drafts/{tail}"
+
+
+def notices(world: Any) -> list[tuple[str, int]]:
+    with tenant_context(world.a.brand):
+        return [
+            (e.payload["notice"], e.payload.get("request_id"))
+            for e in OutboxEvent.objects.filter(name="approvals.notice").order_by("pk")
+        ]
+
+
+def revise(world: Any, capture: Any, draft: Draft, text: str) -> int:
+    """The job's copywriter edits one variant through the API, as the drafts screen does."""
+    with capture(execute=True):
+        answer = client_for(world.a.person(Role.COPYWRITER)).post(
+            drafts_api(world.a, f"{draft.pk}/edit/"), {"text": text}, format="json"
+        )
+    assert answer.status_code == 201, answer.content
+    return int(answer.json()["id"])
+
+
+def test_revising_the_second_of_three_variants_puts_its_new_text_in_the_item(
+    world, django_capture_on_commit_callbacks
+) -> None:
+    # Given three variants in review as one item
+    drafts = offer_variants(world, django_capture_on_commit_callbacks)
+    lead, admin = world.a.person(Role.ACCOUNT_LEAD), world.a.person(Role.AGENCY_ADMIN)
+    old_step = queue_of(world, lead)[0]
+    before = notices(world)
+    mail.outbox = []
+
+    # When the copywriter revises the second variant while the item is in review
+    new_text = "Variant 2, revised: the autumn blend is back, roasted darker."
+    revision = revise(world, django_capture_on_commit_callbacks, drafts[1], new_text)
+
+    # Then the item offers the new text instead of the old, still as one item
+    assert statuses(world, drafts) == ["in_review", "superseded", "in_review"]
+    items = queue_of(world, lead)
+    assert len(items) == 1
+    assert [v["variant"] for v in items[0]["request"]["variants"]] == [1, 2, 3]
+    offered = {v["id"]: v["text"] for v in items[0]["request"]["variants"]}
+    assert offered == {
+        drafts[0].pk: drafts[0].text,
+        revision: new_text,
+        drafts[2].pk: drafts[2].text,
+    }
+    with tenant_context(world.a.brand):
+        old = ApprovalRequest.objects.get(pk=old_step["request"]["id"])
+        new = ApprovalRequest.objects.get(pk=items[0]["request"]["id"])
+        assert old.status == "withdrawn"
+        assert (new.status, new.variant_ids, new.supersedes_id) == (
+            "open",
+            sorted([drafts[0].pk, drafts[2].pk, revision]),
+            old.pk,
+        )
+        assert Draft.objects.get(pk=revision).status == "in_review"
+        entry = AuditEntry.objects.get(action="variant_revised", request_id=old.pk)
+        assert entry.before["draft_id"] == drafts[1].pk
+        assert entry.after == {"draft_id": revision, "variant_ids": new.variant_ids}
+        # Nobody reviews a separate item for the new version
+        assert not ApprovalRequest.objects.filter(subject_id=revision).exclude(pk=new.pk)
+    # Integrators hear the old item was withdrawn and the new one requested, once each
+    assert notices(world)[len(before) :] == [
+        ("request_withdrawn", old.pk),
+        ("request_opened", new.pk),
+    ]
+    # Each decider is asked once about the new item, not once per variant
+    recipients = sorted(address for m in mail.outbox for address in m.to)
+    assert recipients == sorted({lead.email, admin.email})
+    assert all("3 variants" in m.subject for m in mail.outbox)
+
+    # Approving the old version is refused, on the new item and on the withdrawn one
+    stale_pick = client_for(lead).post(
+        api(world.a, f"steps/{items[0]['id']}/decision/"),
+        {"decision": "approve", "variant_id": drafts[1].pk},
+        format="json",
+    )
+    assert stale_pick.status_code == 409
+    assert stale_pick.json()["errors"][0]["attr"] == "variant_id"
+    assert "revised" in stale_pick.json()["errors"][0]["detail"]
+    old_decision = client_for(lead).post(
+        api(world.a, f"steps/{old_step['id']}/decision/"),
+        {"decision": "approve", "variant_id": drafts[1].pk},
+        format="json",
+    )
+    assert old_decision.status_code == 409
+    assert "withdrawn" in old_decision.json()["errors"][0]["detail"]
+    assert statuses(world, drafts) == ["in_review", "superseded", "in_review"]
+    with tenant_context(world.a.brand):
+        assert not Decision.objects.exists()
+
+    # And approving the new version drops the two untouched variants
+    with django_capture_on_commit_callbacks(execute=True):
+        chosen = client_for(lead).post(
+            api(world.a, f"steps/{items[0]['id']}/decision/"),
+            {"decision": "approve", "variant_id": revision},
+            format="json",
+        )
+    assert chosen.status_code == 200, chosen.content
+    assert (chosen.json()["status"], chosen.json()["subject_id"]) == ("approved", revision)
+    assert statuses(world, drafts) == ["dropped", "superseded", "dropped"]
+
+
+def test_revising_the_first_variant_keeps_its_siblings_in_the_item(
+    world, django_capture_on_commit_callbacks
+) -> None:
+    drafts = offer_variants(world, django_capture_on_commit_callbacks)
+    lead = world.a.person(Role.ACCOUNT_LEAD)
+    old_step = queue_of(world, lead)[0]
+    assert old_step["request"]["subject_id"] == drafts[0].pk
+
+    revision = revise(world, django_capture_on_commit_callbacks, drafts[0], "Variant 1, shorter.")
+
+    # The siblings are not superseded: they are still offered, beside the new first variant
+    assert statuses(world, drafts) == ["superseded", "in_review", "in_review"]
+    items = queue_of(world, lead)
+    assert len(items) == 1
+    # The new version keeps its place: it is still variant 1
+    assert [v["id"] for v in items[0]["request"]["variants"]] == [
+        revision,
+        drafts[1].pk,
+        drafts[2].pk,
+    ]
+    assert items[0]["request"]["id"] != old_step["request"]["id"]
+    stale = client_for(lead).post(
+        api(world.a, f"steps/{items[0]['id']}/decision/"),
+        {"decision": "approve", "variant_id": drafts[0].pk},
+        format="json",
+    )
+    assert stale.status_code == 409
+    with django_capture_on_commit_callbacks(execute=True):
+        chosen = client_for(lead).post(
+            api(world.a, f"steps/{items[0]['id']}/decision/"),
+            {"decision": "approve", "variant_id": drafts[2].pk},
+            format="json",
+        )
+    assert chosen.json()["status"] == "approved"
+    with tenant_context(world.a.brand):
+        assert Draft.objects.get(pk=revision).status == "dropped"
+    assert statuses(world, drafts) == ["superseded", "dropped", "approved"]
+
+
+def test_two_variants_revised_together_end_up_in_one_item_with_both_new_texts(
+    world, django_capture_on_commit_callbacks
+) -> None:
+    drafts = offer_variants(world, django_capture_on_commit_callbacks)
+    lead = world.a.person(Role.ACCOUNT_LEAD)
+    copywriter = client_for(world.a.person(Role.COPYWRITER))
+    # Both edits are committed before either is routed (two people, one worker behind)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = copywriter.post(
+            drafts_api(world.a, f"{drafts[1].pk}/edit/"), {"text": "Second, new."}, format="json"
+        )
+        third = copywriter.post(
+            drafts_api(world.a, f"{drafts[2].pk}/edit/"), {"text": "Third, new."}, format="json"
+        )
+    assert (second.status_code, third.status_code) == (201, 201)
+
+    assert statuses(world, drafts) == ["in_review", "superseded", "superseded"]
+    items = queue_of(world, lead)
+    assert len(items) == 1
+    assert [v["text"] for v in items[0]["request"]["variants"]] == [
+        drafts[0].text,
+        "Second, new.",
+        "Third, new.",
+    ]
+    with tenant_context(world.a.brand):
+        assert ApprovalRequest.objects.filter(status="open").count() == 1
