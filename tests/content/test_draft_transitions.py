@@ -24,6 +24,8 @@ EXPECTED = {
     "hold": ({"approved"}, "in_review"),
     "release": ({"in_review"}, "approved"),
     "publish": ({"approved"}, "published"),
+    # Another variant of the same job was approved in its place.
+    "drop": ({"in_review"}, "dropped"),
 }
 CASES = [
     (transition, status) for transition in DraftTransition.values for status in DraftStatus.values
