@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from approvals.errors import ApprovalAlreadyDecided
+from approvals.errors import ApprovalAlreadyDecided, VariantDropped
 from approvals.models import (
     ApprovalRequest,
     ApprovalStep,
@@ -231,6 +231,45 @@ def skip_step(*, step: ApprovalStep, now: datetime, actor_id: int | None, action
     ApprovalStep.objects.filter(pk=step.pk).update(status=StepStatus.SKIPPED, next_action_at=None)
     step.status, step.next_action_at = StepStatus.SKIPPED, None
     audit_step(step=step, action=action, now=now, before=before, actor_id=actor_id)
+
+
+def choose_variant(
+    *, request: ApprovalRequest, variant_id: int, now: datetime, actor_id: int | None
+) -> None:
+    """Narrow a multi-variant item to ``variant_id``: it becomes the request's subject and its
+    siblings are dropped (audit entry, and a ``draft_dropped`` notice for each). Called with
+    the open step locked (or, for an item the policy clears, as it is made); the conditional
+    update makes a second choice fail, not overwrite."""
+    dropped = [i for i in request.open_variant_ids if i != variant_id]
+    before = {"subject_id": request.subject_id, "variant_ids": request.open_variant_ids}
+    updated = ApprovalRequest.objects.filter(
+        pk=request.pk, status=request.status, chosen_variant_id__isnull=True
+    ).update(chosen_variant_id=variant_id, subject_id=variant_id)
+    if updated != 1:
+        raise VariantDropped(
+            f"A variant of request {request.pk} was already chosen.", field="variant_id"
+        )
+    request.chosen_variant_id = request.subject_id = variant_id
+    move_draft(request=request, transition=Draft.Transition.DROP, now=now, draft_ids=dropped)
+    record(
+        action="variant_chosen",
+        at=now,
+        actor_id=actor_id,
+        subject_kind=request.subject_kind,
+        subject_id=variant_id,
+        request_id=request.pk,
+        before=before,
+        after={"subject_id": variant_id, "dropped_ids": dropped},
+    )
+    for draft_id in dropped:
+        event_on_commit(
+            kind="draft_dropped",
+            payload={
+                "draft_id": draft_id,
+                "request_id": request.pk,
+                "chosen_draft_id": variant_id,
+            },
+        )
 
 
 def move_draft(

@@ -24,15 +24,13 @@ from approvals.services.chain import (
     Status,
     StepStatus,
     advance,
+    choose_variant,
     close_step,
     finish_request,
     lock_open_request,
-    move_draft,
 )
 from approvals.services.due_index import sync_brand_due
 from approvals.services.eligibility import check_may_decide
-from approvals.services.notify import event_on_commit
-from content.models import Draft
 from content.selectors import superseded_draft
 from tenants.models import User
 from tenants.selectors import current_brand, role_on_brand
@@ -174,44 +172,6 @@ def _chosen_variant(
     if verdict != Verdict.APPROVE or len(request.open_variant_ids) == 1:
         return None  # a rejection applies to the whole item; a single subject has no choice
     return variant_id
-
-
-def choose_variant(
-    *, request: ApprovalRequest, variant_id: int, now: datetime, actor_id: int | None
-) -> None:
-    """Narrow a multi-variant item to ``variant_id``: it becomes the request's subject and its
-    siblings are dropped (audit entry, and a ``draft_dropped`` notice for each). Called with
-    the open step locked; the conditional update makes a second choice fail, not overwrite."""
-    dropped = [i for i in request.open_variant_ids if i != variant_id]
-    before = {"subject_id": request.subject_id, "variant_ids": request.open_variant_ids}
-    updated = ApprovalRequest.objects.filter(
-        pk=request.pk, status=Status.OPEN, chosen_variant_id__isnull=True
-    ).update(chosen_variant_id=variant_id, subject_id=variant_id)
-    if updated != 1:
-        raise VariantDropped(
-            f"A variant of request {request.pk} was already chosen.", field="variant_id"
-        )
-    request.chosen_variant_id = request.subject_id = variant_id
-    move_draft(request=request, transition=Draft.Transition.DROP, now=now, draft_ids=dropped)
-    record(
-        action="variant_chosen",
-        at=now,
-        actor_id=actor_id,
-        subject_kind=request.subject_kind,
-        subject_id=variant_id,
-        request_id=request.pk,
-        before=before,
-        after={"subject_id": variant_id, "dropped_ids": dropped},
-    )
-    for draft_id in dropped:
-        event_on_commit(
-            kind="draft_dropped",
-            payload={
-                "draft_id": draft_id,
-                "request_id": request.pk,
-                "chosen_draft_id": variant_id,
-            },
-        )
 
 
 def withdraw_request(

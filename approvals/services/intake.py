@@ -22,6 +22,7 @@ from approvals.services.audit import record
 from approvals.services.chain import (
     DRAFT_KINDS,
     Status,
+    choose_variant,
     finish_request,
     lock_open_request,
     move_draft,
@@ -300,7 +301,10 @@ def _open_request(
     )
     if not needs.needs_approval:
         if subject_kind in DRAFT_KINDS:
-            move_draft(request=request, transition=Draft.Transition.APPROVE, now=now)
+            if len(request.open_variant_ids) > 1:
+                _clear_one_variant(request=request, now=now)
+            else:
+                move_draft(request=request, transition=Draft.Transition.APPROVE, now=now)
         return ApprovalDecisionResult(False, None, needs.reason)
     steps = ApprovalStep.objects.bulk_create(
         new_step(request=request, position=position, spec=spec)
@@ -329,3 +333,21 @@ def _open_request(
         },
     )
     return ApprovalDecisionResult(True, request.pk, needs.reason)
+
+
+def _clear_one_variant(*, request: ApprovalRequest, now: datetime) -> None:
+    """A job's variants are alternatives, also when the policy clears them without sign-off:
+    the least risky one (the first on a tie) is approved and the others are dropped, as an
+    approver's choice would, so an integrator never finds three approved posts for one job.
+    Offered first (ready -> in review), since a draft is dropped only from review."""
+    risks = dict(
+        content_selectors.drafts()
+        .filter(pk__in=request.open_variant_ids)
+        .values_list("pk", "risk_score")
+    )
+    chosen = min(
+        request.open_variant_ids, key=lambda i: (100 if risks.get(i) is None else risks[i], i)
+    )
+    move_draft(request=request, transition=Draft.Transition.SEND_TO_REVIEW, now=now)
+    choose_variant(request=request, variant_id=chosen, now=now, actor_id=None)
+    move_draft(request=request, transition=Draft.Transition.APPROVE, now=now)

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from approvals import services as approvals_services
 from approvals.models import ApprovalRequest, AuditEntry, Decision
 from content import services as content_services
 from content.models import Draft, GenerationJob
@@ -29,8 +31,11 @@ def api(world_brand: Any, tail: str) -> str:
     return f"/brands/{world_brand.brand.slug}/api/v1/approvals/{tail}"
 
 
-def offer_variants(world: Any, capture: Any, *, count: int = 3, risk: int = 10) -> list[Draft]:
-    """``count`` drafts written by one generation job, offered for review as the job does."""
+def offer_variants(
+    world: Any, capture: Any, *, count: int = 3, risk: int = 10, risks: list[int] | None = None
+) -> list[Draft]:
+    """``count`` drafts written by one generation job (at ``risk``, or each at its ``risks``),
+    offered for review as the job does."""
     a = world.a
     with tenant_context(a.brand):
         writer = a.person(Role.COPYWRITER)
@@ -41,7 +46,7 @@ def offer_variants(world: Any, capture: Any, *, count: int = 3, risk: int = 10) 
                 status="draft",
                 job=job,
                 variant=n,
-                risk_score=risk,
+                risk_score=risks[n - 1] if risks else risk,
                 created_by=writer,
                 text=f"Variant {n}: the autumn blend is back in the shop.",
             )
@@ -409,3 +414,31 @@ def test_two_variants_revised_together_end_up_in_one_item_with_both_new_texts(
     ]
     with tenant_context(world.a.brand):
         assert ApprovalRequest.objects.filter(status="open").count() == 1
+
+
+def test_variants_the_policy_clears_without_sign_off_leave_one_approved_post(
+    world, django_capture_on_commit_callbacks
+) -> None:
+    # Given a brand whose policy clears low-risk posts without anyone's sign-off
+    with tenant_context(world.a.brand):
+        approvals_services.apply_preset(level=3, actor_id=None, now=timezone.now())
+
+    # When a job's three low-risk variants are offered
+    drafts = offer_variants(world, django_capture_on_commit_callbacks, risks=[20, 5, 5])
+
+    # Then the least risky (the first of a tie) is approved and the other two are dropped:
+    # an integrator never finds three approved posts for one job
+    assert statuses(world, drafts) == ["dropped", "approved", "dropped"]
+    with tenant_context(world.a.brand):
+        request = ApprovalRequest.objects.get(variant_ids__contains=[drafts[0].pk])
+        assert request.status == "not_required"
+        assert request.subject_id == request.chosen_variant_id == drafts[1].pk
+        chosen = AuditEntry.objects.get(action="variant_chosen", request_id=request.pk)
+        assert chosen.actor_id is None
+        assert sorted(chosen.after["dropped_ids"]) == [drafts[0].pk, drafts[2].pk]
+        dropped = [
+            e.payload["draft_id"]
+            for e in OutboxEvent.objects.filter(name="approvals.notice")
+            if e.payload["notice"] == "draft_dropped"
+        ]
+    assert sorted(dropped) == [drafts[0].pk, drafts[2].pk]
