@@ -181,6 +181,10 @@ def test_rejecting_an_item_rejects_every_variant(world, django_capture_on_commit
     assert answer.status_code == 200
     assert answer.json()["status"] == "changes_requested"
     assert statuses(world, drafts) == ["changes_requested"] * 3
+    # An integrator asking about any of the variants finds the item that offered it.
+    for draft in drafts:
+        found = client_for(lead).get(api(world.a, f"requests/?subject_id={draft.pk}")).json()
+        assert [r["id"] for r in found["results"]] == [step["request"]["id"]], draft.pk
 
 
 def test_a_chain_of_two_steps_reviews_the_chosen_variant_after_the_first(
