@@ -120,15 +120,14 @@ class ChainRuleViewSet(
     def get_queryset(self) -> Any:
         return ChainRule.objects.order_by("kind", "band")
 
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
-        if self.action == "list":
-            # Who holds which role is read once for the list, not once per rule.
-            warnings: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-            for warning in selectors.unheld_chain_steps():
-                warnings[(warning["kind"], warning["band"])].append(warning)
-            context["chain_warnings"] = warnings
-        return context
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rules = list(self.get_queryset())
+        # Who holds which role is read once for the list, not once per rule.
+        warnings: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for warning in selectors.unheld_chain_steps(rules=rules):
+            warnings[(warning["kind"], warning["band"])].append(warning)
+        context = {**self.get_serializer_context(), "chain_warnings": warnings}
+        return Response(self.get_serializer(rules, many=True, context=context).data)
 
     def get_object(self) -> ChainRule:
         kind, band = self.kwargs["kind_band"].split("-")
