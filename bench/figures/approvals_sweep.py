@@ -36,9 +36,9 @@ WITH r AS (
     INSERT INTO {s}.approvals_approvalrequest (
         subject_kind, subject_id, risk_score, band, amount, currency, summary, requested_by_id,
         status, reason, level, inform_roles, opened_in_crisis, supersedes_id, created_at,
-        finished_at, author_ids)
+        finished_at, author_ids, variant_ids)
     SELECT 'post', g, 10, 'low', NULL, '', 'bench post ' || g, NULL, 'open', 'policy', 1,
-        '{{}}', false, NULL, %(t0)s::timestamptz - interval '2 hours', NULL, '{{}}'
+        '{{}}', false, NULL, %(t0)s::timestamptz - interval '2 hours', NULL, '{{}}', '{{}}'
     FROM generate_series(1, %(open)s) g
     RETURNING id, subject_id
 ), o AS (
