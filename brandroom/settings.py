@@ -579,6 +579,13 @@ SPECTACULAR_SETTINGS = {
         "ApprovalModeEnum": "approvals.models.ApprovalMode",
         "AuditActionEnum": "tenants.audit.models.AuditAction",
         "AuditActorKindEnum": "tenants.audit.models.ActorKind",
+        "CampaignKindEnum": "planning.models.Campaign.Kind",
+        "PlanItemStatusEnum": "planning.models.ItemStatus",
+        # The review serializers name these choices by value (no labels), so by value here.
+        "FindingKindEnum": ["worked", "did_not_work"],
+        "ReviewStatusEnum": ["open", "closed"],
+        "SignalKindEnum": "listening.models.SignalKind",
+        "NoteSubjectKindEnum": "discussion.models.Note.SubjectKind",
         **{
             name: f"{_ERRORS}.{name}.choices"
             for name in [

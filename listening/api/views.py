@@ -285,7 +285,11 @@ class DryRunView(BrandScopedMixin, APIView):
     read_action = "listening.read"
     write_action = "triggers.manage"
 
-    @extend_schema(request=s.TriggerSerializer, responses=s.DryRunSerializer)
+    @extend_schema(
+        request=s.TriggerSerializer,
+        responses=s.DryRunSerializer,
+        operation_id="brands_api_v1_listening_triggers_dry_run_unsaved",
+    )
     def post(self, request: Request) -> Response:
         body = s.TriggerSerializer(data=request.data)
         body.is_valid(raise_exception=True)
