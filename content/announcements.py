@@ -21,6 +21,10 @@ DRAFT_PUBLISHED = "content.draft_published"
 # (planning follows its plan items with it). Payload: ``draft_id``, ``brief_id``, ``status``.
 DRAFT_MOVED = "content.draft_moved"
 
+# An approved, unpublished draft was edited: its new version goes to review and this one may no
+# longer go out ("draft.superseded" for integrators). Payload: ``draft_id``, ``superseded_by``.
+DRAFT_SUPERSEDED = "content.draft_superseded"
+
 # An approved draft's publish time has come ("draft.due" for integrators); once per publish
 # time. Payload: ``draft_id``, ``publish_at``.
 DRAFT_DUE = "content.draft_due"

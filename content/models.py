@@ -46,7 +46,7 @@ class DraftStatus(models.TextChoices):
     REJECTED = "rejected"
     CHANGES_REQUESTED = "changes_requested"
     PUBLISHED = "published"
-    SUPERSEDED = "superseded"  # a newer version replaced it while it was in review
+    SUPERSEDED = "superseded"  # a newer version replaced it in review or before it went out
     DROPPED = "dropped"  # another variant of the same job was approved in its place
 
 
@@ -79,7 +79,8 @@ DRAFT_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     DraftTransition.REQUEST_CHANGES: (frozenset({_S.IN_REVIEW}), _S.CHANGES_REQUESTED),
     # Nobody decided in time: the writer gets it back.
     DraftTransition.RETURN_TO_WRITER: (frozenset({_S.IN_REVIEW}), _S.DRAFT),
-    DraftTransition.SUPERSEDE: (frozenset({_S.IN_REVIEW}), _S.SUPERSEDED),
+    # An edit replaces the version in review, or the approved one before it goes out.
+    DraftTransition.SUPERSEDE: (frozenset({_S.IN_REVIEW, _S.APPROVED}), _S.SUPERSEDED),
     # Variants are alternatives reviewed as one item: approving one drops the others.
     DraftTransition.DROP: (frozenset({_S.IN_REVIEW}), _S.DROPPED),
     # A crisis holds approved, unpublished drafts in review and releases them at stand-down.

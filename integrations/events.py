@@ -11,6 +11,7 @@ class EventType(models.TextChoices):
     DRAFT_HELD = "draft.held"
     DRAFT_RELEASED = "draft.released"
     DRAFT_DROPPED = "draft.dropped"
+    DRAFT_SUPERSEDED = "draft.superseded"
     APPROVAL_REQUESTED = "approval.requested"
     APPROVAL_DECIDED = "approval.decided"
     APPROVAL_ESCALATED = "approval.escalated"
@@ -33,6 +34,7 @@ DRAFT_FAILED = EventType.DRAFT_FAILED.value
 DRAFT_HELD = EventType.DRAFT_HELD.value
 DRAFT_RELEASED = EventType.DRAFT_RELEASED.value
 DRAFT_DROPPED = EventType.DRAFT_DROPPED.value
+DRAFT_SUPERSEDED = EventType.DRAFT_SUPERSEDED.value
 APPROVAL_REQUESTED = EventType.APPROVAL_REQUESTED.value
 APPROVAL_DECIDED = EventType.APPROVAL_DECIDED.value
 APPROVAL_ESCALATED = EventType.APPROVAL_ESCALATED.value

@@ -158,6 +158,25 @@ def on_draft_published(event: OutboxEvent) -> None:
     _emit(events.POST_PUBLISHED, build, cause=event)
 
 
+def on_draft_superseded(event: OutboxEvent) -> None:
+    """An approved draft was edited before it went out: integrators that scheduled it must
+    drop it and wait for the new version's approval."""
+    draft_id = event.payload["draft_id"]
+    newer = event.payload["superseded_by"]
+
+    def build(brand: Brand) -> dict[str, Any] | None:
+        data = _draft_data(draft_id, status="superseded")(brand)
+        if data is None:
+            return None
+        return {
+            **data,
+            "superseded_by": newer,
+            "superseded_by_url": _url(brand, f"drafts/{newer}/"),
+        }
+
+    _emit(events.DRAFT_SUPERSEDED, build, cause=event)
+
+
 def _subject_url(brand: Brand, subject_kind: str, subject_id: int) -> str:
     path = f"boosts/{subject_id}/" if subject_kind == "boost" else f"drafts/{subject_id}/"
     return _url(brand, path)
@@ -326,6 +345,7 @@ def connect() -> None:
         (content_announcements.DRAFT_READY, on_draft_ready),
         (content_announcements.DRAFT_FAILED, on_draft_failed),
         (content_announcements.DRAFT_PUBLISHED, on_draft_published),
+        (content_announcements.DRAFT_SUPERSEDED, on_draft_superseded),
         (approvals_announcements.REQUEST_FINISHED, on_request_finished),
         (approvals_announcements.NOTICE, on_approvals_notice),
         (media_announcements.BOOST_ALERT, on_boost_alert),

@@ -185,7 +185,11 @@ def revise_draft(
     *, draft_id: int, text: str, created_by: Any = None, created_by_key_id: int | None = None
 ) -> Draft:
     """Edit a draft by hand: the edit is a new version (the old one stays as history), checked
-    again and offered for review. Only the newest version of an unpublished draft can change."""
+    again and offered for review. Only the newest version of an unpublished draft can change.
+
+    Editing an approved draft takes its approval away: the old version is superseded (it must
+    not go out; integrators hear ``DRAFT_SUPERSEDED``) and the new one is reviewed afresh. A
+    variant dropped for another of its job cannot be revised: that would reopen a decision."""
     with transaction.atomic():
         draft = Draft.objects.select_for_update().get(pk=draft_id)
         if draft.status == Draft.Status.PUBLISHED:
@@ -194,6 +198,14 @@ def revise_draft(
                 status_code=409,
                 code="conflict",
             )
+        if draft.status == Draft.Status.DROPPED:
+            raise ContentError(
+                f"Draft {draft.pk} was dropped when another variant of its job was approved; "
+                "edit the chosen variant or write a new draft.",
+                status_code=409,
+                code="conflict",
+            )
+        was_approved = draft.status == Draft.Status.APPROVED
         try:
             with transaction.atomic():
                 revision = Draft.objects.create(
@@ -217,6 +229,12 @@ def revise_draft(
                 status_code=409,
                 code="conflict",
             ) from None
+        if was_approved:
+            transition_draft(draft_id=draft.pk, transition=Draft.Transition.SUPERSEDE)
+            record_event(
+                name=announcements.DRAFT_SUPERSEDED,
+                payload={"draft_id": draft.pk, "superseded_by": revision.pk},
+            )
         return _check_and_offer(revision)
 
 

@@ -20,7 +20,8 @@ EXPECTED = {
     "reject": ({"in_review"}, "rejected"),
     "request_changes": ({"in_review"}, "changes_requested"),
     "return_to_writer": ({"in_review"}, "draft"),
-    "supersede": ({"in_review"}, "superseded"),
+    # An edit replaces the version in review, or the approved one before it goes out.
+    "supersede": ({"in_review", "approved"}, "superseded"),
     "hold": ({"approved"}, "in_review"),
     "release": ({"in_review"}, "approved"),
     "publish": ({"approved"}, "published"),

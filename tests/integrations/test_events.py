@@ -157,6 +157,88 @@ def test_a_request_replaced_by_a_newer_version_is_announced_as_withdrawn(
     assert len(recorded(world, events.APPROVAL_REQUESTED)) == 2
 
 
+def test_editing_an_approved_draft_takes_its_approval_away_and_tells_the_integrator(
+    world, hooked, settings, django_capture_on_commit_callbacks
+) -> None:
+    """An integrator may have scheduled the approved text: the edit must not leave two
+    publishable versions, and the integrator must hear that the old one may not go out."""
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+    api = f"/brands/{world.a.brand.slug}/api/v1/"
+    lead = client_for(world.a.person(Role.ACCOUNT_LEAD))
+    assert lead.post(api + "approvals/policy/preset/", {"level": 2}).status_code == 200
+    with schema_context(world.a.brand.schema_name):
+        old = DraftFactory(kind="post", status="approved", text="Winter blend, Friday.")
+    copywriter = client_for(world.a.person(Role.COPYWRITER))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = copywriter.post(api + f"drafts/{old.pk}/edit/", {"text": "Winter blend, Monday."})
+    assert edited.status_code == 201, edited.json()
+    new = edited.json()
+    # Checked and offered for review afresh (the policy routes it on the worker).
+    assert (new["parent"], new["version"], new["status"]) == (old.pk, 2, "ready")
+    assert copywriter.get(api + f"drafts/{old.pk}/").json()["status"] == "superseded"
+    approved = copywriter.get(api + "drafts/?status=approved").json()["results"]
+    assert old.pk not in [d["id"] for d in approved]
+    # The integrator that still tries to publish the old text is refused; nothing changes.
+    late = copywriter.post(
+        api + f"drafts/{old.pk}/published/", {"external_id": "x-1", "url": "https://x.test/1"}
+    )
+    assert late.status_code == 409
+    assert copywriter.get(api + f"drafts/{old.pk}/").json()["status"] == "superseded"
+
+    [superseded] = recorded(world, events.DRAFT_SUPERSEDED)
+    assert superseded["draft_id"] == old.pk
+    assert superseded["status"] == "superseded"
+    assert superseded["superseded_by"] == new["id"]
+    assert superseded["superseded_by_url"] == base(world) + f"drafts/{new['id']}/"
+    assert "draft.superseded" in [b["type"] for b in hooked()]
+
+    # Editing the old version again is refused: only the newest version changes.
+    again = copywriter.post(api + f"drafts/{old.pk}/edit/", {"text": "Tuesday then."})
+    assert again.status_code == 409
+    assert len(recorded(world, events.DRAFT_SUPERSEDED)) == 1
+
+
+def test_a_draft_the_policy_clears_without_sign_off_is_announced_as_approved(
+    world, hooked, settings, django_capture_on_commit_callbacks
+) -> None:
+    """Integrators schedule what approval.decided says is approved: a low-risk post cleared by
+    an always-on policy must reach them too, not only signed-off ones."""
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+    with schema_context(world.a.brand.schema_name):
+        approval_services.apply_preset(level=3, actor_id=None, now=timezone.now())
+        draft = DraftFactory(kind="post", status="draft", risk_score=5)
+        with django_capture_on_commit_callbacks(execute=True):
+            content_services.mark_draft_ready(draft=draft)
+        draft.refresh_from_db()
+        assert draft.status == "approved"
+
+    [decided] = recorded(world, events.APPROVAL_DECIDED)
+    assert decided["outcome"] == "approved"
+    assert decided["subject_id"] == draft.pk
+    assert decided["subject_url"] == base(world) + f"drafts/{draft.pk}/"
+    assert decided["assets"] == []
+    assert decided["assets_url"] == base(world) + f"drafts/{draft.pk}/assets/"
+    request = client_for(world.a.person(Role.ACCOUNT_LEAD)).get(
+        f"/brands/{world.a.brand.slug}/api/v1/approvals/requests/{decided['request_id']}/"
+    )
+    assert request.json()["status"] == "not_required"
+    assert not recorded(world, events.APPROVAL_REQUESTED)
+    assert [b["type"] for b in hooked()].count("approval.decided") == 1
+
+
+def test_a_dropped_variant_cannot_be_revised(world) -> None:
+    """The approver chose another variant: reviving this one would reopen that decision."""
+    api = f"/brands/{world.a.brand.slug}/api/v1/"
+    with schema_context(world.a.brand.schema_name):
+        dropped = DraftFactory(kind="post", status="dropped", text="The other idea.")
+    copywriter = client_for(world.a.person(Role.COPYWRITER))
+    refused = copywriter.post(api + f"drafts/{dropped.pk}/edit/", {"text": "Try it anyway."})
+    assert refused.status_code == 409
+    assert "dropped" in refused.json()["errors"][0]["detail"]
+    assert copywriter.get(api + f"drafts/?parent={dropped.pk}").json()["results"] == []
+
+
 def test_incident_opened_updated_and_closed_are_delivered(
     world, hooked, django_capture_on_commit_callbacks
 ) -> None:
