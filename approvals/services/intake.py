@@ -30,7 +30,7 @@ from approvals.services.chain import (
     open_step,
 )
 from approvals.services.due_index import sync_brand_due
-from approvals.services.notify import event_on_commit
+from approvals.services.notify import announce_outcome, event_on_commit
 from approvals.services.policy import get_policy, stored_chains
 from approvals.services.rules import plan
 from content import selectors as content_selectors
@@ -305,6 +305,15 @@ def _open_request(
                 _clear_one_variant(request=request, now=now)
             else:
                 move_draft(request=request, transition=Draft.Transition.APPROVE, now=now)
+            # Integrators schedule what "approval.decided" says is approved (with its media): a
+            # draft the policy clears is as approved as a signed-off one. Boosts are moved by
+            # their own caller, so they are not announced here.
+            announce_outcome(
+                request_id=request.pk,
+                subject_kind=subject_kind,
+                subject_id=request.subject_id,
+                outcome=Status.APPROVED.value,
+            )
         return ApprovalDecisionResult(False, None, needs.reason)
     steps = ApprovalStep.objects.bulk_create(
         new_step(request=request, position=position, spec=spec)
