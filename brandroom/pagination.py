@@ -7,6 +7,12 @@ returned some rows twice and others never, and a cursor at an empty value crashe
 cursor holds the sort value *and* the primary key of the row it stands on, the order is
 ``(field, pk)`` with empty values last, and each page starts strictly after that pair (a
 keyset), so every row comes exactly once, in both directions, however many values repeat.
+
+A sort field that cannot be empty (``created_at``, the default) gets the plain order
+``field, pk`` and the row comparison ``(field, pk) < (value, pk)``: PostgreSQL reads that page
+straight from a ``(field, pk)`` index. Spelling out ``NULLS LAST`` and ``OR field IS NULL``
+for such a field changes no result but made PostgreSQL sort every row of the table for each
+page (10,000 drafts: 61.8 ms for the first page against 1.9 ms).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import json
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import F, Model, Q, QuerySet
+from django.db.models import BooleanField, Expression, F, Func, Model, Q, QuerySet, Value
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
@@ -42,6 +48,7 @@ class KeysetCursorPagination(CursorPagination):
         self.cursor = self.decode_cursor(request)
         reverse = bool(self.cursor and self.cursor.reverse)
         position = self._decode_position(queryset.model, self.cursor)
+        self._nullable = _nullable(queryset.model, self._field)
 
         queryset = queryset.order_by(*self._order_by(reverse))
         if position is not None:
@@ -77,16 +84,21 @@ class KeysetCursorPagination(CursorPagination):
         Reverse walks the same sequence backwards (so empty values come first)."""
         descending = self._descending != reverse
         value, pk = F(self._field), F("pk")
+        if not self._nullable:
+            # No NULLS clause: the order then matches a (field, pk) index in either direction.
+            return [value.desc(), pk.desc()] if descending else [value.asc(), pk.asc()]
         nulls = {"nulls_first": True} if reverse else {"nulls_last": True}
         if descending:
             return [value.desc(**nulls), pk.desc()]
         return [value.asc(**nulls), pk.asc()]
 
-    def _after(self, position: tuple[Any, Any], reverse: bool) -> Q:
+    def _after(self, position: tuple[Any, Any], reverse: bool) -> Q | Expression:
         """Rows strictly after ``position`` in the order ``_order_by(reverse)`` gives."""
         value, pk = position
         step = "lt" if self._descending != reverse else "gt"
         field = self._field
+        if not self._nullable and value is not None:
+            return _RowCompare(field, value, pk, "<" if step == "lt" else ">")
         if value is None:
             # Empty values are last going forward (first going back).
             after = Q(**{f"{field}__isnull": True, f"pk__{step}": pk})
@@ -111,6 +123,38 @@ class KeysetCursorPagination(CursorPagination):
             )
         except (ValueError, TypeError, ValidationError, FieldDoesNotExist) as exc:
             raise NotFound(self.invalid_cursor_message) from exc
+
+
+def _nullable(model: type[Model], name: str) -> bool:
+    """Whether the sort field may be empty (taken as yes when it is not a plain column)."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return True
+    return bool(getattr(field, "null", True)) or not getattr(field, "concrete", False)
+
+
+class _RowCompare(Func):
+    """``(field, pk) < (value, pk value)`` (or ``>``): one row comparison, which PostgreSQL
+    answers with a range scan of a ``(field, pk)`` index, where ``field < v OR (field = v AND
+    pk < p)`` makes it read and sort the whole table."""
+
+    output_field = BooleanField()
+
+    def __init__(self, field: str, value: Any, pk: Any, operator: str) -> None:
+        super().__init__(F(field), F("pk"), Value(value), Value(pk))
+        self.operator = operator
+
+    def as_sql(  # type: ignore[override]  # a fixed shape: no function or template to pass
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, sql_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(sql_params)
+        field, pk, value, pk_value = parts
+        return f"({field}, {pk}) {self.operator} ({value}, {pk_value})", params
 
 
 def _dump(position: tuple[Any, Any] | None) -> str | None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from content import services
-from content.models import Brief
+from content.models import Brief, Draft
 from tenants.roles import Role
 from tests.conftest import client_for
 
@@ -88,3 +88,34 @@ def test_a_tampered_cursor_is_a_404_not_a_crash(world, briefs, position) -> None
     )
     assert response.status_code == 404
     assert response.json()["errors"][0]["detail"] == "Invalid cursor"
+
+
+def test_drafts_written_in_the_same_instant_each_come_once_newest_id_first(world) -> None:
+    """The drafts list pages newest first by (created_at, id): drafts stored with one
+    timestamp (a bulk import) come in descending id order, each exactly once, both ways."""
+    instant = timezone.now() - timedelta(hours=1)
+    with schema_context(world.a.brand.schema_name):
+        newer = Draft.objects.create(kind="post", text="after the import").pk
+        imported = [Draft.objects.create(kind="post", text=f"Import {i}").pk for i in range(7)]
+        Draft.objects.filter(pk__in=imported).update(created_at=instant)
+        older = Draft.objects.create(kind="post", text="before the import").pk
+        Draft.objects.filter(pk=older).update(created_at=instant - timedelta(minutes=5))
+    expected = [newer, *sorted(imported, reverse=True), older]
+    client = client_for(world.a.person(Role.COPYWRITER))
+    base = f"/brands/{world.a.brand.slug}/api/v1/drafts/"
+
+    for query in ("?page_size=2", "?ordering=-created_at&page_size=2"):
+        forward = _walk(client, f"{base}{query}", "next")
+        assert [i for page in forward for i in page] == expected
+        assert all(len(page) == 2 for page in forward[:-1])
+
+        last = client.get(f"{base}{query}").json()
+        while last["next"]:
+            last = client.get(last["next"]).json()
+        backward = _walk(client, last["previous"], "previous")
+        pages = [*reversed(backward), [item["id"] for item in last["results"]]]
+        assert [i for page in pages for i in page] == expected
+
+    # Oldest first walks the same ties the other way round.
+    ascending = _walk(client, f"{base}?ordering=created_at&page_size=3", "next")
+    assert [i for page in ascending for i in page] == expected[::-1]
