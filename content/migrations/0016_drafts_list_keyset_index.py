@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("content", "0014_draft_publish_time"),
+        ("content", "0015_supersede_approved"),
     ]
 
     operations = [
