@@ -8,9 +8,11 @@ open steps.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 
 from approvals.models import ApprovalStep
@@ -60,17 +62,53 @@ def sweep_brand(*, now: datetime) -> int:
 
 
 def sweep_due_brands(*, now: datetime) -> dict[str, int]:
-    """Run the sweep in every brand that has something due; returns handled steps per brand."""
-    results: dict[str, int] = {}
+    """Run the sweep in every active brand that has something due; returns handled steps per
+    brand (a brand whose sweep failed is logged and left out: it stays due for the next run).
+
+    The due brands are fanned out over up to ``APPROVALS_SWEEP_THREADS`` threads, each on a
+    connection of its own from the pool, so the sweep's time follows the slowest share rather
+    than the sum of every brand's round trips. Inside a caller's transaction (and with one
+    thread or one due brand) the brands are swept one after another on the caller's
+    connection instead: other connections could not see the caller's uncommitted work.
+    """
     ids = due_brand_ids(now=now)
     if not ids:
-        return results
-    for brand in Brand.objects.filter(pk__in=ids, status=Brand.Status.ACTIVE).order_by("pk"):
+        return {}
+    brands = list(Brand.objects.filter(pk__in=ids, status=Brand.Status.ACTIVE).order_by("pk"))
+    threads = min(settings.APPROVALS_SWEEP_THREADS, len(brands))
+    if threads <= 1 or connection.in_atomic_block:
+        swept = [_sweep_one(brand, now=now) for brand in brands]
+    else:
+        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="approvals-sweep")
         try:
-            with tenant_context(brand):
-                results[brand.slug] = sweep_brand(now=now)
-        except Exception:
-            # One brand's failure must not starve the others; it stays due and is retried
-            # by the next sweep, and the error is logged with the brand named.
-            logger.exception("Approvals sweep failed for brand %s", brand.slug)
-    return results
+            swept = list(pool.map(lambda brand: _sweep_in_thread(brand, now=now), brands))
+        finally:
+            # Stopped early (the actor's time limit), the brands not started yet wait for the
+            # next run instead of holding this one up.
+            pool.shutdown(cancel_futures=True)
+    return {
+        brand.slug: handled
+        for brand, handled in zip(brands, swept, strict=True)
+        if handled is not None
+    }
+
+
+def _sweep_one(brand: Brand, *, now: datetime) -> int | None:
+    """Sweep one brand on the current connection; ``None`` if it failed."""
+    try:
+        with tenant_context(brand):
+            return sweep_brand(now=now)
+    except Exception:
+        # One brand's failure must not starve the others; it stays due and is retried
+        # by the next sweep, and the error is logged with the brand named.
+        logger.exception("Approvals sweep failed for brand %s", brand.slug)
+        return None
+
+
+def _sweep_in_thread(brand: Brand, *, now: datetime) -> int | None:
+    """Sweep one brand on a pool thread's own connection, handed back (or closed) afterwards
+    so no connection, and no brand's search_path, outlives the brand's work."""
+    try:
+        return _sweep_one(brand, now=now)
+    finally:
+        connection.close()

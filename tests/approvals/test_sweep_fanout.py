@@ -1,0 +1,150 @@
+"""The deadline sweep fanned out over threads: several due brands in one call, a broken brand
+among them, two sweeps at once.
+
+The sweep's threads read over connections of their own, so these tests need committed data:
+brands of their own, created outside any test transaction and dropped afterwards."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from approvals import services
+from approvals.models import ApprovalStep, AuditEntry
+from approvals.schedule.models import BrandDue
+from tenants.models import Brand
+from tenants.roles import Role
+from tenants.services import add_member
+from tests.approvals.conftest import T0
+from tests.approvals.factories import DraftFactory
+from tests.conftest import World, committed_brands
+
+STEPS_PER_BRAND = 2
+BRANDS = [(f"fan-out-{n}", f"Fan Out {n}") for n in range(3)]
+
+
+@pytest.fixture
+def due_brands(world: World, django_db_blocker: Any) -> Iterator[list[Brand]]:
+    """Three brands, each with two medium-risk replies waiting on the account lead (reminders
+    at 15 and 25 minutes, deadline at 30), all committed."""
+    with committed_brands(world, django_db_blocker, *BRANDS) as brands:
+        with django_db_blocker.unblock():
+            for brand in brands:
+                add_member(
+                    brand=brand, user=world.a.person(Role.ACCOUNT_LEAD), role=Role.ACCOUNT_LEAD
+                )
+                with tenant_context(brand):
+                    services.apply_preset(level=1, actor_id=None, now=T0)
+                    for _ in range(STEPS_PER_BRAND):
+                        draft = DraftFactory(kind="reply", risk_score=50)
+                        services.request_approval(
+                            subject_kind="reply",
+                            subject_id=draft.pk,
+                            risk_score=50,
+                            actor_id=None,
+                            now=T0,
+                        )
+            connection.set_schema_to_public()
+        yield brands
+
+
+def audited(brand: Brand, action: str) -> list[int]:
+    with tenant_context(brand):
+        return sorted(AuditEntry.objects.filter(action=action).values_list("step_id", flat=True))
+
+
+def step_ids(brand: Brand) -> list[int]:
+    with tenant_context(brand):
+        return sorted(ApprovalStep.objects.values_list("pk", flat=True))
+
+
+def test_one_call_reminds_then_escalates_every_due_brand_exactly_once(
+    due_brands: list[Brand], django_db_blocker: Any, settings: Any
+) -> None:
+    settings.APPROVALS_SWEEP_THREADS = 3
+    with django_db_blocker.unblock():
+        reminded = services.sweep_due_brands(now=T0 + timedelta(minutes=16))
+        assert reminded == {brand.slug: STEPS_PER_BRAND for brand in due_brands}
+        # Nothing more is due until the second reminder: a sweep now finds nothing to do.
+        assert services.sweep_due_brands(now=T0 + timedelta(minutes=17)) == {}
+        escalated = services.sweep_due_brands(now=T0 + timedelta(minutes=31))
+        assert escalated == {brand.slug: STEPS_PER_BRAND for brand in due_brands}
+        for brand in due_brands:
+            steps = step_ids(brand)
+            assert audited(brand, "reminder_sent") == steps
+            assert audited(brand, "step_escalated") == steps
+
+
+def test_a_broken_brand_is_logged_and_does_not_stop_the_others(
+    due_brands: list[Brand], django_db_blocker: Any, settings: Any, caplog: Any
+) -> None:
+    settings.APPROVALS_SWEEP_THREADS = 2
+    broken = due_brands[1]
+    with django_db_blocker.unblock():
+        # Its schema is gone (say a restore that missed it) while the brand and its due row stay.
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA "{broken.schema_name}" CASCADE')
+        try:
+            with caplog.at_level(logging.ERROR, logger="approvals.services.sweep"):
+                reminded = services.sweep_due_brands(now=T0 + timedelta(minutes=16))
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f'CREATE SCHEMA "{broken.schema_name}"')  # for the clean-up
+        others = [brand for brand in due_brands if brand != broken]
+        assert reminded == {brand.slug: STEPS_PER_BRAND for brand in others}
+        assert [r.getMessage() for r in caplog.records] == [
+            f"Approvals sweep failed for brand {broken.slug}"
+        ]
+        for brand in others:
+            assert audited(brand, "reminder_sent") == step_ids(brand)
+        # The broken brand stays due, so the next sweep tries it again.
+        assert BrandDue.objects.get(brand=broken).next_due_at == T0 + timedelta(minutes=15)
+
+
+def test_a_suspended_brand_is_not_swept(
+    due_brands: list[Brand], django_db_blocker: Any, settings: Any
+) -> None:
+    settings.APPROVALS_SWEEP_THREADS = 4
+    suspended = due_brands[0]
+    with django_db_blocker.unblock():
+        Brand.objects.filter(pk=suspended.pk).update(status=Brand.Status.SUSPENDED)
+        reminded = services.sweep_due_brands(now=T0 + timedelta(minutes=16))
+        assert suspended.slug not in reminded and len(reminded) == len(due_brands) - 1
+        assert audited(suspended, "reminder_sent") == []
+
+
+def test_two_sweeps_at_once_remind_each_due_step_exactly_once(
+    due_brands: list[Brand], django_db_blocker: Any, settings: Any
+) -> None:
+    settings.APPROVALS_SWEEP_THREADS = 3
+    now = T0 + timedelta(minutes=16)
+    start = threading.Barrier(2)
+    results: list[Any] = []
+
+    def sweep() -> None:
+        try:
+            start.wait(timeout=10)
+            results.append(services.sweep_due_brands(now=now))
+        except Exception as exc:
+            results.append(exc)
+        finally:
+            connection.close()
+
+    with django_db_blocker.unblock():
+        sweeps = [threading.Thread(target=sweep) for _ in range(2)]
+        for thread in sweeps:
+            thread.start()
+        for thread in sweeps:
+            thread.join(timeout=60)
+        assert all(isinstance(result, dict) for result in results), results
+        # SKIP LOCKED: whichever sweep claims a step handles it; together exactly the steps due.
+        for brand in due_brands:
+            assert sum(result.get(brand.slug, 0) for result in results) == STEPS_PER_BRAND
+            assert audited(brand, "reminder_sent") == step_ids(brand)
