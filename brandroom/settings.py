@@ -591,6 +591,7 @@ SPECTACULAR_SETTINGS = {
         "AuditActorKindEnum": "tenants.audit.models.ActorKind",
         "CampaignKindEnum": "planning.models.Campaign.Kind",
         "PlanItemStatusEnum": "planning.models.ItemStatus",
+        "ProductionStepEnum": "planning.production.STEPS",
         # The review serializers name these choices by value (no labels), so by value here.
         "FindingKindEnum": ["worked", "did_not_work"],
         "ReviewStatusEnum": ["open", "closed"],

@@ -18,6 +18,11 @@ class Plan(models.Model):
     rolled_at = models.DateTimeField(null=True, blank=True)
     # How many items one owner can carry in a week; the gaps view names owners above it.
     owner_weekly_capacity = models.PositiveSmallIntegerField(default=5)
+    # Production lead times, in days before an item's publish day: when its brief, draft and
+    # sign-off are due (planning.production), brief first.
+    brief_lead_days = models.PositiveSmallIntegerField(default=10)
+    draft_lead_days = models.PositiveSmallIntegerField(default=7)
+    signoff_lead_days = models.PositiveSmallIntegerField(default=2)
 
     class Meta:
         constraints = [
@@ -25,6 +30,12 @@ class Plan(models.Model):
             models.CheckConstraint(
                 condition=Q(owner_weekly_capacity__gte=1, owner_weekly_capacity__lte=100),
                 name="plan_owner_capacity_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(brief_lead_days__lte=90)
+                & Q(brief_lead_days__gte=F("draft_lead_days"))
+                & Q(draft_lead_days__gte=F("signoff_lead_days")),
+                name="plan_production_lead_days_order",
             ),
         ]
 

@@ -4,10 +4,13 @@ services."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from planning.models import Campaign, ChannelPurpose, ItemStatus
+from planning.models import Campaign, ChannelPurpose, ItemStatus, PlanItem
+from planning.production import STEPS, production_steps
 
 ID = {"min_value": 1, "max_value": 2**63 - 1}
 SHARE = {
@@ -77,6 +80,19 @@ class CampaignChangeSerializer(serializers.Serializer):
     pillar = serializers.IntegerField(required=False, allow_null=True, **ID)
 
 
+class ProductionStepSerializer(serializers.Serializer):
+    step = serializers.ChoiceField(choices=list(STEPS))
+    due_on = serializers.DateField(
+        help_text="The plan's lead days (settings/) before the item's day or week's Monday."
+    )
+    done = serializers.BooleanField(help_text="The item's status is at this step or past it.")
+    late = serializers.BooleanField(
+        help_text="Not done and due before today (brand-local); a week item's publish step "
+        "only after its Sunday; never for a dropped item."
+    )
+
+
+# Renders production_steps with the context's "lead" (LeadDays) and "today" (brand-local).
 class PlanItemSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     title = serializers.CharField(max_length=200)
@@ -107,6 +123,23 @@ class PlanItemSerializer(serializers.Serializer):
     created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+    production_steps = serializers.SerializerMethodField(
+        help_text="Brief, draft, sign-off and publish with their due days."
+    )
+
+    @extend_schema_field(ProductionStepSerializer(many=True))
+    def get_production_steps(self, item: PlanItem) -> list[dict[str, Any]]:
+        steps = production_steps(
+            planned_on=item.planned_on,
+            whole_week=item.whole_week,
+            status=item.status,
+            lead=self.context["lead"],
+            today=self.context["today"],
+        )
+        return [
+            {"step": s.step, "due_on": s.due_on.isoformat(), "done": s.done, "late": s.late}
+            for s in steps
+        ]
 
 
 class PlanItemChangeSerializer(serializers.Serializer):
@@ -204,11 +237,25 @@ class OwnerLoadSerializer(serializers.Serializer):
     over_by = serializers.IntegerField()
 
 
+LEAD_DAYS = {"min_value": 0, "max_value": 90}
+
+
 class PlanSettingsSerializer(serializers.Serializer):
     owner_weekly_capacity = serializers.IntegerField(
         min_value=1,
         max_value=100,
         help_text="Items one owner can carry in a week; the gaps view names owners above it.",
+    )
+    brief_lead_days = serializers.IntegerField(
+        **LEAD_DAYS, help_text="Days before an item's publish day its brief is due (10)."
+    )
+    draft_lead_days = serializers.IntegerField(
+        **LEAD_DAYS,
+        help_text="Days before the publish day the draft is due (7); at most brief_lead_days.",
+    )
+    signoff_lead_days = serializers.IntegerField(
+        **LEAD_DAYS,
+        help_text="Days before the publish day sign-off is due (2); at most draft_lead_days.",
     )
 
 

@@ -201,6 +201,18 @@ class PlanItemViewSet(_PlanViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if getattr(self, "swagger_fake_view", False):
+            return context
+        # Once per request: every item's production steps count from these.
+        return {**context, "lead": plan.lead_days(), "today": _today(self.brand)}
+
+    def _item(self, item: Any, code: int = status.HTTP_200_OK) -> Response:
+        return Response(
+            s.PlanItemSerializer(item, context=self.get_serializer_context()).data, status=code
+        )
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self._body(s.PlanItemSerializer)
         item = item_services.create_item(
@@ -216,7 +228,7 @@ class PlanItemViewSet(_PlanViewSet):
             notes=data.get("notes", ""),
             created_by_id=_user_id(request),
         )
-        return Response(s.PlanItemSerializer(item).data, status=status.HTTP_201_CREATED)
+        return self._item(item, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.PlanItemChangeSerializer, responses=s.PlanItemSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -225,7 +237,7 @@ class PlanItemViewSet(_PlanViewSet):
             if name in data:
                 data[f"{name}_id"] = data.pop(name)
         item = item_services.update_item(brand=self.brand, item_id=self._pk(), **data)
-        return Response(s.PlanItemSerializer(item).data)
+        return self._item(item)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         item_services.delete_item(brand=self.brand, item_id=self._pk())
@@ -243,7 +255,7 @@ class PlanItemViewSet(_PlanViewSet):
             item_id=self._pk(),
             created_by=request.user if isinstance(request.user, User) else None,
         )
-        return Response(s.PlanItemSerializer(item).data)
+        return self._item(item)
 
     @extend_schema(request=s.ItemStatusSerializer, responses=s.PlanItemSerializer)
     @action(detail=True, methods=["post"], url_path="status")
@@ -252,7 +264,7 @@ class PlanItemViewSet(_PlanViewSet):
         naming the statuses it can take."""
         data = self._body(s.ItemStatusSerializer)
         item = item_services.move_item(brand=self.brand, item_id=self._pk(), status=data["status"])
-        return Response(s.PlanItemSerializer(item).data)
+        return self._item(item)
 
 
 class ReviewPagination(KeysetCursorPagination):
@@ -406,7 +418,10 @@ class LearningViewSet(
 
 
 class PlanSettingsView(BrandScopedMixin, APIView):
-    """The plan's settings: how many items one owner can carry in a week."""
+    """The plan's settings: how many items one owner can carry in a week, and the production
+    lead times (days before an item's publish day its brief, draft and sign-off are due; brief
+    ≥ draft ≥ sign-off) its items' ``production_steps`` count from. PATCH changes the ones
+    given."""
 
     read_action = "plan.read"
     write_action = "plan.manage"
@@ -417,7 +432,7 @@ class PlanSettingsView(BrandScopedMixin, APIView):
 
     @extend_schema(request=s.PlanSettingsSerializer, responses=s.PlanSettingsSerializer)
     def patch(self, request: Request) -> Response:
-        body = s.PlanSettingsSerializer(data=request.data)
+        body = s.PlanSettingsSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         row = update_plan_settings(**body.validated_data)
         return Response(s.PlanSettingsSerializer(row).data)

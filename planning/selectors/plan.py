@@ -21,11 +21,20 @@ from planning.models import (
     PlanMonth,
     Review,
 )
+from planning.production import LeadDays
 
 
 def plan_settings() -> Plan:
     """The brand's plan row (its defaults before anything was set)."""
     return Plan.objects.filter(pk=1).first() or Plan(pk=1)
+
+
+def lead_days() -> LeadDays:
+    """The plan's production lead times (one query; items' steps are counted from them)."""
+    row = plan_settings()
+    return LeadDays(
+        brief=row.brief_lead_days, draft=row.draft_lead_days, signoff=row.signoff_lead_days
+    )
 
 
 def pillars() -> QuerySet[Pillar]:
