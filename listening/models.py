@@ -102,6 +102,9 @@ class TriggerAction(models.TextChoices):
     # Propose a boost of the channel's latest published post (``boost_budget`` over
     # ``boost_days``) within the month's budget; it goes through the normal spend approval.
     BOOST = "boost"
+    # Put an item on the rolling plan (``channel``, ``plan_pillar_id``) for a strategist to
+    # start; it goes through the normal start, brief, drafts and approval flow.
+    PLAN_ITEM = "plan_item"
 
 
 # Conditions the clock can make true without any new input: judged at ``next_check_at``.
@@ -129,6 +132,9 @@ class Trigger(models.Model):
     severity = models.PositiveSmallIntegerField(null=True, blank=True)
     boost_budget = models.DecimalField(max_digits=15, decimal_places=3, null=True, blank=True)
     boost_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The planning pillar a ``plan_item`` action files its item under (planning's id:
+    # listening reads no planning table; planning checks it through ``extensions``).
+    plan_pillar_id = models.PositiveBigIntegerField(null=True, blank=True)
     # When a time-based trigger is next judged (None: it is judged when signals arrive).
     next_check_at = models.DateTimeField(null=True, blank=True)
     # Condition: blank means any.
@@ -199,6 +205,10 @@ class Trigger(models.Model):
                 name="trigger_boost_has_budget",
             ),
             models.CheckConstraint(
+                condition=~Q(action=TriggerAction.PLAN_ITEM) | Q(plan_pillar_id__isnull=False),
+                name="trigger_plan_item_has_pillar",
+            ),
+            models.CheckConstraint(
                 condition=~Q(action=TriggerAction.BRIEF)
                 | (~Q(brief_title="") & ~Q(key_message="")),
                 name="trigger_brief_has_template",
@@ -230,6 +240,10 @@ class TriggerFiring(models.Model):
         BOOST_PROPOSED = "boost_proposed"
         # Media said no (over the month's budget, no post to boost, ...): ``detail`` says why.
         BOOST_REFUSED = "boost_refused"
+        PLAN_ITEM_ADDED = "plan_item_added"
+        # Planning said no (the day is outside the plan, the pillar is gone, ...): ``detail``
+        # says why.
+        PLAN_ITEM_REFUSED = "plan_item_refused"
 
     trigger = models.ForeignKey(Trigger, on_delete=models.CASCADE, related_name="firings")
     fired_at = models.DateTimeField()
@@ -245,6 +259,8 @@ class TriggerFiring(models.Model):
     detail = models.TextField(blank=True)
     # The boost a ``boost`` action proposed (media's id: media reads no listening table).
     boost_id = models.BigIntegerField(null=True, blank=True)
+    # The plan item a ``plan_item`` action added (planning's id).
+    plan_item_id = models.BigIntegerField(null=True, blank=True)
     brief = models.ForeignKey(
         "content.Brief", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -265,6 +281,8 @@ class TriggerFiring(models.Model):
                         "crisis_known",
                         "boost_proposed",
                         "boost_refused",
+                        "plan_item_added",
+                        "plan_item_refused",
                     ]
                 ),
                 name="trigger_firing_outcome_valid",

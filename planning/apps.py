@@ -11,9 +11,12 @@ class PlanningConfig(AppConfig):
     def ready(self) -> None:
         from content.assistant.learnings import register_source
         from content.scheduling import register_publish_time_source
+        from listening.extensions import register_plan_item_writer
         from planning import receivers
+        from planning.models import Pillar
         from planning.selectors.plan import learning_texts
         from planning.selectors.publish_times import default_publish_time
+        from planning.services.items import add_triggered_item
 
         receivers.connect()
         # The assistant reads the brand's learnings without knowing planning exists.
@@ -23,4 +26,8 @@ class PlanningConfig(AppConfig):
             lambda brief_id, audience_id, now: default_publish_time(
                 brief_id=brief_id, audience_id=audience_id, now=now
             )
+        )
+        # A listening trigger may put an item on the plan without listening knowing planning.
+        register_plan_item_writer(
+            add_triggered_item, lambda pillar_id: Pillar.objects.filter(pk=pillar_id).exists()
         )

@@ -192,6 +192,13 @@ class TriggerSerializer(serializers.ModelSerializer):
     name = serializers.CharField(max_length=200)
     audience = serializers.IntegerField(**ID, source="audience_id", required=False, allow_null=True)
     channel = serializers.IntegerField(**ID, source="channel_id", required=False, allow_null=True)
+    plan_pillar = serializers.IntegerField(
+        **ID,
+        source="plan_pillar_id",
+        required=False,
+        allow_null=True,
+        help_text="plan_item: the planning pillar the item goes under.",
+    )
     threshold = serializers.IntegerField(
         min_value=1,
         max_value=1_000_000,
@@ -249,7 +256,7 @@ class TriggerSerializer(serializers.ModelSerializer):
     def values(self) -> dict[str, Any]:
         """The validated fields as the services take them (``audience``/``channel`` ids)."""
         data = dict(self.validated_data)
-        for name in ("audience", "channel"):
+        for name in ("audience", "channel", "plan_pillar"):
             if f"{name}_id" in data:
                 data[name] = data.pop(f"{name}_id")
         return data
@@ -284,6 +291,7 @@ class TriggerFiringSerializer(serializers.ModelSerializer):
             "job",
             "warning",
             "boost_id",
+            "plan_item_id",
         ]
 
 

@@ -25,7 +25,7 @@ from content import selectors as content
 from content import services as content_services
 from content.errors import ContentError
 from content.services import jobs
-from listening import active_hours, announcements
+from listening import active_hours, announcements, extensions
 from listening.errors import ListeningError, TriggerLoop
 from listening.models import (
     OWN_SOURCE,
@@ -60,6 +60,7 @@ TRIGGER_FIELDS = (
     "severity",
     "boost_budget",
     "boost_days",
+    "plan_pillar",
     "kind",
     "source",
     "topic",
@@ -77,7 +78,11 @@ TRIGGER_FIELDS = (
     "request_drafts",
     "wait_for_active_hours",
 )
-AUDITED = tuple(name for name in TRIGGER_FIELDS if name not in ("audience", "channel"))
+AUDITED = tuple(
+    "plan_pillar_id" if name == "plan_pillar" else name
+    for name in TRIGGER_FIELDS
+    if name not in ("audience", "channel")
+)
 
 
 def build_trigger(*, values: dict[str, Any], base: Trigger | None = None) -> Trigger:
@@ -91,6 +96,8 @@ def build_trigger(*, values: dict[str, Any], base: Trigger | None = None) -> Tri
             trigger.audience = _audience(value)
         elif name == "channel":
             trigger.channel = _channel(value)
+        elif name == "plan_pillar":
+            trigger.plan_pillar_id = value
         else:
             setattr(trigger, name, value)
     if trigger.source.lower() == OWN_SOURCE:
@@ -142,6 +149,21 @@ def _check_action(trigger: Trigger) -> None:
             raise ListeningError("Say how many days the boost runs (1-30).", field="boost_days")
         if trigger.channel is None:
             raise ListeningError("Name the channel whose latest post to boost.", field="channel")
+    if trigger.action == TriggerAction.PLAN_ITEM:
+        _check_plan_item(trigger)
+
+
+def _check_plan_item(trigger: Trigger) -> None:
+    if not extensions.plan_items_available():
+        raise ListeningError("This installation has no plan to add items to.", field="action")
+    if trigger.plan_pillar_id is None:
+        raise ListeningError("Name the pillar the plan item goes under.", field="plan_pillar")
+    if not extensions.pillar_exists(trigger.plan_pillar_id):
+        raise ListeningError(
+            f"The brand has no pillar {trigger.plan_pillar_id}.", field="plan_pillar"
+        )
+    if trigger.channel is None:
+        raise ListeningError("Name the channel the plan item is for.", field="channel")
 
 
 def _schedule(trigger: Trigger, now: datetime) -> None:
@@ -334,6 +356,8 @@ def _fire(
             _suggest_crisis(trigger=trigger, firing=firing, brand=brand, now=now)
         elif trigger.action == TriggerAction.BOOST:
             _propose_boost(trigger=trigger, firing=firing, brand=brand, now=now)
+        elif trigger.action == TriggerAction.PLAN_ITEM:
+            _add_plan_item(trigger=trigger, firing=firing, brand=brand, now=now)
         else:
             _write_brief(trigger=trigger, firing=firing, brand=brand, now=now)
         firing.save()
@@ -349,6 +373,7 @@ def _fire(
                 "brief": firing.brief_id,
                 "warning": firing.warning_id,
                 "boost": firing.boost_id,
+                "plan_item": firing.plan_item_id,
                 "target_at": firing.target_at,
             },
             detail=firing.detail,
@@ -370,18 +395,24 @@ def _fire(
                 "job_id": firing.job_id,
                 "warning_id": firing.warning_id,
                 "boost_id": firing.boost_id,
+                "plan_item_id": firing.plan_item_id,
                 "target_at": firing.target_at,
             },
         )
     return firing
 
 
-def _write_brief(*, trigger: Trigger, firing: TriggerFiring, brand: Brand, now: datetime) -> None:
-    tz = ZoneInfo(brand.timezone)
-    target_at = None
+def _target_at(trigger: Trigger, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """The audience's next active hour (less the lead time), when the trigger waits for it."""
     if trigger.wait_for_active_hours and trigger.audience is not None:
         ranges = segments.active_ranges(profile=trigger.audience, tz=tz, now=now)
-        target_at = active_hours.next_active_start(ranges, tz=tz, now=now, lead=LEAD_TIME)
+        return active_hours.next_active_start(ranges, tz=tz, now=now, lead=LEAD_TIME)
+    return None
+
+
+def _write_brief(*, trigger: Trigger, firing: TriggerFiring, brand: Brand, now: datetime) -> None:
+    tz = ZoneInfo(brand.timezone)
+    target_at = _target_at(trigger, tz, now)
     brief = content_services.create_brief(
         title=trigger.brief_title,
         key_message=trigger.key_message,
@@ -405,6 +436,38 @@ def _write_brief(*, trigger: Trigger, firing: TriggerFiring, brand: Brand, now: 
             # firing says why.
             firing.outcome = TriggerFiring.Outcome.DRAFTS_REFUSED
             firing.detail = refused.message
+
+
+def _add_plan_item(*, trigger: Trigger, firing: TriggerFiring, brand: Brand, now: datetime) -> None:
+    """Put an item on the brand's plan for a strategist to start, on the day of the audience's
+    next active hour (when the trigger waits for it) or the brand's day of firing. Nothing else
+    is made: the item goes through the normal start, brief, drafts and approval flow."""
+    if trigger.channel is None or trigger.plan_pillar_id is None:
+        # The channel was removed since the trigger was defined.
+        firing.outcome = TriggerFiring.Outcome.PLAN_ITEM_REFUSED
+        firing.detail = "The trigger names no channel for the plan item."
+        return
+    tz = ZoneInfo(brand.timezone)
+    target_at = _target_at(trigger, tz, now)
+    firing.target_at = target_at
+    try:
+        firing.plan_item_id = extensions.write_plan_item(
+            extensions.PlanItemRequest(
+                brand=brand,
+                title=(trigger.brief_title.strip() or trigger.name)[:200],
+                planned_on=(target_at or now).astimezone(tz).date(),
+                channel_id=trigger.channel.pk,
+                pillar_id=trigger.plan_pillar_id,
+                notes=_why(trigger, firing.matched),
+                created_by_id=trigger.created_by_id,
+                now=now,
+            )
+        )
+    except extensions.PlanItemRefused as refused:
+        firing.outcome = TriggerFiring.Outcome.PLAN_ITEM_REFUSED
+        firing.detail = refused.message
+        return
+    firing.outcome = TriggerFiring.Outcome.PLAN_ITEM_ADDED
 
 
 def _alert(*, trigger: Trigger, firing: TriggerFiring, now: datetime) -> None:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from content import selectors as content
 from content.services import briefs as brief_services
+from listening.extensions import PlanItemRefused, PlanItemRequest
 from planning import horizon
 from planning.errors import MonthClosed, NotFound, PlanningError, TransitionRefused
 from planning.models import (
@@ -135,6 +136,26 @@ def create_item(
     return PlanItem.objects.create(
         title=title.strip(), notes=notes, created_by_id=created_by_id, **placement.__dict__
     )
+
+
+def add_triggered_item(request: PlanItemRequest) -> int:
+    """A listening trigger's item (see ``listening.extensions``): the item's id, or
+    PlanItemRefused saying why planning said no (the day is outside the plan, ...)."""
+    try:
+        with transaction.atomic():
+            item = create_item(
+                brand=request.brand,
+                title=request.title,
+                planned_on=request.planned_on,
+                channel_id=request.channel_id,
+                pillar_id=request.pillar_id,
+                notes=request.notes,
+                created_by_id=request.created_by_id,
+                now=request.now,
+            )
+    except PlanningError as refused:
+        raise PlanItemRefused(refused.message) from None
+    return item.pk
 
 
 def update_item(
