@@ -69,6 +69,10 @@ def _url(brand: Brand, path: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}/brands/{brand.slug}/api/v1/{path}"
 
 
+def _link(brand: Brand, collection: str, pk: int | None) -> str | None:
+    return None if pk is None else _url(brand, f"{collection}/{pk}/")
+
+
 # Builds an event's data in its brand; None when what it was about is gone (nothing to say).
 Payload = Callable[[Brand], dict[str, Any] | None]
 
@@ -279,7 +283,9 @@ def on_trigger_fired(event: OutboxEvent) -> None:
         lambda brand: {
             **payload,
             "url": _url(brand, f"listening/triggers/{payload['trigger_id']}/firings/"),
-            "brief_url": _url(brand, f"briefs/{payload['brief_id']}/"),
+            # Links only to what the firing made: an alert or a boost has no brief.
+            "brief_url": _link(brand, "briefs", payload.get("brief_id")),
+            "plan_item_url": _link(brand, "plan/items", payload.get("plan_item_id")),
         },
         cause=event,
     )

@@ -41,6 +41,7 @@ def test_a_firing_is_a_trigger_fired_event_once(world, django_capture_on_commit_
     )
     assert event["outcome"] == "brief_created"
     assert event["brief_url"].endswith(f"/briefs/{firing.brief_id}/")
+    assert event["plan_item_url"] is None
 
 
 def test_a_crisis_warning_is_an_event_with_its_evidence(

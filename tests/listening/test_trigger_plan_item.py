@@ -87,6 +87,9 @@ def test_a_firing_puts_one_item_on_the_plan_for_the_audience_active_day(
     # Integrators hear of it with the item's id.
     (event,) = events_of(a, "trigger.fired")
     assert (event["outcome"], event["plan_item_id"]) == ("plan_item_added", item.pk)
+    # Its links lead to the item, and to no brief (there is none).
+    assert event["plan_item_url"].endswith(f"/plan/items/{item.pk}/")
+    assert event["brief_url"] is None
     fired = AuditEntry.objects.get(brand_id=a.brand.pk, action="trigger.fired")
     assert fired.after["plan_item"] == item.pk
 
