@@ -154,7 +154,7 @@ def test_taking_every_image_off_a_draft_in_review_stays_off_after_the_worker_run
     assert status_of(world, v3) == Draft.Status.IN_REVIEW
 
 
-def test_an_approved_draft_keeps_its_images_and_the_change_goes_to_review_as_a_new_version(
+def test_an_approved_draft_changed_is_superseded_with_its_images_and_the_change_goes_to_review(
     world, two_images, django_capture_on_commit_callbacks
 ) -> None:
     beach, latte = two_images
@@ -166,7 +166,9 @@ def test_an_approved_draft_keeps_its_images_and_the_change_goes_to_review_as_a_n
         response = put(world, approved.pk, [{"asset": latte, "alt_text": "Latte"}])
 
     assert response.status_code == 201
-    assert status_of(world, approved.pk) == Draft.Status.APPROVED
+    # What was signed off no longer goes out: a scheduler pulling approved posts must not
+    # publish the old images. The old version keeps them as its record.
+    assert status_of(world, approved.pk) == Draft.Status.SUPERSEDED
     assert links_of(world, approved.pk) == [(beach, "A beach")]
     assert links_of(world, response.json()["draft"]) == [(latte, "Latte")]
     assert status_of(world, response.json()["draft"]) == Draft.Status.IN_REVIEW
