@@ -29,5 +29,6 @@ class PlanningConfig(AppConfig):
         )
         # A listening trigger may put an item on the plan without listening knowing planning.
         register_plan_item_writer(
-            add_triggered_item, lambda pillar_id: Pillar.objects.filter(pk=pillar_id).exists()
+            lambda request: add_triggered_item(request=request),
+            lambda pillar_id: Pillar.objects.filter(pk=pillar_id).exists(),
         )

@@ -138,7 +138,7 @@ def create_item(
     )
 
 
-def add_triggered_item(request: PlanItemRequest) -> int:
+def add_triggered_item(*, request: PlanItemRequest) -> int:
     """A listening trigger's item (see ``listening.extensions``): the item's id, or
     PlanItemRefused saying why planning said no (the day is outside the plan, ...)."""
     try:
