@@ -3,9 +3,11 @@ services."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -127,19 +129,62 @@ class PlanItemSerializer(serializers.Serializer):
         help_text="Brief, draft, sign-off and publish with their due days."
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Per serializer, so per request: the active zone (behind a context-local, slow to
+        # read per item) and the steps of each (day, week or not, status) seen so far: a month
+        # has one per day and channel, so six items share each answer.
+        self._zone: Any = None
+        self._steps: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+
+    def to_representation(self, item: PlanItem) -> dict[str, Any]:
+        # Written out rather than DRF's walk over the fields (a source lookup and checks per
+        # field and item): a month of the plan is ~180 items a page, and that walk cost more
+        # than the query (bench/ "Plan for a month"). tests/planning/test_plan_api.py holds
+        # this to the declared fields.
+        if self._zone is None:
+            self._zone = timezone.get_current_timezone()
+
+        def stamp(moment: datetime) -> str:
+            text = moment.astimezone(self._zone).isoformat()  # as DRF's DateTimeField
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+        return {
+            "id": item.pk,
+            "title": item.title,
+            "notes": item.notes,
+            "planned_on": item.planned_on.isoformat(),
+            "whole_week": item.whole_week,
+            "publish_time": None if item.publish_time is None else item.publish_time.isoformat(),
+            "channel": item.channel_id,
+            "pillar": item.pillar_id,
+            "campaign": item.campaign_id,
+            "owner": item.owner_id,
+            "status": item.status,
+            "brief": item.brief_id,
+            "created_by": item.created_by_id,
+            "created_at": stamp(item.created_at),
+            "updated_at": stamp(item.updated_at),
+            "production_steps": self.get_production_steps(item),
+        }
+
     @extend_schema_field(ProductionStepSerializer(many=True))
     def get_production_steps(self, item: PlanItem) -> list[dict[str, Any]]:
-        steps = production_steps(
-            planned_on=item.planned_on,
-            whole_week=item.whole_week,
-            status=item.status,
-            lead=self.context["lead"],
-            today=self.context["today"],
-        )
-        return [
-            {"step": s.step, "due_on": s.due_on.isoformat(), "done": s.done, "late": s.late}
-            for s in steps
-        ]
+        key = (item.planned_on, item.whole_week, item.status)
+        if key not in self._steps:
+            steps = production_steps(
+                planned_on=item.planned_on,
+                whole_week=item.whole_week,
+                status=item.status,
+                lead=self.context["lead"],
+                today=self.context["today"],
+            )
+            self._steps[key] = [
+                {"step": s.step, "due_on": s.due_on.isoformat(), "done": s.done, "late": s.late}
+                for s in steps
+            ]
+        # Each item gets its own list of its own dicts: nothing downstream can change another's.
+        return [dict(step) for step in self._steps[key]]
 
 
 class PlanItemChangeSerializer(serializers.Serializer):

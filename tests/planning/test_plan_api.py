@@ -5,8 +5,10 @@ refused, and items move along their status table."""
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from planning.models import Cadence, Campaign, Pillar, PlanItem
@@ -71,6 +73,40 @@ def test_strategist_plans_a_launch_and_sees_it_by_day(world, strategist, plan_a)
         ("Coffee culture", "60.00"),
         ("Our people", "40.00"),
     ]
+
+
+def test_a_listed_item_has_every_declared_field_as_the_generic_serializer_renders_it(
+    world, strategist, plan_a
+) -> None:
+    """The item shape is written out by hand for speed; it must stay what DRF's walk over the
+    declared fields (the API schema) would give, field for field."""
+    from rest_framework import serializers
+
+    from planning.api.serializers import PlanItemSerializer
+    from planning.selectors.plan import lead_days
+
+    a, p = world.a, plan_a
+    made = strategist.post(
+        url(a, "items/"),
+        item_body(
+            p,
+            campaign=p["launch"],
+            owner=a.person(Role.COPYWRITER).pk,
+            publish_time="18:05",
+            notes="Shot at dawn",
+        ),
+    )
+    assert made.status_code == 201, made.json()
+    listed = strategist.get(url(a, "items/")).json()["results"]
+
+    # Times render in the brand's zone, as the request activates it.
+    with schema_context(a.brand.schema_name), timezone.override(ZoneInfo(a.brand.timezone)):
+        item = PlanItem.objects.get(pk=made.json()["id"])
+        shape = PlanItemSerializer(context={"lead": lead_days(), "today": today(a)})
+        generic = serializers.Serializer.to_representation(shape, item)
+    assert listed == [made.json()]
+    assert made.json() == dict(generic)
+    assert set(made.json()) == set(shape.fields)
 
 
 def test_pillar_targets_adding_up_past_100_percent_are_a_400_and_nothing_is_stored(
