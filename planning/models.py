@@ -190,6 +190,14 @@ class PlanItem(models.Model):
     title = models.CharField(max_length=200)
     notes = models.TextField(blank=True)
     owner = person_reference()
+    # Who the post is for; its brief gets the same audience when the item is started.
+    audience = models.ForeignKey(
+        "content.AudienceProfile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     status = models.CharField(max_length=10, choices=ItemStatus.choices, default="planned")
     # The brief the item was started into; its drafts' publication moves the item along.
     brief = models.ForeignKey(
@@ -219,6 +227,58 @@ class PlanItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.planned_on}: {self.title}"
+
+
+class DistributionKind(models.TextChoices):
+    ORGANIC_POST = "organic_post", "Organic post"
+    BOOST = "boost", "Planned boost"
+    NEWSLETTER = "newsletter", "Newsletter"
+    CROSS_POST = "cross_post", "Cross-post to another channel"
+    SERVICE_BRIEFING = "service_briefing", "Brief the customer service team"
+
+
+class DistributionAction(models.Model):
+    """How an item reaches people beyond being made: an organic post, a planned boost with its
+    amount, a newsletter, a cross-post to another channel, briefing the customer service
+    team. An item's actions are kept in the order given."""
+
+    item = models.ForeignKey(PlanItem, on_delete=models.CASCADE, related_name="distribution")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20, choices=DistributionKind.choices)
+    # A planned boost's amount, in the brand's currency when it was planned.
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    # A cross-post's other channel.
+    channel = models.ForeignKey(
+        "content.Channel", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["item_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "position"], name="distribution_position"),
+            models.CheckConstraint(
+                condition=Q(kind__in=DistributionKind.values), name="distribution_kind_valid"
+            ),
+            # A boost has its amount and currency; nothing else has an amount.
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=DistributionKind.BOOST, amount__gt=0, currency__regex=r"^[A-Z]{3}$")
+                    | (~Q(kind=DistributionKind.BOOST) & Q(amount__isnull=True, currency=""))
+                ),
+                name="distribution_boost_amount",
+            ),
+            # A cross-post names its channel; nothing else has one.
+            models.CheckConstraint(
+                condition=Q(kind=DistributionKind.CROSS_POST, channel__isnull=False)
+                | (~Q(kind=DistributionKind.CROSS_POST) & Q(channel__isnull=True)),
+                name="distribution_cross_post_channel",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for item {self.item_id}"
 
 
 class PlanMonth(models.Model):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from planning.models import Campaign, ChannelPurpose, ItemStatus, PlanItem
+from planning.models import Campaign, ChannelPurpose, DistributionKind, ItemStatus, PlanItem
 from planning.production import STEPS, production_steps
 
 ID = {"min_value": 1, "max_value": 2**63 - 1}
@@ -94,6 +94,41 @@ class ProductionStepSerializer(serializers.Serializer):
     )
 
 
+class DistributionActionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DistributionKind.choices)
+    amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="A planned boost's amount (boost only, above zero).",
+    )
+    currency = serializers.CharField(
+        read_only=True, help_text="The brand's currency when the boost was planned; else empty."
+    )
+    channel = serializers.IntegerField(
+        source="channel_id",
+        required=False,
+        allow_null=True,
+        help_text="A cross-post's other channel (cross_post only).",
+        **ID,
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+def _distribution_out(item: PlanItem) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": action.kind,
+            "amount": None if action.amount is None else str(action.amount),
+            "currency": action.currency,
+            "channel": action.channel_id,
+            "note": action.note,
+        }
+        for action in item.distribution.all()
+    ]
+
+
 # Renders production_steps with the context's "lead" (LeadDays) and "today" (brand-local).
 class PlanItemSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
@@ -114,6 +149,19 @@ class PlanItemSerializer(serializers.Serializer):
     campaign = serializers.IntegerField(source="campaign_id", required=False, allow_null=True, **ID)
     owner = serializers.IntegerField(
         source="owner_id", required=False, allow_null=True, help_text="A brand member.", **ID
+    )
+    audience = serializers.IntegerField(
+        source="audience_id",
+        required=False,
+        allow_null=True,
+        help_text="The audience profile the post is for; its brief gets it when started.",
+        **ID,
+    )
+    distribution = DistributionActionSerializer(
+        many=True,
+        required=False,
+        help_text="How the item reaches people, in order (at most 10); given whole, it "
+        "replaces what the item had.",
     )
     status = serializers.ChoiceField(choices=ItemStatus.choices, read_only=True)
     brief = serializers.IntegerField(
@@ -160,6 +208,8 @@ class PlanItemSerializer(serializers.Serializer):
             "pillar": item.pillar_id,
             "campaign": item.campaign_id,
             "owner": item.owner_id,
+            "audience": item.audience_id,
+            "distribution": _distribution_out(item),
             "status": item.status,
             "brief": item.brief_id,
             "created_by": item.created_by_id,
@@ -197,6 +247,8 @@ class PlanItemChangeSerializer(serializers.Serializer):
     pillar = serializers.IntegerField(required=False, **ID)
     campaign = serializers.IntegerField(required=False, allow_null=True, **ID)
     owner = serializers.IntegerField(required=False, allow_null=True, **ID)
+    audience = serializers.IntegerField(required=False, allow_null=True, **ID)
+    distribution = DistributionActionSerializer(many=True, required=False)
 
 
 class ItemStatusSerializer(serializers.Serializer):

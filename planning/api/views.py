@@ -27,6 +27,7 @@ from planning.services import learnings as learning_services
 from planning.services import packs as pack_services
 from planning.services import pillars as pillar_services
 from planning.services import reviews as review_services
+from planning.services.distribution import PlannedAction
 from planning.services.lock import update_plan_settings
 from results.periods import next_period
 from tenants.models import User
@@ -56,6 +57,18 @@ def _user_id(request: Request) -> int | None:
         return key.created_by_id  # type: ignore[no-any-return]
     user = request.user
     return user.pk if getattr(user, "is_authenticated", False) else None
+
+
+def _actions(rows: list[dict[str, Any]]) -> list[PlannedAction]:
+    return [
+        PlannedAction(
+            kind=row["kind"],
+            amount=row.get("amount"),
+            channel_id=row.get("channel_id"),
+            note=row.get("note", ""),
+        )
+        for row in rows
+    ]
 
 
 def _today(brand: Any) -> date:
@@ -188,7 +201,15 @@ class PlanItemViewSet(_PlanViewSet):
     serializer_class = s.PlanItemSerializer
     pagination_class = ByDay
     write_action = "plan.write"
-    filterset_fields = ["status", "channel", "pillar", "campaign", "owner", "whole_week"]
+    filterset_fields = [
+        "status",
+        "channel",
+        "pillar",
+        "campaign",
+        "owner",
+        "audience",
+        "whole_week",
+    ]
 
     def get_queryset(self) -> Any:
         if self.action != "list":
@@ -225,6 +246,8 @@ class PlanItemViewSet(_PlanViewSet):
             pillar_id=data["pillar_id"],
             campaign_id=data.get("campaign_id"),
             owner_id=data.get("owner_id"),
+            audience_id=data.get("audience_id"),
+            distribution_actions=_actions(data.get("distribution", [])),
             notes=data.get("notes", ""),
             created_by_id=_user_id(request),
         )
@@ -233,9 +256,11 @@ class PlanItemViewSet(_PlanViewSet):
     @extend_schema(request=s.PlanItemChangeSerializer, responses=s.PlanItemSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self._body(s.PlanItemChangeSerializer)
-        for name in ("channel", "pillar", "campaign", "owner"):
+        for name in ("channel", "pillar", "campaign", "owner", "audience"):
             if name in data:
                 data[f"{name}_id"] = data.pop(name)
+        if "distribution" in data:
+            data["distribution_actions"] = _actions(data.pop("distribution"))
         item = item_services.update_item(brand=self.brand, item_id=self._pk(), **data)
         return self._item(item)
 

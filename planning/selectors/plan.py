@@ -61,8 +61,8 @@ def items(
     *, start: date | None = None, end: date | None = None, campaign_id: int | None = None
 ) -> QuerySet[PlanItem]:
     """Plan items, optionally those planned from ``start`` to ``end`` (both included; a week
-    item counts from its Monday)."""
-    rows = PlanItem.objects.all()
+    item counts from its Monday), with their distribution actions."""
+    rows = PlanItem.objects.prefetch_related("distribution")
     if start is not None:
         rows = rows.filter(planned_on__gte=start)
     if end is not None:

@@ -6,7 +6,7 @@ and the item no longer changes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -28,7 +28,9 @@ from planning.models import (
     Pillar,
     PlanItem,
 )
+from planning.services import distribution
 from planning.services.campaigns import UNCHANGED, Unchanged
+from planning.services.distribution import PlannedAction
 from tenants.models import Brand, User
 from tenants.selectors import role_on_brand
 
@@ -93,6 +95,11 @@ def _check_placement(*, brand: Brand, today: date, placement: Placement) -> Plac
     return Placement(**{**placement.__dict__, "planned_on": day})
 
 
+def _check_audience(audience_id: int | None) -> None:
+    if audience_id is not None and not content.audiences().filter(pk=audience_id).exists():
+        raise PlanningError(f"The brand has no audience {audience_id}.", field="audience")
+
+
 def _check_open(*, item: PlanItem, today: date) -> None:
     first, _end = horizon.covered(today)
     if horizon.last_day(planned_on=item.planned_on, whole_week=item.whole_week) < first:
@@ -113,11 +120,13 @@ def create_item(
     publish_time: time | None = None,
     campaign_id: int | None = None,
     owner_id: int | None = None,
+    audience_id: int | None = None,
+    distribution_actions: Sequence[PlannedAction] = (),
     notes: str = "",
     created_by_id: int | None = None,
     now: datetime | None = None,
 ) -> PlanItem:
-    """Put an item on the plan, as planned."""
+    """Put an item on the plan, as planned, with its distribution actions in order."""
     if not title.strip():
         raise PlanningError("Give the item a title.", field="title")
     placement = _check_placement(
@@ -133,9 +142,20 @@ def create_item(
             owner_id=owner_id,
         ),
     )
-    return PlanItem.objects.create(
-        title=title.strip(), notes=notes, created_by_id=created_by_id, **placement.__dict__
+    _check_audience(audience_id)
+    actions = distribution.check_actions(
+        brand=brand, item_channel_id=placement.channel_id, actions=distribution_actions
     )
+    with transaction.atomic():
+        item = PlanItem.objects.create(
+            title=title.strip(),
+            notes=notes,
+            audience_id=audience_id,
+            created_by_id=created_by_id,
+            **placement.__dict__,
+        )
+        distribution.replace_actions(brand=brand, item=item, actions=actions)
+    return item
 
 
 def add_triggered_item(*, request: PlanItemRequest) -> int:
@@ -171,10 +191,12 @@ def update_item(
     pillar_id: int | None = None,
     campaign_id: int | None | Unchanged = UNCHANGED,
     owner_id: int | None | Unchanged = UNCHANGED,
+    audience_id: int | None | Unchanged = UNCHANGED,
+    distribution_actions: Sequence[PlannedAction] | None = None,
     now: datetime | None = None,
 ) -> PlanItem:
     """Move or change an item that is not in a closed month (its status changes through
-    ``move_item``)."""
+    ``move_item``). ``distribution_actions``, when given, replace the item's."""
     today = _today(brand, now)
     with transaction.atomic():
         item = PlanItem.objects.select_for_update().filter(pk=item_id).first()
@@ -200,6 +222,22 @@ def update_item(
                 owner_id=item.owner_id if isinstance(owner_id, Unchanged) else owner_id,
             ),
         )
+        if not isinstance(audience_id, Unchanged):
+            _check_audience(audience_id)
+            item.audience_id = audience_id
+        if distribution_actions is not None:
+            actions = distribution.check_actions(
+                brand=brand, item_channel_id=placement.channel_id, actions=distribution_actions
+            )
+            distribution.replace_actions(brand=brand, item=item, actions=actions)
+        elif placement.channel_id != item.channel_id:
+            # Moving the item onto the channel one of its cross-posts goes to.
+            clash = item.distribution.filter(channel_id=placement.channel_id).exists()
+            if clash:
+                raise PlanningError(
+                    "The item cross-posts to that channel already; change its distribution too.",
+                    field="channel",
+                )
         for field, value in placement.__dict__.items():
             setattr(item, field, value)
         if title is not None:
@@ -342,6 +380,7 @@ def start_item(
             goal=campaign.goal if campaign is not None else "",
             campaign=campaign.name if campaign is not None else "",
             pillar_id=item.pillar_id,
+            audience_id=item.audience_id,
             deadline=deadline,
             created_by=created_by,
         )
