@@ -59,7 +59,7 @@ def _tenant_migrations() -> frozenset[tuple[str, str]]:
     return frozenset(key for key in loader.disk_migrations if key[0] in labels)
 
 
-def _template_state() -> frozenset[tuple[str, str]] | None:
+def template_state() -> frozenset[tuple[str, str]] | None:
     """The template's recorded migrations, or None when it has no django_migrations table."""
     name = template_schema_name()
     with connection.cursor() as cursor:
@@ -72,7 +72,7 @@ def _template_state() -> frozenset[tuple[str, str]] | None:
 
 def template_is_current() -> bool:
     """True when the template schema exists and has every tenant migration applied."""
-    state = _template_state()
+    state = template_state()
     return state is not None and _tenant_migrations() <= state
 
 
@@ -123,10 +123,10 @@ def create_brand_schema(brand: Brand) -> None:
     faked migrate_schemas on top (about 0.3 s per brand in bench/), which we skip.
     """
     connection.set_schema_to_public()
-    state = _template_state()
+    state = template_state()
     if state is None or not _tenant_migrations() <= state:
         migrate_template_schema()
-        state = _template_state()
+        state = template_state()
     assert state is not None  # just migrated
     if schema_exists(brand.schema_name):
         # Never hand a new brand someone else's tables (the template's, or a deleted brand's).

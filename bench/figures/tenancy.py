@@ -81,7 +81,7 @@ def _clone_sql_alone(count: int) -> list[float]:
 def _template_ddl():  # type: ignore[no-untyped-def]
     from tenants import provisioning, schema_replay
 
-    state = provisioning._template_state()
+    state = provisioning.template_state()
     assert state is not None, "the template schema is missing"
     return schema_replay.template_ddl(template=str(settings.TENANT_BASE_SCHEMA), state=state)
 
@@ -90,7 +90,7 @@ def _replay_alone(count: int) -> list[float]:
     """tenants.schema_replay.replay() on its own: the product's way to make a brand schema."""
     from tenants import provisioning, schema_replay
 
-    state = provisioning._template_state()
+    state = provisioning.template_state()
     template = str(settings.TENANT_BASE_SCHEMA)
     out = []
     for i in range(count):

@@ -2,11 +2,14 @@
 already up to date skipped after one query, and the brand template schema kept migrated.
 
 - The public schema, or one named schema (``--schema``), migrate exactly as in django-tenants.
-- Over every brand: brands whose django_migrations already records every migration of the code
-  are skipped (``--all-brands`` walks them anyway); the others migrate one after another
-  (``--executor=multiprocessing``: in a pool) with a progress bar on a terminal, plain lines
-  elsewhere. A brand that fails is reported as it fails and again in the summary, the walk goes
-  on with the next brand, and the command exits non-zero at the end.
+- Over every brand: the template schema migrates first. Brands whose django_migrations recorded
+  exactly what the template did get the SQL the template's migration ran, collected once and
+  replayed in each in one transaction (``tenants.migration_replay``; not for ``RunPython`` or
+  non-atomic migrations). Brands whose django_migrations then records every migration of the
+  code are skipped (``--all-brands`` walks them anyway, with no replay); the others migrate one
+  after another (``--executor=multiprocessing``: in a pool) with a progress bar on a terminal,
+  plain lines elsewhere. A brand that fails is reported as it fails and again in the summary,
+  the walk goes on with the next brand, and the command exits non-zero at the end.
 - Each brand's own migrate output is shown from ``-v 2`` on (at ``-v 1`` it would bury the
   progress under three lines per brand).
 """
@@ -28,11 +31,14 @@ from django_tenants.migration_executors.base import run_migrations
 from django_tenants.migration_executors.multiproc import get_pool
 
 from brandroom.progress import track
+from tenants import migration_replay
 from tenants.models import Brand
 from tenants.provisioning import (
     migrate_template_schema,
     schemas_up_to_date,
     template_is_current,
+    template_schema_name,
+    template_state,
 )
 
 # Options that make migrate do something other than "apply what is missing": with any of them
@@ -77,14 +83,41 @@ class Command(MigrateSchemasCommand):
             executor.run_migrations(tenants=["public"])
         if not self.sync_tenant:
             return
-        self._migrate_brands(executor, options)
-        # Bring the template along so brands made from it later get every table; a template
-        # already current is left alone (one query instead of a migrate run over it).
         verbosity = int(options.get("verbosity", 1))
+        exact = any(options.get(name) for name in _EXACT_OPTIONS)
+        # What the template recorded before it migrates: brands recording the same take its SQL.
+        plan = None
+        state = template_state()
+        replayable = state is not None and not options.get("all_brands") and not exact
+        if state is not None and replayable and not template_is_current():
+            plan = migration_replay.plan_from_template(template=template_schema_name(), state=state)
+        # The template first, so brands made from it from now on get every table; a template
+        # already current is left alone (one query instead of a migrate run over it).
         if options.get("all_brands") or not template_is_current():
             if verbosity >= 1:
                 self.stdout.write("Brand template schema: applying its migrations")
             migrate_template_schema(verbosity=max(0, verbosity - 1))
+        if plan is not None:
+            self._replay_brands(plan, verbosity)
+        self._migrate_brands(executor, options)
+
+    def _replay_brands(self, plan: migration_replay.ReplayPlan, verbosity: int) -> None:
+        schemas = list(
+            Brand.objects.exclude(schema_name="public").values_list("schema_name", flat=True)
+        )
+        todo = migration_replay.schemas_at(schemas, state=plan.from_state)
+        out = self.stdout._out
+        with track("replay brands", len(todo), stream=out, quiet=verbosity == 0) as progress:
+            migration_replay.replay_all(
+                plan=plan,
+                schemas=todo,
+                on_done=progress.advance,
+                on_failed=progress.fail,
+            )
+        if verbosity >= 1 or progress.failures:
+            self.stdout.write(progress.summary())
+            if progress.failures:
+                self.stdout.write("Brands the replay failed in migrate the usual way next.")
 
     def _migrate_brands(self, executor: Any, options: dict[str, Any]) -> None:
         verbosity = int(options.get("verbosity", 1))
