@@ -12,10 +12,11 @@ class AssetsConfig(AppConfig):
         from django.conf import settings
         from PIL import Image
 
-        from assets import receivers, working
+        from assets import alt_text_suggestions, receivers, working
 
         receivers.connect()
         working.register()
+        alt_text_suggestions.register_spend()
 
         # Pillow's own decompression-bomb guard, everywhere images are opened (uploads and the
         # worker's renditions): warns above this many pixels, raises above twice as many.

@@ -102,3 +102,72 @@ class ChosenDraftAssets(models.Model):
 
     def __str__(self) -> str:
         return f"images chosen for draft #{self.draft_id}"
+
+
+class AltTextSuggestionStatus(models.TextChoices):
+    """Written on the worker (``queued``, ``running``), then ``ready`` to be accepted (or
+    ``failed``, with why); ``accepted`` once a person made it the image's alt text."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    READY = "ready"
+    FAILED = "failed"
+    ACCEPTED = "accepted"
+
+
+class AltTextSuggestion(models.Model):
+    """The assistant's suggested alt text for an asset on a draft, written from the draft's
+    brief, the brand's voice and the asset's metadata (no vision model). A suggestion, never
+    applied by itself: a person accepts it (or an edit of it). Its AI cost counts against the
+    brand's monthly budget like a generation job's (``content.assistant.usage``)."""
+
+    Status = AltTextSuggestionStatus
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="+")
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="alt_text_suggestions")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    text = models.CharField(max_length=250, blank=True)
+    # What the checks found in the model's own answer, which was then replaced by the
+    # metadata-only wording ({"code", "detail"} each); labels only inform.
+    flags = models.JSONField(default=list, blank=True)
+    labels = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    failure_code = models.CharField(max_length=40, blank=True)
+    failure_reason = models.TextField(blank=True)
+    provider = models.CharField(max_length=40, blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    cost_estimate = models.DecimalField(max_digits=10, decimal_places=6, default=0)
+    # Held against the budget while queued or running, as a generation job's reservation.
+    cost_reserved = models.DecimalField(max_digits=10, decimal_places=6, default=0)
+    accepted_text = models.CharField(max_length=250, blank=True)
+    accepted_edited = models.BooleanField(default=False)
+    accepted_by = person_reference()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    created_by = person_reference()
+    created_by_key_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=AltTextSuggestionStatus.values),
+                name="alt_suggestion_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(failure_reason=""),
+                name="alt_suggestion_failure_has_reason",
+            ),
+            # Asking again while one is being written joins it instead of paying twice.
+            models.UniqueConstraint(
+                fields=["draft", "asset"],
+                condition=Q(status__in=["queued", "running"]),
+                name="alt_suggestion_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"alt text suggestion #{self.pk} for asset #{self.asset_id} ({self.status})"

@@ -337,6 +337,7 @@ def set_draft_assets(
     attachments: list[Attachment],
     actor: User | None = None,
     actor_key_id: int | None = None,
+    reason: str = "",
 ) -> DraftAssetsChange:
     """Put these assets on a draft, in this order with their alt text, replacing what it
     carried; more images than the draft's network takes is a 400. While the draft is written
@@ -345,7 +346,8 @@ def set_draft_assets(
     for review like an edit of its text: the open review of the old version is withdrawn and
     its chain starts again, and an approved draft stays exactly as it was approved. Setting
     the images a draft already carries changes nothing. Published drafts, and versions that
-    already have a newer one, are a 409."""
+    already have a newer one, are a 409. ``reason`` goes into the audit entry (an accepted
+    alt-text suggestion, say)."""
     with transaction.atomic():
         draft = (
             Draft.objects.select_for_update(of=("self",))
@@ -392,11 +394,16 @@ def set_draft_assets(
             subject=carrier,
             before={"draft": draft.pk, "status": draft.status, "assets": [*map(list, before)]},
             after={"draft": carrier.pk, "assets": [*map(list, after)]},
-            detail=(
-                f"Images changed while draft {draft.pk} was {draft.status}: version "
-                f"{carrier.version} goes to review again."
-                if revised
-                else ""
+            detail=" ".join(
+                part
+                for part in (
+                    reason,
+                    f"Images changed while draft {draft.pk} was {draft.status}: version "
+                    f"{carrier.version} goes to review again."
+                    if revised
+                    else "",
+                )
+                if part
             ),
             # An API key acting is recorded as the key (from the request), not its creator.
             actor=actor if actor_key_id is None else None,

@@ -1,10 +1,14 @@
-"""Worker jobs for assets: renditions of a new upload."""
+"""Worker jobs for assets: renditions of a new upload, and the assistant's alt-text
+suggestions."""
 
 from __future__ import annotations
 
 import dramatiq
+from django.conf import settings
+from django_tenants.utils import tenant_context
+from dramatiq_crontab import cron
 
-from brandroom.queues import QUEUE_DEFAULT
+from brandroom.queues import QUEUE_AI, QUEUE_DEFAULT, QUEUE_HOUSEKEEPING
 
 
 @dramatiq.actor(queue_name=QUEUE_DEFAULT, max_retries=3)
@@ -14,3 +18,43 @@ def make_asset_renditions(*, asset_id: int) -> None:
     from assets.services import make_renditions
 
     make_renditions(asset_id=asset_id)
+
+
+def _retry_suggestion(retries: int, exc: Exception) -> bool:
+    from assets.alt_text_suggestions import RetryLater
+    from content.services.jobs import DATABASE_UNAVAILABLE
+    from tenants.worker import BrandContextUnavailable
+
+    # The suggestion counts its own provider attempts and marks itself failed on the last one;
+    # a database error decided nothing, so the message is retried rather than dropped.
+    if isinstance(exc, (*DATABASE_UNAVAILABLE, BrandContextUnavailable)):
+        return retries < 20
+    return isinstance(exc, RetryLater)
+
+
+@dramatiq.actor(
+    queue_name=QUEUE_AI,
+    max_retries=settings.AI_JOB_MAX_ATTEMPTS,
+    min_backoff=settings.AI_RETRY_MIN_BACKOFF_MS,
+    max_backoff=settings.AI_RETRY_MAX_BACKOFF_MS,
+    retry_when=_retry_suggestion,
+)
+def suggest_alt_text(*, suggestion_id: int) -> None:
+    """Write one alt-text suggestion in its brand, on the AI queue like drafts (safe to run
+    twice: only a queued suggestion is taken)."""
+    from assets.alt_text_suggestions import write_alt_text_suggestion
+
+    write_alt_text_suggestion(suggestion_id=suggestion_id)
+
+
+@cron("*/1 * * * *")
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=0, time_limit=55_000)
+def requeue_stuck_alt_text_suggestions() -> None:
+    """Every minute, in every active brand, send again the alt-text suggestions whose message
+    is gone (see ``requeue_stuck_suggestions``); the next minute's run is the retry."""
+    from assets.alt_text_suggestions import requeue_stuck_suggestions
+    from tenants.models import Brand
+
+    for brand in Brand.objects.filter(status=Brand.Status.ACTIVE).order_by("pk"):
+        with tenant_context(brand):
+            requeue_stuck_suggestions()

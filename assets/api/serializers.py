@@ -94,13 +94,30 @@ class WarningSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class SuggestedAltTextSerializer(serializers.Serializer):
+    """The assistant's newest alt-text suggestion for the image (see
+    ``.../alt-text-suggestions/<id>/``); null when none was asked for."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    text = serializers.CharField()
+
+
 class DraftAssetSerializer(serializers.ModelSerializer):
     asset = AssetSerializer()
+    alt_text_suggestion = serializers.SerializerMethodField()
 
     class Meta:
         model = DraftAsset
-        fields = ["position", "alt_text", "asset"]
+        fields = ["position", "alt_text", "alt_text_suggestion", "asset"]
         read_only_fields = fields
+
+    @extend_schema_field(SuggestedAltTextSerializer(allow_null=True))
+    def get_alt_text_suggestion(self, link: DraftAsset) -> dict[str, object] | None:
+        row = self.context.get("suggestions", {}).get(link.asset_id)
+        if row is None:
+            return None
+        return {"id": row.pk, "status": row.status, "text": row.text}
 
 
 class DraftAssetsSerializer(serializers.Serializer):

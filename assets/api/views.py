@@ -12,7 +12,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assets import selectors, services
+from assets import alt_text_suggestions, selectors, services
 from assets.api import serializers as s
 from assets.models import Asset
 from tenants.permissions import BrandScopedMixin
@@ -136,7 +136,15 @@ class DraftAssetsView(BrandScopedMixin, GenericAPIView):  # type: ignore[type-ar
             "assets": links,
             "warnings": selectors.media_warnings(draft_id=draft_id, links=links),
         }
-        return Response(s.DraftAssetsSerializer(body, context={"request": request}).data)
+        suggestions = {
+            row.asset_id: row
+            for row in alt_text_suggestions.suggestions_for_draft(draft_id=draft_id)
+        }
+        return Response(
+            s.DraftAssetsSerializer(
+                body, context={"request": request, "suggestions": suggestions}
+            ).data
+        )
 
     def get(self, request: Request, pk: int) -> Response:
         return self._answer(request, pk)

@@ -8,9 +8,11 @@ concurrent requests cannot together commit more than the budget.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Case, Count, F, Q, Sum, When
@@ -84,20 +86,65 @@ class MonthUsage:
         return None if self.budget is None else max(Decimal(0), self.budget - self.cost)
 
 
-def month_usage(*, brand_settings: AssistantSettings, now: datetime) -> MonthUsage:
-    """The brand's AI use this calendar month against its budget."""
-    start = month_start(now)
-    # An open (queued or running) job holds its reservation, or more if it somehow spent more;
-    # a finished one counts what it cost.
-    is_open = Q(status__in=[GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING])
-    holds = Greatest(F("cost_reserved"), F("cost_estimate"))
-    totals = GenerationJob.objects.filter(created_at__gte=start).aggregate(
-        held=Coalesce(Sum(Case(When(is_open, then=holds), default=Decimal(0))), Decimal(0)),
-        jobs=Count("id"),
-        tokens_in=Coalesce(Sum("tokens_in"), 0),
-        tokens_out=Coalesce(Sum("tokens_out"), 0),
-        cost=Coalesce(Sum(Case(When(is_open, then=holds), default=F("cost_estimate"))), Decimal(0)),
+@dataclass(frozen=True)
+class SpendSource:
+    """A model whose rows are AI calls paid from the same monthly budget as generation jobs
+    (an app above content asking the assistant for something else, such as alt text). Its
+    rows carry ``status``, ``cost_reserved``, ``cost_estimate``, ``tokens_in``, ``tokens_out``
+    and ``created_at`` with the meaning they have on a job; ``open_statuses`` hold their
+    reservation."""
+
+    model: Any
+    open_statuses: tuple[str, ...]
+
+
+_SPEND_SOURCES: list[SpendSource] = [
+    SpendSource(
+        model=GenerationJob,
+        open_statuses=(GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING),
     )
+]
+
+
+def register_spend_source(source: SpendSource) -> None:
+    """Count another model's AI calls against the brand's budget (called from an app's
+    ``ready``; registering twice is harmless)."""
+    if all(s.model is not source.model for s in _SPEND_SOURCES):
+        _SPEND_SOURCES.append(source)
+
+
+def _totals(sources: Iterable[SpendSource], start: datetime) -> dict[str, Any]:
+    totals: dict[str, Any] = {
+        "held": Decimal(0),
+        "jobs": 0,
+        "tokens_in": 0,
+        "tokens_out": 0,
+        "cost": Decimal(0),
+    }
+    for source in sources:
+        # An open (queued or running) row holds its reservation, or more if it somehow spent
+        # more; a finished one counts what it cost.
+        is_open = Q(status__in=list(source.open_statuses))
+        holds = Greatest(F("cost_reserved"), F("cost_estimate"))
+        row = source.model.objects.filter(created_at__gte=start).aggregate(
+            held=Coalesce(Sum(Case(When(is_open, then=holds), default=Decimal(0))), Decimal(0)),
+            jobs=Count("id"),
+            tokens_in=Coalesce(Sum("tokens_in"), 0),
+            tokens_out=Coalesce(Sum("tokens_out"), 0),
+            cost=Coalesce(
+                Sum(Case(When(is_open, then=holds), default=F("cost_estimate"))), Decimal(0)
+            ),
+        )
+        for key in totals:
+            totals[key] += row[key]
+    return totals
+
+
+def month_usage(*, brand_settings: AssistantSettings, now: datetime) -> MonthUsage:
+    """The brand's AI use this calendar month against its budget: generation jobs and every
+    registered spend source (``register_spend_source``)."""
+    start = month_start(now)
+    totals = _totals(_SPEND_SOURCES, start)
     return MonthUsage(
         month=start.strftime("%Y-%m"),
         jobs=totals["jobs"],

@@ -268,9 +268,7 @@ class OpenAIProvider:
         known = _detected.get((self.config.base_url, self.config.model))
         return [known] if known else list(DIALECTS)
 
-    def generate(
-        self, ctx: GenerationContext, *, variants: int, feedback: list[str]
-    ) -> ProviderResult:
+    def _check_endpoint(self) -> None:
         if self.config.brand_endpoint:
             # Checked again at each call: DNS may have changed since the settings were saved.
             problem = brand_endpoint_problem(
@@ -283,6 +281,23 @@ class OpenAIProvider:
                     code="provider_config",
                     retryable=False,
                 )
+
+    def ask(
+        self,
+        messages: list[dict[str, str]],
+        schema_format: dict[str, Any],
+        parse: Callable[[str | None], T],
+    ) -> tuple[T, str, int, int, int]:
+        """One structured answer to other messages than a draft's (alt text, say), with the
+        same endpoint checks, dialects, caps and error sorting as drafts: the parsed value,
+        the model, tokens in and out, and the latency."""
+        self._check_endpoint()
+        return self._ask(messages, schema_format, parse)
+
+    def generate(
+        self, ctx: GenerationContext, *, variants: int, feedback: list[str]
+    ) -> ProviderResult:
+        self._check_endpoint()
         messages = prompts.build_messages(ctx, variants=variants, feedback=feedback)
         schema_format = prompts.response_format(variants)
 
