@@ -131,11 +131,11 @@ def _midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz)
 
 
-def event_occasion(event_id: int) -> str:
+def _event_occasion(event_id: int) -> str:
     return f"event:{event_id}"
 
 
-def kpi_occasion(reading: extensions.KpiReading) -> str:
+def _kpi_occasion(reading: extensions.KpiReading) -> str:
     return f"kpi:{reading.id}:{reading.period_start.isoformat()}"
 
 
@@ -163,9 +163,9 @@ def calendar_judgement(*, trigger: Trigger, now: datetime) -> Judgement:
     assert trigger.lead_days is not None
     today = now.astimezone(_tz()).date()
     events = _watched(trigger, today, today + timedelta(days=trigger.lead_days))
-    taken = _taken(trigger, [event_occasion(e.id) for e in events])
+    taken = _taken(trigger, [_event_occasion(e.id) for e in events])
     for event in events:
-        if event_occasion(event.id) in taken:
+        if _event_occasion(event.id) in taken:
             continue
         days_to_start = (event.starts_on - today).days
         return Judgement(
@@ -180,7 +180,7 @@ def calendar_judgement(*, trigger: Trigger, now: datetime) -> Judgement:
                 "lead_days": trigger.lead_days,
                 "days_to_start": days_to_start,
             },
-            occasion=event_occasion(event.id),
+            occasion=_event_occasion(event.id),
         )
     return Judgement(holds=False, matched=0, evidence={"lead_days": trigger.lead_days})
 
@@ -212,7 +212,7 @@ def kpi_judgement(*, trigger: Trigger, now: datetime) -> Judgement:
     if reading is None:
         return Judgement(holds=False, matched=0, evidence={"kpi_id": trigger.kpi_id})
     off, percent = _off_by(reading, trigger.kpi_off_by_percent)
-    occasion = kpi_occasion(reading)
+    occasion = _kpi_occasion(reading)
     return Judgement(
         holds=off and occasion not in _taken(trigger, [occasion]),
         matched=int(percent or 0),
@@ -277,11 +277,11 @@ def next_calendar_check(*, trigger: Trigger, now: datetime) -> datetime | None:
     tz = _tz()
     today = now.astimezone(tz).date()
     events = _watched(trigger, today, today + timedelta(days=CALENDAR_HORIZON_DAYS))
-    taken = _taken(trigger, [event_occasion(e.id) for e in events])
+    taken = _taken(trigger, [_event_occasion(e.id) for e in events])
     entries = [
         _midnight(e.starts_on - timedelta(days=trigger.lead_days), tz)
         for e in events
-        if event_occasion(e.id) not in taken
+        if _event_occasion(e.id) not in taken
     ]
     if not entries:
         return None
@@ -296,7 +296,7 @@ def next_kpi_check(*, trigger: Trigger, now: datetime) -> datetime | None:
     reading = extensions.read_kpi(kpi_id=trigger.kpi_id, now=now)
     if reading is None:
         return None
-    if _taken(trigger, [kpi_occasion(reading)]):
+    if _taken(trigger, [_kpi_occasion(reading)]):
         due = _midnight(reading.period_end, _tz())
     else:
         due = now + KPI_RECHECK
@@ -467,8 +467,8 @@ def _kpi_dry_run(*, trigger: Trigger, now: datetime, days: int) -> list[WouldFir
         if reading is None:
             return fired
         off, percent = _off_by(reading, trigger.kpi_off_by_percent)
-        if off and kpi_occasion(reading) not in done:
+        if off and _kpi_occasion(reading) not in done:
             fired.append(WouldFire(at=at, matched=int(percent or 0)))
-            done.add(kpi_occasion(reading))
+            done.add(_kpi_occasion(reading))
             last = at
     return fired
