@@ -33,7 +33,7 @@ def _collect(alert_ids: list[int] | None) -> list[Attention]:
         Attention(
             kind=AttentionKind.TRIGGER_ALERT,
             source_id=alert.pk,
-            title=f"Alert: {alert.title}",
+            title=alert.title,
             link=f"/brands/{slug}/api/v1/listening/alerts/{alert.pk}/",
             since=alert.raised_at,
             # The people on duty when it fired; the leads when nobody was.

@@ -427,7 +427,10 @@ def _fire(
             TriggerOccasion.objects.create(trigger=trigger, key=judgement.occasion, firing=firing)
         alert = (
             alerts.raise_alert(
-                firing=firing, title=_why(trigger, firing.matched), on_duty_ids=on_duty, now=now
+                firing=firing,
+                title=f"Trigger '{trigger.name}': {_reason(trigger, firing)}",
+                on_duty_ids=on_duty,
+                now=now,
             )
             if trigger.action == TriggerAction.ALERT
             else None
@@ -488,7 +491,7 @@ def _write_brief(*, trigger: Trigger, firing: TriggerFiring, brand: Brand, now: 
     brief = content_services.create_brief(
         title=trigger.brief_title,
         key_message=trigger.key_message,
-        goal=_goal(trigger, firing.matched),
+        goal=_goal(trigger, firing),
         call_to_action=trigger.call_to_action,
         audience=trigger.audience,
         deadline=target_at,
@@ -530,7 +533,7 @@ def _add_plan_item(*, trigger: Trigger, firing: TriggerFiring, brand: Brand, now
                 planned_on=(target_at or now).astimezone(tz).date(),
                 channel_id=trigger.channel.pk,
                 pillar_id=trigger.plan_pillar_id,
-                notes=_why(trigger, firing.matched),
+                notes=_why(trigger, firing),
                 created_by_id=trigger.created_by_id,
                 now=now,
             )
@@ -547,7 +550,7 @@ def _alert(*, trigger: Trigger, firing: TriggerFiring, now: datetime) -> list[in
     Returns who was on duty (their cockpit shows the alert; the leads' when nobody was)."""
     sent = crisis.email_on_duty(
         subject=f"Trigger '{trigger.name}' fired",
-        body=f"{_why(trigger, firing.matched)}\n\n{trigger.goal}".strip(),
+        body=f"{_why(trigger, firing)}\n\n{trigger.goal}".strip(),
         now=now,
     )
     firing.outcome = TriggerFiring.Outcome.ALERT_SENT
@@ -563,7 +566,7 @@ def _suggest_crisis(
         brand=brand,
         severity=trigger.severity,
         evidence={"trigger_id": trigger.pk, "trigger": trigger.name, **firing.inputs},
-        reason=_why(trigger, firing.matched),
+        reason=_why(trigger, firing),
         now=now,
     )
     if warning is None:
@@ -612,25 +615,35 @@ def _propose_boost(*, trigger: Trigger, firing: TriggerFiring, brand: Brand, now
     firing.detail = f"Boost {boost.pk} is {boost.status}."
 
 
-def _why(trigger: Trigger, matched: int) -> str:
-    """Why the trigger fired, in its own words only: the signals' text is the public's and
-    never becomes an instruction to the assistant (or reaches an email)."""
+def _why(trigger: Trigger, firing: TriggerFiring) -> str:
+    """Why the trigger fired, in its own words and the brand's own data only: the signals'
+    text is the public's and never becomes an instruction to the assistant (or reaches an
+    email)."""
+    return f"Written by the trigger '{trigger.name}': {_reason(trigger, firing)}"
+
+
+def _reason(trigger: Trigger, firing: TriggerFiring) -> str:
+    """What the condition saw, in a sentence. A calendar trigger names the plan's event, a KPI
+    trigger the KPI (the brand's own names, not the public's words)."""
+    matched, inputs = firing.matched, firing.inputs
     if trigger.condition == TriggerCondition.ABSENCE:
         channel = trigger.channel.handle if trigger.channel is not None else "the channel"
-        return (
-            f"Written by the trigger '{trigger.name}': no post on {channel} for {matched} days "
-            f"(limit {trigger.absence_days})."
-        )
+        return f"no post on {channel} for {matched} days (limit {trigger.absence_days})."
     if trigger.condition == TriggerCondition.CALENDAR_EVENT:
+        when = f"starts in {matched} days" if matched else "starts today or is running"
         return (
-            f"Written by the trigger '{trigger.name}': a plan event "
-            + (f"starts in {matched} days" if matched else "starts today or is running")
-            + f" (lead time {trigger.lead_days} days)."
+            f"the {inputs.get('event_kind', 'event')} "
+            f"'{inputs.get('event', '?')}' ({inputs.get('starts_on')} to "
+            f"{inputs.get('ends_on')}) {when} (lead time {trigger.lead_days} days)."
         )
     if trigger.condition == TriggerCondition.KPI_OFF_TRACK:
+        off = inputs.get("off_by_percent")
+        how_far = f"{off}% past its target" if off is not None else "past its zero target"
         return (
-            f"Written by the trigger '{trigger.name}': KPI {trigger.kpi_id} is heading "
-            f"{matched}% past its target this period (limit {trigger.kpi_off_by_percent:g}%)."
+            f"the KPI '{inputs.get('kpi', '?')}' is "
+            f"heading {how_far} this {inputs.get('period', 'period')} (value "
+            f"{inputs.get('value')}, target {inputs.get('direction', '').replace('_', ' ')} "
+            f"{inputs.get('target')}; limit {trigger.kpi_off_by_percent:g}%)."
         )
     about = f" about '{trigger.topic}'" if trigger.topic else ""
     what = trigger.kind.replace("_", " ") if trigger.kind else "signal"
@@ -639,15 +652,12 @@ def _why(trigger: Trigger, matched: int) -> str:
         if trigger.condition == TriggerCondition.BASELINE
         else f"threshold {trigger.threshold}"
     )
-    return (
-        f"Written by the trigger '{trigger.name}': {matched} {what} signals{about} in the last "
-        f"{trigger.window_minutes} minutes ({rule})."
-    )
+    return f"{matched} {what} signals{about} in the last {trigger.window_minutes} minutes ({rule})."
 
 
-def _goal(trigger: Trigger, matched: int) -> str:
+def _goal(trigger: Trigger, firing: TriggerFiring) -> str:
     """The trigger's goal plus why it fired."""
-    why = _why(trigger, matched)
+    why = _why(trigger, firing)
     return f"{trigger.goal}\n\n{why}" if trigger.goal else why
 
 

@@ -70,7 +70,9 @@ def test_the_person_on_duty_sees_the_alert_with_its_evidence_and_acknowledges_it
 
     (row,) = cockpit(a.person(Role.COMMUNITY_MANAGER))
     assert row["brand"] == a.brand.slug and row["source_id"] == alert.pk
-    assert row["title"].startswith("Alert: Written by the trigger 'Launch watch'")
+    assert row["title"].startswith(
+        "Trigger 'Launch watch': the launch 'Winter blend launch' ("
+    ) and row["title"].endswith("starts in 5 days (lead time 7 days).")
     assert row["link"] == f"/brands/{a.brand.slug}/api/v1/listening/alerts/{alert.pk}/"
     # Nobody else's cockpit, not even the leads' while someone is on duty.
     assert cockpit(a.person(Role.ACCOUNT_LEAD)) == []

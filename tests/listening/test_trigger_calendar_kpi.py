@@ -126,6 +126,7 @@ def test_a_launch_within_the_lead_time_fires_once_in_the_cycle_and_is_an_event(
     assert firing.inputs["event"] == "Winter blend launch"
     assert firing.inputs["days_to_start"] == 5 and firing.matched == 5
     assert [b.title for b in briefs(a)] == ["Tease the launch"]
+    assert "the launch 'Winter blend launch' (" in briefs(a)[0].goal
     assert "starts in 5 days" in briefs(a)[0].goal
     assert BrandTriggerDue.objects.get(brand_id=a.brand.pk).next_check_at is None
     (fired,) = events_of(a, "trigger.fired")
@@ -188,7 +189,8 @@ def test_a_kpi_heading_far_below_target_fires_once_per_period_naming_the_kpi(wor
     assert firing.inputs["kpi_id"] == kpi_id and firing.inputs["kpi"] == "Posts this month"
     assert firing.inputs["direction"] == "at_least" and firing.inputs["target"] == "1000.0000"
     assert firing.inputs["off_by_percent"] > 50
-    assert f"KPI {kpi_id}" in briefs(a)[0].goal
+    assert "the KPI 'Posts this month' is heading" in briefs(a)[0].goal
+    assert "target at least 1000.0000" in briefs(a)[0].goal
 
 
 def test_a_kpi_within_the_allowed_gap_does_not_fire_and_is_checked_again_in_an_hour(
