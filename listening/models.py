@@ -125,7 +125,8 @@ TIME_BASED = (
 
 class Trigger(models.Model):
     """A rule: when its ``condition`` holds (a threshold or a change against the baseline of
-    matching signals in ``window_minutes``, or an absence of posts on a channel), take its
+    matching signals in ``window_minutes``, an absence of posts on a channel, a plan event
+    coming within ``lead_days``, or a KPI heading too far past its target), take its
     ``action`` (a brief for ``audience`` aimed at its next active hour, optionally with
     drafts; an alert to the person on duty; a crisis warning), at most once per
     ``cooldown_minutes``. It never publishes or approves: what it creates goes through the same

@@ -14,7 +14,9 @@ from django_tenants.utils import schema_context
 
 from approvals.models import CoverageWindow
 from listening.models import TriggerAlert
+from listening.receivers import reconcile_alert_attention
 from listening.services.cycle import evaluate_due_brands
+from tenants.attention.models import AttentionRow
 from tenants.audit.models import AuditEntry
 from tenants.roles import Role
 from tests.conftest import client_for
@@ -165,9 +167,6 @@ def test_removing_the_trigger_takes_its_alert_out_of_the_cockpit(
 def test_the_reconciler_puts_a_lost_cockpit_row_back(
     world, django_capture_on_commit_callbacks
 ) -> None:
-    from listening.receivers import reconcile_alert_attention
-    from tenants.attention.models import AttentionRow
-
     a = world.a
     on_duty(a, Role.COMMUNITY_MANAGER)
     fire(a, django_capture_on_commit_callbacks)

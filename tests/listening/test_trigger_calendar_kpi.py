@@ -14,16 +14,17 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from listening.models import Trigger, TriggerFiring
+from listening.models import Trigger, TriggerFiring, TriggerOccasion
 from listening.schedule.models import BrandTriggerDue
 from listening.services.cycle import evaluate_due_brands
-from planning.models import Campaign
+from planning.models import Campaign, PlanItem
 from planning.services.campaigns import create_campaign
 from results.models import Department, Kpi, KpiTarget
 from tenants.roles import Role
 from tests.conftest import client_for
-from tests.listening.conftest import briefs, url
+from tests.listening.conftest import briefs, channel, url
 from tests.listening.test_events import events_of
+from tests.listening.test_trigger_plan_item import pillar
 from tests.listening.test_triggers import define, enable, firings
 from tests.results.conftest import published_post
 
@@ -293,3 +294,25 @@ def test_a_trigger_whose_drafts_would_push_its_own_kpi_further_off_is_a_loop(wor
         "attr": "kpi",
     }
     assert alerting.status_code == 201, alerting.json()
+
+
+def test_a_calendar_trigger_may_put_an_item_on_the_plan_without_feeding_itself(world) -> None:
+    a = world.a
+    event(a, "Winter blend launch", starts_in=2)
+    body = calendar_rule(
+        action="plan_item", channel=channel(a), plan_pillar=pillar(a), key_message=""
+    )
+    defined = define(a, **body)
+    assert defined.status_code == 201, defined.json()
+    enable(a, defined.json()["id"])
+    now = timezone.now()
+
+    assert evaluate_due_brands(now=now) == {a.brand.slug: 1}
+    # The item it added is no calendar event: nothing new for the trigger to fire on.
+    assert evaluate_due_brands(now=now + timedelta(days=1)) == {}
+
+    with schema_context(a.brand.schema_name):
+        (item,) = PlanItem.objects.all()
+        assert item.campaign_id is None and item.title == "Tease the launch"
+        assert "'Winter blend launch'" in item.notes
+        assert TriggerOccasion.objects.count() == 1
