@@ -286,6 +286,8 @@ def on_trigger_fired(event: OutboxEvent) -> None:
             # Links only to what the firing made: an alert or a boost has no brief.
             "brief_url": _link(brand, "briefs", payload.get("brief_id")),
             "plan_item_url": _link(brand, "plan/items", payload.get("plan_item_id")),
+            # An alert action's alert, waiting in the cockpit of the person on duty.
+            "alert_url": _link(brand, "listening/alerts", payload.get("alert_id")),
         },
         cause=event,
     )

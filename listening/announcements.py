@@ -3,7 +3,8 @@ in the same transaction as the change (see ``outbox.services``)."""
 
 # A trigger fired. Payload: ``trigger_id``, ``name``, ``firing_id``, ``fired_at``,
 # ``condition``, ``action``, ``matched``, ``inputs`` (what the condition saw), ``outcome``,
-# ``brief_id``, ``job_id``, ``warning_id`` (a crisis action's warning), ``target_at``.
+# ``brief_id``, ``job_id``, ``warning_id`` (a crisis action's warning), ``boost_id``,
+# ``plan_item_id``, ``alert_id`` (an alert action's cockpit alert), ``target_at``.
 TRIGGER_FIRED = "listening.trigger_fired"
 
 # A crisis warning was raised, or raised to a higher severity. Payload: ``warning_id``,

@@ -3,6 +3,7 @@ trigger rules over them, and every time a trigger fired."""
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import Q
@@ -90,12 +91,19 @@ class TriggerCondition(models.TextChoices):
     BASELINE = "baseline"
     # No post published on ``channel`` for ``absence_days`` days (time-based).
     ABSENCE = "absence"
+    # A plan calendar event or campaign (``calendar_event_id``, or any) starts within
+    # ``lead_days`` days or is running (time-based; once per event).
+    CALENDAR_EVENT = "calendar_event"
+    # A KPI (``kpi_id``) is off target by more than ``kpi_off_by_percent`` percent in its
+    # current period (time-based; once per KPI period).
+    KPI_OFF_TRACK = "kpi_off_track"
 
 
 class TriggerAction(models.TextChoices):
     # Write a brief from the template (and optionally ask for drafts).
     BRIEF = "brief"
-    # Email the person on duty (the approvals rota; the leads when nobody is).
+    # Email the person on duty (the approvals rota; the leads when nobody is) and put the alert
+    # in their cockpit until one of them acknowledges it.
     ALERT = "alert"
     # Raise a crisis warning at ``severity`` with the firing's evidence for the person on duty.
     CRISIS = "crisis"
@@ -108,12 +116,17 @@ class TriggerAction(models.TextChoices):
 
 
 # Conditions the clock can make true without any new input: judged at ``next_check_at``.
-TIME_BASED = (TriggerCondition.ABSENCE,)
+TIME_BASED = (
+    TriggerCondition.ABSENCE,
+    TriggerCondition.CALENDAR_EVENT,
+    TriggerCondition.KPI_OFF_TRACK,
+)
 
 
 class Trigger(models.Model):
     """A rule: when its ``condition`` holds (a threshold or a change against the baseline of
-    matching signals in ``window_minutes``, or an absence of posts on a channel), take its
+    matching signals in ``window_minutes``, an absence of posts on a channel, a plan event
+    coming within ``lead_days``, or a KPI heading too far past its target), take its
     ``action`` (a brief for ``audience`` aimed at its next active hour, optionally with
     drafts; an alert to the person on duty; a crisis warning), at most once per
     ``cooldown_minutes``. It never publishes or approves: what it creates goes through the same
@@ -122,10 +135,18 @@ class Trigger(models.Model):
     name = models.CharField(max_length=200)
     enabled = models.BooleanField(default=False)
     condition = models.CharField(
-        max_length=12, choices=TriggerCondition.choices, default=TriggerCondition.THRESHOLD
+        max_length=20, choices=TriggerCondition.choices, default=TriggerCondition.THRESHOLD
     )
     min_z_score = models.FloatField(null=True, blank=True)
     absence_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # calendar_event: the planning event or campaign to watch (planning's id; None: any), and
+    # how many days before it starts the trigger fires.
+    calendar_event_id = models.PositiveBigIntegerField(null=True, blank=True)
+    lead_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # kpi_off_track: the results KPI to watch (results' id) and how far past its target, as a
+    # percentage of the target, the current period must be heading.
+    kpi_id = models.PositiveBigIntegerField(null=True, blank=True)
+    kpi_off_by_percent = models.FloatField(null=True, blank=True)
     action = models.CharField(
         max_length=12, choices=TriggerAction.choices, default=TriggerAction.BRIEF
     )
@@ -194,6 +215,20 @@ class Trigger(models.Model):
                 condition=~Q(condition=TriggerCondition.ABSENCE)
                 | Q(absence_days__gte=1, absence_days__lte=90),
                 name="trigger_absence_has_days",
+            ),
+            models.CheckConstraint(
+                condition=~Q(condition=TriggerCondition.CALENDAR_EVENT)
+                | Q(lead_days__gte=0, lead_days__lte=90),
+                name="trigger_calendar_has_lead_days",
+            ),
+            models.CheckConstraint(
+                condition=~Q(condition=TriggerCondition.KPI_OFF_TRACK)
+                | Q(
+                    kpi_id__isnull=False,
+                    kpi_off_by_percent__gte=0,
+                    kpi_off_by_percent__lte=1000,
+                ),
+                name="trigger_kpi_has_kpi",
             ),
             models.CheckConstraint(
                 condition=~Q(action=TriggerAction.CRISIS) | Q(severity__gte=1, severity__lte=5),
@@ -294,6 +329,61 @@ class TriggerFiring(models.Model):
 
     def __str__(self) -> str:
         return f"trigger #{self.trigger_id} at {self.fired_at:%Y-%m-%d %H:%M}"
+
+
+class TriggerOccasion(models.Model):
+    """What a time-based firing was about (a calendar event, a KPI's period): a trigger fires
+    at most once per occasion, whatever its cool-down, and the unique key holds that under
+    races (the firing's transaction rolls back when another took the occasion first)."""
+
+    trigger = models.ForeignKey(Trigger, on_delete=models.CASCADE, related_name="occasions")
+    # ``event:<id>`` or ``kpi:<id>:<period start>``.
+    key = models.CharField(max_length=100)
+    firing = models.OneToOneField(TriggerFiring, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["trigger", "key"], name="unique_trigger_occasion")
+        ]
+
+    def __str__(self) -> str:
+        return f"trigger #{self.trigger_id} {self.key}"
+
+
+class TriggerAlert(models.Model):
+    """An ``alert`` firing waiting in the cockpit of the person on duty (the leads when nobody
+    was) until one of them acknowledges it; ``evidence`` is the firing's inputs."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        ACKNOWLEDGED = "acknowledged"
+
+    firing = models.OneToOneField(TriggerFiring, on_delete=models.CASCADE, related_name="alert")
+    title = models.CharField(max_length=300)
+    evidence = models.JSONField(default=dict)
+    raised_at = models.DateTimeField()
+    # Who was on duty when it fired (they see it); empty: nobody was, the leads see it.
+    on_duty_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    acknowledged_by = person_reference()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", acknowledged_at__isnull=True)
+                | Q(status="acknowledged", acknowledged_at__isnull=False),
+                name="trigger_alert_acknowledged_iff_dated",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["raised_at"], condition=Q(status="open"), name="trigger_alert_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"alert of firing #{self.firing_id} ({self.status})"
 
 
 class CrisisWarning(models.Model):

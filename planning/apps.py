@@ -11,8 +11,12 @@ class PlanningConfig(AppConfig):
     def ready(self) -> None:
         from content.assistant.learnings import register_source
         from content.scheduling import register_publish_time_source
-        from listening.extensions import register_plan_item_writer
-        from planning import receivers
+        from listening.extensions import (
+            register_calendar,
+            register_kpi_reader,
+            register_plan_item_writer,
+        )
+        from planning import receivers, trigger_sources
         from planning.models import Pillar
         from planning.selectors.plan import learning_texts
         from planning.selectors.publish_times import default_publish_time
@@ -32,3 +36,7 @@ class PlanningConfig(AppConfig):
             lambda request: add_triggered_item(request=request),
             lambda pillar_id: Pillar.objects.filter(pk=pillar_id).exists(),
         )
+        # Calendar triggers watch the plan's events; KPI triggers read results' KPIs (results
+        # and listening are siblings that may not import each other; planning sits above both).
+        register_calendar(trigger_sources.calendar_between, trigger_sources.event_exists)
+        register_kpi_reader(trigger_sources.kpi_reading)

@@ -117,6 +117,9 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "listening.read": (ALL_ROLES, Scope.READ),
     # Defining, dry-running and enabling triggers (they write briefs): leads and strategists.
     "triggers.manage": (LEADS | {Role.STRATEGIST}, None),
+    # Acknowledging an alert trigger's cockpit row: whoever was on duty (any role can be on the
+    # rota) or the leads; people only.
+    "trigger_alerts.acknowledge": (ALL_ROLES, None),
     "webhooks.manage": (frozenset({Role.AGENCY_ADMIN}), None),
     "events.read": (AGENCY_ROLES, Scope.READ),
 }

@@ -9,7 +9,14 @@ from typing import Any
 from rest_framework import serializers
 
 from brandroom.datetimes import AwareDateTimeField
-from listening.models import CrisisWarning, SegmentRule, SignalKind, Trigger, TriggerFiring
+from listening.models import (
+    CrisisWarning,
+    SegmentRule,
+    SignalKind,
+    Trigger,
+    TriggerAlert,
+    TriggerFiring,
+)
 from listening.services.signals import MAX_BATCH
 from listening.services.triggers import TRIGGER_FIELDS
 
@@ -199,6 +206,36 @@ class TriggerSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="plan_item: the planning pillar the item goes under.",
     )
+    calendar_event = serializers.IntegerField(
+        **ID,
+        source="calendar_event_id",
+        required=False,
+        allow_null=True,
+        help_text="calendar_event: the plan's event or campaign to watch (any when not given).",
+    )
+    lead_days = serializers.IntegerField(
+        min_value=0,
+        max_value=90,
+        required=False,
+        allow_null=True,
+        help_text="calendar_event: fire this many days before the event starts (0: on the "
+        "day); a running event fires it too.",
+    )
+    kpi = serializers.IntegerField(
+        **ID,
+        source="kpi_id",
+        required=False,
+        allow_null=True,
+        help_text="kpi_off_track: the KPI to watch.",
+    )
+    kpi_off_by_percent = StrictFloatField(
+        min_value=0,
+        max_value=1000,
+        required=False,
+        allow_null=True,
+        help_text="kpi_off_track: how far past its target (percent of the target) the current "
+        "period must be heading; 10 when not given.",
+    )
     threshold = serializers.IntegerField(
         min_value=1,
         max_value=1_000_000,
@@ -256,7 +293,7 @@ class TriggerSerializer(serializers.ModelSerializer):
     def values(self) -> dict[str, Any]:
         """The validated fields as the services take them (``audience``/``channel`` ids)."""
         data = dict(self.validated_data)
-        for name in ("audience", "channel", "plan_pillar"):
+        for name in ("audience", "channel", "plan_pillar", "calendar_event", "kpi"):
             if f"{name}_id" in data:
                 data[name] = data.pop(f"{name}_id")
         return data
@@ -321,3 +358,31 @@ class ConfirmWarningSerializer(serializers.Serializer):
         required=False,
         help_text="The incident's severity; the suggested one when not given.",
     )
+
+
+class TriggerAlertSerializer(serializers.ModelSerializer):
+    trigger = serializers.IntegerField(source="firing.trigger_id")
+    trigger_name = serializers.CharField(source="firing.trigger.name")
+    firing = serializers.IntegerField(source="firing_id")
+    on_duty = serializers.ListField(
+        child=serializers.IntegerField(),
+        source="on_duty_ids",
+        help_text="Who was on duty when it fired (empty: nobody; the leads see it).",
+    )
+    acknowledged_by = serializers.IntegerField(source="acknowledged_by_id", allow_null=True)
+
+    class Meta:
+        model = TriggerAlert
+        fields = [
+            "id",
+            "trigger",
+            "trigger_name",
+            "firing",
+            "title",
+            "evidence",
+            "raised_at",
+            "on_duty",
+            "status",
+            "acknowledged_by",
+            "acknowledged_at",
+        ]

@@ -46,6 +46,17 @@ urlpatterns = [
         views.TriggerFiringListView.as_view(),
         name="listening-trigger-firings",
     ),
+    path("listening/alerts/", views.TriggerAlertListView.as_view(), name="listening-alerts"),
+    path(
+        "listening/alerts/<int:pk>/",
+        views.TriggerAlertDetailView.as_view(),
+        name="listening-alert",
+    ),
+    path(
+        "listening/alerts/<int:pk>/acknowledge/",
+        views.AcknowledgeAlertView.as_view(),
+        name="listening-alert-acknowledge",
+    ),
     path(
         "listening/crisis-warnings/",
         views.CrisisWarningListView.as_view(),

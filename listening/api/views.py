@@ -18,8 +18,10 @@ from brandroom.datetimes import parse_query_day
 from listening.api import serializers as s
 from listening.models import SignalKind
 from listening.selectors import aggregates, conditions, segments
+from listening.selectors import alerts as alert_selectors
 from listening.selectors import crisis as crisis_selectors
 from listening.selectors import triggers as trigger_selectors
+from listening.services import alerts as alert_services
 from listening.services import crisis as crisis_services
 from listening.services import segments as segment_services
 from listening.services import signals as signal_services
@@ -377,3 +379,48 @@ class DismissWarningView(BrandScopedMixin, APIView):
         crisis_selectors.get_warning(warning_id=pk)
         warning = crisis_services.dismiss_warning(warning_id=pk, actor_id=_actor_id(request))
         return Response(s.CrisisWarningSerializer(warning).data)
+
+
+@extend_validation_errors(["invalid"], field_name="status", methods=["get"])
+class TriggerAlertListView(BrandScopedMixin, generics.ListAPIView):
+    """Alerts ``alert`` triggers raised, newest first (``status=open`` for those still in the
+    cockpit of the person on duty)."""
+
+    serializer_class = s.TriggerAlertSerializer
+    read_action = "listening.read"
+    ordering = "-raised_at"
+    ordering_fields = ["raised_at"]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=["open", "acknowledged"], required=False)]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        status_ = self.request.query_params.get("status")
+        if status_ is not None and status_ not in ("open", "acknowledged"):
+            raise exceptions.ValidationError({"status": ["Use open or acknowledged."]})
+        return alert_selectors.alerts(status=status_)
+
+
+class TriggerAlertDetailView(BrandScopedMixin, APIView):
+    """One alert: the trigger, the evidence (the firing's inputs), who was on duty."""
+
+    read_action = "listening.read"
+
+    @extend_schema(responses=s.TriggerAlertSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(s.TriggerAlertSerializer(alert_selectors.get_alert(alert_id=pk)).data)
+
+
+class AcknowledgeAlertView(BrandScopedMixin, APIView):
+    """Acknowledge the alert: it leaves the cockpit, and the acknowledgement is audited. A
+    second acknowledgement is a 409 (nothing changes)."""
+
+    write_action = "trigger_alerts.acknowledge"
+
+    @extend_schema(request=None, responses=s.TriggerAlertSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        alert = alert_services.acknowledge_alert(alert_id=pk, actor_id=_actor_id(request))
+        return Response(s.TriggerAlertSerializer(alert).data)

@@ -9,7 +9,8 @@ from django.db.models import Q
 class BrandTriggerDue(models.Model):
     """A brand's entry in the evaluation cycle: ``inputs_changed_at`` is set when new inputs
     arrived (signals) since the last cycle and cleared when a cycle takes them; ``next_check_at``
-    is the earliest ``next_check_at`` of the brand's enabled time-based triggers (absence).
+    is the earliest ``next_check_at`` of the brand's enabled time-based triggers (absence,
+    calendar events, KPIs).
 
     The cycle reads only the rows that are due, through the two partial indexes, so its cost
     follows the rules whose inputs changed or whose time came, not the number of brands."""

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from approvals.selectors.rota import on_duty_ids
 from content import selectors as content
 from content import services as content_services
 from content.errors import ContentError
@@ -34,10 +35,11 @@ from listening.models import (
     TriggerAction,
     TriggerCondition,
     TriggerFiring,
+    TriggerOccasion,
 )
 from listening.selectors import conditions, segments
 from listening.selectors import triggers as trigger_selectors
-from listening.services import crisis
+from listening.services import alerts, crisis
 from listening.services.due_index import sync_next_check
 from media.errors import MediaError
 from media.models import Boost
@@ -56,6 +58,10 @@ TRIGGER_FIELDS = (
     "condition",
     "min_z_score",
     "absence_days",
+    "calendar_event",
+    "lead_days",
+    "kpi",
+    "kpi_off_by_percent",
     "action",
     "severity",
     "boost_budget",
@@ -78,11 +84,23 @@ TRIGGER_FIELDS = (
     "request_drafts",
     "wait_for_active_hours",
 )
+# The fields that hold another app's id (listening reads none of their tables).
+FOREIGN_IDS = {
+    "plan_pillar": "plan_pillar_id",
+    "calendar_event": "calendar_event_id",
+    "kpi": "kpi_id",
+}
 AUDITED = tuple(
-    "plan_pillar_id" if name == "plan_pillar" else name
-    for name in TRIGGER_FIELDS
-    if name not in ("audience", "channel")
+    FOREIGN_IDS.get(name, name) for name in TRIGGER_FIELDS if name not in ("audience", "channel")
 )
+# KPI metrics an action itself pushes up: an "at most" KPI on one of them would be driven
+# further off track by the trigger's own firing (drafts cost AI money and can be rejected as
+# repetitive; a boost waits for sign-off).
+RAISED_BY_ACTION = {
+    TriggerAction.BRIEF: frozenset({"ai_cost_per_post", "novelty_rejections"}),
+    TriggerAction.BOOST: frozenset({"median_signoff_minutes_boost"}),
+}
+DEFAULT_KPI_OFF_BY_PERCENT = 10.0
 
 
 def build_trigger(*, values: dict[str, Any], base: Trigger | None = None) -> Trigger:
@@ -96,8 +114,8 @@ def build_trigger(*, values: dict[str, Any], base: Trigger | None = None) -> Tri
             trigger.audience = _audience(value)
         elif name == "channel":
             trigger.channel = _channel(value)
-        elif name == "plan_pillar":
-            trigger.plan_pillar_id = value
+        elif name in FOREIGN_IDS:
+            setattr(trigger, FOREIGN_IDS[name], value)
         else:
             setattr(trigger, name, value)
     if trigger.source.lower() == OWN_SOURCE:
@@ -129,6 +147,47 @@ def _check_condition(trigger: Trigger) -> None:
             )
         if trigger.channel is None:
             raise ListeningError("Name the channel to watch for posts.", field="channel")
+    if trigger.condition == TriggerCondition.CALENDAR_EVENT:
+        _check_calendar(trigger)
+    if trigger.condition == TriggerCondition.KPI_OFF_TRACK:
+        _check_kpi(trigger)
+
+
+def _check_calendar(trigger: Trigger) -> None:
+    if not extensions.calendar_available():
+        raise ListeningError("This installation has no plan calendar to watch.", field="condition")
+    if trigger.lead_days is None:
+        raise ListeningError(
+            "Say how many days before an event starts (0-90) it fires.", field="lead_days"
+        )
+    if trigger.calendar_event_id is not None and not extensions.calendar_event_exists(
+        trigger.calendar_event_id
+    ):
+        raise ListeningError(
+            f"The brand's plan has no event or campaign {trigger.calendar_event_id}.",
+            field="calendar_event",
+        )
+    # No loop to refuse: a plan item a trigger adds is never filed under a campaign, and no
+    # action creates calendar events, so no action can feed this condition.
+
+
+def _check_kpi(trigger: Trigger) -> None:
+    if not extensions.kpis_available():
+        raise ListeningError("This installation has no KPIs to watch.", field="condition")
+    if trigger.kpi_id is None:
+        raise ListeningError("Name the KPI to watch.", field="kpi")
+    if trigger.kpi_off_by_percent is None:
+        trigger.kpi_off_by_percent = DEFAULT_KPI_OFF_BY_PERCENT
+    reading = extensions.read_kpi(kpi_id=trigger.kpi_id, now=timezone.now())
+    if reading is None:
+        raise ListeningError(f"The brand has no KPI {trigger.kpi_id}.", field="kpi")
+    raised = RAISED_BY_ACTION.get(TriggerAction(trigger.action), frozenset())
+    if reading.direction == "at_most" and reading.metric in raised:
+        raise TriggerLoop(
+            f"The KPI '{reading.name}' ({reading.metric}, at most) rises with what a "
+            f"{trigger.action} action does: the trigger would feed its own condition.",
+            field="kpi",
+        )
 
 
 def _check_action(trigger: Trigger) -> None:
@@ -255,6 +314,8 @@ def delete_trigger(*, trigger_id: int) -> None:
         )
         trigger.delete()
         sync_next_check()
+        # Its open alerts went with its firings: take them out of the cockpit.
+        alerts.sync_alert_attention()
 
 
 def evaluate_triggers(
@@ -310,18 +371,16 @@ def check_time_based(*, brand: Brand, now: datetime | None = None) -> list[Trigg
         cooled = trigger.last_fired_at is None or now - trigger.last_fired_at >= timedelta(
             minutes=trigger.cooldown_minutes
         )
-        if cooled and trigger.channel is not None:
+        # An absence trigger whose channel was removed has nothing left to watch.
+        watchable = trigger.condition != TriggerCondition.ABSENCE or trigger.channel is not None
+        if cooled and watchable:
             judgement = conditions.judge(trigger=trigger, now=now)
             if judgement.holds:
                 firing = _fire(trigger=trigger, judgement=judgement, brand=brand, now=now)
                 if firing is not None:
                     fired.append(firing)
                     trigger.last_fired_at = now
-        next_check = (
-            conditions.next_absence_check(trigger=trigger, now=now)
-            if trigger.channel is not None
-            else None
-        )
+        next_check = conditions.next_check(trigger=trigger, now=now)
         Trigger.objects.filter(pk=trigger.pk, enabled=True).update(next_check_at=next_check)
     return fired
 
@@ -350,8 +409,9 @@ def _fire(
             matched=judgement.matched,
             inputs={**_inputs(trigger, judgement.matched, now), **judgement.evidence},
         )
+        on_duty: list[int] = []
         if trigger.action == TriggerAction.ALERT:
-            _alert(trigger=trigger, firing=firing, now=now)
+            on_duty = _alert(trigger=trigger, firing=firing, now=now)
         elif trigger.action == TriggerAction.CRISIS:
             _suggest_crisis(trigger=trigger, firing=firing, brand=brand, now=now)
         elif trigger.action == TriggerAction.BOOST:
@@ -361,6 +421,20 @@ def _fire(
         else:
             _write_brief(trigger=trigger, firing=firing, brand=brand, now=now)
         firing.save()
+        if judgement.occasion is not None:
+            # Unique per (trigger, occasion): the trigger never fires twice for one event or
+            # KPI period, whatever its cool-down.
+            TriggerOccasion.objects.create(trigger=trigger, key=judgement.occasion, firing=firing)
+        alert = (
+            alerts.raise_alert(
+                firing=firing,
+                title=f"Trigger '{trigger.name}': {_reason(trigger, firing)}",
+                on_duty_ids=on_duty,
+                now=now,
+            )
+            if trigger.action == TriggerAction.ALERT
+            else None
+        )
         audit.record(
             action=AuditAction.TRIGGER_FIRED,
             subject=trigger,
@@ -396,6 +470,7 @@ def _fire(
                 "warning_id": firing.warning_id,
                 "boost_id": firing.boost_id,
                 "plan_item_id": firing.plan_item_id,
+                "alert_id": alert.pk if alert is not None else None,
                 "target_at": firing.target_at,
             },
         )
@@ -416,7 +491,7 @@ def _write_brief(*, trigger: Trigger, firing: TriggerFiring, brand: Brand, now: 
     brief = content_services.create_brief(
         title=trigger.brief_title,
         key_message=trigger.key_message,
-        goal=_goal(trigger, firing.matched),
+        goal=_goal(trigger, firing),
         call_to_action=trigger.call_to_action,
         audience=trigger.audience,
         deadline=target_at,
@@ -458,7 +533,7 @@ def _add_plan_item(*, trigger: Trigger, firing: TriggerFiring, brand: Brand, now
                 planned_on=(target_at or now).astimezone(tz).date(),
                 channel_id=trigger.channel.pk,
                 pillar_id=trigger.plan_pillar_id,
-                notes=_why(trigger, firing.matched),
+                notes=_why(trigger, firing),
                 created_by_id=trigger.created_by_id,
                 now=now,
             )
@@ -470,15 +545,17 @@ def _add_plan_item(*, trigger: Trigger, firing: TriggerFiring, brand: Brand, now
     firing.outcome = TriggerFiring.Outcome.PLAN_ITEM_ADDED
 
 
-def _alert(*, trigger: Trigger, firing: TriggerFiring, now: datetime) -> None:
-    """Email the person on duty why the trigger fired; the addresses go into the firing."""
+def _alert(*, trigger: Trigger, firing: TriggerFiring, now: datetime) -> list[int]:
+    """Email the person on duty why the trigger fired; the addresses go into the firing.
+    Returns who was on duty (their cockpit shows the alert; the leads' when nobody was)."""
     sent = crisis.email_on_duty(
         subject=f"Trigger '{trigger.name}' fired",
-        body=f"{_why(trigger, firing.matched)}\n\n{trigger.goal}".strip(),
+        body=f"{_why(trigger, firing)}\n\n{trigger.goal}".strip(),
         now=now,
     )
     firing.outcome = TriggerFiring.Outcome.ALERT_SENT
     firing.detail = f"Emailed {', '.join(sent) or 'nobody'}."
+    return on_duty_ids(now=now)
 
 
 def _suggest_crisis(
@@ -489,7 +566,7 @@ def _suggest_crisis(
         brand=brand,
         severity=trigger.severity,
         evidence={"trigger_id": trigger.pk, "trigger": trigger.name, **firing.inputs},
-        reason=_why(trigger, firing.matched),
+        reason=_why(trigger, firing),
         now=now,
     )
     if warning is None:
@@ -538,14 +615,35 @@ def _propose_boost(*, trigger: Trigger, firing: TriggerFiring, brand: Brand, now
     firing.detail = f"Boost {boost.pk} is {boost.status}."
 
 
-def _why(trigger: Trigger, matched: int) -> str:
-    """Why the trigger fired, in its own words only: the signals' text is the public's and
-    never becomes an instruction to the assistant (or reaches an email)."""
+def _why(trigger: Trigger, firing: TriggerFiring) -> str:
+    """Why the trigger fired, in its own words and the brand's own data only: the signals'
+    text is the public's and never becomes an instruction to the assistant (or reaches an
+    email)."""
+    return f"Written by the trigger '{trigger.name}': {_reason(trigger, firing)}"
+
+
+def _reason(trigger: Trigger, firing: TriggerFiring) -> str:
+    """What the condition saw, in a sentence. A calendar trigger names the plan's event, a KPI
+    trigger the KPI (the brand's own names, not the public's words)."""
+    matched, inputs = firing.matched, firing.inputs
     if trigger.condition == TriggerCondition.ABSENCE:
         channel = trigger.channel.handle if trigger.channel is not None else "the channel"
+        return f"no post on {channel} for {matched} days (limit {trigger.absence_days})."
+    if trigger.condition == TriggerCondition.CALENDAR_EVENT:
+        when = f"starts in {matched} days" if matched else "starts today or is running"
         return (
-            f"Written by the trigger '{trigger.name}': no post on {channel} for {matched} days "
-            f"(limit {trigger.absence_days})."
+            f"the {inputs.get('event_kind', 'event')} "
+            f"'{inputs.get('event', '?')}' ({inputs.get('starts_on')} to "
+            f"{inputs.get('ends_on')}) {when} (lead time {trigger.lead_days} days)."
+        )
+    if trigger.condition == TriggerCondition.KPI_OFF_TRACK:
+        off = inputs.get("off_by_percent")
+        how_far = f"{off}% past its target" if off is not None else "past its zero target"
+        return (
+            f"the KPI '{inputs.get('kpi', '?')}' is "
+            f"heading {how_far} this {inputs.get('period', 'period')} (value "
+            f"{inputs.get('value')}, target {inputs.get('direction', '').replace('_', ' ')} "
+            f"{inputs.get('target')}; limit {trigger.kpi_off_by_percent:g}%)."
         )
     about = f" about '{trigger.topic}'" if trigger.topic else ""
     what = trigger.kind.replace("_", " ") if trigger.kind else "signal"
@@ -554,19 +652,19 @@ def _why(trigger: Trigger, matched: int) -> str:
         if trigger.condition == TriggerCondition.BASELINE
         else f"threshold {trigger.threshold}"
     )
-    return (
-        f"Written by the trigger '{trigger.name}': {matched} {what} signals{about} in the last "
-        f"{trigger.window_minutes} minutes ({rule})."
-    )
+    return f"{matched} {what} signals{about} in the last {trigger.window_minutes} minutes ({rule})."
 
 
-def _goal(trigger: Trigger, matched: int) -> str:
+def _goal(trigger: Trigger, firing: TriggerFiring) -> str:
     """The trigger's goal plus why it fired."""
-    why = _why(trigger, matched)
+    why = _why(trigger, firing)
     return f"{trigger.goal}\n\n{why}" if trigger.goal else why
 
 
 def _inputs(trigger: Trigger, matched: int, now: datetime) -> dict[str, Any]:
+    if trigger.condition in (TriggerCondition.CALENDAR_EVENT, TriggerCondition.KPI_OFF_TRACK):
+        # No signals are counted: the condition's own evidence says what it saw.
+        return {"condition": trigger.condition, "matched": matched, "judged_at": now.isoformat()}
     return {
         "kind": trigger.kind,
         "source": trigger.source,
@@ -580,3 +678,14 @@ def _inputs(trigger: Trigger, matched: int, now: datetime) -> dict[str, Any]:
         "matched": matched,
         "condition": trigger.condition,
     }
+
+
+def calendar_changed() -> None:
+    """The plan's calendar changed (an event added, moved or removed): judge the brand's
+    calendar triggers at the next cycle, whatever their next check said. Called by planning in
+    the transaction that changed it."""
+    woken = Trigger.objects.filter(enabled=True, condition=TriggerCondition.CALENDAR_EVENT).update(
+        next_check_at=timezone.now()
+    )
+    if woken:
+        sync_next_check()

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from listening.services.triggers import calendar_changed
 from planning.errors import Conflict, NotFound, PlanningError
 from planning.models import Campaign, Pillar
 
@@ -59,7 +60,7 @@ def create_campaign(
     name = _check(name=name, starts_on=starts_on, ends_on=ends_on, pillar_id=pillar_id)
     try:
         with transaction.atomic():
-            return Campaign.objects.create(
+            campaign = Campaign.objects.create(
                 name=name,
                 kind=kind,
                 starts_on=starts_on,
@@ -67,6 +68,9 @@ def create_campaign(
                 goal=goal,
                 pillar_id=pillar_id,
             )
+            # Listening's calendar triggers look at the calendar again at their next cycle.
+            calendar_changed()
+            return campaign
     except IntegrityError:
         raise _taken(name) from None
 
@@ -109,6 +113,7 @@ def update_campaign(
                     field="starts_on" if starts_on else "ends_on",
                 )
             campaign.save()
+            calendar_changed()
             return campaign
     except IntegrityError:
         raise _taken(name or "") from None
@@ -126,3 +131,4 @@ def delete_campaign(*, campaign_id: int) -> None:
                 f"{items} plan items belong to '{campaign.name}'; take them out of it first."
             )
         campaign.delete()
+        calendar_changed()

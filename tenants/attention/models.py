@@ -30,6 +30,10 @@ class AttentionKind(models.TextChoices):
         "plan_gap",
         "Plan gap",
     )  # planning: a channel below cadence, or an event without cover, in the next 14 days
+    TRIGGER_ALERT = (
+        "trigger_alert",
+        "Trigger alert",
+    )  # listening: an alert trigger fired; waits for the person on duty to acknowledge it
 
 
 class AttentionRow(models.Model):

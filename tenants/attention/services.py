@@ -35,6 +35,7 @@ KIND_ACTIONS: dict[str, str] = {
     AttentionKind.BOOST_OFF_PACE: "media.write",
     AttentionKind.KPI_OFF_TRACK: "kpis.manage",
     AttentionKind.PLAN_GAP: "plan.manage",
+    AttentionKind.TRIGGER_ALERT: "trigger_alerts.acknowledge",
 }
 
 

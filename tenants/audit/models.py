@@ -36,6 +36,7 @@ class AuditAction(models.TextChoices):
     TRIGGER_CHANGED = "trigger.changed"
     TRIGGER_DELETED = "trigger.deleted"
     TRIGGER_FIRED = "trigger.fired"
+    TRIGGER_ALERT_ACKNOWLEDGED = "trigger_alert.acknowledged"
     SEGMENT_RULE_ADDED = "segment_rule.added"
     SEGMENT_RULE_REMOVED = "segment_rule.removed"
 
