@@ -314,7 +314,8 @@ def accept_proposal(
                 proposal.campaign_id if isinstance(campaign_id, Unchanged) else campaign_id
             ),
             owner_id=owner_id,
-            notes=proposal.rationale,
+            # A flagged rationale would reach the drafting prompt as the brief's key message.
+            notes="" if proposal.flags else proposal.rationale,
             created_by_id=actor_id,
             now=now,
         )

@@ -174,10 +174,11 @@ def test_accepting_with_edits_puts_one_item_on_the_plan_with_an_audit_entry(
         owner,
         "planned",
     )
-    assert (item["planned_on"], item["channel"], item["pillar"]) == (
+    assert (item["planned_on"], item["channel"], item["pillar"], item["notes"]) == (
         chosen["planned_on"],
         chosen["channel"],
         chosen["pillar"],
+        chosen["rationale"],
     )
     assert (again.status_code, rejected_after.status_code) == (409, 409)
     assert count(a, PlanItem) == 1
@@ -302,9 +303,10 @@ def test_hostile_text_in_a_proposal_is_flagged_and_needs_a_clean_title_of_your_o
     assert (as_is.status_code, with_link.status_code) == (400, 400)
     assert "title" in errors(as_is) and "title" in errors(with_link)
     assert clean.status_code == 200, clean.json()
-    assert strategist.get(url(a, f"items/{clean.json()['plan_item']}/")).json()["title"] == (
-        "Launch day"
-    )
+    item = strategist.get(url(a, f"items/{clean.json()['plan_item']}/")).json()
+    # The flagged rationale stays on the proposal; it does not become the item's notes (and so
+    # its brief's key message, which the drafting prompt reads).
+    assert (item["title"], item["notes"]) == ("Launch day", "")
 
 
 @pytest.mark.django_db
