@@ -463,3 +463,64 @@ class ReviewAction(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PlanProposal(models.Model):
+    """A plan item the assistant proposes for a range of days. It is not on the plan: a
+    person accepts it (it then becomes a plan item through the plan's own service) or rejects
+    it. Its title and rationale came from a generator and are screened like drafts
+    (``flags``)."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed"
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"
+
+    # The range asked for (both days included): what the proposal was made to fill.
+    range_start = models.DateField()
+    range_end = models.DateField()
+    title = models.CharField(max_length=200)
+    planned_on = models.DateField()
+    publish_time = models.TimeField(null=True, blank=True)
+    channel = models.ForeignKey("content.Channel", on_delete=models.CASCADE, related_name="+")
+    pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="proposals")
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="proposals"
+    )
+    rationale = models.TextField(blank=True)
+    # Guardrail and injection findings on the generated text ({code, detail} each): a flagged
+    # proposal is only accepted with a title a person wrote that passes them.
+    flags = models.JSONField(default=list, blank=True)
+    provider = models.CharField(max_length=40)
+    model = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default="proposed")
+    plan_item = models.OneToOneField(
+        PlanItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="proposal"
+    )
+    decision_reason = models.TextField(blank=True)
+    decided_by = person_reference()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_by = person_reference()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["planned_on", "publish_time", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["proposed", "accepted", "rejected"]),
+                name="plan_proposal_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="proposed", decided_at__isnull=True)
+                | (~Q(status="proposed") & Q(decided_at__isnull=False)),
+                name="plan_proposal_decided_when_not_proposed",
+            ),
+            models.CheckConstraint(
+                condition=Q(range_end__gte=F("range_start")),
+                name="plan_proposal_range_order",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "planned_on"], name="plan_proposal_status")]
+
+    def __str__(self) -> str:
+        return f"{self.planned_on}: {self.title}"

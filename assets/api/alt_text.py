@@ -19,16 +19,12 @@ from assets import alt_text, alt_text_suggestions, selectors
 from assets.api.serializers import DraftAssetsSerializer
 from assets.api.views import _author
 from assets.models import AltTextSuggestion
+from content.api.serializers import ViolationSerializer
 from tenants.permissions import BrandScopedMixin
 
 
-class FlagSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    detail = serializers.CharField()
-
-
 class AltTextSuggestionSerializer(serializers.ModelSerializer):
-    flags = FlagSerializer(
+    flags = ViolationSerializer(
         many=True,
         help_text="What the checks found in the model's own answer (replaced by the "
         "metadata-only wording), or in a brief that tried to instruct the assistant.",

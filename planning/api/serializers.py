@@ -11,7 +11,15 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from planning.models import Campaign, ChannelPurpose, DistributionKind, ItemStatus, PlanItem
+from content.api.serializers import ViolationSerializer
+from planning.models import (
+    Campaign,
+    ChannelPurpose,
+    DistributionKind,
+    ItemStatus,
+    PlanItem,
+    PlanProposal,
+)
 from planning.production import STEPS, production_steps
 
 ID = {"min_value": 1, "max_value": 2**63 - 1}
@@ -249,6 +257,22 @@ class PlanItemChangeSerializer(serializers.Serializer):
     owner = serializers.IntegerField(required=False, allow_null=True, **ID)
     audience = serializers.IntegerField(required=False, allow_null=True, **ID)
     distribution = DistributionActionSerializer(many=True, required=False)
+
+
+class StartItemSerializer(serializers.Serializer):
+    request_drafts = serializers.BooleanField(
+        default=False,
+        help_text="Also ask the assistant for a post draft for the item's channel (the brand's "
+        "AI budget applies; 402 when spent, and nothing is started).",
+    )
+
+
+class StartedItemSerializer(PlanItemSerializer):
+    generation_job = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="The drafts job asked for with request_drafts (content's jobs/), or null.",
+    )
 
 
 class ItemStatusSerializer(serializers.Serializer):
@@ -493,3 +517,66 @@ class ReviewDetailSerializer(ReviewSerializer):
         read_only=True, help_text="The period's plan items: planned against published."
     )
     pack = serializers.DictField(read_only=True, help_text=PACK_HELP)
+
+
+class ProposalRequestSerializer(serializers.Serializer):
+    start = serializers.DateField(help_text="First brand-local day (today or later).")
+    end = serializers.DateField(help_text="Last brand-local day (included); at most 92 days.")
+    channels = serializers.ListField(
+        child=serializers.IntegerField(**ID),
+        required=False,
+        allow_empty=False,
+        max_length=50,
+        help_text="Only these channels (default: every channel with a cadence).",
+    )
+    pillars = serializers.ListField(
+        child=serializers.IntegerField(**ID),
+        required=False,
+        allow_empty=False,
+        max_length=50,
+        help_text="Only these pillars (default: all).",
+    )
+
+
+class PlanProposalSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    range_start = serializers.DateField(read_only=True)
+    range_end = serializers.DateField(read_only=True)
+    title = serializers.CharField(read_only=True, help_text="Generated: untrusted text.")
+    planned_on = serializers.DateField(read_only=True)
+    publish_time = serializers.TimeField(read_only=True, allow_null=True)
+    channel = serializers.IntegerField(source="channel_id", read_only=True)
+    pillar = serializers.IntegerField(source="pillar_id", read_only=True)
+    campaign = serializers.IntegerField(source="campaign_id", read_only=True, allow_null=True)
+    rationale = serializers.CharField(
+        read_only=True, help_text="Why the assistant proposes it (generated: untrusted text)."
+    )
+    flags = ViolationSerializer(
+        many=True,
+        read_only=True,
+        help_text="What the drafts' guardrails found in the generated text; a flagged proposal "
+        "is accepted only with a title of your own.",
+    )
+    provider = serializers.CharField(read_only=True)
+    model = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=PlanProposal.Status.choices, read_only=True)
+    plan_item = serializers.IntegerField(source="plan_item_id", read_only=True, allow_null=True)
+    decision_reason = serializers.CharField(read_only=True)
+    decided_by = serializers.IntegerField(source="decided_by_id", read_only=True, allow_null=True)
+    decided_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    created_by = serializers.IntegerField(source="created_by_id", read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class AcceptProposalSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    planned_on = serializers.DateField(required=False)
+    publish_time = serializers.TimeField(required=False, allow_null=True)
+    channel = serializers.IntegerField(required=False, **ID)
+    pillar = serializers.IntegerField(required=False, **ID)
+    campaign = serializers.IntegerField(required=False, allow_null=True, **ID)
+    owner = serializers.IntegerField(required=False, allow_null=True, **ID)
+
+
+class RejectProposalSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")

@@ -9,6 +9,7 @@ router.register("plan/cadence", views.CadenceViewSet, basename="plan-cadence")
 router.register("plan/campaigns", views.CampaignViewSet, basename="plan-campaign")
 router.register("plan/items", views.PlanItemViewSet, basename="plan-item")
 router.register("plan/reviews", views.ReviewViewSet, basename="plan-review")
+router.register("plan/proposals", views.ProposalViewSet, basename="plan-proposal")
 router.register("plan/learnings", views.LearningViewSet, basename="plan-learning")
 
 urlpatterns = [

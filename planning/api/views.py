@@ -26,6 +26,7 @@ from planning.services import items as item_services
 from planning.services import learnings as learning_services
 from planning.services import packs as pack_services
 from planning.services import pillars as pillar_services
+from planning.services import proposals as proposal_services
 from planning.services import reviews as review_services
 from planning.services.distribution import PlannedAction
 from planning.services.lock import update_plan_settings
@@ -268,19 +269,23 @@ class PlanItemViewSet(_PlanViewSet):
         item_services.delete_item(brand=self.brand, item_id=self._pk())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=None, responses=s.PlanItemSerializer)
+    @extend_schema(request=s.StartItemSerializer, responses=s.StartedItemSerializer)
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str) -> Response:
         """Start a planned item: its brief is written, prefilled from the item (title, notes,
-        channel, campaign and goal, publish time as deadline), and the item becomes briefed.
+        channel, pillar, campaign and goal, publish time as deadline), and the item becomes
+        briefed; with ``request_drafts`` a post draft is asked for too (``generation_job``).
         When a draft of that brief is published, the item becomes published. A 409 unless the
         item is planned."""
-        item = item_services.start_item(
+        data = self._body(s.StartItemSerializer)
+        started = item_services.start_item(
             brand=self.brand,
             item_id=self._pk(),
             created_by=request.user if isinstance(request.user, User) else None,
+            request_drafts=data["request_drafts"],
         )
-        return self._item(item)
+        body = dict(s.PlanItemSerializer(started.item, context=self.get_serializer_context()).data)
+        return Response({**body, "generation_job": started.job_id})
 
     @extend_schema(request=s.ItemStatusSerializer, responses=s.PlanItemSerializer)
     @action(detail=True, methods=["post"], url_path="status")
@@ -290,6 +295,88 @@ class PlanItemViewSet(_PlanViewSet):
         data = self._body(s.ItemStatusSerializer)
         item = item_services.move_item(brand=self.brand, item_id=self._pk(), status=data["status"])
         return self._item(item)
+
+
+class ByProposedDay(KeysetCursorPagination):
+    ordering = "planned_on"
+
+
+@extend_validation_errors(["invalid"], field_name="status", methods=["get"])
+class ProposalViewSet(
+    BrandScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The assistant's plan proposals: items it proposes for a range of days from the plan's
+    cadence, pillar targets, campaigns and calendar events and what performed best. A
+    proposal is not on the plan until someone accepts it (it then becomes a plan item, with an
+    audit entry); rejecting keeps it, with the reason. Deciding twice is a 409."""
+
+    serializer_class = s.PlanProposalSerializer
+    pagination_class = ByProposedDay
+    read_action = "plan.read"
+    write_action = "plan.manage"
+    filterset_fields = ["status", "channel", "pillar"]
+
+    def get_queryset(self) -> Any:
+        return plan.proposals()
+
+    def _pk(self) -> int:
+        try:
+            return int(self.kwargs["pk"])
+        except (TypeError, ValueError):
+            raise NotFound("Not found.") from None
+
+    @extend_schema(
+        request=s.ProposalRequestSerializer, responses={201: s.PlanProposalSerializer(many=True)}
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Propose items for ``start``..``end`` (at most 92 days, from today on): what each
+        channel's cadence still needs, with the pillar furthest below its target, the campaign
+        or event running that day and the hour the channel's best recent posts went out. Made
+        at once by the offline planner (the AI budget applies as for drafts: 402 when spent)."""
+        body = s.ProposalRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        made = proposal_services.propose_items(
+            brand=self.brand,
+            start=data["start"],
+            end=data["end"],
+            channel_ids=data.get("channels"),
+            pillar_ids=data.get("pillars"),
+            created_by_id=_user_id(request),
+        )
+        return Response(
+            s.PlanProposalSerializer(made, many=True).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=s.AcceptProposalSerializer, responses=s.PlanProposalSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str) -> Response:
+        """Put the proposal on the plan as a plan item, with the edits given (checked like a
+        new item: a 400 names the field and the proposal stays proposed). A flagged proposal
+        needs a ``title`` of your own. A decided proposal is a 409."""
+        body = s.AcceptProposalSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        for name in ("channel", "pillar", "campaign", "owner"):
+            if name in data:
+                data[f"{name}_id"] = data.pop(name)
+        accepted = proposal_services.accept_proposal(
+            brand=self.brand, proposal_id=self._pk(), actor_id=_user_id(request), **data
+        )
+        return Response(s.PlanProposalSerializer(accepted).data)
+
+    @extend_schema(request=s.RejectProposalSerializer, responses=s.PlanProposalSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str) -> Response:
+        """Turn the proposal down, with an optional ``reason``; a decided one is a 409."""
+        body = s.RejectProposalSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rejected = proposal_services.reject_proposal(
+            proposal_id=self._pk(),
+            actor_id=_user_id(request),
+            reason=body.validated_data["reason"],
+        )
+        return Response(s.PlanProposalSerializer(rejected).data)
 
 
 class ReviewPagination(KeysetCursorPagination):

@@ -19,6 +19,7 @@ from planning.models import (
     Plan,
     PlanItem,
     PlanMonth,
+    PlanProposal,
     Review,
 )
 from planning.production import LeadDays
@@ -184,3 +185,8 @@ def planned_count(*, start: date, end: date) -> int:
         .exclude(status=ItemStatus.DROPPED)
         .count()
     )
+
+
+def proposals() -> QuerySet[PlanProposal]:
+    """The assistant's plan proposals, by day (filter by status in the view)."""
+    return PlanProposal.objects.order_by("planned_on", "publish_time", "id")

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from content import selectors as content
 from content.services import briefs as brief_services
+from content.services import jobs
 from listening.extensions import PlanItemRefused, PlanItemRequest
 from planning import horizon
 from planning.errors import MonthClosed, NotFound, PlanningError, TransitionRefused
@@ -345,12 +346,27 @@ def follow_publication(*, brief_id: int) -> int:
     return follow_briefs(brief_ids=[brief_id])
 
 
+@dataclass(frozen=True)
+class StartedItem:
+    """A started item and the drafts job asked for with it (None when none was asked)."""
+
+    item: PlanItem
+    job_id: int | None
+
+
 def start_item(
-    *, brand: Brand, item_id: int, created_by: User | None, now: datetime | None = None
-) -> PlanItem:
+    *,
+    brand: Brand,
+    item_id: int,
+    created_by: User | None,
+    request_drafts: bool = False,
+    now: datetime | None = None,
+) -> StartedItem:
     """Start a planned item: write its brief, prefilled from the item (title, notes as the key
-    message, channel, campaign and its goal, the publish time as deadline) and move the item to
-    briefed. Starting an item that is not planned is a 409."""
+    message, channel, pillar, campaign and its goal, the publish time as deadline) and move the
+    item to briefed. With ``request_drafts`` a post-drafts job for the item's channel is queued
+    through content's generation path (its budget applies: a refusal starts nothing). Starting
+    an item that is not planned is a 409."""
     with transaction.atomic():
         item = (
             PlanItem.objects.select_for_update(of=("self",))
@@ -386,4 +402,11 @@ def start_item(
         )
         item.status = ItemStatus.BRIEFED
         item.save(update_fields=["brief", "status", "updated_at"])
-        return item
+        job = (
+            jobs.request_post_drafts(
+                brief=item.brief, channel=item.channel, created_by=created_by, now=now
+            )
+            if request_drafts
+            else None
+        )
+        return StartedItem(item=item, job_id=job.pk if job is not None else None)

@@ -32,6 +32,8 @@ class AuditAction(models.TextChoices):
     PILLAR_CHANGED = "pillar.changed"
     PILLAR_DELETED = "pillar.deleted"
     REVIEW_ACTION_APPLIED = "review_action.applied"
+    PLAN_PROPOSAL_ACCEPTED = "plan_proposal.accepted"
+    PLAN_PROPOSAL_REJECTED = "plan_proposal.rejected"
     TRIGGER_CREATED = "trigger.created"
     TRIGGER_CHANGED = "trigger.changed"
     TRIGGER_DELETED = "trigger.deleted"
