@@ -99,10 +99,7 @@ def lookup_route(*, slug: str, token_key: str | None) -> RouteLookup | None:
     search_path to the brand's schema. None when no brand has this slug (the connection is
     then on the public schema)."""
     with_token = token_key is not None
-    params: list[object] = [_rest_of_search_path()]
-    if with_token:
-        params.append(token_key)
-    params.append(slug)
+    params = [_rest_of_search_path(), *([token_key] if token_key is not None else []), slug]
     # The statement names every table with its schema, so whatever search_path the pooled
     # connection has does not matter: skip django-tenants' SET before it. Its own set_config
     # changes the search_path, recorded below once the row is read.
@@ -128,7 +125,7 @@ def lookup_route(*, slug: str, token_key: str | None) -> RouteLookup | None:
             token, role = None, None
         else:
             StaffToken.user.field.set_cached_value(token, user)
-    connection.set_tenant(brand)
+    connection.set_tenant(brand)  # type: ignore[attr-defined]
     # set_tenant() forgets the search_path; it is the brand's since the statement above
     # (a rollback or a closed connection makes django-tenants forget it again).
     connection.search_path_set_schemas = connection._get_cursor_search_paths()  # type: ignore[attr-defined]
