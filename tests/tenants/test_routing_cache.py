@@ -187,3 +187,15 @@ def test_a_brand_request_makes_at_most_three_statements(world, a_channel, settin
     statements = [q["sql"] for q in captured.captured_queries]
     assert len(statements) <= 3, statements
     assert not [sql for sql in statements if sql.startswith("SET search_path")]
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Token ", "Token nodot", "Token ab'c.secret", "Token a b.secret", "Token \u00e9\u00e9.secret"],
+)
+def test_a_malformed_token_on_a_brand_route_is_401_and_reads_nothing(
+    world, a_channel, header
+) -> None:
+    response = APIClient(HTTP_AUTHORIZATION=header).get(channels_url(world.a.brand.slug))
+    assert response.status_code == 401
+    assert "alpinecoffee" not in response.content.decode()
