@@ -12,6 +12,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from tenants.models import ApiKey, StaffToken, User
+from tenants.route_lookup import prefetched_token
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -79,11 +80,13 @@ class StaffTokenAuthentication(authentication.BaseAuthentication):
         if not header.startswith(self.keyword + " "):
             return None
         key, _, secret = header[len(self.keyword) + 1 :].strip().partition(".")
-        token = (
-            StaffToken.objects.filter(key=key).select_related("user").first()
-            if key.isalnum() and secret
-            else None
-        )
+        token: StaffToken | None = None
+        if key.isalnum() and secret:
+            # A brand request's routing has read the token already, in the same statement as
+            # the brand (tenants.route_lookup); anything else asks the database now.
+            looked_up, token = prefetched_token(request._request, key)
+            if not looked_up:
+                token = StaffToken.objects.filter(key=key).select_related("user").first()
         if token is None or not hmac.compare_digest(token.secret_hash, hash_secret(secret)):
             raise exceptions.AuthenticationFailed("Invalid token.")
         if token.expires_at <= timezone.now():

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 
 from tenants.models import ApiKey
 from tenants.roles import PERMISSIONS, role_may, scopes_may
-from tenants.selectors import role_on_brand
+from tenants.route_lookup import member_role
 
 SAFE_METHODS = permissions.SAFE_METHODS
 
@@ -52,7 +52,7 @@ class BrandPermission(permissions.BasePermission):
                     + (f": it needs the '{scope}' scope." if scope else ".")
                 )
             return True
-        role = role_on_brand(user=request.user, brand=brand)
+        role = member_role(request._request, user=request.user, brand=brand)
         if role is None:
             raise exceptions.NotFound("Brand not found.")
         request._request.brand_role = role  # type: ignore[attr-defined]

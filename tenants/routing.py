@@ -21,7 +21,7 @@ from brandroom.errors import error_response
 from tenants.authentication import ApiKeyAuthentication, StaffTokenAuthentication
 from tenants.hostnames import is_platform_host
 from tenants.models import ApiKey, Brand, Domain, slug_validator
-from tenants.selectors import role_on_brand
+from tenants.route_lookup import lookup_route, member_role, token_key_of
 
 BRAND_PATH_PREFIX = "/brands/"
 SLUG = slug_validator.regex
@@ -43,11 +43,16 @@ class BrandRoutingMiddleware:
             # caller who has not signed in exactly as it would for a brand that exists (401,
             # or the sign-in redirect) and only a signed-in caller learns "not found"
             # (BrandPermission, approver_page). A 404 here told anyone which brands exist.
-            brand = (
-                Brand.objects.filter(slug=slug).select_related("agency").first()
+            # One statement reads the brand, the caller's staff token and role, and switches
+            # the search_path (tenants.route_lookup); not a slug (a NUL would even fail the
+            # query): no brand.
+            lookup = (
+                lookup_route(slug=slug, token_key=token_key_of(request))
                 if SLUG.match(slug)
-                else None  # not a slug (a NUL would even fail the query): no brand
+                else None
             )
+            request.route_lookup = lookup  # type: ignore[attr-defined]
+            brand = lookup.brand if lookup is not None else None
         else:
             host = _host_of(request)
             # The platform's own hosts are never a brand's, even if a row claims one.
@@ -66,7 +71,8 @@ class BrandRoutingMiddleware:
         # A suspended brand is still routed: SuspendedBrandMiddleware answers for it once the
         # caller is known, so that only the brand's own people learn it exists.
         request.brand = brand  # type: ignore[attr-defined]
-        connection.set_tenant(brand)
+        if connection.tenant is not brand:  # the route lookup has already switched to it
+            connection.set_tenant(brand)
         timezone.activate(zoneinfo.ZoneInfo(brand.timezone))
         try:
             return self.get_response(request)
@@ -122,5 +128,6 @@ def _belongs_to(request: HttpRequest, brand: Brand) -> bool:
         if isinstance(auth, ApiKey):
             return auth.brand_id == brand.pk
     return (
-        bool(user and user.is_authenticated) and role_on_brand(user=user, brand=brand) is not None
+        bool(user and user.is_authenticated)
+        and member_role(request, user=user, brand=brand) is not None
     )
