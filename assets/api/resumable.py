@@ -23,7 +23,6 @@ from rest_framework.views import APIView
 from assets.errors import AssetsError, ProtocolVersionUnsupported, WrongPieceType
 from assets.models import ResumableUpload
 from assets.resumable import selectors, services
-from assets.resumable.selectors import Uploader
 from tenants.permissions import BrandScopedMixin
 
 TUS_VERSION = "1.0.0"
@@ -40,12 +39,12 @@ def _header(name: str, description: str, *, required: bool = False) -> OpenApiPa
 TUS_RESUMABLE = _header("Tus-Resumable", "Always `1.0.0`.", required=True)
 
 
-def _uploader(request: Request) -> Uploader:
+def _actor(request: Request) -> dict[str, Any]:
     """The person uploading, or for an integrator's API key the key and its creator."""
     key = getattr(request.user, "key", None)
     if key is not None:
-        return Uploader(person=key.created_by, key_id=key.pk)
-    return Uploader(person=request.user if request.user.is_authenticated else None)
+        return {"actor": key.created_by, "actor_key_id": key.pk}
+    return {"actor": request.user if request.user.is_authenticated else None}
 
 
 def _expires(upload: ResumableUpload) -> str:
@@ -168,7 +167,7 @@ class ResumableUploadsView(TusView):
             name=metadata.get("name", ""),
             tags=[t for t in metadata.get("tags", "").split(",") if t.strip()],
             keep_metadata=metadata.get("keep_metadata", "").lower() == "true",
-            uploader=_uploader(request),
+            **_actor(request),
         )
         location = request.build_absolute_uri(f"{request.path}{upload.token}/")
         return Response(
@@ -201,7 +200,7 @@ class ResumableUploadView(TusView):
         },
     )
     def head(self, request: Request, token: uuid.UUID) -> Response:
-        upload = selectors.upload_progress(token=token, uploader=_uploader(request))
+        upload = selectors.upload_progress(token=token, **_actor(request))
         return Response(
             headers={
                 "Upload-Offset": str(upload.offset),
@@ -215,7 +214,7 @@ class ResumableUploadView(TusView):
     def get(self, request: Request, token: uuid.UUID) -> Response:
         """Where the upload stands as JSON, with the asset it made once finished (not part of
         tus; for clients that want the asset's id)."""
-        upload = selectors.upload_progress(token=token, uploader=_uploader(request))
+        upload = selectors.upload_progress(token=token, **_actor(request))
         return Response(UploadProgressSerializer(upload).data)
 
     @extend_schema(
@@ -251,7 +250,7 @@ class ResumableUploadView(TusView):
             # Read straight from the request: the body is never held in memory whole.
             stream=request._request,
             size=int(raw_size) if raw_size.isdigit() else None,
-            uploader=_uploader(request),
+            **_actor(request),
         )
         upload = outcome.upload
         headers = {"Upload-Offset": str(upload.offset), "Upload-Expires": _expires(upload)}
@@ -266,5 +265,5 @@ class ResumableUploadView(TusView):
     def delete(self, request: Request, token: uuid.UUID) -> Response:
         """Give the upload up: the bytes received so far are deleted (an asset it made
         stays)."""
-        services.terminate_upload(token=token, uploader=_uploader(request))
+        services.terminate_upload(token=token, **_actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -27,7 +27,8 @@ from assets.errors import (
 )
 from assets.models import ResumableUpload
 from assets.resumable import pieces
-from assets.resumable.selectors import Uploader, uploads_of
+from assets.resumable.selectors import uploads_of
+from tenants.models import User
 from tenants.selectors import current_schema_name
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ def start_upload(
     name: str,
     tags: list[str],
     keep_metadata: bool,
-    uploader: Uploader,
+    actor: User | None,
+    actor_key_id: int | None = None,
     now: datetime | None = None,
 ) -> ResumableUpload:
     """Open a resumable upload of ``length`` bytes. A length over what any asset may be (or,
@@ -70,8 +72,8 @@ def start_upload(
         name=name.strip()[:200],
         tags=asset_services.clean_tags(tags=tags),
         keep_metadata=keep_metadata,
-        created_by=uploader.person,
-        created_by_key_id=uploader.key_id,
+        created_by=actor,
+        created_by_key_id=actor_key_id,
         expires_at=_expiry(now or timezone.now()),
     )
 
@@ -91,7 +93,8 @@ def receive_piece(
     offset: int,
     stream: IO[bytes],
     size: int | None,
-    uploader: Uploader,
+    actor: User | None,
+    actor_key_id: int | None = None,
     now: datetime | None = None,
 ) -> PieceOutcome:
     """Append a piece that starts at ``offset`` (409 unless that is where the upload stands).
@@ -106,7 +109,7 @@ def receive_piece(
     path = pieces.path_of(schema=current_schema_name(), token=token)
     refused: AssetsError | None = None
     with transaction.atomic():
-        upload = _locked(token=token, uploader=uploader, now=now)
+        upload = _locked(token=token, actor=actor, actor_key_id=actor_key_id, now=now)
         if offset != upload.offset:
             raise UploadOffsetMismatch(
                 f"The upload stands at byte {upload.offset}; a piece starting at {offset} does "
@@ -172,11 +175,13 @@ def _finish(*, upload: ResumableUpload, path: Any) -> AssetsError | None:
     return None
 
 
-def terminate_upload(*, token: uuid.UUID, uploader: Uploader) -> None:
+def terminate_upload(
+    *, token: uuid.UUID, actor: User | None, actor_key_id: int | None = None
+) -> None:
     """Give up an upload: its row and the bytes received so far are gone (an asset it already
     made stays)."""
     with transaction.atomic():
-        upload = _locked(token=token, uploader=uploader, now=None)
+        upload = _locked(token=token, actor=actor, actor_key_id=actor_key_id, now=None)
         path = pieces.path_of(schema=current_schema_name(), token=upload.token)
         upload.delete()
         transaction.on_commit(lambda: pieces.remove(path=path))
@@ -209,10 +214,12 @@ def remove_expired_uploads(*, now: datetime | None = None) -> int:
     return len(gone)
 
 
-def _locked(*, token: uuid.UUID, uploader: Uploader, now: datetime | None) -> ResumableUpload:
+def _locked(
+    *, token: uuid.UUID, actor: User | None, actor_key_id: int | None, now: datetime | None
+) -> ResumableUpload:
     """The uploader's upload, row locked; one past its expiry is a 410 unless ``now`` is None
     (giving an upload up works until the sweep took it)."""
-    mine: QuerySet[ResumableUpload] = uploads_of(uploader=uploader)
+    mine: QuerySet[ResumableUpload] = uploads_of(actor=actor, actor_key_id=actor_key_id)
     try:
         upload = mine.select_for_update(nowait=True).filter(token=token).first()
     except OperationalError as exc:
