@@ -37,6 +37,13 @@ def _header(name: str, description: str, *, required: bool = False) -> OpenApiPa
 
 
 TUS_RESUMABLE = _header("Tus-Resumable", "Always `1.0.0`.", required=True)
+TOKEN = OpenApiParameter(
+    "token",
+    OpenApiTypes.UUID,
+    OpenApiParameter.PATH,
+    pattern="^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    description="The upload, as its `Location` names it.",
+)
 
 
 def _actor(request: Request) -> dict[str, Any]:
@@ -192,7 +199,7 @@ class ResumableUploadView(TusView):
     (DELETE). Only whoever started it finds it."""
 
     @extend_schema(
-        parameters=[TUS_RESUMABLE],
+        parameters=[TOKEN, TUS_RESUMABLE],
         responses={
             200: OpenApiResponse(
                 description="`Upload-Offset` (bytes received) and `Upload-Length`; no body."
@@ -210,7 +217,7 @@ class ResumableUploadView(TusView):
             }
         )
 
-    @extend_schema(responses=UploadProgressSerializer)
+    @extend_schema(parameters=[TOKEN], responses=UploadProgressSerializer)
     def get(self, request: Request, token: uuid.UUID) -> Response:
         """Where the upload stands as JSON, with the asset it made once finished (not part of
         tus; for clients that want the asset's id)."""
@@ -220,6 +227,7 @@ class ResumableUploadView(TusView):
     @extend_schema(
         request={PIECE_TYPE: OpenApiTypes.BINARY},
         parameters=[
+            TOKEN,
             TUS_RESUMABLE,
             _header("Upload-Offset", "Where this piece starts.", required=True),
         ],
@@ -261,7 +269,7 @@ class ResumableUploadView(TusView):
             )
         return Response(status=status.HTTP_204_NO_CONTENT, headers=headers)
 
-    @extend_schema(parameters=[TUS_RESUMABLE], responses={204: None})
+    @extend_schema(parameters=[TOKEN, TUS_RESUMABLE], responses={204: None})
     def delete(self, request: Request, token: uuid.UUID) -> Response:
         """Give the upload up: the bytes received so far are deleted (an asset it made
         stays)."""

@@ -116,6 +116,9 @@ def receive_piece(
                 "not fit. Ask where it stands (HEAD) and send from there.",
                 field="Upload-Offset",
             )
+        if upload.complete:
+            # A finished upload's last request sent again: it already made its asset.
+            return PieceOutcome(upload=upload, received=0, interrupted=False)
         room = upload.length - upload.offset
         if size is not None and size > room:
             raise FileTooLarge(
@@ -134,13 +137,12 @@ def receive_piece(
                 "The bytes received so far are no longer on this server; start the upload again.",
                 field="Upload-Offset",
             )
-            received, interrupted = 0, False
-        if refused is None and received > room:
-            raise FileTooLarge(
-                f"The piece runs past the upload's length of {upload.length:,} bytes.",
-                field="Upload-Length",
-            )
-        if refused is None:
+        else:
+            if received > room:
+                raise FileTooLarge(
+                    f"The piece runs past the upload's length of {upload.length:,} bytes.",
+                    field="Upload-Length",
+                )
             upload.offset += received
             upload.expires_at = _expiry(now)
             upload.save(update_fields=["offset", "expires_at"])

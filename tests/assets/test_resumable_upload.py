@@ -171,6 +171,11 @@ def test_a_photo_sent_in_pieces_survives_a_dropped_connection_and_loses_its_loca
     assert pieces_on_disk(pieces_root) == []
     progress = client_for(writer).get(at).json()
     assert (progress["offset"], progress["asset"]) == (len(sent), body["id"])
+    # A client that missed the answer and sends the end again makes no second asset.
+    again = send(writer, at, len(sent), b"")
+    assert (again.status_code, again["Upload-Offset"]) == (204, str(len(sent)))
+    assert send(writer, at, 1700, sent[1700:]).status_code == 409
+    assert asset_count(a) == 1
 
 
 @pytest.mark.django_db
@@ -229,6 +234,24 @@ def test_a_piece_at_the_wrong_offset_is_a_409_and_changes_nothing(world, pieces_
     assert where(writer, at)["Upload-Offset"] == "1000"
     (piece,) = pieces_on_disk(pieces_root)
     assert piece.read_bytes() == b"a" * 1000
+
+
+@pytest.mark.django_db
+def test_an_upload_whose_bytes_vanished_from_the_server_is_gone_not_filled_with_zeros(
+    world, pieces_root
+) -> None:
+    a = world.a
+    writer = a.person(Role.COPYWRITER)
+    at = path_of(start(a, writer, 3000, filename="clip.mp4"))
+    send(writer, at, 0, b"a" * 1000)
+    (piece,) = pieces_on_disk(pieces_root)
+    piece.unlink()  # a web process without the shared folder, or a wiped disk
+
+    late = send(writer, at, 1000, b"a" * 1000)
+
+    assert (late.status_code, errors(late)) == (410, {"Upload-Offset": "upload_expired"})
+    assert where(writer, at).status_code == 404
+    assert pieces_on_disk(pieces_root) == []
 
 
 @pytest.mark.django_db
