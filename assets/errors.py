@@ -39,3 +39,35 @@ class DraftNotEditable(AssetsError):
 class NotFound(AssetsError):
     status_code = 404
     code = "not_found"
+
+
+# Resumable (tus) uploads: the answers the protocol names.
+class UploadGone(AssetsError):
+    """The upload expired (or was finished long ago) and its pieces are gone."""
+
+    status_code = 410
+    code = "upload_expired"
+
+
+class UploadOffsetMismatch(AssetsError):
+    """The piece does not start where the upload stands (ask with HEAD, then resume)."""
+
+    status_code = 409
+    code = "offset_mismatch"
+
+
+class UploadBusy(AssetsError):
+    """Another piece of the same upload is being received right now."""
+
+    status_code = 423
+    code = "upload_busy"
+
+
+class WrongPieceType(AssetsError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class ProtocolVersionUnsupported(AssetsError):
+    status_code = 412
+    code = "tus_version_unsupported"

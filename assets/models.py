@@ -90,6 +90,48 @@ class DraftAsset(models.Model):
         return f"asset #{self.asset_id} at {self.position} on draft #{self.draft_id}"
 
 
+class ResumableUpload(models.Model):
+    """A large file arriving in pieces (the tus protocol, assets/resumable/). The bytes so far
+    sit in a file under ``ASSET_RESUMABLE_ROOT`` named by ``token``; ``offset`` is how many of
+    them are safely there. Once the last byte arrives the file becomes an asset through the
+    same checks as a multipart upload, and the piece file goes. Past ``expires_at`` an
+    unfinished upload is gone (the sweep removes its row and file)."""
+
+    # The upload's URL names it by this, not by its row id: it is not guessable.
+    token = models.UUIDField(unique=True)
+    length = models.PositiveBigIntegerField()
+    offset = models.PositiveBigIntegerField(default=0)
+    # From the client's Upload-Metadata; the type is still judged from the bytes at the end.
+    filename = models.CharField(max_length=200, blank=True)
+    declared_type = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    keep_metadata = models.BooleanField(default=False)
+    # The one who may send the pieces: a person, or an integrator's API key.
+    created_by = person_reference()
+    created_by_key_id = models.BigIntegerField(null=True, blank=True)
+    asset = models.ForeignKey(
+        Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(offset__lte=models.F("length")), name="resumable_offset_within_length"
+            ),
+            models.CheckConstraint(condition=Q(length__gt=0), name="resumable_length_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"resumable upload {self.token} ({self.offset}/{self.length} bytes)"
+
+    @property
+    def complete(self) -> bool:
+        return self.offset == self.length
+
+
 class ChosenDraftAssets(models.Model):
     """A draft whose images were chosen by a person (possibly none at all), so carrying its
     parent's images to it (``carry_assets_to_revision``, on the worker) leaves it alone: a

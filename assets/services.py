@@ -63,7 +63,7 @@ def upload_asset(
             file=file,
             size=size,
             name=name,
-            tags=_clean_tags(tags),
+            tags=clean_tags(tags=tags),
             keep_metadata=keep_metadata,
             created_by=created_by,
             created_by_key_id=created_by_key_id,
@@ -162,7 +162,9 @@ def _local_path(file: IO[bytes]) -> Iterator[Path]:
         yield Path(copy.name)
 
 
-def _clean_tags(tags: list[str]) -> list[str]:
+def clean_tags(*, tags: list[str]) -> list[str]:
+    """Tags as an asset stores them (lower-case, sorted, once each); too many or too long is a
+    400 naming ``tags``."""
     cleaned = sorted({t.strip().lower() for t in tags if t.strip()})
     if len(cleaned) > MAX_TAGS:
         raise AssetsError(f"At most {MAX_TAGS} tags per asset.", field="tags")
@@ -182,7 +184,7 @@ def describe_asset(
                 raise AssetsError("Give the asset a name.", field="name")
             asset.name = name.strip()[:200]
         if tags is not None:
-            asset.tags = _clean_tags(tags)
+            asset.tags = clean_tags(tags=tags)
         asset.save(update_fields=["name", "tags", "updated_at"])
         return asset
 

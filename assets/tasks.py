@@ -1,7 +1,9 @@
-"""Worker jobs for assets: renditions of a new upload, and the assistant's alt-text
-suggestions."""
+"""Worker jobs for assets: renditions of a new upload, the assistant's alt-text suggestions,
+and sweeping away resumable uploads left unfinished."""
 
 from __future__ import annotations
+
+import logging
 
 import dramatiq
 from django.conf import settings
@@ -9,6 +11,11 @@ from django_tenants.utils import tenant_context
 from dramatiq_crontab import cron
 
 from brandroom.queues import QUEUE_AI, QUEUE_DEFAULT, QUEUE_HOUSEKEEPING
+from tenants.models import Brand
+from tenants.selectors import current_brand
+from tenants.worker import OPTION
+
+logger = logging.getLogger(__name__)
 
 
 @dramatiq.actor(queue_name=QUEUE_DEFAULT, max_retries=3)
@@ -53,8 +60,29 @@ def requeue_stuck_alt_text_suggestions() -> None:
     """Every minute, in every active brand, send again the alt-text suggestions whose message
     is gone (see ``requeue_stuck_suggestions``); the next minute's run is the retry."""
     from assets.alt_text_suggestions import requeue_stuck_suggestions
-    from tenants.models import Brand
 
     for brand in Brand.objects.filter(status=Brand.Status.ACTIVE).order_by("pk"):
         with tenant_context(brand):
             requeue_stuck_suggestions()
+
+
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=3)
+def remove_brand_expired_uploads() -> None:
+    """Delete the expired resumable uploads (and their bytes) of the brand the message was sent
+    for (safe to run twice: a second run finds nothing)."""
+    from assets.resumable.services import remove_expired_uploads
+
+    removed = remove_expired_uploads()
+    if removed:
+        logger.info("Removed %s expired uploads of %s", removed, current_brand().slug)
+
+
+@cron("17 * * * *")
+@dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=0)
+def remove_expired_uploads_everywhere() -> None:
+    """Hourly (uploads expire a day after their latest piece): one message per active brand,
+    each run in that brand's schema."""
+    for schema in Brand.objects.filter(status=Brand.Status.ACTIVE).values_list(
+        "schema_name", flat=True
+    ):
+        remove_brand_expired_uploads.send_with_options(**{OPTION: schema})

@@ -142,6 +142,9 @@ API_PATH = re.compile(r"^/(?:brands/[^/]+/)?api/")
 # file type it takes (``ASSET_UPLOAD_MAX_BYTES``) plus the multipart envelope and form fields;
 # the asset service then applies the limit of the type it finds.
 UPLOAD_PATH = re.compile(r"^/(?:brands/[^/]+/)?api/v1/assets/$")
+# A resumable upload's piece (PATCH, the raw bytes) may be the whole file; the service refuses
+# a piece longer than what remains of the upload.
+PIECE_PATH = re.compile(r"^/(?:brands/[^/]+/)?api/v1/assets/uploads/[0-9a-f-]+/$")
 MULTIPART_ALLOWANCE = 64 * 1024
 # What an error answered outside our handlers (Django's debug pages, a proxy-facing 400) says.
 GENERIC_ERRORS = {
@@ -182,6 +185,9 @@ class JsonErrorsMiddleware:
         if is_api and request.method == "POST" and UPLOAD_PATH.match(request.path_info):
             upload_limit = settings.ASSET_UPLOAD_MAX_BYTES + MULTIPART_ALLOWANCE
             if _content_length(request) > upload_limit:
+                return upload_too_large_response(settings.ASSET_UPLOAD_MAX_BYTES)
+        elif is_api and request.method == "PATCH" and PIECE_PATH.match(request.path_info):
+            if _content_length(request) > settings.ASSET_UPLOAD_MAX_BYTES:
                 return upload_too_large_response(settings.ASSET_UPLOAD_MAX_BYTES)
         elif is_api and limit is not None and _content_length(request) > limit:
             return request_too_large_response()

@@ -506,6 +506,13 @@ ASSET_IMAGE_MAX_BYTES = env.int("ASSET_IMAGE_MAX_BYTES", default=20 * 1024 * 102
 ASSET_IMAGE_MAX_PIXELS = env.int("ASSET_IMAGE_MAX_PIXELS", default=50_000_000)
 ASSET_VIDEO_MAX_BYTES = env.int("ASSET_VIDEO_MAX_BYTES", default=200 * 1024 * 1024)
 ASSET_UPLOAD_MAX_BYTES = max(ASSET_IMAGE_MAX_BYTES, ASSET_VIDEO_MAX_BYTES)
+# Resumable (tus) uploads: the pieces received so far wait in this folder (shared by every web
+# process that may take the next piece) until the last one arrives; an upload not finished
+# within this many hours (counted from its latest piece) expires and is swept away.
+ASSET_RESUMABLE_ROOT = env.path(
+    "ASSET_RESUMABLE_ROOT", default=BASE_DIR / ".data" / "resumable-uploads"
+)
+ASSET_RESUMABLE_EXPIRY_HOURS = env.int("ASSET_RESUMABLE_EXPIRY_HOURS", default=24)
 # Video's duration, size and poster frame come from ffmpeg where it is installed (a video
 # upload is refused, saying so, where it is not).
 FFPROBE_BINARY = env.str("FFPROBE_BINARY", default="ffprobe")
@@ -515,6 +522,7 @@ ASSET_URL_MAX_AGE_SECONDS = env.int("ASSET_URL_MAX_AGE_SECONDS", default=3600)
 if (
     min(ASSET_IMAGE_MAX_BYTES, ASSET_VIDEO_MAX_BYTES, ASSET_IMAGE_MAX_PIXELS) <= 0
     or ASSET_URL_MAX_AGE_SECONDS <= 0
+    or ASSET_RESUMABLE_EXPIRY_HOURS <= 0
 ):
     raise ImproperlyConfigured("ASSET_* limits must be positive")
 
