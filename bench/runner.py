@@ -34,7 +34,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only",
         default="",
         help="comma-separated step names to run (setup always runs): "
-        "create,routing,drafts,approvals_sweep,ai_jobs,results,cockpit,planning,migrate",
+        "create,routing,drafts,approvals_sweep,ai_jobs,results,cockpit,planning,listening,migrate",
     )
     parser.add_argument("--keep-db", action="store_true", help="leave the database for a look")
     parser.add_argument(
@@ -67,6 +67,7 @@ def steps() -> list[tuple[str, Callable[[Bench], list[Figure]]]]:
         approvals_sweep,
         cockpit,
         drafts,
+        listening,
         migrations,
         planning,
         results,
@@ -83,6 +84,7 @@ def steps() -> list[tuple[str, Callable[[Bench], list[Figure]]]]:
         ("results", results.run),
         ("cockpit", cockpit.run),
         ("planning", planning.run),
+        ("listening", listening.run),
         ("migrate", migrations.run),
     ]
 

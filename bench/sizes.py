@@ -36,6 +36,16 @@ class Sizes:
     # The attention cockpit (issue 19): rollup rows per brand, timed requests.
     cockpit_rows_per_brand: int = 5
     cockpit_samples: int = 30
+    # Listening (issue 18): signals ingested through the batch endpoint (and a time cap after
+    # which the rate is projected), a year of signals for the aggregate, timed aggregate
+    # requests, rules per brand and the share of brands with new inputs in a cycle.
+    listening_ingest_signals: int = 1_000_000
+    listening_ingest_seconds_cap: float = 300.0
+    listening_year_signals: int = 1_000_000
+    listening_samples: int = 40
+    listening_rules_per_brand: int = 10
+    listening_changed_percent: float = 1.0
+    listening_cycles: int = 3
 
     def as_dict(self) -> dict[str, object]:
         out = asdict(self)
@@ -93,4 +103,8 @@ SMOKE = Sizes(
     results_channels=2,
     results_ingest_snapshots=2_000,
     results_samples=3,
+    listening_ingest_signals=3_000,
+    listening_ingest_seconds_cap=30.0,
+    listening_year_signals=20_000,
+    listening_samples=5,
 )

@@ -83,6 +83,41 @@ class Signal(models.Model):
         return f"{self.kind} {self.source}:{self.external_id}"
 
 
+class SignalHour(models.Model):
+    """The brand's signals rolled up per UTC hour and per (kind, source, topic, audience): how
+    many, the sum of their values, how many had a sentiment and its sum, how many were negative
+    and positive. Kept by a PostgreSQL statement trigger on ``Signal`` (migration 0008) in the
+    transaction that stores, changes or removes signals, set-wise from the rows actually
+    written, so a windowed aggregate reads hours instead of every signal in them.
+    ``audience_id`` is a plain id: the trigger follows the signal's audience (set to null when
+    the profile is deleted), so the rollup needs no reference of its own."""
+
+    hour = models.DateTimeField()
+    kind = models.CharField(max_length=20)
+    source = models.CharField(max_length=100)
+    topic = models.CharField(max_length=100, blank=True)
+    audience_id = models.BigIntegerField(null=True, blank=True)
+    signals = models.IntegerField(default=0)
+    value_sum = models.FloatField(default=0)
+    sentiment_count = models.IntegerField(default=0)
+    sentiment_sum = models.FloatField(default=0)
+    negative = models.IntegerField(default=0)
+    positive = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # One row per hour and group; a signal without audience has one group too.
+            models.UniqueConstraint(
+                fields=["hour", "kind", "source", "topic", "audience_id"],
+                name="unique_signal_hour",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source} at {self.hour:%Y-%m-%d %H:00}"
+
+
 class TriggerCondition(models.TextChoices):
     # At least ``threshold`` matching signals within the window.
     THRESHOLD = "threshold"

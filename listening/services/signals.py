@@ -131,7 +131,9 @@ def ingest_signals(
     rows = [_row(item, own_posts) for item in items]
     table = Signal._meta.db_table
     # One statement for the whole batch; ON CONFLICT makes a concurrent batch with the same
-    # signals wait for ours and then skip them, so nothing is stored twice.
+    # signals wait for ours and then skip them, so nothing is stored twice. The hourly rollup
+    # (SignalHour) follows in the same statement: a statement trigger adds the rows actually
+    # inserted, grouped, so a re-sent signal never counts twice (migration 0008).
     sql = f"""
         INSERT INTO {table} ({_NAMES}, received_at)
         SELECT {_NAMES}, now() FROM jsonb_to_recordset(%s::jsonb) AS r({_COLUMNS})
