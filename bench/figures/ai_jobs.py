@@ -337,6 +337,28 @@ def run(ctx: Bench) -> list[Figure]:
         ),
         Figure(
             group=GROUP,
+            name="Statements per draft, the job and its reactions (one variant)",
+            value=parts["queries"],
+            unit="queries",
+            details=[
+                "SQL statements sent by the job and its outbox reactions, per draft (median),"
+                " counted with an execute wrapper: savepoints included; BEGIN, COMMIT and the"
+                f" broker's sends not. The job itself: {parts['job_queries']:.0f}.",
+            ],
+        ),
+        Figure(
+            group=GROUP,
+            name="CPU time of the worker thread per draft (job and reactions)",
+            value=parts["cpu"],
+            unit="ms",
+            details=[
+                "time.thread_time of the thread that ran the job and its reactions, per draft"
+                " (median): Python, Django and the driver on this side, not PostgreSQL's work"
+                " nor waiting for a core, so it moves little with the machine's load.",
+            ],
+        ),
+        Figure(
+            group=GROUP,
             name=f"Worker throughput, {threads} threads, model with {latency:g} s latency",
             value=rate,
             unit="jobs/s",
