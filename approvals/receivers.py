@@ -45,7 +45,9 @@ def route_draft(*, draft_id: int) -> bool:
     as its riskiest variant."""
     from approvals.services import request_approval
 
-    with transaction.atomic():
+    # Inside the outbox reaction's transaction no savepoint is needed: nothing here catches a
+    # database error, so it rolls the reaction back whole.
+    with transaction.atomic(savepoint=False):
         variants = content_selectors.locked_ready_variants(draft_id=draft_id)
         if not variants:
             return False

@@ -418,7 +418,7 @@ def carry_assets_to_revision(*, draft_id: int) -> int:
     so the approver judges the whole post again. Safe to run twice: a version that already
     has images, or whose images a person chose (even none), is left alone. Returns how many
     were carried."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # nothing here is caught: no savepoint needed
         draft = Draft.objects.select_for_update().filter(pk=draft_id).first()
         if (
             draft is None

@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from outbox import handlers
 from outbox.models import OutboxEvent
-from outbox.services import record_event
+from outbox.services import record_events
 from tenants.models import Membership, User
 from tenants.selectors import current_brand
 
@@ -43,11 +43,12 @@ def email_people(
     is prefixed with the brand's name. Returns the addresses, in id order."""
     people = recipients(roles=roles, user_ids=user_ids)
     full_subject = f"[{current_brand().name}] {subject}"
-    for person in people:
-        # One event per address: a retry after a mail server hiccup resends only what failed.
-        record_event(
-            name=EMAIL, payload={"to": person.email, "subject": full_subject, "body": body}
-        )
+    # One event per address (a retry after a mail server hiccup resends only what failed),
+    # written in one statement.
+    record_events(
+        name=EMAIL,
+        payloads=[{"to": p.email, "subject": full_subject, "body": body} for p in people],
+    )
     return [person.email for person in people]
 
 

@@ -166,8 +166,13 @@ def choose_deciders(
     return [i for i in ids if i in may_decide and i not in authors and i not in done]
 
 
-def open_step(*, step: ApprovalStep, now: datetime, actor_id: int | None) -> None:
-    """Open a waiting step: its deadline starts now and its deciders are asked by email."""
+def open_step(
+    *, step: ApprovalStep, now: datetime, actor_id: int | None, in_crisis: bool | None = None
+) -> None:
+    """Open a waiting step: its deadline starts now and its deciders are asked by email.
+    ``in_crisis`` is the brand's crisis state when the caller has just read it (else read)."""
+    if in_crisis is None:
+        in_crisis = brand_in_crisis()
     before = step_state(step=step)
     step.status = StepStatus.OPEN
     step.opened_at = now
@@ -177,7 +182,7 @@ def open_step(*, step: ApprovalStep, now: datetime, actor_id: int | None) -> Non
     deciders = deciders_of(step=step)
     # People in their quiet hours are not emailed now (outside a crisis): the step is due when
     # the first of them is back, and the sweep's reminder tells them then.
-    quiet = {} if brand_in_crisis() else quiet_until(user_ids=deciders, now=now)
+    quiet = {} if in_crisis else quiet_until(user_ids=deciders, now=now)
     # Nobody may decide it (no member holds its roles): due now, so the sweep hands it to
     # whoever is on duty at once instead of letting it wait out its deadline.
     step.next_action_at = next_action_at(step=step) if deciders else now
@@ -209,6 +214,7 @@ def open_step(*, step: ApprovalStep, now: datetime, actor_id: int | None) -> Non
         urgent=request.subject_kind == SubjectKind.REPLY or step.is_crisis_step,
         deadline=step.deadline_at,
         now=now,
+        in_crisis=in_crisis,
     )
 
 

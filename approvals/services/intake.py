@@ -132,8 +132,12 @@ def _request_in_transaction(
     wanted = {subject_id, *variant_ids, *carried}
     offered = sorted(wanted) if len(wanted) > 1 else []
     if subject_kind in DRAFT_KINDS:
+        # The other variants in one read (the subject itself was read above).
+        others = content_selectors.drafts_by_id(
+            draft_ids=[draft_id for draft_id in offered if draft_id != subject_id]
+        )
         alternatives = [
-            content_selectors.get_draft(draft_id=draft_id) if draft_id != subject_id else draft
+            draft if draft_id == subject_id else others[draft_id]
             for draft_id in offered or [subject_id]
         ]
         # Flags name checks that fired; labels (offline_generated, regenerated) only inform.
@@ -151,8 +155,8 @@ def _request_in_transaction(
             {
                 version.created_by_id
                 for alternative in alternatives
-                for version in content_selectors.draft_history(draft=alternative)
-                if version.version <= alternative.version and version.created_by_id is not None
+                for version in _this_and_earlier_versions(alternative)
+                if version.created_by_id is not None
             }
         )
         summary = summary or draft.text[:200]
@@ -175,6 +179,18 @@ def _request_in_transaction(
         carried=carried,
         now=now,
     )
+
+
+def _this_and_earlier_versions(draft: Draft) -> list[Draft]:
+    """The draft and the versions it revised (a first version, like a new job's variants, has
+    none: nothing to read)."""
+    if draft.parent_id is None:
+        return [draft]
+    return [
+        version
+        for version in content_selectors.draft_history(draft=draft)
+        if version.version <= draft.version
+    ]
 
 
 def _supersede(
@@ -329,7 +345,7 @@ def _open_request(
         )
     first = steps[0]
     first.request = request
-    open_step(step=first, now=now, actor_id=requested_by_id)
+    open_step(step=first, now=now, actor_id=requested_by_id, in_crisis=in_crisis)
     sync_brand_due()
     sync_approvals_attention()
     event_on_commit(

@@ -54,15 +54,17 @@ def email_on_commit(
     urgent: bool = True,
     deadline: datetime | None = None,
     now: datetime | None = None,
+    in_crisis: bool | None = None,
 ) -> list[str]:
     """Email the people (active members of the brand) from the worker once the transaction
     commits; returns the addresses used (emailed now or held for a digest).
 
     A notice that is not ``urgent`` waits for the digest of each person who takes digests
     (``approvals.services.digests``), unless the brand is in crisis or a digest could not
-    bring it with at least as much time left before ``deadline`` as it waited."""
+    bring it with at least as much time left before ``deadline`` as it waited. ``in_crisis``
+    is the brand's crisis state when the caller has just read it (else it is read here)."""
     ids = list(user_ids)
-    if urgent or not ids or brand_in_crisis():
+    if urgent or not ids or (brand_in_crisis() if in_crisis is None else in_crisis):
         return email_people(user_ids=ids, subject=subject, body=body)
     now = now or timezone.now()
     at_once: list[int] = []

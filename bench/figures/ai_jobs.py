@@ -23,7 +23,7 @@ import httpx2
 import openai
 from django.db import connection, transaction
 from django.test.utils import override_settings
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from bench.context import ROOT, WORK_DIR, Bench, log
 from bench.model_server import ModelServer
@@ -64,7 +64,13 @@ class _Clocks:
     the SQL statements sent meanwhile."""
 
     def __init__(self) -> None:
-        self.seconds: dict[str, float] = {"http": 0.0, "client": 0.0, "approvals": 0.0}
+        self.seconds: dict[str, float] = {
+            "http": 0.0,
+            "client": 0.0,
+            "approvals": 0.0,
+            "reactions": 0.0,
+            "cpu": 0.0,  # CPU time of the thread running the job and its reactions
+        }
         self.queries = 0
 
     def _count(self, execute: Callable[..., Any], *args: Any) -> Any:
@@ -122,23 +128,62 @@ def _brand_with_brief(ctx: Bench) -> tuple[str, int]:
     return schema, brief.pk
 
 
-def _direct(schema: str, brief_id: int, count: int) -> tuple[list[float], dict[str, float], int]:
+def _react(clock: _Clocks, after_id: int) -> int:
+    """Run the reactions to every outbox event written since ``after_id`` (the job's, then
+    the ones those reactions write), in-process and oldest first, as the worker's outbox
+    messages would; only ``dispatch_event`` is timed and counted. Returns the last event id."""
+    from outbox.models import OutboxEvent
+    from outbox.services import dispatch_event
+
+    while True:
+        ids = list(
+            OutboxEvent.objects.filter(pk__gt=after_id, dispatched_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return after_id
+        with clock.installed():
+            started, cpu = time.perf_counter(), time.thread_time()
+            for event_id in ids:
+                dispatch_event(event_id=event_id)
+            clock.seconds["reactions"] += time.perf_counter() - started
+            clock.seconds["cpu"] += time.thread_time() - cpu
+        after_id = ids[-1]
+
+
+def _direct(brand: object, brief_id: int, count: int) -> tuple[list[float], dict[str, float], int]:
     """Run ``count`` + 1 jobs in-process through the job service against the zero-latency
-    model; returns (ms per draft beyond HTTP, median ms per draft inside each timed part,
-    drafts), leaving out the first job (imports, first connection)."""
+    model, each followed by the reactions to what it announced (routing the draft, its
+    webhook events and notices); returns (ms per draft beyond HTTP, median per draft of each
+    timed part, drafts), leaving out the first job (imports, first connection)."""
     from content.models import Brief, Draft, GenerationJob
     from content.services import jobs
+    from outbox.models import OutboxEvent
 
     beyond: list[float] = []
-    parts: dict[str, list[float]] = {"http": [], "client": [], "approvals": [], "queries": []}
+    parts: dict[str, list[float]] = {
+        "http": [],
+        "client": [],
+        "approvals": [],
+        "job": [],
+        "reactions": [],
+        "cpu": [],
+        "queries": [],
+        "job_queries": [],
+    }
     drafts = 0
+    # The brand as the worker's middleware sets it (connection.set_tenant with the Brand row),
+    # so code that asks for the current brand finds it on the connection, as on the worker.
     with (
         ModelServer(latency=0.0) as server,
         _ai_settings(server.base_url),
-        schema_context(schema),
+        tenant_context(brand),
     ):
         brief = Brief.objects.get(pk=brief_id)
         channel = brief.channels.get()
+        last_event = OutboxEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+        last_event = last_event or 0
         for i in range(count + 1):
             job = GenerationJob.objects.create(
                 kind=Draft.Kind.POST,
@@ -149,19 +194,25 @@ def _direct(schema: str, brief_id: int, count: int) -> tuple[list[float], dict[s
             )
             clock = _Clocks()
             with clock.installed():
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.thread_time()
                 done = jobs.run_job(job_id=job.pk)
                 took = time.perf_counter() - started
+                clock.seconds["cpu"] += time.thread_time() - cpu
+            job_queries = clock.queries
             if done is None or done.status != GenerationJob.Status.SUCCEEDED:
                 raise RuntimeError(f"bench job {job.pk} did not succeed: {done!r}")
+            last_event = _react(clock, last_event)
             made = Draft.objects.filter(job=job).count()
             if i == 0:
                 continue
             drafts += made
-            beyond.append(1000 * (took - clock.seconds["http"]) / made)
-            for key, value in clock.seconds.items():
-                parts[key].append(1000 * value / made)
+            worker = took - clock.seconds["http"] + clock.seconds["reactions"]
+            beyond.append(1000 * worker / made)
+            parts["job"].append(1000 * (took - clock.seconds["http"]) / made)
+            for key in ("http", "client", "approvals", "reactions", "cpu"):
+                parts[key].append(1000 * clock.seconds[key] / made)
             parts["queries"].append(clock.queries / made)
+            parts["job_queries"].append(job_queries / made)
     return beyond, {k: median(v) for k, v in parts.items()}, drafts
 
 
@@ -238,9 +289,12 @@ def _worker(
 def run(ctx: Bench) -> list[Figure]:
     sizes = ctx.sizes
     schema, brief_id = _brand_with_brief(ctx)
-    beyond, parts, drafts = _direct(schema, brief_id, sizes.ai_direct_jobs)
+    from tenants.models import Brand
+
+    brand = Brand.objects.get(schema_name=schema)
+    beyond, parts, drafts = _direct(brand, brief_id, sizes.ai_direct_jobs)
     log(f"ai direct: {median(beyond):.1f} ms/draft beyond HTTP; parts {parts}")
-    rest = median(beyond) - parts["client"] - parts["approvals"]
+    other_reactions = parts["reactions"] - parts["approvals"]
     threads, latency = sizes.ai_worker_threads, sizes.ai_model_latency_s
     rate, wall, done = _worker(
         ctx, schema, brief_id, jobs_n=sizes.ai_worker_jobs, threads=threads, latency=latency
@@ -256,26 +310,51 @@ def run(ctx: Bench) -> list[Figure]:
             target=TARGET_MS,
             note=f"n={drafts}, p95 {percentile(beyond, 95):.1f} ms",
             details=[
-                "content.services.jobs.run_job (the service the actor calls) timed in-process"
-                " per job of one variant, minus the time inside httpx2's Client.send (the"
-                " openai SDK's HTTP call to the zero-latency model: median"
-                f" {parts['http']:.1f} ms a draft)."
-                " What is left is the worker's own work: claiming the job, the assistant"
-                " settings and context queries, building the prompt, the openai client and"
-                " parsing, guardrails, risk and novelty checks, writing the draft, and the"
-                " draft_ready receivers (approvals routing) that run on commit in the same"
-                " process. The first job (imports, first connection) is left out.",
-                f"Medians per draft: building the openai client {parts['client']:.1f} ms"
-                " (one client is kept per process and endpoint configuration; a fresh one costs"
-                " about 30 ms, mostly loading the CA bundle), approvals routing of the ready"
-                f" draft {parts['approvals']:.1f} ms (request_approval: policy, chain, first"
-                f" step, due index, audit, events, approval email), everything else {rest:.1f}"
-                " ms (claim, settings, context, prompt, parsing, guardrails, risk, novelty,"
-                f" draft, job). {parts['queries']:.0f} SQL statements a draft in all, sent one"
-                " after another: a profile puts about a third of the time in waiting on PostgreSQL"
-                " for them and most of the rest in Django building them, on 2 shared cores."
-                " Meeting 20 ms needs fewer statements per job (routing and events written"
-                " set-wise, settings and policy read once per job) more than faster Python.",
+                "Per job of one variant, in-process in the brand as the worker sets it"
+                " (connection.set_tenant): content.services.jobs.run_job (the service the actor"
+                " calls) minus the time inside httpx2's Client.send (the openai SDK's HTTP call"
+                f" to the zero-latency model: median {parts['http']:.1f} ms a draft), plus the"
+                " reactions to what the job announced, run as the worker's outbox messages run"
+                " them (outbox.services.dispatch_event for each event the job wrote, then for"
+                " the events those reactions wrote): routing the ready draft through the"
+                " approvals policy, its webhook events, the plan's follow-up and the notices."
+                " The first job (imports, first connection) is left out.",
+                f"Medians per draft: the job itself {parts['job']:.1f} ms"
+                f" ({parts['job_queries']:.0f} SQL statements: settings, claim, context, step,"
+                " then one transaction with the job's move to succeeded, the drafts and their"
+                " announcements; the openai client is kept per process, building it"
+                f" {parts['client']:.1f} ms), its reactions {parts['reactions']:.1f} ms, of"
+                f" which approvals routing (request_approval) {parts['approvals']:.1f} ms and"
+                f" the other reactions and the outbox's own bookkeeping {other_reactions:.1f} ms."
+                f" {parts['queries']:.0f} SQL statements a draft in all (savepoints included;"
+                " BEGIN, COMMIT and the broker's sends not), sent one after another; the time"
+                " moves with the machine's load (load average in the header). CPU time of the"
+                f" thread that ran the job and its reactions: {parts['cpu']:.1f} ms a draft"
+                " (time.thread_time: Python, Django and the driver on this side, not"
+                " PostgreSQL's work nor waiting for a core), the part of the figure that does"
+                " not depend on the load.",
+            ],
+        ),
+        Figure(
+            group=GROUP,
+            name="Statements per draft, the job and its reactions (one variant)",
+            value=parts["queries"],
+            unit="queries",
+            details=[
+                "SQL statements sent by the job and its outbox reactions, per draft (median),"
+                " counted with an execute wrapper: savepoints included; BEGIN, COMMIT and the"
+                f" broker's sends not. The job itself: {parts['job_queries']:.0f}.",
+            ],
+        ),
+        Figure(
+            group=GROUP,
+            name="CPU time of the worker thread per draft (job and reactions)",
+            value=parts["cpu"],
+            unit="ms",
+            details=[
+                "time.thread_time of the thread that ran the job and its reactions, per draft"
+                " (median): Python, Django and the driver on this side, not PostgreSQL's work"
+                " nor waiting for a core, so it moves little with the machine's load.",
             ],
         ),
         Figure(

@@ -14,7 +14,7 @@ from content import announcements, scheduling
 from content.errors import ContentError, DraftNotFound, DraftTransitionRefused
 from content.models import DRAFT_TRANSITIONS, Brief, Channel, Draft, InboxItem
 from content.services.inbox import mark_replied_by_publishing
-from outbox.services import record_event
+from outbox.services import record_event, record_events
 from tenants.audit import services as audit
 from tenants.audit.models import AuditAction
 
@@ -35,18 +35,52 @@ def mark_draft_ready(*, draft: Draft) -> Draft:
     return draft
 
 
-def _give_default_publish_time(draft: Draft) -> None:
+def _default_publish_time(draft: Draft) -> datetime | None:
+    """Its earlier version's publish time, else what the plan or audience says (or None)."""
     parent_time = (
         Draft.objects.filter(pk=draft.parent_id).values_list("publish_at", flat=True).first()
         if draft.parent_id is not None
         else None
     )
-    publish_at = parent_time or scheduling.default_publish_time(
+    return parent_time or scheduling.default_publish_time(
         brief_id=draft.brief_id, audience_id=draft.audience_id, now=timezone.now()
     )
+
+
+def _give_default_publish_time(draft: Draft) -> None:
+    publish_at = _default_publish_time(draft)
     if publish_at is not None:
         Draft.objects.filter(pk=draft.pk).update(publish_at=publish_at)
         draft.publish_at = publish_at
+
+
+def offer_new_drafts(*, drafts: list[Draft]) -> list[Draft]:
+    """Store new, checked and scored drafts (a generation job's variants) ready for review, as
+    ``mark_draft_ready`` would offer each, with a few statements for them all: one INSERT for
+    the drafts (stored ready: no transition runs on a row just made) and one per kind of
+    announcement (``DRAFT_MOVED`` for a brief's drafts, ``DRAFT_READY``). Posts without a
+    publish time get the default, worked out once per brief, audience and earlier version."""
+    times: dict[tuple[int | None, int | None, int | None], datetime | None] = {}
+    for draft in drafts:
+        draft.status = Draft.Status.READY
+        if draft.kind == Draft.Kind.POST and draft.publish_at is None:
+            key = (draft.brief_id, draft.audience_id, draft.parent_id)
+            if key not in times:
+                times[key] = _default_publish_time(draft)
+            draft.publish_at = times[key]
+    with transaction.atomic(savepoint=False):
+        stored = Draft.objects.bulk_create(drafts)
+        moved = [
+            {"draft_id": d.pk, "brief_id": d.brief_id, "status": d.status}
+            for d in stored
+            if d.brief_id is not None
+        ]
+        if moved:
+            record_events(name=announcements.DRAFT_MOVED, payloads=moved)
+        record_events(name=announcements.DRAFT_READY, payloads=[{"draft_id": d.pk} for d in stored])
+    for draft in stored:
+        draft._stored_status = draft.status
+    return stored
 
 
 def _announce_move(draft: Draft) -> None:
@@ -73,7 +107,9 @@ def transition_draft(*, draft_id: int, transition: str) -> Draft:
         changes["approved_late"] = Case(
             When(publish_at__lt=now, then=Value(True)), default=Value(False)
         )
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction: nothing in the block is caught here, and a
+    # refusal is raised after it, with nothing written.
+    with transaction.atomic(savepoint=False):
         moved = Draft.objects.filter(pk=draft_id, status__in=sources).update(**changes)
         if moved:
             draft = Draft.objects.get(pk=draft_id)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from dramatiq.middleware import TimeLimitExceeded
@@ -21,7 +21,7 @@ from content.assistant.providers import ProviderError, provider_for, resolve_con
 from content.errors import ContentError
 from content.models import AssistantSettings, Brief, Channel, Draft, GenerationJob, InboxItem
 from content.services.attention import sync_job_attention
-from content.services.drafts import mark_draft_ready
+from content.services.drafts import offer_new_drafts
 from content.services.generation import assistant_settings
 from outbox.services import record_event
 from tenants.worker import enqueue_on_commit
@@ -387,43 +387,68 @@ def _deliver(
     job: GenerationJob, ctx: contexts.GenerationContext, result: pipeline.PipelineResult
 ) -> list[Draft]:
     source = job.source_draft
-    drafts = []
-    for checked in result.variants:
-        draft = Draft.objects.create(
-            kind=job.kind,
-            channel=job.channel,
-            text=checked.text,
-            status=Draft.Status.DRAFT,
-            version=(source.version + 1) if source else 1,
-            parent=source,
-            job=job,
-            variant=checked.variant,
-            brief=job.brief,
-            audience=job.brief.audience if job.brief else (source.audience if source else None),
-            inbox_item=job.inbox_item,
-            provider=result.provider,
-            model=result.model,
-            prompt_version=PROMPT_VERSION,
-            voice_version=ctx.voice.version,
-            tokens_in=checked.tokens_in,
-            tokens_out=checked.tokens_out,
-            cost_estimate=usage.cost_for(
-                tokens_in=checked.tokens_in, tokens_out=checked.tokens_out
-            ),
-            latency_ms=checked.latency_ms,
-            guardrail_violations=[v.as_dict() for v in checked.violations],
-            novelty=checked.novelty.as_dict(),
-            attempts=checked.attempts,
-            risk_score=checked.risk.score,
-            risk_reasons=checked.risk.reasons,
-            flags=checked.flags,
-            labels=checked.labels,
-            needs_person=bool(checked.needs_person_reason),
-            needs_person_reason=checked.needs_person_reason,
-            created_by_id=job.created_by_id,
-        )
-        drafts.append(mark_draft_ready(draft=draft))
-    return drafts
+    return offer_new_drafts(
+        drafts=[
+            Draft(
+                kind=job.kind,
+                channel=job.channel,
+                text=checked.text,
+                status=Draft.Status.DRAFT,
+                version=(source.version + 1) if source else 1,
+                parent=source,
+                job=job,
+                variant=checked.variant,
+                brief=job.brief,
+                audience=job.brief.audience if job.brief else (source.audience if source else None),
+                inbox_item=job.inbox_item,
+                provider=result.provider,
+                model=result.model,
+                prompt_version=PROMPT_VERSION,
+                voice_version=ctx.voice.version,
+                tokens_in=checked.tokens_in,
+                tokens_out=checked.tokens_out,
+                cost_estimate=usage.cost_for(
+                    tokens_in=checked.tokens_in, tokens_out=checked.tokens_out
+                ),
+                latency_ms=checked.latency_ms,
+                guardrail_violations=[v.as_dict() for v in checked.violations],
+                novelty=checked.novelty.as_dict(),
+                attempts=checked.attempts,
+                risk_score=checked.risk.score,
+                risk_reasons=checked.risk.reasons,
+                flags=checked.flags,
+                labels=checked.labels,
+                needs_person=bool(checked.needs_person_reason),
+                needs_person_reason=checked.needs_person_reason,
+                created_by_id=job.created_by_id,
+            )
+            for checked in result.variants
+        ]
+    )
+
+
+def _finish(job: GenerationJob, *, now: datetime) -> bool:
+    """Mark the job succeeded with what it used, if this run still owns it (one conditional
+    UPDATE, which also locks the row until the transaction ends): a run that was taken over
+    (its worker stalled past the stale limit) must not deliver twice."""
+    finished = GenerationJob.objects.filter(
+        pk=job.pk, status=GenerationJob.Status.RUNNING, started_at=job.started_at
+    ).update(
+        status=GenerationJob.Status.SUCCEEDED,
+        provider=job.provider,
+        model=job.model,
+        tokens_in=job.tokens_in,
+        tokens_out=job.tokens_out,
+        cost_estimate=job.cost_estimate,
+        failure_code="",
+        failure_reason="",
+        finished_at=now,
+    )
+    if finished:
+        job.status = GenerationJob.Status.SUCCEEDED
+        job.failure_code, job.failure_reason = "", ""
+        job.finished_at = now
+    return bool(finished)
 
 
 def _still_ours(job: GenerationJob) -> bool:
@@ -531,19 +556,23 @@ def run_job(
     job.tokens_in += result.tokens_in
     job.tokens_out += result.tokens_out
     job.cost_estimate = usage.cost_for(tokens_in=job.tokens_in, tokens_out=job.tokens_out)
-    with transaction.atomic():
-        if not _still_ours(job):
-            logger.warning("Generation job %s was taken over by another run", job.pk)
-            return None
-        try:
-            with transaction.atomic():
-                # Check foreign keys as each draft is written, not at commit: a brief or inbox
-                # item deleted while the model was writing then fails here, where the job can
-                # say so, instead of at a commit nothing catches (leaving it "running").
-                with connection.cursor() as cursor:
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                _deliver(job, ctx, result)
-        except IntegrityError:
+    try:
+        # One transaction, few statements: the job's conditional move to succeeded (which
+        # also locks it, and finds a run that was taken over), the drafts, their
+        # announcements. Foreign keys are checked at the latest at the commit, which is inside
+        # this ``try``: a brief or inbox item deleted while the model was writing rolls it all
+        # back and the job says so below, never left "running".
+        with transaction.atomic():
+            if not _finish(job, now=timezone.now()):
+                logger.warning("Generation job %s was taken over by another run", job.pk)
+                return None
+            _deliver(job, ctx, result)
+    except IntegrityError:
+        job.status = GenerationJob.Status.RUNNING
+        with transaction.atomic():
+            if not _still_ours(job):
+                logger.warning("Generation job %s was taken over by another run", job.pk)
+                return None
             if _inputs_gone(job):
                 return _fail(
                     job,
@@ -558,20 +587,4 @@ def run_job(
                 reason="The draft was revised while this job ran; regenerate the newest version.",
                 now=timezone.now(),
             )
-        job.status = GenerationJob.Status.SUCCEEDED
-        job.failure_code, job.failure_reason = "", ""
-        job.finished_at = timezone.now()
-        job.save(
-            update_fields=[
-                "status",
-                "provider",
-                "model",
-                "tokens_in",
-                "tokens_out",
-                "cost_estimate",
-                "failure_code",
-                "failure_reason",
-                "finished_at",
-            ]
-        )
     return job

@@ -47,7 +47,9 @@ def emit_event(
         raise UnknownEventType(f"Unknown event type '{event_type}'.", field="event_type")
     if current_schema_name() == "public":
         raise NotInBrand("Events belong to a brand: emit them inside the brand's schema.")
-    with transaction.atomic():
+    # Joins a caller's transaction (an outbox reaction) without a savepoint: nothing here
+    # catches a database error.
+    with transaction.atomic(savepoint=False):
         event = Event.objects.create(
             type=event_type, data=data, created_at=occurred_at or timezone.now()
         )

@@ -323,7 +323,9 @@ def follow_briefs(*, brief_ids: Iterable[int] | None = None) -> int:
     Each item is locked while it moves (SKIP LOCKED: another run is moving it), so a
     repeated or late call changes nothing. Returns how many items moved."""
     moved = 0
-    with transaction.atomic():
+    # No savepoint of its own inside an outer transaction (an outbox reaction): nothing here
+    # catches a database error, which rolls the caller back as well.
+    with transaction.atomic(savepoint=False):
         items = PlanItem.objects.select_for_update(skip_locked=True).filter(
             brief_id__isnull=False, status__in=FOLLOWS_BRIEF
         )

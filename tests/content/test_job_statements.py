@@ -1,0 +1,71 @@
+"""What a generated draft costs the worker in SQL statements (issue 20): the job (claim,
+context, the drafts with their checks, announcements) and the reactions to what it announced
+(routing through the approvals policy, webhook events, the plan, notices), all counted."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import tenant_context
+
+from approvals.models import ApprovalRequest
+from content import services
+from content.models import Draft
+from content.services import jobs
+from content.tasks import run_generation_job
+from integrations import events
+from integrations.models import Event
+from tests.content.fake_ai import drafts
+
+pytestmark = pytest.mark.django_db
+
+TEXTS = (
+    "Our autumn blend is back at the café. Come taste it this week. #AlpineCoffee",
+    "Autumn in a cup: the blend you asked for returns to the café this week. #AlpineCoffee",
+    "Maple notes and mountain air: the autumn blend is here again, this week. #AlpineCoffee",
+)
+# Statements per draft, the job and every reaction it causes (savepoints and, in tests, the
+# reactions' brand lookups and search_path switches included; the worker has the brand on
+# the connection). Before issue 20: 145 for a job of one variant, 92 a draft for three; after
+# it 96 and 48.
+MOST_PER_DRAFT = {1: 100, 3: 50}
+
+
+@pytest.fixture
+def brief(x_channel, voice):  # type: ignore[no-untyped-def]
+    return services.create_brief(
+        title="Autumn blend",
+        key_message="Our autumn blend is back",
+        call_to_action="Come taste it this week",
+        channels=[x_channel],
+    )
+
+
+@pytest.mark.parametrize("variants", [1, 3])
+def test_a_generated_draft_and_its_routing_stay_within_the_statement_budget(
+    world, fake_ai, brief, variants, django_capture_on_commit_callbacks
+) -> None:
+    fake_ai.script(drafts(*TEXTS[:variants], risk_score=10, risk_reasons=["mild"]))
+    job = jobs.request_post_drafts(brief=brief, variants=variants)
+
+    # As the worker runs it: the brand set on the connection, the reactions after the commit.
+    with (
+        tenant_context(world.a.brand),
+        CaptureQueriesContext(connection) as sent,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        run_generation_job.fn(job.pk)
+
+    made = list(Draft.objects.filter(job=job).order_by("variant"))
+    assert [d.text for d in made] == list(TEXTS[:variants])
+    assert {d.status for d in made} == {"in_review"}
+    [request] = ApprovalRequest.objects.filter(subject_id__in=[d.pk for d in made])
+    assert request.status == "open"
+    assert request.open_variant_ids == ([d.pk for d in made] if variants > 1 else [made[0].pk])
+    assert Event.objects.filter(type=events.DRAFT_READY).count() == variants
+    assert Event.objects.filter(type=events.APPROVAL_REQUESTED).count() == 1
+    per_draft = len(sent.captured_queries) / variants
+    assert per_draft <= MOST_PER_DRAFT[variants], "\n".join(
+        q["sql"][:160] for q in sent.captured_queries
+    )
