@@ -54,6 +54,7 @@ from outbox.services import new_event
 from outbox.tasks import react_to_outbox_events_of_brands
 from tenants.attention.services import sync_attention_of_brands
 from tenants.models import Brand, Membership, User
+from tenants.roles import PERMISSIONS, Role
 from tenants.worker import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ logger = logging.getLogger(__name__)
 CHUNK_BRANDS = 100
 
 M = TypeVar("M", bound=Model)
+
+_ESCALATION_ROLES = PERMISSIONS["approvals.decide"][0] | {Role.ACCOUNT_LEAD}
 
 
 def remind_due_brands(
@@ -149,8 +152,14 @@ def _remind_chunk(
                 quiet=w.quiet,
                 decisions=w.decisions,
             )
+            # An escalation only ever names members who may decide or account leads: a brand
+            # with none has nobody to escalate to, whatever its rota says (no rota read).
+            could_escalate = any(role in _ESCALATION_ROLES for _user, role in batch.members)
+            if not could_escalate:
+                batch.on_duty = []
             if len(w.steps) >= batch_size or any(
-                now >= step.deadline_at or (step.escalated_at is None and not batch.deciders(step))
+                now >= step.deadline_at
+                or (step.escalated_at is None and could_escalate and not batch.deciders(step))
                 for step in w.steps
                 if step.deadline_at is not None
             ):
