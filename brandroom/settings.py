@@ -173,20 +173,10 @@ _db["CONN_HEALTH_CHECKS"] = True
 # DATABASE_POOL_MAX_SIZE, opened on demand, closed after DATABASE_POOL_MAX_IDLE seconds unused.
 # DATABASE_POOL=off goes back to one connection per thread kept DATABASE_CONN_MAX_AGE seconds.
 DATABASE_POOL = env.bool("DATABASE_POOL", default=True)
-# Threads the approvals deadline sweep fans due brands out over, each with a connection of its
-# own from the pool (on top of the worker thread running the sweep).
-APPROVALS_SWEEP_THREADS = env.int("APPROVALS_SWEEP_THREADS", default=4)
-if APPROVALS_SWEEP_THREADS < 1:
-    raise ImproperlyConfigured("APPROVALS_SWEEP_THREADS must be at least 1")
 DATABASE_POOL_MAX_SIZE = env.int(
     "DATABASE_POOL_MAX_SIZE",
-    # Every thread of the busiest process kind (web, or worker plus the sweep's threads) plus
-    # the heartbeat thread.
-    default=max(
-        env.int("WEB_THREADS", default=4),
-        env.int("WORKER_THREADS", default=4) + APPROVALS_SWEEP_THREADS,
-    )
-    + 1,
+    # Every thread of the busiest process kind (web or worker) plus the heartbeat thread.
+    default=max(env.int("WEB_THREADS", default=4), env.int("WORKER_THREADS", default=4)) + 1,
 )
 DATABASE_POOL_MAX_IDLE = env.float("DATABASE_POOL_MAX_IDLE", default=60.0)
 DATABASE_POOL_TIMEOUT = env.float("DATABASE_POOL_TIMEOUT", default=10.0)

@@ -59,12 +59,7 @@ def record_events(*, name: str, payloads: Iterable[dict[str, Any]]) -> list[Outb
     notices); each is still dispatched on its own once the transaction commits."""
     if current_schema_name() == get_public_schema_name():
         raise NotInBrand(f"The outbox event {name} must be recorded inside a brand's schema.")
-    events = OutboxEvent.objects.bulk_create(
-        [
-            OutboxEvent(name=name, payload=json.loads(json.dumps(p, cls=_PayloadEncoder)))
-            for p in payloads
-        ]
-    )
+    events = OutboxEvent.objects.bulk_create([new_event(name=name, payload=p) for p in payloads])
     from outbox.tasks import react_to_outbox_events  # the actor module imports these services
 
     if events:
@@ -72,6 +67,12 @@ def record_events(*, name: str, payloads: Iterable[dict[str, Any]]) -> list[Outb
         # PostgreSQL broker), more than writing the events did.
         enqueue_on_commit(react_to_outbox_events, [event.pk for event in events])
     return events
+
+
+def new_event(*, name: str, payload: dict[str, Any]) -> OutboxEvent:
+    """The unsaved event ``record_event`` writes (``payload`` made JSON), for a writer that
+    inserts many at once and enqueues their dispatch itself (the sweep across brands)."""
+    return OutboxEvent(name=name, payload=json.loads(json.dumps(payload, cls=_PayloadEncoder)))
 
 
 def dispatch_event(*, event_id: int, now: datetime | None = None) -> bool:

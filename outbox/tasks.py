@@ -49,6 +49,37 @@ def react_to_outbox_events(event_ids: list[int]) -> None:
         raise failure
 
 
+@dramatiq.actor(
+    queue_name=QUEUE_DEFAULT,
+    max_retries=settings.OUTBOX_MAX_RETRIES,
+    min_backoff=settings.OUTBOX_RETRY_MIN_BACKOFF_MS,
+    max_backoff=60_000,
+)
+def react_to_outbox_events_of_brands(batches: list[tuple[str, list[int]]]) -> None:
+    """``react_to_outbox_events`` for events several brands wrote in one transaction (the
+    sweep's reminders across brands), each brand's run in its own schema: one message instead
+    of one a brand. Sent from the public schema with the brands named in it; a brand that is
+    gone or suspended is skipped, as the worker skips a message sent for one."""
+    failure: Exception | None = None
+    brands = Brand.objects.filter(schema_name__in=[schema for schema, _ids in batches])
+    by_schema = {brand.schema_name: brand for brand in brands}
+    for schema, event_ids in batches:
+        brand = by_schema.get(schema)
+        if brand is None or not brand.is_active:
+            logger.info(
+                "Skipping outbox events %s of brand schema %s: gone or suspended", event_ids, schema
+            )
+            continue
+        with schema_context(schema):
+            for event_id in event_ids:
+                try:
+                    services.dispatch_event(event_id=event_id)
+                except Exception as exc:
+                    failure = failure or exc
+    if failure is not None:
+        raise failure
+
+
 @dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=0)
 def reconcile_brand_flows() -> None:
     fixed = services.reconcile_brand()

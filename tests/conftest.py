@@ -169,7 +169,11 @@ def inline_worker(request: pytest.FixtureRequest) -> Iterator[InlineBroker | Non
         yield None
         return
     from approvals.tasks import email_sign_in_link
-    from outbox.tasks import react_to_outbox_event, react_to_outbox_events
+    from outbox.tasks import (
+        react_to_outbox_event,
+        react_to_outbox_events,
+        react_to_outbox_events_of_brands,
+    )
 
     real = dramatiq.get_broker()
     # Sign-in links run inline too: the phone's sign-in tests read the email they send.
@@ -177,6 +181,7 @@ def inline_worker(request: pytest.FixtureRequest) -> Iterator[InlineBroker | Non
         run={
             react_to_outbox_event.actor_name,
             react_to_outbox_events.actor_name,
+            react_to_outbox_events_of_brands.actor_name,
             email_sign_in_link.actor_name,
         }
     )

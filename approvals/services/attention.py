@@ -78,11 +78,24 @@ def sync_steps_attention(
     crisis: CrisisState | None,
 ) -> int:
     """``sync_approvals_attention`` for a few open steps the caller holds locked (a sweep
-    batch), from what it already read: costs the steps touched, not every open step.
+    batch), from what it already read: costs the steps touched, not every open step."""
+    wanted = {step.pk: step for step in steps}
+    items = steps_attention(
+        steps=wanted.values(), decisions=decisions, crisis=crisis, slug=current_brand().slug
+    )
+    return sync_attention(kinds=KINDS, collect=lambda: items, source_ids=wanted)
 
-    The rows are selected by source id across both kinds, so the crisis row is given too
-    (its source id, the incident's, may equal one of the steps')."""
-    slug = current_brand().slug
+
+def steps_attention(
+    *,
+    steps: Iterable[ApprovalStep],
+    decisions: Mapping[int, list[Decision]],
+    crisis: CrisisState | None,
+    slug: str,
+) -> list[Attention]:
+    """The attention rows of a few steps of the brand ``slug`` (the rows of those that are no
+    longer open are to go). The rows are replaced by source id across both kinds, so the
+    crisis row is given too when its source id (the incident's) equals one of the steps'."""
     wanted = {step.pk: step for step in steps}
     items = [
         _step_item(step, decisions.get(step.pk, []), slug)
@@ -92,4 +105,4 @@ def sync_steps_attention(
     crisis_item = _crisis_item(crisis, slug)
     if crisis_item is not None and crisis_item.source_id in wanted:
         items.append(crisis_item)
-    return sync_attention(kinds=KINDS, collect=lambda: items, source_ids=wanted)
+    return items

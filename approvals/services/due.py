@@ -10,7 +10,7 @@ rarer paths (a deadline reached, nobody left to decide) go through ``handle_due_
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -97,36 +97,48 @@ def read_due_batch(*, steps: Sequence[ApprovalStep]) -> DueBatch:
     )
 
 
-def remind_due_steps(*, batch: DueBatch, now: datetime) -> list[ApprovalStep]:
-    """Send (or hold through quiet hours) the reminders of the batch's steps that only need one,
-    writing steps, audit entries and notices set-wise; returns the steps left for
-    ``handle_due_step`` (a deadline reached, or nobody left to decide)."""
-    rest: list[ApprovalStep] = []
-    reminded: list[ApprovalStep] = []
-    entries: list[AuditEntry] = []
-    notices: list[dict[str, object]] = []
+@dataclass
+class ReminderPlan:
+    """A batch's reminders worked out but not yet written: the steps changed, their audit
+    entries and notices, and the steps left for ``handle_due_step``."""
+
+    rest: list[ApprovalStep] = field(default_factory=list)
+    reminded: list[ApprovalStep] = field(default_factory=list)
+    entries: list[AuditEntry] = field(default_factory=list)
+    notices: list[dict[str, object]] = field(default_factory=list)
+
+
+# Emails a reminder to the reachable deciders of a step; returns the addresses used.
+Mailer = Callable[[ApprovalStep, list[int], datetime], list[str]]
+
+
+def plan_reminders(*, batch: DueBatch, now: datetime, mailer: Mailer) -> ReminderPlan:
+    """Work out the reminders (sent, or held through quiet hours) of the batch's steps that
+    only need one; ``mailer`` emails each step's reachable deciders. Reads nothing itself
+    except, for a step nobody may decide, who is on duty (``DueBatch.escalation_targets``)."""
+    plan = ReminderPlan()
     for step in batch.steps:
         assert step.deadline_at is not None
         deciders = batch.deciders(step)
         if now >= step.deadline_at or (
             step.escalated_at is None and not deciders and batch.escalation_targets(step, now=now)
         ):
-            rest.append(step)
+            plan.rest.append(step)
             continue
         before = step_state(step=step)
         quiet = {} if batch.in_crisis else quiet_ends(rows=batch.quiet, user_ids=deciders, now=now)
         reachable = [i for i in deciders if i not in quiet]
-        reminded.append(step)
+        plan.reminded.append(step)
         if deciders and not reachable:
             # Everyone who could act is in quiet hours: hold the reminder until the first of
             # them is back, but never past the deadline (the timeout rule then applies).
             step.next_action_at = min([*quiet.values(), step.deadline_at])
-            entries.append(
+            plan.entries.append(
                 step_audit_entry(
                     step=step, action="reminder_held", now=now, before=before, detail="quiet hours"
                 )
             )
-            notices.append(
+            plan.notices.append(
                 {
                     "notice": "reminder_held",
                     "step_id": step.pk,
@@ -136,13 +148,13 @@ def remind_due_steps(*, batch: DueBatch, now: datetime) -> list[ApprovalStep]:
             continue
         step.reminders_sent = max(reminders_due(step=step, now=now), step.reminders_sent + 1)
         step.next_action_at = next_action_at(step=step)
-        sent_to = _send_reminder(step, reachable, now=now) if reachable else []
-        entries.append(
+        sent_to = mailer(step, reachable, now) if reachable else []
+        plan.entries.append(
             step_audit_entry(
                 step=step, action="reminder_sent", now=now, before=before, detail=", ".join(sent_to)
             )
         )
-        notices.append(
+        plan.notices.append(
             {
                 "notice": "reminder_sent",
                 "step_id": step.pk,
@@ -150,11 +162,23 @@ def remind_due_steps(*, batch: DueBatch, now: datetime) -> list[ApprovalStep]:
                 "recipients": reachable,
             }
         )
-    if reminded:
-        _write_reminders(reminded)
-        AuditEntry.objects.bulk_create(entries)
-        record_events(name=announcements.NOTICE, payloads=notices)
-    return rest
+    return plan
+
+
+def remind_due_steps(*, batch: DueBatch, now: datetime) -> list[ApprovalStep]:
+    """Send (or hold through quiet hours) the reminders of the batch's steps that only need one,
+    writing steps, audit entries and notices set-wise; returns the steps left for
+    ``handle_due_step`` (a deadline reached, or nobody left to decide)."""
+    plan = plan_reminders(
+        batch=batch,
+        now=now,
+        mailer=lambda step, reachable, at: _send_reminder(step, reachable, now=at),
+    )
+    if plan.reminded:
+        _write_reminders(plan.reminded)
+        AuditEntry.objects.bulk_create(plan.entries)
+        record_events(name=announcements.NOTICE, payloads=plan.notices)
+    return plan.rest
 
 
 def _write_reminders(steps: list[ApprovalStep]) -> None:
@@ -173,18 +197,28 @@ def _write_reminders(steps: list[ApprovalStep]) -> None:
         )
 
 
-def _send_reminder(step: ApprovalStep, reachable: list[int], *, now: datetime) -> list[str]:
+def reminder_email(*, step: ApprovalStep) -> tuple[str, str, bool]:
+    """Subject, body and urgency of a step's reminder email (the current brand's)."""
     request = step.request
     assert step.deadline_at is not None
-    return email_on_commit(
-        user_ids=reachable,
-        subject=f"Reminder: {request.subject_kind} #{request.subject_id} awaits your decision",
-        body=(
+    return (
+        f"Reminder: {request.subject_kind} #{request.subject_id} awaits your decision",
+        (
             f"{request.summary}\n\nThe deadline is {brand_local_text(step.deadline_at)}.\n\n"
             f"Decide here: {step_link(step_id=step.pk)}\n"
         ),
         # An early reminder may ride in a digest; one close to the deadline goes at once.
-        urgent=request.subject_kind == "reply" or step.is_crisis_step,
+        request.subject_kind == "reply" or step.is_crisis_step,
+    )
+
+
+def _send_reminder(step: ApprovalStep, reachable: list[int], *, now: datetime) -> list[str]:
+    subject, body, urgent = reminder_email(step=step)
+    return email_on_commit(
+        user_ids=reachable,
+        subject=subject,
+        body=body,
+        urgent=urgent,
         deadline=step.deadline_at,
         now=now,
     )

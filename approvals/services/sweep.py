@@ -2,22 +2,22 @@
 
 Brands come from the public due index (``due_index``), steps from each brand's partial index
 on ``next_action_at``, so the sweep's cost follows the due work, not the number of brands or
-open steps.
+open steps. Reminders are handled for many brands at once (``due_across_brands``); the rest
+brand by brand, each brand's batches in transactions of their own.
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from approvals.models import ApprovalStep
 from approvals.services.attention import sync_approvals_attention, sync_steps_attention
 from approvals.services.due import handle_due_step, read_due_batch, remind_due_steps
+from approvals.services.due_across_brands import remind_due_brands
 from approvals.services.due_index import due_brand_ids, sync_brand_due
 from tenants.models import Brand
 
@@ -65,32 +65,20 @@ def sweep_due_brands(*, now: datetime) -> dict[str, int]:
     """Run the sweep in every active brand that has something due; returns handled steps per
     brand (a brand whose sweep failed is logged and left out: it stays due for the next run).
 
-    The due brands are fanned out over up to ``APPROVALS_SWEEP_THREADS`` threads, each on a
-    connection of its own from the pool, so the sweep's time follows the slowest share rather
-    than the sum of every brand's round trips. Inside a caller's transaction (and with one
-    thread or one due brand) the brands are swept one after another on the caller's
-    connection instead: other connections could not see the caller's uncommitted work.
+    Reminders, the common case, are handled for a chunk of due brands at a time in a fixed
+    number of statements (``remind_due_brands``); a brand with other work due (a deadline
+    reached, a step nobody may decide) is then swept on its own (``sweep_brand``).
     """
     ids = due_brand_ids(now=now)
     if not ids:
         return {}
     brands = list(Brand.objects.filter(pk__in=ids, status=Brand.Status.ACTIVE).order_by("pk"))
-    threads = min(settings.APPROVALS_SWEEP_THREADS, len(brands))
-    if threads <= 1 or connection.in_atomic_block:
-        swept = [_sweep_one(brand, now=now) for brand in brands]
-    else:
-        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="approvals-sweep")
-        try:
-            swept = list(pool.map(lambda brand: _sweep_in_thread(brand, now=now), brands))
-        finally:
-            # Stopped early (the actor's time limit), the brands not started yet wait for the
-            # next run instead of holding this one up.
-            pool.shutdown(cancel_futures=True)
-    return {
-        brand.slug: handled
-        for brand, handled in zip(brands, swept, strict=True)
-        if handled is not None
-    }
+    handled: dict[int, int | None] = {}
+    reminded, left = remind_due_brands(brands=brands, now=now, batch_size=SWEEP_BATCH)
+    handled.update(reminded)
+    for brand in left:
+        handled[brand.pk] = _sweep_one(brand, now=now)
+    return {brand.slug: count for brand in brands if (count := handled.get(brand.pk)) is not None}
 
 
 def _sweep_one(brand: Brand, *, now: datetime) -> int | None:
@@ -103,12 +91,3 @@ def _sweep_one(brand: Brand, *, now: datetime) -> int | None:
         # by the next sweep, and the error is logged with the brand named.
         logger.exception("Approvals sweep failed for brand %s", brand.slug)
         return None
-
-
-def _sweep_in_thread(brand: Brand, *, now: datetime) -> int | None:
-    """Sweep one brand on a pool thread's own connection, handed back (or closed) afterwards
-    so no connection, and no brand's search_path, outlives the brand's work."""
-    try:
-        return _sweep_one(brand, now=now)
-    finally:
-        connection.close()

@@ -162,8 +162,8 @@ def run(ctx: Bench) -> list[Figure]:
     how = (
         f"sweep_due_brands(now=T0) timed in the bench process against {brands:,} brands, every"
         f" brand with one due step per {open_steps // due} open ones, so every brand is due"
-        " (the worst spread of the same due count: each due brand costs a schema switch, the"
-        " step query, and sync_brand_due). Due steps get a reminder (no members in the filled"
+        " (the worst spread of the same due count: every due brand is a schema of its own to"
+        " reach). Due steps get a reminder (no members in the filled"
         " brands, so no email is built); each run follows a fresh bulk fill and checks that"
         " exactly the intended steps were handled. One sweep_due_brands call takes at most"
         " 500 due brands (due_brand_ids' limit, most overdue first); the figure is successive"
@@ -183,17 +183,15 @@ def run(ctx: Bench) -> list[Figure]:
                 how,
                 f"{per_brand_ms:.2f} ms per due brand: about {per_step_ms:.1f} ms per due step"
                 f" (marginal, from the 10x-due run) and {brand_fixed_ms:.1f} ms per due brand."
-                " Per due step the reminder runs about 7 ORM statements in turn (deciders from"
-                " memberships and earlier decisions, crisis state, quiet hours, the step update,"
-                " an audit row); per due brand a `SET search_path`, the SKIP LOCKED select, the"
-                " due-index row locked, re-read and rewritten, BEGIN/COMMIT. It is Python and"
-                " round trips, one step after another in one process, so the time is"
-                " (due steps x per-step cost): 1,000 due steps cannot fit in 1 s at more than"
-                " 1 ms each. Bounded by that per-step work, not by the open steps (next row)."
-                " Ways to meet the target: handle a brand's due reminders set-wise (crisis"
-                " state and deciders once per brand and role set, one UPDATE and one bulk audit"
-                " insert per batch), or let the sweep only fan out one actor per due brand so"
-                " the work spreads over worker threads.",
+                " Reminders are handled for 100 due brands per transaction"
+                " (approvals.services.due_across_brands): one statement claims every brand's due"
+                " steps (a UNION ALL of per-schema SKIP LOCKED claims), five read the brands'"
+                " decisions, crisis state, quiet hours, digest choices and members, one writes"
+                " every brand's steps, audit entries, outbox events and digest entries"
+                " (data-modifying CTEs), three keep the attention rows and two the due index,"
+                " and one broker message carries the chunk's events. What is left per due brand"
+                " is Python (the same reminder code as brand by brand) and the rows themselves."
+                " Brands with a deadline reached are still swept one by one (sweep_brand).",
             ],
         ),
         Figure(

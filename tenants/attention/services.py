@@ -14,7 +14,7 @@ cannot wait on each other's attention locks in a cycle.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -91,10 +91,13 @@ def _row(brand_id: int, item: Attention) -> AttentionRow:
     )
 
 
+def _key(kinds: frozenset[str]) -> int:
+    return zlib.crc32(",".join(sorted(kinds)).encode()) & 0x7FFFFFFF
+
+
 def _lock(brand_id: int, kinds: frozenset[str]) -> None:
-    key = zlib.crc32(",".join(sorted(kinds)).encode()) & 0x7FFFFFFF
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [brand_id, key])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [brand_id, _key(kinds)])
 
 
 def sync_attention(
@@ -114,30 +117,75 @@ def sync_attention(
     # here fails the caller's change as a whole, which is what it must do anyway.
     with transaction.atomic(savepoint=False):
         _lock(brand_id, wanted_kinds)
-        wanted: dict[tuple[str, int], AttentionRow] = {}
+        wanted: dict[tuple[int, str, int], AttentionRow] = {}
         for item in collect():
             if item.kind not in wanted_kinds or (only is not None and item.source_id not in only):
                 raise ValueError(f"sync of {sorted(wanted_kinds)} collected {item}")
-            wanted[(item.kind, item.source_id)] = _row(brand_id, item)
+            wanted[(brand_id, item.kind, item.source_id)] = _row(brand_id, item)
         rows = AttentionRow.objects.filter(brand_id=brand_id, kind__in=wanted_kinds)
         if only is not None:
             rows = rows.filter(source_id__in=only)
-        stored = {(row.kind, row.source_id): row for row in rows}
-        gone = [row.pk for key, row in stored.items() if key not in wanted]
-        changed = [
-            row
-            for key, row in wanted.items()
-            if key not in stored or any(getattr(row, f) != getattr(stored[key], f) for f in _FIELDS)
-        ]
-        if gone:
-            AttentionRow.objects.filter(pk__in=gone).delete()
-        if changed:
-            AttentionRow.objects.bulk_create(
-                changed,
-                update_conflicts=True,
-                unique_fields=["brand", "kind", "source_id"],
-                update_fields=[*_FIELDS, "updated_at"],
+        return _replace(stored=list(rows), wanted=wanted)
+
+
+def sync_attention_of_brands(
+    *,
+    kinds: Iterable[str],
+    items: Mapping[int, Iterable[Attention]],
+    source_ids: Mapping[int, Iterable[int]],
+) -> int:
+    """``sync_attention`` with ``source_ids`` for several brands at once (brand id to its
+    items and to the things they replace; the sweep's reminders across brands): the brands'
+    locks are taken in brand order in one statement, and their rows read and written in one
+    statement each. Returns how many rows were added, changed or removed."""
+    wanted_kinds = frozenset(kinds)
+    only = {brand_id: frozenset(ids) for brand_id, ids in source_ids.items()}
+    if not only:
+        return 0
+    with transaction.atomic(savepoint=False):
+        with connection.cursor() as cursor:
+            # Brand order, as every caller takes them, so two such syncs cannot deadlock.
+            cursor.execute(
+                "SELECT count(pg_advisory_xact_lock(b, %s)) FROM unnest(%s::int[]) AS b",
+                [_key(wanted_kinds), sorted(only)],
             )
+        wanted: dict[tuple[int, str, int], AttentionRow] = {}
+        for brand_id, brand_items in items.items():
+            for item in brand_items:
+                if item.kind not in wanted_kinds or item.source_id not in only.get(
+                    brand_id, frozenset()
+                ):
+                    raise ValueError(f"sync of {sorted(wanted_kinds)} collected {item}")
+                wanted[(brand_id, item.kind, item.source_id)] = _row(brand_id, item)
+        rows = AttentionRow.objects.filter(
+            brand_id__in=list(only),
+            kind__in=wanted_kinds,
+            source_id__in=sorted(set().union(*only.values())),
+        )
+        stored = [row for row in rows if row.source_id in only[row.brand_id]]
+        return _replace(stored=stored, wanted=wanted)
+
+
+def _replace(
+    *, stored: list[AttentionRow], wanted: dict[tuple[int, str, int], AttentionRow]
+) -> int:
+    """Delete the ``stored`` rows not ``wanted`` and write the wanted ones that differ."""
+    by_key = {(row.brand_id, row.kind, row.source_id): row for row in stored}
+    gone = [row.pk for key, row in by_key.items() if key not in wanted]
+    changed = [
+        row
+        for key, row in wanted.items()
+        if key not in by_key or any(getattr(row, f) != getattr(by_key[key], f) for f in _FIELDS)
+    ]
+    if gone:
+        AttentionRow.objects.filter(pk__in=gone).delete()
+    if changed:
+        AttentionRow.objects.bulk_create(
+            changed,
+            update_conflicts=True,
+            unique_fields=["brand", "kind", "source_id"],
+            update_fields=[*_FIELDS, "updated_at"],
+        )
     return len(gone) + len(changed)
 
 

@@ -457,3 +457,88 @@ def test_one_sweep_reminds_every_due_step_of_a_brand_once_and_audits_each(
     rows = AttentionRow.objects.filter(brand=in_a.brand, kind="approval_step")
     assert set(rows.values_list("source_id", flat=True)) >= {s.pk for s in steps}
     assert BrandDue.objects.get(brand=in_a.brand).next_due_at == T0 + timedelta(minutes=25)
+
+
+def statements(queries: CaptureQueriesContext) -> int:
+    """Statements run, not counting django-tenants' ``SET search_path`` (it follows which
+    schema the connection was left on, not the work)."""
+    return sum(1 for q in queries if not q["sql"].startswith("SET search_path"))
+
+
+def test_reminding_a_second_brand_costs_no_more_statements(world) -> None:
+    # Given one brand with a due reminder, swept alone
+    with tenant_context(world.a.brand):
+        open_reply(world.a)
+    with CaptureQueriesContext(connection) as alone:
+        assert services.sweep_due_brands(now=T0 + timedelta(minutes=16)) == {world.a.brand.slug: 1}
+    # When two brands each have one (the first brand a new one, its old step not due yet)
+    for brand_world in (world.a, world.b):
+        with tenant_context(brand_world.brand):
+            open_reply(brand_world)
+    with CaptureQueriesContext(connection) as together:
+        swept = services.sweep_due_brands(now=T0 + timedelta(minutes=16))
+    # Then both are reminded with the same statements one brand took: the sweep's cost per
+    # due brand is what the chunk's few statements cost, not a dozen round trips each.
+    assert swept == {world.a.brand.slug: 1, world.b.brand.slug: 1}
+    assert statements(together) == statements(alone)
+    for brand_world in (world.a, world.b):
+        with tenant_context(brand_world.brand):
+            assert ApprovalStep.objects.filter(reminders_sent=1).count() == (
+                2 if brand_world is world.a else 1
+            )
+
+
+def test_a_reminder_in_one_brand_and_a_deadline_in_another_are_both_handled(
+    world, heard, commits
+) -> None:
+    # Given a reminder due in brand A and, in brand B, a step whose deadline has passed
+    with tenant_context(world.a.brand):
+        _draft, reminded = open_reply(world.a)
+    with tenant_context(world.b.brand):
+        services.apply_preset(level=1, actor_id=None, now=T0)
+        draft = DraftFactory(kind="reply", risk_score=50)
+        result = services.request_approval(
+            subject_kind="reply",
+            subject_id=draft.pk,
+            risk_score=50,
+            actor_id=None,
+            now=T0 - timedelta(minutes=20),
+        )
+        breached = ApprovalStep.objects.get(request_id=result.request_id)
+    # When one sweep runs
+    assert sweep(16, commits) == {world.a.brand.slug: 1, world.b.brand.slug: 1}
+    # Then A's deciders are reminded by email and B's step goes to B's account lead
+    assert [e["step_id"] for e in heard.events_of("reminder_sent")] == [reminded.pk]
+    assert [e["step_id"] for e in heard.events_of("step_escalated")] == [breached.pk]
+    assert world.a.person(Role.ACCOUNT_LEAD).email in recipients()
+    with tenant_context(world.b.brand):
+        breached.refresh_from_db()
+        assert breached.escalated_to_ids == [world.b.person(Role.ACCOUNT_LEAD).pk]
+    with tenant_context(world.a.brand):
+        reminded.refresh_from_db()
+        assert (reminded.reminders_sent, reminded.escalated_at) == (1, None)
+
+
+def test_a_brand_nobody_could_take_a_step_from_is_reminded_with_the_others(world) -> None:
+    from tenants.models import Membership
+
+    # Given brand B's step, which nobody on B may decide, and nobody could be escalated to
+    with tenant_context(world.a.brand):
+        open_reply(world.a)
+    with CaptureQueriesContext(connection) as alone:
+        services.sweep_due_brands(now=T0 + timedelta(minutes=16))
+    with tenant_context(world.a.brand):
+        open_reply(world.a)
+    with tenant_context(world.b.brand):
+        _draft_id, orphan = open_reply(world.b)
+    Membership.objects.filter(brand=world.b.brand).delete()
+    # When both brands are swept
+    with CaptureQueriesContext(connection) as together:
+        swept = services.sweep_due_brands(now=T0 + timedelta(minutes=16))
+    # Then B's step gets its reminder (to nobody) and stays unescalated, as brand by brand,
+    # within the same statements as one brand: no brand-by-brand detour to read the rota.
+    assert swept == {world.a.brand.slug: 1, world.b.brand.slug: 1}
+    assert statements(together) == statements(alone)
+    with tenant_context(world.b.brand):
+        orphan.refresh_from_db()
+        assert (orphan.reminders_sent, orphan.escalated_at) == (1, None)

@@ -143,3 +143,28 @@ def test_a_person_chooses_their_digest_interval(world) -> None:
             lead.pk: 60
         }
         assert AuditEntry.objects.filter(action="digest_interval_set", actor_id=lead.pk).exists()
+
+
+def test_an_early_reminder_from_the_sweep_waits_for_the_digest(
+    hourly_lead: User, in_a, commits
+) -> None:
+    from approvals.models import ApprovalStep
+
+    admin = in_a.person(Role.AGENCY_ADMIN)
+    request_id = ask()
+    step = ApprovalStep.objects.get(request_id=request_id)
+    assert step.deadline_at - step.next_action_at >= timedelta(hours=2)  # room for a digest
+    DigestEntry.objects.all().delete()
+    mail.outbox = []
+    with commits():
+        assert services.sweep_due_brands(now=step.next_action_at) == {in_a.brand.slug: 1}
+    # The admin (no digest) is reminded at once; the lead's reminder waits for the digest,
+    assert [m.subject for m in to(admin)] == [
+        f"[{in_a.brand.name}] Reminder: post #{step.request.subject_id} awaits your decision"
+    ]
+    assert to(hourly_lead) == []
+    (held,) = DigestEntry.objects.filter(user_id=hourly_lead.pk, sent_at=None)
+    assert held.subject.startswith("Reminder: post #")
+    # and the audit names both as reminded.
+    entry = AuditEntry.objects.get(step_id=step.pk, action="reminder_sent")
+    assert entry.detail == f"{admin.email}, {hourly_lead.email}"

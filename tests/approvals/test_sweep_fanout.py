@@ -1,8 +1,9 @@
-"""The deadline sweep fanned out over threads: several due brands in one call, a broken brand
-among them, two sweeps at once.
+"""The deadline sweep across brands: several due brands in one call, a broken brand among them,
+two sweeps at once.
 
-The sweep's threads read over connections of their own, so these tests need committed data:
-brands of their own, created outside any test transaction and dropped afterwards."""
+Two sweeps at once need two connections, which only see committed data, and a broken brand
+needs its schema dropped: these tests use brands of their own, created outside any test
+transaction and dropped afterwards."""
 
 from __future__ import annotations
 
@@ -66,9 +67,8 @@ def step_ids(brand: Brand) -> list[int]:
 
 
 def test_one_call_reminds_then_escalates_every_due_brand_exactly_once(
-    due_brands: list[Brand], django_db_blocker: Any, settings: Any
+    due_brands: list[Brand], django_db_blocker: Any
 ) -> None:
-    settings.APPROVALS_SWEEP_THREADS = 3
     with django_db_blocker.unblock():
         reminded = services.sweep_due_brands(now=T0 + timedelta(minutes=16))
         assert reminded == {brand.slug: STEPS_PER_BRAND for brand in due_brands}
@@ -83,9 +83,8 @@ def test_one_call_reminds_then_escalates_every_due_brand_exactly_once(
 
 
 def test_a_broken_brand_is_logged_and_does_not_stop_the_others(
-    due_brands: list[Brand], django_db_blocker: Any, settings: Any, caplog: Any
+    due_brands: list[Brand], django_db_blocker: Any, caplog: Any
 ) -> None:
-    settings.APPROVALS_SWEEP_THREADS = 2
     broken = due_brands[1]
     with django_db_blocker.unblock():
         # Its schema is gone (say a restore that missed it) while the brand and its due row stay.
@@ -108,10 +107,7 @@ def test_a_broken_brand_is_logged_and_does_not_stop_the_others(
         assert BrandDue.objects.get(brand=broken).next_due_at == T0 + timedelta(minutes=15)
 
 
-def test_a_suspended_brand_is_not_swept(
-    due_brands: list[Brand], django_db_blocker: Any, settings: Any
-) -> None:
-    settings.APPROVALS_SWEEP_THREADS = 4
+def test_a_suspended_brand_is_not_swept(due_brands: list[Brand], django_db_blocker: Any) -> None:
     suspended = due_brands[0]
     with django_db_blocker.unblock():
         Brand.objects.filter(pk=suspended.pk).update(status=Brand.Status.SUSPENDED)
@@ -121,9 +117,8 @@ def test_a_suspended_brand_is_not_swept(
 
 
 def test_two_sweeps_at_once_remind_each_due_step_exactly_once(
-    due_brands: list[Brand], django_db_blocker: Any, settings: Any
+    due_brands: list[Brand], django_db_blocker: Any
 ) -> None:
-    settings.APPROVALS_SWEEP_THREADS = 3
     now = T0 + timedelta(minutes=16)
     start = threading.Barrier(2)
     results: list[Any] = []

@@ -127,3 +127,26 @@ def test_running_an_events_reactions_again_changes_nothing(
         assert requests_for(draft.pk) == ["open"]
         assert Event.objects.filter(type=events.DRAFT_READY).count() == 1
         assert Event.objects.filter(type=events.APPROVAL_REQUESTED).count() == 1
+
+
+def test_one_message_runs_the_events_of_several_brands_each_in_its_brand_but_not_a_suspended_one(
+    world,
+) -> None:
+    from outbox.tasks import react_to_outbox_events_of_brands
+    from tenants.models import Brand
+
+    # Given an event waiting in each of two brands, the second brand suspended since
+    written = {}
+    for brand in (world.a.brand, world.b.brand):
+        with schema_context(brand.schema_name):
+            event = outbox_services.new_event(name="tests.nothing", payload={"n": 1})
+            event.save()
+            written[brand.schema_name] = event.pk
+    Brand.objects.filter(pk=world.b.brand.pk).update(status=Brand.Status.SUSPENDED)
+    # When one message names both (sent from the public schema, as the sweep sends it)
+    react_to_outbox_events_of_brands.fn([[schema, [pk]] for schema, pk in written.items()])
+    # Then the active brand's event ran in its own schema, the suspended brand's waits
+    with schema_context(world.a.brand.schema_name):
+        assert OutboxEvent.objects.get(pk=written[world.a.brand.schema_name]).dispatched_at
+    with schema_context(world.b.brand.schema_name):
+        assert OutboxEvent.objects.get(pk=written[world.b.brand.schema_name]).dispatched_at is None
