@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import os
 import signal
@@ -37,6 +38,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "create,routing,drafts,approvals_sweep,ai_jobs,results,cockpit,planning,listening,migrate",
     )
     parser.add_argument("--keep-db", action="store_true", help="leave the database for a look")
+    parser.add_argument(
+        "--brands",
+        type=int,
+        default=0,
+        help="brands present while measuring, instead of the mode's size (1,000 full, tiny "
+        "smoke): a figure at an in-between size on a machine too busy to fill 1,000",
+    )
     parser.add_argument(
         "--database",
         default=os.environ.get("BENCH_DATABASE", ""),
@@ -92,6 +100,8 @@ def steps() -> list[tuple[str, Callable[[Bench], list[Figure]]]]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = SMOKE if args.smoke else FULL
+    if args.brands > 0:
+        sizes = dataclasses.replace(sizes, brands=args.brands)
     mode = "smoke" if args.smoke else "full"
     db_name = args.database or ("br_bench_smoke" if args.smoke else "br_bench")
     output = args.output or (WORK_DIR / "RESULTS-smoke.md" if args.smoke else RESULTS)
