@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from assets.errors import AssetsError, ProtocolVersionUnsupported, WrongPieceType
 from assets.models import ResumableUpload
 from assets.resumable import selectors, services
+from brandroom.http.openapi import ConflictErrorResponseSerializer
 from tenants.permissions import BrandScopedMixin
 
 TUS_VERSION = "1.0.0"
@@ -37,6 +38,19 @@ def _header(name: str, description: str, *, required: bool = False) -> OpenApiPa
 
 
 TUS_RESUMABLE = _header("Tus-Resumable", "Always `1.0.0`.", required=True)
+
+
+def _refusals(**answers: str) -> dict[int, OpenApiResponse]:
+    """tus's own refusals, in the API's error body (the usual 4xx are added by the schema)."""
+    codes = {"gone": 410, "precondition": 412, "too_large": 413, "busy": 423}
+    return {
+        codes[name]: OpenApiResponse(response=ConflictErrorResponseSerializer, description=text)
+        for name, text in answers.items()
+    }
+
+
+NOT_TUS_1 = "`Tus-Resumable` is not `1.0.0` (the answer's `Tus-Version` says what is spoken)."
+GONE = "The upload expired or its received bytes are lost; start a new one."
 TOKEN = OpenApiParameter(
     "token",
     OpenApiTypes.UUID,
@@ -154,7 +168,11 @@ class ResumableUploadsView(TusView):
             201: OpenApiResponse(
                 description="Created; `Location` is the upload's URL, `Upload-Expires` when an "
                 "unfinished upload is swept away."
-            )
+            ),
+            **_refusals(
+                precondition=NOT_TUS_1,
+                too_large="`Upload-Length` is over what an asset may be.",
+            ),
         },
     )
     def post(self, request: Request) -> Response:
@@ -203,7 +221,8 @@ class ResumableUploadView(TusView):
         responses={
             200: OpenApiResponse(
                 description="`Upload-Offset` (bytes received) and `Upload-Length`; no body."
-            )
+            ),
+            **_refusals(precondition=NOT_TUS_1, gone=GONE),
         },
     )
     def head(self, request: Request, token: uuid.UUID) -> Response:
@@ -235,7 +254,14 @@ class ResumableUploadView(TusView):
             204: OpenApiResponse(
                 description="Taken; `Upload-Offset` is where the upload now stands. With the "
                 "last byte the file became an asset: `Asset-Id` and `Asset-Location` name it."
-            )
+            ),
+            **_refusals(
+                precondition=NOT_TUS_1,
+                gone=GONE,
+                too_large="The piece goes past the upload's length, or the finished file is "
+                "over the limit for its type.",
+                busy="Another piece of this upload is being received; retry.",
+            ),
         },
     )
     def patch(self, request: Request, token: uuid.UUID) -> Response:
@@ -269,7 +295,10 @@ class ResumableUploadView(TusView):
             )
         return Response(status=status.HTTP_204_NO_CONTENT, headers=headers)
 
-    @extend_schema(parameters=[TOKEN, TUS_RESUMABLE], responses={204: None})
+    @extend_schema(
+        parameters=[TOKEN, TUS_RESUMABLE],
+        responses={204: None, **_refusals(precondition=NOT_TUS_1, gone=GONE)},
+    )
     def delete(self, request: Request, token: uuid.UUID) -> Response:
         """Give the upload up: the bytes received so far are deleted (an asset it made
         stays)."""
