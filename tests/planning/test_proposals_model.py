@@ -8,6 +8,7 @@ Each slot gets an audience that prefers its network, and accepting carries it to
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -306,3 +307,29 @@ def test_accepting_may_change_or_clear_the_audience_and_a_foreign_one_is_a_400(
         )
         assert PlanItem.objects.get(pk=cleared.json()["plan_item"]).audience_id is None
     assert count(a, PlanItem) == 2
+
+
+def test_a_request_whose_process_died_waiting_counts_its_reservation_and_stops_holding(
+    world, strategist, planned, audiences_a, model
+) -> None:
+    a = world.a
+    with schema_context(a.brand.schema_name):
+        dead = ProposalRequest.objects.create(
+            provider="openai", model="test-model", slots=3, cost_reserved=Decimal("0.004")
+        )
+        ProposalRequest.objects.filter(pk=dead.pk).update(
+            created_at=timezone.now() - timedelta(hours=1)
+        )
+        held_before = month_spent().held
+    model.script(answer(*(worded(n) for n in range(6))))
+
+    answered = propose(strategist, a, *two_weeks(a, planned))
+
+    assert answered.status_code == 201, answered.json()
+    with schema_context(a.brand.schema_name):
+        dead.refresh_from_db()
+        after = month_spent()
+    assert held_before == Decimal("0.004")
+    assert (dead.status, dead.cost_estimate) == ("abandoned", Decimal("0.004"))
+    assert after.held == 0
+    assert after.cost >= Decimal("0.004") + usage.cost_for(tokens_in=900, tokens_out=300)
