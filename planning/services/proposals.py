@@ -419,6 +419,9 @@ def _slot_inputs(slot: _Slot, data: proposer.ProposerInput) -> list[str]:
     texts += [e.name + " " + e.goal for e in data.events if e.id == slot.made.campaign_id]
     if slot.audience is not None:
         texts += [slot.audience.name, slot.audience.description]
+        texts += [
+            str(t) for t in [*(slot.audience.motivations or []), *(slot.audience.pains or [])]
+        ]
     return texts
 
 
