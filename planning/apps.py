@@ -23,6 +23,10 @@ class PlanningConfig(AppConfig):
         from planning.services.items import add_triggered_item
 
         receivers.connect()
+        # Proposals a model words are paid from the brand's AI budget, like drafts.
+        from planning.services.proposals import register_spend
+
+        register_spend()
         # The assistant reads the brand's learnings without knowing planning exists.
         register_source("planning", learning_texts)
         # New drafts go out at their plan item's time, or their audience's next active hour.

@@ -491,6 +491,17 @@ class PlanProposal(models.Model):
     # Guardrail and injection findings on the generated text ({code, detail} each): a flagged
     # proposal is only accepted with a title a person wrote that passes them.
     flags = models.JSONField(default=list, blank=True)
+    # How the wording came about when it is not simply the model's: "offline_generated",
+    # "provider_unavailable", "replaced_unsafe_output", "offline_wording" (docs/planning.md).
+    labels = models.JSONField(default=list, blank=True)
+    # An audience whose preferred channels include the slot's network; carried to the item.
+    audience = models.ForeignKey(
+        "content.AudienceProfile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     provider = models.CharField(max_length=40)
     model = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default="proposed")
@@ -524,3 +535,39 @@ class PlanProposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.planned_on}: {self.title}"
+
+
+class ProposalRequest(models.Model):
+    """One request for proposals that asked a model to word them: what it reserved from and
+    spent of the brand's monthly AI budget (a spend source of ``content.assistant.usage``).
+    Running only while the request waits for the model; offline requests make none."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        DONE = "done"
+        # The request's process died while it waited: its reservation counts as spent.
+        ABANDONED = "abandoned"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default="running")
+    provider = models.CharField(max_length=40)
+    model = models.CharField(max_length=100, blank=True)
+    slots = models.PositiveIntegerField(default=0)
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    cost_reserved = models.DecimalField(max_digits=10, decimal_places=6, default=0)
+    cost_estimate = models.DecimalField(max_digits=10, decimal_places=6, default=0)
+    failure_code = models.CharField(max_length=60, blank=True)
+    created_by = person_reference()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["running", "done", "abandoned"]),
+                name="proposal_request_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Proposal request {self.pk} ({self.status})"

@@ -557,6 +557,19 @@ class PlanProposalSerializer(serializers.Serializer):
         help_text="What the drafts' guardrails found in the generated text; a flagged proposal "
         "is accepted only with a title of your own.",
     )
+    audience = serializers.IntegerField(
+        source="audience_id",
+        read_only=True,
+        allow_null=True,
+        help_text="An audience whose preferred channels include the channel's network; "
+        "accepting carries it to the item.",
+    )
+    labels = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Why the wording is the offline planner's: offline_generated, "
+        "provider_unavailable, replaced_unsafe_output or offline_wording (none: the model's).",
+    )
     provider = serializers.CharField(read_only=True)
     model = serializers.CharField(read_only=True)
     status = serializers.ChoiceField(choices=PlanProposal.Status.choices, read_only=True)
@@ -576,6 +589,12 @@ class AcceptProposalSerializer(serializers.Serializer):
     pillar = serializers.IntegerField(required=False, **ID)
     campaign = serializers.IntegerField(required=False, allow_null=True, **ID)
     owner = serializers.IntegerField(required=False, allow_null=True, **ID)
+    audience = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Default: the proposal's audience; null for none.",
+        **ID,
+    )
 
 
 class RejectProposalSerializer(serializers.Serializer):

@@ -331,8 +331,11 @@ class ProposalViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Propose items for ``start``..``end`` (at most 92 days, from today on): what each
         channel's cadence still needs, with the pillar furthest below its target, the campaign
-        or event running that day and the hour the channel's best recent posts went out. Made
-        at once by the offline planner (the AI budget applies as for drafts: 402 when spent)."""
+        or event running that day, the hour the channel's best recent posts went out and an
+        audience that prefers the channel. Made at once by the offline planner; with the
+        openai provider a model words the titles and rationales in the brand's voice (the AI
+        budget applies as for drafts: 402 when spent, nothing stored; a provider that is down
+        leaves the offline wording, labelled)."""
         body = s.ProposalRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -357,7 +360,7 @@ class ProposalViewSet(
         body = s.AcceptProposalSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        for name in ("channel", "pillar", "campaign", "owner"):
+        for name in ("channel", "pillar", "campaign", "owner", "audience"):
             if name in data:
                 data[f"{name}_id"] = data.pop(name)
         accepted = proposal_services.accept_proposal(

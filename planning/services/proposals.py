@@ -1,11 +1,16 @@
 """Assistant plan proposals: ask for the items a range of days still needs, then accept each
 (it becomes a plan item through ``items.create_item``, with an audit entry) or reject it.
 
-Proposals are made synchronously by the offline planner (``planning.proposer``): it is
-arithmetic over a few queries and answers in milliseconds, so a 201 with the proposals beats a
-202 and a job to poll. The brand's AI budget still applies as it does to drafts (an offline
-request costs nothing but is refused once the month's budget is spent), and the generated
-text is screened with the drafts' guardrails and injection checks before anyone sees it."""
+The offline planner (``planning.proposer``) picks the slots: day, channel, pillar, campaign,
+time; an audience whose preferred channels include the slot's network is suggested for it.
+It is arithmetic over a few queries, so a request is answered synchronously (a 201 with the
+proposals, no job to poll). When the brand's assistant uses the openai provider, one model call
+then words the slots (``planning.proposal_wording``) while the person waits: it is reserved
+from the brand's monthly AI budget like a draft (402 and nothing stored when the budget cannot
+hold it) and recorded as a ``ProposalRequest`` with its tokens and cost. Every text, the
+planner's or the model's, is screened with the drafts' guardrails and injection checks; a
+model answer that fails them, or a provider that is down, leaves the offline wording with a
+label saying why."""
 
 from __future__ import annotations
 
@@ -15,15 +20,26 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from content import selectors as content
 from content.assistant import guardrails, injection, usage
 from content.assistant.context import VoiceSpec, voice_spec
+from content.assistant.providers import OpenAIProvider, ProviderError, resolve_config
+from content.models import AssistantSettings, AudienceProfile
 from content.services.generation import assistant_settings
-from planning import horizon, proposer
+from planning import horizon, proposal_wording, proposer
 from planning.errors import Conflict, NotFound, PlanningError
-from planning.models import Cadence, Campaign, ItemStatus, Pillar, PlanItem, PlanProposal
+from planning.models import (
+    Cadence,
+    Campaign,
+    ItemStatus,
+    Pillar,
+    PlanItem,
+    PlanProposal,
+    ProposalRequest,
+)
 from planning.services import items as item_services
 from planning.services.campaigns import UNCHANGED, Unchanged
 from results.selectors.results import breakdown, post_results
@@ -207,6 +223,208 @@ def _inputs(
     )
 
 
+def register_spend() -> None:
+    """Proposals a model words are paid from the brand's AI budget (from PlanningConfig.ready)."""
+    usage.register_spend_source(
+        usage.SpendSource(model=ProposalRequest, open_statuses=(ProposalRequest.Status.RUNNING,))
+    )
+
+
+def _audiences_by_network() -> tuple[dict[str, list[AudienceProfile]], list[AudienceProfile]]:
+    every = list(content.audiences().order_by("name", "id"))
+    by_network: dict[str, list[AudienceProfile]] = {}
+    for audience in every:
+        for network in audience.preferred_channels or []:
+            if isinstance(network, str):
+                by_network.setdefault(network, []).append(audience)
+    return by_network, every
+
+
+@dataclass
+class _Slot:
+    made: proposer.Proposed
+    audience: AudienceProfile | None
+    title: str
+    rationale: str
+    flags: list[dict[str, str]]
+    labels: list[str]
+
+
+def _slots(made: list[proposer.Proposed], voice: VoiceSpec, offline: bool) -> list[_Slot]:
+    """The planner's slots with the offline wording, screened, and an audience for each: in
+    turn, one of those whose preferred channels include the slot's network."""
+    networks = dict(content.channels().values_list("pk", "network"))
+    by_network, _every = _audiences_by_network()
+    turns: Counter[str] = Counter()
+    slots = []
+    for one in made:
+        network = networks.get(one.channel_id, "")
+        fits = by_network.get(network, [])
+        audience = fits[turns[network] % len(fits)] if fits else None
+        turns[network] += 1
+        rationale = one.rationale
+        if audience is not None:
+            rationale += f" For {audience.name}, who prefer {network}."
+        title, rationale = one.title[:MAX_TITLE], rationale[:MAX_RATIONALE]
+        slots.append(
+            _Slot(
+                made=one,
+                audience=audience,
+                title=title,
+                rationale=rationale,
+                flags=screen(text=f"{title}\n{rationale}", voice=voice),
+                labels=["offline_generated"] if offline else [],
+            )
+        )
+    return slots
+
+
+def _slot_facts(
+    slots: list[_Slot], data: proposer.ProposerInput
+) -> list[proposal_wording.SlotFacts]:
+    channels = {c.id: c for c in data.channels}
+    networks = dict(content.channels().values_list("pk", "network"))
+    pillars = dict(Pillar.objects.values_list("pk", "description"))
+    names = {p.id: p.name for p in data.pillars}
+    events = {e.id: e for e in data.events}
+    facts = []
+    for n, slot in enumerate(slots):
+        one = slot.made
+        event = events.get(one.campaign_id) if one.campaign_id is not None else None
+        facts.append(
+            proposal_wording.SlotFacts(
+                slot=n,
+                planned_on=str(one.planned_on),
+                channel=channels[one.channel_id].name,
+                network=networks.get(one.channel_id, ""),
+                pillar=names.get(one.pillar_id, ""),
+                pillar_description=pillars.get(one.pillar_id, ""),
+                campaign=event.name if event else "",
+                campaign_kind=event.kind if event else "",
+                campaign_goal=event.goal if event else "",
+                audience=slot.audience.name if slot.audience else "",
+                planner_notes=slot.rationale,
+            )
+        )
+    return facts
+
+
+def _start_request(
+    *, now: datetime, created_by_id: int | None, provider: OpenAIProvider, slots: int
+) -> ProposalRequest:
+    """Reserve one call at the caps from the budget (402 when it cannot hold it), under the
+    settings row lock that serialises every budget check."""
+    with transaction.atomic():
+        brand_settings = AssistantSettings.objects.select_for_update().get(singleton=True)
+        # A request whose process died while it waited keeps nothing running: what it
+        # reserved counts as spent, since the model may have answered and billed it.
+        stale = now - timedelta(seconds=max(60.0, provider.config.timeout * 4))
+        ProposalRequest.objects.filter(
+            status=ProposalRequest.Status.RUNNING, created_at__lt=stale
+        ).update(
+            status=ProposalRequest.Status.ABANDONED,
+            cost_estimate=F("cost_reserved"),
+            finished_at=now,
+        )
+        reserve = usage.max_cost_of_call()
+        usage.ensure_budget_left(brand_settings=brand_settings, now=now, reserve=reserve)
+        return ProposalRequest.objects.create(
+            provider=provider.name,
+            model=provider.model,
+            slots=slots,
+            cost_reserved=reserve,
+            created_by_id=created_by_id,
+        )
+
+
+def _to_send(slots: list[_Slot], data: proposer.ProposerInput) -> list[_Slot]:
+    """The first ``MAX_MODEL_SLOTS`` slots a model may word; the rest keep the offline wording
+    (labelled). A slot whose offline text is already flagged, or whose campaign, pillar or
+    audience tries to instruct the assistant, is never sent."""
+    sendable = [
+        slot for slot in slots if not slot.flags and not injection.detect(*_slot_inputs(slot, data))
+    ]
+    sent = sendable[: proposal_wording.MAX_MODEL_SLOTS]
+    for slot in slots:
+        if slot not in sent:
+            slot.labels.append("offline_wording")
+    return sent
+
+
+def _word_with_model(
+    *,
+    sent: list[_Slot],
+    data: proposer.ProposerInput,
+    voice: VoiceSpec,
+    provider: OpenAIProvider,
+    request: ProposalRequest,
+) -> None:
+    """Ask the model for the slots' wording and use each answer that passes the checks; the
+    offline wording stays (labelled) wherever one does not."""
+    _every_by_network, every = _audiences_by_network()
+    audiences = [
+        proposal_wording.AudienceFacts(
+            name=a.name,
+            description=a.description,
+            motivations=tuple(str(m) for m in a.motivations or []),
+            pains=tuple(str(p) for p in a.pains or []),
+        )
+        for a in every
+        if any(slot.audience is not None and slot.audience.pk == a.pk for slot in sent)
+    ]
+    facts = _slot_facts(sent, data)
+    try:
+        answer, model, tokens_in, tokens_out, _ms = provider.ask(
+            proposal_wording.messages(voice=voice, audiences=audiences, slots=facts),
+            proposal_wording.response_format(),
+            proposal_wording.parse,
+        )
+    except ProviderError as exc:
+        # Proposals are made while the person waits: the offline wording is a whole answer,
+        # so a provider that is down gives that, labelled, rather than an error.
+        request.tokens_in, request.tokens_out = exc.tokens_in, exc.tokens_out
+        request.failure_code = exc.code
+        for slot in sent:
+            slot.labels.append("provider_unavailable")
+        return
+    request.model = model
+    request.tokens_in, request.tokens_out = tokens_in, tokens_out
+    for n, slot in enumerate(sent):
+        wording = answer.get(n)
+        if wording is None:
+            slot.labels.append("offline_wording")
+            continue
+        title = proposal_wording.clean(wording.title, limit=proposal_wording.MODEL_TITLE_CHARS)
+        rationale = proposal_wording.clean(
+            wording.rationale, limit=proposal_wording.MODEL_RATIONALE_CHARS
+        )
+        found = screen(text=f"{title}\n{rationale}", voice=voice)
+        if not title or not rationale:
+            found.append(
+                {"code": "empty_output", "detail": "The model's wording was empty once cleaned."}
+            )
+        if found:
+            # The offline wording stands; the flags say what the model wrote, so the
+            # proposal is accepted only with a title a person wrote.
+            slot.flags = found
+            slot.labels.append("replaced_unsafe_output")
+            continue
+        slot.title, slot.rationale = title, rationale
+
+
+def _slot_inputs(slot: _Slot, data: proposer.ProposerInput) -> list[str]:
+    """The words people wrote that reach the model for a slot (what a hostile campaign or
+    pillar would hide instructions in)."""
+    texts = [p.name for p in data.pillars if p.id == slot.made.pillar_id]
+    texts += [e.name + " " + e.goal for e in data.events if e.id == slot.made.campaign_id]
+    if slot.audience is not None:
+        texts += [slot.audience.name, slot.audience.description]
+        texts += [
+            str(t) for t in [*(slot.audience.motivations or []), *(slot.audience.pains or [])]
+        ]
+    return texts
+
+
 def propose_items(
     *,
     brand: Brand,
@@ -218,18 +436,22 @@ def propose_items(
     now: datetime | None = None,
 ) -> list[PlanProposal]:
     """Propose the items ``start``..``end`` (both included) still needs on the chosen
-    channels and pillars, stored as proposals; none of them is on the plan yet."""
+    channels and pillars, stored as proposals; none of them is on the plan yet. The offline
+    planner picks the slots; with the openai provider a model words them (paid from the
+    brand's AI budget: 402 when it cannot hold the call, and nothing is stored)."""
     now = now or timezone.now()
     today = _today(brand, now)
     _check_range(start=start, end=end, today=today)
     brand_settings = assistant_settings()
-    # The offline planner is the drafts' offline provider's peer: no cost, but a brand whose
-    # budget is spent is refused like a drafts request.
-    usage.ensure_budget_left(
-        brand_settings=brand_settings,
-        now=now,
-        reserve=usage.reservation_for(variants=1, judge=False, offline=True),
-    )
+    config = resolve_config(brand_settings)
+    if config.offline:
+        # The offline planner is the drafts' offline provider's peer: no cost, but a brand
+        # whose budget is spent is refused like a drafts request.
+        usage.ensure_budget_left(
+            brand_settings=brand_settings,
+            now=now,
+            reserve=usage.reservation_for(variants=1, judge=False, offline=True),
+        )
     data = _inputs(
         brand=brand,
         start=start,
@@ -238,28 +460,54 @@ def propose_items(
         today=today,
     )
     voice = voice_spec(content.current_voice())
-    rows = []
-    for made in proposer.propose(data):
-        title, rationale = made.title[:MAX_TITLE], made.rationale[:MAX_RATIONALE]
-        rows.append(
-            PlanProposal(
-                range_start=start,
-                range_end=end,
-                title=title,
-                planned_on=made.planned_on,
-                publish_time=made.publish_time,
-                channel_id=made.channel_id,
-                pillar_id=made.pillar_id,
-                campaign_id=made.campaign_id,
-                rationale=rationale,
-                flags=screen(text=f"{title}\n{rationale}", voice=voice),
-                provider="offline",
-                model=proposer.MODEL,
-                created_by_id=created_by_id,
+    slots = _slots(proposer.propose(data), voice, config.offline)
+    request: ProposalRequest | None = None
+    provider_name, model_name = "offline", proposer.MODEL
+    if not config.offline:
+        sent = _to_send(slots, data)
+        if sent:
+            provider = OpenAIProvider(config)
+            request = _start_request(
+                now=now, created_by_id=created_by_id, provider=provider, slots=len(sent)
             )
+            _word_with_model(sent=sent, data=data, voice=voice, provider=provider, request=request)
+            provider_name, model_name = provider.name, request.model
+        else:
+            usage.ensure_budget_left(brand_settings=brand_settings, now=now)
+    rows = [
+        PlanProposal(
+            range_start=start,
+            range_end=end,
+            title=slot.title,
+            planned_on=slot.made.planned_on,
+            publish_time=slot.made.publish_time,
+            channel_id=slot.made.channel_id,
+            pillar_id=slot.made.pillar_id,
+            campaign_id=slot.made.campaign_id,
+            audience=slot.audience,
+            rationale=slot.rationale,
+            flags=slot.flags,
+            labels=slot.labels,
+            provider=provider_name if _worded_by_model(slot) else "offline",
+            model=(model_name if _worded_by_model(slot) else proposer.MODEL),
+            created_by_id=created_by_id,
         )
+        for slot in slots
+    ]
     with transaction.atomic():
+        if request is not None:
+            request.status = ProposalRequest.Status.DONE
+            request.cost_estimate = usage.cost_for(
+                tokens_in=request.tokens_in, tokens_out=request.tokens_out
+            )
+            request.finished_at = timezone.now()
+            request.save()
         return PlanProposal.objects.bulk_create(rows)
+
+
+def _worded_by_model(slot: _Slot) -> bool:
+    # Every other way a slot comes out carries a label saying the offline wording stands.
+    return not slot.labels
 
 
 def accept_proposal(
@@ -274,6 +522,7 @@ def accept_proposal(
     pillar_id: int | None = None,
     campaign_id: int | None | Unchanged = UNCHANGED,
     owner_id: int | None = None,
+    audience_id: int | None | Unchanged = UNCHANGED,
     now: datetime | None = None,
 ) -> PlanProposal:
     """Put a proposal on the plan, with a person's edits, through ``items.create_item`` (its
@@ -314,6 +563,9 @@ def accept_proposal(
                 proposal.campaign_id if isinstance(campaign_id, Unchanged) else campaign_id
             ),
             owner_id=owner_id,
+            audience_id=(
+                proposal.audience_id if isinstance(audience_id, Unchanged) else audience_id
+            ),
             # A flagged rationale would reach the drafting prompt as the brief's key message.
             notes="" if proposal.flags else proposal.rationale,
             created_by_id=actor_id,
@@ -331,7 +583,14 @@ def accept_proposal(
                 "plan_item": item.pk,
                 **audit.fields_of(
                     row=item,
-                    names=("title", "planned_on", "publish_time", "channel_id", "pillar_id"),
+                    names=(
+                        "title",
+                        "planned_on",
+                        "publish_time",
+                        "channel_id",
+                        "pillar_id",
+                        "audience_id",
+                    ),
                 ),
             },
         )
