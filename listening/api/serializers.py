@@ -95,6 +95,112 @@ class SignalInputSerializer(serializers.Serializer):
         required=False, validators=[_attributes], help_text="Up to 20 scalar values."
     )
 
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        """The common item (a JSON object of plainly valid values) is checked in one pass of
+        plain Python: a batch holds 1,000 of them, and DRF's field-by-field path was about half
+        of a batch's Python time. Anything else takes DRF's path, so every error (a 400 naming
+        ``signals.<index>.<field>``) reads as before."""
+        checked = _plain_signal(data, self.fields["observed_at"])
+        return checked if checked is not None else super().run_validation(data)
+
+
+_KINDS = frozenset(SignalKind.values)
+
+
+def _plain_text(value: Any, *, longest: int, blank: bool, trimmed: bool) -> bool:
+    """Whether a CharField would take ``value`` unchanged: a string within ``longest``, not
+    blank unless allowed, without surrounding whitespace when the field trims it, and without
+    NUL or lone surrogates (which DRF refuses)."""
+    if type(value) is not str or len(value) > longest or "\x00" in value:
+        return False
+    if not value:
+        return blank
+    if trimmed and (value[0].isspace() or value[-1].isspace()):
+        return False
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+    return True
+
+
+def _plain_number(value: Any, low: float, high: float) -> float | None:
+    """``value`` as StrictFloatField gives it when it is a plain JSON number within range."""
+    if type(value) is not int and type(value) is not float:
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) and low <= number <= high else None
+
+
+def _plain_signal(data: Any, observed_at: serializers.Field) -> dict[str, Any] | None:
+    """The validated signal when ``data`` is plainly valid (the same value DRF's path gives),
+    else None to let DRF's path accept or refuse it."""
+    if type(data) is not dict:
+        return None
+    kind, source, external_id = data.get("kind"), data.get("source"), data.get("external_id")
+    if type(kind) is not str or kind not in _KINDS:
+        return None
+    if not _plain_text(source, longest=100, blank=False, trimmed=True):
+        return None
+    if not _plain_text(external_id, longest=200, blank=False, trimmed=True):
+        return None
+    raw_time = data.get("observed_at")
+    if type(raw_time) is not str:
+        return None
+    try:
+        when = observed_at.to_internal_value(raw_time)
+    except serializers.ValidationError:
+        return None
+    checked: dict[str, Any] = {
+        "kind": kind,
+        "source": source,
+        "external_id": external_id,
+        "observed_at": when,
+    }
+    if "audience" in data:
+        audience = data["audience"]
+        if audience is not None and (
+            type(audience) is not int or not ID["min_value"] <= audience <= ID["max_value"]
+        ):
+            return None
+        checked["audience"] = audience
+    for name, longest, trimmed in (
+        ("topic", 100, True),
+        ("text", 2200, False),
+        ("post_external_id", 200, True),
+    ):
+        if name in data:
+            if not _plain_text(data[name], longest=longest, blank=True, trimmed=trimmed):
+                return None
+            checked[name] = data[name]
+    if "value" in data:
+        value = _plain_number(data["value"], -1e12, 1e12)
+        if value is None:
+            return None
+        checked["value"] = value
+    else:
+        checked["value"] = 1
+    if "sentiment" in data:
+        sentiment = data["sentiment"]
+        if sentiment is not None:
+            sentiment = _plain_number(sentiment, -1, 1)
+            if sentiment is None:
+                return None
+        checked["sentiment"] = sentiment
+    if "attributes" in data:
+        attributes = data["attributes"]
+        if type(attributes) is not dict:
+            return None
+        try:
+            checked["attributes"] = _attributes(dict(attributes))
+        except serializers.ValidationError:
+            return None
+    return checked
+
 
 class SignalBatchSerializer(serializers.Serializer):
     signals = serializers.ListField(
