@@ -260,10 +260,13 @@ def make_renditions(*, asset_id: int) -> Asset | None:
     folder = asset.original.name.rsplit("/", 1)[0]
     try:
         with _still_of(asset) as source:
-            thumbnail = images.rendition(source=source, box=images.THUMBNAIL_BOX)
-            source.seek(0)
-            box = images.phone_box(width=asset.width, height=asset.height)
-            phone = images.rendition(source=source, box=box)
+            thumbnail, phone = images.renditions(
+                source=source,
+                boxes=[
+                    images.THUMBNAIL_BOX,
+                    images.phone_box(width=asset.width, height=asset.height),
+                ],
+            )
     except (
         UnidentifiedImageError,
         Image.DecompressionBombError,

@@ -35,7 +35,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only",
         default="",
         help="comma-separated step names to run (setup always runs): "
-        "create,routing,drafts,approvals_sweep,ai_jobs,results,cockpit,planning,listening,migrate",
+        "create,routing,drafts,approvals_sweep,ai_jobs,results,cockpit,planning,listening,assets,migrate",
     )
     parser.add_argument("--keep-db", action="store_true", help="leave the database for a look")
     parser.add_argument(
@@ -73,6 +73,7 @@ def steps() -> list[tuple[str, Callable[[Bench], list[Figure]]]]:
     from bench.figures import (
         ai_jobs,
         approvals_sweep,
+        assets,
         cockpit,
         drafts,
         listening,
@@ -93,6 +94,7 @@ def steps() -> list[tuple[str, Callable[[Bench], list[Figure]]]]:
         ("cockpit", cockpit.run),
         ("planning", planning.run),
         ("listening", listening.run),
+        ("assets", assets.run),
         ("migrate", migrations.run),
     ]
 

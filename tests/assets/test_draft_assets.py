@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 from PIL import Image
 
 from approvals.models import ApprovalStep
+from assets.signing import read_ticket
 from content import services as content_services
 from content.models import Draft
 from tenants.roles import Role
@@ -209,3 +210,62 @@ def test_network_media_rules_refuse_too_many_images_and_warn_about_shape_and_mis
     assert (
         attach(world, on_x, [{"asset": i, "alt_text": "x"} for i in square[:4]]).status_code == 200
     )
+
+
+def grainy_photo(seed: int) -> bytes:
+    """A photo as a camera exports it to an encoder: colour gradients under film grain (far
+    heavier to compress than a flat colour), 3000x2000 at quality 92."""
+    size = (3000, 2000)
+    grain = Image.effect_noise(size, 40 + seed)
+    base = Image.linear_gradient("L").resize(size)
+    colour = Image.merge("RGB", (base, grain, Image.radial_gradient("L").resize(size)))
+    out = io.BytesIO()
+    Image.blend(colour, Image.merge("RGB", (grain, base, grain)), 0.5).save(
+        out, format="JPEG", quality=92
+    )
+    return out.getvalue()
+
+
+def test_phone_page_with_four_photos_shows_only_phone_renditions_and_weighs_under_200_kb(
+    world, uploads, renditions_inline, draft_in_review, django_capture_on_commit_callbacks
+) -> None:
+    a = world.a
+    ids = []
+    for n in range(4):
+        with django_capture_on_commit_callbacks(execute=True):
+            made = upload(a, a.person(Role.COPYWRITER), grainy_photo(n), name=f"Shoot {n}")
+        assert made.status_code == 201, made.json()
+        ids.append(made.json()["id"])
+    with django_capture_on_commit_callbacks(execute=True):
+        attached = attach(
+            world, draft_in_review, [{"asset": i, "alt_text": f"Photo {i}"} for i in ids]
+        )
+    draft = attached.json()["draft"]
+    originals = [x["asset"]["urls"]["original"] for x in attached.json()["assets"]]
+    with schema_context(a.brand.schema_name):
+        step = ApprovalStep.objects.get(request__subject_id=draft, status="open")
+    lead = Client()
+    lead.force_login(a.person(Role.ACCOUNT_LEAD))
+
+    page = lead.get(f"/brands/alpine-coffee/approve/steps/{step.pk}/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    # Everything the phone downloads for this page: the HTML, its images, styles and scripts.
+    referenced = re.findall(r'<(?:img|link|script)\b[^>]*?\b(?:src|href)="([^"]+)"', html)
+    images = [ref for ref in referenced if "/files/" in ref]
+    assert len(images) == 4
+    assert len(referenced) > 4  # the stylesheet is counted too
+    weight = len(page.content)
+    for ref in referenced:
+        response = lead.get(ref.replace("&amp;", "&"))
+        assert response.status_code == 200, ref
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        weight += len(body)
+        if ref in images:
+            token = ref.rstrip("/").rsplit("/", 1)[-1]
+            assert read_ticket(token=token).rendition == "phone"
+            assert Image.open(io.BytesIO(body)).width == 720  # not the 3000 px original
+    for original in originals:
+        assert original.removeprefix("http://testserver") not in html
+    assert weight < 200 * 1024, f"the phone page weighs {weight / 1024:.0f} KB"

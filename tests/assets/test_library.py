@@ -232,15 +232,15 @@ def test_a_transparent_png_gets_white_not_black_behind_it_in_its_renditions(
 def test_renditions_of_an_asset_deleted_meanwhile_leave_no_files_behind(world, uploads) -> None:
     a = world.a
     made = upload(a, a.person(Role.COPYWRITER), photo(gps=False, size=(64, 64))).json()
-    real = images.rendition
+    real = images.renditions
 
-    def deleted_while_resizing(*, source, box):
+    def deleted_while_resizing(*, source, boxes):
         Asset.objects.filter(pk=made["id"]).delete()  # someone deletes it meanwhile
-        return real(source=source, box=box)
+        return real(source=source, boxes=boxes)
 
     with (
         schema_context(a.brand.schema_name),
-        mock.patch("assets.services.images.rendition", side_effect=deleted_while_resizing),
+        mock.patch("assets.services.images.renditions", side_effect=deleted_while_resizing),
     ):
         assert make_renditions(asset_id=made["id"]) is None
 
