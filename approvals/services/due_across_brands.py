@@ -3,10 +3,11 @@
 Most due work is a reminder, and most due brands have one or two due steps, so brand by brand
 the sweep's time went on round trips: a schema switch, a transaction, the claim, four reads,
 three writes, the attention rows and the due index, for every brand. Here a chunk of due brands
-is handled in one transaction on one connection with the same dozen statements whatever the
-number of brands: each reaches every brand's schema of the chunk (a ``UNION ALL`` for reads,
+is handled in one transaction on one connection with the same ten round trips whatever the
+number of brands: the claim and the brands' reads go out together, then the writes, then the
+due index, each as statements of ``SCHEMAS_PER_STATEMENT`` brands (a ``UNION ALL`` for reads,
 one data-modifying CTE per brand for writes), and the public rows (members, people, attention
-rows, the due index) are read and written for the chunk at once. Each brand's due steps are
+rows) are read and written for the chunk at once. Each brand's due steps are
 still claimed with ``FOR UPDATE SKIP LOCKED`` (two sweeps at once never remind a step twice, a
 step being decided is not reminded), and what a reminder does is worked out by the same code as
 brand by brand (``plan_reminders``), from the same reads.
