@@ -17,9 +17,12 @@ import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from approvals import services
+from approvals import announcements, services
 from approvals.models import ApprovalStep, AuditEntry
 from approvals.schedule.models import BrandDue
+from approvals.services import due_across_brands
+from outbox.models import OutboxEvent
+from outbox.notifications import EMAIL
 from tenants.models import Brand
 from tenants.roles import Role
 from tenants.services import add_member
@@ -80,6 +83,50 @@ def test_one_call_reminds_then_escalates_every_due_brand_exactly_once(
             steps = step_ids(brand)
             assert audited(brand, "reminder_sent") == steps
             assert audited(brand, "step_escalated") == steps
+
+
+def test_brands_sent_in_several_statements_are_each_reminded_once_in_their_own_schema(
+    due_brands: list[Brand], django_db_blocker: Any, monkeypatch: Any
+) -> None:
+    # Given statements that reach two brand schemas each, so the three due brands need two of
+    # each kind (claim, reads, write, due index), sent together
+    monkeypatch.setattr(due_across_brands, "SCHEMAS_PER_STATEMENT", 2)
+    with django_db_blocker.unblock():
+        # When one sweep runs
+        reminded = services.sweep_due_brands(now=T0 + timedelta(minutes=16))
+        # Then every brand's own steps got one reminder each, audited, announced and emailed
+        # in that brand, and each brand is due again at its steps' second reminder
+        assert reminded == {brand.slug: STEPS_PER_BRAND for brand in due_brands}
+        for brand in due_brands:
+            steps = step_ids(brand)
+            assert audited(brand, "reminder_sent") == steps
+            with tenant_context(brand):
+                assert (
+                    sorted(
+                        ApprovalStep.objects.filter(reminders_sent=1).values_list("pk", flat=True)
+                    )
+                    == steps
+                )
+                notices = OutboxEvent.objects.filter(name=announcements.NOTICE)
+                assert (
+                    sorted(
+                        e.payload["step_id"]
+                        for e in notices
+                        if e.payload.get("notice") == "reminder_sent"
+                    )
+                    == steps
+                )
+                subjects = [
+                    e.payload["subject"]
+                    for e in OutboxEvent.objects.filter(name=EMAIL)
+                    if "Reminder:" in e.payload["subject"]
+                ]
+                assert len(set(subjects)) == STEPS_PER_BRAND  # one each, to every decider
+                assert all(subject.startswith(f"[{brand.name}] Reminder:") for subject in subjects)
+            connection.set_schema_to_public()
+            assert BrandDue.objects.get(brand=brand).next_due_at == T0 + timedelta(minutes=25)
+        # And a sweep right after finds nothing left to do
+        assert services.sweep_due_brands(now=T0 + timedelta(minutes=17)) == {}
 
 
 def test_a_broken_brand_is_logged_and_does_not_stop_the_others(
