@@ -59,6 +59,7 @@ def route_draft(*, draft_id: int) -> bool:
             actor_id=first.created_by_id,
             summary=first.text[:200],
             variant_ids=[v.pk for v in variants] if len(variants) > 1 else (),
+            drafts=variants,
         )
     return True
 

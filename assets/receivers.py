@@ -13,6 +13,8 @@ from outbox.models import OutboxEvent
 
 
 def on_draft_ready(event: OutboxEvent) -> None:
+    if "parent_id" in event.payload and event.payload["parent_id"] is None:
+        return  # a first version: no earlier version's images to carry, nothing to read
     carry_assets_to_revision(draft_id=event.payload["draft_id"])
 
 

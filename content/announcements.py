@@ -6,7 +6,8 @@ Payloads hold ids and facts, never model instances; the brand is the schema the 
 
 # A draft has been checked and scored and is ready for the brand's approvals policy to decide
 # what happens next (approvals routes it; integrations announces "draft.ready").
-# Payload: ``draft_id``.
+# Payload: ``draft_id``, ``parent_id`` (the version it revises; None for a first version, which
+# has no earlier version's images to carry; absent in events written before it was added).
 DRAFT_READY = "content.draft_ready"
 
 # A generation job has finally failed ("draft.failed" for integrators).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_tenants.utils import schema_context
 
 from content.assistant.usage import month_start, month_usage
@@ -40,30 +40,23 @@ def superseded_draft(*, draft_id: int) -> bool:
 MAX_HISTORY = 100
 
 
-def locked_ready_draft(*, draft_id: int) -> Draft | None:
-    """The draft, row-locked until the transaction ends, if it is still ``ready`` (offered for
-    review and not yet routed); None once it moved on or is gone."""
-    return Draft.objects.select_for_update().filter(pk=draft_id, status=Draft.Status.READY).first()
-
-
 def locked_ready_variants(*, draft_id: int) -> list[Draft]:
     """The ready draft and its ready sibling variants (the same generation job's other
     alternatives), row-locked in id order until the transaction ends; empty once the draft
-    moved on or is gone. A draft written by hand, or a job's only variant, comes alone."""
-    draft = Draft.objects.filter(pk=draft_id, status=Draft.Status.READY).first()
-    if draft is None:
-        return []
-    if draft.job_id is None:
-        found = locked_ready_draft(draft_id=draft_id)
-        return [found] if found is not None else []
+    moved on or is gone. A draft written by hand, or a job's only variant, comes alone.
+
+    One statement: the draft and its siblings are found and locked together (a sibling is a
+    ready draft of the same job, kind and parent as the ready draft asked about)."""
+    target = Draft.objects.filter(
+        pk=draft_id, status=Draft.Status.READY, job_id=OuterRef("job_id"), kind=OuterRef("kind")
+    )
+    sibling = Exists(target.filter(parent_id=OuterRef("parent_id"))) | (
+        Q(parent_id__isnull=True) & Exists(target.filter(parent_id__isnull=True))
+    )
     return list(
         Draft.objects.select_for_update()
-        .filter(
-            job_id=draft.job_id,
-            kind=draft.kind,
-            parent_id=draft.parent_id,
-            status=Draft.Status.READY,
-        )
+        .filter(status=Draft.Status.READY)
+        .filter(Q(pk=draft_id) | Q(job_id__isnull=False) & sibling)
         .order_by("pk")
     )
 

@@ -15,9 +15,9 @@ from django.utils import timezone
 from approvals import presets
 from approvals.errors import BoostNeedsAmount, UnknownSubjectKind
 from approvals.models import ApprovalRequest, ApprovalStep, SubjectKind
-from approvals.selectors.crisis import brand_in_crisis
+from approvals.selectors.crisis import brand_in_crisis, crisis_state
 from approvals.selectors.people import staffed_roles
-from approvals.services.attention import sync_approvals_attention
+from approvals.services.attention import sync_approvals_attention, sync_steps_attention
 from approvals.services.audit import record
 from approvals.services.chain import (
     DRAFT_KINDS,
@@ -56,6 +56,7 @@ def request_approval(
     currency: str | None = None,
     summary: str = "",
     variant_ids: Sequence[int] = (),
+    drafts: Sequence[Draft] = (),
     now: datetime | None = None,
 ) -> ApprovalDecisionResult:
     """Ask the brand's policy about a subject: clear it (recording why) or open its chain.
@@ -67,6 +68,8 @@ def request_approval(
     A new version of a draft still in review withdraws the request offering the old one; when
     that was one variant of a multi-variant item, the new item offers the new version with the
     variants still in review (nobody is ever asked about the old text again).
+    ``drafts`` are the subject and its variants as the caller just read them (locked, in its
+    transaction), so they are not read again; any draft not among them is read here.
     """
     now = now or timezone.now()
     if subject_kind not in SubjectKind.values:
@@ -84,6 +87,7 @@ def request_approval(
                 currency=(currency or "").upper(),
                 summary=summary,
                 variant_ids=variant_ids,
+                known={d.pk: d for d in drafts},
                 now=now,
             )
     except IntegrityError:
@@ -106,6 +110,7 @@ def _request_in_transaction(
     currency: str,
     summary: str,
     variant_ids: Sequence[int],
+    known: dict[int, Draft],
     now: datetime,
 ) -> ApprovalDecisionResult:
     existing = ApprovalRequest.objects.filter(
@@ -120,7 +125,7 @@ def _request_in_transaction(
     supersedes: ApprovalRequest | None = None
     carried: list[int] = []
     if subject_kind in DRAFT_KINDS:
-        draft = content_selectors.get_draft(draft_id=subject_id)
+        draft = known.get(subject_id) or content_selectors.get_draft(draft_id=subject_id)
         if draft.parent_id:
             supersedes, carried = _supersede(
                 subject_kind=subject_kind,
@@ -133,8 +138,10 @@ def _request_in_transaction(
     offered = sorted(wanted) if len(wanted) > 1 else []
     if subject_kind in DRAFT_KINDS:
         # The other variants in one read (the subject itself was read above).
-        others = content_selectors.drafts_by_id(
-            draft_ids=[draft_id for draft_id in offered if draft_id != subject_id]
+        others = known | content_selectors.drafts_by_id(
+            draft_ids=[
+                draft_id for draft_id in offered if draft_id != subject_id and draft_id not in known
+            ]
         )
         alternatives = [
             draft if draft_id == subject_id else others[draft_id]
@@ -347,7 +354,15 @@ def _open_request(
     first.request = request
     open_step(step=first, now=now, actor_id=requested_by_id, in_crisis=in_crisis)
     sync_brand_due()
-    sync_approvals_attention()
+    if supersedes is None:
+        # Only this request's steps changed (no earlier request was withdrawn): their rows
+        # alone, from what is in hand; the crisis row is read only in a crisis, in case its
+        # source id is one of theirs.
+        sync_steps_attention(
+            steps=steps, decisions={}, crisis=crisis_state() if in_crisis else None
+        )
+    else:
+        sync_approvals_attention()
     event_on_commit(
         kind="request_opened",
         payload={

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Case, Value, When
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from content import announcements, scheduling
@@ -31,7 +30,10 @@ def mark_draft_ready(*, draft: Draft) -> Draft:
         else:
             # Stored ready (no transition ran): followers of its brief still hear of it.
             _announce_move(draft)
-        record_event(name=announcements.DRAFT_READY, payload={"draft_id": draft.pk})
+        record_event(
+            name=announcements.DRAFT_READY,
+            payload={"draft_id": draft.pk, "parent_id": draft.parent_id},
+        )
     return draft
 
 
@@ -77,7 +79,10 @@ def offer_new_drafts(*, drafts: list[Draft]) -> list[Draft]:
         ]
         if moved:
             record_events(name=announcements.DRAFT_MOVED, payloads=moved)
-        record_events(name=announcements.DRAFT_READY, payloads=[{"draft_id": d.pk} for d in stored])
+        record_events(
+            name=announcements.DRAFT_READY,
+            payloads=[{"draft_id": d.pk, "parent_id": d.parent_id} for d in stored],
+        )
     for draft in stored:
         draft._stored_status = draft.status
     return stored
@@ -101,29 +106,32 @@ def transition_draft(*, draft_id: int, transition: str) -> Draft:
         raise ContentError(f"Unknown draft transition '{transition}'.", field="transition")
     sources, target = DRAFT_TRANSITIONS[transition]
     now = timezone.now()
-    changes: dict[str, Any] = {"status": target, "updated_at": now}
-    if transition == Draft.Transition.APPROVE:
-        # Flagged when signed off after the time it should have gone out.
-        changes["approved_late"] = Case(
-            When(publish_at__lt=now, then=Value(True)), default=Value(False)
-        )
+    table = connection.ops.quote_name(Draft._meta.db_table)
+    # One statement moves the draft and returns it as it now is (UPDATE ... RETURNING): the
+    # move only happens from a source status, so a draft that moved on returns nothing.
+    # Approving flags it late when signed off after the time it should have gone out.
+    late = ", approved_late = coalesce(publish_at < %s, false)"
+    approve = transition == Draft.Transition.APPROVE
+    sql = (
+        f"UPDATE {table} SET status = %s, updated_at = %s{late if approve else ''}"
+        " WHERE id = %s AND status = ANY(%s) RETURNING *"
+    )
+    params: list[Any] = [target, now, *([now] if approve else []), draft_id, sorted(sources)]
     # No savepoint inside a caller's transaction: nothing in the block is caught here, and a
     # refusal is raised after it, with nothing written.
     with transaction.atomic(savepoint=False):
-        moved = Draft.objects.filter(pk=draft_id, status__in=sources).update(**changes)
+        moved = list(Draft.objects.raw(sql, params))
         if moved:
-            draft = Draft.objects.get(pk=draft_id)
-            _announce_move(draft)
-            return draft
-    if not moved:
-        current = Draft.objects.filter(pk=draft_id).values_list("status", flat=True).first()
-        if current is None:
-            raise DraftNotFound(f"Draft {draft_id} does not exist.")
-        raise DraftTransitionRefused(
-            f"Draft {draft_id} is {current}; '{transition}' only applies to "
-            f"{' or '.join(sorted(sources))} drafts.",
-            field="status",
-        )
+            _announce_move(moved[0])
+            return moved[0]
+    current = Draft.objects.filter(pk=draft_id).values_list("status", flat=True).first()
+    if current is None:
+        raise DraftNotFound(f"Draft {draft_id} does not exist.")
+    raise DraftTransitionRefused(
+        f"Draft {draft_id} is {current}; '{transition}' only applies to "
+        f"{' or '.join(sorted(sources))} drafts.",
+        field="status",
+    )
 
 
 def mark_draft_published(

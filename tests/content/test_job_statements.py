@@ -9,13 +9,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from approvals.models import ApprovalRequest
+from approvals.models import ApprovalRequest, ApprovalStep
 from content import services
 from content.models import Draft
 from content.services import jobs
 from content.tasks import run_generation_job
 from integrations import events
 from integrations.models import Event
+from tenants.attention.models import AttentionKind, AttentionRow
 from tests.content.fake_ai import drafts
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +29,11 @@ TEXTS = (
 # Statements per draft, the job and every reaction it causes (savepoints and, in tests, the
 # reactions' brand lookups and search_path switches included; the worker has the brand on
 # the connection). Before issue 20: 145 for a job of one variant, 92 a draft for three; after
-# it 96 and 48.
-MOST_PER_DRAFT = {1: 100, 3: 50}
+# it 96 and 48; then 88-89 and 44-44.3 (which one depends on the search_path switches the
+# tests before left behind; routing reads the variants once and locks them in the same
+# statement, the move to review returns the draft, the new request's steps alone are synced to
+# the cockpit, and the assets reaction skips a first version without reading it).
+MOST_PER_DRAFT = {1: 89, 3: 44.4}
 
 
 @pytest.fixture
@@ -65,6 +69,12 @@ def test_a_generated_draft_and_its_routing_stay_within_the_statement_budget(
     assert request.open_variant_ids == ([d.pk for d in made] if variants > 1 else [made[0].pk])
     assert Event.objects.filter(type=events.DRAFT_READY).count() == variants
     assert Event.objects.filter(type=events.APPROVAL_REQUESTED).count() == 1
+    # The open step waits in the cockpit, for the roles that decide it, never its author.
+    [step] = ApprovalStep.objects.filter(request=request, status="open")
+    row = AttentionRow.objects.get(kind=AttentionKind.APPROVAL_STEP, source_id=step.pk)
+    assert row.brand_id == world.a.brand.pk
+    assert row.roles == step.roles
+    assert row.title == TEXTS[0]
     per_draft = len(sent.captured_queries) / variants
     assert per_draft <= MOST_PER_DRAFT[variants], "\n".join(
         q["sql"][:160] for q in sent.captured_queries

@@ -44,7 +44,7 @@ def test_a_ready_draft_is_announced_in_its_own_transaction_and_nothing_if_it_rol
         assert not OutboxEvent.objects.filter(name=announcements.DRAFT_READY).exists()
         content_services.mark_draft_ready(draft=draft)
         [event] = OutboxEvent.objects.filter(name=announcements.DRAFT_READY)
-        assert event.payload == {"draft_id": draft.pk}
+        assert event.payload == {"draft_id": draft.pk, "parent_id": None}
         assert event.dispatched_at is None  # the worker runs it once this commits
 
 
