@@ -19,7 +19,7 @@ LAYERS = [
     {"chain"},
     {"intake", "eligibility"},
     {"decisions", "due"},
-    {"crisis"},
+    {"crisis", "due_across_brands"},
     {"thresholds", "sweep", "digests"},
 ]
 PURE = {"clock", "rules"}
