@@ -49,7 +49,7 @@ class Sizes:
     # The monthly roll (issue 17): brands with a plan rolled one month on, and a time cap on
     # bulk-filling them (the roll is measured over what was filled and projected to the size).
     plan_roll_brands: int = 1000
-    plan_roll_fill_seconds_cap: float = 900.0
+    plan_roll_fill_seconds_cap: float = 600.0
 
     def as_dict(self) -> dict[str, object]:
         out = asdict(self)
