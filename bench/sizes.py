@@ -46,6 +46,10 @@ class Sizes:
     listening_rules_per_brand: int = 10
     listening_changed_percent: float = 1.0
     listening_cycles: int = 3
+    # The monthly roll (issue 17): brands with a plan rolled one month on, and a time cap on
+    # bulk-filling them (the roll is measured over what was filled and projected to the size).
+    plan_roll_brands: int = 1000
+    plan_roll_fill_seconds_cap: float = 600.0
 
     def as_dict(self) -> dict[str, object]:
         out = asdict(self)
@@ -107,4 +111,6 @@ SMOKE = Sizes(
     listening_ingest_seconds_cap=30.0,
     listening_year_signals=20_000,
     listening_samples=5,
+    plan_roll_brands=10,
+    plan_roll_fill_seconds_cap=60.0,
 )

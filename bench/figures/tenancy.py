@@ -25,10 +25,12 @@ def fill_brands(ctx: Bench, total: int) -> float:
     from tenants.models import Brand
     from tenants.services import schema_name_for
 
-    missing = total - Brand.objects.count()
+    present = Brand.objects.count()
+    missing = total - present
     if missing <= 0:
         return 0.0
-    slugs = [f"fill-{i:05d}" for i in range(missing)]
+    # Numbered from the brands present, so filling again in steps never repeats a slug.
+    slugs = [f"fill-{i:05d}" for i in range(present, total)]
     ddl = _template_ddl()
 
     def fill() -> None:

@@ -12,8 +12,11 @@ from planning.models import Plan
 def lock_plan() -> Plan:
     """Lock the brand's plan row until the transaction ends, creating it on first use (call
     inside ``transaction.atomic``). Two creators at once both end up locking the one row."""
-    Plan.objects.bulk_create([Plan(pk=1)], ignore_conflicts=True)
-    return Plan.objects.select_for_update().get(pk=1)
+    plan = Plan.objects.select_for_update().filter(pk=1).first()
+    if plan is None:  # first use: create it (or find another creator's) and lock that
+        Plan.objects.bulk_create([Plan(pk=1)], ignore_conflicts=True)
+        plan = Plan.objects.select_for_update().get(pk=1)
+    return plan
 
 
 # Production lead times (days before the publish day) a plan may set.

@@ -4,8 +4,10 @@ became of their items. Safe to run twice: a second run finds nothing to add or c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
@@ -36,50 +38,71 @@ class RollOutcome:
 
 def roll_plan(*, brand: Brand, now: datetime | None = None) -> RollOutcome:
     """Extend the brand's plan to twelve months ahead and close the months that have passed,
-    under the plan row's lock (two rolls at once: the second waits and finds nothing to do)."""
+    under the plan row's lock (two rolls at once: the second waits and finds nothing to do).
+
+    A fixed number of statements however many months it adds or closes (the scheduler runs
+    this for every brand each hour): the plan row locked, the months read, the past months'
+    items counted in one grouped query, the cadence summed, every added and closed month
+    written in one upsert and the plan stamped. A run with nothing to do writes only the
+    stamp."""
     now = now or timezone.now()
     first, end = horizon.covered(horizon.local_today(now=now, tz_name=brand.timezone))
     with transaction.atomic():
         plan = lock_plan()
-        rows = {row.month: row for row in PlanMonth.objects.all()}
+        rows = dict(PlanMonth.objects.order_by().values_list("month", "closed_at"))
         added = [m for m in horizon.months_between(first, end) if m not in rows]
-        PlanMonth.objects.bulk_create([PlanMonth(month=m) for m in added])
-        # Past months the plan has items in but no row for (items placed before the first
-        # roll) are closed too.
-        item_months = (
-            PlanItem.objects.filter(planned_on__lt=first)
+        closed = [m for m, closed_at in rows.items() if closed_at is not None]
+        # What became of the items of every past month not closed yet, including months the
+        # plan has items in but no row for (items placed before the first roll).
+        counts = {
+            row["month"]: row
+            for row in PlanItem.objects.filter(planned_on__lt=first)
             .annotate(month=TruncMonth("planned_on"))
-            .values_list("month", flat=True)
-            .distinct()
-        )
+            .exclude(month__in=closed)
+            .values("month")
+            .annotate(
+                planned=Count("pk", filter=~Q(status=ItemStatus.DROPPED)),
+                published=Count("pk", filter=Q(status__in=ITEM_DELIVERED)),
+                dropped=Count("pk", filter=Q(status=ItemStatus.DROPPED)),
+            )
+            .order_by()
+        }
         to_close = sorted(
-            {m for m, row in rows.items() if m < first and row.closed_at is None}
-            | {m for m in item_months if m not in rows}
+            {m for m, closed_at in rows.items() if m < first and closed_at is None} | set(counts)
         )
-        weekly = Cadence.objects.aggregate(total=Sum("posts_per_week"))["total"] or 0
-        for month in to_close:
-            _close(month=month, weekly=weekly, now=now)
+        months = [PlanMonth(month=m) for m in added]
+        if to_close:
+            weekly = Cadence.objects.aggregate(total=Sum("posts_per_week"))["total"] or 0
+            months += [
+                _closed(month=m, counts=counts.get(m), weekly=weekly, now=now) for m in to_close
+            ]
+        if months:
+            PlanMonth.objects.bulk_create(
+                months,
+                update_conflicts=True,
+                unique_fields=["month"],
+                update_fields=[*CLOSING_FIELDS],
+            )
         plan.rolled_at = now
         plan.save(update_fields=["rolled_at"])
     return RollOutcome(added=added, closed=to_close)
 
 
-def _close(*, month: date, weekly: int, now: datetime) -> None:
-    counts = PlanItem.objects.filter(
-        planned_on__gte=month, planned_on__lt=horizon.add_months(month, 1)
-    ).aggregate(
-        planned=Count("pk", filter=~Q(status=ItemStatus.DROPPED)),
-        published=Count("pk", filter=Q(status__in=ITEM_DELIVERED)),
-        dropped=Count("pk", filter=Q(status=ItemStatus.DROPPED)),
-    )
-    PlanMonth.objects.update_or_create(
+# What closing a month writes on its row (an existing row is updated in place).
+CLOSING_FIELDS = ("closed_at", "planned", "published", "dropped", "missed", "cadence_target")
+
+
+def _closed(
+    *, month: date, counts: Mapping[str, Any] | None, weekly: int, now: datetime
+) -> PlanMonth:
+    planned = counts["planned"] if counts else 0
+    published = counts["published"] if counts else 0
+    return PlanMonth(
         month=month,
-        defaults={
-            "closed_at": now,
-            "planned": counts["planned"],
-            "published": counts["published"],
-            "dropped": counts["dropped"],
-            "missed": counts["planned"] - counts["published"],
-            "cadence_target": round(weekly * horizon.weeks_in_month(month)),
-        },
+        closed_at=now,
+        planned=planned,
+        published=published,
+        dropped=counts["dropped"] if counts else 0,
+        missed=planned - published,
+        cadence_target=round(weekly * horizon.weeks_in_month(month)),
     )

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from planning.horizon import add_months, month_start
@@ -160,3 +162,73 @@ def test_now_in_the_roll_is_the_brands_own_month(world) -> None:
         rolled = roll_plan(brand=a.brand, now=last_evening)
 
     assert rolled.added[0] == add_months(this, 1)
+
+
+def _statements_of_roll(bw, now: datetime) -> tuple[int, object]:
+    with schema_context(bw.brand.schema_name):
+        PlanMonth.objects.exists()  # the brand's search_path set before counting
+        with CaptureQueriesContext(connection) as queries:
+            outcome = roll_plan(brand=bw.brand, now=now)
+    # The test's own transaction makes the roll's atomic block a savepoint: not a statement
+    # the roll sends when the worker runs it.
+    sent = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    return len(sent), outcome
+
+
+def test_a_catch_up_closes_every_past_month_with_its_own_items_in_as_many_statements_as_one(
+    world, strategist, plan_a
+) -> None:
+    """Months missed by the roll (and months with items from before the first roll) close in
+    the same few statements as one month: the roll's cost per brand does not grow with them."""
+    a, b, p = world.a, world.b, plan_a
+    this = month_start(today(a))
+    strategist.post(url(a, "cadence/"), {"channel": p["insta"], "posts_per_week": 2})
+    before = add_months(this, -2)
+    earliest = add_months(before, -1)  # items with no month row (imported, say)
+    with schema_context(a.brand.schema_name):  # the last roll, two months ago
+        roll_plan(brand=a.brand, now=datetime.combine(before + timedelta(days=2), time(9), ZURICH))
+        for day, status in (
+            (earliest, "published"),
+            (before, "published"),
+            (before, "dropped"),
+            (this, "planned"),
+        ):
+            PlanItem.objects.create(
+                title=status,
+                planned_on=day + timedelta(days=4),
+                channel_id=p["insta"],
+                pillar_id=p["coffee"],
+                status=status,
+            )
+    one_month_on = datetime.combine(add_months(this, 1) + timedelta(days=2), time(9), ZURICH)
+    three_months_on = datetime.combine(add_months(this, 3) + timedelta(days=2), time(9), ZURICH)
+    with schema_context(b.brand.schema_name):  # brand B: one month closes
+        roll_plan(brand=b.brand)
+    one, one_outcome = _statements_of_roll(b, one_month_on)
+    three, rolled = _statements_of_roll(a, three_months_on)
+    nothing, again = _statements_of_roll(a, three_months_on)
+
+    assert one_outcome.closed == [this]
+    assert rolled.closed == [add_months(earliest, n) for n in range(6)]  # up to this + 2
+    assert rolled.added == [add_months(this, n) for n in range(11, 16)]
+    assert (again.added, again.closed) == ([], [])
+    assert three == one <= 6
+    assert nothing <= 4
+    shown = client_for(a.person(Role.CLIENT_VIEWER)).get(url(a, "months/")).json()
+    by_month = {r["month"]: r for r in shown}
+    counted = ("closed", "planned", "published", "dropped", "missed", "cadence_target")
+
+    def row(m):
+        return tuple(by_month[str(m)][k] for k in counted)
+
+    def target(m):
+        return round(2 * (add_months(m, 1) - m).days / 7)
+
+    assert row(earliest) == (True, 1, 1, 0, 0, target(earliest))
+    assert row(before) == (True, 1, 1, 1, 0, target(before))
+    assert row(add_months(before, 1)) == (True, 0, 0, 0, 0, target(add_months(before, 1)))
+    assert row(this) == (True, 1, 0, 0, 1, target(this))
+    assert [r["closed"] for r in shown if r["month"] >= str(add_months(this, 3))] == [False] * 13
+    with schema_context(a.brand.schema_name):
+        assert PlanMonth.objects.get(month=this).closed_at == three_months_on
+    assert len(months(b)) == 14  # brand B's roll stayed its own
