@@ -10,15 +10,14 @@ wording the offline generator suggests, and the safe fallback for an answer that
 
 from __future__ import annotations
 
-import html
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from content.assistant import guardrails, injection, prompts, safety
 from content.assistant.context import GenerationContext
+from content.assistant.plain_text import plain_text
 
 # Screen readers read long alt text badly and several networks cut it (Instagram shows about
 # 100 characters, LinkedIn takes 120 in some places, X 1,000): a suggestion stays within 250,
@@ -47,9 +46,6 @@ _CAMERA_WORDS = frozenset(
     {"img", "dsc", "dscn", "dscf", "pxl", "mvimg", "vid", "mov", "photo", "image", "final", "copy"}
     | {"edit", "edited", "export", "jpg", "jpeg", "png", "webp", "mp4", "webm", "screenshot"}
 )
-_TAG = re.compile(r"<[^>]{0,200}>")
-_MARKDOWN = re.compile(r"[*_`~#>|\[\]]+")
-_HIDDEN = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u2060\ufeff")
 
 
 @dataclass(frozen=True)
@@ -161,18 +157,8 @@ def parse(content: str | None) -> str:
 
 
 def clean(text: str) -> str:
-    """Plain alt text: markup, entities, control and invisible characters gone, whitespace
-    collapsed, cut at a word boundary to ``MAX_ALT_TEXT_CHARS``."""
-    text = html.unescape(_TAG.sub(" ", html.unescape(text)))
-    text = "".join(
-        " " if unicodedata.category(ch).startswith("C") or ch in _HIDDEN else ch for ch in text
-    )
-    text = _MARKDOWN.sub(" ", text)
-    text = " ".join(text.split()).strip(" \"'\u201c\u201d")
-    if len(text) > MAX_ALT_TEXT_CHARS:
-        cut = text[: MAX_ALT_TEXT_CHARS - 1]
-        text = (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:-") + "\u2026"
-    return text
+    """Plain alt text of at most ``MAX_ALT_TEXT_CHARS`` (``content.assistant.plain_text``)."""
+    return plain_text(text, limit=MAX_ALT_TEXT_CHARS)
 
 
 def _grounded(text: str, facts: AssetFacts) -> bool:
