@@ -48,12 +48,24 @@ class Asset(models.Model):
     phone = models.FileField(max_length=300, blank=True)
     state = models.CharField(max_length=12, choices=State.choices, default=State.PROCESSING)
     failure = models.CharField(max_length=300, blank=True)
+    # How many times the renditions message was sent again because the asset stayed
+    # ``processing`` (its message lost, or its worker killed): bounded, see
+    # ``assets.services.requeue_stuck_renditions``.
+    rendition_resends = models.PositiveSmallIntegerField(default=0)
     created_by = person_reference()
     created_by_key_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        indexes = [
+            # The every-minute sweep for renditions whose message was lost reads only these.
+            models.Index(
+                fields=["updated_at"],
+                condition=Q(state="processing"),
+                name="asset_processing_since",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(state__in=AssetState.values), name="asset_state_valid"

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -17,7 +18,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import F, ProtectedError
+from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from assets import images, media_rules, video
@@ -292,6 +294,42 @@ def make_renditions(*, asset_id: int) -> Asset | None:
         # Deleted while the renditions were being made: its delete could not know these files.
         _delete_files(list(names.values()))
     return current
+
+
+def requeue_stuck_renditions(*, now: datetime | None = None) -> list[int]:
+    """Send the renditions message again for every asset of the brand still ``processing``
+    ASSET_RENDITIONS_REQUEUE_AFTER_SECONDS after its upload or its last resend: its message is
+    gone (the web process died between the commit and the broker, the broker refused it, or
+    the worker was killed mid-run). An asset resent ASSET_RENDITIONS_MAX_RESENDS times is
+    marked failed instead, saying why, so a file that kills the worker is not tried for ever.
+    Safe to overlap: SKIP LOCKED, and the actor leaves a ready asset alone. The ids it sent."""
+    now = now or timezone.now()
+    before = now - timedelta(seconds=settings.ASSET_RENDITIONS_REQUEUE_AFTER_SECONDS)
+    with transaction.atomic():
+        stuck = list(
+            Asset.objects.filter(state=Asset.State.PROCESSING, updated_at__lt=before)
+            .select_for_update(skip_locked=True)
+            .order_by("updated_at")
+            .values_list("pk", "rendition_resends")[:200]
+        )
+        limit = settings.ASSET_RENDITIONS_MAX_RESENDS
+        given_up = [pk for pk, resends in stuck if resends >= limit]
+        resend = [pk for pk, resends in stuck if resends < limit]
+        Asset.objects.filter(pk__in=given_up).update(
+            state=Asset.State.FAILED,
+            failure=(
+                f"Renditions could not be made: no worker finished them in {limit + 1} tries. "
+                "Delete the asset and upload the file again, or try another file."
+            ),
+            updated_at=now,
+        )
+        # Marked as just sent, so the next sweep waits for this message before sending again.
+        Asset.objects.filter(pk__in=resend).update(
+            rendition_resends=F("rendition_resends") + 1, updated_at=now
+        )
+        for pk in resend:
+            enqueue_on_commit(make_asset_renditions, asset_id=pk)
+    return resend
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,9 @@ from tenants.worker import OPTION
 logger = logging.getLogger(__name__)
 
 
-@dramatiq.actor(queue_name=QUEUE_DEFAULT, max_retries=3)
+# A time limit well inside ASSET_RENDITIONS_REQUEUE_AFTER_SECONDS (with the retries' backoff),
+# so the sweep for lost messages never doubles a run that is still going.
+@dramatiq.actor(queue_name=QUEUE_DEFAULT, max_retries=3, time_limit=120_000)
 def make_asset_renditions(*, asset_id: int) -> None:
     """Thumbnail and phone rendition of one asset, in the brand the message was sent for (safe
     to run twice: a ready asset is left alone)."""
@@ -56,14 +58,17 @@ def suggest_alt_text(*, suggestion_id: int) -> None:
 
 @cron("*/1 * * * *")
 @dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=0, time_limit=55_000)
-def requeue_stuck_alt_text_suggestions() -> None:
-    """Every minute, in every active brand, send again the alt-text suggestions whose message
-    is gone (see ``requeue_stuck_suggestions``); the next minute's run is the retry."""
+def requeue_stuck_asset_work() -> None:
+    """Every minute, in every active brand, send again the alt-text suggestions and the
+    renditions whose message is gone (see ``requeue_stuck_suggestions`` and
+    ``requeue_stuck_renditions``); the next minute's run is the retry."""
     from assets.alt_text_suggestions import requeue_stuck_suggestions
+    from assets.services import requeue_stuck_renditions
 
     for brand in Brand.objects.filter(status=Brand.Status.ACTIVE).order_by("pk"):
         with tenant_context(brand):
             requeue_stuck_suggestions()
+            requeue_stuck_renditions()
 
 
 @dramatiq.actor(queue_name=QUEUE_HOUSEKEEPING, max_retries=3)

@@ -507,12 +507,23 @@ ASSET_RESUMABLE_EXPIRY_HOURS = env.int("ASSET_RESUMABLE_EXPIRY_HOURS", default=2
 # upload is refused, saying so, where it is not).
 FFPROBE_BINARY = env.str("FFPROBE_BINARY", default="ffprobe")
 FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="ffmpeg")
+# An asset still ``processing`` this long after its upload (or its last resend) has lost its
+# renditions message (the web process died before the broker took it, the broker refused it,
+# or the worker was killed mid-run): the every-minute sweep sends it again, at most
+# ASSET_RENDITIONS_MAX_RESENDS times, then marks the asset failed, saying why. Longer than
+# the actor's retries and its time limit, so a run still going is not doubled.
+ASSET_RENDITIONS_REQUEUE_AFTER_SECONDS = env.int(
+    "ASSET_RENDITIONS_REQUEUE_AFTER_SECONDS", default=900
+)
+ASSET_RENDITIONS_MAX_RESENDS = env.int("ASSET_RENDITIONS_MAX_RESENDS", default=3)
 # How long a signed asset URL (API, phone view) may be fetched.
 ASSET_URL_MAX_AGE_SECONDS = env.int("ASSET_URL_MAX_AGE_SECONDS", default=3600)
 if (
     min(ASSET_IMAGE_MAX_BYTES, ASSET_VIDEO_MAX_BYTES, ASSET_IMAGE_MAX_PIXELS) <= 0
     or ASSET_URL_MAX_AGE_SECONDS <= 0
     or ASSET_RESUMABLE_EXPIRY_HOURS <= 0
+    or ASSET_RENDITIONS_REQUEUE_AFTER_SECONDS <= 0
+    or ASSET_RENDITIONS_MAX_RESENDS < 0
 ):
     raise ImproperlyConfigured("ASSET_* limits must be positive")
 
