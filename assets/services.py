@@ -194,37 +194,63 @@ def describe_asset(
 def delete_asset(*, asset_id: int) -> None:
     """Delete an asset and its files. Refused (409) while a draft that uses it is in review or
     approved; drafts in other states lose the image."""
-    with transaction.atomic():
-        # Lock the drafts that use it so none is sent to review between the check and the
-        # delete: drafts first, then the asset, the order set_draft_assets takes them in (the
-        # other order could deadlock with it).
-        users = list(
-            Draft.objects.select_for_update()
-            .filter(asset_links__asset_id=asset_id)
-            .order_by("pk")
-            .values_list("pk", "status")
+    for _attempt in range(DELETE_ATTEMPTS):
+        with transaction.atomic():
+            if _delete_if_users_unchanged(asset_id=asset_id):
+                return
+    raise AssetInUse(
+        f"Asset {asset_id} is being put on drafts right now; try deleting it again.",
+        field="asset",
+    )
+
+
+# How often a delete starts again because drafts took the asset while it waited for it.
+DELETE_ATTEMPTS = 3
+
+
+def _delete_if_users_unchanged(*, asset_id: int) -> bool:
+    """One try at deleting the asset; False (nothing changed) when a draft was given the
+    asset while this waited for the asset's lock, so that draft was neither locked nor checked:
+    a draft attached and sent to review in that moment would lose its image under the
+    approvers."""
+    # Lock the drafts that use it so none is sent to review between the check and the
+    # delete: drafts first, then the asset, the order set_draft_assets takes them in (the
+    # other order could deadlock with it).
+    users = list(
+        Draft.objects.select_for_update()
+        .filter(asset_links__asset_id=asset_id)
+        .order_by("pk")
+        .values_list("pk", "status")
+    )
+    asset = _locked(asset_id)
+    # Holding the asset, no draft can take it any more (set_draft_assets locks it): the
+    # drafts using it now are all there will be. Any not locked above committed its link
+    # while this waited: start again, so it is locked and checked too.
+    if not set(DraftAsset.objects.filter(asset_id=asset_id).values_list("draft_id", flat=True)) <= {
+        pk for pk, _ in users
+    }:
+        return False
+    holding = [pk for pk, status in users if status in DRAFTS_THAT_HOLD_ASSETS]
+    if holding:
+        raise AssetInUse(
+            f"Asset {asset.pk} is on draft {', '.join(map(str, holding))}, which is in "
+            "review or approved; take it off the draft (or wait for the decision) first.",
+            field="asset",
         )
-        asset = _locked(asset_id)
-        holding = [pk for pk, status in users if status in DRAFTS_THAT_HOLD_ASSETS]
-        if holding:
-            raise AssetInUse(
-                f"Asset {asset.pk} is on draft {', '.join(map(str, holding))}, which is in "
-                "review or approved; take it off the draft (or wait for the decision) first.",
-                field="asset",
-            )
-        files = [f.name for f in (asset.original, asset.thumbnail, asset.phone) if f.name]
-        DraftAsset.objects.filter(asset=asset).delete()
-        try:
-            with transaction.atomic():
-                asset.delete()
-        except ProtectedError as exc:
-            # Apps above this one (a boost's images) protect the assets they carry.
-            holders = sorted({str(row) for row in exc.protected_objects})
-            raise AssetInUse(
-                f"Asset {asset.pk} is still used: {'; '.join(holders)}; take it off first.",
-                field="asset",
-            ) from None
-        transaction.on_commit(lambda: _delete_files(files))
+    files = [f.name for f in (asset.original, asset.thumbnail, asset.phone) if f.name]
+    DraftAsset.objects.filter(asset=asset).delete()
+    try:
+        with transaction.atomic():
+            asset.delete()
+    except ProtectedError as exc:
+        # Apps above this one (a boost's images) protect the assets they carry.
+        holders = sorted({str(row) for row in exc.protected_objects})
+        raise AssetInUse(
+            f"Asset {asset.pk} is still used: {'; '.join(holders)}; take it off first.",
+            field="asset",
+        ) from None
+    transaction.on_commit(lambda: _delete_files(files))
+    return True
 
 
 @contextmanager

@@ -5,20 +5,22 @@ their eyes, and an approved post stays exactly as it was approved."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
 from approvals import announcements as approval_announcements
 from approvals import services as approval_services
 from approvals.models import ApprovalRequest, ApprovalStep
+from assets.errors import AssetInUse
 from assets.models import Asset, DraftAsset
-from assets.services import Attachment, set_draft_assets
+from assets.services import Attachment, delete_asset, set_draft_assets
 from content.errors import ContentError
 from content.models import Draft
 from tenants import services as tenant_services
@@ -212,6 +214,9 @@ class FrameBrand:
     writers: list[User]
     draft_id: int
     asset_ids: list[int]
+    # A draft still being written and an image on nothing, for the delete race.
+    spare_draft_id: int
+    spare_asset_id: int
 
 
 @pytest.fixture(scope="module")
@@ -241,11 +246,22 @@ def frame_brand(world: Any, django_db_blocker: Any) -> Iterator[FrameBrand]:
                     height=8,
                     original=f"assets/race/{name}.jpg",
                 ).pk
-                for name in ("left", "right")
+                for name in ("left", "right", "spare")
             ]
+            spare_asset_id = asset_ids.pop()
+            spare_draft = Draft.objects.create(
+                kind=Draft.Kind.POST, text="Spare", risk_score=10, status="ready"
+            )
         connection.set_schema_to_public()
     try:
-        yield FrameBrand(brand=brand, writers=writers, draft_id=draft.pk, asset_ids=asset_ids)
+        yield FrameBrand(
+            brand=brand,
+            writers=writers,
+            draft_id=draft.pk,
+            asset_ids=asset_ids,
+            spare_draft_id=spare_draft.pk,
+            spare_asset_id=spare_asset_id,
+        )
     finally:
         with django_db_blocker.unblock():
             connection.set_schema_to_public()
@@ -298,4 +314,79 @@ def test_two_writers_changing_the_images_of_a_draft_in_review_at_once_make_one_v
             assert [v.pk for v in versions] == [won[0].draft_id]
             assert DraftAsset.objects.filter(draft_id=frame_brand.draft_id).count() == 0
             assert DraftAsset.objects.filter(draft_id=won[0].draft_id).count() == 1
+        connection.set_schema_to_public()
+
+
+def _waiting_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        # The statistics views keep one snapshot per transaction (and the test runs in one).
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def test_deleting_an_asset_while_it_is_put_on_a_draft_going_to_review_is_a_409_and_it_stays(
+    frame_brand: FrameBrand, django_db_blocker: Any
+) -> None:
+    """The writer's transaction puts the image on a draft and sends the draft to review; the
+    delete reads which drafts use the image before that commits and waits for the image's
+    lock. When it gets it, the draft in review must still keep its image."""
+    frames = frame_brand
+    attached, release = threading.Event(), threading.Event()
+    out: dict[str, Any] = {}
+
+    def attach_and_send_to_review() -> None:
+        try:
+            with tenant_context(frames.brand), transaction.atomic():
+                set_draft_assets(
+                    draft_id=frames.spare_draft_id,
+                    attachments=[Attachment(asset_id=frames.spare_asset_id, alt_text="Spare")],
+                    actor=frames.writers[0],
+                )
+                Draft.objects.filter(pk=frames.spare_draft_id).update(status=Draft.Status.IN_REVIEW)
+                attached.set()
+                assert release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    def delete() -> None:
+        try:
+            with tenant_context(frames.brand):
+                assert attached.wait(timeout=10)
+                try:
+                    delete_asset(asset_id=frames.spare_asset_id)
+                    out["delete"] = "deleted"
+                except AssetInUse as exc:
+                    out["delete"] = exc
+        finally:
+            connection.close()
+
+    with django_db_blocker.unblock():
+        threads = [
+            threading.Thread(target=attach_and_send_to_review),
+            threading.Thread(target=delete),
+        ]
+        for thread in threads:
+            thread.start()
+        assert attached.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while not _waiting_for_a_lock():  # the delete waits for the image the writer holds
+            assert time.monotonic() < deadline, "the delete never waited for the asset"
+            time.sleep(0.02)
+        release.set()
+        for thread in threads:
+            thread.join(timeout=30)
+
+        assert isinstance(out["delete"], AssetInUse), out
+        assert out["delete"].status_code == 409
+        with tenant_context(frames.brand):
+            assert Asset.objects.filter(pk=frames.spare_asset_id).exists()
+            assert list(
+                DraftAsset.objects.filter(draft_id=frames.spare_draft_id).values_list(
+                    "asset_id", flat=True
+                )
+            ) == [frames.spare_asset_id]
         connection.set_schema_to_public()
