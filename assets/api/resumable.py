@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import uuid
 from typing import Any
 
@@ -85,12 +86,23 @@ def parse_metadata(raw: str) -> dict[str, str]:
                 f"Upload-Metadata: the value of '{key}' is not base64 of UTF-8 text.",
                 field="Upload-Metadata",
             ) from None
+        if "\x00" in found[key]:
+            # Refused as a multipart field would be (and PostgreSQL cannot store it).
+            raise AssetsError(
+                f"Upload-Metadata: the value of '{key}' holds a NUL character.",
+                field="Upload-Metadata",
+            )
     return found
+
+
+# ASCII digits only (``str.isdigit`` also takes "²", which ``int`` refuses), and no more than
+# a 64-bit count of bytes has (``int`` refuses thousands of digits too).
+WHOLE_NUMBER = re.compile(r"[0-9]{1,19}")
 
 
 def _whole_number(request: Request, header: str) -> int:
     raw = request.headers.get(header, "")
-    if not raw.isdigit():
+    if not WHOLE_NUMBER.fullmatch(raw):
         raise AssetsError(f"{header} must be a whole number of bytes.", field=header)
     return int(raw)
 
@@ -283,7 +295,7 @@ class ResumableUploadView(TusView):
             offset=offset,
             # Read straight from the request: the body is never held in memory whole.
             stream=request._request,
-            size=int(raw_size) if raw_size.isdigit() else None,
+            size=int(raw_size) if WHOLE_NUMBER.fullmatch(raw_size) else None,
             **_actor(request),
         )
         upload = outcome.upload

@@ -67,9 +67,9 @@ def start_upload(
     return ResumableUpload.objects.create(
         token=uuid.uuid4(),
         length=length,
-        filename=filename[:200],
-        declared_type=declared_type[:100],
-        name=name.strip()[:200],
+        filename=asset_services.clean_label(filename)[:200],
+        declared_type=asset_services.clean_label(declared_type)[:100],
+        name=asset_services.clean_label(name)[:200],
         tags=asset_services.clean_tags(tags=tags),
         keep_metadata=keep_metadata,
         created_by=actor,

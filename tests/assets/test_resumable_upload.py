@@ -291,6 +291,67 @@ def test_confused_requests_are_refused_naming_the_header(world, pieces_root) -> 
 
 
 @pytest.mark.django_db
+def test_numbers_no_upload_can_have_and_a_nul_in_metadata_are_a_400_naming_the_header(
+    world, pieces_root
+) -> None:
+    a = world.a
+    writer = a.person(Role.COPYWRITER)
+    at = path_of(start(a, writer, 1000, filename="clip.mp4"))
+    # "²" is a digit to str.isdigit but not to int(); int() refuses thousands of digits.
+    odd_numbers = ["\u00b2", "9" * 5000]
+
+    lengths = [
+        client_for(writer).post(url(a, "assets/uploads/"), HTTP_UPLOAD_LENGTH=n, **TUS)
+        for n in odd_numbers
+    ]
+    offsets = [
+        client_for(writer).generic(
+            "PATCH", at, b"x", content_type=PIECE, HTTP_UPLOAD_OFFSET=n, **TUS
+        )
+        for n in odd_numbers
+    ]
+    nul_name = start(a, writer, 10, filename="clip.mp4", name="Clip\x00one")
+
+    assert [(r.status_code, errors(r)) for r in lengths] == [
+        (400, {"Upload-Length": "invalid"})
+    ] * 2
+    assert [(r.status_code, errors(r)) for r in offsets] == [
+        (400, {"Upload-Offset": "invalid"})
+    ] * 2
+    assert (nul_name.status_code, errors(nul_name)) == (400, {"Upload-Metadata": "invalid"})
+    with schema_context(a.brand.schema_name):
+        assert ResumableUpload.objects.count() == 1  # the first one, untouched
+    assert where(writer, at)["Upload-Offset"] == "0"
+    assert pieces_on_disk(pieces_root) == []
+
+
+@pytest.mark.django_db
+def test_an_uploads_name_and_tags_lose_control_characters_and_direction_overrides(
+    world, pieces_root
+) -> None:
+    a = world.a
+    writer = a.person(Role.COPYWRITER)
+
+    made = start(
+        a,
+        writer,
+        10,
+        filename="invoice\u202egpj.exe",
+        name="Summer\n\tterrace\u2066",
+        tags="\u202esummer, latte\r\n",
+    )
+
+    assert made.status_code == 201
+    with schema_context(a.brand.schema_name):
+        upload = ResumableUpload.objects.get()
+    assert (upload.filename, upload.name, upload.tags) == (
+        "invoicegpj.exe",
+        "Summer terrace",
+        ["latte", "summer"],
+    )
+
+
+@pytest.mark.django_db
 def test_an_upload_over_the_limit_is_a_413_before_a_byte_is_sent(world, settings) -> None:
     a = world.a
     writer = a.person(Role.COPYWRITER)
