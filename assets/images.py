@@ -9,12 +9,13 @@ Pillow's own decompression-bomb guard is kept on as a second line.
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
 from assets.errors import ImageTooLarge, UnsupportedFile
 
@@ -71,7 +72,7 @@ def clean_image(*, source: IO[bytes], max_pixels: int, keep_metadata: bool) -> C
         ) from None
     except UnidentifiedImageError:
         raise UnsupportedFile(_unsupported(None), field="file") from None
-    except (OSError, SyntaxError, ValueError) as exc:
+    except (OSError, SyntaxError, ValueError, struct.error) as exc:
         # A truncated or corrupt file of a known format.
         raise UnsupportedFile(f"The image could not be read: {exc}.", field="file") from None
 
@@ -99,7 +100,7 @@ def _reencode(image: Image.Image, *, keep_metadata: bool) -> CleanImage:
         image.save(out, format=fmt, **_quality(fmt), **kept)
         upright = image
     else:
-        upright = ImageOps.exif_transpose(image)
+        upright = _upright(image)
         # A fresh image holds pixels only: nothing of the upload's metadata can ride along. The
         # colour profile is kept (it says nothing about the person, and dropping it shifts
         # colours). Pasting copies the pixel buffer as it is, a fraction of what a round trip
@@ -136,7 +137,7 @@ def renditions(*, source: IO[bytes], boxes: Sequence[tuple[int, int]]) -> list[b
     largest = (max(b[0] for b in boxes), max(b[1] for b in boxes))
     with Image.open(source) as image:
         image.draft("RGB", largest)  # JPEG decodes at a reduced scale: far faster for big photos
-        upright = _on_white(ImageOps.exif_transpose(image))
+        upright = _on_white(_upright(image))
     made = []
     for box in boxes:
         small = upright.copy()
@@ -145,6 +146,27 @@ def renditions(*, source: IO[bytes], boxes: Sequence[tuple[int, int]]) -> list[b
         small.save(out, format="JPEG", quality=RENDITION_QUALITY, optimize=True, progressive=True)
         made.append(out.getvalue())
     return made
+
+
+# EXIF orientation -> the turn that shows the picture the right way up.
+TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The picture turned as its EXIF orientation says. Unlike ``ImageOps.exif_transpose`` it
+    never writes the EXIF back: a tag of the wrong type (a phone's or an attacker's) would make
+    that raise, and the copy kept here holds pixels only anyway."""
+    turn = TURNS.get(image.getexif().get(ExifTags.Base.Orientation, 1))
+    image.load()
+    return image.transpose(turn) if turn is not None else image
 
 
 def _on_white(image: Image.Image) -> Image.Image:

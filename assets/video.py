@@ -18,6 +18,11 @@ from assets.errors import AssetsError, UnsupportedFile
 # ISO base media (MP4, QuickTime) says ``ftyp`` at byte 4 and its brand after it; WebM is
 # Matroska's EBML header.
 QUICKTIME_BRANDS = (b"qt  ",)
+# HEIF and AVIF stills share the container (``ftyp`` at byte 4) but are pictures: they go to
+# the image checks (which refuse them by name), not to ffmpeg as a "video".
+IMAGE_BRANDS = frozenset(
+    {b"avif", b"avis", b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+)
 EBML = b"\x1a\x45\xdf\xa3"
 PROBE_TIMEOUT_SECONDS = 30
 
@@ -42,6 +47,8 @@ def sniff(*, head: bytes) -> tuple[str, str] | None:
     """(content type, extension) when the first bytes are a video container we take."""
     if head[4:8] == b"ftyp":
         brand = head[8:12]
+        if brand in IMAGE_BRANDS:
+            return None
         return ("video/quicktime", "mov") if brand in QUICKTIME_BRANDS else ("video/mp4", "mp4")
     if head.startswith(EBML) and b"webm" in head[:64]:
         return ("video/webm", "webm")
