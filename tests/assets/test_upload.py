@@ -5,6 +5,8 @@ roles and brands are refused."""
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -79,12 +81,42 @@ def test_type_comes_from_the_bytes_not_the_name(world, uploads) -> None:
     assert [p.suffix for p in stored_files(uploads)] == [".png"]
 
 
+def still(*, fmt: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (90, 90, 90)).save(out, format=fmt)
+    return out.getvalue()
+
+
+def animated_webp(*, frames: int) -> bytes:
+    pictures = [Image.new("RGB", (8, 8), (n % 256, 0, 0)) for n in range(frames)]
+    out = io.BytesIO()
+    pictures[0].save(out, format="WEBP", save_all=True, append_images=pictures[1:], duration=10)
+    return out.getvalue()
+
+
+def png_with_chunk(kind: bytes, head: bytes) -> bytes:
+    """A small PNG carrying a chunk of ``kind`` whose compressed 2 MB of text sits after
+    ``head`` (keyword, separator, compression method)."""
+    data = head + zlib.compress(b"A" * 2_000_000)
+    chunk = struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    png = still(fmt="PNG")
+    return png[:33] + chunk + png[33:]  # right after the 8-byte signature and IHDR
+
+
 @pytest.mark.parametrize(
     "data",
     [
         pytest.param(b"%PDF-1.7\n1 0 obj << >> endobj\n" * 20, id="pdf-named-jpg"),
         pytest.param(photo(gps=False)[:400], id="truncated-jpeg"),
         pytest.param(b"GIF89a" + b"\x00" * 100, id="broken-gif"),
+        pytest.param(b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>', id="svg"),
+        pytest.param(b"<!doctype html><script>alert(1)</script>", id="html"),
+        pytest.param(still(fmt="TIFF"), id="tiff"),
+        # Thousands of frames in a few dozen KB: refused from the header, never decoded.
+        pytest.param(animated_webp(frames=3000), id="animated-webp-frame-bomb"),
+        # A text or colour-profile chunk that inflates past Pillow's 1 MB cap.
+        pytest.param(png_with_chunk(b"zTXt", b"Comment\x00\x00"), id="png-huge-ztxt"),
+        pytest.param(png_with_chunk(b"iCCP", b"profile\x00\x00"), id="png-huge-iccp"),
     ],
 )
 def test_a_file_that_is_not_a_usable_image_is_a_400_naming_file_and_nothing_is_stored(
