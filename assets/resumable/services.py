@@ -34,6 +34,9 @@ from tenants.selectors import current_schema_name
 logger = logging.getLogger(__name__)
 
 
+MAX_NAME = 200
+
+
 def _expiry(now: datetime) -> datetime:
     return now + timedelta(hours=settings.ASSET_RESUMABLE_EXPIRY_HOURS)
 
@@ -64,12 +67,20 @@ def start_upload(
             f"The file is {length:,} bytes; {what} may be at most {limit:,} bytes.",
             field="Upload-Length",
         )
+    name = asset_services.clean_label(name)
+    if len(name) > MAX_NAME:
+        # As the multipart upload says of a name too long, rather than cut it silently.
+        raise AssetsError(
+            f"Upload-Metadata: the name may be at most {MAX_NAME} characters "
+            f"(it has {len(name):,}).",
+            field="Upload-Metadata",
+        )
     return ResumableUpload.objects.create(
         token=uuid.uuid4(),
         length=length,
         filename=asset_services.clean_label(filename)[:200],
         declared_type=asset_services.clean_label(declared_type)[:100],
-        name=asset_services.clean_label(name)[:200],
+        name=name,
         tags=asset_services.clean_tags(tags=tags),
         keep_metadata=keep_metadata,
         created_by=actor,

@@ -560,3 +560,18 @@ def test_two_pieces_sent_at_once_never_interleave(
     assert outcomes["first"].upload.offset == 4000, outcomes
     (piece,) = pieces_on_disk(pieces_root)
     assert piece.read_bytes() == first_piece
+
+
+@pytest.mark.django_db
+def test_a_name_too_long_is_refused_as_the_multipart_upload_refuses_it(world, pieces_root) -> None:
+    a = world.a
+    writer = a.person(Role.COPYWRITER)
+
+    too_long = start(a, writer, 10, filename="clip.mp4", name="n" * 201)
+    just_right = start(a, writer, 10, filename="clip.mp4", name="n" * 200)
+
+    assert (too_long.status_code, errors(too_long)) == (400, {"Upload-Metadata": "invalid"})
+    assert "at most 200 characters" in too_long.json()["errors"][0]["detail"]
+    assert just_right.status_code == 201
+    with schema_context(a.brand.schema_name):
+        assert list(ResumableUpload.objects.values_list("name", flat=True)) == ["n" * 200]
