@@ -3,7 +3,7 @@ services."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ from planning.models import (
     PlanProposal,
 )
 from planning.production import STEPS, production_steps
+from planning.selectors import plan as plan_selectors
 
 ID = {"min_value": 1, "max_value": 2**63 - 1}
 SHARE = {
@@ -124,8 +125,11 @@ class DistributionActionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
-def _distribution_out(item: PlanItem) -> list[dict[str, Any]]:
-    return [
+def _item_row(item: PlanItem) -> dict[str, Any]:
+    """An item instance (one just written) as the list's plain row (plan.item_rows)."""
+    row = {column: getattr(item, column) for column in plan_selectors.ITEM_COLUMNS}
+    row["created"], row["updated"] = item.created_at.isoformat(), item.updated_at.isoformat()
+    row["actions"] = [
         {
             "kind": action.kind,
             "amount": None if action.amount is None else str(action.amount),
@@ -135,6 +139,7 @@ def _distribution_out(item: PlanItem) -> list[dict[str, Any]]:
         }
         for action in item.distribution.all()
     ]
+    return row
 
 
 # Renders production_steps with the context's "lead" (LeadDays) and "today" (brand-local).
@@ -193,47 +198,58 @@ class PlanItemSerializer(serializers.Serializer):
         self._zone: Any = None
         self._steps: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
 
-    def to_representation(self, item: PlanItem) -> dict[str, Any]:
+    def to_representation(self, item: PlanItem | dict[str, Any]) -> dict[str, Any]:
         # Written out rather than DRF's walk over the fields (a source lookup and checks per
         # field and item): a month of the plan is ~180 items a page, and that walk cost more
-        # than the query (bench/ "Plan for a month"). tests/planning/test_plan_api.py holds
+        # than the query (bench/ "Plan for a month"). The list hands in plan.item_rows' plain
+        # rows, a single item's answer its instance. tests/planning/test_plan_api.py holds
         # this to the declared fields.
+        row = _item_row(item) if isinstance(item, PlanItem) else item
         if self._zone is None:
             self._zone = timezone.get_current_timezone()
 
-        def stamp(moment: datetime) -> str:
-            text = moment.astimezone(self._zone).isoformat()  # as DRF's DateTimeField
+        def stamp(iso: str) -> str:
+            # As DRF's DateTimeField: in the active zone, UTC as "Z".
+            text = datetime.fromisoformat(iso).astimezone(self._zone).isoformat()
             return text[:-6] + "Z" if text.endswith("+00:00") else text
 
+        publish_time = row["publish_time"]
         return {
-            "id": item.pk,
-            "title": item.title,
-            "notes": item.notes,
-            "planned_on": item.planned_on.isoformat(),
-            "whole_week": item.whole_week,
-            "publish_time": None if item.publish_time is None else item.publish_time.isoformat(),
-            "channel": item.channel_id,
-            "pillar": item.pillar_id,
-            "campaign": item.campaign_id,
-            "owner": item.owner_id,
-            "audience": item.audience_id,
-            "distribution": _distribution_out(item),
-            "status": item.status,
-            "brief": item.brief_id,
-            "created_by": item.created_by_id,
-            "created_at": stamp(item.created_at),
-            "updated_at": stamp(item.updated_at),
-            "production_steps": self.get_production_steps(item),
+            "id": row["pk"],
+            "title": row["title"],
+            "notes": row["notes"],
+            "planned_on": row["planned_on"].isoformat(),
+            "whole_week": row["whole_week"],
+            "publish_time": None if publish_time is None else publish_time.isoformat(),
+            "channel": row["channel_id"],
+            "pillar": row["pillar_id"],
+            "campaign": row["campaign_id"],
+            "owner": row["owner_id"],
+            "audience": row["audience_id"],
+            "distribution": row["actions"] or [],
+            "status": row["status"],
+            "brief": row["brief_id"],
+            "created_by": row["created_by_id"],
+            "created_at": stamp(row["created"]),
+            "updated_at": stamp(row["updated"]),
+            "production_steps": self._production_steps(
+                row["planned_on"], row["whole_week"], row["status"]
+            ),
         }
 
     @extend_schema_field(ProductionStepSerializer(many=True))
     def get_production_steps(self, item: PlanItem) -> list[dict[str, Any]]:
-        key = (item.planned_on, item.whole_week, item.status)
+        return self._production_steps(item.planned_on, item.whole_week, item.status)
+
+    def _production_steps(
+        self, planned_on: date, whole_week: bool, status: str
+    ) -> list[dict[str, Any]]:
+        key = (planned_on, whole_week, status)
         if key not in self._steps:
             steps = production_steps(
-                planned_on=item.planned_on,
-                whole_week=item.whole_week,
-                status=item.status,
+                planned_on=planned_on,
+                whole_week=whole_week,
+                status=status,
                 lead=self.context["lead"],
                 today=self.context["today"],
             )

@@ -94,7 +94,12 @@ def test_a_listed_item_has_every_declared_field_as_the_generic_serializer_render
             owner=a.person(Role.COPYWRITER).pk,
             publish_time="18:05",
             notes="Shot at dawn",
+            distribution=[
+                {"kind": "boost", "amount": "1250.5", "note": "Lookalikes"},
+                {"kind": "cross_post", "channel": p["linkedin"]},
+            ],
         ),
+        format="json",
     )
     assert made.status_code == 201, made.json()
     listed = strategist.get(url(a, "items/")).json()["results"]
