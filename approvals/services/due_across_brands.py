@@ -308,7 +308,7 @@ def _pipelined(statements: list[tuple[str, list[Any]]]) -> list[list[tuple[Any, 
         cursors = [psycopg.Cursor(driver) for _statement in statements]
         with driver.pipeline():
             for cursor, (sql, params) in zip(cursors, statements, strict=True):
-                cursor.execute(sql, params, prepare=keep > 0)  # type: ignore[arg-type]
+                cursor.execute(sql, params, prepare=keep > 0)
         results = [_rows_of(cursor) for cursor in cursors]
         for cursor in cursors:
             cursor.close()
