@@ -375,12 +375,6 @@ APPROVALS_CRISIS_HOLD_LOOKBACK_DAYS = env.int("APPROVALS_CRISIS_HOLD_LOOKBACK_DA
 APPROVALS_DIGEST_MINUTES = env.int("APPROVALS_DIGEST_MINUTES", default=0 if TESTING else 60)
 if not 0 <= APPROVALS_DIGEST_MINUTES <= 1440:
     raise ImproperlyConfigured("APPROVALS_DIGEST_MINUTES must be between 0 and 1440")
-# Statements the deadline sweep keeps prepared on a connection (about seven a due brand, some
-# 40 kB of PostgreSQL memory each), so later sweeps skip parsing and planning them; past this
-# the least recently used are dropped and prepared again when next needed.
-APPROVALS_SWEEP_PREPARED_STATEMENTS = env.int("APPROVALS_SWEEP_PREPARED_STATEMENTS", default=8000)
-if APPROVALS_SWEEP_PREPARED_STATEMENTS < 0:
-    raise ImproperlyConfigured("APPROVALS_SWEEP_PREPARED_STATEMENTS must be 0 or more")
 
 # --- Cache -------------------------------------------------------------------------------
 # Nothing that must be shared between processes lives in the cache (throttle counters are in

@@ -3,16 +3,14 @@
 Most due work is a reminder, and most due brands have one or two due steps, so brand by brand
 the sweep's time went on round trips: a schema switch, a transaction, the claim, four reads,
 three writes, the attention rows and the due index, for every brand. Here a chunk of due brands
-is handled in one transaction on one connection with the same few round trips whatever the
+is handled in one transaction on one connection with the same ten round trips whatever the
 number of brands: the claim and the brands' reads go out together, then the writes, then the
-due index, each round trip a pipeline of one statement per brand and kind (``_pipelined``),
-and the public rows (members, people, attention rows) are read and written for the chunk at
-once. A brand's statements are the same text every minute, so they are prepared on the
-connection the first time and only bound and run afterwards: PostgreSQL's parse and plan of
-every brand's statements, most of a chunk's time, is paid once per connection, not per sweep.
-Each brand's due steps are still claimed with ``FOR UPDATE SKIP LOCKED`` (two sweeps at once
-never remind a step twice, a step being decided is not reminded), and what a reminder does is
-worked out by the same code as brand by brand (``plan_reminders``), from the same reads.
+due index, each as statements of ``SCHEMAS_PER_STATEMENT`` brands (a ``UNION ALL`` for reads,
+one data-modifying CTE per brand for writes), and the public rows (members, people, attention
+rows) are read and written for the chunk at once. Each brand's due steps are
+still claimed with ``FOR UPDATE SKIP LOCKED`` (two sweeps at once never remind a step twice, a
+step being decided is not reminded), and what a reminder does is worked out by the same code as
+brand by brand (``plan_reminders``), from the same reads.
 
 A brand with anything else due (a deadline reached, a step nobody may decide, a full batch of
 due steps) is not touched here: it is handed back for ``sweep_brand``. A chunk that fails (a
@@ -25,14 +23,12 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from time import perf_counter
 from typing import Any, TypeVar
 
-import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import Model
@@ -68,10 +64,14 @@ logger = logging.getLogger(__name__)
 # small enough that a statement's text, its parameters and the rows it locks stay modest.
 CHUNK_BRANDS = 100
 
+# Brand schemas one statement reaches. PostgreSQL's planning time grows faster than the number
+# of a statement's parts (measured on the bench: 1.2 ms to plan the claim of 10 brands, 41-75
+# ms for 100), so the chunk's per-schema work goes out as statements of this many brands each,
+# all of one step sent in one round trip (``_results``).
+SCHEMAS_PER_STATEMENT = 10
 
 M = TypeVar("M", bound=Model)
-
-_NEVER_BY_ITSELF = 2**31  # executions before psycopg would prepare a statement unasked
+T = TypeVar("T")
 
 _ESCALATION_ROLES = PERMISSIONS["approvals.decide"][0] | {Role.ACCOUNT_LEAD}
 
@@ -282,50 +282,35 @@ def _instance(model: type[M], values: Sequence[Any]) -> M:
     return model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], converted)
 
 
-def _pipelined(statements: list[tuple[str, list[Any]]]) -> list[list[tuple[Any, ...]]]:
-    """The rows of each statement, in order, all sent in one round trip (psycopg's pipeline
-    mode), each statement run in a snapshot of its own (READ COMMITTED).
+def _groups(items: Sequence[T]) -> list[Sequence[T]]:
+    """``items`` in runs of ``SCHEMAS_PER_STATEMENT``, one statement's worth each."""
+    size = SCHEMAS_PER_STATEMENT
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
-    Each statement is prepared on the connection (server-side binding): a brand's statements
-    are the same text every sweep, so a pooled connection parses and plans them once and then
-    only binds and runs them, with the plan that does not depend on the parameters
-    (``plan_cache_mode``, set for the chunk's transaction in ``_claim_and_read``). psycopg keeps
-    up to ``APPROVALS_SWEEP_PREPARED_STATEMENTS`` of them a connection, the least recently used
-    dropped first (each costs the server some 40 kB of memory)."""
+
+def _results(statements: list[tuple[str, list[Any]]]) -> list[list[tuple[Any, ...]]]:
+    """The rows of each statement, in order, all sent in one round trip: the connection binds
+    parameters on the client (Django's default with psycopg), so one ``execute`` can carry
+    several statements, each planned on its own, and each run in a snapshot of its own."""
     if not statements:
         return []
-    connection.ensure_connection()
-    driver = connection.connection
-    keep = settings.APPROVALS_SWEEP_PREPARED_STATEMENTS
-    if keep and driver.prepare_threshold is None:
-        # Django turns preparing off (it binds on the client, which never prepares); only the
-        # statements asked to be prepared below are, the threshold being out of reach.
-        driver.prepare_threshold = _NEVER_BY_ITSELF
-    if driver.prepared_max is not None and driver.prepared_max < keep:
-        driver.prepared_max = keep
-    started = perf_counter()
-    with connection.wrap_database_errors:
-        cursors = [psycopg.Cursor(driver) for _statement in statements]
-        with driver.pipeline():
-            for cursor, (sql, params) in zip(cursors, statements, strict=True):
-                cursor.execute(sql, params, prepare=keep > 0)
-        results = [_rows_of(cursor) for cursor in cursors]
-        for cursor in cursors:
-            cursor.close()
-    if connection.queries_logged:
-        # One entry per round trip, as Django logs one ``execute``.
-        connection.queries_log.append(
-            {
-                "sql": ";\n".join(sql for sql, _params in statements),
-                "time": f"{perf_counter() - started:.3f}",
-            }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ";\n".join(sql for sql, _params in statements),
+            [p for _sql, params in statements for p in params],
         )
+        driver = cursor.cursor  # psycopg's cursor: ``nextset`` walks the statements' results
+        results = [_rows_of(driver)]
+        while driver.nextset():
+            results.append(_rows_of(driver))
+    if len(results) != len(statements):
+        raise RuntimeError(f"{len(statements)} statements sent, {len(results)} results")
     return results
 
 
-def _rows_of(cursor: psycopg.Cursor[Any]) -> list[tuple[Any, ...]]:
+def _rows_of(driver: Any) -> list[tuple[Any, ...]]:
     # A statement without rows to return (an INSERT, say) has no description.
-    return [] if cursor.description is None else list(cursor.fetchall())
+    return [] if driver.description is None else list(driver.fetchall())
 
 
 def _claim_and_read(brands: list[Brand], *, now: datetime, limit: int) -> list[_Brand]:
@@ -334,85 +319,125 @@ def _claim_and_read(brands: list[Brand], *, now: datetime, limit: int) -> list[_
     decisions and each brand's crisis state, quiet hours and digest choices
     (``read_due_batch``): one round trip for the chunk."""
     work = [_Brand(index=i, brand=b, steps=[]) for i, b in enumerate(brands)]
+    groups = _groups(work)
     step_columns = ", ".join(
         _columns(ApprovalStep, "st") + _columns(ApprovalRequest, "rq", prefix="request__")
     )
+    statements: list[tuple[str, list[Any]]] = []
+    for group in groups:
+        ctes = [
+            f"c{w.index} AS (SELECT {w.index} AS brand_index, {step_columns}"
+            f" FROM {_table(w.brand, ApprovalStep)} st"
+            f" JOIN {_table(w.brand, ApprovalRequest)} rq ON rq.id = st.request_id"
+            " WHERE st.status = %s AND st.next_action_at <= %s"
+            " ORDER BY st.next_action_at LIMIT %s FOR UPDATE OF st SKIP LOCKED)"
+            for w in group
+        ]
+        statements.append(
+            (
+                "WITH "
+                + ", ".join(ctes)
+                + " "
+                + " UNION ALL ".join(f"SELECT * FROM c{w.index}" for w in group),
+                [ApprovalStep.Status.OPEN, now, limit] * len(group),
+            )
+        )
+    # Decisions on every due open step: a superset of the claimed ones (read after the claim,
+    # which holds them), narrowed below to the steps claimed.
     decision_columns = ", ".join(_columns(Decision, "d"))
     crisis_columns = ", ".join(
         _columns(CrisisState, "c") + _columns(Incident, "n", prefix="incident__")
     )
     quiet_columns = ", ".join(_columns(QuietHours, "q"))
-    # The status is written into the text, not bound: the plan kept for every later sweep can
-    # then use the partial index on open steps' due times.
-    is_open = f"st.status = '{ApprovalStep.Status.OPEN.value}'"
-    # Each brand's statements, the same text every sweep (no chunk position in them).
-    kinds: list[Callable[[Brand], tuple[str, list[Any]]]] = [
-        lambda b: (
-            f"SELECT {step_columns}"
-            f" FROM {_table(b, ApprovalStep)} st"
-            f" JOIN {_table(b, ApprovalRequest)} rq ON rq.id = st.request_id"
-            f" WHERE {is_open} AND st.next_action_at <= %s"
-            " ORDER BY st.next_action_at LIMIT %s FOR UPDATE OF st SKIP LOCKED",
-            [now, limit],
-        ),
-        # Decisions on every due open step: a superset of the claimed ones (read after the
-        # claim, which holds them), narrowed below to the steps claimed.
-        lambda b: (
-            f"SELECT {decision_columns} FROM {_table(b, Decision)} d"
-            f" WHERE d.step_id IN (SELECT st.id FROM {_table(b, ApprovalStep)} st"
-            f" WHERE {is_open} AND st.next_action_at <= %s)",
-            [now],
-        ),
-        lambda b: (
-            f"SELECT {crisis_columns} FROM {_table(b, CrisisState)} c"
-            f" LEFT JOIN {_table(b, Incident)} n ON n.id = c.incident_id WHERE c.id = 1",
-            [],
-        ),
-        lambda b: (f"SELECT {quiet_columns} FROM {_table(b, QuietHours)} q", []),
-        lambda b: (
-            f"SELECT p.user_id, p.digest_minutes FROM {_table(b, NotificationPreference)} p",
-            [],
-        ),
-    ]
-    # Plans made once and kept for later sweeps: one that does not depend on the parameters,
-    # or PostgreSQL plans each of the first five runs again (for this transaction only).
-    statements: list[tuple[str, list[Any]]] = [
-        ("SET LOCAL plan_cache_mode = force_generic_plan", [])
-    ]
-    statements += [kind(w.brand) for kind in kinds for w in work]
-    results = _pipelined(statements)[1:]
-    n = len(work)
+    for parts in (
+        [
+            (
+                f"SELECT {w.index}, {decision_columns} FROM {_table(w.brand, Decision)} d"
+                f" WHERE d.step_id IN (SELECT st.id FROM {_table(w.brand, ApprovalStep)} st"
+                " WHERE st.status = %s AND st.next_action_at <= %s)",
+                [ApprovalStep.Status.OPEN, now],
+            )
+            for w in group
+        ]
+        for group in groups
+    ):
+        statements.append(_union_of(parts))
+    for group in groups:
+        statements.append(
+            _union_of(
+                [
+                    (
+                        f"SELECT {w.index}, {crisis_columns}"
+                        f" FROM {_table(w.brand, CrisisState)} c"
+                        f" LEFT JOIN {_table(w.brand, Incident)} n ON n.id = c.incident_id"
+                        " WHERE c.id = 1",
+                        [],
+                    )
+                    for w in group
+                ]
+            )
+        )
+    for group in groups:
+        statements.append(
+            _union_of(
+                [
+                    (f"SELECT {w.index}, {quiet_columns} FROM {_table(w.brand, QuietHours)} q", [])
+                    for w in group
+                ]
+            )
+        )
+    for group in groups:
+        statements.append(
+            _union_of(
+                [
+                    (
+                        f"SELECT {w.index}, p.user_id, p.digest_minutes"
+                        f" FROM {_table(w.brand, NotificationPreference)} p",
+                        [],
+                    )
+                    for w in group
+                ]
+            )
+        )
+    results = _results(statements)
+    n = len(groups)
     claims, decisions, crises, quiets, preferences = (
-        [(index, row) for index, rows in enumerate(results[k * n : (k + 1) * n]) for row in rows]
-        for k in range(len(kinds))
+        [row for rows in results[k * n : (k + 1) * n] for row in rows] for k in range(5)
     )
 
     steps_width = len(ApprovalStep._meta.concrete_fields)
-    for index, row in claims:
-        step = _instance(ApprovalStep, row[:steps_width])
-        step.request = _instance(ApprovalRequest, row[steps_width:])
-        work[index].steps.append(step)
+    for row in claims:
+        step = _instance(ApprovalStep, row[1 : 1 + steps_width])
+        step.request = _instance(ApprovalRequest, row[1 + steps_width :])
+        work[row[0]].steps.append(step)
     for w in work:
         w.steps.sort(key=lambda s: (s.next_action_at, s.pk))
     claimed = {w.index: {step.pk for step in w.steps} for w in work}
-    for index, row in decisions:
-        decision = _instance(Decision, row)
-        if decision.step_id in claimed[index]:
-            work[index].decisions.setdefault(decision.step_id, []).append(decision)
+    for row in decisions:
+        decision = _instance(Decision, row[1:])
+        if decision.step_id in claimed[row[0]]:
+            work[row[0]].decisions.setdefault(decision.step_id, []).append(decision)
     for w in work:
         for found in w.decisions.values():
             found.sort(key=lambda d: d.pk)
     crisis_width = len(CrisisState._meta.concrete_fields)
-    for index, row in crises:
-        crisis = _instance(CrisisState, row[:crisis_width])
-        incident = row[crisis_width:]
+    for row in crises:
+        crisis = _instance(CrisisState, row[1 : 1 + crisis_width])
+        incident = row[1 + crisis_width :]
         crisis.incident = None if incident[0] is None else _instance(Incident, incident)
-        work[index].crisis = crisis
-    for index, row in quiets:
-        work[index].quiet.append(_instance(QuietHours, row))
-    for index, (user_id, minutes) in preferences:
+        work[row[0]].crisis = crisis
+    for row in quiets:
+        work[row[0]].quiet.append(_instance(QuietHours, row[1:]))
+    for index, user_id, minutes in preferences:
         work[index].digest_minutes[user_id] = minutes
     return work
+
+
+def _union_of(parts: list[tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
+    return (
+        " UNION ALL ".join(sql for sql, _params in parts),
+        [p for _sql, params in parts for p in params],
+    )
 
 
 class _RowEncoder(json.JSONEncoder):
@@ -455,41 +480,50 @@ def _write(
     reminded: list[tuple[_Brand, DueBatch, list[ApprovalStep], list[AuditEntry]]],
 ) -> dict[int, list[int]]:
     """Every reminded brand's steps, audit entries, outbox events and digest entries in one
-    round trip (a statement of data-modifying CTEs for each brand); returns each brand's new
-    outbox event ids, in the order they were made."""
+    round trip (a statement of data-modifying CTEs for each group of brands); returns each
+    brand's new outbox event ids, in the order they were made."""
     statements: list[tuple[str, list[Any]]] = []
-    for w, _batch, steps, entries in reminded:
-        ctes = [
-            f"s AS (UPDATE {_table(w.brand, ApprovalStep)} AS st"
-            " SET reminders_sent = v.reminders_sent, next_action_at = v.next_action_at"
-            " FROM jsonb_to_recordset(%s::jsonb)"
-            " AS v(id bigint, reminders_sent integer, next_action_at timestamptz)"
-            " WHERE st.id = v.id RETURNING st.id)",
-            _insert("a", w.brand, AuditEntry),
-            _insert("e", w.brand, OutboxEvent),
-        ]
-        params: list[Any] = [
-            json.dumps(
-                [
-                    {
-                        "id": s.pk,
-                        "reminders_sent": s.reminders_sent,
-                        "next_action_at": s.next_action_at,
-                    }
-                    for s in steps
-                ],
-                cls=_RowEncoder,
-            ),
-            _rows(entries),
-            _rows(w.events),
-        ]
-        if w.digests:
-            ctes.append(_insert("d", w.brand, DigestEntry))
-            params.append(_rows(w.digests))
-        statements.append(("WITH " + ", ".join(ctes) + " SELECT id FROM e", params))
-    event_ids: dict[int, list[int]] = {}
-    for (w, *_rest), rows in zip(reminded, _pipelined(statements), strict=True):
-        event_ids[w.index] = sorted(event_id for (event_id,) in rows)
+    for group in _groups(reminded):
+        ctes: list[str] = []
+        params: list[Any] = []
+        selects: list[str] = []
+        for w, _batch, steps, entries in group:
+            i = w.index
+            ctes.append(
+                f"s{i} AS (UPDATE {_table(w.brand, ApprovalStep)} AS st"
+                " SET reminders_sent = v.reminders_sent, next_action_at = v.next_action_at"
+                " FROM jsonb_to_recordset(%s::jsonb)"
+                " AS v(id bigint, reminders_sent integer, next_action_at timestamptz)"
+                " WHERE st.id = v.id RETURNING st.id)"
+            )
+            params.append(
+                json.dumps(
+                    [
+                        {
+                            "id": s.pk,
+                            "reminders_sent": s.reminders_sent,
+                            "next_action_at": s.next_action_at,
+                        }
+                        for s in steps
+                    ],
+                    cls=_RowEncoder,
+                )
+            )
+            ctes.append(_insert(f"a{i}", w.brand, AuditEntry))
+            params.append(_rows(entries))
+            ctes.append(_insert(f"e{i}", w.brand, OutboxEvent))
+            params.append(_rows(w.events))
+            selects.append(f"SELECT {i}, id FROM e{i}")
+            if w.digests:
+                ctes.append(_insert(f"d{i}", w.brand, DigestEntry))
+                params.append(_rows(w.digests))
+        statements.append(("WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(selects), params))
+    event_ids: dict[int, list[int]] = defaultdict(list)
+    for rows in _results(statements):
+        for index, event_id in rows:
+            event_ids[index].append(event_id)
+    for ids in event_ids.values():
+        ids.sort()
     return event_ids
 
 
@@ -510,13 +544,18 @@ def _sync_due(work: list[_Brand]) -> None:
             [[w.brand.pk for w in ordered]],
         )
     ]
-    is_open = f"status = '{ApprovalStep.Status.OPEN.value}'"
-    statements += [
-        (
-            f"UPDATE {table} SET next_due_at = (SELECT min(next_action_at)"
-            f" FROM {_table(w.brand, ApprovalStep)} WHERE {is_open}) WHERE brand_id = %s",
-            [w.brand.pk],
+    for group in _groups(ordered):
+        statements.append(
+            (
+                f"UPDATE {table} AS due SET next_due_at = m.next_due_at FROM ("
+                + " UNION ALL ".join(
+                    f"SELECT {int(w.brand.pk)}::bigint AS brand_id,"
+                    f" (SELECT min(next_action_at) FROM {_table(w.brand, ApprovalStep)}"
+                    " WHERE status = %s) AS next_due_at"
+                    for w in group
+                )
+                + ") AS m WHERE due.brand_id = m.brand_id",
+                [ApprovalStep.Status.OPEN] * len(group),
+            )
         )
-        for w in ordered
-    ]
-    _pipelined(statements)
+    _results(statements)
