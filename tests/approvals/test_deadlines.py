@@ -542,3 +542,20 @@ def test_a_brand_nobody_could_take_a_step_from_is_reminded_with_the_others(world
     with tenant_context(world.b.brand):
         orphan.refresh_from_db()
         assert (orphan.reminders_sent, orphan.escalated_at) == (1, None)
+
+
+def test_a_stale_due_index_is_corrected_and_reminds_nobody(world, heard, commits) -> None:
+    # Given brand A reminded at 16 (next due at 25), and B with a reminder due, while the due
+    # index says A is due now (say a change that moved A's steps left it behind)
+    with tenant_context(world.a.brand):
+        open_reply(world.a)
+    sweep(16, commits)
+    with tenant_context(world.b.brand):
+        open_reply(world.b)
+    BrandDue.objects.filter(brand=world.a.brand).update(next_due_at=T0)
+    # When the sweep runs at 17
+    swept = sweep(17, commits)
+    # Then only B's step is reminded; A is visited, gets nothing, and is due again at 25
+    assert swept == {world.a.brand.slug: 0, world.b.brand.slug: 1}
+    assert len(heard.events_of("reminder_sent")) == 2  # A's at 16, B's now
+    assert BrandDue.objects.get(brand=world.a.brand).next_due_at == T0 + timedelta(minutes=25)
