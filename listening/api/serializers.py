@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
-from brandroom.datetimes import AwareDateTimeField
+from brandroom.datetimes import AwareDateTimeField, _has_offset, as_utc
 from listening.models import (
     CrisisWarning,
     SegmentRule,
@@ -137,6 +139,26 @@ def _plain_number(value: Any, low: float, high: float) -> float | None:
     return number if math.isfinite(number) and low <= number <= high else None
 
 
+def _plain_time(raw: str) -> datetime | None:
+    """The UTC instant AwareDateTimeField reads from ``raw`` when it is a plain ISO 8601 time
+    with an offset some place uses, else None (the field's own path decides). That path also
+    shifts the time to the active zone, which only years 1 and 9999 can overflow: those go
+    there."""
+    if not _has_offset(raw):
+        return None
+    try:
+        parsed = parse_datetime(raw)
+    except ValueError:
+        return None
+    if parsed is None or parsed.tzinfo is None:
+        return None
+    try:
+        when = as_utc(parsed)
+    except (ValueError, OverflowError):
+        return None
+    return when if 1 < when.year < 9999 else None
+
+
 def _plain_signal(data: Any, observed_at: serializers.Field) -> dict[str, Any] | None:
     """The validated signal when ``data`` is plainly valid (the same value DRF's path gives),
     else None to let DRF's path accept or refuse it."""
@@ -152,10 +174,12 @@ def _plain_signal(data: Any, observed_at: serializers.Field) -> dict[str, Any] |
     raw_time = data.get("observed_at")
     if type(raw_time) is not str:
         return None
-    try:
-        when = observed_at.to_internal_value(raw_time)
-    except serializers.ValidationError:
-        return None
+    when = _plain_time(raw_time)
+    if when is None:
+        try:
+            when = observed_at.to_internal_value(raw_time)
+        except serializers.ValidationError:
+            return None
     checked: dict[str, Any] = {
         "kind": kind,
         "source": source,
