@@ -35,12 +35,15 @@ class Signal(models.Model):
     kind = models.CharField(max_length=20, choices=SignalKind.choices)
     source = models.CharField(max_length=100)
     external_id = models.CharField(max_length=200)
+    # No index of its own: ``signal_audience_partial`` below serves every lookup by audience
+    # (and the SET NULL when a profile is deleted); one index fewer to write per signal.
     audience = models.ForeignKey(
         "content.AudienceProfile",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     topic = models.CharField(max_length=100, blank=True)
     value = models.FloatField(default=1)
@@ -76,7 +79,14 @@ class Signal(models.Model):
             # table (480 ms instead of 65 ms over a million signals, measured).
             BrinIndex(fields=["observed_at"], name="signal_observed_brin", autosummarize=True),
             models.Index(fields=["topic", "observed_at"], name="signal_topic_observed"),
-            models.Index(fields=["audience", "observed_at"], name="signal_audience_observed"),
+            # Only signals about an audience: most have none, and an index entry for each of
+            # those cost every batch a write that no query reads (a lookup by audience names
+            # one, which implies not null).
+            models.Index(
+                fields=["audience", "observed_at"],
+                name="signal_audience_partial",
+                condition=Q(audience__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -40,7 +40,36 @@ class JSONParser(parsers.JSONParser):
 def check_json_value(data: Any) -> None:
     """Refuse parsed JSON that nests deeper than ``MAX_DEPTH`` or holds a NUL character.
 
-    Walks with its own stack rather than recursion, so it cannot overflow either."""
+    Walks with its own stack rather than recursion, so it cannot overflow either. The first
+    walk keeps only depths (a body of 1,000 signals has ~15,000 values, and building each one's
+    path cost more than the rest of the walk); only a refused body is walked again with paths,
+    to name where the fault is."""
+    if not _is_clean(data):
+        _refuse_with_path(data)
+
+
+def _is_clean(data: Any) -> bool:
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return False
+        if isinstance(value, str):
+            if NUL in value:
+                return False
+        elif isinstance(value, dict):
+            deeper = depth + 1
+            for key, item in value.items():
+                if NUL in key:
+                    return False
+                stack.append((item, deeper))
+        elif isinstance(value, list):
+            deeper = depth + 1
+            stack.extend((item, deeper) for item in value)
+    return True
+
+
+def _refuse_with_path(data: Any) -> None:
     stack: list[tuple[Any, tuple[str, ...]]] = [(data, ())]
     while stack:
         value, path = stack.pop()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from tenants.roles import Role, Scope
 from tests.conftest import client_for
 from tests.integrations.conftest import key_client
-from tests.listening.conftest import send, signal, url
+from tests.listening.conftest import audience, send, signal, url
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +112,43 @@ def test_the_time_index_summarises_page_ranges_as_they_fill(world) -> None:
         )
         (options,) = cursor.fetchone()
     assert options == ["autosummarize=on"]
+
+
+def test_an_aggregate_row_has_every_declared_field_as_the_generic_serializer_renders_it(
+    world, november
+) -> None:
+    """The row shape is written out by hand for speed; it must stay what DRF's walk over the
+    declared fields (the API schema) would give, field for field: buckets in the brand's zone,
+    a mean sentiment of null where nothing was scored, an audience group of null or an id."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from rest_framework import serializers
+
+    from listening.api.serializers import AggregateRowSerializer
+    from listening.selectors.aggregates import signal_aggregates
+
+    a = world.a
+    commuters = audience(a)
+    sent = send(a, [signal("m5", "2026-11-02T08:20:00Z", topic="oat latte", audience=commuters)])
+    assert sent.status_code == 200, sent.json()
+    query = "from=2026-11-02&to=2026-11-03&bucket=hour&by=topic,audience"
+    answer = aggregates(a, query)
+
+    tz = ZoneInfo(a.brand.timezone)
+    with schema_context(a.brand.schema_name), timezone.override(tz):
+        rows = signal_aggregates(
+            start=datetime(2026, 11, 2, tzinfo=tz),
+            end=datetime(2026, 11, 4, tzinfo=tz),
+            tz=tz,
+            bucket="hour",
+            by=["topic", "audience"],
+            filters={},
+        )
+        shape = AggregateRowSerializer()
+        generic = [dict(serializers.Serializer.to_representation(shape, row)) for row in rows]
+    assert answer.status_code == 200, answer.json()
+    assert answer.json() == generic
+    assert {r["group"]["audience"] for r in generic} == {None, commuters}
+    assert None in {r["sentiment"] for r in generic}
+    assert all(set(r) == set(shape.fields) for r in answer.json())
