@@ -19,7 +19,7 @@ from django.db import ProgrammingError, connection
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_exists
 
-from tenants import schema_replay
+from tenants import schema_replay, spare_schemas
 from tenants.models import Brand
 
 
@@ -116,7 +116,8 @@ def schemas_up_to_date(schemas: list[str], *, batch: int = 500) -> set[str]:
 
 
 def create_brand_schema(brand: Brand) -> None:
-    """Create the brand's schema as a copy of the template (migrating the template if stale).
+    """Create the brand's schema as a copy of the template (migrating the template if stale):
+    a spare made ahead at the template's state renamed, else the template's DDL replayed.
 
     The copy has the template's tables with their rows, django_migrations included, so the
     new schema is already marked fully migrated; django-tenants' create_schema would run a
@@ -131,6 +132,9 @@ def create_brand_schema(brand: Brand) -> None:
     if schema_exists(brand.schema_name):
         # Never hand a new brand someone else's tables (the template's, or a deleted brand's).
         raise SchemaAlreadyExists(f"Schema '{brand.schema_name}' already exists.")
+    if spare_schemas.claim(schema=brand.schema_name, state=state):
+        connection.set_schema_to_public()
+        return
     try:
         schema_replay.replay(schema=brand.schema_name, template=template_schema_name(), state=state)
     except ProgrammingError as exc:
@@ -140,3 +144,14 @@ def create_brand_schema(brand: Brand) -> None:
         raise
     finally:
         connection.set_schema_to_public()
+
+
+def refill_spare_schemas() -> int:
+    """Keep ``BRAND_SPARE_SCHEMAS`` spare brand schemas at the template's migration state and
+    drop spares made at another; returns how many were made. Nothing is made while the template
+    lags behind the code (migrate_schemas, or the next brand creation, migrates it first)."""
+    connection.set_schema_to_public()
+    state = template_state()
+    if state is None or not _tenant_migrations() <= state:
+        return 0
+    return spare_schemas.refill(state=state)
