@@ -115,6 +115,18 @@ def schemas_up_to_date(schemas: list[str], *, batch: int = 500) -> set[str]:
     return current
 
 
+def ensure_template_current() -> frozenset[tuple[str, str]]:
+    """The template's migration state, migrating the template first if it lags behind the code
+    (outside any transaction of the caller's, as a deploy's migrate would)."""
+    connection.set_schema_to_public()
+    state = template_state()
+    if state is None or not _tenant_migrations() <= state:
+        migrate_template_schema()
+        state = template_state()
+    assert state is not None  # just migrated
+    return state
+
+
 def create_brand_schema(brand: Brand) -> None:
     """Create the brand's schema as a copy of the template (migrating the template if stale):
     a spare made ahead at the template's state renamed, else the template's DDL replayed.
@@ -123,12 +135,7 @@ def create_brand_schema(brand: Brand) -> None:
     new schema is already marked fully migrated; django-tenants' create_schema would run a
     faked migrate_schemas on top (about 0.3 s per brand in bench/), which we skip.
     """
-    connection.set_schema_to_public()
-    state = template_state()
-    if state is None or not _tenant_migrations() <= state:
-        migrate_template_schema()
-        state = template_state()
-    assert state is not None  # just migrated
+    state = ensure_template_current()
     if schema_exists(brand.schema_name):
         # Never hand a new brand someone else's tables (the template's, or a deleted brand's).
         raise SchemaAlreadyExists(f"Schema '{brand.schema_name}' already exists.")

@@ -11,6 +11,8 @@ from django_tenants.utils import schema_context, schema_exists
 from content import services as content_services
 from content.models import Channel
 from tenants import provisioning, services, spare_schemas
+from tenants.models import Brand
+from tenants.signals import brand_provisioned
 from tests.tenants.test_schema_replay import drop_spares, rows, signature
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +105,23 @@ def test_a_stale_template_is_migrated_before_a_spare_is_taken(world) -> None:
 
     assert provisioning.template_is_current()
     assert signature(brand.schema_name) == signature(provisioning.template_schema_name())
+
+
+def test_a_creation_that_fails_while_seeding_leaves_no_brand_and_keeps_the_spare(world) -> None:
+    drop_spares()
+    provisioning.refill_spare_schemas()
+    before = spares()
+
+    def broken_seeding(**_kwargs: object) -> None:
+        raise RuntimeError("seeding failed")
+
+    brand_provisioned.connect(broken_seeding, dispatch_uid="test.broken_seeding")
+    try:
+        with pytest.raises(RuntimeError, match="seeding failed"):
+            services.create_brand(agency=world.agency, name="Sage Co", slug="sage-co")
+    finally:
+        brand_provisioned.disconnect(dispatch_uid="test.broken_seeding")
+
+    assert not Brand.objects.filter(slug="sage-co").exists()
+    assert not schema_exists("brand_sage_co")
+    assert spares() == before  # the claimed spare is a spare again
