@@ -152,6 +152,12 @@ def create_brand(
     return brand
 
 
+def refill_spare_schemas() -> int:
+    """Make spare brand schemas at the template's migration state until BRAND_SPARE_SCHEMAS are
+    ready, dropping spares of another state (from the worker; safe to run twice)."""
+    return provisioning.refill_spare_schemas()
+
+
 def _state(brand: Brand) -> dict[str, object]:
     names = ["name", "slug", "status", "timezone", "locale", "currency"]
     return {"agency": brand.agency.slug} | {name: getattr(brand, name) for name in names}

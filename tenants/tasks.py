@@ -6,7 +6,7 @@ from __future__ import annotations
 import dramatiq
 
 from brandroom.queues import QUEUE_DEFAULT
-from tenants import provisioning, services
+from tenants import services
 
 
 @dramatiq.actor(max_retries=0, queue_name=QUEUE_DEFAULT)
@@ -21,4 +21,4 @@ def send_invitation(membership_id: int, invited_by_id: int | None) -> None:
 
 @dramatiq.actor(max_retries=3, queue_name=QUEUE_DEFAULT)
 def refill_spare_schemas() -> None:
-    provisioning.refill_spare_schemas()
+    services.refill_spare_schemas()
