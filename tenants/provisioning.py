@@ -19,7 +19,7 @@ from django.db import ProgrammingError, connection
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_exists
 
-from tenants import schema_replay
+from tenants import schema_replay, spare_schemas
 from tenants.models import Brand
 
 
@@ -115,22 +115,33 @@ def schemas_up_to_date(schemas: list[str], *, batch: int = 500) -> set[str]:
     return current
 
 
-def create_brand_schema(brand: Brand) -> None:
-    """Create the brand's schema as a copy of the template (migrating the template if stale).
-
-    The copy has the template's tables with their rows, django_migrations included, so the
-    new schema is already marked fully migrated; django-tenants' create_schema would run a
-    faked migrate_schemas on top (about 0.3 s per brand in bench/), which we skip.
-    """
+def ensure_template_current() -> frozenset[tuple[str, str]]:
+    """The template's migration state, migrating the template first if it lags behind the code
+    (outside any transaction of the caller's, as a deploy's migrate would)."""
     connection.set_schema_to_public()
     state = template_state()
     if state is None or not _tenant_migrations() <= state:
         migrate_template_schema()
         state = template_state()
     assert state is not None  # just migrated
+    return state
+
+
+def create_brand_schema(brand: Brand) -> None:
+    """Create the brand's schema as a copy of the template (migrating the template if stale):
+    a spare made ahead at the template's state renamed, else the template's DDL replayed.
+
+    The copy has the template's tables with their rows, django_migrations included, so the
+    new schema is already marked fully migrated; django-tenants' create_schema would run a
+    faked migrate_schemas on top (about 0.3 s per brand in bench/), which we skip.
+    """
+    state = ensure_template_current()
     if schema_exists(brand.schema_name):
         # Never hand a new brand someone else's tables (the template's, or a deleted brand's).
         raise SchemaAlreadyExists(f"Schema '{brand.schema_name}' already exists.")
+    if spare_schemas.claim(schema=brand.schema_name, state=state):
+        connection.set_schema_to_public()
+        return
     try:
         schema_replay.replay(schema=brand.schema_name, template=template_schema_name(), state=state)
     except ProgrammingError as exc:
@@ -140,3 +151,14 @@ def create_brand_schema(brand: Brand) -> None:
         raise
     finally:
         connection.set_schema_to_public()
+
+
+def refill_spare_schemas() -> int:
+    """Keep ``BRAND_SPARE_SCHEMAS`` spare brand schemas at the template's migration state and
+    drop spares made at another; returns how many were made. Nothing is made while the template
+    lags behind the code (migrate_schemas, or the next brand creation, migrates it first)."""
+    connection.set_schema_to_public()
+    state = template_state()
+    if state is None or not _tenant_migrations() <= state:
+        return 0
+    return spare_schemas.refill(state=state)

@@ -1,5 +1,5 @@
 """Platform actors: the worker round trip used to check that workers run in the right brand,
-and invitation emails."""
+invitation emails, and spare brand schemas made ahead of brand creation."""
 
 from __future__ import annotations
 
@@ -17,3 +17,8 @@ def answer_worker_ping(ping_id: int) -> None:
 @dramatiq.actor(max_retries=5, queue_name=QUEUE_DEFAULT)
 def send_invitation(membership_id: int, invited_by_id: int | None) -> None:
     services.email_invitation(membership_id=membership_id, actor_id=invited_by_id)
+
+
+@dramatiq.actor(max_retries=3, queue_name=QUEUE_DEFAULT)
+def refill_spare_schemas() -> None:
+    services.refill_spare_schemas()

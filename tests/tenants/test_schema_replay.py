@@ -14,7 +14,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from content import services as content_services
 from content.models import Channel
-from tenants import provisioning, schema_replay, services
+from tenants import provisioning, schema_replay, services, spare_schemas
 from tenants.errors import SlugTaken
 from tenants.models import Brand
 
@@ -101,8 +101,16 @@ def rows(schema: str, table: str) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
+def drop_spares() -> None:
+    """No spare schema ready (tenants.spare_schemas): a new brand's schema is replayed."""
+    with connection.cursor() as cursor:
+        for name, _tag in spare_schemas._spares(cursor):
+            cursor.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
 def test_a_replayed_brand_schema_is_the_schema_a_full_migrate_makes(world) -> None:
     # A template made right now by running every migration, and DDL read afresh from it.
+    drop_spares()
     template = provisioning.template_schema_name()
     with connection.cursor() as cursor:
         cursor.execute(f'DROP SCHEMA "{template}" CASCADE')
@@ -164,6 +172,7 @@ def test_two_brands_created_at_once_both_get_a_complete_schema(world, django_db_
 
 
 def test_a_template_holding_what_the_replay_cannot_copy_stops_brand_creation(world) -> None:
+    drop_spares()
     template = provisioning.template_schema_name()
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE VIEW "{template}".channel_names AS SELECT 1 AS one')

@@ -2,14 +2,16 @@
 already up to date skipped after one query, and the brand template schema kept migrated.
 
 - The public schema, or one named schema (``--schema``), migrate exactly as in django-tenants.
-- Over every brand: the template schema migrates first. Brands whose django_migrations recorded
-  exactly what the template did get the SQL the template's migration ran, collected once and
-  replayed in each in one transaction (``tenants.migration_replay``; not for ``RunPython`` or
-  non-atomic migrations). Brands whose django_migrations then records every migration of the
-  code are skipped (``--all-brands`` walks them anyway, with no replay); the others migrate one
-  after another (``--executor=multiprocessing``: in a pool) with a progress bar on a terminal,
-  plain lines elsewhere. A brand that fails is reported as it fails and again in the summary,
-  the walk goes on with the next brand, and the command exits non-zero at the end.
+- Over every brand: the template schema migrates first, and the spare brand schemas kept made
+  ahead (``tenants.spare_schemas``) are remade at its new state. Brands whose django_migrations
+  recorded exactly what the template did get the SQL the template's migration ran, collected
+  once and replayed in each in one transaction (``tenants.migration_replay``; not for
+  ``RunPython`` or non-atomic migrations). Brands whose django_migrations then records every
+  migration of the code are skipped (``--all-brands`` walks them anyway, with no replay); the
+  others migrate one after another (``--executor=multiprocessing``: in a pool) with a progress
+  bar on a terminal, plain lines elsewhere. A brand that fails is reported as it fails and again
+  in the summary, the walk goes on with the next brand, and the command exits non-zero at the
+  end.
 - Each brand's own migrate output is shown from ``-v 2`` on (at ``-v 1`` it would bury the
   progress under three lines per brand).
 """
@@ -35,6 +37,7 @@ from tenants import migration_replay
 from tenants.models import Brand
 from tenants.provisioning import (
     migrate_template_schema,
+    refill_spare_schemas,
     schemas_up_to_date,
     template_is_current,
     template_schema_name,
@@ -97,6 +100,11 @@ class Command(MigrateSchemasCommand):
             if verbosity >= 1:
                 self.stdout.write("Brand template schema: applying its migrations")
             migrate_template_schema(verbosity=max(0, verbosity - 1))
+        if not exact:
+            # Spares made at the old state are dropped; brands created next claim new ones.
+            made = refill_spare_schemas()
+            if verbosity >= 1 and made:
+                self.stdout.write(f"Spare brand schemas made ahead: {made}")
         if plan is not None:
             self._replay_brands(plan, verbosity)
         self._migrate_brands(executor, options)
