@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
@@ -18,7 +18,7 @@ from django_tenants.utils import get_public_schema_name
 from outbox import handlers
 from outbox.models import OutboxEvent
 from tenants.selectors import current_schema_name
-from tenants.worker import enqueue_on_commit
+from tenants.worker import PendingSend, enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +48,7 @@ def record_event(*, name: str, payload: dict[str, Any]) -> OutboxEvent:
     event = OutboxEvent.objects.create(
         name=name, payload=json.loads(json.dumps(payload, cls=_PayloadEncoder))
     )
-    from outbox.tasks import react_to_outbox_event  # the actor module imports these services
-
-    enqueue_on_commit(react_to_outbox_event, event.pk)
+    _dispatch_on_commit([event.pk])
     return event
 
 
@@ -60,13 +58,31 @@ def record_events(*, name: str, payloads: Iterable[dict[str, Any]]) -> list[Outb
     if current_schema_name() == get_public_schema_name():
         raise NotInBrand(f"The outbox event {name} must be recorded inside a brand's schema.")
     events = OutboxEvent.objects.bulk_create([new_event(name=name, payload=p) for p in payloads])
+    if events:
+        _dispatch_on_commit([event.pk for event in events])
+    return events
+
+
+def _dispatch_on_commit(event_ids: list[int]) -> None:
+    """One worker message for all the events a transaction writes in a brand, sent once it
+    commits: a broker send costs a round trip (several with the PostgreSQL broker), more than
+    writing the events did, and one message's events share one transaction of bookkeeping
+    (``dispatch_events``).
+
+    The first events' message (still to be sent) takes the later ones' ids too; each later
+    call still registers its own message, skipped if that first one went out. So the later
+    events are sent even when the first message never is: a savepoint that rolled back
+    dropped it, or a test ran only the on-commit hooks registered after it."""
     from outbox.tasks import react_to_outbox_events  # the actor module imports these services
 
-    if events:
-        # One message for the lot: a broker send costs a round trip (several with the
-        # PostgreSQL broker), more than writing the events did.
-        enqueue_on_commit(react_to_outbox_events, [event.pk for event in events])
-    return events
+    schema = current_schema_name()
+    first: tuple[str, list[int], PendingSend] | None = getattr(connection, "_outbox_send", None)
+    send = enqueue_on_commit(react_to_outbox_events, list(event_ids))
+    if first is not None and first[0] == schema and first[2].is_pending():
+        first[1].extend(event_ids)  # read when the first message is sent
+        send.covered_by = first[2]
+        return
+    connection._outbox_send = (schema, send.args[0], send)  # type: ignore[attr-defined]
 
 
 def new_event(*, name: str, payload: dict[str, Any]) -> OutboxEvent:
@@ -109,6 +125,58 @@ def dispatch_event(*, event_id: int, now: datetime | None = None) -> bool:
         logger.warning("Reaction %s to outbox event %s failed: %r", failing, event_id, exc)
         _count_failure(event_id=event_id, key=failing, exc=exc)
         _dispatch_one_by_one(event_id=event_id, now=now, skip=failing)
+        raise
+
+
+def dispatch_events(*, event_ids: list[int], now: datetime | None = None) -> bool:
+    """``dispatch_event`` for the events one message names (those one transaction wrote): all
+    their reactions in one transaction with the events' rows locked (in id order), and one
+    UPDATE noting them done, instead of a lock, a read and an update each.
+
+    If a reaction fails, that transaction rolls back whole; the failure is counted on its
+    event, which runs its other reactions each in a transaction of its own without the one
+    that failed (as ``dispatch_event`` does), and every other event runs on its own through
+    ``dispatch_event``: one failing reaction holds none of the others back and is not retried
+    within this call. The first failure is raised at the end (the worker retries, the
+    reconciler catches what retries do not). Returns True when every reaction has run."""
+    if len(event_ids) == 1:
+        return dispatch_event(event_id=event_ids[0], now=now)
+    failing: tuple[int, str] | None = None
+    try:
+        with transaction.atomic():
+            events = list(
+                OutboxEvent.objects.select_for_update().filter(pk__in=event_ids).order_by("pk")
+            )
+            done = []
+            for event in events:
+                if event.dispatched_at is not None:
+                    continue
+                ran = list(event.handled)
+                for key, handler in handlers.handlers_for(event.name):
+                    if key not in ran:
+                        failing = (event.pk, key)
+                        handler(event)
+                        ran.append(key)
+                event.handled, event.dispatched_at = ran, now or timezone.now()
+                done.append(event)
+            failing = None
+            if done:
+                OutboxEvent.objects.bulk_update(done, ["handled", "dispatched_at"])
+            return True
+    except Exception as exc:
+        if failing is None:
+            raise  # the events' own rows could not be read or written: the worker retries
+        failed_id, key = failing
+        logger.warning("Reaction %s to outbox event %s failed: %r", key, failed_id, exc)
+        _count_failure(event_id=failed_id, key=key, exc=exc)
+        for event_id in event_ids:
+            try:
+                if event_id == failed_id:
+                    _dispatch_one_by_one(event_id=event_id, now=now, skip=key)
+                else:
+                    dispatch_event(event_id=event_id, now=now)
+            except Exception as other:  # counted on its event; the first failure is raised
+                logger.warning("Outbox event %s left undone: %r", event_id, other)
         raise
 
 

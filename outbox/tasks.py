@@ -36,17 +36,10 @@ def react_to_outbox_event(event_id: int) -> None:
     max_backoff=60_000,
 )
 def react_to_outbox_events(event_ids: list[int]) -> None:
-    """``react_to_outbox_event`` for the events one change wrote together (a sweep batch's
-    notices): one message instead of one each. Every event gets its turn; the first failure
-    is raised at the end and the retry skips the reactions that already ran."""
-    failure: Exception | None = None
-    for event_id in event_ids:
-        try:
-            services.dispatch_event(event_id=event_id)
-        except Exception as exc:
-            failure = failure or exc
-    if failure is not None:
-        raise failure
+    """``react_to_outbox_event`` for the events one transaction wrote (``record_event`` sends
+    one message per transaction and brand): their reactions share one transaction; a failing
+    one is raised at the end and the retry skips the reactions that already ran."""
+    services.dispatch_events(event_ids=event_ids)
 
 
 @dramatiq.actor(

@@ -67,9 +67,49 @@ class BrandContextMiddleware(Middleware):
     after_skip_message = _reset
 
 
+class PendingSend:
+    """A message ``enqueue_on_commit`` sends once the transaction commits. Its arguments are
+    read when it is sent, so a caller may add to a list it passed (the outbox gathers one
+    transaction's events into one message) while ``is_pending`` says the send is still to come;
+    a later send that ``covered_by`` such an earlier one is skipped when that one went out."""
+
+    def __init__(
+        self,
+        actor: dramatiq.Actor,  # type: ignore[type-arg]
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        options: dict[str, Any],
+    ) -> None:
+        self.actor, self.args, self.kwargs, self.options = actor, args, kwargs, options
+        self.sent = False
+        self.covered_by: PendingSend | None = None
+        # Django names a failing on-commit hook by its __qualname__ in the log.
+        self.__qualname__ = f"send {actor.actor_name}"
+
+    def __call__(self) -> None:
+        if self.covered_by is not None and self.covered_by.sent:
+            return
+        # Sent from here on: a reaction run inline by the broker (tests) adds to no args.
+        self.sent = True
+        try:
+            self.actor.send_with_options(args=self.args, kwargs=self.kwargs, **self.options)
+        except Exception:
+            self.sent = False  # a later send it covered goes out on its own
+            raise
+
+    def is_pending(self) -> bool:
+        """True while the transaction that will send this is open and the send is still among
+        its commit hooks (a rolled-back savepoint drops the hooks registered inside it)."""
+        return (
+            not self.sent
+            and connection.in_atomic_block
+            and any(entry[1] is self for entry in connection.run_on_commit)
+        )
+
+
 def enqueue_on_commit(
     actor: dramatiq.Actor, *args: Any, options: dict[str, Any] | None = None, **kwargs: Any
-) -> None:
+) -> PendingSend:
     """The one way to hand work to the worker: send ``actor`` once the current transaction
     commits, for the brand active *now*. ``options`` are dramatiq message options (``delay``
     and ``time_limit`` in milliseconds).
@@ -82,6 +122,6 @@ def enqueue_on_commit(
     """
     schema = getattr(connection, "schema_name", "public")
     message_options = {OPTION: schema if schema != "public" else None, **(options or {})}
-    transaction.on_commit(
-        lambda: actor.send_with_options(args=args, kwargs=kwargs, **message_options), robust=True
-    )
+    send = PendingSend(actor, args, kwargs, message_options)
+    transaction.on_commit(send, robust=True)
+    return send

@@ -179,7 +179,9 @@ def open_step(
     step.deadline_at = step.first_deadline_at = deadline_after(
         moment=now, minutes=step.deadline_minutes
     )
-    deciders = deciders_of(step=step)
+    # A waiting step has no decisions (only an open step takes them, and no step goes back to
+    # waiting), so they are not read.
+    deciders = choose_deciders(step=step, members=member_roles(), decided=set())
     # People in their quiet hours are not emailed now (outside a crisis): the step is due when
     # the first of them is back, and the sweep's reminder tells them then.
     quiet = {} if in_crisis else quiet_until(user_ids=deciders, now=now)

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import dramatiq
 import httpx2
 import openai
 from django.db import connection, transaction
@@ -33,6 +34,8 @@ from bench.stats import median, percentile
 GROUP = "AI pipeline"
 TARGET_MS = 20.0
 WORKER_CAP_S = 90.0  # the worker run stops here whatever happened
+# The actors that run outbox events' reactions (outbox.tasks), replayed in-process by _react.
+OUTBOX_ACTORS = frozenset({"react_to_outbox_event", "react_to_outbox_events"})
 
 
 def _ai_env(base_url: str) -> dict[str, str]:
@@ -72,6 +75,8 @@ class _Clocks:
             "cpu": 0.0,  # CPU time of the thread running the job and its reactions
         }
         self.queries = 0
+        # The outbox messages sent meanwhile (actor name, args), for _react to run.
+        self.messages: list[tuple[str, tuple[Any, ...]]] = []
 
     def _count(self, execute: Callable[..., Any], *args: Any) -> Any:
         self.queries += 1
@@ -91,11 +96,24 @@ class _Clocks:
         setattr(owner, attr, timed_call)
         return lambda: setattr(owner, attr, original)
 
+    def _record_outbox_messages(self) -> Callable[[], None]:
+        send = dramatiq.Actor.send_with_options
+        messages = self.messages
+
+        def recorded(actor: dramatiq.Actor, *, args: tuple = (), **options: Any) -> Any:
+            if actor.actor_name in OUTBOX_ACTORS:
+                messages.append((actor.actor_name, tuple(args)))
+            return send(actor, args=args, **options)
+
+        dramatiq.Actor.send_with_options = recorded  # type: ignore[method-assign]
+        return lambda: setattr(dramatiq.Actor, "send_with_options", send)
+
     @contextlib.contextmanager
     def installed(self) -> Iterator[_Clocks]:
         import approvals.services
 
         undo = [
+            self._record_outbox_messages(),
             self._wrap(httpx2.Client, "send", "http"),
             self._wrap(openai.OpenAI, "__init__", "client"),
             self._wrap(approvals.services, "request_approval", "approvals"),
@@ -129,27 +147,25 @@ def _brand_with_brief(ctx: Bench) -> tuple[str, int]:
 
 
 def _react(clock: _Clocks, after_id: int) -> int:
-    """Run the reactions to every outbox event written since ``after_id`` (the job's, then
-    the ones those reactions write), in-process and oldest first, as the worker's outbox
-    messages would; only ``dispatch_event`` is timed and counted. Returns the last event id."""
+    """Run the outbox messages the job sent (recorded by ``clock``), then the ones those
+    reactions send, in-process and in order, as the worker runs them (one message per
+    transaction's events); only the actors are timed and counted. Checks that no event
+    written since ``after_id`` is left undone; returns the last event id."""
+    from outbox import tasks
     from outbox.models import OutboxEvent
-    from outbox.services import dispatch_event
 
-    while True:
-        ids = list(
-            OutboxEvent.objects.filter(pk__gt=after_id, dispatched_at__isnull=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        if not ids:
-            return after_id
+    while clock.messages:
+        messages, clock.messages[:] = list(clock.messages), []
         with clock.installed():
             started, cpu = time.perf_counter(), time.thread_time()
-            for event_id in ids:
-                dispatch_event(event_id=event_id)
+            for actor_name, args in messages:
+                getattr(tasks, actor_name).fn(*args)
             clock.seconds["reactions"] += time.perf_counter() - started
             clock.seconds["cpu"] += time.thread_time() - cpu
-        after_id = ids[-1]
+    events = OutboxEvent.objects.filter(pk__gt=after_id)
+    if events.filter(dispatched_at__isnull=True).exists():
+        raise RuntimeError("the bench left outbox events undone: a message it did not run")
+    return events.order_by("-pk").values_list("pk", flat=True).first() or after_id
 
 
 def _direct(brand: object, brief_id: int, count: int) -> tuple[list[float], dict[str, float], int]:
@@ -315,9 +331,10 @@ def run(ctx: Bench) -> list[Figure]:
                 " calls) minus the time inside httpx2's Client.send (the openai SDK's HTTP call"
                 f" to the zero-latency model: median {parts['http']:.1f} ms a draft), plus the"
                 " reactions to what the job announced, run as the worker's outbox messages run"
-                " them (outbox.services.dispatch_event for each event the job wrote, then for"
-                " the events those reactions wrote): routing the ready draft through the"
-                " approvals policy, its webhook events, the plan's follow-up and the notices."
+                " them (the outbox messages the job sent, one per transaction's events, then"
+                " those the reactions sent, each run by its actor in turn): routing the ready"
+                " draft through the approvals policy, its webhook events, the plan's follow-up"
+                " and the notices."
                 " The first job (imports, first connection) is left out.",
                 f"Medians per draft: the job itself {parts['job']:.1f} ms"
                 f" ({parts['job_queries']:.0f} SQL statements: settings, claim, context, step,"

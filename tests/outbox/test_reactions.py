@@ -150,3 +150,105 @@ def test_one_message_runs_the_events_of_several_brands_each_in_its_brand_but_not
         assert OutboxEvent.objects.get(pk=written[world.a.brand.schema_name]).dispatched_at
     with schema_context(world.b.brand.schema_name):
         assert OutboxEvent.objects.get(pk=written[world.b.brand.schema_name]).dispatched_at is None
+
+
+@pytest.fixture
+def noted():
+    """Reactions to the test events ``tests.first`` and ``tests.second`` that note what they
+    saw in the brand (a ``tests.noted`` row, undone with their transaction); ``tests.first``
+    also has a reaction that fails the first time it runs. Yields the notes read so far."""
+    from outbox import handlers
+
+    failures = {"left": 1}
+
+    def note(event: OutboxEvent) -> None:
+        outbox_services.new_event(name="tests.noted", payload={"n": event.payload["n"]}).save()
+
+    def fail_once(event: OutboxEvent) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise RuntimeError("injected fault: fails once")
+        retried = {"retried": event.payload["n"]}
+        outbox_services.new_event(name="tests.noted", payload=retried).save()
+
+    def seen() -> list[dict]:
+        return [e.payload for e in OutboxEvent.objects.filter(name="tests.noted").order_by("pk")]
+
+    handlers.register("tests.first", note, key="tests.note")
+    handlers.register("tests.first", fail_once, key="tests.zz_fail_once")
+    handlers.register("tests.second", note, key="tests.note")
+    try:
+        yield seen, failures
+    finally:
+        handlers.unregister("tests.first", key="tests.note")
+        handlers.unregister("tests.first", key="tests.zz_fail_once")
+        handlers.unregister("tests.second", key="tests.note")
+
+
+def test_the_events_a_transaction_writes_reach_the_worker_as_one_message(
+    world, inline_worker, django_capture_on_commit_callbacks
+) -> None:
+    with schema_context(world.a.brand.schema_name):
+        approval_services.apply_preset(level=0, actor_id=None, now=timezone.now())
+        draft = DraftFactory(kind="post", status="draft", risk_score=80)
+        before = OutboxEvent.objects.order_by("pk").values_list("pk", flat=True).last() or 0
+        # When a draft is marked ready
+        with django_capture_on_commit_callbacks(execute=True):
+            content_services.mark_draft_ready(draft=draft)
+        # Then the worker got one message for its announcement, and one for all the events
+        # the routing that ran on it wrote (the approval request, its emails and webhooks)
+        outbox_messages = [m for m in inline_worker.ran if m.actor_name.startswith("react_to")]
+        written = list(
+            OutboxEvent.objects.filter(pk__gt=before).order_by("pk").values_list("pk", flat=True)
+        )
+        assert len(written) > 2
+        assert [list(m.args[0]) for m in outbox_messages] == [written[:1], written[1:]]
+        assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
+        assert requests_for(draft.pk) == ["open"]
+        assert Event.objects.filter(type=events.APPROVAL_REQUESTED).count() == 1
+
+
+def test_an_event_written_after_a_rolled_back_savepoint_still_reaches_the_worker(
+    world, noted, django_capture_on_commit_callbacks
+) -> None:
+    seen, _failures = noted
+    with schema_context(world.a.brand.schema_name):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            # The first event's message was registered inside a savepoint that rolls back
+            with pytest.raises(RuntimeError), transaction.atomic():
+                outbox_services.record_event(name="tests.second", payload={"n": 1})
+                raise RuntimeError("this part of the change is undone")
+            outbox_services.record_event(name="tests.second", payload={"n": 2})
+            outbox_services.record_event(name="tests.second", payload={"n": 3})
+        assert seen() == [{"n": 2}, {"n": 3}]
+        waiting = OutboxEvent.objects.filter(dispatched_at__isnull=True).exclude(name="tests.noted")
+        assert not waiting.exists()
+
+
+def test_a_failing_reaction_holds_back_neither_its_events_other_reactions_nor_the_other_events(
+    world, noted, django_capture_on_commit_callbacks
+) -> None:
+    seen, failures = noted
+    with schema_context(world.a.brand.schema_name):
+        # Given two events written together, one of them with a reaction that fails once
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            first = outbox_services.record_event(name="tests.first", payload={"n": 1})
+            second = outbox_services.record_event(name="tests.second", payload={"n": 2})
+        # Then the other reactions ran once each, the failing one was not retried in that run
+        assert failures["left"] == 0
+        assert seen() == [{"n": 1}, {"n": 2}]
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert first.handled == ["tests.note"]
+        assert first.dispatched_at is None
+        assert first.attempts == 1
+        assert "injected fault" in first.last_error
+        assert second.handled == ["tests.note"]
+        assert second.dispatched_at is not None
+        # When the worker retries the message, only the failed reaction runs again
+        with django_capture_on_commit_callbacks(execute=True):
+            outbox_services.dispatch_events(event_ids=[first.pk, second.pk])
+        assert seen() == [{"n": 1}, {"n": 2}, {"retried": 1}]
+        first.refresh_from_db()
+        assert first.handled == ["tests.note", "tests.zz_fail_once"]
+        assert first.dispatched_at is not None
