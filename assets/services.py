@@ -128,7 +128,7 @@ def _upload(
     try:
         with transaction.atomic():
             asset = Asset.objects.create(
-                name=(clean_label(name) or "upload")[:200],
+                name=(clean_label(text=name) or "upload")[:200],
                 tags=tags,
                 original=stored,
                 created_by=created_by,
@@ -170,7 +170,7 @@ def _local_path(file: IO[bytes]) -> Iterator[Path]:
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def clean_label(text: str) -> str:
+def clean_label(*, text: str) -> str:
     """A name or tag as it is stored and shown: control characters (NUL, line breaks) and
     direction overrides gone, runs of whitespace one space."""
     kept = "".join(
@@ -184,7 +184,7 @@ def clean_label(text: str) -> str:
 def clean_tags(*, tags: list[str]) -> list[str]:
     """Tags as an asset stores them (lower-case, sorted, once each); too many or too long is a
     400 naming ``tags``."""
-    cleaned = sorted({clean_label(t).lower() for t in tags} - {""})
+    cleaned = sorted({clean_label(text=t).lower() for t in tags} - {""})
     if len(cleaned) > MAX_TAGS:
         raise AssetsError(f"At most {MAX_TAGS} tags per asset.", field="tags")
     if any(len(t) > 40 for t in cleaned):
@@ -199,9 +199,9 @@ def describe_asset(
     with transaction.atomic():
         asset = _locked(asset_id)
         if name is not None:
-            if not clean_label(name):
+            if not clean_label(text=name):
                 raise AssetsError("Give the asset a name.", field="name")
-            asset.name = clean_label(name)[:200]
+            asset.name = clean_label(text=name)[:200]
         if tags is not None:
             asset.tags = clean_tags(tags=tags)
         asset.save(update_fields=["name", "tags", "updated_at"])

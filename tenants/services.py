@@ -144,11 +144,11 @@ def create_brand(
         # Undo what this call made; a schema that was there before is not ours to drop.
         brand.delete(force_drop=not isinstance(exc, provisioning.SchemaAlreadyExists))
         raise
-    from tenants.tasks import refill_spare_schemas
+    from tenants.tasks import make_spare_schemas
     from tenants.worker import enqueue_on_commit
 
     # Replace the spare this brand may have taken, off the request path.
-    enqueue_on_commit(refill_spare_schemas)
+    enqueue_on_commit(make_spare_schemas)
     return brand
 
 

@@ -20,5 +20,6 @@ def send_invitation(membership_id: int, invited_by_id: int | None) -> None:
 
 
 @dramatiq.actor(max_retries=3, queue_name=QUEUE_DEFAULT)
-def refill_spare_schemas() -> None:
+def make_spare_schemas() -> None:
+    """Replace the spare brand schema a new brand took (see ``services.refill_spare_schemas``)."""
     services.refill_spare_schemas()

@@ -67,7 +67,7 @@ def start_upload(
             f"The file is {length:,} bytes; {what} may be at most {limit:,} bytes.",
             field="Upload-Length",
         )
-    name = asset_services.clean_label(name)
+    name = asset_services.clean_label(text=name)
     if len(name) > MAX_NAME:
         # As the multipart upload says of a name too long, rather than cut it silently.
         raise AssetsError(
@@ -78,8 +78,8 @@ def start_upload(
     return ResumableUpload.objects.create(
         token=uuid.uuid4(),
         length=length,
-        filename=asset_services.clean_label(filename)[:200],
-        declared_type=asset_services.clean_label(declared_type)[:100],
+        filename=asset_services.clean_label(text=filename)[:200],
+        declared_type=asset_services.clean_label(text=declared_type)[:100],
         name=name,
         tags=asset_services.clean_tags(tags=tags),
         keep_metadata=keep_metadata,

@@ -18,7 +18,7 @@ TARGET_S = 0.3
 
 def _create_many(ctx: Bench, prefix: str, count: int) -> list[float]:
     """Brands created one after another, each once a spare schema is ready again: what the
-    worker's refill_spare_schemas actor (enqueued by every creation) does between two creations;
+    worker's make_spare_schemas actor (enqueued by every creation) does between two creations;
     the bench has no worker, so it runs the same function here, untimed."""
     from tenants import provisioning
 

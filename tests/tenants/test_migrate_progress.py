@@ -87,7 +87,13 @@ def test_brands_already_up_to_date_are_skipped_after_one_query(world) -> None:
         call_command("migrate_schemas", tenant=True, interactive=False, stdout=out)
     assert "Brands: 202; 202 already up to date" in out.getvalue()
     assert "migrate brands: 0 to do" in out.getvalue()
-    union_queries = [q for q in queries.captured_queries if "UNION ALL" in q["sql"]]
+    # (Spare brand schemas made at the end replay the template's DDL, which has UNION ALLs of
+    # its own: they are not a walk over the brands.)
+    union_queries = [
+        q
+        for q in queries.captured_queries
+        if "UNION ALL" in q["sql"] and "spare_brand_" not in q["sql"]
+    ]
     assert len(union_queries) == 1
 
 
