@@ -72,7 +72,10 @@ def template_state() -> frozenset[tuple[str, str]] | None:
 
 def template_is_current() -> bool:
     """True when the template schema exists and has every tenant migration applied."""
-    state = template_state()
+    return _is_current(template_state())
+
+
+def _is_current(state: frozenset[tuple[str, str]] | None) -> bool:
     return state is not None and _tenant_migrations() <= state
 
 
@@ -120,22 +123,23 @@ def ensure_template_current() -> frozenset[tuple[str, str]]:
     (outside any transaction of the caller's, as a deploy's migrate would)."""
     connection.set_schema_to_public()
     state = template_state()
-    if state is None or not _tenant_migrations() <= state:
+    if not _is_current(state):
         migrate_template_schema()
         state = template_state()
     assert state is not None  # just migrated
     return state
 
 
-def create_brand_schema(brand: Brand) -> None:
+def create_brand_schema(brand: Brand, *, state: frozenset[tuple[str, str]] | None = None) -> None:
     """Create the brand's schema as a copy of the template (migrating the template if stale):
     a spare made ahead at the template's state renamed, else the template's DDL replayed.
 
     The copy has the template's tables with their rows, django_migrations included, so the
     new schema is already marked fully migrated; django-tenants' create_schema would run a
-    faked migrate_schemas on top (about 0.3 s per brand in bench/), which we skip.
+    faked migrate_schemas on top (about 0.3 s per brand in bench/), which we skip. ``state``:
+    the template's, when the caller has just made sure it is current.
     """
-    state = ensure_template_current()
+    state = state or ensure_template_current()
     if schema_exists(brand.schema_name):
         # Never hand a new brand someone else's tables (the template's, or a deleted brand's).
         raise SchemaAlreadyExists(f"Schema '{brand.schema_name}' already exists.")
@@ -159,6 +163,6 @@ def refill_spare_schemas() -> int:
     lags behind the code (migrate_schemas, or the next brand creation, migrates it first)."""
     connection.set_schema_to_public()
     state = template_state()
-    if state is None or not _tenant_migrations() <= state:
+    if state is None or not _is_current(state):
         return 0
     return spare_schemas.refill(state=state)

@@ -126,12 +126,12 @@ def create_brand(
         field = "hostname" if "domain" in str(exc) else "slug"
         raise SlugTaken(f"The {field} is already taken.", field=field) from exc
     try:
-        provisioning.ensure_template_current()
+        state = provisioning.ensure_template_current()
         # The schema, its seeded defaults and the audit entry in one transaction: one commit
         # (one WAL flush) instead of one per seeding statement, which at ~50 ms a creation was
         # most of its time on a busy server, and nothing of it is left if any part fails.
         with transaction.atomic():
-            provisioning.create_brand_schema(brand)
+            provisioning.create_brand_schema(brand, state=state)
             brand_provisioned.send(sender=Brand, brand=brand)
             audit.record(
                 action=AuditAction.BRAND_CREATED,
