@@ -26,6 +26,13 @@ class ImageTooLarge(AssetsError):
     code = "image_too_large"
 
 
+class VideoTooLarge(AssetsError):
+    """A video whose frames have more pixels than a still may: its poster frame could not be
+    made into renditions."""
+
+    code = "video_too_large"
+
+
 class AssetInUse(AssetsError):
     status_code = 409
     code = "asset_in_use"

@@ -91,7 +91,12 @@ def _upload(
     if container is not None:
         _within(size=size, limit=settings.ASSET_VIDEO_MAX_BYTES, what="videos")
         path = keep.enter_context(_local_path(file))
-        facts = video.probe(path=path, content_type=container[0], extension=container[1])
+        facts = video.probe(
+            path=path,
+            content_type=container[0],
+            extension=container[1],
+            max_pixels=settings.ASSET_IMAGE_MAX_PIXELS,
+        )
         content: File[Any] = File(file)
         if not keep_metadata:
             # Where and when it was filmed, and on what, leave with the container metadata.

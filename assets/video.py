@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from assets.errors import AssetsError, UnsupportedFile
+from assets.errors import AssetsError, UnsupportedFile, VideoTooLarge
 
 # ISO base media (MP4, QuickTime) says ``ftyp`` at byte 4 and its brand after it; WebM is
 # Matroska's EBML header.
@@ -68,8 +68,14 @@ def _tool(name: str) -> str:
     return found
 
 
-def probe(*, path: Path, content_type: str, extension: str) -> VideoFacts:
-    """Duration and size of the first video stream; a file ffprobe cannot read is corrupt."""
+def probe(*, path: Path, content_type: str, extension: str, max_pixels: int) -> VideoFacts:
+    """Duration and size of the first video stream; a file ffprobe cannot read is corrupt.
+
+    Every video stream's frame size is read from the container's headers (no frame is
+    decoded), and one over ``max_pixels`` refuses the video: its poster frame becomes a
+    picture on the worker, where Pillow's guard (the same limit as stills) would fail it
+    after the upload was taken. All streams count because ffmpeg takes the poster from the
+    largest one, however small the first is."""
     ffprobe = _tool("ffprobe")
     run = subprocess.run(
         [
@@ -77,7 +83,7 @@ def probe(*, path: Path, content_type: str, extension: str) -> VideoFacts:
             "-v",
             "error",
             "-select_streams",
-            "v:0",
+            "v",
             "-show_entries",
             "stream=width,height:format=duration",
             "-of",
@@ -88,9 +94,11 @@ def probe(*, path: Path, content_type: str, extension: str) -> VideoFacts:
         timeout=PROBE_TIMEOUT_SECONDS,
         check=False,
     )
+    frames: list[tuple[int, int]] = []
     try:
         found = json.loads(run.stdout or b"{}")
-        stream = found["streams"][0]
+        streams = found["streams"]
+        stream = streams[0]
         facts = VideoFacts(
             content_type=content_type,
             extension=extension,
@@ -98,11 +106,24 @@ def probe(*, path: Path, content_type: str, extension: str) -> VideoFacts:
             height=int(stream["height"]),
             duration_seconds=float(found["format"]["duration"]),
         )
+        # Any further stream (a second angle, cover art) without a plain size is left out.
+        frames = [(facts.width, facts.height)] + [
+            (s["width"], s["height"])
+            for s in streams[1:]
+            if isinstance(s, dict) and type(s.get("width")) is int and type(s.get("height")) is int
+        ]
     except (ValueError, KeyError, IndexError, TypeError):
         facts = None
     if run.returncode != 0 or facts is None or min(facts.width, facts.height) <= 0:
         raise UnsupportedFile(
             "The video could not be read (corrupt, or no video stream).", field="file"
+        )
+    width, height = max(frames, key=lambda frame: frame[0] * frame[1])
+    if width * height > max_pixels:
+        raise VideoTooLarge(
+            f"The video's frames are {width}x{height} pixels; the limit is {max_pixels:,} "
+            "pixels a frame.",
+            field="file",
         )
     return facts
 

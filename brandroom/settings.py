@@ -500,7 +500,8 @@ if STORAGES["default"]["BACKEND"] == S3_BACKEND and find_spec("storages") is Non
 # (brandroom.errors.JsonErrorsMiddleware refuses larger bodies before reading them).
 ASSET_IMAGE_MAX_BYTES = env.int("ASSET_IMAGE_MAX_BYTES", default=20 * 1024 * 1024)
 # More pixels than this is refused (a decompression bomb, or more than any network shows);
-# Pillow's own guard (Image.MAX_IMAGE_PIXELS) is set to it too.
+# Pillow's own guard (Image.MAX_IMAGE_PIXELS) is set to it too. A video's frames are held to
+# it as well: its poster frame becomes a picture on the worker.
 ASSET_IMAGE_MAX_PIXELS = env.int("ASSET_IMAGE_MAX_PIXELS", default=50_000_000)
 ASSET_VIDEO_MAX_BYTES = env.int("ASSET_VIDEO_MAX_BYTES", default=200 * 1024 * 1024)
 ASSET_UPLOAD_MAX_BYTES = max(ASSET_IMAGE_MAX_BYTES, ASSET_VIDEO_MAX_BYTES)

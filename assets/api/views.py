@@ -27,7 +27,7 @@ def _author(request: Request) -> dict[str, Any]:
 
 
 @extend_validation_errors(
-    ["unsupported_file", "image_too_large"], field_name="file", methods=["post"]
+    ["unsupported_file", "image_too_large", "video_too_large"], field_name="file", methods=["post"]
 )
 @extend_validation_errors(["invalid"], field_name="tags", methods=["post"])
 class AssetListView(BrandScopedMixin, GenericAPIView):  # type: ignore[type-arg]

@@ -387,6 +387,24 @@ def test_a_video_over_the_video_limit_is_refused_when_it_is_complete_and_nothing
 
 
 @pytest.mark.django_db
+def test_a_video_with_frames_over_the_pixel_limit_is_refused_when_complete_and_nothing_is_left(
+    world, uploads, pieces_root, ffmpeg, settings
+) -> None:
+    a = world.a
+    writer = a.person(Role.COPYWRITER)
+    settings.ASSET_IMAGE_MAX_PIXELS = 1920 * 1080 - 1
+    at = path_of(start(a, writer, len(MP4), filename="clip.mp4", filetype="video/mp4"))
+    send(writer, at, 0, MP4[:500])
+
+    last = send(writer, at, 500, MP4[500:])
+
+    assert (last.status_code, errors(last)) == (400, {"file": "video_too_large"})
+    assert "1920x1080" in last.json()["errors"][0]["detail"]
+    assert asset_count(a) == 0
+    assert stored_files(uploads) == [] and pieces_on_disk(pieces_root) == []
+
+
+@pytest.mark.django_db
 def test_a_file_that_lies_about_its_type_is_a_400_and_leaves_no_asset_and_no_piece(
     world, uploads, pieces_root
 ) -> None:

@@ -243,3 +243,59 @@ def test_with_ffprobe_but_no_ffmpeg_a_video_is_refused_naming_ffmpeg(
     assert errors(response) == {"file": "video_unavailable"}
     assert "brandroom-test-no-such-ffmpeg" in response.json()["errors"][0]["detail"]
     assert stored_files(uploads) == []
+
+
+def test_a_video_with_more_pixels_a_frame_than_the_limit_is_a_400_naming_file_and_the_limit(
+    world, uploads, ffmpeg, settings
+) -> None:
+    # ffprobe reads the frame size from the container; an 8192x8192 video (67 MP) would only
+    # fail on the worker, when its poster frame met Pillow's guard.
+    a = world.a
+    ran_ffmpeg = ffmpeg / "ffmpeg-ran"
+    settings.FFPROBE_BINARY = script(
+        ffmpeg,
+        "ffprobe-huge",
+        """echo '{"streams": [{"width": 8192, "height": 8192}], "format": {"duration": "3"}}'""",
+    )
+    settings.FFMPEG_BINARY = script(ffmpeg, "ffmpeg-marks", f"touch {ran_ffmpeg}; exit 1")
+
+    response = upload(a, a.person(Role.COPYWRITER), MP4, filename="clip.mp4")
+
+    assert response.status_code == 400
+    assert errors(response) == {"file": "video_too_large"}
+    detail = response.json()["errors"][0]["detail"]
+    assert "8192x8192" in detail and "50,000,000" in detail
+    assert asset_count(a) == 0
+    assert stored_files(uploads) == []
+    assert not ran_ffmpeg.exists()  # refused before the whole file was rewritten
+
+
+def test_a_huge_second_stream_behind_a_small_first_one_is_refused_too(
+    world, uploads, ffmpeg, settings
+) -> None:
+    # ffmpeg takes the poster frame from the largest stream, not the first.
+    a = world.a
+    settings.ASSET_IMAGE_MAX_PIXELS = 1920 * 1080
+    settings.FFPROBE_BINARY = script(
+        ffmpeg,
+        "ffprobe-two",
+        """echo '{"streams": [{"width": 640, "height": 360}, {"width": 1921, "height": 1080}],"""
+        """ "format": {"duration": "3"}}'""",
+    )
+
+    response = upload(a, a.person(Role.COPYWRITER), MP4, filename="clip.mp4")
+
+    assert response.status_code == 400
+    assert errors(response) == {"file": "video_too_large"}
+    assert "1921x1080" in response.json()["errors"][0]["detail"]
+    assert asset_count(a) == 0
+
+
+def test_a_video_at_the_limit_is_taken(world, uploads, ffmpeg, settings) -> None:
+    a = world.a
+    settings.ASSET_IMAGE_MAX_PIXELS = 1920 * 1080
+
+    response = upload(a, a.person(Role.COPYWRITER), MP4, filename="clip.mp4")
+
+    assert response.status_code == 201, response.json()
+    assert (response.json()["width"], response.json()["height"]) == (1920, 1080)
