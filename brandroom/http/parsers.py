@@ -6,7 +6,9 @@
 - NUL characters (``\\u0000``) anywhere in a string or key: PostgreSQL stores neither text nor
   ``jsonb`` with them, so a field such as a boost's targeting reached the database and failed
   with a 500. Refused here with a 400 ``parse_error`` whose detail names the field, for every
-  endpoint at once.
+  endpoint at once. A view whose serializer refuses NUL in every string it keeps says so with
+  ``serializer_refuses_nul = True``: the body is then left to it, and its 400 is a validation
+  error whose ``attr`` names the field and, in a batch, the item (``signals.3.text``).
 """
 
 from __future__ import annotations
@@ -33,34 +35,36 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.ParseError(
                 f"JSON parse error - nested more than {MAX_DEPTH} levels deep."
             ) from None
-        check_json_value(data)
+        view = (parser_context or {}).get("view")
+        check_json_value(data, nul=not getattr(view, "serializer_refuses_nul", False))
         return data
 
 
-def check_json_value(data: Any) -> None:
-    """Refuse parsed JSON that nests deeper than ``MAX_DEPTH`` or holds a NUL character.
+def check_json_value(data: Any, *, nul: bool = True) -> None:
+    """Refuse parsed JSON that nests deeper than ``MAX_DEPTH`` or (unless ``nul`` is False)
+    holds a NUL character.
 
     Walks with its own stack rather than recursion, so it cannot overflow either. The first
     walk keeps only depths (a body of 1,000 signals has ~15,000 values, and building each one's
     path cost more than the rest of the walk); only a refused body is walked again with paths,
     to name where the fault is."""
-    if not _is_clean(data):
-        _refuse_with_path(data)
+    if not _is_clean(data, nul=nul):
+        _refuse_with_path(data, nul=nul)
 
 
-def _is_clean(data: Any) -> bool:
+def _is_clean(data: Any, *, nul: bool) -> bool:
     stack: list[tuple[Any, int]] = [(data, 0)]
     while stack:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:
             return False
         if isinstance(value, str):
-            if NUL in value:
+            if nul and NUL in value:
                 return False
         elif isinstance(value, dict):
             deeper = depth + 1
             for key, item in value.items():
-                if NUL in key:
+                if nul and NUL in key:
                     return False
                 stack.append((item, deeper))
         elif isinstance(value, list):
@@ -69,7 +73,7 @@ def _is_clean(data: Any) -> bool:
     return True
 
 
-def _refuse_with_path(data: Any) -> None:
+def _refuse_with_path(data: Any, *, nul: bool) -> None:
     stack: list[tuple[Any, tuple[str, ...]]] = [(data, ())]
     while stack:
         value, path = stack.pop()
@@ -78,11 +82,11 @@ def _refuse_with_path(data: Any) -> None:
                 f"JSON parse error - nested more than {MAX_DEPTH} levels deep."
             )
         if isinstance(value, str):
-            if NUL in value:
+            if nul and NUL in value:
                 _refuse_nul(path)
         elif isinstance(value, dict):
             for key, item in value.items():
-                if NUL in key:
+                if nul and NUL in key:
                     _refuse_nul((*path, key.replace(NUL, "")))
                 stack.append((item, (*path, key)))
         elif isinstance(value, list):

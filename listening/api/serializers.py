@@ -42,6 +42,11 @@ def _attributes(value: dict[str, Any]) -> dict[str, Any]:
     for key, item in value.items():
         if len(key) > 100:
             raise serializers.ValidationError("Attribute names are at most 100 characters.")
+        if "\x00" in key or (isinstance(item, str) and "\x00" in item):
+            # PostgreSQL's jsonb holds no NUL: refused here, naming the attribute.
+            raise serializers.ValidationError(
+                f"Attribute '{key.replace(chr(0), '')}' holds a null character (\\u0000)."
+            )
         if isinstance(item, dict | list):
             raise serializers.ValidationError(
                 f"Attribute '{key}' must be a string, number, true/false or null."

@@ -52,6 +52,10 @@ class SignalListView(BrandScopedMixin, generics.ListAPIView):
     serializer_class = s.SignalSerializer
     read_action = "listening.read"
     write_action = "signals.ingest"
+    # Every string a signal keeps is a CharField (which refuses NUL) or an attribute (which
+    # ``_attributes`` checks): a NUL is named as ``signals.<index>.<field>`` like any other
+    # bad value, not as the parser's unnamed parse error.
+    serializer_refuses_nul = True
     ordering = "-observed_at"
     ordering_fields = ["observed_at"]
 

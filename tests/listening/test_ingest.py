@@ -107,6 +107,49 @@ def test_one_bad_item_refuses_the_whole_batch_naming_item_and_field(world, chang
     assert stored(a) == []
 
 
+@pytest.mark.parametrize(
+    ("change", "attr", "code"),
+    [
+        ({"text": "great\u0000coffee"}, "signals.2.text", "null_characters_not_allowed"),
+        ({"source": "insta\u0000gram"}, "signals.2.source", "null_characters_not_allowed"),
+        ({"topic": "\u0000"}, "signals.2.topic", "null_characters_not_allowed"),
+        ({"attributes": {"sku": "B\u00001"}}, "signals.2.attributes", "invalid"),
+        ({"attributes": {"s\u0000ku": "B1"}}, "signals.2.attributes", "invalid"),
+    ],
+)
+def test_a_nul_character_in_a_signal_is_a_400_naming_item_and_field(
+    world, change, attr, code
+) -> None:
+    a = world.a
+    items = [signal("ig-0"), signal("ig-1"), {**signal("ig-2"), **change}, signal("ig-3")]
+
+    refused = send(a, items)
+
+    assert refused.status_code == 400, refused.json()
+    assert refused.json()["type"] == "validation_error"
+    assert [(e["attr"], e["code"]) for e in refused.json()["errors"]] == [(attr, code)]
+    assert stored(a) == []
+
+
+def test_nul_characters_in_several_signals_name_each_of_them(world) -> None:
+    a = world.a
+    items = [
+        signal("ig-0"),
+        signal("ig-1", text="a\u0000b"),
+        signal("ig-2"),
+        signal("ig-3", post_external_id="p\u00001"),
+    ]
+
+    refused = send(a, items)
+
+    assert refused.status_code == 400
+    assert [e["attr"] for e in refused.json()["errors"]] == [
+        "signals.1.text",
+        "signals.3.post_external_id",
+    ]
+    assert stored(a) == []
+
+
 def test_more_than_a_thousand_signals_is_a_400_naming_the_batch(world) -> None:
     a = world.a
 
