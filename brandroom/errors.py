@@ -12,7 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
@@ -53,10 +58,59 @@ class RequestTooLarge(exceptions.APIException):
     status_code = 413
     default_code = "request_too_large"
 
-    def __init__(self) -> None:
-        super().__init__(
-            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+    def __init__(self, *, form_fields: bool = False) -> None:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if form_fields:
+            # A multipart body may be far larger (an upload's file); its other fields may not.
+            super().__init__(
+                f"The form's fields other than files are larger than {limit:,} bytes together "
+                "(DATA_UPLOAD_MAX_MEMORY_SIZE); files do not count, so send long text as a file."
+            )
+        else:
+            super().__init__(f"The request body is larger than {limit} bytes.")
+
+
+# drf-standardized-errors' name for an error of the request as a whole, not of one field.
+WHOLE_REQUEST = "non_field_errors"
+
+
+class RequestLimitExceeded(exceptions.APIException):
+    """Django stopped reading the request at one of its limits on how many parts a request may
+    have: a 400 whose code and detail name the limit, on the request as a whole (no one field
+    is at fault). Documented with the parse errors (brandroom.http.openapi)."""
+
+    status_code = 400
+    CODES = ("too_many_fields", "too_many_files")
+
+    def __init__(self, *, code: str, message: str) -> None:
+        super().__init__({WHOLE_REQUEST: [exceptions.ErrorDetail(message, code=code)]}, code)
+
+
+def request_limit_exceeded(exc: Exception, request: Any) -> RequestLimitExceeded | None:
+    """What Django's ``TooManyFieldsSent`` / ``TooManyFilesSent`` means for this request: which
+    limit, how large, and whether the query string or the form broke it."""
+    if isinstance(exc, TooManyFilesSent):
+        files = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return RequestLimitExceeded(
+            code="too_many_files",
+            message=f"The form has more than {files:,} files (DATA_UPLOAD_MAX_NUMBER_FILES); "
+            "send fewer in one request.",
         )
+    if not isinstance(exc, TooManyFieldsSent):
+        return None
+    fields = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    query = request.META.get("QUERY_STRING", "") if request is not None else ""
+    # Counted as Django counts them (one more than the separators): the query string and the
+    # form are held to the limit each on its own.
+    if query and query.count("&") + 1 > fields:
+        what = f"The query string has more than {fields:,} parameters"
+    else:
+        what = f"The form has more than {fields:,} fields"
+    return RequestLimitExceeded(
+        code="too_many_fields",
+        message=f"{what} (DATA_UPLOAD_MAX_NUMBER_FIELDS); send fewer, or send the data as JSON "
+        "where the endpoint takes it.",
+    )
 
 
 def is_database_outage(exc: BaseException | None) -> bool:
@@ -68,9 +122,13 @@ class BrandroomExceptionHandler(ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if is_database_outage(exc):
             return DatabaseUnavailable()
+        request = self.context.get("request")
         if isinstance(exc, RequestDataTooBig):
-            return RequestTooLarge()
-        if isinstance(exc, SuspiciousOperation):  # too many fields, a malformed body, ...
+            multipart = getattr(request, "content_type", "").startswith("multipart/form-data")
+            return RequestTooLarge(form_fields=multipart)
+        if (limit := request_limit_exceeded(exc, request)) is not None:
+            return limit
+        if isinstance(exc, SuspiciousOperation):  # a malformed body, ...
             return exceptions.ParseError("The request could not be read.")
         if isinstance(exc, RuleViolation):
             if exc.status_code == 400:

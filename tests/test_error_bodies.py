@@ -91,6 +91,39 @@ def test_a_body_over_the_upload_limit_is_a_413_json_error(world, settings, idemp
 
 
 @pytest.mark.django_db
+def test_a_query_string_with_more_parameters_than_django_reads_is_a_400_naming_the_limit(
+    world, settings
+) -> None:
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    query = "&".join(f"status=draft{n}" for n in range(6))
+
+    response = client_for(world.a.person(Role.COPYWRITER)).get(
+        f"/brands/alpine-coffee/api/v1/drafts/?{query}"
+    )
+
+    error = assert_error_body(response, 400, "too_many_fields")["errors"][0]
+    assert error["attr"] == "non_field_errors"
+    assert "The query string has more than 5 parameters" in error["detail"]
+
+
+@pytest.mark.django_db
+def test_a_urlencoded_form_with_more_fields_than_django_reads_is_a_400_naming_the_limit(
+    world, settings
+) -> None:
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    form = "&".join(f"f{n}=x" for n in range(6))
+
+    response = APIClient().post(
+        "/api/v1/auth/token/", form, content_type="application/x-www-form-urlencoded"
+    )
+
+    body = assert_error_body(response, 400, "too_many_fields")
+    assert body["type"] == "client_error"
+    assert body["errors"][0]["attr"] == "non_field_errors"
+    assert "The form has more than 5 fields" in body["errors"][0]["detail"]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("path", ["/api/v1/no-such-thing/", "/brands/alpine-coffee/api/v1/nope/"])
 def test_unknown_api_paths_answer_json_even_in_debug_mode(world, settings, path) -> None:
     settings.DEBUG = True

@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema_serializer
 from drf_standardized_errors.openapi import AutoSchema as StandardErrorsAutoSchema
-from drf_standardized_errors.openapi_serializers import ClientErrorEnum
+from drf_standardized_errors.openapi_serializers import ClientErrorEnum, ParseErrorCodeEnum
 from rest_framework import serializers
 
 from brandroom.http import idempotency
@@ -29,6 +29,33 @@ class ConflictErrorSerializer(serializers.Serializer):
 class ConflictErrorResponseSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
     errors = ConflictErrorSerializer(many=True)
+
+
+# A request the API could not read: drf-standardized-errors' parse error, plus the limits
+# Django stops reading at (brandroom.errors.RequestLimitExceeded), under the same names.
+UNREADABLE_REQUEST_CODES = [
+    *ParseErrorCodeEnum.choices,
+    # brandroom.errors.RequestLimitExceeded.CODES
+    ("too_many_fields", "Too Many Fields"),
+    ("too_many_files", "Too Many Files"),
+]
+
+
+@extend_schema_serializer(component_name="ParseError")
+class UnreadableRequestErrorSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=UNREADABLE_REQUEST_CODES)
+    detail = serializers.CharField()
+    attr = serializers.CharField(
+        allow_null=True,
+        help_text="null for a body that could not be parsed; `non_field_errors` when the "
+        "request has more fields or files than the server reads.",
+    )
+
+
+@extend_schema_serializer(component_name="ParseErrorResponse")
+class UnreadableRequestResponseSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = UnreadableRequestErrorSerializer(many=True)
 
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -76,6 +103,14 @@ class AutoSchema(StandardErrorsAutoSchema):
         }
         check = checks.get(status_code)
         return True if check is None else bool(check())
+
+    def _get_http400_serializer(self) -> Any:
+        proxy = super()._get_http400_serializer()
+        if ClientErrorEnum.CLIENT_ERROR.value in proxy.serializers:
+            proxy.serializers[ClientErrorEnum.CLIENT_ERROR.value] = (
+                UnreadableRequestResponseSerializer
+            )
+        return proxy
 
     def _get_validation_error_codes_by_field(self, data_fields: list[Any]) -> dict[str, set[str]]:
         codes = super()._get_validation_error_codes_by_field(data_fields)

@@ -286,3 +286,71 @@ def test_an_integrators_key_uploads_with_write_content_and_not_with_read_only(
     assert accepted.json()["created_by"] == world.admin.pk  # the key's creator answers for it
     with schema_context(a.brand.schema_name):
         assert list(Asset.objects.values_list("created_by_key_id", flat=True)) == [writer_key.pk]
+
+
+# --- Django's limits on a form's parts: the answer names the limit, not just "unreadable" ----
+
+
+def whole_request_error(response) -> dict:  # type: ignore[no-untyped-def]
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["type"] == "client_error"
+    assert len(body["errors"]) == 1
+    return body["errors"][0]
+
+
+def test_a_form_with_more_fields_than_django_reads_is_a_400_naming_the_limit(
+    world, uploads, settings
+) -> None:
+    a = world.a
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+
+    response = upload(
+        a, a.person(Role.COPYWRITER), photo(gps=False), tags=[f"t{n}" for n in range(12)]
+    )
+
+    assert response.status_code == 400
+    error = whole_request_error(response)
+    assert (error["code"], error["attr"]) == ("too_many_fields", "non_field_errors")
+    assert "The form has more than 10 fields" in error["detail"]
+    assert "DATA_UPLOAD_MAX_NUMBER_FIELDS" in error["detail"]
+    assert asset_count(a) == 0
+    assert stored_files(uploads) == []
+
+
+def test_a_form_with_more_files_than_django_reads_is_a_400_naming_the_limit(
+    world, uploads, settings
+) -> None:
+    a = world.a
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 1
+    files = [
+        SimpleUploadedFile(f"{n}.jpg", photo(gps=False), content_type="image/jpeg")
+        for n in range(2)
+    ]
+
+    response = client_for(a.person(Role.COPYWRITER)).post(
+        url(a, "assets/"), {"file": files}, format="multipart"
+    )
+
+    assert response.status_code == 400
+    error = whole_request_error(response)
+    assert (error["code"], error["attr"]) == ("too_many_files", "non_field_errors")
+    assert "more than 1 files (DATA_UPLOAD_MAX_NUMBER_FILES)" in error["detail"]
+    assert asset_count(a) == 0
+
+
+def test_form_fields_over_the_memory_limit_beside_a_file_are_a_413_saying_files_do_not_count(
+    world, uploads, settings
+) -> None:
+    # The upload's body may be far larger than DATA_UPLOAD_MAX_MEMORY_SIZE (its file); what is
+    # over it is the text fields, and the answer must not claim the body is.
+    a = world.a
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+
+    response = upload(a, a.person(Role.COPYWRITER), photo(gps=False), name="x" * 2000)
+
+    assert response.status_code == 413
+    error = response.json()["errors"][0]
+    assert (error["code"], error["attr"]) == ("request_too_large", None)
+    assert "fields other than files are larger than 1,024 bytes" in error["detail"]
+    assert asset_count(a) == 0
