@@ -42,10 +42,12 @@ def _attributes(value: dict[str, Any]) -> dict[str, Any]:
     for key, item in value.items():
         if len(key) > 100:
             raise serializers.ValidationError("Attribute names are at most 100 characters.")
-        if "\x00" in key or (isinstance(item, str) and "\x00" in item):
-            # PostgreSQL's jsonb holds no NUL: refused here, naming the attribute.
+        if not _storable(key) or (isinstance(item, str) and not _storable(item)):
+            # PostgreSQL's jsonb holds neither (the insert failed with a 500): refused here,
+            # naming the attribute.
             raise serializers.ValidationError(
-                f"Attribute '{key.replace(chr(0), '')}' holds a null character (\\u0000)."
+                f"Attribute '{_printable(key)}' holds a null character (\\u0000) or a lone "
+                "surrogate, which cannot be stored."
             )
         if isinstance(item, dict | list):
             raise serializers.ValidationError(
@@ -57,6 +59,24 @@ def _attributes(value: dict[str, Any]) -> dict[str, Any]:
         if isinstance(item, str) and len(item) > 500:
             raise serializers.ValidationError(f"Attribute '{key}' is over 500 characters.")
     return value
+
+
+def _storable(text: str) -> bool:
+    """Whether jsonb can hold ``text``: no NUL, and no lone surrogate (``"\\ud800"`` in JSON
+    parses to a string that is not Unicode text)."""
+    if "\x00" in text:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
 
 
 class SignalInputSerializer(serializers.Serializer):

@@ -115,15 +115,20 @@ def test_one_bad_item_refuses_the_whole_batch_naming_item_and_field(world, chang
         ({"topic": "\u0000"}, "signals.2.topic", "null_characters_not_allowed"),
         ({"attributes": {"sku": "B\u00001"}}, "signals.2.attributes", "invalid"),
         ({"attributes": {"s\u0000ku": "B1"}}, "signals.2.attributes", "invalid"),
+        # A lone surrogate is no text either: jsonb refused it with a 500.
+        ({"attributes": {"sku": "\ud800"}}, "signals.2.attributes", "invalid"),
+        ({"attributes": {"\udfff": "B1"}}, "signals.2.attributes", "invalid"),
     ],
 )
-def test_a_nul_character_in_a_signal_is_a_400_naming_item_and_field(
+def test_a_nul_or_lone_surrogate_in_a_signal_is_a_400_naming_item_and_field(
     world, change, attr, code
 ) -> None:
     a = world.a
     items = [signal("ig-0"), signal("ig-1"), {**signal("ig-2"), **change}, signal("ig-3")]
 
-    refused = send(a, items)
+    # Escaped as a client sends them ("\\u0000", "\\ud800"): the server reads them back.
+    body = json.dumps({"signals": items})
+    refused = integrator(a).post(url(a, "signals/"), body, content_type="application/json")
 
     assert refused.status_code == 400, refused.json()
     assert refused.json()["type"] == "validation_error"
