@@ -62,6 +62,28 @@ def test_nul_character_in_boost_targeting_is_a_400_naming_the_field_and_saves_no
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("where", ["value", "key"])
+def test_a_lone_surrogate_in_boost_targeting_is_a_400_naming_the_field_and_saves_nothing(
+    world, where
+) -> None:
+    # JSON's "\ud800" parses to a Python string that is not Unicode text: jsonb refused the
+    # insert with a 500. Written by hand, since json.dumps would escape it the same way.
+    set_budgets(world.a, "5000.00")
+    body = json.dumps(proposal(targeting={"countries": ["CH"], "interests": "coffee"}))
+    raw = body.replace(
+        '"coffee"', '"co\\ud800ffee"' if where == "value" else '"coffee", "x\\udfff": 1'
+    )
+    response = client_for(world.a.person(Role.MEDIA_SPECIALIST)).post(
+        boosts_url(world.a), raw, content_type="application/json"
+    )
+    errors = assert_error_body(response, 400, "parse_error")["errors"]
+    assert "targeting." in errors[0]["detail"]
+    assert "surrogate" in errors[0]["detail"]
+    with schema_context(world.a.brand.schema_name):
+        assert not Boost.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_nul_character_in_a_brand_path_is_an_ordinary_404(world) -> None:
     response = client_for(world.admin).get("/brands/alpine%00coffee/api/v1/drafts/")
     assert_error_body(response, 404, "not_found")

@@ -9,10 +9,15 @@
   endpoint at once. A view whose serializer refuses NUL in every string it keeps says so with
   ``serializer_refuses_nul = True``: the body is then left to it, and its 400 is a validation
   error whose ``attr`` names the field and, in a batch, the item (``signals.3.text``).
+- Lone surrogates (``"\\ud800"``): JSON's escape parses to a Python string that is not Unicode
+  text, which neither psycopg nor ``jsonb`` can store (a 500 in the same fields). DRF's
+  ``CharField`` refuses them, free-form JSON fields did not; refused here like NUL, with the same
+  flag (a serializer that refuses NUL refuses these too).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +25,13 @@ from rest_framework import exceptions, parsers
 
 MAX_DEPTH = 64
 NUL = "\x00"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _not_text(value: str) -> bool:
+    """Whether ``value`` holds what PostgreSQL cannot store as text: NUL or a lone surrogate
+    (ASCII, nearly every string of a body, is looked at once)."""
+    return NUL in value or (not value.isascii() and _SURROGATE.search(value) is not None)
 
 
 class JSONParser(parsers.JSONParser):
@@ -59,12 +71,12 @@ def _is_clean(data: Any, *, nul: bool) -> bool:
         if depth > MAX_DEPTH:
             return False
         if isinstance(value, str):
-            if nul and NUL in value:
+            if nul and _not_text(value):
                 return False
         elif isinstance(value, dict):
             deeper = depth + 1
             for key, item in value.items():
-                if nul and NUL in key:
+                if nul and _not_text(key):
                     return False
                 stack.append((item, deeper))
         elif isinstance(value, list):
@@ -82,12 +94,12 @@ def _refuse_with_path(data: Any, *, nul: bool) -> None:
                 f"JSON parse error - nested more than {MAX_DEPTH} levels deep."
             )
         if isinstance(value, str):
-            if nul and NUL in value:
+            if nul and _not_text(value):
                 _refuse_nul(path)
         elif isinstance(value, dict):
             for key, item in value.items():
-                if nul and NUL in key:
-                    _refuse_nul((*path, key.replace(NUL, "")))
+                if nul and _not_text(key):
+                    _refuse_nul((*path, _SURROGATE.sub("", key.replace(NUL, ""))))
                 stack.append((item, (*path, key)))
         elif isinstance(value, list):
             stack.extend((item, (*path, str(index))) for index, item in enumerate(value))
@@ -98,5 +110,6 @@ def _refuse_nul(path: tuple[str, ...]) -> None:
     # where the character is: a validation error's attr would have to be a documented field.
     where = ".".join(path) or "the body"
     raise exceptions.ParseError(
-        f"JSON parse error - null characters (\\u0000) are not allowed (in {where})."
+        f"JSON parse error - null characters (\\u0000) and lone surrogates (\\ud800-\\udfff)"
+        f" are not allowed (in {where})."
     )
