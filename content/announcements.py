@@ -19,7 +19,8 @@ DRAFT_FAILED = "content.draft_failed"
 DRAFT_PUBLISHED = "content.draft_published"
 
 # A draft written for a brief moved along its transition table, or got a new publish time
-# (planning follows its plan items with it). Payload: ``draft_id``, ``brief_id``, ``status``.
+# (planning follows its plan items with it). Payload: ``draft_id``, ``brief_id``, ``status``,
+# and ``followed`` False when the writer read that nothing followed the brief (no plan item).
 DRAFT_MOVED = "content.draft_moved"
 
 # An approved, unpublished draft was edited: its new version goes to review and this one may no

@@ -42,14 +42,21 @@ def email_people(
     """Email the chosen people (see ``recipients``) once the transaction commits; the subject
     is prefixed with the brand's name. Returns the addresses, in id order."""
     people = recipients(roles=roles, user_ids=user_ids)
+    return email_addresses(addresses=[p.email for p in people], subject=subject, body=body)
+
+
+def email_addresses(*, addresses: Iterable[str], subject: str, body: str) -> list[str]:
+    """``email_people`` for recipients the caller already chose by the same rule (active
+    members of the current brand with an address, in id order). Returns the addresses."""
+    to = list(addresses)
     full_subject = f"[{current_brand().name}] {subject}"
     # One event per address (a retry after a mail server hiccup resends only what failed),
     # written in one statement.
     record_events(
         name=EMAIL,
-        payloads=[{"to": p.email, "subject": full_subject, "body": body} for p in people],
+        payloads=[{"to": address, "subject": full_subject, "body": body} for address in to],
     )
-    return [person.email for person in people]
+    return to
 
 
 def _send(event: OutboxEvent) -> None:

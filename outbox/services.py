@@ -64,25 +64,76 @@ def record_events(*, name: str, payloads: Iterable[dict[str, Any]]) -> list[Outb
 
 
 def _dispatch_on_commit(event_ids: list[int]) -> None:
-    """One worker message for all the events a transaction writes in a brand, sent once it
+    """One worker message for the events a transaction writes in a brand, sent once it
     commits: a broker send costs a round trip (several with the PostgreSQL broker), more than
     writing the events did, and one message's events share one transaction of bookkeeping
     (``dispatch_events``).
 
-    The first events' message (still to be sent) takes the later ones' ids too; each later
-    call still registers its own message, skipped if that first one went out. So the later
-    events are sent even when the first message never is: a savepoint that rolled back
-    dropped it, or a test ran only the on-commit hooks registered after it."""
+    The message is an on-commit hook that shares its events' fate: events join a message only
+    if the savepoints that could still undo them are the ones that would drop its hook. So
+    events written at one level of a transaction (or in savepoints since released) go in one
+    message; an event written in a deeper savepoint that is still open gets its own, dropped
+    with it if that savepoint rolls back, so no message ever names an event that was undone."""
     from outbox.tasks import react_to_outbox_events  # the actor module imports these services
 
-    schema = current_schema_name()
-    first: tuple[str, list[int], PendingSend] | None = getattr(connection, "_outbox_send", None)
-    send = enqueue_on_commit(react_to_outbox_events, list(event_ids))
-    if first is not None and first[0] == schema and first[2].is_pending():
-        first[1].extend(event_ids)  # read when the first message is sent
-        send.covered_by = first[2]
+    if not connection.in_atomic_block:  # autocommit: the events are in, the send goes now
+        enqueue_on_commit(react_to_outbox_events, list(event_ids))
         return
-    connection._outbox_send = (schema, send.args[0], send)  # type: ignore[attr-defined]
+    schema = current_schema_name()
+    level = tuple(sid for sid in connection.savepoint_ids if sid)
+    messages = _pending_messages()
+    # Messages registered here, or in savepoints since released (one rolled back would have
+    # dropped them), can be undone by nothing but what undoes these events: one message.
+    joined = [
+        m
+        for m in messages
+        if m.schema == schema and m.level[: len(level)] == level and not m.send.sent
+    ]
+    if not joined:
+        send = enqueue_on_commit(react_to_outbox_events, list(event_ids))
+        messages.append(_PendingMessage(schema, level, send))
+        return
+    first = joined[0]
+    first.level = level
+    for other in joined[1:]:
+        first.event_ids.extend(other.event_ids)
+        other.send.withdraw()
+        messages.remove(other)
+    first.event_ids.extend(event_ids)  # read when the message is sent
+
+
+class _PendingMessage:
+    """A ``react_to_outbox_events`` message still to be sent on commit, the savepoint level
+    (open savepoint ids) it was registered at, and the event ids it will name."""
+
+    __slots__ = ("schema", "level", "send")
+
+    def __init__(self, schema: str, level: tuple[str, ...], send: PendingSend) -> None:
+        self.schema, self.level, self.send = schema, level, send
+
+    @property
+    def event_ids(self) -> list[int]:
+        ids: list[int] = self.send.args[0]
+        return ids
+
+
+def _pending_messages() -> list[_PendingMessage]:
+    """The outbox messages the connection's open transaction will send on commit.
+
+    Django replaces ``connection.run_on_commit`` with a new list whenever hooks are dropped or
+    run (commit, rollback, a savepoint rolled back), so while it is the list seen last time
+    every message noted is still to come; otherwise the survivors are found once, in one pass
+    over the hooks, and the next events of the transaction find them without looking."""
+    hooks = connection.run_on_commit
+    state: tuple[list[Any], list[_PendingMessage]] | None = getattr(
+        connection, "_outbox_messages", None
+    )
+    if state is not None and state[0] is hooks:
+        return state[1]
+    live = {id(entry[1]) for entry in hooks}
+    kept = [m for m in state[1] if id(m.send) in live] if state is not None else []
+    connection._outbox_messages = (hooks, kept)  # type: ignore[attr-defined]
+    return kept
 
 
 def new_event(*, name: str, payload: dict[str, Any]) -> OutboxEvent:
@@ -92,63 +143,31 @@ def new_event(*, name: str, payload: dict[str, Any]) -> OutboxEvent:
 
 
 def dispatch_event(*, event_id: int, now: datetime | None = None) -> bool:
-    """Run every reaction to the event that has not run yet, with the note that it ran, so
-    each runs once however often this is called. Every reaction gets its turn; the first
-    failure is raised at the end (the worker retries, the reconciler catches what retries do
-    not). Returns True when all reactions have run.
-
-    All the reactions run in one transaction with the event's row locked (a second dispatcher,
-    a retry or the reconciler, waits, then finds the event done): four statements of its own
-    for the event, not four per reaction. If a reaction fails, that transaction rolls back
-    whole; its failure is counted and the other reactions run again, each in a transaction of
-    its own (``_dispatch_one_by_one``), so one failing reaction holds none of the others back."""
-    failing: str | None = None
-    try:
-        with transaction.atomic():
-            locked = OutboxEvent.objects.select_for_update().filter(pk=event_id).first()
-            if locked is None or locked.dispatched_at is not None:
-                return True
-            ran = list(locked.handled)
-            for key, handler in handlers.handlers_for(locked.name):
-                if key not in ran:
-                    failing = key
-                    handler(locked)
-                    ran.append(key)
-            failing = None
-            OutboxEvent.objects.filter(pk=event_id).update(
-                handled=ran, dispatched_at=now or timezone.now()
-            )
-            return True
-    except Exception as exc:
-        if failing is None:
-            raise  # the event's own row could not be read or written: the worker retries
-        logger.warning("Reaction %s to outbox event %s failed: %r", failing, event_id, exc)
-        _count_failure(event_id=event_id, key=failing, exc=exc)
-        _dispatch_one_by_one(event_id=event_id, now=now, skip=failing)
-        raise
+    """``dispatch_events`` for one event (the reconciler's way, and older messages')."""
+    return dispatch_events(event_ids=[event_id], now=now)
 
 
 def dispatch_events(*, event_ids: list[int], now: datetime | None = None) -> bool:
-    """``dispatch_event`` for the events one message names (those one transaction wrote): all
-    their reactions in one transaction with the events' rows locked (in id order), and one
-    UPDATE noting them done, instead of a lock, a read and an update each.
+    """Run every reaction to the events one message names (those one transaction wrote) that
+    has not run yet, with the note that it ran, so each runs once however often this is
+    called. Returns True when every reaction has run.
+
+    All the reactions run in one transaction with the events' rows locked (in id order: a
+    second dispatcher, a retry or the reconciler, waits, then finds them done) and one
+    statement noting them done, not a lock, a read and an update an event or a reaction.
 
     If a reaction fails, that transaction rolls back whole; the failure is counted on its
-    event, which runs its other reactions each in a transaction of its own without the one
-    that failed (as ``dispatch_event`` does), and every other event runs on its own through
-    ``dispatch_event``: one failing reaction holds none of the others back and is not retried
-    within this call. The first failure is raised at the end (the worker retries, the
-    reconciler catches what retries do not). Returns True when every reaction has run."""
-    if len(event_ids) == 1:
-        return dispatch_event(event_id=event_ids[0], now=now)
+    event, which then runs its other reactions each in a transaction of its own without the
+    one that failed, and every other event runs on its own: one failing reaction holds none of
+    the others back and is not retried within this call. The first failure is raised at the
+    end (the worker retries, the reconciler catches what retries do not)."""
     failing: tuple[int, str] | None = None
     try:
         with transaction.atomic():
-            events = list(
-                OutboxEvent.objects.select_for_update().filter(pk__in=event_ids).order_by("pk")
-            )
             done = []
-            for event in events:
+            for event in (
+                OutboxEvent.objects.select_for_update().filter(pk__in=event_ids).order_by("pk")
+            ):
                 if event.dispatched_at is not None:
                     continue
                 ran = list(event.handled)
@@ -160,7 +179,11 @@ def dispatch_events(*, event_ids: list[int], now: datetime | None = None) -> boo
                 event.handled, event.dispatched_at = ran, now or timezone.now()
                 done.append(event)
             failing = None
-            if done:
+            if len(done) == 1:
+                OutboxEvent.objects.filter(pk=done[0].pk).update(
+                    handled=done[0].handled, dispatched_at=done[0].dispatched_at
+                )
+            elif done:
                 OutboxEvent.objects.bulk_update(done, ["handled", "dispatched_at"])
             return True
     except Exception as exc:
@@ -174,7 +197,7 @@ def dispatch_events(*, event_ids: list[int], now: datetime | None = None) -> boo
                 if event_id == failed_id:
                     _dispatch_one_by_one(event_id=event_id, now=now, skip=key)
                 else:
-                    dispatch_event(event_id=event_id, now=now)
+                    dispatch_events(event_ids=[event_id], now=now)
             except Exception as other:  # counted on its event; the first failure is raised
                 logger.warning("Outbox event %s left undone: %r", event_id, other)
         raise

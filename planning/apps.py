@@ -19,7 +19,7 @@ class PlanningConfig(AppConfig):
         from planning import receivers, trigger_sources
         from planning.models import Pillar
         from planning.selectors.plan import learning_texts
-        from planning.selectors.publish_times import default_publish_time
+        from planning.selectors.publish_times import publish_advice
         from planning.services.items import add_triggered_item
 
         receivers.connect()
@@ -31,7 +31,7 @@ class PlanningConfig(AppConfig):
         register_source("planning", learning_texts)
         # New drafts go out at their plan item's time, or their audience's next active hour.
         register_publish_time_source(
-            lambda brief_id, audience_id, now: default_publish_time(
+            lambda brief_id, audience_id, now: publish_advice(
                 brief_id=brief_id, audience_id=audience_id, now=now
             )
         )

@@ -21,6 +21,8 @@ from results import plan_counts as results_plan_counts
 def on_draft_moved(event: OutboxEvent) -> None:
     """A draft was offered, moved along its table, scheduled or published: its brief's items
     follow (from the drafts as they are now, so events run late or twice agree)."""
+    if event.payload.get("followed") is False:
+        return  # the brief had no plan item when the draft moved (read in the same transaction)
     brief_id = event.payload.get("brief_id")
     if brief_id is None:
         brief_id = (

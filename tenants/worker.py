@@ -69,9 +69,8 @@ class BrandContextMiddleware(Middleware):
 
 class PendingSend:
     """A message ``enqueue_on_commit`` sends once the transaction commits. Its arguments are
-    read when it is sent, so a caller may add to a list it passed (the outbox gathers one
-    transaction's events into one message) while ``is_pending`` says the send is still to come;
-    a later send that ``covered_by`` such an earlier one is skipped when that one went out."""
+    read when it is sent, so a caller may add to a list it passed while ``sent`` is False (the
+    outbox gathers one transaction's events into one message), or ``withdraw`` it."""
 
     def __init__(
         self,
@@ -82,29 +81,19 @@ class PendingSend:
     ) -> None:
         self.actor, self.args, self.kwargs, self.options = actor, args, kwargs, options
         self.sent = False
-        self.covered_by: PendingSend | None = None
         # Django names a failing on-commit hook by its __qualname__ in the log.
         self.__qualname__ = f"send {actor.actor_name}"
 
     def __call__(self) -> None:
-        if self.covered_by is not None and self.covered_by.sent:
+        if self.sent:
             return
         # Sent from here on: a reaction run inline by the broker (tests) adds to no args.
         self.sent = True
-        try:
-            self.actor.send_with_options(args=self.args, kwargs=self.kwargs, **self.options)
-        except Exception:
-            self.sent = False  # a later send it covered goes out on its own
-            raise
+        self.actor.send_with_options(args=self.args, kwargs=self.kwargs, **self.options)
 
-    def is_pending(self) -> bool:
-        """True while the transaction that will send this is open and the send is still among
-        its commit hooks (a rolled-back savepoint drops the hooks registered inside it)."""
-        return (
-            not self.sent
-            and connection.in_atomic_block
-            and any(entry[1] is self for entry in connection.run_on_commit)
-        )
+    def withdraw(self) -> None:
+        """Not to be sent after all: the caller handed its arguments to another send."""
+        self.sent = True
 
 
 def enqueue_on_commit(

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import time
 from typing import Any
 
+from django.db.models import OuterRef, Subquery
+
+from approvals.models import NotificationPreference, QuietHours
 from tenants.models import Membership, User
 from tenants.roles import PERMISSIONS
 from tenants.selectors import current_brand
@@ -27,6 +32,59 @@ def member_roles() -> list[tuple[int, str]]:
         .order_by("created_at", "id")
         .values_list("user_id", "role")
     )
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeMember:
+    """What telling a member of the brand about a step needs: their role, their address (empty
+    when they cannot be emailed: no address, or deactivated), their own digest interval (None:
+    the platform default) and their quiet hours (``starts`` and ``ends``, None without)."""
+
+    user_id: int
+    role: str
+    email: str
+    digest_minutes: int | None
+    starts: time | None
+    ends: time | None
+
+
+def notice_members() -> list[NoticeMember]:
+    """Every member of the current brand as ``NoticeMember``, oldest membership first: one
+    read for what ``member_roles``, ``quiet_until``, ``digest_minutes_for`` and the emails'
+    recipients read one after another (opening a step needs all four)."""
+    mine = {"user_id": OuterRef("user_id")}
+    quiet = QuietHours.objects.filter(**mine)
+    rows = (
+        Membership.objects.filter(brand=current_brand())
+        .annotate(
+            digest=Subquery(
+                NotificationPreference.objects.filter(**mine).values("digest_minutes")[:1]
+            ),
+            quiet_starts=Subquery(quiet.values("starts")[:1]),
+            quiet_ends=Subquery(quiet.values("ends")[:1]),
+        )
+        .order_by("created_at", "id")
+        .values_list(
+            "user_id",
+            "role",
+            "user__email",
+            "user__is_active",
+            "digest",
+            "quiet_starts",
+            "quiet_ends",
+        )
+    )
+    return [
+        NoticeMember(
+            user_id=user_id,
+            role=role,
+            email=email if active else "",
+            digest_minutes=digest,
+            starts=starts,
+            ends=ends,
+        )
+        for user_id, role, email, active, digest, starts, ends in rows
+    ]
 
 
 def staffed_roles(*, roles: Iterable[str]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta
+from typing import Protocol
 
 from django.db.models import QuerySet
 
@@ -56,8 +57,19 @@ def quiet_until(*, user_ids: Iterable[int], now: datetime) -> dict[int, datetime
     return quiet_ends(rows=rows, user_ids=None, now=now)
 
 
+class QuietSpan(Protocol):
+    """A person's quiet hours as read (a ``QuietHours`` row, or a ``NoticeMember``)."""
+
+    @property
+    def user_id(self) -> int: ...
+    @property
+    def starts(self) -> time | None: ...
+    @property
+    def ends(self) -> time | None: ...
+
+
 def quiet_ends(
-    *, rows: Iterable[QuietHours], user_ids: Iterable[int] | None, now: datetime
+    *, rows: Iterable[QuietSpan], user_ids: Iterable[int] | None, now: datetime
 ) -> dict[int, datetime]:
     """``quiet_until`` over quiet hours already read (of ``user_ids``, or of all the rows): the
     sweep reads a brand's quiet hours once for all its due steps."""
@@ -65,6 +77,8 @@ def quiet_ends(
     local = brand_local(now)
     result: dict[int, datetime] = {}
     for quiet in rows:
+        if quiet.starts is None or quiet.ends is None:
+            continue  # a member without quiet hours
         if wanted is not None and quiet.user_id not in wanted:
             continue
         starts, ends, moment = quiet.starts, quiet.ends, local.time()

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 
 from approvals.models import ApprovalMode, ApprovalStep, CrisisState, Decision
 from tenants.attention.models import AttentionKind
-from tenants.attention.services import Attention, sync_attention
+from tenants.attention.services import Attention, add_attention, sync_attention
 from tenants.selectors import current_brand
 
 KINDS = frozenset({AttentionKind.APPROVAL_STEP, AttentionKind.CRISIS})
@@ -84,6 +84,18 @@ def sync_steps_attention(
         steps=wanted.values(), decisions=decisions, crisis=crisis, slug=current_brand().slug
     )
     return sync_attention(kinds=KINDS, collect=lambda: items, source_ids=wanted)
+
+
+def add_new_steps_attention(*, steps: Iterable[ApprovalStep]) -> int:
+    """``sync_steps_attention`` for the steps of a request made in this transaction, outside
+    a crisis (no crisis row can share their source ids): their open steps' rows are new, so
+    they are written without a lock or a read (``add_attention``)."""
+    slug = current_brand().slug
+    return add_attention(
+        items=[
+            _step_item(step, [], slug) for step in steps if step.status == ApprovalStep.Status.OPEN
+        ]
+    )
 
 
 def steps_attention(

@@ -28,8 +28,8 @@ from approvals.models import (
     TimeoutRule,
 )
 from approvals.selectors.crisis import brand_in_crisis
-from approvals.selectors.people import member_roles
-from approvals.selectors.rota import quiet_until
+from approvals.selectors.people import member_roles, notice_members
+from approvals.selectors.rota import quiet_ends
 from approvals.services.audit import audit_entry, record
 from approvals.services.clock import deadline_after, next_action_at
 from approvals.services.notify import (
@@ -181,10 +181,14 @@ def open_step(
     )
     # A waiting step has no decisions (only an open step takes them, and no step goes back to
     # waiting), so they are not read.
-    deciders = choose_deciders(step=step, members=member_roles(), decided=set())
+    # Everyone's role, address, digest interval and quiet hours in one read.
+    members = notice_members()
+    deciders = choose_deciders(
+        step=step, members=[(m.user_id, m.role) for m in members], decided=set()
+    )
     # People in their quiet hours are not emailed now (outside a crisis): the step is due when
     # the first of them is back, and the sweep's reminder tells them then.
-    quiet = {} if in_crisis else quiet_until(user_ids=deciders, now=now)
+    quiet = {} if in_crisis else quiet_ends(rows=members, user_ids=deciders, now=now)
     # Nobody may decide it (no member holds its roles): due now, so the sweep hands it to
     # whoever is on duty at once instead of letting it wait out its deadline.
     step.next_action_at = next_action_at(step=step) if deciders else now
@@ -217,6 +221,7 @@ def open_step(
         deadline=step.deadline_at,
         now=now,
         in_crisis=in_crisis,
+        members=members,
     )
 
 

@@ -43,6 +43,22 @@ def sync_brand_due() -> None:
         )
 
 
+def lower_brand_due(*, due_at: datetime | None) -> None:
+    """``sync_brand_due`` for a change that only opened a step due at ``due_at`` (it closed,
+    delayed or moved none): the index keeps the earlier of its time and ``due_at``, in one
+    statement. Concurrent changes need no lock-then-read here: taking the earlier of two
+    times gives the same result in either order with every other update of the row, which
+    all wait for its lock (``sync_brand_due`` reads the steps after taking it)."""
+    table = connection.ops.quote_name(BrandDue._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (brand_id, next_due_at) VALUES (%s, %s)"
+            f" ON CONFLICT (brand_id) DO UPDATE"
+            f" SET next_due_at = LEAST({table}.next_due_at, EXCLUDED.next_due_at)",
+            [current_brand().pk, due_at],
+        )
+
+
 def due_brand_ids(*, now: datetime, limit: int = 500) -> list[int]:
     """Brands with approval work due by ``now``, most overdue first (one indexed query)."""
     return list(

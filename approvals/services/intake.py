@@ -17,7 +17,11 @@ from approvals.errors import BoostNeedsAmount, UnknownSubjectKind
 from approvals.models import ApprovalRequest, ApprovalStep, SubjectKind
 from approvals.selectors.crisis import brand_in_crisis, crisis_state
 from approvals.selectors.people import staffed_roles
-from approvals.services.attention import sync_approvals_attention, sync_steps_attention
+from approvals.services.attention import (
+    add_new_steps_attention,
+    sync_approvals_attention,
+    sync_steps_attention,
+)
 from approvals.services.audit import record
 from approvals.services.chain import (
     DRAFT_KINDS,
@@ -29,7 +33,7 @@ from approvals.services.chain import (
     new_step,
     open_step,
 )
-from approvals.services.due_index import sync_brand_due
+from approvals.services.due_index import lower_brand_due, sync_brand_due
 from approvals.services.notify import announce_outcome, event_on_commit
 from approvals.services.policy import get_policy, stored_chains
 from approvals.services.rules import plan
@@ -353,15 +357,18 @@ def _open_request(
     first = steps[0]
     first.request = request
     open_step(step=first, now=now, actor_id=requested_by_id, in_crisis=in_crisis)
-    sync_brand_due()
     if supersedes is None:
-        # Only this request's steps changed (no earlier request was withdrawn): their rows
-        # alone, from what is in hand; the crisis row is read only in a crisis, in case its
-        # source id is one of theirs.
-        sync_steps_attention(
-            steps=steps, decisions={}, crisis=crisis_state() if in_crisis else None
-        )
+        # Only this request's steps changed (no earlier request was withdrawn): one step
+        # opened, so the due index takes its time if earlier, and their cockpit rows are new,
+        # from what is in hand; in a crisis the crisis row is read, in case its source id is
+        # one of theirs.
+        lower_brand_due(due_at=first.next_action_at)
+        if in_crisis:
+            sync_steps_attention(steps=steps, decisions={}, crisis=crisis_state())
+        else:
+            add_new_steps_attention(steps=steps)
     else:
+        sync_brand_due()
         sync_approvals_attention()
     event_on_commit(
         kind="request_opened",

@@ -39,12 +39,19 @@ def mark_draft_ready(*, draft: Draft) -> Draft:
 
 def _default_publish_time(draft: Draft) -> datetime | None:
     """Its earlier version's publish time, else what the plan or audience says (or None)."""
+    return _publish_advice(draft).publish_at
+
+
+def _publish_advice(draft: Draft) -> scheduling.PublishAdvice:
+    """``_default_publish_time``, with whether the plan follows its brief when that was read."""
     parent_time = (
         Draft.objects.filter(pk=draft.parent_id).values_list("publish_at", flat=True).first()
         if draft.parent_id is not None
         else None
     )
-    return parent_time or scheduling.default_publish_time(
+    if parent_time is not None:
+        return scheduling.PublishAdvice(parent_time)
+    return scheduling.publish_advice(
         brief_id=draft.brief_id, audience_id=draft.audience_id, now=timezone.now()
     )
 
@@ -62,18 +69,28 @@ def offer_new_drafts(*, drafts: list[Draft]) -> list[Draft]:
     the drafts (stored ready: no transition runs on a row just made) and one per kind of
     announcement (``DRAFT_MOVED`` for a brief's drafts, ``DRAFT_READY``). Posts without a
     publish time get the default, worked out once per brief, audience and earlier version."""
-    times: dict[tuple[int | None, int | None, int | None], datetime | None] = {}
+    times: dict[tuple[int | None, int | None, int | None], scheduling.PublishAdvice] = {}
+    # Briefs the plan does not follow, as read with the publish time: their move is announced
+    # saying so, and the plan's reaction reads nothing.
+    unfollowed: set[int] = set()
     for draft in drafts:
         draft.status = Draft.Status.READY
         if draft.kind == Draft.Kind.POST and draft.publish_at is None:
             key = (draft.brief_id, draft.audience_id, draft.parent_id)
             if key not in times:
-                times[key] = _default_publish_time(draft)
-            draft.publish_at = times[key]
+                times[key] = _publish_advice(draft)
+            draft.publish_at = times[key].publish_at
+            if times[key].followed is False and draft.brief_id is not None:
+                unfollowed.add(draft.brief_id)
     with transaction.atomic(savepoint=False):
         stored = Draft.objects.bulk_create(drafts)
         moved = [
-            {"draft_id": d.pk, "brief_id": d.brief_id, "status": d.status}
+            {
+                "draft_id": d.pk,
+                "brief_id": d.brief_id,
+                "status": d.status,
+                **({"followed": False} if d.brief_id in unfollowed else {}),
+            }
             for d in stored
             if d.brief_id is not None
         ]

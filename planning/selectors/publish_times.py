@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from content import selectors as content
+from content.scheduling import PublishAdvice
 from listening import active_hours
 from listening.selectors.segments import active_ranges
 from planning.models import ItemStatus, PlanItem
@@ -26,6 +27,14 @@ def default_publish_time(
 ) -> datetime | None:
     """The default publish time of a new post draft of ``brief_id`` for ``audience_id`` (None
     when neither the plan nor the audience's active hours say anything)."""
+    return publish_advice(brief_id=brief_id, audience_id=audience_id, now=now).publish_at
+
+
+def publish_advice(
+    *, brief_id: int | None, audience_id: int | None, now: datetime
+) -> PublishAdvice:
+    """``default_publish_time``, and whether the plan follows the brief's drafts (an item not
+    dropped has the brief), from the same read of its plan item."""
     tz = ZoneInfo(current_brand().timezone)
     item = (
         PlanItem.objects.filter(brief_id=brief_id)
@@ -35,19 +44,23 @@ def default_publish_time(
         if brief_id is not None
         else None
     )
+    followed = item is not None
     if item is not None and item.publish_time is not None:
-        return datetime.combine(item.planned_on, item.publish_time, tzinfo=tz)
+        return PublishAdvice(datetime.combine(item.planned_on, item.publish_time, tzinfo=tz), True)
     if audience_id is None and brief_id is not None:
         audience_id = (
             content.briefs().filter(pk=brief_id).values_list("audience_id", flat=True).first()
         )
     profile = content.audiences().filter(pk=audience_id).first() if audience_id else None
     if profile is None:
-        return None
+        return PublishAdvice(None, followed)
     ranges = active_ranges(profile=profile, tz=tz, now=now)
     if item is not None:
         day_starts = local_midnight(item.planned_on, tz)
-        return active_hours.next_active_start(
+        start = active_hours.next_active_start(
             ranges, tz=tz, now=max(now, day_starts), lead=timedelta(0)
         )
-    return active_hours.next_active_start(ranges, tz=tz, now=now, lead=LEAD_TIME)
+        return PublishAdvice(start, True)
+    return PublishAdvice(
+        active_hours.next_active_start(ranges, tz=tz, now=now, lead=LEAD_TIME), followed
+    )

@@ -128,6 +128,22 @@ def sync_attention(
         return _replace(stored=list(rows), wanted=wanted)
 
 
+def add_attention(*, items: Iterable[Attention]) -> int:
+    """Rows for things made in the caller's transaction (a new request's open steps): no row
+    can exist for them yet and no other sync can see them before it commits, so they are
+    written in one statement, without ``sync_attention``'s lock and read. Returns rows written."""
+    brand_id = current_brand().pk
+    rows = [_row(brand_id, item) for item in items]
+    if rows:
+        AttentionRow.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["brand", "kind", "source_id"],
+            update_fields=[*_FIELDS, "updated_at"],
+        )
+    return len(rows)
+
+
 def sync_attention_of_brands(
     *,
     kinds: Iterable[str],

@@ -431,6 +431,39 @@ def test_the_due_index_follows_steps_opened_reminded_escalated_and_decided(in_a,
     assert due() is None
 
 
+def test_a_new_request_moves_the_due_index_only_earlier(in_a) -> None:
+    """A new request opens one step: the index keeps the earlier of its time and the step's."""
+    _draft_id, first = open_reply(in_a)
+    due = lambda: BrandDue.objects.get(brand=in_a.brand).next_due_at  # noqa: E731
+    assert due() == T0 + timedelta(minutes=15)
+    # A post asked for later is due later (its first reminder): the index stays
+    later = DraftFactory(kind="post", risk_score=50)
+    services.request_approval(
+        subject_kind="post",
+        subject_id=later.pk,
+        risk_score=50,
+        actor_id=None,
+        now=T0 + timedelta(minutes=5),
+    )
+    assert due() == T0 + timedelta(minutes=15)
+    # A reply asked for earlier than the first is due earlier: the index follows it
+    earlier = DraftFactory(kind="reply", risk_score=50)
+    services.request_approval(
+        subject_kind="reply",
+        subject_id=earlier.pk,
+        risk_score=50,
+        actor_id=None,
+        now=T0 - timedelta(minutes=10),
+    )
+    assert due() == T0 + timedelta(minutes=5)
+    # and once every step is decided, nothing is due
+    for step in ApprovalStep.objects.filter(status="open"):
+        services.decide_step(
+            step_id=step.pk, actor=in_a.person(Role.ACCOUNT_LEAD), decision="approve"
+        )
+    assert due() is None
+
+
 def test_one_sweep_reminds_every_due_step_of_a_brand_once_and_audits_each(
     in_a, heard, commits
 ) -> None:

@@ -168,3 +168,21 @@ def test_an_early_reminder_from_the_sweep_waits_for_the_digest(
     # and the audit names both as reminded.
     entry = AuditEntry.objects.get(step_id=step.pk, action="reminder_sent")
     assert entry.detail == f"{admin.email}, {hourly_lead.email}"
+
+
+def test_a_new_item_reaches_neither_a_deactivated_approver_nor_one_without_an_address(
+    hourly_lead: User, in_a, commits
+) -> None:
+    # Given the admin gone (deactivated) and the lead without an email address, both taking
+    # notices at once
+    admin = in_a.person(Role.AGENCY_ADMIN)
+    User.objects.filter(pk=admin.pk).update(is_active=False)
+    NotificationPreference.objects.filter(user_id=hourly_lead.pk).update(digest_minutes=0)
+    User.objects.filter(pk=hourly_lead.pk).update(email="")
+    # When a post is sent for review
+    with commits():
+        ask()
+    # Then neither is emailed, and no digest waits for them
+    assert to(admin) == []
+    assert [m for m in mail.outbox if not m.to or "" in m.to] == []
+    assert not DigestEntry.objects.filter(user_id__in=[admin.pk, hourly_lead.pk]).exists()

@@ -225,6 +225,29 @@ def test_an_event_written_after_a_rolled_back_savepoint_still_reaches_the_worker
         assert not waiting.exists()
 
 
+def test_an_event_undone_by_a_savepoint_is_in_no_message_and_a_released_ones_join_the_rest(
+    world, noted, inline_worker, django_capture_on_commit_callbacks
+) -> None:
+    seen, _failures = noted
+    with schema_context(world.a.brand.schema_name):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            # Given an event written, then one in a part of the change that is undone,
+            first = outbox_services.record_event(name="tests.second", payload={"n": 1})
+            with pytest.raises(RuntimeError), transaction.atomic():
+                outbox_services.record_event(name="tests.second", payload={"n": 2})
+                raise RuntimeError("this part of the change is undone")
+            # then one in a part that is kept, and one more after it
+            with transaction.atomic():
+                kept = outbox_services.record_event(name="tests.second", payload={"n": 3})
+            last = outbox_services.record_event(name="tests.second", payload={"n": 4})
+        # Then the worker got one message, naming only the events that were kept
+        outbox_messages = [
+            list(m.args[0]) for m in inline_worker.ran if m.actor_name.startswith("react_to")
+        ]
+        assert outbox_messages == [[first.pk, kept.pk, last.pk]]
+        assert seen() == [{"n": 1}, {"n": 3}, {"n": 4}]
+
+
 def test_a_failing_reaction_holds_back_neither_its_events_other_reactions_nor_the_other_events(
     world, noted, django_capture_on_commit_callbacks
 ) -> None:
