@@ -28,10 +28,11 @@ NUL = "\x00"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _not_text(value: str) -> bool:
-    """Whether ``value`` holds what PostgreSQL cannot store as text: NUL or a lone surrogate
-    (ASCII, nearly every string of a body, is looked at once)."""
-    return NUL in value or (not value.isascii() and _SURROGATE.search(value) is not None)
+def storable_text(value: str) -> bool:
+    """Whether PostgreSQL can store ``value`` as text or in ``jsonb``: no NUL and no lone
+    surrogate (ASCII, nearly every string of a body, is looked at once). Serializers that take
+    the body's strings themselves (``serializer_refuses_nul``) check with it too."""
+    return NUL not in value and (value.isascii() or _SURROGATE.search(value) is None)
 
 
 class JSONParser(parsers.JSONParser):
@@ -71,12 +72,12 @@ def _is_clean(data: Any, *, nul: bool) -> bool:
         if depth > MAX_DEPTH:
             return False
         if isinstance(value, str):
-            if nul and _not_text(value):
+            if nul and not storable_text(value):
                 return False
         elif isinstance(value, dict):
             deeper = depth + 1
             for key, item in value.items():
-                if nul and _not_text(key):
+                if nul and not storable_text(key):
                     return False
                 stack.append((item, deeper))
         elif isinstance(value, list):
@@ -94,11 +95,11 @@ def _refuse_with_path(data: Any, *, nul: bool) -> None:
                 f"JSON parse error - nested more than {MAX_DEPTH} levels deep."
             )
         if isinstance(value, str):
-            if nul and _not_text(value):
+            if nul and not storable_text(value):
                 _refuse_nul(path)
         elif isinstance(value, dict):
             for key, item in value.items():
-                if nul and _not_text(key):
+                if nul and not storable_text(key):
                     _refuse_nul((*path, _SURROGATE.sub("", key.replace(NUL, ""))))
                 stack.append((item, (*path, key)))
         elif isinstance(value, list):

@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from brandroom.datetimes import AwareDateTimeField, _has_offset, as_utc
+from brandroom.http.parsers import storable_text
 from listening.models import (
     CrisisWarning,
     SegmentRule,
@@ -42,7 +43,7 @@ def _attributes(value: dict[str, Any]) -> dict[str, Any]:
     for key, item in value.items():
         if len(key) > 100:
             raise serializers.ValidationError("Attribute names are at most 100 characters.")
-        if not _storable(key) or (isinstance(item, str) and not _storable(item)):
+        if not storable_text(key) or (isinstance(item, str) and not storable_text(item)):
             # PostgreSQL's jsonb holds neither (the insert failed with a 500): refused here,
             # naming the attribute.
             raise serializers.ValidationError(
@@ -59,20 +60,6 @@ def _attributes(value: dict[str, Any]) -> dict[str, Any]:
         if isinstance(item, str) and len(item) > 500:
             raise serializers.ValidationError(f"Attribute '{key}' is over 500 characters.")
     return value
-
-
-def _storable(text: str) -> bool:
-    """Whether jsonb can hold ``text``: no NUL, and no lone surrogate (``"\\ud800"`` in JSON
-    parses to a string that is not Unicode text)."""
-    if "\x00" in text:
-        return False
-    if text.isascii():
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _printable(text: str) -> str:

@@ -134,13 +134,7 @@ def add_attention(*, items: Iterable[Attention]) -> int:
     written in one statement, without ``sync_attention``'s lock and read. Returns rows written."""
     brand_id = current_brand().pk
     rows = [_row(brand_id, item) for item in items]
-    if rows:
-        AttentionRow.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["brand", "kind", "source_id"],
-            update_fields=[*_FIELDS, "updated_at"],
-        )
+    _upsert(rows)
     return len(rows)
 
 
@@ -195,14 +189,19 @@ def _replace(
     ]
     if gone:
         AttentionRow.objects.filter(pk__in=gone).delete()
-    if changed:
+    _upsert(changed)
+    return len(gone) + len(changed)
+
+
+def _upsert(rows: list[AttentionRow]) -> None:
+    """Write ``rows`` in one statement, each replacing the row of its brand, kind and thing."""
+    if rows:
         AttentionRow.objects.bulk_create(
-            changed,
+            rows,
             update_conflicts=True,
             unique_fields=["brand", "kind", "source_id"],
             update_fields=[*_FIELDS, "updated_at"],
         )
-    return len(gone) + len(changed)
 
 
 def record_readiness(
