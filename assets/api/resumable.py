@@ -162,6 +162,10 @@ class TusView(BrandScopedMixin, APIView):
         )
 
 
+# Its headers are its input: each refused is a 400 naming the header (a tag refused, too).
+@extend_validation_errors([RuleViolation.code], field_name="Upload-Length", methods=["post"])
+@extend_validation_errors([RuleViolation.code], field_name="Upload-Metadata", methods=["post"])
+@extend_validation_errors([RuleViolation.code], field_name="tags", methods=["post"])
 class ResumableUploadsView(TusView):
     """Start a resumable upload (tus creation)."""
 

@@ -82,3 +82,13 @@ def test_a_resumable_uploads_last_piece_documents_the_files_it_refuses(schema) -
     assert refusals <= codes["file"]
     assert refusals <= multipart["file"]
     assert "invalid" in codes["Upload-Offset"]
+
+
+def test_opening_a_resumable_upload_documents_the_headers_it_refuses(schema) -> None:
+    """A tus POST's input is its headers: a bad ``Upload-Length`` or ``Upload-Metadata`` (or a
+    tag in it) is a 400 naming it."""
+    operation = schema["paths"][f"{BRAND}/assets/uploads/"]["post"]
+    codes = _validation_codes(schema, operation)
+
+    for header in ("Upload-Length", "Upload-Metadata", "tags"):
+        assert "invalid" in codes[header], header
