@@ -154,6 +154,21 @@ def file_urls(*, asset: Asset, brand_slug: str) -> dict[str, str | None]:
     }
 
 
+def signed_file_urls(
+    *, asset_ids: Sequence[int], brand_slug: str, base_url: str
+) -> dict[int, dict[str, str | None]]:
+    """Absolute signed URLs of the files of each of ``asset_ids`` the current brand holds,
+    valid from now on (an id it does not hold, a deleted asset, is left out)."""
+    found = Asset.objects.filter(pk__in=asset_ids).only("pk", *signing.RENDITIONS)
+    return {
+        asset.pk: {
+            rendition: f"{base_url}{path}" if path else None
+            for rendition, path in file_urls(asset=asset, brand_slug=brand_slug).items()
+        }
+        for asset in found
+    }
+
+
 @dataclass(frozen=True)
 class PhoneImage:
     url: str | None  # None while the rendition is being made (or could not be)

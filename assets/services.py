@@ -23,7 +23,7 @@ from django.db.models import F, ProtectedError
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
-from assets import images, media_rules, video
+from assets import images, local_copies, media_rules, video
 from assets.errors import (
     AssetInUse,
     AssetsError,
@@ -282,7 +282,10 @@ def _still_of(asset: Asset) -> Iterator[IO[bytes]]:
         with default_storage.open(asset.original.name, "rb") as source:
             yield source
         return
-    with default_storage.open(asset.original.name, "rb") as original, _local_path(original) as path:
+    # ffmpeg reads a path: the stored file's own, or a copy streamed from the bucket in
+    # chunks (never the whole video in the worker's memory), removed however this ends.
+    name = asset.original.name
+    with local_copies.local_copy(name=name, suffix=Path(name).suffix) as path:
         yield io.BytesIO(
             video.poster_frame(path=path, duration_seconds=asset.duration_seconds or 0.0)
         )

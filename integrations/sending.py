@@ -18,7 +18,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from integrations import signing
 from integrations.destinations import pin_destination
 from integrations.errors import ForbiddenDestination
+from integrations.fresh_media import with_fresh_media_urls
 from integrations.models import Delivery
+from tenants.models import Brand
 
 USER_AGENT = "Brandroom-Webhooks/1"
 EXCERPT_BYTES = 1000
@@ -38,21 +40,23 @@ class Answer:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def payload(*, delivery: Delivery, brand_slug: str) -> bytes:
-    """The JSON body receivers get: the event with its id, type, time, brand and data."""
+def payload(*, delivery: Delivery, brand: Brand, now: datetime) -> bytes:
+    """The JSON body receivers get: the event with its id, type, time, brand and data, its
+    asset URLs signed for this attempt (see integrations.fresh_media)."""
     event = delivery.event
     body = {
         "id": str(event.id),
         "type": event.type,
         "created_at": event.created_at,
-        "brand": brand_slug,
-        "data": event.data,
+        "brand": brand.slug,
+        "data": with_fresh_media_urls(data=event.data, brand=brand, now=now),
     }
     return json.dumps(body, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
 
 
-def send(*, delivery: Delivery, brand_slug: str, now: datetime) -> Answer:
-    """POST the event to the endpoint, signed for ``now``; never raises for network trouble."""
+def send(*, delivery: Delivery, brand: Brand, now: datetime) -> Answer:
+    """POST the event to the endpoint, signed for ``now`` (the request's signature over the
+    body exactly as sent); never raises for network trouble."""
     endpoint = delivery.endpoint
     started = time.monotonic()
 
@@ -65,7 +69,7 @@ def send(*, delivery: Delivery, brand_slug: str, now: datetime) -> Answer:
         destination = pin_destination(endpoint.url)
     except ForbiddenDestination as exc:
         return Answer(status_code=None, error=exc.message, excerpt="", duration_ms=took())
-    body = payload(delivery=delivery, brand_slug=brand_slug)
+    body = payload(delivery=delivery, brand=brand, now=now)
     timestamp = int(now.timestamp())
     headers = {
         "Content-Type": "application/json",

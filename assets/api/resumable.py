@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -25,6 +26,7 @@ from assets.errors import AssetsError, ProtocolVersionUnsupported, WrongPieceTyp
 from assets.models import ResumableUpload
 from assets.resumable import selectors, services
 from brandroom.http.openapi import ConflictErrorResponseSerializer
+from brandroom.rules import RuleViolation
 from tenants.permissions import BrandScopedMixin
 
 TUS_VERSION = "1.0.0"
@@ -160,6 +162,10 @@ class TusView(BrandScopedMixin, APIView):
         )
 
 
+# Its headers are its input: each refused is a 400 naming the header (a tag refused, too).
+@extend_validation_errors([RuleViolation.code], field_name="Upload-Length", methods=["post"])
+@extend_validation_errors([RuleViolation.code], field_name="Upload-Metadata", methods=["post"])
+@extend_validation_errors([RuleViolation.code], field_name="tags", methods=["post"])
 class ResumableUploadsView(TusView):
     """Start a resumable upload (tus creation)."""
 
@@ -224,6 +230,12 @@ class UploadProgressSerializer(serializers.Serializer):  # type: ignore[type-arg
     )
 
 
+# The last piece makes the asset with the multipart upload's checks: a file they refuse is the
+# same 400 naming ``file``.
+@extend_validation_errors(
+    ["unsupported_file", "image_too_large", "video_too_large"], field_name="file", methods=["patch"]
+)
+@extend_validation_errors([RuleViolation.code], field_name="Upload-Offset", methods=["patch"])
 class ResumableUploadView(TusView):
     """One resumable upload: where it stands (HEAD), its next piece (PATCH), give it up
     (DELETE). Only whoever started it finds it."""

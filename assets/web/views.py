@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 
 from assets.models import Asset
 from assets.signing import TicketRefused, read_ticket
-from assets.web.stored_files import CHUNK_BYTES, StoredFile, open_stored
+from assets.stored_files import CHUNK_BYTES, StoredFile, open_stored
 from brandroom.errors import error_response
 from brandroom.http.byte_ranges import (
     ByteRange,

@@ -112,6 +112,13 @@ class AutoSchema(StandardErrorsAutoSchema):
             )
         return proxy
 
+    def _determine_fields_with_error_codes(self) -> list[Any]:
+        if self.method in WRITE_METHODS and isinstance(self.get_request_serializer(), dict):
+            # A raw body by media type (a resumable upload's piece) has no fields to name; the
+            # view's extend_validation_errors name what it refuses (a header, the file made).
+            return []
+        return list(super()._determine_fields_with_error_codes())
+
     def _get_validation_error_codes_by_field(self, data_fields: list[Any]) -> dict[str, set[str]]:
         codes = super()._get_validation_error_codes_by_field(data_fields)
         if self.method in WRITE_METHODS:

@@ -113,7 +113,7 @@ def attempt_delivery(*, delivery_id: int, now: datetime) -> Delivery | None:
             delivery.save(update_fields=["status", "finished_at", "next_attempt_at", "last_error"])
             return delivery
 
-        answer = sending.send(delivery=delivery, brand_slug=current_brand().slug, now=now)
+        answer = sending.send(delivery=delivery, brand=current_brand(), now=now)
         delivery.attempts += 1
         DeliveryAttempt.objects.create(
             delivery=delivery,

@@ -1,5 +1,6 @@
-"""Reading a stored asset file for an answer: its size and a strong validator first, then the
-bytes of the whole file or one window of it, streamed from whichever storage holds it.
+"""Reading a stored asset file, for an answer or for the worker's local copy (see
+assets/local_copies.py): its size and a strong validator first, then the bytes of the whole
+file or one window of it, streamed from whichever storage holds it.
 
 The local uploads folder is read from the open file (gunicorn sends it with ``sendfile``).
 From an S3-compatible bucket (django-storages) the window is fetched with a ranged
