@@ -284,16 +284,32 @@ def run_service(argv: list[str]) -> int:
             took = time.monotonic() - started
             print(ready_message(base, took=took, pid=os.getpid(), demo=demo), flush=True)
 
-    return supervise(processes, when_started=when_started)
+    # The web server's own master restarts its workers; a dead master stops everything.
+    return supervise(
+        processes, when_started=when_started, restartable=frozenset(processes) - {"web"}
+    )
+
+
+# A worker or the scheduler that dies once started (a killed worker child takes dramatiq's
+# main process with it) is started again, unless it keeps dying: this many exits within
+# RESTART_WINDOW_SECONDS stop everything, as a process that cannot start does.
+MAX_RESTARTS = 5
+RESTART_WINDOW_SECONDS = 60.0
 
 
 def supervise(
     commands: dict[str, list[str]],
     *,
     when_started: Callable[[Callable[[], str | None]], None] | None = None,
+    restartable: frozenset[str] = frozenset(),
+    max_restarts: int = MAX_RESTARTS,
+    restart_window: float = RESTART_WINDOW_SECONDS,
 ) -> int:
     """Run the processes together; when one exits or we are interrupted, stop all of them.
 
+    Once ``when_started`` has returned, a process named in ``restartable`` that exits is
+    started again instead (its queued work was never acknowledged, so the broker hands it out
+    again), until it has exited ``max_restarts`` times within ``restart_window`` seconds.
     ``when_started`` runs once they are started, with a function naming a process that has
     stopped (or None); Ctrl-C during it stops everything as usual.
     """
@@ -320,17 +336,30 @@ def supervise(
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     exit_code = 0
+    exits: dict[str, list[float]] = {name: [] for name in restartable}
     try:
         if when_started is not None:
             when_started(first_stopped)
         while not stopping:
             for name, proc in running.items():
                 code = proc.poll()
-                if code is not None:
-                    say(f"{name} exited with {code}; stopping")
-                    exit_code = code or 1
-                    stopping = True
+                if code is None:
+                    continue
+                now = time.monotonic()
+                recent = [t for t in exits.get(name, []) if now - t < restart_window] + [now]
+                if name in restartable and len(recent) <= max_restarts:
+                    exits[name] = recent
+                    say(f"{name} exited with {code}; starting it again")
+                    _signal_group(proc, signal.SIGKILL)  # what is left of its group
+                    running[name] = subprocess.Popen(
+                        commands[name], cwd=ROOT, start_new_session=True
+                    )
                     break
+                again = f" ({len(recent)} exits in {restart_window:g} s)" if len(recent) > 1 else ""
+                say(f"{name} exited with {code}{again}; stopping")
+                exit_code = code or 1
+                stopping = True
+                break
             time.sleep(0.5)
     except KeyboardInterrupt:
         say("stopping web, worker and scheduler")

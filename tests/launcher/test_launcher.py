@@ -212,3 +212,80 @@ def test_run_starts_a_worker_per_queue_group_so_a_burst_on_one_never_starves_ano
     assert [QUEUE_WEBHOOKS] in consumed.values()
     ai = next(command for command in commands.values() if command[-1] == QUEUE_AI)
     assert ai[ai.index("--threads") + 1] == "3"
+
+
+# A stand-in worker for ``supervise``: notes each start in a file, then dies at once while
+# fewer than ``crashes`` starts are noted, else stays up until it is stopped.
+_FLAKY = """
+import sys, time
+from pathlib import Path
+starts = Path(sys.argv[1])
+starts.write_text(starts.read_text() + "start\\n" if starts.exists() else "start\\n")
+if starts.read_text().count("start") <= int(sys.argv[2]):
+    sys.exit(3)
+time.sleep(60)
+"""
+
+
+def _supervise_in_a_process(tmp_path: Path, *, crashes: int) -> tuple[subprocess.Popen, Path]:
+    """``supervise`` run by a process of its own (it takes over SIGINT and SIGTERM), with a
+    web stand-in that stays up and a flaky worker that is restartable."""
+    starts = tmp_path / "starts"
+    script = tmp_path / "flaky.py"
+    script.write_text(_FLAKY)
+    launcher_py = str(ROOT / "platform" / "launcher.py")
+    driver = f"""
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("launcher", {launcher_py!r})
+launcher = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(launcher)
+sys.exit(launcher.supervise(
+    {{"web": [sys.executable, "-c", "import time; time.sleep(60)"],
+      "worker": [sys.executable, {str(script)!r}, {str(starts)!r}, "{crashes}"]}},
+    restartable=frozenset({{"worker"}}), max_restarts=3, restart_window=60,
+))
+"""
+    log = tmp_path / "supervise.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", driver], stdout=out, stderr=subprocess.STDOUT
+        )
+    return proc, log
+
+
+def _starts(tmp_path: Path) -> int:
+    path = tmp_path / "starts"
+    return path.read_text().count("start") if path.exists() else 0
+
+
+def test_a_worker_that_dies_is_started_again_and_the_rest_keeps_running(tmp_path) -> None:
+    supervisor, log = _supervise_in_a_process(tmp_path, crashes=2)
+    try:
+        deadline = time.monotonic() + 30
+        while _starts(tmp_path) < 3 and time.monotonic() < deadline:
+            assert supervisor.poll() is None, log.read_text()
+            time.sleep(0.2)
+        time.sleep(1.5)  # a few more supervising rounds: it stays up, nothing else stops
+
+        assert _starts(tmp_path) == 3
+        assert supervisor.poll() is None, log.read_text()
+        assert log.read_text().count("brandroom: worker exited with 3; starting it again") == 2
+        supervisor.send_signal(signal.SIGTERM)
+        assert supervisor.wait(timeout=30) == 0
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+
+
+def test_a_worker_that_keeps_dying_stops_everything_and_says_so(tmp_path) -> None:
+    supervisor, log = _supervise_in_a_process(tmp_path, crashes=100)
+    try:
+        assert supervisor.wait(timeout=60) == 3
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+
+    text = log.read_text()
+    assert text.count("starting it again") == 3
+    assert "brandroom: worker exited with 3 (4 exits in 60 s); stopping" in text
+    assert _starts(tmp_path) == 4
