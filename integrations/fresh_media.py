@@ -11,6 +11,7 @@ token names that brand, so it never opens another brand's file.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,25 +27,50 @@ def with_fresh_media_urls(*, data: dict[str, Any], brand: Brand, now: datetime) 
     """``data`` with the ``urls`` of each item of its ``assets`` signed from ``now`` and their
     ``expires_at`` moved to match (all None for an asset deleted since); ``data`` itself is
     left as it was stored."""
-    media = data.get("assets")
-    if not isinstance(media, list):
-        return data
-    signed = [item for item in media if isinstance(item, dict) and "urls" in item]
-    if not signed:
-        return data
-    ids = [item["asset_id"] for item in signed if isinstance(item.get("asset_id"), int)]
+    (fresh,) = with_fresh_media_urls_of_many(datas=[data], brand=brand, now=now)
+    return fresh
+
+
+def with_fresh_media_urls_of_many(
+    *, datas: Sequence[Any], brand: Brand, now: datetime
+) -> list[Any]:
+    """``with_fresh_media_urls`` of each of ``datas`` (a page of events), the assets of all
+    of them read in one query."""
+    signed_items = [_signed_items(data) for data in datas]
+    ids = {
+        item["asset_id"]
+        for items in signed_items
+        for item in items
+        if isinstance(item.get("asset_id"), int)
+    }
+    if not ids:
+        return list(datas)
     fresh = asset_selectors.signed_file_urls(
-        asset_ids=ids, brand_slug=brand.slug, base_url=settings.PUBLIC_BASE_URL
+        asset_ids=sorted(ids), brand_slug=brand.slug, base_url=settings.PUBLIC_BASE_URL
     )
     expires_at = api_datetime(
         now + timedelta(seconds=settings.ASSET_URL_MAX_AGE_SECONDS), tz_name=brand.timezone
     )
     gone: dict[str, str | None] = dict.fromkeys(RENDITIONS)
-    items: list[Any] = []
-    for item in media:
-        if isinstance(item, dict) and "urls" in item:
-            asset_id = item.get("asset_id")
-            urls = fresh.get(asset_id, gone) if isinstance(asset_id, int) else gone
-            item = {**item, "urls": urls, "expires_at": expires_at}
-        items.append(item)
-    return {**data, "assets": items}
+    refreshed: list[Any] = []
+    for data, items in zip(datas, signed_items, strict=True):
+        if not items:
+            refreshed.append(data)
+            continue
+        media: list[Any] = []
+        for item in data["assets"]:
+            if isinstance(item, dict) and "urls" in item:
+                asset_id = item.get("asset_id")
+                urls = fresh.get(asset_id, gone) if isinstance(asset_id, int) else gone
+                item = {**item, "urls": urls, "expires_at": expires_at}
+            media.append(item)
+        refreshed.append({**data, "assets": media})
+    return refreshed
+
+
+def _signed_items(data: Any) -> list[dict[str, Any]]:
+    """The items of ``data``'s ``assets`` that carry signed ``urls``."""
+    media = data.get("assets") if isinstance(data, dict) else None
+    if not isinstance(media, list):
+        return []
+    return [item for item in media if isinstance(item, dict) and "urls" in item]

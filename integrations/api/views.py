@@ -17,6 +17,7 @@ from brandroom.http.idempotency import shows_a_secret
 from integrations import selectors, services
 from integrations.api import serializers as s
 from integrations.events import EventType
+from integrations.fresh_media import with_fresh_media_urls_of_many
 from integrations.models import Delivery, Event, WebhookEndpoint
 from tenants.models import User
 from tenants.permissions import BrandScopedMixin
@@ -159,6 +160,18 @@ class EventListView(BrandScopedMixin, generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Event.objects.none()
         return selectors.events()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # An event pulled later than its asset links live gets links signed now, as a webhook
+        # retry does (integrations.fresh_media); what was stored stays as it was.
+        response = super().list(request, *args, **kwargs)
+        page = response.data["results"]
+        fresh = with_fresh_media_urls_of_many(
+            datas=[event["data"] for event in page], brand=self.brand, now=timezone.now()
+        )
+        for event, data in zip(page, fresh, strict=True):
+            event["data"] = data
+        return response
 
 
 class EventTypeListView(BrandScopedMixin, APIView):

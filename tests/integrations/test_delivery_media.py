@@ -11,7 +11,9 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from PIL import Image
@@ -29,6 +31,7 @@ from integrations import events, services, signing
 from integrations.models import Delivery, Event
 from tenants.roles import Role
 from tests.assets.conftest import photo, upload
+from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +189,78 @@ def test_a_retry_for_an_asset_deleted_since_has_no_links(
     [item] = json.loads(sent.body)["data"]["assets"]
     assert item["urls"] == {"original": None, "thumbnail": None, "phone": None}
     assert (item["asset_id"], item["alt_text"]) == (987654, "Gone")
+
+
+def _decided_with(asset_id: int) -> dict[str, Any]:
+    return {
+        "outcome": "approved",
+        "assets": [
+            {
+                "position": 0,
+                "asset_id": asset_id,
+                "alt_text": "Terrace",
+                "urls": {"original": f"{BASE}/old", "thumbnail": None, "phone": None},
+                "expires_at": "2026-01-01T00:00:00.000000Z",
+            }
+        ],
+    }
+
+
+def test_events_pulled_after_their_links_expired_carry_links_signed_now(
+    world, settings, tmp_path
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "uploads")
+    settings.PUBLIC_BASE_URL = BASE
+    a = world.a
+    (tmp_path / "uploads" / "a").mkdir(parents=True)
+    (tmp_path / "uploads" / "a" / "original.jpg").write_bytes(photo(size=(800, 600), gps=False))
+    with schema_context(a.brand.schema_name):
+        asset = Asset.objects.create(
+            name="Terrace",
+            content_type="image/jpeg",
+            size_bytes=1,
+            width=800,
+            height=600,
+            original="a/original.jpg",
+        )
+        services.emit_event(event_type=events.APPROVAL_DECIDED, data=_decided_with(asset.pk))
+        services.emit_event(event_type=events.APPROVAL_DECIDED, data=_decided_with(424242))
+        stored = {event.pk: event.data for event in Event.objects.all()}
+    integrator = client_for(a.person(Role.ACCOUNT_LEAD))
+
+    before = timezone.now()
+    page = integrator.get(f"/brands/{a.brand.slug}/api/v1/events/").json()["results"]
+
+    by_asset = {event["data"]["assets"][0]["asset_id"]: event["data"] for event in page}
+    [item] = by_asset[asset.pk]["assets"]
+    assert fetched(item["urls"]["original"]).status_code == 200
+    assert item["expires_at"] > api_datetime(before, tz_name=a.brand.timezone)
+    assert item["alt_text"] == "Terrace"
+    # An asset deleted since (or never this brand's) has no links, not stale ones.
+    assert by_asset[424242]["assets"][0]["urls"] == {
+        "original": None,
+        "thumbnail": None,
+        "phone": None,
+    }
+    with schema_context(a.brand.schema_name):
+        assert {event.pk: event.data for event in Event.objects.all()} == stored
+
+
+def test_a_page_of_events_reads_their_assets_in_one_query(world, settings) -> None:
+    settings.PUBLIC_BASE_URL = BASE
+    a = world.a
+    integrator = client_for(a.person(Role.ACCOUNT_LEAD))
+    url = f"/brands/{a.brand.slug}/api/v1/events/"
+
+    def queries_for(events_with_assets: int) -> int:
+        with schema_context(a.brand.schema_name):
+            Event.objects.all().delete()
+            for n in range(events_with_assets):
+                services.emit_event(
+                    event_type=events.APPROVAL_DECIDED, data=_decided_with(1000 + n)
+                )
+        with CaptureQueriesContext(connection) as captured:
+            assert integrator.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    assert queries_for(6) == queries_for(1)
