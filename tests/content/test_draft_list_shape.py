@@ -318,3 +318,13 @@ def test_another_brands_drafts_never_show_and_an_outsider_is_refused(world, draf
     refused = outsider.get(_url(world))
     assert refused.status_code in {403, 404}
     assert "results" not in refused.json()
+
+
+def test_the_browsable_list_still_renders_with_its_filter_form(world, drafts) -> None:
+    viewer = client_for(world.a.person(Role.CLIENT_VIEWER))
+
+    page = viewer.get(_url(world), {"status": "approved"}, HTTP_ACCEPT="text/html")
+
+    assert page.status_code == 200
+    assert "&lt;script&gt;alert" in page.content.decode()
+    assert "<script>alert" not in page.content.decode()
