@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django_tenants.utils import schema_context
 
 from content.assistant.usage import month_start, month_usage
@@ -133,6 +134,58 @@ def inbox_items() -> QuerySet[InboxItem]:
 def drafts() -> QuerySet[Draft]:
     """The brand's drafts with what they were written for."""
     return Draft.objects.select_related("channel")
+
+
+# The columns a draft is listed with (content.api's draft shape), as values() names them; the
+# foreign keys as their ids, ``cost_estimate`` as numeric(10, 6) text (what the API shows).
+DRAFT_COLUMNS = (
+    "pk",
+    "kind",
+    "status",
+    "channel_id",
+    "text",
+    "version",
+    "parent_id",
+    "job_id",
+    "variant",
+    "brief_id",
+    "audience_id",
+    "inbox_item_id",
+    "provider",
+    "model",
+    "prompt_version",
+    "voice_version",
+    "tokens_in",
+    "tokens_out",
+    "latency_ms",
+    "attempts",
+    "guardrail_violations",
+    "novelty",
+    "risk_score",
+    "risk_reasons",
+    "flags",
+    "labels",
+    "needs_person",
+    "needs_person_reason",
+    "created_by_id",
+    "created_by_key_id",
+    "created_at",
+    "updated_at",
+    "external_id",
+    "external_url",
+    "published_at",
+    "publish_at",
+    "approved_late",
+)
+
+
+def draft_rows() -> QuerySet[Draft, dict[str, Any]]:
+    """The brand's drafts as plain rows for listing (``DRAFT_COLUMNS`` and ``cost``): one
+    statement a page, no join and no model instance per draft."""
+    listed: QuerySet[Draft, dict[str, Any]] = Draft.objects.values(
+        *DRAFT_COLUMNS, cost=Cast("cost_estimate", TextField())
+    )
+    return listed
 
 
 def jobs() -> QuerySet[GenerationJob]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from decimal import Decimal
+from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -352,6 +354,85 @@ class DraftSerializer(serializers.ModelSerializer):
 
     def get_offline_generated(self, draft: Draft) -> bool:
         return draft.provider == "offline"
+
+
+def _stamp(value: datetime | None, zone: tzinfo) -> str | None:
+    # As DRF's DateTimeField: in the active zone, UTC as "Z".
+    if not value:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _strings(value: Any) -> list[str | None] | None:
+    # As DRF's ListField of CharField.
+    return None if value is None else [None if v is None else str(v) for v in value]
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def listed_draft(row: dict[str, Any], *, zone: tzinfo) -> dict[str, Any]:
+    """A draft of the list (a plain row of content.selectors.draft_rows) in DraftSerializer's
+    shape, written out: DRF's walk over 40 fields a draft (a source lookup and checks per field
+    and draft) was most of a page's time (bench/ "Drafts list"). The detail and write answers
+    keep DraftSerializer; tests/content/test_draft_list_shape.py holds the two equal."""
+    status, publish_at = row["status"], row["publish_at"]
+    violations, reasons = row["guardrail_violations"], row["risk_reasons"]
+    return {
+        "id": row["pk"],
+        "kind": row["kind"],
+        "status": status,
+        "channel": row["channel_id"],
+        "text": row["text"],
+        "version": row["version"],
+        "parent": row["parent_id"],
+        "job": row["job_id"],
+        "variant": row["variant"],
+        "brief": row["brief_id"],
+        "audience": row["audience_id"],
+        "inbox_item": row["inbox_item_id"],
+        "provider": row["provider"],
+        "model": row["model"],
+        "prompt_version": row["prompt_version"],
+        "voice_version": row["voice_version"],
+        "tokens_in": row["tokens_in"],
+        "tokens_out": row["tokens_out"],
+        "cost_estimate": row["cost"],
+        "latency_ms": row["latency_ms"],
+        "attempts": row["attempts"],
+        "guardrail_violations": None
+        if violations is None
+        else [{"code": _text(v["code"]), "detail": _text(v["detail"])} for v in violations],
+        "novelty": row["novelty"] or None,
+        "risk_score": row["risk_score"],
+        "risk_reasons": None
+        if reasons is None
+        else [
+            {
+                "code": _text(r["code"]),
+                "detail": _text(r["detail"]),
+                "points": None if r["points"] is None else int(r["points"]),
+            }
+            for r in reasons
+        ],
+        "flags": _strings(row["flags"]),
+        "labels": _strings(row["labels"]),
+        "needs_person": row["needs_person"],
+        "needs_person_reason": row["needs_person_reason"],
+        "offline_generated": row["provider"] == "offline",
+        "created_by": row["created_by_id"],
+        "created_by_key_id": row["created_by_key_id"],
+        "created_at": _stamp(row["created_at"], zone),
+        "updated_at": _stamp(row["updated_at"], zone),
+        "external_id": row["external_id"],
+        "external_url": row["external_url"],
+        "published_at": _stamp(row["published_at"], zone),
+        "publish_at": _stamp(publish_at, zone),
+        "scheduled": status == Draft.Status.APPROVED and publish_at is not None,
+        "approved_late": row["approved_late"],
+    }
 
 
 class DraftWriteSerializer(serializers.Serializer):
