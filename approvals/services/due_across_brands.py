@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -467,11 +468,17 @@ def _rows(objects: Sequence[Model]) -> str:
     )
 
 
+@cache
+def _insert_columns(model: type[Model]) -> str:
+    # The same for every brand: quoted once, not once a brand and column.
+    return ", ".join(_qn(f.column) for f in model._meta.concrete_fields if not f.primary_key)
+
+
 def _insert(name: str, brand: Brand, model: type[Model]) -> str:
     """A CTE inserting the rows of its parameter (``_rows``, in their order) into the brand's
     table, returning their ids."""
     table = _table(brand, model)
-    columns = ", ".join(_qn(f.column) for f in model._meta.concrete_fields if not f.primary_key)
+    columns = _insert_columns(model)
     return (
         f"{name} AS (INSERT INTO {table} ({columns})"
         f" SELECT {columns} FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb)"
