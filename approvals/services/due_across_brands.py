@@ -3,14 +3,19 @@
 Most due work is a reminder, and most due brands have one or two due steps, so brand by brand
 the sweep's time went on round trips: a schema switch, a transaction, the claim, four reads,
 three writes, the attention rows and the due index, for every brand. Here a chunk of due brands
-is handled in one transaction on one connection with the same ten round trips whatever the
-number of brands: the claim and the brands' reads go out together, then the writes, then the
-due index, each as statements of ``SCHEMAS_PER_STATEMENT`` brands (a ``UNION ALL`` for reads,
-one data-modifying CTE per brand for writes), and the public rows (members, people, attention
-rows) are read and written for the chunk at once. Each brand's due steps are
-still claimed with ``FOR UPDATE SKIP LOCKED`` (two sweeps at once never remind a step twice, a
-step being decided is not reminded), and what a reminder does is worked out by the same code as
-brand by brand (``plan_reminders``), from the same reads.
+is handled in one transaction on one connection with the same few round trips whatever the
+number of brands: the members (public rows), then the claim and the brands' reads together,
+then the writes and the due index together, each as statements of ``SCHEMAS_PER_STATEMENT``
+brands (a ``UNION ALL`` for reads, one data-modifying CTE per brand for writes). Each brand's
+due steps are still claimed with ``FOR UPDATE SKIP LOCKED`` (two sweeps at once never remind a
+step twice, a step being decided is not reminded), and what a reminder does is worked out by
+the same code as brand by brand (``plan_reminders``), from the same reads.
+
+What bounds the chunk is PostgreSQL's work per brand schema: every table (and its indexes) a
+statement names costs a connection catalog lookups the first time it meets that brand, and
+planning and locking every time. So a brand's schema is read only for what its reminders can
+depend on (a brand where nobody may decide or be escalated to: the claim alone, see
+``_needs_facts``), and the attention rows are left alone (a reminder changes nothing they show).
 
 A brand with anything else due (a deadline reached, a step nobody may decide, a full batch of
 due steps) is not touched here: it is handed back for ``sweep_brand``. A chunk that fails (a
@@ -27,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -42,18 +48,15 @@ from approvals.models import (
     CrisisState,
     Decision,
     DigestEntry,
-    Incident,
     NotificationPreference,
     QuietHours,
 )
 from approvals.schedule.models import BrandDue
-from approvals.services.attention import KINDS, steps_attention
 from approvals.services.due import DueBatch, Mailer, plan_reminders, reminder_email
 from outbox.models import OutboxEvent
 from outbox.notifications import EMAIL
 from outbox.services import new_event
 from outbox.tasks import react_to_outbox_events_of_brands
-from tenants.attention.services import sync_attention_of_brands
 from tenants.models import Brand, Membership, User
 from tenants.roles import PERMISSIONS, Role
 from tenants.worker import enqueue_on_commit
@@ -127,11 +130,12 @@ class _Brand:
 def _remind_chunk(
     brands: list[Brand], *, now: datetime, batch_size: int
 ) -> tuple[dict[int, int], list[Brand]]:
-    work = _claim_and_read(brands, now=now, limit=batch_size)
-    with_steps = [w for w in work if w.steps]
+    # Members first (public rows): a brand where nobody may decide or be escalated to needs
+    # none of its decisions, crisis state, quiet hours or digest choices for a reminder
+    # (``_needs_facts``), so its schema is read for the claim only.
     members: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for brand_id, user_id, role in (
-        Membership.objects.filter(brand_id__in=[w.brand.pk for w in with_steps])
+        Membership.objects.filter(brand_id__in=[b.pk for b in brands])
         .order_by("created_at", "id")
         .values_list("brand_id", "user_id", "role")
     ):
@@ -144,6 +148,13 @@ def _remind_chunk(
             is_active=True,
         ).exclude(email="")
     }
+    work = _claim_and_read(
+        brands,
+        now=now,
+        limit=batch_size,
+        facts_of={b.pk for b in brands if _needs_facts(members.get(b.pk, []))},
+    )
+    with_steps = [w for w in work if w.steps]
 
     handled: dict[int, int] = {w.brand.pk: 0 for w in work if not w.steps}
     left: list[Brand] = []
@@ -190,19 +201,10 @@ def _remind_chunk(
             reminded.append((w, batch, plan.reminded, plan.entries))
             handled[w.brand.pk] = len(plan.reminded)
 
-    event_ids = _write(reminded)
-    sync_attention_of_brands(
-        kinds=KINDS,
-        items={
-            w.brand.pk: steps_attention(
-                steps=steps, decisions=batch.decisions, crisis=batch.crisis, slug=w.brand.slug
-            )
-            for w, batch, steps, _entries in reminded
-        },
-        source_ids={w.brand.pk: [step.pk for step in steps] for w, _b, steps, _e in reminded},
-    )
-    swept = [w for w in work if w.brand.pk in handled]
-    _sync_due(swept)
+    # The writes and the due index in one round trip. No attention rows to keep: a reminder
+    # changes none of what a step's row shows (its title, roles, deadline, who is excluded),
+    # only ``reminders_sent`` and ``next_action_at``.
+    event_ids = _write(reminded, then=_due_statements([w for w in work if w.brand.pk in handled]))
     batches = [
         (w.brand.schema_name, event_ids[w.index]) for w, *_rest in reminded if event_ids[w.index]
     ]
@@ -211,6 +213,15 @@ def _remind_chunk(
         # named in it since it is sent from the public schema.
         enqueue_on_commit(react_to_outbox_events_of_brands, batches)
     return handled, left
+
+
+def _needs_facts(members: list[tuple[int, str]]) -> bool:
+    """Whether a brand's reminders depend on its decisions, crisis state, quiet hours and
+    digest choices: only through the people who may decide a step (``choose_deciders``: members
+    of a deciding role, earlier deciders left out) and, for a step nobody may decide, those it
+    could be escalated to. A brand with neither reminds nobody, holds nothing through quiet
+    hours and escalates nothing, whatever those rows say."""
+    return any(role in _ESCALATION_ROLES for _user, role in members)
 
 
 def _mailer(w: _Brand, *, in_crisis: bool, people: dict[int, User], member_ids: set[int]) -> Mailer:
@@ -313,18 +324,23 @@ def _rows_of(driver: Any) -> list[tuple[Any, ...]]:
     return [] if driver.description is None else list(driver.fetchall())
 
 
-def _claim_and_read(brands: list[Brand], *, now: datetime, limit: int) -> list[_Brand]:
+def _claim_and_read(
+    brands: list[Brand], *, now: datetime, limit: int, facts_of: set[int]
+) -> list[_Brand]:
     """Lock and read each brand's due open steps (with their requests), most overdue first,
-    skipping steps another transaction holds (the per-brand sweep's claim), then read their
-    decisions and each brand's crisis state, quiet hours and digest choices
-    (``read_due_batch``): one round trip for the chunk."""
+    skipping steps another transaction holds (the per-brand sweep's claim), then, for the
+    brands in ``facts_of`` only, read their steps' decisions and the brand's crisis state,
+    quiet hours and digest choices (``read_due_batch``): one round trip for the chunk.
+
+    Every brand-schema table a statement names costs the connection its catalog entries (the
+    table's and its indexes', ~0.2-0.4 ms of PostgreSQL CPU each on a connection that has not
+    seen the brand), so a brand's schema is read for what its reminders can depend on only."""
     work = [_Brand(index=i, brand=b, steps=[]) for i, b in enumerate(brands)]
-    groups = _groups(work)
     step_columns = ", ".join(
         _columns(ApprovalStep, "st") + _columns(ApprovalRequest, "rq", prefix="request__")
     )
     statements: list[tuple[str, list[Any]]] = []
-    for group in groups:
+    for group in _groups(work):
         ctes = [
             f"c{w.index} AS (SELECT {w.index} AS brand_index, {step_columns}"
             f" FROM {_table(w.brand, ApprovalStep)} st"
@@ -342,67 +358,59 @@ def _claim_and_read(brands: list[Brand], *, now: datetime, limit: int) -> list[_
                 [ApprovalStep.Status.OPEN, now, limit] * len(group),
             )
         )
+    claims_end = len(statements)
     # Decisions on every due open step: a superset of the claimed ones (read after the claim,
-    # which holds them), narrowed below to the steps claimed.
+    # which holds them), narrowed below to the steps claimed. The crisis state without its
+    # incident: a reminder needs only whether the brand is in crisis.
     decision_columns = ", ".join(_columns(Decision, "d"))
-    crisis_columns = ", ".join(
-        _columns(CrisisState, "c") + _columns(Incident, "n", prefix="incident__")
-    )
+    crisis_columns = ", ".join(_columns(CrisisState, "c"))
     quiet_columns = ", ".join(_columns(QuietHours, "q"))
-    for parts in (
-        [
+    reads: list[tuple[str, str, list[Any]]] = []  # kind, SQL of one brand, its parameters
+    for w in work:
+        if w.brand.pk not in facts_of:
+            continue
+        reads += [
             (
+                "decision",
                 f"SELECT {w.index}, {decision_columns} FROM {_table(w.brand, Decision)} d"
                 f" WHERE d.step_id IN (SELECT st.id FROM {_table(w.brand, ApprovalStep)} st"
                 " WHERE st.status = %s AND st.next_action_at <= %s)",
                 [ApprovalStep.Status.OPEN, now],
-            )
-            for w in group
+            ),
+            (
+                "crisis",
+                f"SELECT {w.index}, {crisis_columns} FROM {_table(w.brand, CrisisState)} c"
+                " WHERE c.id = 1",
+                [],
+            ),
+            (
+                "quiet",
+                f"SELECT {w.index}, {quiet_columns} FROM {_table(w.brand, QuietHours)} q",
+                [],
+            ),
+            (
+                "preference",
+                f"SELECT {w.index}, p.user_id, p.digest_minutes"
+                f" FROM {_table(w.brand, NotificationPreference)} p",
+                [],
+            ),
         ]
-        for group in groups
-    ):
-        statements.append(_union_of(parts))
-    for group in groups:
-        statements.append(
-            _union_of(
-                [
-                    (
-                        f"SELECT {w.index}, {crisis_columns}"
-                        f" FROM {_table(w.brand, CrisisState)} c"
-                        f" LEFT JOIN {_table(w.brand, Incident)} n ON n.id = c.incident_id"
-                        " WHERE c.id = 1",
-                        [],
-                    )
-                    for w in group
-                ]
-            )
-        )
-    for group in groups:
-        statements.append(
-            _union_of(
-                [
-                    (f"SELECT {w.index}, {quiet_columns} FROM {_table(w.brand, QuietHours)} q", [])
-                    for w in group
-                ]
-            )
-        )
-    for group in groups:
-        statements.append(
-            _union_of(
-                [
-                    (
-                        f"SELECT {w.index}, p.user_id, p.digest_minutes"
-                        f" FROM {_table(w.brand, NotificationPreference)} p",
-                        [],
-                    )
-                    for w in group
-                ]
-            )
-        )
+    kinds = ("decision", "crisis", "quiet", "preference")
+    for kind in kinds:
+        statements += [
+            _union_of(list(parts))
+            for parts in _groups([(sql, params) for k, sql, params in reads if k == kind])
+        ]
     results = _results(statements)
-    n = len(groups)
-    claims, decisions, crises, quiets, preferences = (
-        [row for rows in results[k * n : (k + 1) * n] for row in rows] for k in range(5)
+    claims = [row for rows in results[:claims_end] for row in rows]
+    per_kind = len(results[claims_end:]) // len(kinds)
+    decisions, crises, quiets, preferences = (
+        [
+            row
+            for rows in results[claims_end + k * per_kind : claims_end + (k + 1) * per_kind]
+            for row in rows
+        ]
+        for k in range(len(kinds))
     )
 
     steps_width = len(ApprovalStep._meta.concrete_fields)
@@ -420,12 +428,8 @@ def _claim_and_read(brands: list[Brand], *, now: datetime, limit: int) -> list[_
     for w in work:
         for found in w.decisions.values():
             found.sort(key=lambda d: d.pk)
-    crisis_width = len(CrisisState._meta.concrete_fields)
     for row in crises:
-        crisis = _instance(CrisisState, row[1 : 1 + crisis_width])
-        incident = row[1 + crisis_width :]
-        crisis.incident = None if incident[0] is None else _instance(Incident, incident)
-        work[row[0]].crisis = crisis
+        work[row[0]].crisis = _instance(CrisisState, row[1:])
     for row in quiets:
         work[row[0]].quiet.append(_instance(QuietHours, row[1:]))
     for index, user_id, minutes in preferences:
@@ -464,11 +468,17 @@ def _rows(objects: Sequence[Model]) -> str:
     )
 
 
+@cache
+def _insert_columns(model: type[Model]) -> str:
+    # The same for every brand: quoted once, not once a brand and column.
+    return ", ".join(_qn(f.column) for f in model._meta.concrete_fields if not f.primary_key)
+
+
 def _insert(name: str, brand: Brand, model: type[Model]) -> str:
     """A CTE inserting the rows of its parameter (``_rows``, in their order) into the brand's
     table, returning their ids."""
     table = _table(brand, model)
-    columns = ", ".join(_qn(f.column) for f in model._meta.concrete_fields if not f.primary_key)
+    columns = _insert_columns(model)
     return (
         f"{name} AS (INSERT INTO {table} ({columns})"
         f" SELECT {columns} FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb)"
@@ -478,10 +488,13 @@ def _insert(name: str, brand: Brand, model: type[Model]) -> str:
 
 def _write(
     reminded: list[tuple[_Brand, DueBatch, list[ApprovalStep], list[AuditEntry]]],
+    *,
+    then: list[tuple[str, list[Any]]],
 ) -> dict[int, list[int]]:
     """Every reminded brand's steps, audit entries, outbox events and digest entries in one
-    round trip (a statement of data-modifying CTEs for each group of brands); returns each
-    brand's new outbox event ids, in the order they were made."""
+    round trip (a statement of data-modifying CTEs for each group of brands), with the
+    statements ``then`` run after them; returns each brand's new outbox event ids, in the
+    order they were made."""
     statements: list[tuple[str, list[Any]]] = []
     for group in _groups(reminded):
         ctes: list[str] = []
@@ -518,8 +531,9 @@ def _write(
                 ctes.append(_insert(f"d{i}", w.brand, DigestEntry))
                 params.append(_rows(w.digests))
         statements.append(("WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(selects), params))
+    written = len(statements)
     event_ids: dict[int, list[int]] = defaultdict(list)
-    for rows in _results(statements):
+    for rows in _results(statements + then)[:written]:
         for index, event_id in rows:
             event_ids[index].append(event_id)
     for ids in event_ids.values():
@@ -527,13 +541,13 @@ def _write(
     return event_ids
 
 
-def _sync_due(work: list[_Brand]) -> None:
-    """``sync_brand_due`` for the chunk's swept brands, in one round trip: their index rows
-    locked (made if missing) in brand order in one statement, then each set to its brand's
-    earliest open-step due time in statements after it, whose snapshots (one a statement)
-    see every change committed under those locks."""
+def _due_statements(work: list[_Brand]) -> list[tuple[str, list[Any]]]:
+    """``sync_brand_due`` for the chunk's swept brands, sent after their writes: their index
+    rows locked (made if missing) in brand order in one statement, then each set to its
+    brand's earliest open-step due time in statements after it, whose snapshots (one a
+    statement) see the chunk's writes and every change committed under those locks."""
     if not work:
-        return
+        return []
     table = _qn(BrandDue._meta.db_table)
     ordered = sorted(work, key=lambda w: w.brand.pk)
     statements: list[tuple[str, list[Any]]] = [
@@ -558,4 +572,4 @@ def _sync_due(work: list[_Brand]) -> None:
                 [ApprovalStep.Status.OPEN] * len(group),
             )
         )
-    _results(statements)
+    return statements

@@ -14,7 +14,7 @@ cannot wait on each other's attention locks in a cycle.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -136,44 +136,6 @@ def add_attention(*, items: Iterable[Attention]) -> int:
     rows = [_row(brand_id, item) for item in items]
     _upsert(rows)
     return len(rows)
-
-
-def sync_attention_of_brands(
-    *,
-    kinds: Iterable[str],
-    items: Mapping[int, Iterable[Attention]],
-    source_ids: Mapping[int, Iterable[int]],
-) -> int:
-    """``sync_attention`` with ``source_ids`` for several brands at once (brand id to its
-    items and to the things they replace; the sweep's reminders across brands): the brands'
-    locks are taken in brand order in one statement, and their rows read and written in one
-    statement each. Returns how many rows were added, changed or removed."""
-    wanted_kinds = frozenset(kinds)
-    only = {brand_id: frozenset(ids) for brand_id, ids in source_ids.items()}
-    if not only:
-        return 0
-    with transaction.atomic(savepoint=False):
-        with connection.cursor() as cursor:
-            # Brand order, as every caller takes them, so two such syncs cannot deadlock.
-            cursor.execute(
-                "SELECT count(pg_advisory_xact_lock(b, %s)) FROM unnest(%s::int[]) AS b",
-                [_key(wanted_kinds), sorted(only)],
-            )
-        wanted: dict[tuple[int, str, int], AttentionRow] = {}
-        for brand_id, brand_items in items.items():
-            for item in brand_items:
-                if item.kind not in wanted_kinds or item.source_id not in only.get(
-                    brand_id, frozenset()
-                ):
-                    raise ValueError(f"sync of {sorted(wanted_kinds)} collected {item}")
-                wanted[(brand_id, item.kind, item.source_id)] = _row(brand_id, item)
-        rows = AttentionRow.objects.filter(
-            brand_id__in=list(only),
-            kind__in=wanted_kinds,
-            source_id__in=sorted(set().union(*only.values())),
-        )
-        stored = [row for row in rows if row.source_id in only[row.brand_id]]
-        return _replace(stored=stored, wanted=wanted)
 
 
 def _replace(

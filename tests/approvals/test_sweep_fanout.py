@@ -190,3 +190,129 @@ def test_two_sweeps_at_once_remind_each_due_step_exactly_once(
         for brand in due_brands:
             assert sum(result.get(brand.slug, 0) for result in results) == STEPS_PER_BRAND
             assert audited(brand, "reminder_sent") == step_ids(brand)
+
+
+def attention_of(brand: Brand) -> list[tuple[Any, ...]]:
+    from tenants.attention.models import AttentionRow
+
+    return sorted(
+        AttentionRow.objects.filter(brand=brand)
+        .exclude(kind="crisis")
+        .values_list(
+            "kind", "source_id", "title", "roles", "user_ids", "excluded_user_ids", "due_at"
+        )
+    )
+
+
+def test_a_step_being_decided_while_the_chunk_sweeps_is_not_reminded(
+    due_brands: list[Brand], world: World, django_db_blocker: Any
+) -> None:
+    # Given a decision under way on one due step: its transaction holds the step's row
+    brand = due_brands[0]
+    deciding, others = step_ids(brand)[0], step_ids(brand)[1:]
+    holding, release = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def decide() -> None:
+        from django.db import transaction
+
+        try:
+            with tenant_context(brand), transaction.atomic():
+                ApprovalStep.objects.select_for_update().get(pk=deciding)
+                holding.set()
+                release.wait(timeout=30)
+                services.decide_step(
+                    step_id=deciding,
+                    actor=world.a.person(Role.ACCOUNT_LEAD),
+                    decision="approve",
+                    now=T0 + timedelta(minutes=16),
+                )
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    with django_db_blocker.unblock():
+        thread = threading.Thread(target=decide)
+        thread.start()
+        assert holding.wait(timeout=30)
+        try:
+            # When the sweep reminds the due brands meanwhile
+            reminded = services.sweep_due_brands(now=T0 + timedelta(minutes=16))
+        finally:
+            release.set()
+            thread.join(timeout=30)
+        assert failures == []
+        # Then the step being decided is skipped, not reminded, and ends decided; the rest of
+        # the brand and the other brands are reminded once
+        assert reminded[brand.slug] == len(others)
+        assert audited(brand, "reminder_sent") == others
+        with tenant_context(brand):
+            step = ApprovalStep.objects.get(pk=deciding)
+            assert (step.status, step.reminders_sent) == ("approved", 0)
+        for other in due_brands[1:]:
+            assert audited(other, "reminder_sent") == step_ids(other)
+        # And the brand is due again at its reminded steps' next reminder, not at the old one
+        connection.set_schema_to_public()
+        assert BrandDue.objects.get(brand=brand).next_due_at == T0 + timedelta(minutes=25)
+
+
+def test_a_request_opened_while_the_chunk_writes_is_kept_due_and_reminded_next(
+    due_brands: list[Brand], django_db_blocker: Any, monkeypatch: Any
+) -> None:
+    # Given a request opened in one brand, on another connection, after the sweep claimed and
+    # read the brand's steps but before it writes them and the due index
+    brand = due_brands[2]
+    opened: list[int] = []
+    write = due_across_brands._write
+
+    def open_request() -> None:
+        try:
+            with tenant_context(brand):
+                draft = DraftFactory(kind="reply", risk_score=50)
+                result = services.request_approval(
+                    subject_kind="reply",
+                    subject_id=draft.pk,
+                    risk_score=50,
+                    actor_id=None,
+                    now=T0 + timedelta(minutes=10),
+                )
+                opened.append(ApprovalStep.objects.get(request_id=result.request_id).pk)
+        finally:
+            connection.close()
+
+    def write_after_an_open(*args: Any, **kwargs: Any) -> Any:
+        if not opened:
+            thread = threading.Thread(target=open_request)
+            thread.start()
+            thread.join(timeout=30)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(due_across_brands, "_write", write_after_an_open)
+    with django_db_blocker.unblock():
+        # When the sweep runs at 16
+        reminded = services.sweep_due_brands(now=T0 + timedelta(minutes=16))
+        assert len(opened) == 1
+        # Then the new step (first reminder at 25) is not reminded now, and the due index
+        # still says when: its first reminder, which the brand's reminded steps share
+        assert reminded[brand.slug] == STEPS_PER_BRAND
+        assert opened[0] not in audited(brand, "reminder_sent")
+        connection.set_schema_to_public()
+        assert BrandDue.objects.get(brand=brand).next_due_at == T0 + timedelta(minutes=25)
+        # And the next sweep reminds it with the others
+        assert services.sweep_due_brands(now=T0 + timedelta(minutes=26))[brand.slug] == 3
+        assert opened[0] in audited(brand, "reminder_sent")
+
+
+def test_a_reminder_leaves_every_cockpit_row_of_the_brand_as_it_was(
+    due_brands: list[Brand], world: World, django_db_blocker: Any
+) -> None:
+    # Given due brands whose cockpit lists their open steps
+    with django_db_blocker.unblock():
+        before = {brand.pk: attention_of(brand) for brand in due_brands}
+        assert all(len(rows) == STEPS_PER_BRAND for rows in before.values())
+        # When the sweep reminds every due brand across brands (without rewriting those rows)
+        reminded = services.sweep_due_brands(now=T0 + timedelta(minutes=16))
+        assert reminded == {brand.slug: STEPS_PER_BRAND for brand in due_brands}
+        # Then what the cockpit shows is unchanged: a reminder moves none of it
+        assert {brand.pk: attention_of(brand) for brand in due_brands} == before
