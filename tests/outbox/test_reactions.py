@@ -349,9 +349,12 @@ def test_a_worker_killed_while_running_announced_events_leaves_it_all_to_run_onc
         with schema_context(world.a.brand.schema_name):
             # Given an event whose reaction announces one, when the worker dies running the
             # announced event's reactions (after the first event's reaction ran)
-            with pytest.raises(WorkerKilled):
-                with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-                    cause = outbox_services.record_event(name="tests.cause", payload={"n": 1})
+            with (
+                pytest.raises(WorkerKilled),
+                django_capture_on_commit_callbacks(execute=True),
+                transaction.atomic(),
+            ):
+                cause = outbox_services.record_event(name="tests.cause", payload={"n": 1})
             # Then nothing it did stayed: the event waits, nothing was announced or noted
             cause.refresh_from_db()
             assert cause.dispatched_at is None
