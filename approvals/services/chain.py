@@ -28,7 +28,7 @@ from approvals.models import (
     TimeoutRule,
 )
 from approvals.selectors.crisis import brand_in_crisis
-from approvals.selectors.people import member_roles, notice_members
+from approvals.selectors.people import NoticeMember, member_roles, notice_members
 from approvals.selectors.rota import quiet_ends
 from approvals.services.audit import audit_entry, record
 from approvals.services.clock import deadline_after, next_action_at
@@ -174,6 +174,35 @@ def open_step(
     if in_crisis is None:
         in_crisis = brand_in_crisis()
     before = step_state(step=step)
+    opening = prepare_opening(step=step, now=now, in_crisis=in_crisis)
+    updated = ApprovalStep.objects.filter(pk=step.pk, status=StepStatus.WAITING).update(
+        status=step.status,
+        opened_at=step.opened_at,
+        deadline_at=step.deadline_at,
+        first_deadline_at=step.first_deadline_at,
+        next_action_at=step.next_action_at,
+    )
+    if updated != 1:
+        raise ApprovalAlreadyDecided(f"Step {step.pk} has already moved on.")
+    audit_step(step=step, action="step_opened", now=now, before=before, actor_id=actor_id)
+    ask_deciders(step=step, opening=opening, now=now, in_crisis=in_crisis)
+
+
+class StepOpening:
+    """Who a step being opened asks (``prepare_opening``), for ``ask_deciders``."""
+
+    __slots__ = ("members", "deciders", "quiet")
+
+    def __init__(
+        self, members: list[NoticeMember], deciders: list[int], quiet: dict[int, datetime]
+    ) -> None:
+        self.members, self.deciders, self.quiet = members, deciders, quiet
+
+
+def prepare_opening(*, step: ApprovalStep, now: datetime, in_crisis: bool) -> StepOpening:
+    """Set a waiting step open on the instance (its deadline starts now; it is due when its
+    deadline, a reminder or the first quiet decider's return comes), and say whom it asks.
+    Writes nothing: ``open_step`` moves the stored step, a new request inserts it open."""
     step.status = StepStatus.OPEN
     step.opened_at = now
     step.deadline_at = step.first_deadline_at = deadline_after(
@@ -194,23 +223,23 @@ def open_step(
     step.next_action_at = next_action_at(step=step) if deciders else now
     if quiet:
         step.next_action_at = min(step.next_action_at, *quiet.values())
-    updated = ApprovalStep.objects.filter(pk=step.pk, status=StepStatus.WAITING).update(
-        status=step.status,
-        opened_at=step.opened_at,
-        deadline_at=step.deadline_at,
-        first_deadline_at=step.first_deadline_at,
-        next_action_at=step.next_action_at,
-    )
-    if updated != 1:
-        raise ApprovalAlreadyDecided(f"Step {step.pk} has already moved on.")
-    audit_step(step=step, action="step_opened", now=now, before=before, actor_id=actor_id)
+    return StepOpening(members, deciders, quiet)
+
+
+def ask_deciders(
+    *, step: ApprovalStep, opening: StepOpening, now: datetime, in_crisis: bool
+) -> None:
+    """Email the deciders of a step just opened (after the commit; those in their quiet hours
+    are left to the sweep's reminder)."""
     request = step.request
+    if step.deadline_at is None:  # prepare_opening gives every step it opens a deadline
+        raise ValueError(f"Step {step.pk} was not opened: it has no deadline.")
     local = brand_local_text(step.deadline_at)
     # One email per person for the whole item, however many variants it offers.
     variants = request.open_variant_ids
     choose = f" ({len(variants)} variants: approve one)" if len(variants) > 1 else ""
     email_on_commit(
-        user_ids=[i for i in deciders if i not in quiet],
+        user_ids=[i for i in opening.deciders if i not in opening.quiet],
         subject=f"Decision needed: {request.subject_kind} #{request.subject_id}{choose}",
         body=(
             f"{request.summary}\n\nPlease decide by {local}.\nWhy it needs you: {request.reason}\n"
@@ -221,7 +250,7 @@ def open_step(
         deadline=step.deadline_at,
         now=now,
         in_crisis=in_crisis,
-        members=members,
+        members=opening.members,
     )
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from approvals import presets
 from approvals.errors import BoostNeedsAmount, UnknownSubjectKind
-from approvals.models import ApprovalRequest, ApprovalStep, SubjectKind
+from approvals.models import ApprovalRequest, ApprovalStep, AuditEntry, SubjectKind
 from approvals.selectors.crisis import brand_in_crisis, crisis_state
 from approvals.selectors.people import staffed_roles
 from approvals.services.attention import (
@@ -22,16 +22,19 @@ from approvals.services.attention import (
     sync_approvals_attention,
     sync_steps_attention,
 )
-from approvals.services.audit import record
+from approvals.services.audit import audit_entry, record
 from approvals.services.chain import (
     DRAFT_KINDS,
     Status,
+    ask_deciders,
     choose_variant,
     finish_request,
     lock_open_request,
     move_draft,
     new_step,
-    open_step,
+    prepare_opening,
+    step_audit_entry,
+    step_state,
 )
 from approvals.services.due_index import lower_brand_due, sync_brand_due
 from approvals.services.notify import announce_outcome, event_on_commit
@@ -309,7 +312,7 @@ def _open_request(
         created_at=now,
         finished_at=None if needs.needs_approval else now,
     )
-    record(
+    opened = audit_entry(
         action="request_opened" if needs.needs_approval else "request_not_required",
         at=now,
         actor_id=requested_by_id,
@@ -327,6 +330,7 @@ def _open_request(
         detail=needs.reason,
     )
     if not needs.needs_approval:
+        opened.save(force_insert=True)
         if subject_kind in DRAFT_KINDS:
             if len(request.open_variant_ids) > 1:
                 _clear_one_variant(request=request, now=now)
@@ -342,9 +346,27 @@ def _open_request(
                 outcome=Status.APPROVED.value,
             )
         return ApprovalDecisionResult(False, None, needs.reason)
-    steps = ApprovalStep.objects.bulk_create(
+    # The first step is written open (as open_step would open it), the rest waiting; the
+    # request's and the step's audit entries in one statement after them.
+    steps = [
         new_step(request=request, position=position, spec=spec)
         for position, spec in enumerate(needs.steps, start=1)
+    ]
+    first = steps[0]
+    waiting = step_state(step=first)
+    opening = prepare_opening(step=first, now=now, in_crisis=in_crisis)
+    ApprovalStep.objects.bulk_create(steps)
+    AuditEntry.objects.bulk_create(
+        [
+            opened,
+            step_audit_entry(
+                step=first,
+                action="step_opened",
+                now=now,
+                before=waiting,
+                actor_id=requested_by_id,
+            ),
+        ]
     )
     if subject_kind in DRAFT_KINDS:
         # Variants carried over from a replaced item are in review already.
@@ -354,9 +376,7 @@ def _open_request(
             now=now,
             draft_ids=[i for i in request.open_variant_ids if i not in carried],
         )
-    first = steps[0]
-    first.request = request
-    open_step(step=first, now=now, actor_id=requested_by_id, in_crisis=in_crisis)
+    ask_deciders(step=first, opening=opening, now=now, in_crisis=in_crisis)
     if supersedes is None:
         # Only this request's steps changed (no earlier request was withdrawn): one step
         # opened, so the due index takes its time if earlier, and their cockpit rows are new,

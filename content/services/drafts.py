@@ -13,7 +13,7 @@ from content import announcements, scheduling
 from content.errors import ContentError, DraftNotFound, DraftTransitionRefused
 from content.models import DRAFT_TRANSITIONS, Brief, Channel, Draft, InboxItem
 from content.services.inbox import mark_replied_by_publishing
-from outbox.services import record_event, record_events
+from outbox.services import record_event, record_events_together
 from tenants.audit import services as audit
 from tenants.audit.models import AuditAction
 
@@ -66,8 +66,8 @@ def _give_default_publish_time(draft: Draft) -> None:
 def offer_new_drafts(*, drafts: list[Draft]) -> list[Draft]:
     """Store new, checked and scored drafts (a generation job's variants) ready for review, as
     ``mark_draft_ready`` would offer each, with a few statements for them all: one INSERT for
-    the drafts (stored ready: no transition runs on a row just made) and one per kind of
-    announcement (``DRAFT_MOVED`` for a brief's drafts, ``DRAFT_READY``). Posts without a
+    the drafts (stored ready: no transition runs on a row just made) and one for their
+    announcements (``DRAFT_MOVED`` for a brief's drafts, then ``DRAFT_READY``). Posts without a
     publish time get the default, worked out once per brief, audience and earlier version."""
     times: dict[tuple[int | None, int | None, int | None], scheduling.PublishAdvice] = {}
     # Briefs the plan does not follow, as read with the publish time: their move is announced
@@ -85,21 +85,23 @@ def offer_new_drafts(*, drafts: list[Draft]) -> list[Draft]:
     with transaction.atomic(savepoint=False):
         stored = Draft.objects.bulk_create(drafts)
         moved = [
-            {
-                "draft_id": d.pk,
-                "brief_id": d.brief_id,
-                "status": d.status,
-                **({"followed": False} if d.brief_id in unfollowed else {}),
-            }
+            (
+                announcements.DRAFT_MOVED,
+                {
+                    "draft_id": d.pk,
+                    "brief_id": d.brief_id,
+                    "status": d.status,
+                    **({"followed": False} if d.brief_id in unfollowed else {}),
+                },
+            )
             for d in stored
             if d.brief_id is not None
         ]
-        if moved:
-            record_events(name=announcements.DRAFT_MOVED, payloads=moved)
-        record_events(
-            name=announcements.DRAFT_READY,
-            payloads=[{"draft_id": d.pk, "parent_id": d.parent_id} for d in stored],
-        )
+        ready = [
+            (announcements.DRAFT_READY, {"draft_id": d.pk, "parent_id": d.parent_id})
+            for d in stored
+        ]
+        record_events_together(events=[*moved, *ready])
     for draft in stored:
         draft._stored_status = draft.status
     return stored

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from integrations import selectors
 from integrations.errors import NotInBrand, UnknownEventType
 from integrations.events import ALL_EVENT_TYPES
-from integrations.models import Delivery, Event
+from integrations.models import Delivery, Event, WebhookEndpoint
 from tenants.selectors import current_schema_name
 from tenants.worker import enqueue_on_commit
 
@@ -34,6 +36,31 @@ def enqueue_deliveries(*, delivery_ids: list[int], delay_seconds: float = 0) -> 
 HELD = "Held while the endpoint is disabled; sent when it is re-enabled and redelivered."
 
 
+def _record_sql() -> str:
+    """The statement ``emit_event`` sends: the event, and a delivery of it to each endpoint that
+    wants its type (``selectors.endpoints_for_event``'s filter), held for a disabled one, in
+    one INSERT ... SELECT; it returns the deliveries. Table names come from the models (the
+    brand's schema is the search_path), so the text is the same in every brand."""
+    active = WebhookEndpoint.Status.ACTIVE.value
+    return f"""
+        WITH event AS (
+            INSERT INTO {Event._meta.db_table} (id, type, data, created_at)
+            VALUES (%(id)s, %(type)s, %(data)s::jsonb, %(at)s)
+        )
+        INSERT INTO {Delivery._meta.db_table} (
+            endpoint_id, event_id, status, attempts, last_error, created_at
+        )
+        SELECT endpoint.id, %(id)s,
+            CASE WHEN endpoint.status = '{active}' THEN %(pending)s ELSE %(held)s END,
+            0,
+            CASE WHEN endpoint.status = '{active}' THEN '' ELSE %(held_why)s END,
+            %(now)s
+        FROM {WebhookEndpoint._meta.db_table} AS endpoint
+        WHERE endpoint.event_types = '[]'::jsonb OR endpoint.event_types @> %(wanted)s::jsonb
+        ORDER BY endpoint.id
+        RETURNING id, status"""
+
+
 def emit_event(
     *, event_type: str, data: dict[str, Any], occurred_at: datetime | None = None
 ) -> Event:
@@ -47,26 +74,32 @@ def emit_event(
         raise UnknownEventType(f"Unknown event type '{event_type}'.", field="event_type")
     if current_schema_name() == "public":
         raise NotInBrand("Events belong to a brand: emit them inside the brand's schema.")
+    now = timezone.now()
+    event = Event(id=uuid.uuid4(), type=event_type, data=data, created_at=occurred_at or now)
     # Joins a caller's transaction (an outbox reaction) without a savepoint: nothing here
-    # catches a database error.
-    with transaction.atomic(savepoint=False):
-        event = Event.objects.create(
-            type=event_type, data=data, created_at=occurred_at or timezone.now()
+    # catches a database error. The deliveries are written with the event, so none is lost if
+    # the enqueue is.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            _record_sql(),
+            {
+                "id": event.id,
+                "type": event_type,
+                "data": json.dumps(data, cls=DjangoJSONEncoder),
+                "at": event.created_at,
+                "pending": Delivery.Status.PENDING.value,
+                "held": Delivery.Status.HELD.value,
+                "held_why": HELD,
+                "now": now,
+                "wanted": json.dumps([event_type]),
+            },
         )
-        # The deliveries are written with the event, so none is lost if the enqueue is.
-        deliveries = Delivery.objects.bulk_create(
-            [
-                Delivery(endpoint=endpoint, event=event)
-                if endpoint.is_active
-                else Delivery(
-                    endpoint=endpoint, event=event, status=Delivery.Status.HELD, last_error=HELD
-                )
-                for endpoint in selectors.endpoints_for_event(event_type=event_type)
-            ]
-        )
+        deliveries = cursor.fetchall()
         enqueue_deliveries(
-            delivery_ids=[d.pk for d in deliveries if d.status == Delivery.Status.PENDING]
+            delivery_ids=[pk for pk, status in deliveries if status == Delivery.Status.PENDING]
         )
+    event._state.adding = False
+    event._state.db = connection.alias
     return event
 
 

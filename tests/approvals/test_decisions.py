@@ -231,6 +231,12 @@ def test_every_transition_is_audited_and_the_trail_cannot_be_edited(in_a) -> Non
     ]
     finished = trail.last()
     assert (finished.before, finished.after) == ({"status": "open"}, {"status": "approved"})
+    # The first step, written open with its request, is audited as the second, opened later
+    first_open, second_open = trail.filter(action="step_opened")
+    assert first_open.before == second_open.before
+    assert first_open.before["status"] == "waiting"
+    assert first_open.after["status"] == "open"
+    assert first_open.after["deadline_at"] is not None
     with pytest.raises(IntegrityError), transaction.atomic():
         AuditEntry.objects.filter(pk=finished.pk).update(detail="tampered")
     with pytest.raises(IntegrityError), transaction.atomic():

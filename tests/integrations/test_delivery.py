@@ -119,6 +119,15 @@ def test_event_goes_to_active_endpoints_of_its_brand_that_want_it_and_is_held_fo
 
         got = dict(Delivery.objects.filter(event=event).values_list("endpoint", "status"))
         assert got == {everything.pk: "pending", drafts.pk: "pending", paused.pk: "held"}
+        held = Delivery.objects.get(event=event, endpoint=paused)
+        assert held.last_error.startswith("Held while the endpoint is disabled")
+        assert Delivery.objects.get(event=event, endpoint=drafts).last_error == ""
+        stored = Event.objects.get(pk=event.pk)
+        assert (stored.type, stored.data, stored.created_at) == (
+            events.DRAFT_READY,
+            {"draft_id": 1},
+            event.created_at,
+        )
         sent = {Delivery.objects.get(pk=q.delivery_id).endpoint_id for q in worker_queue.take()}
         assert sent == {everything.pk, drafts.pk}
     with schema_context(world.b.brand.schema_name):

@@ -195,14 +195,14 @@ def test_the_events_a_transaction_writes_reach_the_worker_as_one_message(
         # When a draft is marked ready
         with django_capture_on_commit_callbacks(execute=True):
             content_services.mark_draft_ready(draft=draft)
-        # Then the worker got one message for its announcement, and one for all the events
-        # the routing that ran on it wrote (the approval request, its emails and webhooks)
+        # Then the worker got one message, for its announcement: the events the routing that
+        # ran on it wrote (the approval request, its emails and webhooks) ran with it
         outbox_messages = [m for m in inline_worker.ran if m.actor_name.startswith("react_to")]
         written = list(
             OutboxEvent.objects.filter(pk__gt=before).order_by("pk").values_list("pk", flat=True)
         )
         assert len(written) > 2
-        assert [list(m.args[0]) for m in outbox_messages] == [written[:1], written[1:]]
+        assert [list(m.args[0]) for m in outbox_messages] == [written[:1]]
         assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
         assert requests_for(draft.pk) == ["open"]
         assert Event.objects.filter(type=events.APPROVAL_REQUESTED).count() == 1
@@ -275,3 +275,99 @@ def test_a_failing_reaction_holds_back_neither_its_events_other_reactions_nor_th
         first.refresh_from_db()
         assert first.handled == ["tests.note", "tests.zz_fail_once"]
         assert first.dispatched_at is not None
+
+
+class WorkerKilled(BaseException):
+    """The worker process dying mid-way: nothing after it runs, nothing uncommitted stays."""
+
+
+@pytest.fixture
+def causing(noted):
+    """A reaction to ``tests.cause`` that announces ``tests.first`` (whose reactions ``noted``
+    registers: a note, and one that fails once), as routing announces the approval request."""
+    from outbox import handlers
+
+    def announce(event: OutboxEvent) -> None:
+        outbox_services.record_event(name="tests.first", payload={"n": event.payload["n"]})
+
+    handlers.register("tests.cause", announce, key="tests.announce")
+    try:
+        yield noted
+    finally:
+        handlers.unregister("tests.cause", key="tests.announce")
+
+
+def test_a_failing_reaction_to_an_announced_event_undoes_nothing_and_is_retried_alone(
+    world, causing, inline_worker, django_capture_on_commit_callbacks
+) -> None:
+    seen, failures = causing
+    failures["left"] = 2
+    with schema_context(world.a.brand.schema_name):
+        # Given an event whose reaction announces one with a reaction that fails twice (once
+        # run with the first event, rolled back with the announcement; once on its own)
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            cause = outbox_services.record_event(name="tests.cause", payload={"n": 1})
+        # Then the first reaction is done and announced once; what it announced went out as
+        # its own message, where its other reaction ran once and the failing one is counted
+        cause.refresh_from_db()
+        assert cause.dispatched_at is not None
+        [announced] = OutboxEvent.objects.filter(name="tests.first")
+        assert failures["left"] == 0
+        assert seen() == [{"n": 1}]
+        assert announced.handled == ["tests.note"]
+        assert announced.dispatched_at is None
+        assert announced.attempts == 1
+        outbox_messages = [
+            list(m.args[0]) for m in inline_worker.ran if m.actor_name.startswith("react_to")
+        ]
+        assert outbox_messages == [[cause.pk], [announced.pk]]
+        # When the worker retries that message, only the failed reaction runs again
+        with django_capture_on_commit_callbacks(execute=True):
+            outbox_services.dispatch_events(event_ids=[announced.pk])
+        assert seen() == [{"n": 1}, {"retried": 1}]
+        assert OutboxEvent.objects.filter(name="tests.first").count() == 1
+        waiting = OutboxEvent.objects.filter(dispatched_at__isnull=True)
+        assert not waiting.exclude(name="tests.noted").exists()
+
+
+def test_a_worker_killed_while_running_announced_events_leaves_it_all_to_run_once_again(
+    world, causing, django_capture_on_commit_callbacks
+) -> None:
+    from outbox import handlers
+
+    seen, failures = causing
+    failures["left"] = 0
+    killed = {"left": 1}
+
+    def die_once(event: OutboxEvent) -> None:
+        if killed["left"]:
+            killed["left"] -= 1
+            raise WorkerKilled
+
+    handlers.register("tests.first", die_once, key="tests.die_once")
+    try:
+        with schema_context(world.a.brand.schema_name):
+            # Given an event whose reaction announces one, when the worker dies running the
+            # announced event's reactions (after the first event's reaction ran)
+            with (
+                pytest.raises(WorkerKilled),
+                django_capture_on_commit_callbacks(execute=True),
+                transaction.atomic(),
+            ):
+                cause = outbox_services.record_event(name="tests.cause", payload={"n": 1})
+            # Then nothing it did stayed: the event waits, nothing was announced or noted
+            cause.refresh_from_db()
+            assert cause.dispatched_at is None
+            assert cause.handled == []
+            assert not OutboxEvent.objects.filter(name="tests.first").exists()
+            assert seen() == []
+            # When the message is run again (the broker's redelivery, or the reconciler)
+            with django_capture_on_commit_callbacks(execute=True):
+                outbox_services.dispatch_events(event_ids=[cause.pk])
+            # Then each reaction ran once: one announcement, noted once by each reaction
+            assert OutboxEvent.objects.filter(name="tests.first").count() == 1
+            assert seen() == [{"n": 1}, {"retried": 1}]
+            waiting = OutboxEvent.objects.filter(dispatched_at__isnull=True)
+            assert not waiting.exclude(name="tests.noted").exists()
+    finally:
+        handlers.unregister("tests.first", key="tests.die_once")
