@@ -37,16 +37,15 @@ def with_fresh_media_urls_of_many(
     """``with_fresh_media_urls`` of each of ``datas`` (a page of events), the assets of all
     of them read in one query."""
     signed_items = [_signed_items(data) for data in datas]
-    ids = {
-        item["asset_id"]
-        for items in signed_items
-        for item in items
-        if isinstance(item.get("asset_id"), int)
-    }
-    if not ids:
+    if not any(signed_items):
         return list(datas)
-    fresh = asset_selectors.signed_file_urls(
-        asset_ids=sorted(ids), brand_slug=brand.slug, base_url=settings.PUBLIC_BASE_URL
+    ids = {item["asset_id"] for items in signed_items for item in items if _is_id(item)}
+    fresh = (
+        asset_selectors.signed_file_urls(
+            asset_ids=sorted(ids), brand_slug=brand.slug, base_url=settings.PUBLIC_BASE_URL
+        )
+        if ids
+        else {}
     )
     expires_at = api_datetime(
         now + timedelta(seconds=settings.ASSET_URL_MAX_AGE_SECONDS), tz_name=brand.timezone
@@ -61,11 +60,17 @@ def with_fresh_media_urls_of_many(
         for item in data["assets"]:
             if isinstance(item, dict) and "urls" in item:
                 asset_id = item.get("asset_id")
-                urls = fresh.get(asset_id, gone) if isinstance(asset_id, int) else gone
+                urls = fresh.get(asset_id, gone) if _is_id(item) else gone
                 item = {**item, "urls": urls, "expires_at": expires_at}
             media.append(item)
         refreshed.append({**data, "assets": media})
     return refreshed
+
+
+def _is_id(item: dict[str, Any]) -> bool:
+    """Whether the item names its asset by a plain integer id: true, 1.0 or "1" equal or
+    look up as 1 in Python and must not stand for asset 1 (they get no links)."""
+    return type(item.get("asset_id")) is int
 
 
 def _signed_items(data: Any) -> list[dict[str, Any]]:

@@ -311,7 +311,8 @@ def supervise(
     started again instead (its queued work was never acknowledged, so the broker hands it out
     again), until it has exited ``max_restarts`` times within ``restart_window`` seconds.
     ``when_started`` runs once they are started, with a function naming a process that has
-    stopped (or None); Ctrl-C during it stops everything as usual.
+    stopped (or None); Ctrl-C during it stops everything as usual, and so does a process it
+    was told had stopped (one that could not start), restartable or not.
     """
     # Each process leads a group of its own, so stopping reaches its children too (gunicorn's
     # workers): killing only a master whose stop overran would leave its workers orphaned,
@@ -321,15 +322,21 @@ def supervise(
         for name, cmd in commands.items()
     }
     stopping = False
+    # While a process is started again, Ctrl-C only marks the stop: raised between the start
+    # and ``running`` noting it, it would leave the new process running after we are gone.
+    restarting = False
+    stopped_while_starting: list[str] = []
 
     def stop(*_: object) -> None:
         nonlocal stopping
         stopping = True
-        raise KeyboardInterrupt
+        if not restarting:
+            raise KeyboardInterrupt
 
     def first_stopped() -> str | None:
         for name, proc in running.items():
             if proc.poll() is not None:
+                stopped_while_starting.append(name)
                 return name
         return None
 
@@ -340,6 +347,14 @@ def supervise(
     try:
         if when_started is not None:
             when_started(first_stopped)
+        if stopped_while_starting:
+            # It could not start (a restartable one too): restarting it would go on without
+            # READY ever said.
+            name = stopped_while_starting[0]
+            code = running[name].poll()
+            say(f"{name} exited with {code} while starting; stopping")
+            exit_code = code or 1
+            stopping = True
         while not stopping:
             for name, proc in running.items():
                 code = proc.poll()
@@ -350,10 +365,16 @@ def supervise(
                 if name in restartable and len(recent) <= max_restarts:
                     exits[name] = recent
                     say(f"{name} exited with {code}; starting it again")
-                    _signal_group(proc, signal.SIGKILL)  # what is left of its group
-                    running[name] = subprocess.Popen(
-                        commands[name], cwd=ROOT, start_new_session=True
-                    )
+                    restarting = True
+                    try:
+                        _signal_group(proc, signal.SIGKILL)  # what is left of its group
+                        running[name] = subprocess.Popen(
+                            commands[name], cwd=ROOT, start_new_session=True
+                        )
+                    finally:
+                        restarting = False
+                    if stopping:  # Ctrl-C while it was started: it is in running, stop all
+                        raise KeyboardInterrupt
                     break
                 again = f" ({len(recent)} exits in {restart_window:g} s)" if len(recent) > 1 else ""
                 say(f"{name} exited with {code}{again}; stopping")

@@ -217,17 +217,48 @@ def test_run_starts_a_worker_per_queue_group_so_a_burst_on_one_never_starves_ano
 # A stand-in worker for ``supervise``: notes each start in a file, then dies at once while
 # fewer than ``crashes`` starts are noted, else stays up until it is stopped.
 _FLAKY = """
-import sys, time
+import os, sys, time
 from pathlib import Path
 starts = Path(sys.argv[1])
-starts.write_text(starts.read_text() + "start\\n" if starts.exists() else "start\\n")
+starts.write_text((starts.read_text() if starts.exists() else "") + f"start {os.getpid()}\\n")
 if starts.read_text().count("start") <= int(sys.argv[2]):
     sys.exit(3)
 time.sleep(60)
 """
 
 
-def _supervise_in_a_process(tmp_path: Path, *, crashes: int) -> tuple[subprocess.Popen, Path]:
+# Started by ``supervise`` with ``when_started`` watching for a process that stops while the
+# service starts (as wait_until_ready does), for a few seconds.
+_WATCH_START = """
+def when_started(still_running):
+    for _ in range(30):
+        if still_running():
+            print("stopped before ready", flush=True)
+            return
+        time.sleep(0.1)
+    print("READY", flush=True)
+"""
+
+# ``supervise``'s Popen, which interrupts the supervisor (as a Ctrl-C would) right after each
+# start of the worker but the first: the moment between a restart and noting it.
+_CTRL_C_AT_RESTART = """
+real_popen = launcher.subprocess.Popen
+worker_starts = []
+def popen(cmd, **kwargs):
+    proc = real_popen(cmd, **kwargs)
+    if "flaky" in " ".join(cmd):
+        worker_starts.append(proc)
+        if len(worker_starts) > 1:
+            print(f"worker started again as {proc.pid}", flush=True)
+            os.kill(os.getpid(), signal.SIGINT)
+    return proc
+launcher.subprocess.Popen = popen
+"""
+
+
+def _supervise_in_a_process(
+    tmp_path: Path, *, crashes: int, watch_start: bool = False, ctrl_c_at_restart: bool = False
+) -> tuple[subprocess.Popen, Path]:
     """``supervise`` run by a process of its own (it takes over SIGINT and SIGTERM), with a
     web stand-in that stays up and a flaky worker that is restartable."""
     starts = tmp_path / "starts"
@@ -235,14 +266,18 @@ def _supervise_in_a_process(tmp_path: Path, *, crashes: int) -> tuple[subprocess
     script.write_text(_FLAKY)
     launcher_py = str(ROOT / "platform" / "launcher.py")
     driver = f"""
-import importlib.util, sys
+import importlib.util, os, signal, sys, time
 spec = importlib.util.spec_from_file_location("launcher", {launcher_py!r})
 launcher = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(launcher)
+when_started = None
+{_WATCH_START if watch_start else ""}
+{_CTRL_C_AT_RESTART if ctrl_c_at_restart else ""}
 sys.exit(launcher.supervise(
     {{"web": [sys.executable, "-c", "import time; time.sleep(60)"],
       "worker": [sys.executable, {str(script)!r}, {str(starts)!r}, "{crashes}"]}},
     restartable=frozenset({{"worker"}}), max_restarts=3, restart_window=60,
+    when_started=when_started,
 ))
 """
     log = tmp_path / "supervise.log"
@@ -289,3 +324,50 @@ def test_a_worker_that_keeps_dying_stops_everything_and_says_so(tmp_path) -> Non
     assert text.count("starting it again") == 3
     assert "brandroom: worker exited with 3 (4 exits in 60 s); stopping" in text
     assert _starts(tmp_path) == 4
+
+
+def test_a_worker_that_dies_while_the_service_starts_stops_everything_not_restarted(
+    tmp_path,
+) -> None:
+    """READY never comes then: restarting it would leave ./platform/run running unready and
+    whoever waits for READY waiting."""
+    supervisor, log = _supervise_in_a_process(tmp_path, crashes=1, watch_start=True)
+    try:
+        assert supervisor.wait(timeout=15) == 3, log.read_text()
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+
+    text = log.read_text()
+    assert "stopped before ready" in text
+    assert "starting it again" not in text
+    assert "READY" not in text
+    assert _starts(tmp_path) == 1
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_ctrl_c_just_as_a_worker_is_started_again_leaves_no_worker_running(tmp_path) -> None:
+    supervisor, log = _supervise_in_a_process(tmp_path, crashes=1, ctrl_c_at_restart=True)
+    try:
+        assert supervisor.wait(timeout=30) == 0, log.read_text()
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+
+    pids = [int(line.split()[-1]) for line in log.read_text().splitlines() if " again as " in line]
+    assert len(pids) == 1, log.read_text()
+    deadline = time.monotonic() + 5
+    while _alive(pids[-1]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    try:
+        assert not _alive(pids[-1]), "the restarted worker outlived ./platform/run"
+    finally:
+        if _alive(pids[-1]):
+            os.kill(pids[-1], signal.SIGKILL)
