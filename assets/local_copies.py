@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -51,6 +52,7 @@ def local_copy(*, name: str, suffix: str) -> Iterator[Path]:
         return
     folder = copies_folder()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _check_private(folder)
     remove_abandoned_copies(folder=folder)
     with _claimed_copy(folder=folder, suffix=suffix) as (path, out):
         stored = open_stored(name=name)
@@ -61,6 +63,27 @@ def local_copy(*, name: str, suffix: str) -> Iterator[Path]:
                 out.write(chunk)
         out.flush()
         yield path
+
+
+class CopiesFolderNotPrivate(RuntimeError):
+    """The copies folder is not this process's own: another user could read a brand's video
+    or swap a copy before ffmpeg reads it."""
+
+
+def _check_private(folder: Path) -> None:
+    """Refuse a copies folder that is a symbolic link, belongs to another user or that others
+    may open: in the shared temporary folder anyone can make ``brandroom-asset-copies`` first."""
+    found = folder.lstat()
+    if (
+        stat.S_ISLNK(found.st_mode)
+        or not stat.S_ISDIR(found.st_mode)
+        or found.st_uid != os.geteuid()
+        or found.st_mode & 0o077
+    ):
+        raise CopiesFolderNotPrivate(
+            f"{folder} must be a folder of this user's that no one else may open (mode 700); "
+            "remove it, or set FILE_UPLOAD_TEMP_DIR to a private folder."
+        )
 
 
 @contextmanager

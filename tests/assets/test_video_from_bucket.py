@@ -22,6 +22,7 @@ from django.core.files.storage import default_storage
 from django_tenants.utils import schema_context
 from PIL import Image
 
+from assets.local_copies import CopiesFolderNotPrivate
 from assets.models import Asset
 from assets.services import make_renditions
 from assets.stored_files import CHUNK_BYTES
@@ -211,7 +212,7 @@ def test_a_copy_left_by_a_killed_worker_goes_with_the_next_run_and_one_in_use_st
 ) -> None:
     stand_in_ffmpeg(settings, tmp_path, body="cat {tools}/poster.jpg")
     folder = tmp_path / "work" / "brandroom-asset-copies"
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, mode=0o700)  # as a run of ours made it
     # A worker killed mid-copy leaves its file without a lock (the kernel dropped it)...
     (folder / "copy-killed.mp4").write_bytes(VIDEO[:1000])
     # ...while another worker still busy with its copy holds the lock on it.
@@ -254,3 +255,38 @@ def test_a_local_video_is_read_where_it_is_stored_without_a_copy(
     assert copies(tmp_path) == []
     with default_storage.open(made.phone.name) as phone:
         assert Image.open(phone).size == (720, 405)
+
+
+@pytest.mark.parametrize("made_by_another", ["symlink", "open_to_all", "other_owner"])
+def test_a_copies_folder_someone_else_made_first_is_refused_and_nothing_is_copied_into_it(
+    world, bucket, settings, tmp_path, made_by_another
+) -> None:
+    # In a shared temporary folder another user may create the copies folder first, to read a
+    # brand's videos or swap a copy before ffmpeg reads it.
+    stand_in_ffmpeg(settings, tmp_path, body="exit 1")
+    work = tmp_path / "work"
+    work.mkdir()
+    folder = work / "brandroom-asset-copies"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    if made_by_another == "symlink":
+        folder.symlink_to(elsewhere, target_is_directory=True)
+    elif made_by_another == "open_to_all":
+        folder.mkdir()
+        folder.chmod(0o777)
+    else:
+        folder.mkdir(mode=0o700)
+        os.chown(folder, os.geteuid() + 4242, -1)
+    asset_id = video_in_bucket(world)
+
+    with (
+        schema_context(world.a.brand.schema_name),
+        pytest.raises(CopiesFolderNotPrivate, match="FILE_UPLOAD_TEMP_DIR"),
+    ):
+        make_renditions(asset_id=asset_id)
+
+    # The job fails (and is retried until the folder is fixed), with no copy anywhere.
+    with schema_context(world.a.brand.schema_name):
+        assert Asset.objects.get(pk=asset_id).state == Asset.State.PROCESSING
+    assert list(elsewhere.iterdir()) == []
+    assert list(folder.iterdir()) == []
