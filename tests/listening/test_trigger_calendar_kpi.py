@@ -142,9 +142,15 @@ def test_any_event_trigger_fires_once_per_event_and_a_new_event_wakes_it(world) 
 
     assert evaluate_due_brands(now=now) == {a.brand.slug: 1}
     assert evaluate_due_brands(now=now + timedelta(hours=2)) == {}
-    # Planning adds an event starting today: the trigger is judged at the next cycle.
+    # Planning adds an event starting today: the trigger is judged at the next cycle. It runs
+    # into tomorrow: two hours on may be past the brand's midnight, when a one-day event is over.
     with schema_context(a.brand.schema_name):
-        create_campaign(name="Flash sale", kind="peak", starts_on=today(a), ends_on=today(a))
+        create_campaign(
+            name="Flash sale",
+            kind="peak",
+            starts_on=today(a),
+            ends_on=today(a) + timedelta(days=1),
+        )
     assert BrandTriggerDue.objects.get(brand_id=a.brand.pk).next_check_at is not None
     assert evaluate_due_brands(now=timezone.now() + timedelta(hours=2)) == {a.brand.slug: 1}
 
